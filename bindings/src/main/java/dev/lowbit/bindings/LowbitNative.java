@@ -1,0 +1,62 @@
+package dev.lowbit.bindings;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * Thin JavaCPP binding of native/include/lowbit/lowbit.h. Pointers cross as raw native
+ * addresses (long) so that mmap'd tensors, JavaCPP-allocated buffers and direct ByteBuffers
+ * all pass without copies; callers (dev.lowbit.*) validate every size before calling.
+ */
+@Platform(include = "lowbit/lowbit.h", link = "lowbit")
+public final class LowbitNative {
+    static {
+        Loader.load();
+    }
+
+    private LowbitNative() {}
+
+    public static final int LB_OK = 0, LB_ERR_ARG = -1, LB_ERR_FORMAT = -2;
+    public static final int ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2;
+
+    // runtime
+    public static native @Cast("const char*") String lb_version();
+    public static native int lb_isa_supported();
+    public static native int lb_isa_get();
+    public static native int lb_isa_set(int level);
+    public static native void lb_threads_set(int n);
+    public static native int lb_threads_get();
+
+    // format table
+    public static native long lb_row_bytes(int fmt, int group, long cols);
+
+    // quantization
+    public static native int lb_quantize(int fmt, int group, @Cast("const float*") long src, @Cast("void*") long dst,
+                                         long rows, long cols);
+    public static native int lb_dequantize(int fmt, int group, @Cast("const void*") long src, @Cast("float*") long dst,
+                                           long rows, long cols);
+
+    // matmul: y[ntok][rows] = x[ntok][cols] * W^T
+    public static native int lb_matmul(int fmt, int group, @Cast("const void*") long w, long rows, long cols,
+                                       @Cast("const float*") long x, long ntok, @Cast("float*") long y);
+
+    // element-wise
+    public static native int lb_rmsnorm(@Cast("const float*") long x, @Cast("const float*") long weight,
+                                        @Cast("float*") long out, long rows, long n, float eps);
+    public static native int lb_rope(@Cast("float*") long x, long ntok, int nheads, int headDim, int rotDim,
+                                     @Cast("const int32_t*") long pos, float thetaBase, int neox);
+    public static native int lb_silu_mul(@Cast("float*") long gate, @Cast("const float*") long up, long n);
+    public static native int lb_add(@Cast("float*") long y, @Cast("const float*") long x, long n);
+    public static native int lb_add_bias(@Cast("float*") long y, @Cast("const float*") long b, long rows, long n);
+    public static native int lb_hadamard(@Cast("float*") long x, long rows, long n);
+
+    // KV cache + attention
+    public static native int lb_kv_store(int kvfmt, int group, @Cast("void*") long cache,
+                                         @Cast("const int32_t*") long blockTable, int blockSize, int nKvHead,
+                                         int headDim, @Cast("const float*") long src, long pos0, long ntok);
+    public static native int lb_attention(int kvfmt, int group, @Cast("const void*") long kcache,
+                                          @Cast("const void*") long vcache, @Cast("const int32_t*") long blockTable,
+                                          int blockSize, @Cast("const float*") long q, long nq, long pos0,
+                                          int nHead, int nKvHead, int headDim, float scale, @Cast("float*") long out);
+}

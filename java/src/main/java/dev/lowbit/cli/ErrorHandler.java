@@ -1,0 +1,14 @@
+package dev.lowbit.cli;
+
+import picocli.CommandLine;
+
+/** Turns any failure of a command into one clear line on stderr and a non-zero exit. */
+final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+        String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        cmd.getErr().println("lowbit: " + msg);
+        if (System.getenv("LOWBIT_DEBUG") != null) ex.printStackTrace(cmd.getErr());
+        return 1;
+    }
+}

@@ -1,0 +1,13 @@
+// Internal kernel entry points (not part of the C ABI). lb_* entries in quantize.cpp and
+// matmul.cpp validate arguments and route here: ggml-native formats (< 100) to *_ggml,
+// the study's formats (>= 100) to *_study. Each family has a scalar reference and SIMD variants.
+#pragma once
+#include <stdint.h>
+
+int32_t quantize_ggml(int32_t fmt, const float *src, void *dst, int64_t rows, int64_t cols);
+int32_t dequantize_ggml(int32_t fmt, const void *src, float *dst, int64_t rows, int64_t cols);
+int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+
+int32_t quantize_study(int32_t fmt, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
+int32_t dequantize_study(int32_t fmt, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
+int32_t matmul_study(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);

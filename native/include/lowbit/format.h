@@ -1,0 +1,60 @@
+/* lowbit format table: every weight, activation and KV-cache format is one id.
+ * GGUF-native types keep their ggml type ids so a GGUF tensor type maps 1:1;
+ * the study's own formats start at 100. The Java enum dev.lowbit.quant.Format mirrors this. */
+#ifndef LOWBIT_FORMAT_H
+#define LOWBIT_FORMAT_H
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum lb_format {
+    LB_F32  = 0,
+    LB_F16  = 1,
+    LB_Q4_0 = 2,
+    LB_Q4_1 = 3,
+    LB_Q5_0 = 6,
+    LB_Q5_1 = 7,
+    LB_Q8_0 = 8,
+    LB_Q2_K = 10,
+    LB_Q3_K = 11,
+    LB_Q4_K = 12,
+    LB_Q5_K = 13,
+    LB_Q6_K = 14,
+    LB_BF16 = 30,
+    /* study formats. Weight-only asymmetric, group g along the input dimension:
+     * each group is a self-contained block {f16 scale; u8 zero; g*b/8 bytes of densely
+     * packed b-bit codes (LSB first)}; w = scale * (q - zero). g must be a multiple of 8. */
+    LB_W4G  = 100,
+    LB_W3G  = 101,
+    LB_W2G  = 102,
+    /* W8A8: int8 per output channel, symmetric: row = {f32 scale; int8[cols]}.
+     * Activations are quantized per token at run time inside the matmul. */
+    LB_I8CH = 110,
+    /* W4A4: int4 per output channel, symmetric: row = {f32 scale; packed int4[cols] (LSB first, two's complement)}.
+     * Activations quantized per token to int4 at run time (rotate them first with lb_hadamard). */
+    LB_I4CH = 111,
+    /* KV-cache formats: asymmetric, group g per (token, head): blocks like LB_WxG. */
+    LB_KV8  = 120,
+    LB_KV4  = 121,
+    LB_KV3  = 122,
+} lb_format;
+
+/* static description of a format (the format table row) */
+typedef struct lb_format_info {
+    int32_t id;
+    const char *name;
+    int32_t bits;          /* nominal bits per weight code */
+    int32_t block;         /* elements per block for fixed-block formats (ggml), 0 if set by the group parameter */
+    int32_t block_bytes;   /* bytes per block for fixed-block formats, 0 if computed */
+} lb_format_info;
+
+/* NULL if the id is unknown */
+const lb_format_info *lb_format_get(int32_t fmt);
+/* bytes one row of `cols` elements takes; -1 if cols/group are invalid for the format */
+int64_t lb_row_bytes(int32_t fmt, int32_t group, int64_t cols);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

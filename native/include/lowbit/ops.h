@@ -1,0 +1,60 @@
+/* lowbit kernels: stateless operations over raw buffers. Row-major everywhere.
+ * Sizes are validated by the Java side before a call; kernels still reject
+ * non-positive sizes and unknown formats with a status code. */
+#ifndef LOWBIT_OPS_H
+#define LOWBIT_OPS_H
+#include <stdint.h>
+#include "format.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- quantization ---- */
+/* src [rows][cols] f32 -> dst rows of lb_row_bytes(fmt, group, cols) bytes */
+int32_t lb_quantize(int32_t fmt, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
+/* inverse: dst [rows][cols] f32 */
+int32_t lb_dequantize(int32_t fmt, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
+
+/* ---- matrix multiplication ----
+ * y[t][r] = sum_c W[r][c] * x[t][c]   for t < ntok, r < rows.
+ * W: rows of lb_row_bytes(fmt, group, cols) bytes; x: [ntok][cols] f32; y: [ntok][rows] f32.
+ * Integer formats quantize x internally as their row says (Q8_0-style blocks for ggml types,
+ * per-token int8/int4 for LB_I8CH/LB_I4CH). Parallel over rows with the kernel pool. */
+int32_t lb_matmul(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols,
+                  const float *x, int64_t ntok, float *y);
+
+/* ---- element-wise and normalisation ---- */
+/* out[t] = x[t] / rms(x[t]) * weight, for rows t of n elements (out may equal x) */
+int32_t lb_rmsnorm(const float *x, const float *weight, float *out, int64_t rows, int64_t n, float eps);
+/* rotary embedding in place on x [ntok][nheads][head_dim]; pos[t] is token t's position.
+ * neox=0: pairs (2i, 2i+1) (llama); neox=1: pairs (i, i+d/2) (qwen2/qwen3). rot_dim <= head_dim. */
+int32_t lb_rope(float *x, int64_t ntok, int32_t nheads, int32_t head_dim, int32_t rot_dim,
+                const int32_t *pos, float theta_base, int32_t neox);
+/* gate[i] = silu(gate[i]) * up[i] */
+int32_t lb_silu_mul(float *gate, const float *up, int64_t n);
+/* y[i] += x[i] */
+int32_t lb_add(float *y, const float *x, int64_t n);
+/* y[i] += b[i % n] for rows of n (bias) */
+int32_t lb_add_bias(float *y, const float *b, int64_t rows, int64_t n);
+/* in-place fast Walsh-Hadamard transform of each row, normalised by 1/sqrt(n). n = 2^k or 2^k*m (m in 12,20,28,40,...) */
+int32_t lb_hadamard(float *x, int64_t rows, int64_t n);
+
+/* ---- KV cache and attention ----
+ * The cache of one layer is a set of blocks; a block holds block_size token slots, each slot
+ * n_kv_head rows of lb_row_bytes(kvfmt, group, head_dim) bytes (kvfmt: LB_F32, LB_F16, LB_KV8/4/3).
+ * A sequence maps its logical block i to physical block block_table[i]. */
+/* write ntok tokens' K (or V) [ntok][n_kv_head][head_dim] at positions pos0.. of a sequence */
+int32_t lb_kv_store(int32_t kvfmt, int32_t group, void *cache, const int32_t *block_table, int32_t block_size,
+                    int32_t n_kv_head, int32_t head_dim, const float *src, int64_t pos0, int64_t ntok);
+/* causal attention for one sequence: q [nq][n_head][head_dim] are the tokens at positions
+ * pos0..pos0+nq-1; keys/values 0..pos0+nq-1 are in the cache. out [nq][n_head][head_dim].
+ * Grouped-query: head h reads kv head h / (n_head / n_kv_head). */
+int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache, const void *vcache,
+                     const int32_t *block_table, int32_t block_size,
+                     const float *q, int64_t nq, int64_t pos0, int32_t n_head, int32_t n_kv_head,
+                     int32_t head_dim, float scale, float *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

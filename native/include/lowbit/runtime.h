@@ -1,0 +1,33 @@
+/* lowbit runtime: CPU feature dispatch and the thread count of the kernel pool. */
+#ifndef LOWBIT_RUNTIME_H
+#define LOWBIT_RUNTIME_H
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* status codes returned by kernels */
+#define LB_OK 0
+#define LB_ERR_ARG (-1)       /* a size, group or pointer is invalid */
+#define LB_ERR_FORMAT (-2)    /* format id unknown or not supported by this op */
+
+/* instruction-set levels a kernel may be dispatched to */
+#define LB_ISA_SCALAR 0
+#define LB_ISA_AVX2 1
+#define LB_ISA_AVX512 2
+
+const char *lb_version(void);
+/* highest level this CPU supports */
+int32_t lb_isa_supported(void);
+/* level kernels currently use (defaults to lb_isa_supported()) */
+int32_t lb_isa_get(void);
+/* force a level (<= supported) e.g. to test SIMD paths against the scalar reference; returns the level set */
+int32_t lb_isa_set(int32_t level);
+/* threads used by parallel kernels (default: hardware concurrency) */
+void lb_threads_set(int32_t n);
+int32_t lb_threads_get(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
