@@ -78,7 +78,7 @@ public final class LowbitModel implements AutoCloseable {
             Transformer t = new Transformer(w, kv, Math.max(o.ubatch(), o.maxBatch()), Math.max(o.ubatch(), o.maxBatch()));
             ChatTemplate tpl = o.chatTemplate() != null ? ChatTemplate.byName(o.chatTemplate())
                     : ChatTemplate.detect(f.getString("tokenizer.chat_template", null));
-            boolean addBos = f.getBool("tokenizer.ggml.add_bos_token", "llama".equals(f.getString("tokenizer.ggml.model", "")));
+            boolean addBos = tok.addBosByDefault();
             return new LowbitModel(f, c, tok, w, kv, t, tpl, addBos, o);
         } catch (IOException | RuntimeException e) {
             if (kv != null) kv.close();

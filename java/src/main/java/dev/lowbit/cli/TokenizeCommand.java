@@ -24,7 +24,7 @@ final class TokenizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (GgufFile f = GgufFile.open(dev.lowbit.catalogue.ModelResolver.resolve(model))) {
             Tokenizer t = Tokenizer.fromGguf(f);
-            boolean bos = !noBos && f.getBool("tokenizer.ggml.add_bos_token", "llama".equals(f.getString("tokenizer.ggml.model", "")));
+            boolean bos = !noBos && t.addBosByDefault();
             System.out.println(new ObjectMapper().writeValueAsString(t.encode(text, bos, true)));
         }
         return 0;

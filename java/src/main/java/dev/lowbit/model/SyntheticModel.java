@@ -20,24 +20,38 @@ import java.util.Map;
  */
 public final class SyntheticModel {
     /** shape and type of a synthetic model */
-    public record Spec(String arch, int nEmbd, int nLayer, int nHead, int nKvHead, int nFf, int vocab, int ctx,
+    public record Spec(String arch, int nEmbd, int nLayer, int nHead, int nKvHead, int headDim, int nFf, int vocab, int ctx,
                        boolean tied, GgmlType type, long seed, float logitScale) {
         /** Qwen2.5-0.5B: hidden 896, 24 layers, 14/2 heads, FFN 4864, vocab 151936, tied */
         public static Spec qwen25_05b(GgmlType type) {
-            return new Spec("qwen2", 896, 24, 14, 2, 4864, 151936, 32768, true, type, 7, 8f);
+            return new Spec("qwen2", 896, 24, 14, 2, 64, 4864, 151936, 32768, true, type, 7, 8f);
         }
 
         /** DeepSeek-R1-Distill-Qwen-1.5B: hidden 1536, 28 layers, 12/2 heads, FFN 8960, untied */
         public static Spec r1Qwen15b(GgmlType type) {
-            return new Spec("qwen2", 1536, 28, 12, 2, 8960, 151936, 32768, false, type, 7, 8f);
+            return new Spec("qwen2", 1536, 28, 12, 2, 128, 8960, 151936, 32768, false, type, 7, 8f);
+        }
+
+        /** Qwen3-0.6B: hidden 1024, 28 layers, 16/8 heads of 128 (q width 2048), FFN 3072, tied */
+        public static Spec qwen3_06b(GgmlType type) {
+            return new Spec("qwen3", 1024, 28, 16, 8, 128, 3072, 151936, 40960, true, type, 7, 8f);
+        }
+
+        /** a Llama-2-7B-like block (hidden 4096 would be slow here): hidden 1024, 16/4 heads, FFN 2816, vocab 32000 */
+        public static Spec llamaSmall(GgmlType type) {
+            return new Spec("llama", 1024, 22, 16, 4, 64, 2816, 32000, 4096, false, type, 7, 8f);
         }
 
         public Spec withType(GgmlType t) {
-            return new Spec(arch, nEmbd, nLayer, nHead, nKvHead, nFf, vocab, ctx, tied, t, seed, logitScale);
+            return new Spec(arch, nEmbd, nLayer, nHead, nKvHead, headDim, nFf, vocab, ctx, tied, t, seed, logitScale);
         }
 
         public Spec withLayers(int n) {
-            return new Spec(arch, nEmbd, n, nHead, nKvHead, nFf, vocab, ctx, tied, type, seed, logitScale);
+            return new Spec(arch, nEmbd, n, nHead, nKvHead, headDim, nFf, vocab, ctx, tied, type, seed, logitScale);
+        }
+
+        public Spec withVocab(int v) {
+            return new Spec(arch, nEmbd, nLayer, nHead, nKvHead, headDim, nFf, v, ctx, tied, type, seed, logitScale);
         }
     }
 
@@ -49,7 +63,7 @@ public final class SyntheticModel {
      */
     public static void write(Spec s, GgufFile vocabFrom, Path out) throws IOException {
         String a = s.arch();
-        int headDim = s.nEmbd() / s.nHead();
+        int headDim = s.headDim();
         GgufWriter w = new GgufWriter();
         w.putString("general.architecture", a);
         w.putString("general.name", "lowbit-synthetic-" + a + "-" + s.nEmbd() + "x" + s.nLayer());
@@ -61,8 +75,10 @@ public final class SyntheticModel {
         w.putU32(a + ".attention.head_count_kv", s.nKvHead());
         w.putF32(a + ".attention.layer_norm_rms_epsilon", 1e-6f);
         w.putF32(a + ".rope.freq_base", a.equals("llama") ? 10000f : 1000000f);
-        if (a.equals("qwen3")) w.putU32(a + ".attention.key_length", headDim);
-        if (a.equals("qwen3")) w.putU32(a + ".attention.value_length", headDim);
+        if (headDim * s.nHead() != s.nEmbd()) {
+            w.putU32(a + ".attention.key_length", headDim);
+            w.putU32(a + ".attention.value_length", headDim);
+        }
         w.putU32("general.file_type", fileType(s.type()));
         for (Map.Entry<String, Object> e : vocabFrom.metadata().entrySet()) {
             String k = e.getKey();
