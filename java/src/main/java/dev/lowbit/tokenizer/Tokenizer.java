@@ -1,5 +1,7 @@
 package dev.lowbit.tokenizer;
 
+import dev.lowbit.gguf.GgufFile;
+
 /**
  * Text to token ids and back, built from a GGUF vocabulary. Behaves like llama.cpp's tokenizer:
  * SentencePiece-style ("llama") and byte-level BPE ("gpt2") vocabularies are supported.
@@ -60,6 +62,11 @@ public interface Tokenizer {
     }
 
     StreamDecoder streamDecoder(boolean renderSpecial);
+
+    /** the tokenizer described by a GGUF file's tokenizer.ggml.* keys */
+    static Tokenizer fromGguf(GgufFile f) {
+        return fromVocabulary(Vocabulary.fromGguf(f));
+    }
 
     static Tokenizer fromVocabulary(Vocabulary v) {
         return switch (v.model()) {

@@ -1,5 +1,7 @@
 package dev.lowbit.tokenizer;
 
+import dev.lowbit.gguf.GgufFile;
+
 import java.util.Objects;
 
 /**
@@ -56,9 +58,19 @@ public record Vocabulary(String model, String pre, String[] tokens, float[] scor
         return scores == null ? 0f : scores[id];
     }
 
-    /**
-     * Reads the standard GGUF tokenizer keys through a key lookup (the GGUF reader, or a map in tests).
-     */
+    /** Reads the standard tokenizer keys of an open GGUF file (the arrays are copied: the file may be closed after). */
+    public static Vocabulary fromGguf(GgufFile f) {
+        return fromMetadata(new Metadata() {
+            @Override public String getString(String key) { return f.getString(key, null); }
+            @Override public String[] getStringArray(String key) { return f.getStringArray(key); }
+            @Override public float[] getFloatArray(String key) { return f.getFloatArray(key); }
+            @Override public int[] getIntArray(String key) { return f.getIntArray(key); }
+            @Override public int getId(String key) { return f.has(key) ? f.getInt(key) : -1; }
+            @Override public boolean getBool(String key, boolean dflt) { return f.getBool(key, dflt); }
+        });
+    }
+
+    /** Reads the standard GGUF tokenizer keys through a key lookup. */
     public static Vocabulary fromMetadata(Metadata m) {
         String model = m.getString("tokenizer.ggml.model");
         if (model == null) throw new IllegalArgumentException("GGUF has no tokenizer.ggml.model");

@@ -1,5 +1,6 @@
 package dev.lowbit.tokenizer;
 
+import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.util.SearchPath;
 
 import java.io.IOException;
@@ -25,8 +26,8 @@ final class VocabFiles {
 
     static Tokenizer tokenizer(String name) {
         return CACHE.computeIfAbsent(name, n -> {
-            try {
-                return Tokenizer.fromVocabulary(Vocabulary.fromMetadata(new TestGguf(find(n).orElseThrow())));
+            try (GgufFile f = GgufFile.open(find(n).orElseThrow())) {
+                return Tokenizer.fromGguf(f);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
