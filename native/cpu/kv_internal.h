@@ -1,0 +1,52 @@
+// Internal: paged KV-cache addressing shared by lb_kv_store, lb_attention and the SIMD attention.
+// A cache block holds block_size token slots; a slot holds n_kv_head rows of kv_row_bytes bytes.
+// Quantised formats use group min(group, head_dim) (one group per head when head_dim < group).
+#pragma once
+#include <stdint.h>
+#include "lowbit/lowbit.h"
+#include "study_pack.h"
+
+struct KvLayout {
+    int32_t fmt, group, head_dim, n_kv_head, block_size, bits;
+    int64_t row_bytes;
+    const int32_t *block_table;
+
+    // byte offset of token pos, kv head h
+    int64_t offset(int64_t pos, int h) const {
+        const int64_t slot = (int64_t)block_table[pos / block_size] * block_size + pos % block_size;
+        return (slot * n_kv_head + h) * row_bytes;
+    }
+};
+
+// fills l; returns LB_OK, LB_ERR_ARG or LB_ERR_FORMAT
+static inline int32_t kv_layout(KvLayout *l, int32_t fmt, int32_t group, const int32_t *block_table,
+                                int32_t block_size, int32_t n_kv_head, int32_t head_dim) {
+    if (!block_table || block_size <= 0 || n_kv_head <= 0 || head_dim <= 0) return LB_ERR_ARG;
+    const int bits = lb_group_bits(fmt);
+    if (fmt != LB_F32 && fmt != LB_F16 && fmt != LB_KV8 && fmt != LB_KV4 && fmt != LB_KV3) return LB_ERR_FORMAT;
+    const int32_t g = bits ? (group < head_dim ? group : head_dim) : 0;
+    const int64_t rb = fmt == LB_F32 ? 4 * (int64_t)head_dim
+                     : fmt == LB_F16 ? 2 * (int64_t)head_dim
+                                     : lb_row_bytes(fmt, g, head_dim);
+    if (rb < 0) return LB_ERR_ARG;
+    *l = KvLayout{fmt, g, head_dim, n_kv_head, block_size, bits, rb, block_table};
+    return LB_OK;
+}
+
+// dequantise one cached row into out[head_dim] (scalar reference)
+static inline void kv_load_row(const KvLayout &l, const uint8_t *row, float *out) {
+    if (l.fmt == LB_F32) {
+        for (int i = 0; i < l.head_dim; i++) memcpy(&out[i], row + 4 * i, 4);
+    } else if (l.fmt == LB_F16) {
+        for (int i = 0; i < l.head_dim; i++) out[i] = lb_f16_to_f32((uint16_t)(row[2 * i] | (row[2 * i + 1] << 8)));
+    } else {
+        const int64_t bb = lb_group_block_bytes(l.bits, l.group);
+        for (int i = 0; i < l.head_dim; i++) out[i] = lb_dequant_elem(row + (i / l.group) * bb, l.bits, i % l.group);
+    }
+}
+
+// SIMD attention for one (query token, kv head) work item; returns false if the shape is not
+// supported by the SIMD path (the caller then uses the scalar reference)
+bool attention_supported_avx512(const KvLayout &l);
+void attention_item_avx512(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t pos,
+                           int n_group_heads, float scale, float *out, int64_t q_stride, int kvh);

@@ -1,0 +1,23 @@
+// Internal interface between the study kernels' dispatchers (scalar, study_matmul.cpp,
+// attention.cpp) and their SIMD variants (*_avx512.cpp).
+#pragma once
+#include <stdint.h>
+#include <stddef.h>
+#include <vector>
+
+// per-token symmetric activation quantisation used by LB_I8CH (qmax 127) and LB_I4CH (qmax 7):
+// q[c] = clamp(rint(x[c] * qmax/amax), -qmax, qmax); returns the scale amax/qmax (1 if x == 0)
+float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum);
+
+// thread-local scratch that only grows (one per calling thread, reused across calls)
+float *study_scratch_f32(size_t n);
+int8_t *study_scratch_i8(size_t n);
+
+// AVX-512 matmuls. Preconditions checked by the dispatcher: for W*G, group % 32 == 0.
+void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,
+                      const float *x, int64_t ntok, float *y);
+void matmul_i8ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+void matmul_i4ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+// AVX2 variant of the weight-only matmul (group % 32 == 0)
+void matmul_wg_avx2(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,
+                    const float *x, int64_t ntok, float *y);

@@ -1,0 +1,112 @@
+// matmul_study: y[t][r] = sum_c W[r][c] x[t][c] for the study weight formats, with the scalar
+// reference of each and the dispatch to the SIMD variants (study_matmul_avx512.cpp).
+//  - W*G (weight-only, FP32 activations): FP32 accumulation of s*(q-z)*x.
+//  - I8CH (W8A8): x quantised per token to int8 (symmetric, -127..127), int32 dot products,
+//    y = (s_w * s_x) * acc.
+//  - I4CH (W4A4): x quantised per token to int4 (symmetric, -7..7, never -8), int32 dot products.
+#include "dispatch.h"
+#include "kernels.h"
+#include "lowbit/lowbit.h"
+#include "study_internal.h"
+#include "study_pack.h"
+#include <cmath>
+#include <cstring>
+
+float *study_scratch_f32(size_t n) {
+    thread_local std::vector<float> buf;
+    if (buf.size() < n) buf.resize(n);
+    return buf.data();
+}
+int8_t *study_scratch_i8(size_t n) {
+    thread_local std::vector<int8_t> buf;
+    if (buf.size() < n) buf.resize(n);
+    return buf.data();
+}
+
+float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum) {
+    float amax = 0.f;
+    for (int64_t c = 0; c < cols; c++) amax = std::fmax(amax, std::fabs(x[c]));
+    const float inv = amax > 0.f ? (float)qmax / amax : 0.f;
+    int32_t sum = 0;
+    for (int64_t c = 0; c < cols; c++) {
+        q[c] = (int8_t)lb_sym_quant(x[c], inv, qmax);
+        sum += q[c];
+    }
+    if (qsum) *qsum = sum;
+    return lb_sym_scale(amax, qmax);
+}
+
+namespace {
+void matmul_wg_scalar(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x,
+                      int64_t ntok, float *y) {
+    const int64_t bb = lb_group_block_bytes(bits, group), rb = cols / group * bb;
+#pragma omp parallel
+    {
+        std::vector<float> deq(cols);
+#pragma omp for schedule(static)
+        for (int64_t r = 0; r < rows; r++) {
+            const uint8_t *row = w + r * rb;
+            for (int64_t c = 0; c < cols; c++) deq[c] = lb_dequant_elem(row + (c / group) * bb, bits, (int)(c % group));
+            for (int64_t t = 0; t < ntok; t++) {
+                const float *xt = x + t * cols;
+                float acc = 0.f;
+                for (int64_t c = 0; c < cols; c++) acc += deq[c] * xt[c];
+                y[t * rows + r] = acc;
+            }
+        }
+    }
+}
+
+// I8CH and I4CH share everything but the weight code accessor
+void matmul_sym_scalar(bool int4, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
+                       float *y) {
+    const int64_t rb = lb_row_bytes(int4 ? LB_I4CH : LB_I8CH, 0, cols);
+    int8_t *xq = study_scratch_i8((size_t)(ntok * cols));
+    float *sx = study_scratch_f32((size_t)ntok);
+    for (int64_t t = 0; t < ntok; t++) sx[t] = study_quant_act(x + t * cols, cols, int4 ? 7 : 127, xq + t * cols, nullptr);
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+        const uint8_t *row = w + r * rb;
+        float sw;
+        std::memcpy(&sw, row, 4);
+        for (int64_t t = 0; t < ntok; t++) {
+            const int8_t *q = xq + t * cols;
+            int32_t acc = 0;
+            if (int4)
+                for (int64_t c = 0; c < cols; c++) acc += lb_get_i4(row + 4, (int)c) * q[c];
+            else
+                for (int64_t c = 0; c < cols; c++) acc += ((const int8_t *)(row + 4))[c] * q[c];
+            y[t * rows + r] = (sw * sx[t]) * (float)acc;
+        }
+    }
+}
+}  // namespace
+
+int32_t matmul_study(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
+                     int64_t ntok, float *y) {
+    if (lb_row_bytes(fmt, group, cols) < 0) return LB_ERR_ARG;
+    const int isa = lb_isa_current();
+    const uint8_t *wb = (const uint8_t *)w;
+    switch (fmt) {
+        case LB_W4G: case LB_W3G: case LB_W2G: {
+            const int bits = lb_group_bits(fmt);
+            if (isa >= LB_ISA_AVX512 && group % 32 == 0)
+                matmul_wg_avx512(bits, group, wb, rows, cols, x, ntok, y);
+            else if (isa >= LB_ISA_AVX2 && group % 32 == 0)
+                matmul_wg_avx2(bits, group, wb, rows, cols, x, ntok, y);
+            else
+                matmul_wg_scalar(bits, group, wb, rows, cols, x, ntok, y);
+            return LB_OK;
+        }
+        case LB_I8CH:
+            if (isa >= LB_ISA_AVX512) matmul_i8ch_avx512(wb, rows, cols, x, ntok, y);
+            else matmul_sym_scalar(false, wb, rows, cols, x, ntok, y);
+            return LB_OK;
+        case LB_I4CH:
+            if (isa >= LB_ISA_AVX512) matmul_i4ch_avx512(wb, rows, cols, x, ntok, y);
+            else matmul_sym_scalar(true, wb, rows, cols, x, ntok, y);
+            return LB_OK;
+        default:
+            return LB_ERR_FORMAT;  // KV formats are cache formats, not weight formats
+    }
+}

@@ -1,0 +1,94 @@
+// AVX2 weight-only matmul (W4G/W3G/W2G, group % 32 == 0) for CPUs without AVX-512. Eight codes
+// at a time: their b bytes are broadcast, shifted per lane, masked and converted; s*(q-z) is
+// formed exactly as in the scalar reference, then FP32 FMA. Tile: 2 rows x up to 4 tokens.
+#include "study_internal.h"
+#include "study_pack.h"
+#include <immintrin.h>
+#include <cstring>
+
+namespace {
+template <int BITS>
+inline __m256 unpack8(const uint8_t *codes, __m256 z, __m256 s) {
+    uint32_t v = 0;
+    std::memcpy(&v, codes, BITS);  // 8 codes = BITS bytes
+    const __m256i sh = _mm256_setr_epi32(0, BITS, 2 * BITS, 3 * BITS, 4 * BITS, 5 * BITS, 6 * BITS, 7 * BITS);
+    const __m256i q = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)v), sh), _mm256_set1_epi32((1 << BITS) - 1));
+    return _mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(q), z), s);
+}
+
+inline float hsum(__m256 v) {
+    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_add_ss(a, _mm_movehdup_ps(a));
+    return _mm_cvtss_f32(a);
+}
+
+template <int BITS, int R, int T>
+void tile(const uint8_t *w0row, int64_t rb, int64_t ngroups, int group, const float *x, int64_t cols, float *y,
+          int64_t rows) {
+    const int64_t bb = lb_group_block_bytes(BITS, group);
+    __m256 acc[R][T][2];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) acc[r][t][0] = acc[r][t][1] = _mm256_setzero_ps();
+    for (int64_t g = 0; g < ngroups; g++) {
+        __m256 s[R], z[R];
+        for (int r = 0; r < R; r++) {
+            const uint8_t *blk = w0row + r * rb + g * bb;
+            uint16_t h;
+            std::memcpy(&h, blk, 2);
+            s[r] = _mm256_set1_ps(_cvtsh_ss(h));
+            z[r] = _mm256_set1_ps((float)blk[2]);
+        }
+        for (int k = 0; k < group / 16; k++) {
+            const int64_t off = g * group + k * 16;
+            for (int r = 0; r < R; r++) {
+                const uint8_t *codes = w0row + r * rb + g * bb + 3 + k * 2 * BITS;
+                const __m256 a = unpack8<BITS>(codes, z[r], s[r]), b = unpack8<BITS>(codes + BITS, z[r], s[r]);
+                for (int t = 0; t < T; t++) {
+                    acc[r][t][0] = _mm256_fmadd_ps(a, _mm256_loadu_ps(x + t * cols + off), acc[r][t][0]);
+                    acc[r][t][1] = _mm256_fmadd_ps(b, _mm256_loadu_ps(x + t * cols + off + 8), acc[r][t][1]);
+                }
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) y[t * rows + r] = hsum(_mm256_add_ps(acc[r][t][0], acc[r][t][1]));
+}
+
+template <int BITS, int R>
+void tile_t(int T, const uint8_t *w, int64_t rb, int64_t ng, int group, const float *x, int64_t cols, float *y,
+            int64_t rows) {
+    switch (T) {
+        case 1: tile<BITS, R, 1>(w, rb, ng, group, x, cols, y, rows); break;
+        case 2: tile<BITS, R, 2>(w, rb, ng, group, x, cols, y, rows); break;
+        case 3: tile<BITS, R, 3>(w, rb, ng, group, x, cols, y, rows); break;
+        default: tile<BITS, R, 4>(w, rb, ng, group, x, cols, y, rows); break;
+    }
+}
+
+template <int BITS>
+void run(int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+    const int64_t ngroups = cols / group, rb = ngroups * lb_group_block_bytes(BITS, group);
+    const int64_t nblocks = (rows + 15) / 16;
+#pragma omp parallel for schedule(static)
+    for (int64_t blk = 0; blk < nblocks; blk++) {
+        const int64_t r0 = blk * 16, r1 = r0 + 16 < rows ? r0 + 16 : rows;
+        for (int64_t t0 = 0; t0 < ntok; t0 += 4) {
+            const int T = (int)(ntok - t0 < 4 ? ntok - t0 : 4);
+            for (int64_t r = r0; r < r1; r += 2) {
+                if (r + 1 < r1) tile_t<BITS, 2>(T, w + r * rb, rb, ngroups, group, x + t0 * cols, cols, y + t0 * rows + r, rows);
+                else tile_t<BITS, 1>(T, w + r * rb, rb, ngroups, group, x + t0 * cols, cols, y + t0 * rows + r, rows);
+            }
+        }
+    }
+}
+}  // namespace
+
+void matmul_wg_avx2(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
+                    float *y) {
+    switch (bits) {
+        case 4: run<4>(group, w, rows, cols, x, ntok, y); break;
+        case 3: run<3>(group, w, rows, cols, x, ntok, y); break;
+        default: run<2>(group, w, rows, cols, x, ntok, y); break;
+    }
+}

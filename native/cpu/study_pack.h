@@ -1,0 +1,155 @@
+// Per-element arithmetic of the study formats (LB_W4G/W3G/W2G, LB_KV8/4/3, LB_I8CH, LB_I4CH),
+// shared by the CPU kernels and the CUDA kernels (native/cuda/*.cu) so that the CPU ctests cover
+// the packing math both use. Everything here is inline and header-only.
+//
+// Group block (W*G and KV* formats): {f16 scale (little endian); u8 zero; g*b/8 bytes of codes},
+// codes packed densely LSB first: code j occupies bits [j*b, j*b+b) of the code bytes.
+// Quantisation (asymmetric RTN): the range [min, max] of the group is first widened to contain 0
+// (so that the zero point fits 0..2^b-1 and w == 0 stays exact), then
+//   s = (max-min)/(2^b-1) rounded UP to the next f16 (so every element lies within s/2 of the grid),
+//   z = clamp(round(-min/s), 0, 2^b-1), q = clamp(round(w/s) + z, 0, 2^b-1), w' = s*(q-z).
+// A group of all zeros gets s = 0, z = 0.
+#pragma once
+#include <stdint.h>
+#include <math.h>
+#include <string.h>
+
+#ifdef __CUDACC__
+#define LB_HD __host__ __device__ __forceinline__
+#else
+#define LB_HD static inline
+#endif
+
+// ---- IEEE half <-> float, round to nearest even (no dependence on F16C so CUDA and scalar agree) ----
+LB_HD float lb_f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t exp = (h >> 10) & 0x1fu, man = h & 0x3ffu, bits;
+    if (exp == 0) {
+        if (man == 0) {
+            bits = sign;
+        } else {  // subnormal: renormalise
+            int e = -1;
+            do { man <<= 1; e++; } while (!(man & 0x400u));
+            bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3ffu) << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000u | (man << 13);
+    } else {
+        bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+LB_HD uint16_t lb_f32_to_f16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000u;
+    uint32_t ax = x & 0x7fffffffu;
+    if (ax >= 0x7f800000u) return (uint16_t)(sign | 0x7c00u | (ax > 0x7f800000u ? 0x200u : 0u));
+    if (ax >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);  // rounds to >= 65520: inf
+    if (ax < 0x38800000u) {                                       // result subnormal or zero
+        if (ax < 0x33000000u) return (uint16_t)sign;              // < 2^-25: rounds to 0
+        uint32_t e = ax >> 23, m = (ax & 0x7fffffu) | 0x800000u;
+        uint32_t shift = 126 - e;  // 14..24 bits dropped relative to a 2^-24 unit
+        uint32_t r = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (r & 1))) r++;
+        return (uint16_t)(sign | r);
+    }
+    uint32_t r = ((ax >> 13) - ((127 - 15) << 10));
+    uint32_t rem = ax & 0x1fffu;
+    if (rem > 0x1000u || (rem == 0x1000u && (r & 1))) r++;
+    return (uint16_t)(sign | r);
+}
+
+// smallest f16 >= f (f >= 0, finite, below the f16 maximum)
+LB_HD uint16_t lb_f32_to_f16_up(float f) {
+    uint16_t h = lb_f32_to_f16(f);
+    if (lb_f16_to_f32(h) < f) h++;
+    return h;
+}
+
+LB_HD float lb_roundf(float v) { return rintf(v); }  // ties to even, as the SIMD conversions do
+
+// ---- group blocks ----
+LB_HD int64_t lb_group_block_bytes(int bits, int group) { return 3 + (int64_t)group * bits / 8; }
+
+LB_HD float lb_block_scale(const uint8_t *blk) { return lb_f16_to_f32((uint16_t)(blk[0] | (blk[1] << 8))); }
+LB_HD int lb_block_zero(const uint8_t *blk) { return blk[2]; }
+
+// code j of a densely packed LSB-first b-bit stream (b <= 8; reads at most 2 bytes)
+LB_HD int lb_get_code(const uint8_t *codes, int bits, int j) {
+    int bit = j * bits, byte = bit >> 3, sh = bit & 7;
+    uint32_t v = codes[byte];
+    if (sh + bits > 8) v |= (uint32_t)codes[byte + 1] << 8;
+    return (int)((v >> sh) & ((1u << bits) - 1));
+}
+
+// OR code q into a zero-initialised stream
+LB_HD void lb_put_code(uint8_t *codes, int bits, int j, int q) {
+    int bit = j * bits, byte = bit >> 3, sh = bit & 7;
+    uint32_t v = (uint32_t)q << sh;
+    codes[byte] |= (uint8_t)v;
+    if (sh + bits > 8) codes[byte + 1] |= (uint8_t)(v >> 8);
+}
+
+// quantise one group of g floats into blk (lb_group_block_bytes(bits, g) bytes)
+LB_HD void lb_quant_group(const float *w, int g, int bits, uint8_t *blk) {
+    const int qmax = (1 << bits) - 1;
+    float mn = 0.f, mx = 0.f;
+    for (int i = 0; i < g; i++) {
+        mn = w[i] < mn ? w[i] : mn;
+        mx = w[i] > mx ? w[i] : mx;
+    }
+    uint16_t sh = lb_f32_to_f16_up((mx - mn) / (float)qmax);
+    float s = lb_f16_to_f32(sh);
+    int z = 0;
+    if (s > 0.f) {
+        z = (int)lb_roundf(-mn / s);
+        z = z < 0 ? 0 : z > qmax ? qmax : z;
+    }
+    blk[0] = (uint8_t)(sh & 0xff);
+    blk[1] = (uint8_t)(sh >> 8);
+    blk[2] = (uint8_t)z;
+    uint8_t *codes = blk + 3;
+    const int nbytes = g * bits / 8;
+    for (int i = 0; i < nbytes; i++) codes[i] = 0;
+    const float inv = s > 0.f ? 1.f / s : 0.f;
+    for (int i = 0; i < g; i++) {
+        int q = (int)lb_roundf(w[i] * inv) + z;
+        q = q < 0 ? 0 : q > qmax ? qmax : q;
+        lb_put_code(codes, bits, i, q);
+    }
+}
+
+// dequantised element j of a group block: s * (q - z)
+LB_HD float lb_dequant_elem(const uint8_t *blk, int bits, int j) {
+    return lb_block_scale(blk) * (float)(lb_get_code(blk + 3, bits, j) - lb_block_zero(blk));
+}
+
+// ---- I4CH: two's complement int4, LSB first ----
+LB_HD int lb_get_i4(const uint8_t *codes, int j) {
+    int v = (codes[j >> 1] >> ((j & 1) * 4)) & 0xf;
+    return v >= 8 ? v - 16 : v;
+}
+LB_HD void lb_put_i4(uint8_t *codes, int j, int q) { codes[j >> 1] |= (uint8_t)((q & 0xf) << ((j & 1) * 4)); }
+
+// ---- per-row symmetric scale shared by I8CH/I4CH weights and per-token activations ----
+// amax/qmax, or 1 for an all-zero row (then every code is 0)
+LB_HD float lb_sym_scale(float amax, int qmax) { return amax > 0.f ? amax / (float)qmax : 1.f; }
+LB_HD int lb_sym_quant(float v, float inv, int qmax) {
+    int q = (int)lb_roundf(v * inv);
+    return q < -qmax ? -qmax : q > qmax ? qmax : q;
+}
+
+// bits of a group format (W*G and KV*), 0 otherwise
+LB_HD int lb_group_bits(int fmt) {
+    switch (fmt) {
+        case 100: case 121: return 4;  // LB_W4G, LB_KV4
+        case 101: case 122: return 3;  // LB_W3G, LB_KV3
+        case 102: return 2;            // LB_W2G
+        case 120: return 8;            // LB_KV8
+        default: return 0;
+    }
+}

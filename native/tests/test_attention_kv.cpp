@@ -1,0 +1,132 @@
+// lb_kv_store + lb_attention over a paged cache (shuffled block table) for F32, F16, KV8, KV4, KV3:
+//  - a stored quantised row equals lb_quantize of the same vector (group = min(group, head_dim));
+//  - attention at every ISA level equals a naive double-precision causal GQA softmax attention
+//    over the dequantised cache, for decode (nq = 1, up to 1K context) and prefill (nq > 1);
+//  - bad arguments are rejected.
+#include "test_util.h"
+#include "../cpu/study_pack.h"
+#include <algorithm>
+#include <cstring>
+
+struct Cache {
+    int fmt, group, eff_group, nkv, hd, bs;
+    int64_t rb;
+    std::vector<int32_t> table;
+    std::vector<uint8_t> k, v;
+};
+
+static int64_t kv_row_bytes(int fmt, int group, int hd) {
+    if (fmt == LB_F32) return 4 * hd;
+    if (fmt == LB_F16) return 2 * hd;
+    return lb_row_bytes(fmt, std::min(group, hd), hd);
+}
+
+static void deq_row(const Cache &c, const uint8_t *row, float *out) {
+    if (c.fmt == LB_F32) std::memcpy(out, row, 4 * c.hd);
+    else if (c.fmt == LB_F16)
+        for (int i = 0; i < c.hd; i++) out[i] = lb_f16_to_f32((uint16_t)(row[2 * i] | row[2 * i + 1] << 8));
+    else CHECK(lb_dequantize(c.fmt, c.eff_group, row, out, 1, c.hd) == LB_OK, "dequantize row");
+}
+
+static const uint8_t *row_at(const Cache &c, const std::vector<uint8_t> &buf, int64_t pos, int h) {
+    const int64_t slot = (int64_t)c.table[pos / c.bs] * c.bs + pos % c.bs;
+    return buf.data() + (slot * c.nkv + h) * c.rb;
+}
+
+static void test_case(int fmt, int group, int nh, int nkv, int hd, int bs, int64_t ctx, int64_t nq, unsigned seed) {
+    Cache c{fmt, group, std::min(group, hd), nkv, hd, bs, kv_row_bytes(fmt, group, hd), {}, {}, {}};
+    const int64_t total = ctx + nq, nblocks = (total + bs - 1) / bs + 1;
+    c.table.resize(nblocks);
+    for (int64_t i = 0; i < nblocks; i++) c.table[i] = (int32_t)i;
+    std::mt19937 rng(seed);
+    std::shuffle(c.table.begin(), c.table.end(), rng);
+    c.k.assign(nblocks * bs * nkv * c.rb, 0);
+    c.v.assign(c.k.size(), 0);
+    auto ks = random_floats(total * nkv * hd, seed + 1, -2.f, 2.f), vs = random_floats(total * nkv * hd, seed + 2);
+    // store in uneven chunks, as prefill then decode would
+    for (int64_t p = 0; p < total;) {
+        const int64_t n = std::min<int64_t>(total - p, 1 + (p % 7) * 5);
+        CHECK(lb_kv_store(fmt, group, c.k.data(), c.table.data(), bs, nkv, hd, ks.data() + p * nkv * hd, p, n) == LB_OK, "store k");
+        CHECK(lb_kv_store(fmt, group, c.v.data(), c.table.data(), bs, nkv, hd, vs.data() + p * nkv * hd, p, n) == LB_OK, "store v");
+        p += n;
+    }
+    if (fmt >= 100) {  // a stored row is exactly lb_quantize's row
+        std::vector<uint8_t> q(c.rb);
+        lb_quantize(fmt, c.eff_group, ks.data() + (total - 1) * nkv * hd + hd * (nkv - 1), q.data(), 1, hd);
+        CHECK(std::memcmp(q.data(), row_at(c, c.k, total - 1, nkv - 1), c.rb) == 0, "stored row differs from lb_quantize");
+    }
+    const int64_t pos0 = ctx;
+    auto q = random_floats(nq * nh * hd, seed + 3, -1.5f, 1.5f);
+    const float scale = 1.f / std::sqrt((float)hd);
+    // reference
+    std::vector<double> ref(nq * nh * hd, 0.0);
+    // dequantised cache, read back through the block table
+    std::vector<float> kd(total * nkv * hd), vd(total * nkv * hd);
+    for (int64_t j = 0; j < total; j++)
+        for (int h = 0; h < nkv; h++) {
+            deq_row(c, row_at(c, c.k, j, h), &kd[(j * nkv + h) * hd]);
+            deq_row(c, row_at(c, c.v, j, h), &vd[(j * nkv + h) * hd]);
+        }
+    for (int64_t t = 0; t < nq; t++)
+        for (int h = 0; h < nh; h++) {
+            const int kvh = h / (nh / nkv);
+            const int64_t L = pos0 + t + 1;
+            std::vector<double> s(L);
+            double mx = -1e300, sum = 0;
+            for (int64_t j = 0; j < L; j++) {
+                const float *kr = &kd[(j * nkv + kvh) * hd];
+                double d = 0;
+                for (int i = 0; i < hd; i++) d += (double)q[(t * nh + h) * hd + i] * kr[i];
+                s[j] = d * scale;
+                mx = std::max(mx, s[j]);
+            }
+            for (int64_t j = 0; j < L; j++) sum += (s[j] = std::exp(s[j] - mx));
+            for (int64_t j = 0; j < L; j++) {
+                const float *vr = &vd[(j * nkv + kvh) * hd];
+                for (int i = 0; i < hd; i++) ref[(t * nh + h) * hd + i] += s[j] / sum * vr[i];
+            }
+        }
+    for (int isa = 0; isa <= lb_isa_supported(); isa++) {
+        lb_isa_set(isa);
+        std::vector<float> out(nq * nh * hd, -7.f);
+        CHECK(lb_attention(fmt, group, c.k.data(), c.v.data(), c.table.data(), bs, q.data(), nq, pos0, nh, nkv, hd, scale,
+                           out.data()) == LB_OK, "attention");
+        double worst = 0;
+        for (size_t i = 0; i < out.size(); i++) worst = std::max(worst, std::fabs(out[i] - ref[i]));
+        CHECK(worst < 2e-5, "%s fmt %d g %d nh %d nkv %d hd %d ctx %lld nq %lld: max err %g", isa_name(isa), fmt, group, nh,
+              nkv, hd, (long long)ctx, (long long)nq, worst);
+    }
+}
+
+static void test_bad_args() {
+    std::vector<uint8_t> cache(1 << 16);
+    std::vector<float> x(1024), out(1024);
+    const int32_t table[4] = {0, 1, 2, -1};
+    CHECK(lb_kv_store(LB_KV4, 12, cache.data(), table, 16, 2, 64, x.data(), 0, 1) == LB_ERR_ARG, "group 12");
+    CHECK(lb_kv_store(LB_W4G, 32, cache.data(), table, 16, 2, 64, x.data(), 0, 1) == LB_ERR_FORMAT, "weight format");
+    CHECK(lb_kv_store(LB_F16, 0, cache.data(), table, 0, 2, 64, x.data(), 0, 1) == LB_ERR_ARG, "block size 0");
+    CHECK(lb_kv_store(LB_F16, 0, cache.data(), table, 16, 2, 64, x.data(), 40, 10) == LB_ERR_ARG, "unmapped block");
+    CHECK(lb_kv_store(LB_F16, 0, cache.data(), nullptr, 16, 2, 64, x.data(), 0, 1) == LB_ERR_ARG, "null table");
+    CHECK(lb_attention(LB_KV8, 32, cache.data(), cache.data(), table, 16, x.data(), 1, 0, 3, 2, 64, 0.1f, out.data()) ==
+              LB_ERR_ARG, "n_head not a multiple of n_kv_head");
+    CHECK(lb_attention(LB_KV8, 32, cache.data(), cache.data(), table, 16, x.data(), 1, 60, 4, 2, 64, 0.1f, out.data()) ==
+              LB_ERR_ARG, "context reaches an unmapped block");
+    CHECK(lb_attention(LB_KV8, 32, cache.data(), cache.data(), table, 16, x.data(), 0, 0, 4, 2, 64, 0.1f, out.data()) ==
+              LB_ERR_ARG, "nq 0");
+    CHECK(lb_attention(LB_Q4_0, 32, cache.data(), cache.data(), table, 16, x.data(), 1, 0, 4, 2, 64, 0.1f, out.data()) ==
+              LB_ERR_FORMAT, "ggml format");
+}
+
+int main() {
+    unsigned seed = 1;
+    for (int fmt : {LB_F32, LB_F16, LB_KV8, LB_KV4, LB_KV3}) {
+        test_case(fmt, 32, 4, 2, 64, 16, 0, 1, seed++);      // first token
+        test_case(fmt, 64, 14, 2, 64, 16, 300, 1, seed++);   // qwen2.5-0.5b heads, decode
+        test_case(fmt, 128, 8, 8, 128, 32, 1000, 1, seed++); // MHA, long-ish context
+        test_case(fmt, 128, 4, 1, 64, 16, 20, 5, seed++);    // group > head_dim, prefill continuing a sequence
+        test_case(fmt, 32, 6, 2, 128, 8, 0, 9, seed++);      // prefill from empty
+        test_case(fmt, 16, 2, 1, 48, 5, 33, 3, seed++);      // scalar-only shape (head_dim 48, group 16)
+    }
+    test_bad_args();
+    return finish("test_attention_kv");
+}

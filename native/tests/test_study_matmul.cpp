@@ -1,0 +1,107 @@
+// lb_matmul for the study formats: every ISA level against an independent double-precision
+// reference on ragged shapes and 1..9 tokens.
+//  W*G: reference = dequantised weights . x; SIMD vs scalar within 1e-5 of sum|w x|.
+//  I8CH/I4CH: integer paths, so every ISA level must give bit-identical outputs; the reference
+//  re-derives the documented per-token activation quantisation (symmetric, qmax 127 / 7).
+#include "test_util.h"
+#include <cstring>
+
+static std::vector<float> run(int fmt, int group, const std::vector<uint8_t> &w, int64_t rows, int64_t cols,
+                              const std::vector<float> &x, int64_t ntok, int isa) {
+    lb_isa_set(isa);
+    std::vector<float> y(rows * ntok, -1.f);
+    CHECK(lb_matmul(fmt, group, w.data(), rows, cols, x.data(), ntok, y.data()) == LB_OK, "matmul fmt %d", fmt);
+    return y;
+}
+
+static void test_weight_only() {
+    const int fmts[] = {LB_W4G, LB_W3G, LB_W2G};
+    struct Shape { int64_t rows, cols; int group; };
+    const Shape shapes[] = {{1, 32, 32}, {7, 96, 32}, {33, 256, 64}, {19, 384, 128}, {5, 160, 160},
+                            {16, 896, 896}, {9, 64, 8}, {3, 48, 16}, {66, 128, 128}};
+    unsigned seed = 11;
+    for (int fmt : fmts)
+        for (const auto &sh : shapes)
+            for (int64_t ntok : {1, 2, 3, 4, 5, 9}) {
+                const int64_t rows = sh.rows, cols = sh.cols;
+                auto wf = random_floats(rows * cols, seed++, -1.f, 1.5f);
+                auto x = random_floats(ntok * cols, seed++);
+                std::vector<uint8_t> w(rows * lb_row_bytes(fmt, sh.group, cols));
+                CHECK(lb_quantize(fmt, sh.group, wf.data(), w.data(), rows, cols) == LB_OK, "quantize");
+                std::vector<float> wd(rows * cols);
+                lb_dequantize(fmt, sh.group, w.data(), wd.data(), rows, cols);
+                for (int isa = 0; isa <= lb_isa_supported(); isa++) {
+                    auto y = run(fmt, sh.group, w, rows, cols, x, ntok, isa);
+                    for (int64_t t = 0; t < ntok; t++)
+                        for (int64_t r = 0; r < rows; r++) {
+                            double ref = 0, mag = 0;
+                            for (int64_t c = 0; c < cols; c++) {
+                                ref += (double)wd[r * cols + c] * x[t * cols + c];
+                                mag += std::fabs((double)wd[r * cols + c] * x[t * cols + c]);
+                            }
+                            const double got = y[t * rows + r];
+                            CHECK(std::fabs(got - ref) <= 1e-5 * mag + 1e-7, "%s fmt %d %lldx%lld g %d ntok %lld t %lld r %lld: %g vs %g",
+                                  isa_name(isa), fmt, (long long)rows, (long long)cols, sh.group, (long long)ntok,
+                                  (long long)t, (long long)r, got, ref);
+                        }
+                }
+            }
+}
+
+static void test_integer() {
+    struct Shape { int64_t rows, cols; };
+    const Shape shapes[] = {{1, 2}, {3, 64}, {5, 70}, {17, 126}, {4, 128}, {9, 130}, {33, 258}, {2, 896}, {3, 1000}};
+    unsigned seed = 101;
+    for (int fmt : {LB_I8CH, LB_I4CH}) {
+        const int qmax = fmt == LB_I8CH ? 127 : 7;
+        for (const auto &sh : shapes)
+            for (int64_t ntok : {1, 2, 3, 5, 8}) {
+                const int64_t rows = sh.rows, cols = sh.cols;
+                auto wf = random_floats(rows * cols, seed++, -2.f, 2.f);
+                auto x = random_floats(ntok * cols, seed++, -3.f, 3.f);
+                if (ntok > 1)
+                    for (int64_t c = 0; c < cols; c++) x[cols + c] = 0.f;  // an all-zero token
+                std::vector<uint8_t> w(rows * lb_row_bytes(fmt, 0, cols));
+                lb_quantize(fmt, 0, wf.data(), w.data(), rows, cols);
+                std::vector<float> wd(rows * cols);
+                lb_dequantize(fmt, 0, w.data(), wd.data(), rows, cols);
+                auto y0 = run(fmt, 0, w, rows, cols, x, ntok, LB_ISA_SCALAR);
+                for (int isa = 1; isa <= lb_isa_supported(); isa++) {
+                    auto y = run(fmt, 0, w, rows, cols, x, ntok, isa);
+                    CHECK(std::memcmp(y.data(), y0.data(), y.size() * 4) == 0, "%s fmt %d %lldx%lld ntok %lld not bit-exact",
+                          isa_name(isa), fmt, (long long)rows, (long long)cols, (long long)ntok);
+                }
+                for (int64_t t = 0; t < ntok; t++) {
+                    float amax = 0.f;
+                    for (int64_t c = 0; c < cols; c++) amax = std::fmax(amax, std::fabs(x[t * cols + c]));
+                    const double sx = amax > 0 ? amax / qmax : 1.0;
+                    for (int64_t r = 0; r < rows; r++) {
+                        double ref = 0, mag = 0;
+                        for (int64_t c = 0; c < cols; c++) {
+                            const double q = amax > 0 ? std::fmax(-qmax, std::fmin(qmax, std::nearbyint(x[t * cols + c] * (qmax / amax)))) : 0;
+                            ref += (double)wd[r * cols + c] * q * sx;
+                            mag += std::fabs((double)wd[r * cols + c] * q * sx);
+                        }
+                        CHECK(std::fabs(y0[t * rows + r] - ref) <= 1e-5 * mag + 1e-6, "fmt %d ref t %lld r %lld: %g vs %g", fmt,
+                              (long long)t, (long long)r, y0[t * rows + r], ref);
+                    }
+                }
+            }
+    }
+}
+
+static void test_bad_args() {
+    std::vector<uint8_t> w(4096);
+    std::vector<float> x(256), y(256);
+    CHECK(lb_matmul(LB_W4G, 32, w.data(), 2, 64, x.data(), 0, y.data()) == LB_ERR_ARG, "ntok 0");
+    CHECK(lb_matmul(LB_W4G, 48, w.data(), 2, 64, x.data(), 1, y.data()) == LB_ERR_ARG, "cols % group");
+    CHECK(lb_matmul(LB_W3G, 32, w.data(), 2, 64, nullptr, 1, y.data()) == LB_ERR_ARG, "null x");
+    CHECK(lb_matmul(LB_I4CH, 0, w.data(), 2, 63, x.data(), 1, y.data()) == LB_ERR_ARG, "odd cols int4");
+}
+
+int main() {
+    test_weight_only();
+    test_integer();
+    test_bad_args();
+    return finish("test_study_matmul");
+}
