@@ -3,6 +3,7 @@ package dev.lowbit.model;
 import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
+import dev.lowbit.core.RawMemory;
 import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufFormatException;
@@ -117,19 +118,30 @@ public final class ModelWeights implements AutoCloseable {
         Format src = kernelFormat(t);
         Format dst = plan.weights();
         int group = plan.groupFor(cols);
-        long rb = dst.rowBytes(group, cols);
-        if (rb < 0) throw new IllegalArgumentException(name + ": " + cols + " inputs cannot be split into groups of " + group);
+        int padded = (int) plan.paddedCols(cols);
+        long rb = dst.rowBytes(group, padded);
+        if (rb < 0) throw new IllegalArgumentException(name + ": " + cols + " inputs cannot be quantized to " + dst + " (group " + group + ")");
         try (NativeBuffer tmp = NativeBuffer.floats((long) rows * cols)) {
             Native.check(LowbitNative.lb_dequantize(src.id, 0, t.address(), tmp.address(), rows, cols), "dequantize " + name);
             if (plan.rotate()) Rotation.apply(tmp.address(), rows, cols);
+            long from = tmp.address();
+            NativeBuffer pad = null;
+            if (padded != cols) { // zero-extend each row to whole groups
+                pad = NativeBuffer.floats((long) rows * padded);
+                RawMemory.zero(pad.address(), pad.bytes());
+                for (int r = 0; r < rows; r++) RawMemory.copy(pad.address() + 4L * r * padded, from + 4L * r * cols, 4L * cols);
+                from = pad.address();
+            }
             NativeBuffer q = new NativeBuffer(rb * rows);
             try {
-                Native.check(LowbitNative.lb_quantize(dst.id, group, tmp.address(), q.address(), rows, cols), "quantize " + name);
+                Native.check(LowbitNative.lb_quantize(dst.id, group, from, q.address(), rows, padded), "quantize " + name);
             } catch (RuntimeException e) {
                 q.close();
                 throw e;
+            } finally {
+                if (pad != null) pad.close();
             }
-            return new Linear(name, dst, group, rows, cols, q.address(), q, plan.rotate());
+            return new Linear(name, dst, group, rows, cols, padded, q.address(), q, plan.rotate());
         }
     }
 

@@ -85,10 +85,20 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         throw new IllegalArgumentException("plan '" + text + "' names the weights or the KV cache twice");
     }
 
-    /** group to pass to kernels for a row of `cols` weights */
+    /**
+     * group to pass to kernels for a row of `cols` weights: the plan's group, or one group per
+     * row (rounded up to a multiple of 8) for per-channel plans and rows shorter than a group
+     */
     public int groupFor(long cols) {
         if (weights == null || !weights.grouped()) return 0;
-        return weightGroup == 0 ? (int) cols : weightGroup;
+        int perRow = (int) ((cols + 7) / 8 * 8);
+        return weightGroup == 0 || cols < weightGroup ? perRow : weightGroup;
+    }
+
+    /** row length the kernels see: cols rounded up to whole groups (the tail of the last group is zero) */
+    public long paddedCols(long cols) {
+        int g = groupFor(cols);
+        return g == 0 ? cols : (cols + g - 1) / g * g;
     }
 
     @Override
