@@ -113,7 +113,8 @@ abstract class BaseTokenizer implements Tokenizer {
     }
 
     /** control and unknown tokens: hidden in decoded text unless asked for (llama.cpp does the same) */
-    boolean isControl(int id) {
+    @Override
+    public boolean isControl(int id) {
         checkId(id);
         return types[id] == TokenType.CONTROL || types[id] == TokenType.UNKNOWN;
     }

@@ -51,6 +51,9 @@ public interface Tokenizer {
     /** end of generation: EOS, EOT, and tokens such as &lt;|im_end|&gt;, &lt;|endoftext|&gt;, &lt;｜end▁of▁sentence｜&gt; */
     boolean isEog(int id);
 
+    /** control or unknown token (BOS, EOS, &lt;|im_start|&gt;, ...): left out of decoded text unless rendered */
+    boolean isControl(int id);
+
     /** tokenizer.chat_template, null when absent */
     String chatTemplate();
 
