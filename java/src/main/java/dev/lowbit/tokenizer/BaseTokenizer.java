@@ -95,9 +95,11 @@ abstract class BaseTokenizer implements Tokenizer {
     @Override
     public String decode(int[] tokenIds, boolean renderSpecial) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        // SentencePiece: drop the space the encoder put in front of the text. A rendered BOS keeps the space
+        // after it ("<s> Once", as llama.cpp prints); a hidden BOS does not ("Once", the original text).
         int strip = -1;
         if (stripsLeadingSpace() && tokenIds.length > 0) {
-            strip = tokenIds[0] == vocab.bos() ? 1 : 0;
+            strip = !renderSpecial && tokenIds[0] == vocab.bos() ? 1 : 0;
         }
         for (int i = 0; i < tokenIds.length; i++) {
             int id = tokenIds[i];
@@ -111,7 +113,8 @@ abstract class BaseTokenizer implements Tokenizer {
     }
 
     /** control and unknown tokens: hidden in decoded text unless asked for (llama.cpp does the same) */
-    boolean isControl(int id) {
+    @Override
+    public boolean isControl(int id) {
         checkId(id);
         return types[id] == TokenType.CONTROL || types[id] == TokenType.UNKNOWN;
     }

@@ -40,7 +40,8 @@ final class PreTokenizer {
                     + "\\x{104B0}-\\x{104D3}\\x{104D8}-\\x{104FB}\\x{10C80}-\\x{10CB2}\\x{10CC0}-\\x{10CF2}"
                     + "\\x{118A0}-\\x{118DF}\\x{1E900}-\\x{1E943}]+",
             "\\s?[!-/:-~\\x{FF01}-\\x{FF0F}\\x{FF1A}-\\x{FF5E}\\x{2018}-\\x{201F}\\x{3000}-\\x{3002}]+",
-            "\\s+\\z",
+            // trailing whitespace; the look-behind only skips starts inside a run (same matches, linear time)
+            "(?<!\\s)\\s+\\z",
             "[\\x{4E00}-\\x{9FA5}\\x{0800}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+",
             "\\p{N}+",
     };

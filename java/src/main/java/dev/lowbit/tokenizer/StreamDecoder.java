@@ -19,7 +19,7 @@ public final class StreamDecoder {
 
     /** adds one token; returns the text completed by it (possibly empty) */
     public String push(int id) {
-        if (!renderSpecial && ((BaseTokenizer) tokenizer).isControl(id)) return "";
+        if (!renderSpecial && tokenizer.isControl(id)) return "";
         pending.writeBytes(tokenizer.pieceBytes(id));
         byte[] b = pending.toByteArray();
         int keep = incompleteTail(b);

@@ -23,8 +23,9 @@ public interface Tokenizer {
     }
 
     /**
-     * Text of the ids. SentencePiece: the leading space of the first text token (at position 0, or after a
-     * leading BOS) is dropped, undoing the space prefix that encoding adds.
+     * Text of the ids. SentencePiece: the leading space of the first token is dropped, undoing the space
+     * prefix that encoding adds; with control tokens hidden, a leading BOS is skipped for this rule, so
+     * decode(encode(x, true, false)) == x; with them rendered the result is llama.cpp's ("&lt;s&gt; Once").
      *
      * @param renderSpecial render control tokens as their text instead of leaving them out
      */
@@ -49,6 +50,9 @@ public interface Tokenizer {
 
     /** end of generation: EOS, EOT, and tokens such as &lt;|im_end|&gt;, &lt;|endoftext|&gt;, &lt;｜end▁of▁sentence｜&gt; */
     boolean isEog(int id);
+
+    /** control or unknown token (BOS, EOS, &lt;|im_start|&gt;, ...): left out of decoded text unless rendered */
+    boolean isControl(int id);
 
     /** tokenizer.chat_template, null when absent */
     String chatTemplate();

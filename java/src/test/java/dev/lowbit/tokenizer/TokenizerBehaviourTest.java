@@ -71,7 +71,7 @@ class TokenizerBehaviourTest {
         assertEquals(1, withBos[0]);
         assertArrayEquals(Arrays.copyOfRange(withBos, 1, withBos.length), t.encode("Hello world", false, false));
         assertEquals("Hello world", t.decode(withBos));
-        assertEquals("<s>Hello world", t.decode(withBos, true));
+        assertEquals("<s> Hello world", t.decode(withBos, true)); // llama.cpp keeps the space after a rendered BOS
         // "<s>" in the text is the BOS token only when parsing special tokens; the text after it gets a space prefix
         int[] parsed = t.encode("<s>Hello", false, true);
         assertEquals(1, parsed[0]);
@@ -81,6 +81,26 @@ class TokenizerBehaviourTest {
         assertEquals("  two spaces", t.decode(t.encode("  two spaces", true, false)));
         // pieces keep their space: streaming a continuation must not lose it
         assertEquals(" world", t.piece(t.tokenId("▁world")));
+    }
+
+    @Test
+    void stories260KMatchesLlamaCppGreedyTranscript() throws IOException {
+        var model = dev.lowbit.util.SearchPath.findModel("stories260K.gguf");
+        var transcript = dev.lowbit.util.SearchPath.findModel("stories260K.greedy.txt");
+        Assumptions.assumeTrue(model.isPresent() && transcript.isPresent());
+        String expected = java.nio.file.Files.readString(transcript.get());
+        try (var f = dev.lowbit.gguf.GgufFile.open(model.get())) {
+            Tokenizer t = Tokenizer.fromGguf(f);
+            assertEquals(512, t.vocabSize());
+            String prompt = "Once upon a time, there was a little girl named Lily.";
+            int[] ids = t.encode(prompt, t.addBosByDefault(), false);
+            assertEquals(t.bos(), ids[0]);
+            String shown = t.decode(ids, true);
+            assertTrue(expected.startsWith(shown), "'" + shown + "' does not start the transcript");
+            // the transcript (prompt + greedy continuation, as llama.cpp printed it) re-encodes to itself
+            String body = expected.substring("<s> ".length());
+            assertEquals(expected, t.decode(t.encode(body, true, false), true));
+        }
     }
 
     @Test
