@@ -106,16 +106,18 @@ inline void unpack_q3k_scales(const uint8_t *s, int8_t *sc) {
 
 // Activations of ntok tokens quantized for one matmul call. Per token (stride bytes apart):
 //   q[cols] int8 (natural order), d[nb] f32 block scale, s[nb] i32 sum of q over the block,
-//   b16[cols/16] i16 sums over 16 (K formats only),
-//   lane_d[nb*8] f32 and lane_i[nb*8] i32: per-block values spread over the 8 int32 lanes a
-//   32-element block occupies in a VNNI accumulator (lane_d = d; lane_i = -offset*s in the
-//   block's first lane, 0 elsewhere, or for the *_1 formats the f32 d*s there) so the AVX-512
-//   kernels load them instead of building them per row.
+//   b16[cols/16] i16 sums over 16 (K formats only).
+// For the 32-block formats also what the AVX-512 kernels read, which take 4 blocks A..D per
+// step in "split" order:
+//   qp[cols]: per group of 4 blocks [A0-15 B0-15 C0-15 D0-15 | A16-31 B16-31 C16-31 D16-31]
+//             (whole groups only; a tail of < 4 blocks is read from q)
+//   ld[nb*4] f32: d of each block repeated over the 4 int32 lanes it occupies
+//   li[nb*4]: first lane of each block = -offset*s (i32), or the f32 d*s for the *_1 formats
 // blk is 32 (Q8_0-like blocks) or 256 (Q8_K-like super-blocks). d = amax/127, q = rint(x*127/amax).
 struct Act {
     int64_t cols = 0, nb = 0;
     int blk = 0;
-    size_t stride = 0, off_d = 0, off_s = 0, off_b16 = 0, off_ld = 0, off_li = 0;
+    size_t stride = 0, off_d = 0, off_s = 0, off_b16 = 0, off_qp = 0, off_ld = 0, off_li = 0;
     uint8_t *base = nullptr;
     const float *xf = nullptr;  // raw f32 activations (F32/F16/BF16 formats), row stride cols
 
@@ -123,6 +125,7 @@ struct Act {
     const float *d(int64_t t) const { return (const float *)(base + t * stride + off_d); }
     const int32_t *s(int64_t t) const { return (const int32_t *)(base + t * stride + off_s); }
     const int16_t *b16(int64_t t) const { return (const int16_t *)(base + t * stride + off_b16); }
+    const int8_t *qp(int64_t t) const { return (const int8_t *)(base + t * stride + off_qp); }
     const float *ld(int64_t t) const { return (const float *)(base + t * stride + off_ld); }
     const int32_t *li(int64_t t) const { return (const int32_t *)(base + t * stride + off_li); }
     const float *x(int64_t t) const { return xf + t * cols; }

@@ -233,17 +233,24 @@ static void quantize_act_row(const float *x, const Act &a, int64_t t, int32_t fm
             b16[g] = (int16_t)v;
         }
     } else {
+        int8_t *qp = (int8_t *)a.qp(t);
+        for (int64_t g = 0; g + 4 <= a.nb; g += 4)
+            for (int blk = 0; blk < 4; blk++)
+                for (int j = 0; j < 16; j++) {
+                    qp[g * 32 + blk * 16 + j] = q[(g + blk) * 32 + j];
+                    qp[g * 32 + 64 + blk * 16 + j] = q[(g + blk) * 32 + 16 + j];
+                }
         float *ld = (float *)a.ld(t);
         int32_t *li = (int32_t *)a.li(t);
         const int off = vnni_offset(fmt);
         const bool minterm = fmt == LB_Q4_1 || fmt == LB_Q5_1;
         for (int64_t b = 0; b < a.nb; b++) {
-            for (int j = 0; j < 8; j++) { ld[8 * b + j] = d[b]; li[8 * b + j] = 0; }
+            for (int j = 0; j < 4; j++) { ld[4 * b + j] = d[b]; li[4 * b + j] = 0; }
             if (minterm) {
                 const float ds = d[b] * (float)s[b];
-                memcpy(&li[8 * b], &ds, 4);
+                memcpy(&li[4 * b], &ds, 4);
             } else {
-                li[8 * b] = -off * s[b];
+                li[4 * b] = -off * s[b];
             }
         }
     }
@@ -288,9 +295,10 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
             a.off_b16 = end;
             end += up64((size_t)cols / 16 * 2);
         } else {
-            a.off_ld = end;
-            a.off_li = end + up64((size_t)a.nb * 32);
-            end = a.off_li + up64((size_t)a.nb * 32);
+            a.off_qp = end;
+            a.off_ld = a.off_qp + up64((size_t)cols);
+            a.off_li = a.off_ld + up64((size_t)a.nb * 16);
+            end = a.off_li + up64((size_t)a.nb * 16);
         }
         a.stride = end;
         a.base = scratch(a.stride * (size_t)ntok);

@@ -1,8 +1,8 @@
 // AVX-512 (F/BW/VL + VNNI) row kernels of matmul_ggml. Same integer block sums as the scalar
 // reference in ggml_matmul.cpp; only the order of the fp32 accumulation differs.
 //  * float formats: weights converted in registers (F16C / 16-bit shift), FMA with fp32 x.
-//  * *_0/*_1: four 32-blocks per step: two 64-byte loads, vpermt2w gathers the packed codes
-//    of blocks A,B (and C,D) into natural element order, and the f16 scales; vpdpbusd
+//  * *_0/*_1: four 32-blocks per step: 64-byte loads, vpermt2w gathers the packed codes of
+//    blocks A..D (and their f16 scales) into the lanes the split-order activations expect; vpdpbusd
 //    (unsigned code x signed int8 activation) accumulates onto a per-token preloaded
 //    "-offset * sum(q)" lane, so the signed weight offset costs nothing per row.
 //  * K-quants: one super-block per step; sub-block dots by vpdpbusd, scaled by vpmulld with
@@ -75,29 +75,16 @@ constexpr B32Layout layout32(int32_t f) {
                         : B32Layout{24, 8, 4, 2, true};
 }
 
-// permutation indices for one format, built once
+// vpermt2w indices for one format, built once. Every field of every block starts at an even
+// byte, so word granularity suffices (no VBMI needed).
 struct B32Idx {
-    // vpermt2w indices (every field of every block starts at an even byte, so word
-    // granularity suffices and no VBMI is needed)
-    alignas(64) uint16_t ab[32], cd[32];  // codes of blocks A,B / C,D in element order
-    alignas(64) uint16_t d[32], m[32];    // scale (min) of each lane's block
-    alignas(64) uint16_t sh[32];          // per-word shift: 0 for low nibbles, 4 for high
+    alignas(64) uint16_t codes[32];  // [qs_A qs_B qs_C qs_D] first 16 bytes of each block's codes
+    alignas(64) uint16_t dm[32];     // [d_A x4 .. d_D x4 | m_A x4 .. m_D x4]
     explicit B32Idx(B32Layout L) {
         for (int i = 0; i < 32; i++) {
-            const int blk = i / 16;
-            if (L.nib) {  // packed nibbles twice: [qs_A, qs_A, qs_B, qs_B], split by the shift below
-                ab[i] = (uint16_t)((blk * L.bb + L.qs) / 2 + i % 8);
-                cd[i] = (uint16_t)(((blk + 2) * L.bb + L.qs) / 2 + i % 8);
-            } else {  // Q8_0: C,D come from (bytes 64..127, bytes 128..135)
-                ab[i] = (uint16_t)((blk * L.bb + L.qs) / 2 + i % 16);
-                cd[i] = (uint16_t)(((blk + 2) * L.bb + L.qs - 64) / 2 + i % 16);
-            }
-        }
-        for (int j = 0; j < 32; j++) {
-            const int blk = j / 8;
-            d[j] = (uint16_t)(blk * L.bb / 2);
-            m[j] = (uint16_t)((blk * L.bb + (L.m < 0 ? 0 : L.m)) / 2);
-            sh[j] = (uint16_t)((2 * j) % 32 < 16 ? 0 : 4);
+            const int blk = (i % 16) / 4;
+            codes[i] = (uint16_t)(((i / 8) * L.bb + L.qs) / 2 + i % 8);
+            dm[i] = (uint16_t)((blk * L.bb + (i >= 16 && L.m >= 0 ? L.m : 0)) / 2);
         }
     }
 };
@@ -108,68 +95,58 @@ const B32Idx &b32idx() {
     return idx;
 }
 
+// Four blocks per step. Codes go to two vectors in "split" order: lo = the first 16 codes of
+// blocks A..D (one 128-bit lane each), hi = their last 16; the activation copy qp has the same
+// order, so both vpdpbusd land in one accumulator whose 128-bit lane k holds block k.
 template <int32_t FMT, int NT>
 void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     constexpr B32Layout L = layout32(FMT);
     constexpr bool MIN = L.m >= 0;
     const B32Idx &I = b32idx<FMT>();
-    const __m512i iab = _mm512_load_si512(I.ab), icd = _mm512_load_si512(I.cd);
-    const __m512i id = _mm512_load_si512(I.d), im = _mm512_load_si512(I.m);
-    const __m512i ish = _mm512_load_si512(I.sh), m0f = _mm512_set1_epi8(0x0f), v16 = _mm512_set1_epi8(16);
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    const __m512i icodes = _mm512_load_si512(I.codes), idm = _mm512_load_si512(I.dm);
+    const __m512i m0f = _mm512_set1_epi8(0x0f), v16 = _mm512_set1_epi8(16), flip = _mm512_set1_epi8((char)0x80);
     __m512 acc[NT];
     for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
     const int64_t nb = a.nb;
     int64_t b = 0;
     for (; b + 4 <= nb; b += 4) {
         const uint8_t *p = w + b * L.bb;
-        __m512i cab, ccd, dw;
+        __m512i lo, hi, dmw;
         if (L.nib) {
             constexpr int rest = 4 * L.bb - 64;
             const __m512i l0 = _mm512_loadu_si512(p);
             const __m512i l1 = _mm512_maskz_loadu_epi8((__mmask64)((1ull << rest) - 1), p + 64);
-            cab = _mm512_and_si512(_mm512_srlv_epi16(_mm512_permutex2var_epi16(l0, iab, l1), ish), m0f);
-            ccd = _mm512_and_si512(_mm512_srlv_epi16(_mm512_permutex2var_epi16(l0, icd, l1), ish), m0f);
-            dw = _mm512_permutex2var_epi16(l0, id, l1);
-            if (L.qh >= 0) {
-                const uint64_t hab = rd32(p + L.qh) | (uint64_t)rd32(p + L.bb + L.qh) << 32;
-                const uint64_t hcd = rd32(p + 2 * L.bb + L.qh) | (uint64_t)rd32(p + 3 * L.bb + L.qh) << 32;
-                cab = _mm512_mask_add_epi8(cab, _cvtu64_mask64(hab), cab, v16);
-                ccd = _mm512_mask_add_epi8(ccd, _cvtu64_mask64(hcd), ccd, v16);
+            const __m512i qs = _mm512_permutex2var_epi16(l0, icodes, l1);
+            lo = _mm512_and_si512(qs, m0f);
+            hi = _mm512_and_si512(_mm512_srli_epi16(qs, 4), m0f);
+            dmw = _mm512_permutex2var_epi16(l0, idm, l1);
+            if (L.qh >= 0) {  // bit e of a block's qh is bit 4 of its element e
+                const uint64_t ha = rd32(p + L.qh), hb = rd32(p + L.bb + L.qh);
+                const uint64_t hc = rd32(p + 2 * L.bb + L.qh), hd = rd32(p + 3 * L.bb + L.qh);
+                const uint64_t mlo = (ha & 0xffff) | (hb & 0xffff) << 16 | (hc & 0xffff) << 32 | (hd & 0xffff) << 48;
+                const uint64_t mhi = ha >> 16 | (hb >> 16) << 16 | (hc >> 16) << 32 | (hd >> 16) << 48;
+                lo = _mm512_mask_add_epi8(lo, _cvtu64_mask64(mlo), lo, v16);
+                hi = _mm512_mask_add_epi8(hi, _cvtu64_mask64(mhi), hi, v16);
             }
-            if (MIN) {
-                const __m512i mw = _mm512_permutex2var_epi16(l0, im, l1);
-                const __m512 mab = _mm512_cvtph_ps(_mm512_castsi512_si256(mw));
-                const __m512 mcd = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(mw, 1));
-                for (int k = 0; k < NT; k++) {
-                    const float *li = (const float *)a.li(t0 + k) + b * 8;
-                    acc[k] = _mm512_fmadd_ps(mab, _mm512_load_ps(li), acc[k]);
-                    acc[k] = _mm512_fmadd_ps(mcd, _mm512_load_ps(li + 16), acc[k]);
-                }
-            }
-        } else {
+        } else {  // Q8_0: 136 bytes; the last 16 codes of each block are 16 bytes further on
             const __m512i l0 = _mm512_loadu_si512(p), l1 = _mm512_loadu_si512(p + 64);
-            const __m512i l2 = _mm512_zextsi128_si512(_mm_loadl_epi64((const __m128i *)(p + 128)));
-            cab = _mm512_xor_si512(_mm512_permutex2var_epi16(l0, iab, l1), flip);
-            ccd = _mm512_xor_si512(_mm512_permutex2var_epi16(l1, icd, l2), flip);
-            dw = _mm512_permutex2var_epi16(l0, id, l1);
+            const __m512i m0 = _mm512_loadu_si512(p + 16);
+            const __m512i m1 = _mm512_maskz_loadu_epi8((__mmask64)((1ull << 56) - 1), p + 80);
+            lo = _mm512_xor_si512(_mm512_permutex2var_epi16(l0, icodes, l1), flip);
+            hi = _mm512_xor_si512(_mm512_permutex2var_epi16(m0, icodes, m1), flip);
+            dmw = _mm512_permutex2var_epi16(l0, idm, l1);
         }
-        const __m512 dab = _mm512_cvtph_ps(_mm512_castsi512_si256(dw));
-        const __m512 dcd = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(dw, 1));
+        const __m512 dw = _mm512_cvtph_ps(_mm512_castsi512_si256(dmw));
+        __m512 mw;
+        if (MIN) mw = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(dmw, 1));
         for (int k = 0; k < NT; k++) {
-            const int8_t *xq = a.q(t0 + k) + b * 32;
-            const float *ld = a.ld(t0 + k) + b * 8;
-            __m512i i0, i1;
-            if (MIN) {
-                i0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), cab, _mm512_loadu_si512(xq));
-                i1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ccd, _mm512_loadu_si512(xq + 64));
-            } else {
-                const int32_t *li = a.li(t0 + k) + b * 8;
-                i0 = _mm512_dpbusd_epi32(_mm512_load_si512(li), cab, _mm512_loadu_si512(xq));
-                i1 = _mm512_dpbusd_epi32(_mm512_load_si512(li + 16), ccd, _mm512_loadu_si512(xq + 64));
-            }
-            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i0), _mm512_mul_ps(dab, _mm512_load_ps(ld)), acc[k]);
-            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_mul_ps(dcd, _mm512_load_ps(ld + 16)), acc[k]);
+            const int8_t *xq = a.qp(t0 + k) + b * 32;
+            const int32_t *li = a.li(t0 + k) + b * 4;
+            const __m512i init = MIN ? _mm512_setzero_si512() : _mm512_load_si512(li);
+            const __m512i i0 = _mm512_dpbusd_epi32(init, lo, _mm512_load_si512(xq));
+            const __m512i i1 = _mm512_dpbusd_epi32(i0, hi, _mm512_load_si512(xq + 64));
+            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_mul_ps(dw, _mm512_load_ps(a.ld(t0 + k) + b * 4)), acc[k]);
+            if (MIN) acc[k] = _mm512_fmadd_ps(mw, _mm512_castsi512_ps(_mm512_load_si512(li)), acc[k]);
         }
     }
     for (int k = 0; k < NT; k++) {
