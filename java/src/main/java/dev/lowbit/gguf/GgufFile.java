@@ -204,12 +204,15 @@ public final class GgufFile implements AutoCloseable {
         return out;
     }
 
-    /** an array of integers whose values fit an int, as a new int[], or null if absent */
+    /**
+     * An array of integers whose values fit an int (UINT32 elements as their 32 bits), as a
+     * new int[], or null if absent.
+     */
     public int[] getIntArray(String key) {
         GgufArray a = array(key);
         if (a == null) return null;
         GgufValueType et = a.elementType();
-        if (et == GgufValueType.INT32) return a.ints().clone();
+        if (et == GgufValueType.INT32 || et == GgufValueType.UINT32) return a.ints().clone(); // UINT32 as its bits, like getInt
         if (!et.isInteger()) throw wrongType(key, "an array of integers");
         int[] out = new int[a.size()];
         for (int i = 0; i < out.length; i++) {
