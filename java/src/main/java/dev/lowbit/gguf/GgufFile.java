@@ -1,6 +1,7 @@
 package dev.lowbit.gguf;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -11,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An open GGUF file (versions 2 and 3): validated metadata and tensor index, with every
- * tensor's bytes memory-mapped read-only (one mapping per tensor, so files over 2 GiB work).
+ * An open GGUF file (versions 2 and 3): validated metadata and tensor index, with each
+ * tensor's bytes memory-mapped read-only on first use (one mapping per tensor, so files over
+ * 2 GiB work; a single tensor over 2 GiB is indexed but its data() fails).
  *
  * <p>Metadata values are Java objects by type: UINT8/INT8 → Byte, UINT16/INT16 → Short,
  * UINT32/INT32 → Integer, UINT64/INT64 → Long (unsigned values are kept in the signed Java
@@ -37,9 +39,12 @@ public final class GgufFile implements AutoCloseable {
     private final Map<String, GgufTensor> byName;
     private volatile boolean closed;
 
-    private GgufFile(Path path, long fileSize, GgufParser p, FileChannel ch) throws IOException {
+    private final FileChannel channel; // open until close(): tensors are mapped on first use
+
+    private GgufFile(Path path, long fileSize, GgufParser p, FileChannel ch) {
         this.path = path;
         this.fileSize = fileSize;
+        this.channel = ch;
         this.version = p.version;
         this.alignment = p.alignment;
         this.dataOffset = p.dataOffset;
@@ -49,10 +54,7 @@ public final class GgufFile implements AutoCloseable {
         Map<String, GgufTensor> names = new LinkedHashMap<>();
         for (int i = 0; i < ts.length; i++) {
             GgufParser.TensorInfo t = p.tensors.get(i);
-            long abs = dataOffset + t.offset();
-            // a Java mapping holds at most 2 GiB; larger tensors are indexed but not mapped
-            ByteBuffer map = t.nbytes() <= Integer.MAX_VALUE ? ch.map(FileChannel.MapMode.READ_ONLY, abs, t.nbytes()) : null;
-            ts[i] = new GgufTensor(this, t.name(), t.type(), t.dims(), abs, t.nbytes(), map);
+            ts[i] = new GgufTensor(this, t.name(), t.type(), t.dims(), dataOffset + t.offset(), t.nbytes());
             names.put(t.name(), ts[i]);
         }
         this.tensors = List.of(ts);
@@ -60,14 +62,15 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /**
-     * Opens, validates and maps a GGUF file. The file handle is closed before this returns;
-     * the mappings stay valid until {@link #close()} drops them.
+     * Opens and validates a GGUF file. The file stays open until {@link #close()}; each
+     * tensor is memory-mapped read-only on its first {@code data()} or {@code address()}.
      *
      * @throws GgufFormatException if the content is not a valid GGUF v2/v3 file
      * @throws java.nio.file.NoSuchFileException and other IOExceptions for unreadable files
      */
     public static GgufFile open(Path path) throws IOException {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        try {
             long size = ch.size();
             GgufParser p = new GgufParser(new HeaderReader(ch, size));
             try {
@@ -76,6 +79,18 @@ public final class GgufFile implements AutoCloseable {
                 throw new GgufFormatException(path + ": " + e.getMessage(), e.getCause());
             }
             return new GgufFile(path, size, p, ch);
+        } catch (IOException | RuntimeException | Error e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** maps one tensor's bytes (called once per tensor, under the tensor's lock) */
+    ByteBuffer map(GgufTensor t) {
+        try {
+            return channel.map(FileChannel.MapMode.READ_ONLY, t.offset(), t.nbytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot map tensor '" + t.name() + "' of " + path, e);
         }
     }
 
@@ -204,12 +219,15 @@ public final class GgufFile implements AutoCloseable {
         return out;
     }
 
-    /** an array of integers whose values fit an int, as a new int[], or null if absent */
+    /**
+     * An array of integers whose values fit an int (UINT32 elements as their 32 bits), as a
+     * new int[], or null if absent.
+     */
     public int[] getIntArray(String key) {
         GgufArray a = array(key);
         if (a == null) return null;
         GgufValueType et = a.elementType();
-        if (et == GgufValueType.INT32) return a.ints().clone();
+        if (et == GgufValueType.INT32 || et == GgufValueType.UINT32) return a.ints().clone(); // UINT32 as its bits, like getInt
         if (!et.isInteger()) throw wrongType(key, "an array of integers");
         int[] out = new int[a.size()];
         for (int i = 0; i < out.length; i++) {
@@ -239,14 +257,19 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /**
-     * Drops this file's references to the tensor mappings (the OS unmaps them once no
-     * data() view is reachable). data() and address() then fail. Safe to call twice.
+     * Closes the file and drops the tensor mappings (the OS unmaps them once no data() view
+     * is reachable); data() and address() then fail. Metadata stays readable. Safe to call twice.
      */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
         for (GgufTensor t : tensors) t.release();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing was written; a failing close of a read-only file loses nothing
+        }
     }
 
     @Override

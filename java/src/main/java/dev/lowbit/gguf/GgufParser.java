@@ -95,13 +95,13 @@ final class GgufParser {
         if (type == null) {
             throw new GgufFormatException("metadata '" + key + "' has unknown value type " + Integer.toUnsignedLong(typeId) + " at offset " + typeAt);
         }
-        Object value = readValue(type, key, 0);
+        Object value = readValue(type, "metadata '" + key + "'", key, 0);
         metadata.put(key, value);
         types.put(key, type);
     }
 
-    private Object readValue(GgufValueType type, String key, int depth) throws IOException {
-        String what = "metadata '" + key + "'";
+    /** what names the value in error messages; computed once per entry, not per element */
+    private Object readValue(GgufValueType type, String what, String key, int depth) throws IOException {
         return switch (type) {
             case UINT8, INT8 -> in.u8(what);
             case UINT16, INT16 -> in.u16(what);
@@ -145,7 +145,7 @@ final class GgufParser {
                 cap = (int) Math.min(n, 2L * cap);
                 backing = grow(backing, cap);
             }
-            Object v = readValue(et, key, depth);
+            Object v = readValue(et, what, key, depth);
             GgufArray.set(et, backing, i, v);
         }
         return new GgufArray(et, backing, n);

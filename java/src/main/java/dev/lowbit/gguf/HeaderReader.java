@@ -39,18 +39,24 @@ final class HeaderReader {
         return fileSize - position();
     }
 
-    /** makes n (<= buffer capacity) bytes available or fails naming what was being read */
     private void ensure(int n, String what) throws IOException {
-        if (buf.remaining() >= n) return;
+        if (buf.remaining() < n) refill(n, "", what);
+    }
+
+    /**
+     * Makes n (<= buffer capacity) bytes available or fails naming what was being read
+     * (prefix + what: concatenated only on failure, as this runs once per array element).
+     */
+    private void refill(int n, String prefix, String what) throws IOException {
         if (remaining() < n) {
-            throw new GgufFormatException("file ends at offset " + fileSize + " while reading " + what
+            throw new GgufFormatException("file ends at offset " + fileSize + " while reading " + prefix + what
                     + " at offset " + position() + " (" + n + " bytes needed, " + remaining() + " left)");
         }
         bufStart += buf.position();
         buf.compact();
         while (buf.position() < n) {
             int r = ch.read(buf, bufStart + buf.position());
-            if (r < 0) throw new GgufFormatException("file shrank while reading " + what + " at offset " + position());
+            if (r < 0) throw new GgufFormatException("file shrank while reading " + prefix + what + " at offset " + position());
         }
         buf.flip();
     }
@@ -88,7 +94,8 @@ final class HeaderReader {
     /** a u64 length followed by that many UTF-8 bytes (invalid sequences become U+FFFD) */
     String string(String what) throws IOException {
         long at = position();
-        long len = u64("length of " + what);
+        if (buf.remaining() < 8) refill(8, "length of ", what);
+        long len = buf.getLong();
         if (len < 0 || len > remaining()) {
             throw new GgufFormatException("length " + Long.toUnsignedString(len) + " of " + what + " at offset " + at
                     + " exceeds the " + remaining() + " bytes left in the file");
