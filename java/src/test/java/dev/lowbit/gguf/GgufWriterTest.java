@@ -259,6 +259,21 @@ class GgufWriterTest {
     }
 
     @Test
+    void longStringsAndLongArraysCrossTheReadBuffer() throws Exception {
+        String big = "ü€\uD834\uDD1Ex".repeat(30_000); // 1-4 byte UTF-8 sequences, ~300 KB
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) many.add("tok" + i + "é".repeat(i % 7));
+        Path p = dir.resolve("long.gguf");
+        new GgufWriter().putString("a", "before").putString("big", big).putStringArray("many", many).putString("z", "after").write(p);
+        try (GgufFile f = GgufFile.open(p)) {
+            assertEquals("before", f.getString("a"));
+            assertEquals(big, f.getString("big"));
+            assertEquals(many, Arrays.asList(f.getStringArray("many")));
+            assertEquals("after", f.getString("z"));
+        }
+    }
+
+    @Test
     void rowBytesAndTypeIds() throws Exception {
         assertEquals(18 * 4, GgmlType.Q4_0.rowBytes(128));
         assertEquals(210, GgmlType.Q6_K.rowBytes(256));
