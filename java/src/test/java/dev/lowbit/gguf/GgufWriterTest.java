@@ -195,6 +195,10 @@ class GgufWriterTest {
             assertArrayEquals(toArray(q), toArray(f.tensor("big").data()));
         }
 
+        GgufWriter.TensorSource nested = ch -> ch.write(ByteBuffer.allocate(16)); // both spellings are accepted
+        TensorSource top = nested;
+        new GgufWriter().addTensor("n", GgmlType.F32, new long[] {4}, nested).addTensor("t", GgmlType.F32, new long[] {4}, top).write(dir.resolve("n.gguf"));
+
         Path bad = dir.resolve("short.gguf");
         GgufWriter w2 = new GgufWriter().addTensor("short", GgmlType.F32, new long[] {4}, ch -> ch.write(ByteBuffer.allocate(12)));
         IOException e = assertThrows(IOException.class, () -> w2.write(bad));
