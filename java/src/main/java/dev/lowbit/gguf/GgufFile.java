@@ -1,7 +1,6 @@
 package dev.lowbit.gguf;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -13,8 +12,8 @@ import java.util.Map;
 
 /**
  * An open GGUF file (versions 2 and 3): validated metadata and tensor index, with each
- * tensor's bytes memory-mapped read-only on first use (one mapping per tensor, so files over
- * 2 GiB work; a single tensor over 2 GiB is indexed but its data() fails).
+ * tensor's bytes memory-mapped read-only (one mapping per tensor, so files over 2 GiB work;
+ * a single tensor over 2 GiB is indexed but its data() fails).
  *
  * <p>Metadata values are Java objects by type: UINT8/INT8 → Byte, UINT16/INT16 → Short,
  * UINT32/INT32 → Integer, UINT64/INT64 → Long (unsigned values are kept in the signed Java
@@ -39,12 +38,9 @@ public final class GgufFile implements AutoCloseable {
     private final Map<String, GgufTensor> byName;
     private volatile boolean closed;
 
-    private final FileChannel channel; // open until close(): tensors are mapped on first use
-
-    private GgufFile(Path path, long fileSize, GgufParser p, FileChannel ch) {
+    private GgufFile(Path path, long fileSize, GgufParser p, FileChannel ch) throws IOException {
         this.path = path;
         this.fileSize = fileSize;
-        this.channel = ch;
         this.version = p.version;
         this.alignment = p.alignment;
         this.dataOffset = p.dataOffset;
@@ -54,7 +50,10 @@ public final class GgufFile implements AutoCloseable {
         Map<String, GgufTensor> names = new LinkedHashMap<>();
         for (int i = 0; i < ts.length; i++) {
             GgufParser.TensorInfo t = p.tensors.get(i);
-            ts[i] = new GgufTensor(this, t.name(), t.type(), t.dims(), dataOffset + t.offset(), t.nbytes());
+            long abs = dataOffset + t.offset();
+            // a Java mapping holds at most 2 GiB: a larger tensor is indexed, its data() fails
+            ByteBuffer map = t.nbytes() <= Integer.MAX_VALUE ? ch.map(FileChannel.MapMode.READ_ONLY, abs, t.nbytes()) : null;
+            ts[i] = new GgufTensor(this, t.name(), t.type(), t.dims(), abs, t.nbytes(), map);
             names.put(t.name(), ts[i]);
         }
         this.tensors = List.of(ts);
@@ -62,15 +61,15 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /**
-     * Opens and validates a GGUF file. The file stays open until {@link #close()}; each
-     * tensor is memory-mapped read-only on its first {@code data()} or {@code address()}.
+     * Opens, validates and maps a GGUF file. The file handle is closed before this returns
+     * (the mappings do not need it), so an unclosed GgufFile leaks no descriptor and no
+     * interrupted thread can close a shared channel under other readers.
      *
      * @throws GgufFormatException if the content is not a valid GGUF v2/v3 file
      * @throws java.nio.file.NoSuchFileException and other IOExceptions for unreadable files
      */
     public static GgufFile open(Path path) throws IOException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
-        try {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             GgufParser p = new GgufParser(new HeaderReader(ch, size));
             try {
@@ -79,18 +78,6 @@ public final class GgufFile implements AutoCloseable {
                 throw new GgufFormatException(path + ": " + e.getMessage(), e.getCause());
             }
             return new GgufFile(path, size, p, ch);
-        } catch (IOException | RuntimeException | Error e) {
-            ch.close();
-            throw e;
-        }
-    }
-
-    /** maps one tensor's bytes (called once per tensor, under the tensor's lock) */
-    ByteBuffer map(GgufTensor t) {
-        try {
-            return channel.map(FileChannel.MapMode.READ_ONLY, t.offset(), t.nbytes());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot map tensor '" + t.name() + "' of " + path, e);
         }
     }
 
@@ -257,19 +244,15 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /**
-     * Closes the file and drops the tensor mappings (the OS unmaps them once no data() view
-     * is reachable); data() and address() then fail. Metadata stays readable. Safe to call twice.
+     * Drops this file's references to the tensor mappings (the OS unmaps them once no data()
+     * view is reachable); data() and address() then fail. Metadata stays readable. Safe to
+     * call twice.
      */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
         for (GgufTensor t : tensors) t.release();
-        try {
-            channel.close();
-        } catch (IOException e) {
-            // nothing was written; a failing close of a read-only file loses nothing
-        }
     }
 
     @Override

@@ -17,16 +17,16 @@ public final class GgufTensor {
     private final long[] dims;
     private final long offset;
     private final long nbytes;
-    private ByteBuffer mapping; // made on first use; dropped when the file is closed
-    private boolean released;
+    private volatile ByteBuffer mapping; // null once the file is closed (or over 2 GiB)
 
-    GgufTensor(GgufFile file, String name, GgmlType type, long[] dims, long offset, long nbytes) {
+    GgufTensor(GgufFile file, String name, GgmlType type, long[] dims, long offset, long nbytes, ByteBuffer mapping) {
         this.file = file;
         this.name = name;
         this.type = type;
         this.dims = dims;
         this.offset = offset;
         this.nbytes = nbytes;
+        this.mapping = mapping;
     }
 
     public String name() {
@@ -87,7 +87,7 @@ public final class GgufTensor {
 
     /**
      * The native address of the first data byte, for native kernels. Valid while the file is
-     * open (the tensor holds the mapping); reading it after {@link GgufFile#close()} is a bug.
+     * open (the file holds the mapping); reading it after {@link GgufFile#close()} is a bug.
      *
      * @throws IllegalStateException if the file was closed
      */
@@ -95,24 +95,17 @@ public final class GgufTensor {
         return NativeAddress.of(live());
     }
 
-    /**
-     * The mapping, made on first use (a file whose tensors are never read costs no mappings).
-     *
-     * @throws IllegalStateException if the file is closed or the tensor is over 2 GiB
-     * @throws java.io.UncheckedIOException if the mapping fails (e.g. the file shrank)
-     */
-    private synchronized ByteBuffer live() {
-        if (released) throw new IllegalStateException("GGUF file " + file.path() + " is closed (tensor '" + name + "')");
+    private ByteBuffer live() {
         if (nbytes > Integer.MAX_VALUE) {
             throw new IllegalStateException("tensor '" + name + "' in " + file.path() + " is " + nbytes
                     + " bytes, more than the 2 GiB one Java mapping can hold");
         }
-        if (mapping == null) mapping = file.map(this);
-        return mapping;
+        ByteBuffer m = mapping;
+        if (m == null) throw new IllegalStateException("GGUF file " + file.path() + " is closed (tensor '" + name + "')");
+        return m;
     }
 
-    synchronized void release() {
-        released = true;
+    void release() {
         mapping = null;
     }
 

@@ -27,9 +27,13 @@ import java.util.Objects;
  * for unsigned types the unsigned range (so a Byte -56 read from a UINT8 writes back as 200).
  */
 public final class GgufWriter {
+    /** the same as {@link dev.lowbit.gguf.TensorSource}, for callers that spell it GgufWriter.TensorSource */
+    @FunctionalInterface
+    public interface TensorSource extends dev.lowbit.gguf.TensorSource {}
+
     private record Entry(GgufValueType type, Object value) {}
 
-    private record Tensor(String name, GgmlType type, long[] dims, long nbytes, ByteBuffer data, TensorSource source) {}
+    private record Tensor(String name, GgmlType type, long[] dims, long nbytes, ByteBuffer data, dev.lowbit.gguf.TensorSource source) {}
 
     private final Map<String, Entry> metadata = new LinkedHashMap<>();
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -163,7 +167,7 @@ public final class GgufWriter {
     }
 
     /** adds a tensor whose bytes source writes during {@link #write} */
-    public GgufWriter addTensor(String name, GgmlType type, long[] dims, TensorSource source) {
+    public GgufWriter addTensor(String name, GgmlType type, long[] dims, dev.lowbit.gguf.TensorSource source) {
         long n = checkTensor(name, type, dims);
         tensors.put(name, new Tensor(name, type, dims.clone(), n, null, Objects.requireNonNull(source, "source")));
         return this;

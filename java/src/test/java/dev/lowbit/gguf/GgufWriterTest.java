@@ -195,6 +195,10 @@ class GgufWriterTest {
             assertArrayEquals(toArray(q), toArray(f.tensor("big").data()));
         }
 
+        GgufWriter.TensorSource nested = ch -> ch.write(ByteBuffer.allocate(16)); // both spellings are accepted
+        TensorSource top = nested;
+        new GgufWriter().addTensor("n", GgmlType.F32, new long[] {4}, nested).addTensor("t", GgmlType.F32, new long[] {4}, top).write(dir.resolve("n.gguf"));
+
         Path bad = dir.resolve("short.gguf");
         GgufWriter w2 = new GgufWriter().addTensor("short", GgmlType.F32, new long[] {4}, ch -> ch.write(ByteBuffer.allocate(12)));
         IOException e = assertThrows(IOException.class, () -> w2.write(bad));
@@ -256,6 +260,21 @@ class GgufWriterTest {
         new GgufWriter().put("deep", GgufValueType.ARRAY, GgufArray.of(GgufValueType.ARRAY, List.of(a))).write(deep);
         GgufFormatException e = assertThrows(GgufFormatException.class, () -> GgufFile.open(deep));
         assertTrue(e.getMessage().contains("deep") && e.getMessage().contains("nests"), e.getMessage());
+    }
+
+    @Test
+    void longStringsAndLongArraysCrossTheReadBuffer() throws Exception {
+        String big = "ü€\uD834\uDD1Ex".repeat(30_000); // 1-4 byte UTF-8 sequences, ~300 KB
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) many.add("tok" + i + "é".repeat(i % 7));
+        Path p = dir.resolve("long.gguf");
+        new GgufWriter().putString("a", "before").putString("big", big).putStringArray("many", many).putString("z", "after").write(p);
+        try (GgufFile f = GgufFile.open(p)) {
+            assertEquals("before", f.getString("a"));
+            assertEquals(big, f.getString("big"));
+            assertEquals(many, Arrays.asList(f.getStringArray("many")));
+            assertEquals("after", f.getString("z"));
+        }
     }
 
     @Test
