@@ -24,22 +24,22 @@ public final class SyntheticModel {
                        boolean tied, GgmlType type, long seed, float logitScale) {
         /** Qwen2.5-0.5B: hidden 896, 24 layers, 14/2 heads, FFN 4864, vocab 151936, tied */
         public static Spec qwen25_05b(GgmlType type) {
-            return new Spec("qwen2", 896, 24, 14, 2, 64, 4864, 151936, 32768, true, type, 7, 8f);
+            return new Spec("qwen2", 896, 24, 14, 2, 64, 4864, 151936, 32768, true, type, 7, 24f);
         }
 
         /** DeepSeek-R1-Distill-Qwen-1.5B: hidden 1536, 28 layers, 12/2 heads, FFN 8960, untied */
         public static Spec r1Qwen15b(GgmlType type) {
-            return new Spec("qwen2", 1536, 28, 12, 2, 128, 8960, 151936, 32768, false, type, 7, 8f);
+            return new Spec("qwen2", 1536, 28, 12, 2, 128, 8960, 151936, 32768, false, type, 7, 24f);
         }
 
         /** Qwen3-0.6B: hidden 1024, 28 layers, 16/8 heads of 128 (q width 2048), FFN 3072, tied */
         public static Spec qwen3_06b(GgmlType type) {
-            return new Spec("qwen3", 1024, 28, 16, 8, 128, 3072, 151936, 40960, true, type, 7, 8f);
+            return new Spec("qwen3", 1024, 28, 16, 8, 128, 3072, 151936, 40960, true, type, 7, 24f);
         }
 
         /** a Llama-2-7B-like block (hidden 4096 would be slow here): hidden 1024, 16/4 heads, FFN 2816, vocab 32000 */
         public static Spec llamaSmall(GgmlType type) {
-            return new Spec("llama", 1024, 22, 16, 4, 64, 2816, 32000, 4096, false, type, 7, 8f);
+            return new Spec("llama", 1024, 22, 16, 4, 64, 2816, 32000, 4096, false, type, 7, 24f);
         }
 
         public Spec withType(GgmlType t) {
@@ -80,16 +80,16 @@ public final class SyntheticModel {
             w.putU32(a + ".attention.value_length", headDim);
         }
         w.putU32("general.file_type", fileType(s.type()));
+        String[] tokens = vocabFrom.getStringArray("tokenizer.ggml.tokens");
+        if (tokens == null || tokens.length > s.vocab())
+            throw new IllegalArgumentException("vocabulary source has " + (tokens == null ? "no" : tokens.length) + " tokens, model " + s.vocab());
         for (Map.Entry<String, Object> e : vocabFrom.metadata().entrySet()) {
             String k = e.getKey();
             if (!k.startsWith("tokenizer.")) continue;
             GgufValueType t = vocabFrom.metadataType(k);
-            if (t == GgufValueType.ARRAY) w.putArray(k, vocabFrom.arrayElementType(k), (List<?>) e.getValue());
+            if (t == GgufValueType.ARRAY) w.putArray(k, vocabFrom.arrayElementType(k), padded(k, (List<?>) e.getValue(), s.vocab()));
             else w.put(k, t, e.getValue());
         }
-        String[] tokens = vocabFrom.getStringArray("tokenizer.ggml.tokens");
-        if (tokens == null || tokens.length > s.vocab())
-            throw new IllegalArgumentException("vocabulary source has " + (tokens == null ? "no" : tokens.length) + " tokens, model " + s.vocab());
 
         long seed = s.seed();
         int d = s.nEmbd(), qd = s.nHead() * headDim, kvd = s.nKvHead() * headDim;
@@ -119,6 +119,26 @@ public final class SyntheticModel {
         if (!s.tied())
             w.addTensor("output.weight", s.type(), new long[] {d, s.vocab()}, src(s.type(), s.vocab(), d, s.logitScale() * fan(d), seed++));
         w.write(out);
+    }
+
+    /**
+     * per-token arrays padded to the embedding's row count, as converters do for Qwen
+     * ("[PADn]" tokens of type UNUSED): readers expect one token per embedding row
+     */
+    private static List<?> padded(String key, List<?> values, int vocab) {
+        if (values.size() >= vocab) return values;
+        List<Object> out = new java.util.ArrayList<>(values);
+        for (int i = values.size(); i < vocab; i++) {
+            switch (key) {
+                case "tokenizer.ggml.tokens" -> out.add("[PAD" + i + "]");
+                case "tokenizer.ggml.token_type" -> out.add(5);
+                case "tokenizer.ggml.scores" -> out.add(0f);
+                default -> {
+                    return values;
+                }
+            }
+        }
+        return out;
     }
 
     private static float fan(int fanIn) {

@@ -60,15 +60,19 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                     sawKv = true;
                     kv = kvFormat(m.group(3));
                 }
+            } else if (part.equals("rot")) {
+                // Hadamard rotation alone (weights stored rotated in F32): checks that rotation keeps the function
+                rotate = true;
             } else if ((m = KV.matcher(part)).matches()) {
                 if (sawKv) throw dup(text);
                 sawKv = true;
                 kv = kvFormat(m.group(1));
             } else {
                 throw new IllegalArgumentException("unknown quantization plan '" + part + "' (expected e.g. w16, w4a16-g128, "
-                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, kv8, kv4, kv3, or combinations with '+')");
+                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, kv8, kv4, kv3, rot, or combinations with '+')");
             }
         }
+        if (rotate && weights == null) weights = Format.F32;
         return new QuantPlan(norm, weights, group, rotate, kv, 128, "rtn");
     }
 
