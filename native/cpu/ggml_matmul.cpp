@@ -216,7 +216,9 @@ static void quantize_act_row(const float *x, const Act &a, int64_t t, int32_t fm
         float amax = 0;
         for (int j = 0; j < a.blk; j++) amax = fmaxf(amax, fabsf(xb[j]));
         const float id = amax > 0 ? 127.f / amax : 0.f;
-        d[b] = amax / 127.f;
+        // 32-blocks keep the scale in f16 like ggml's q8_0/q8_1 activation blocks, so results
+        // track llama.cpp's; 256-blocks (q8_K) keep f32 as ggml does
+        d[b] = a.blk == 32 ? f16_to_f32(f32_to_f16(amax / 127.f)) : amax / 127.f;
         int32_t sum = 0;
         for (int j = 0; j < a.blk; j++) {
             const int v = (int)lrintf(xb[j] * id);

@@ -22,7 +22,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
 
     private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
     private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(?:kv(8|4|3|16))?");
-    private static final Pattern KV = Pattern.compile("kv(8|4|3|16)");
+    private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)");
 
     public static QuantPlan parse(String text) {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("empty quantization plan");
@@ -81,6 +81,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
             case "8" -> Format.KV8;
             case "4" -> Format.KV4;
             case "3" -> Format.KV3;
+            case "32" -> Format.F32;
             default -> Format.F16;
         };
     }

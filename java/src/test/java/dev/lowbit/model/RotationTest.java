@@ -10,7 +10,7 @@ import dev.lowbit.quant.QuantPlan;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** W4A4's rotation (weights W·Hᵀ, inputs H·x) leaves the full-precision network unchanged. */
+/** W4A4's rotation (F32 KV cache so only the rotation differs) (weights W·Hᵀ, inputs H·x) leaves the full-precision network unchanged. */
 class RotationTest {
     private static float[][] logits(LowbitModel m, int[] tokens) {
         Transformer t = m.transformer();
@@ -27,12 +27,12 @@ class RotationTest {
     void rotatedF32ModelEqualsTheOriginal() throws Exception {
         int[] tokens;
         float[][] base, rot;
-        LoadOptions o = LoadOptions.defaults().withPlan(QuantPlan.parse("w16"));
+        LoadOptions o = LoadOptions.defaults().withPlan(QuantPlan.parse("w16+kv32"));
         try (LowbitModel m = LowbitModel.load(TestModels.stories(), o)) {
             tokens = m.textPrompt("Once upon a time, there was a little girl named Lily. She loved to play outside.");
             base = logits(m, tokens);
         }
-        try (LowbitModel m = LowbitModel.load(TestModels.stories(), o.withPlan(QuantPlan.parse("rot")))) {
+        try (LowbitModel m = LowbitModel.load(TestModels.stories(), o.withPlan(QuantPlan.parse("rot+kv32")))) {
             assertTrue(m.weights().layers.get(0).wq().rotated);
             rot = logits(m, tokens);
         }

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Greedy continuations of lowbit and llama.cpp (through the de.kherud:llama artifact) agree
  * token for token on synthetic models with real layer shapes (2 layers each to keep CI fast)
- * and real vocabularies, in F32, F16 and Q8_0.
+ * and real vocabularies, in F32, F16 and Q8_0 (llama and qwen2; the artifact's llama.cpp predates qwen3).
  */
 class LlamaCppParityTest {
     static final int N = 40;
@@ -56,9 +56,9 @@ class LlamaCppParityTest {
                 Arguments.of(SyntheticModel.Spec.llamaSmall(GgmlType.F16).withLayers(2), "vocab/ggml-vocab-llama-spm.gguf"),
                 Arguments.of(SyntheticModel.Spec.llamaSmall(GgmlType.Q8_0).withLayers(2), "vocab/ggml-vocab-llama-spm.gguf"),
                 Arguments.of(SyntheticModel.Spec.qwen25_05b(GgmlType.F16).withLayers(2), "vocab/ggml-vocab-qwen2.gguf"),
-                Arguments.of(SyntheticModel.Spec.qwen25_05b(GgmlType.Q8_0).withLayers(2), "vocab/ggml-vocab-qwen2.gguf"),
-                Arguments.of(SyntheticModel.Spec.qwen3_06b(GgmlType.F16).withLayers(2), "vocab/ggml-vocab-qwen2.gguf"),
-                Arguments.of(SyntheticModel.Spec.qwen3_06b(GgmlType.Q8_0).withLayers(2), "vocab/ggml-vocab-qwen2.gguf"));
+                Arguments.of(SyntheticModel.Spec.qwen25_05b(GgmlType.Q8_0).withLayers(2), "vocab/ggml-vocab-qwen2.gguf"));
+        // qwen3: the llama.cpp bundled in de.kherud:llama 4.2.0 answers "unknown model architecture: 'qwen3'",
+        // so Qwen3 is checked against the plain-Java reference forward instead (ReferenceForwardTest)
     }
 
     @ParameterizedTest(name = "{0}")
