@@ -93,7 +93,7 @@ public final class SyntheticModel {
 
         long seed = s.seed();
         int d = s.nEmbd(), qd = s.nHead() * headDim, kvd = s.nKvHead() * headDim;
-        w.addTensor("token_embd.weight", s.type(), new long[] {d, s.vocab()}, src(s.type(), s.vocab(), d, 1f, seed++));
+        w.addTensor("token_embd.weight", s.type(), new long[] {d, s.vocab()}, src(s.type(), s.vocab(), d, 1f, seed++, s.tied()));
         for (int l = 0; l < s.nLayer(); l++) {
             String p = "blk." + l + ".";
             w.addTensor(p + "attn_norm.weight", GgmlType.F32, new long[] {d}, ones(d, seed++));
@@ -117,7 +117,7 @@ public final class SyntheticModel {
         }
         w.addTensor("output_norm.weight", GgmlType.F32, new long[] {d}, ones(d, seed++));
         if (!s.tied())
-            w.addTensor("output.weight", s.type(), new long[] {d, s.vocab()}, src(s.type(), s.vocab(), d, s.logitScale() * fan(d), seed++));
+            w.addTensor("output.weight", s.type(), new long[] {d, s.vocab()}, src(s.type(), s.vocab(), d, s.logitScale() * fan(d), seed++, true));
         w.write(out);
     }
 
@@ -159,6 +159,14 @@ public final class SyntheticModel {
 
     /** rows x cols uniform weights with standard deviation `std`, streamed in row chunks */
     private static TensorSource src(GgmlType type, int rows, int cols, float std, long seed) {
+        return src(type, rows, cols, std, seed, false);
+    }
+
+    /**
+     * @param spreadRows give rows norms spread over e^-2..e^2 (output heads): the largest logits
+     *                   then stand well apart, so greedy decoding does not hinge on near-ties
+     */
+    private static TensorSource src(GgmlType type, int rows, int cols, float std, long seed, boolean spreadRows) {
         return ch -> {
             int chunk = Math.max(1, (1 << 20) / cols);
             float amp = std * (float) Math.sqrt(3);
@@ -167,6 +175,11 @@ public final class SyntheticModel {
                 float[] v = new float[n * cols];
                 long state = seed * 0x9E3779B97F4A7C15L + r0;
                 for (int i = 0; i < v.length; i++) v[i] = amp * uniform(state + i);
+                if (spreadRows)
+                    for (int r = 0; r < n; r++) {
+                        float scale = (float) Math.exp(2 * uniform(~(seed + r0 + r)));
+                        for (int c = 0; c < cols; c++) v[r * cols + c] *= scale;
+                    }
                 ByteBuffer b = Quant.fromFloat(type, v, n, cols);
                 while (b.hasRemaining()) ch.write(b);
             }
