@@ -147,6 +147,8 @@ final class ExtractionPatterns {
     }
 
     private static void add(List<Entry> out, String regex, int priority, Target t, List<String> groups, int flags) {
-        out.add(new Entry(Pattern.compile(regex, flags), priority, t, groups));
+        List<String> present = new ArrayList<>();
+        for (String g : groups) if (regex.contains("(?<" + g + ">")) present.add(g);
+        out.add(new Entry(Pattern.compile(regex, flags), priority, t, present));
     }
 }
