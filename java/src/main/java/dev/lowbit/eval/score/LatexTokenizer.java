@@ -43,6 +43,10 @@ final class LatexTokenizer {
                     else if (name.startsWith("quad") && name.length() > 4) { j = i + 1 + 4; name = "quad"; }
                     out.add(new Token(Kind.CMD, name));
                     i = j;
+                } else if (d == '(' || d == ')' || d == '[' || d == ']') {
+                    // \( \) left behind by "\\left(" after normalisation: plain delimiters
+                    out.add(new Token(Kind.SYM, String.valueOf(d)));
+                    i += 2;
                 } else {
                     out.add(new Token(Kind.CMD, String.valueOf(d)));
                     i += 2;
