@@ -1,13 +1,19 @@
 package dev.lowbit.eval.score;
 
+import org.matheclipse.core.eval.EvalEngine;
 import org.matheclipse.core.eval.ExprEvaluator;
 import org.matheclipse.core.interfaces.IAST;
 import org.matheclipse.core.interfaces.IExpr;
 import org.matheclipse.core.interfaces.INum;
 import org.matheclipse.core.interfaces.IRational;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * The computer-algebra side of the comparison, backed by Symja (matheclipse-core). Symja's
@@ -16,13 +22,21 @@ import java.math.MathContext;
  */
 final class Cas {
     private static volatile boolean initialised;
+    private static final Map<Thread, EvalEngine> ENGINES = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final PrintStream SILENT = new PrintStream(OutputStream.nullOutputStream());
     private static final ThreadLocal<ExprEvaluator> EVALUATOR = ThreadLocal.withInitial(() -> {
         init();
-        return new ExprEvaluator();
+        ExprEvaluator ev = new ExprEvaluator();
+        // Symja prints evaluation messages ("Plus: ...") on its own streams
+        ev.getEvalEngine().setOutPrintStream(SILENT);
+        ev.getEvalEngine().setErrorPrintStream(SILENT);
+        ENGINES.put(Thread.currentThread(), ev.getEvalEngine());
+        return ev;
     });
 
     private Cas() {}
 
+    /** loads Symja (about a second, several under load); called before any timed comparison */
     static void init() {
         if (initialised) return;
         synchronized (Cas.class) {
@@ -37,7 +51,15 @@ final class Cas {
     }
 
     static IExpr eval(String input) {
-        return EVALUATOR.get().eval(input);
+        ExprEvaluator ev = EVALUATOR.get();
+        ev.getEvalEngine().setStopRequested(false);
+        return ev.eval(input);
+    }
+
+    /** asks the Symja evaluation running on `worker` (one that ran past its limit) to stop */
+    static void requestStop(Thread worker) {
+        EvalEngine e = ENGINES.get(worker);
+        if (e != null) e.stopRequest();
     }
 
     /** Simplify(a - b) is 0 (every entry 0 for matrices) */

@@ -76,6 +76,8 @@ public final class MathScorer {
         List<Candidate> golds = extract(gold, goldPatterns);
         if (golds.isEmpty()) golds = List.of(new Candidate(null, gold));
         List<Candidate> preds = extract(prediction, predPatterns);
+        // Symja's one-time start-up must not eat into the first comparison's time limit
+        if (!golds.isEmpty() && !preds.isEmpty()) Cas.init();
         boolean correct = false;
         for (Candidate g : golds) {
             for (Candidate p : preds) {

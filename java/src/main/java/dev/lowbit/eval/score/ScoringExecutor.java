@@ -9,6 +9,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs scoring work with a wall-clock limit (lighteval: 5 s per comparison; a timeout counts
@@ -29,11 +30,17 @@ final class ScoringExecutor {
 
     /** the task's result, or fallback when it throws, overflows the stack or runs past the limit */
     static <T> T call(Callable<T> task, double timeoutSeconds, T fallback) {
-        Future<T> f = POOL.submit(task);
+        AtomicReference<Thread> worker = new AtomicReference<>();
+        Future<T> f = POOL.submit(() -> {
+            worker.set(Thread.currentThread());
+            return task.call();
+        });
         try {
             return f.get((long) (timeoutSeconds * 1000), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             f.cancel(true);
+            Thread w = worker.get();
+            if (w != null) Cas.requestStop(w);
             return fallback;
         } catch (ExecutionException e) {
             return fallback;
