@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,7 +30,7 @@ public final class MathScorer {
 
     private final List<Entry> goldPatterns;
     private final List<Entry> predPatterns;
-    private final Equivalence equivalence;
+    private final BiPredicate<Candidate, Candidate> equivalence;
     private final double timeoutSeconds;
 
     /** the same targets for gold and prediction, \boxed at its default priority (as lighteval's tests) */
@@ -43,11 +44,17 @@ public final class MathScorer {
      */
     public MathScorer(Set<Target> goldTargets, int goldBoxedPriority, Set<Target> predTargets, int predBoxedPriority,
                       int precision, double timeoutSeconds) {
+        this(goldTargets, goldBoxedPriority, predTargets, predBoxedPriority, new Equivalence(precision)::equal, timeoutSeconds);
+    }
+
+    /** with a given comparison (tests use a slow one to check the time limit) */
+    MathScorer(Set<Target> goldTargets, int goldBoxedPriority, Set<Target> predTargets, int predBoxedPriority,
+               BiPredicate<Candidate, Candidate> equivalence, double timeoutSeconds) {
         if (goldTargets.isEmpty() || predTargets.isEmpty()) throw new IllegalArgumentException("no extraction targets");
         if (!(timeoutSeconds > 0)) throw new IllegalArgumentException("timeout must be positive");
         this.goldPatterns = patterns(goldTargets, goldBoxedPriority);
         this.predPatterns = patterns(predTargets, predBoxedPriority);
-        this.equivalence = new Equivalence(precision);
+        this.equivalence = equivalence;
         this.timeoutSeconds = timeoutSeconds;
     }
 
@@ -98,7 +105,7 @@ public final class MathScorer {
     }
 
     private boolean compare(Candidate g, Candidate p) {
-        return ScoringExecutor.call(() -> equivalence.equal(g, p), timeoutSeconds, false);
+        return ScoringExecutor.call(() -> equivalence.test(g, p), timeoutSeconds, false);
     }
 
     private static List<String> strings(List<Candidate> cs) {

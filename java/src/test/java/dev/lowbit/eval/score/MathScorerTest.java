@@ -138,8 +138,20 @@ class MathScorerTest {
             Thread.sleep(5_000);
             return "done";
         }, 0.05, "late"));
-        MathScorer hurried = new MathScorer(EnumSet.of(Target.LATEX), 55, EnumSet.of(Target.LATEX), 0, 5, 1e-6);
-        assertFalse(hurried.score("$\\tan^2(y)+1$", "\\boxed{\\sec^2(y)}").correct());
+        Equivalence real = new Equivalence(5);
+        MathScorer slow = new MathScorer(EnumSet.of(Target.LATEX), 55, EnumSet.of(Target.LATEX), 0, (g, p) -> {
+            try {
+                Thread.sleep(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return real.equal(g, p);
+        }, 0.3);
+        long t0 = System.nanoTime();
+        Verdict v = slow.score("$5$", "\\boxed{5}");
+        assertFalse(v.correct(), "a comparison past its limit counts as not equal");
+        assertEquals("5", v.predExtracted().get(0), "extraction itself still worked");
+        assertTrue((System.nanoTime() - t0) / 1e9 < 5, "the limit was not honoured");
         assertTrue(math("$\\tan^2(y)+1$", "\\boxed{\\sec^2(y)}"));
     }
 
