@@ -13,16 +13,24 @@ import java.util.List;
 public final class LetterScorer {
     private LetterScorer() {}
 
-    /** the extracted letter ("A".."Z"), or null when none is found */
+    /** the extracted letter ("A".."Z"), or null when none is found (isolated letters count) */
     public static String extract(String prediction, int nOptions) {
-        List<Candidate> cs = extractAll(prediction, nOptions);
+        return extract(prediction, nOptions, true);
+    }
+
+    /**
+     * @param withoutAnchor also accept a bare letter anywhere (priorities 250/300); lighteval's
+     *        IndicesExtractionConfig defaults to false, the reference cases use true
+     */
+    public static String extract(String prediction, int nOptions, boolean withoutAnchor) {
+        List<Candidate> cs = extractAll(prediction, nOptions, withoutAnchor);
         return cs.isEmpty() ? null : cs.get(0).text();
     }
 
     public static Verdict score(String goldLetter, String prediction, int nOptions) {
-        List<Candidate> golds = extractAll(goldLetter, nOptions);
+        List<Candidate> golds = extractAll(goldLetter, nOptions, true);
         if (golds.isEmpty()) golds = List.of(new Candidate(null, goldLetter));
-        List<Candidate> preds = extractAll(prediction, nOptions);
+        List<Candidate> preds = extractAll(prediction, nOptions, true);
         boolean correct = false;
         for (Candidate g : golds) {
             for (Candidate p : preds) {
@@ -33,8 +41,8 @@ public final class LetterScorer {
         return new Verdict(correct, golds.stream().map(Candidate::text).toList(), preds.stream().map(Candidate::text).toList());
     }
 
-    private static List<Candidate> extractAll(String text, int nOptions) {
-        var patterns = ExtractionPatterns.letters(nOptions, true);
+    private static List<Candidate> extractAll(String text, int nOptions, boolean withoutAnchor) {
+        var patterns = ExtractionPatterns.letters(nOptions, withoutAnchor);
         return ScoringExecutor.call(() -> Extractor.extract(text, patterns), 2 * MathScorer.TIMEOUT_SECONDS, List.of());
     }
 }

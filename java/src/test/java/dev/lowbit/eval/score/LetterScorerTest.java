@@ -21,6 +21,9 @@ class LetterScorerTest {
         // only the first nOptions letters count
         assertNull(LetterScorer.extract("E", 4));
         assertEquals("E", LetterScorer.extract("E", 5));
+        // anchored-only mode ignores a bare letter in running text but still reads "Answer: X"
+        assertNull(LetterScorer.extract("I think it's B", 4, false));
+        assertEquals("C", LetterScorer.extract("I think it's B\nAnswer: C", 4, false));
     }
 
     @Test
