@@ -105,7 +105,8 @@ final class Extractor {
         if (!expr.isEmpty()) {
             try {
                 return new Candidate(PlainExprParser.parse(expr), expr);
-            } catch (LatexParseException | ArithmeticException e) {
+            } catch (RuntimeException | StackOverflowError e) {
+                // unreadable (or absurdly nested) expression: this match does not parse
                 return new Candidate(null, expr);
             }
         }
@@ -129,7 +130,8 @@ final class Extractor {
             try {
                 MathNode n = LatexParser.parse(normalized);
                 nodes.add(pct ? new Pct(n) : n);
-            } catch (LatexParseException | ArithmeticException | NumberFormatException e) {
+            } catch (RuntimeException | StackOverflowError e) {
+                // unreadable (or absurdly nested) LaTeX: this match does not parse
                 nodes.add(null);
             }
         }

@@ -307,6 +307,8 @@ final class LatexParser {
             } else if (t.sym("'")) {
                 next();
                 base = base instanceof Sym s ? new Sym(s.name() + "'") : base;
+            } else if (t.cmd("circ")) {
+                next(); // 30° / 30\circ: degrees stay plain numbers
             } else if (t.sym("%") || t.cmd("%")) {
                 next();
                 base = new Pct(base);

@@ -110,6 +110,16 @@ class MathScorerTest {
     }
 
     @Test
+    void degreesUnitsAndMoney() {
+        assertTrue(math("$90^\\circ$", "the angle is \\boxed{90^{\\circ}}"));
+        assertTrue(math("$30$", "the angle is \\boxed{30°}"));
+        assertTrue(math("$15\\mbox{ cm}^2$", "Area: \\boxed{15 \\text{ cm}^2}"));
+        assertTrue(EXPR_GOLD.score("18", "She makes \\boxed{\\$18} every day.").correct());
+        assertTrue(EXPR_GOLD.score("1000", "He pays \\boxed{\\$1,000}.").correct());
+        assertTrue(math("$\\text{Monday}$", "\\boxed{\\textbf{Monday}}"));
+    }
+
+    @Test
     void gsm8kGold() {
         String answer = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n"
                 + "Natalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72";
