@@ -36,10 +36,11 @@ final class Extractor {
 
         List<Candidate> out = new ArrayList<>();
         List<String> fallbacks = new ArrayList<>();
+        CharSequence input = new InterruptibleText(text);
         for (List<Entry> group : byPriority.values()) {
             List<Found> found = new ArrayList<>();
             for (Entry e : group) {
-                Matcher m = e.pattern().matcher(text);
+                Matcher m = e.pattern().matcher(input);
                 while (m.find()) {
                     Map<String, String> g = new HashMap<>();
                     for (String name : e.groups()) {

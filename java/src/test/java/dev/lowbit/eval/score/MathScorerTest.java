@@ -177,6 +177,16 @@ class MathScorerTest {
     }
 
     @Test
+    void pathologicalOutputsAreCutOff() {
+        // java.util.regex (like Python's re) is quadratic on a long run of "1 1 1 ...": the limit ends it
+        MathScorer quick = new MathScorer(EnumSet.of(Target.EXPR), 55, EnumSet.of(Target.EXPR, Target.LATEX), 0, 5, 0.5);
+        long t0 = System.nanoTime();
+        Verdict v = quick.score("7", "1 ".repeat(50_000));
+        assertFalse(v.correct());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 4, "extraction limit not honoured");
+    }
+
+    @Test
     void rejectsBadArguments() {
         assertThrows(IllegalArgumentException.class, () -> new MathScorer(EnumSet.noneOf(Target.class), 5));
         assertThrows(IllegalArgumentException.class, () -> new MathScorer(EnumSet.of(Target.EXPR), -1));
