@@ -130,14 +130,14 @@ public final class StudyTable {
         return sb.toString();
     }
 
-    /** output length (mean tokens and mean "\n\n" steps) per benchmark, and decode speed */
+    /** output length (mean tokens and mean "\n\n" steps) per benchmark, and generation speed per sequence (output tokens / generation seconds) */
     public static String lengthMarkdown(List<Row> rows) {
         Set<String> benches = new LinkedHashSet<>();
         for (String c : ORDER) for (Row r : rows) if (r.summary().meanOutputTokens().containsKey(c)) benches.add(c);
         for (Row r : rows) benches.addAll(r.summary().meanOutputTokens().keySet());
         StringBuilder sb = new StringBuilder("| Method |");
         for (String b : benches) sb.append(' ').append(Benchmarks.displayName(b)).append(" tokens (steps) |");
-        sb.append(" All tokens | Decode tok/s |\n|---|").append("---:|".repeat(benches.size() + 2)).append('\n');
+        sb.append(" All tokens | Tok/s per sequence |\n|---|").append("---:|".repeat(benches.size() + 2)).append('\n');
         for (Row r : rows) {
             RunSummary s = r.summary();
             sb.append("| ").append(r.method()).append(" |");
