@@ -116,6 +116,19 @@ class PythonSandboxTest {
     }
 
     @Test
+    void theCodeHasNoCapabilitiesAndCannotUndoTheMounts() {
+        String code = String.join("\n",
+                "import ctypes",
+                "libc = ctypes.CDLL(None, use_errno=True)",
+                "print('umount', libc.umount2(b'/tmp', 2), ctypes.get_errno())",
+                "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')][0])",
+                "");
+        PythonSandbox.Run r = run(code);
+        assertTrue(r.exitedNormally(), r.stderr());
+        assertEquals("umount -1 1\n0000000000000000\n", r.stdout());
+    }
+
+    @Test
     void networkConnectionsFail() {
         String code = String.join("\n",
                 "import socket",
