@@ -29,7 +29,7 @@ public final class Benchmarks {
             "aime25", List.of("aime25/test.jsonl"),
             "aime90", List.of("aime90/test.jsonl", "aime90/train.jsonl", "AIME90/train.jsonl"),
             "amc23", List.of("amc23/test.jsonl"),
-            "gpqa", List.of("gpqa_diamond/gpqa_diamond.min.jsonl"),
+            "gpqa", List.of("gpqa_diamond/gpqa_diamond.csv", "gpqa_diamond/gpqa_diamond.min.jsonl"),
             "lcb", List.of("livecodebench", "code_generation_lite", "lcb"));
 
     public static String displayName(String id) {

@@ -1,9 +1,15 @@
 package dev.lowbit.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 
 /**
  * GPQA-Diamond with the study's per-seed answer shuffle: before building the task the study
@@ -11,9 +17,11 @@ import java.util.List;
  * answer is inserted into [incorrect 1, incorrect 2, incorrect 3] at {@code random.randint(0,3)}
  * (one draw per question). {@link PythonRandom} reproduces CPython's draws exactly.
  *
- * <p>Reads gpqa_diamond.min.jsonl (id, question, correct_answer, incorrect_answers[3]), which
- * keeps the CSV's row order. It stores fields stripped of surrounding whitespace, while the
- * HF CSV the study read keeps it, so 26 prompts differ from the study's in whitespace only.
+ * <p>Reads the official gpqa_diamond.csv (what the study's HF dataset is built from; fields
+ * verbatim, surrounding whitespace included) or gpqa_diamond.min.jsonl (id, question,
+ * correct_answer, incorrect_answers[3]; same row order, but fields stripped of surrounding
+ * whitespace, so 26 of the 198 prompts differ from the study's in whitespace only).
+ * {@link Benchmarks} prefers the CSV when both are there.
  * GPQA text must never be logged or committed: records written by the runner hold it (that is
  * the point of a record), so keep run directories out of the repository.
  */
@@ -36,7 +44,33 @@ public final class GpqaBenchmark implements Benchmark {
         this.judge = judge;
     }
 
-    public static GpqaBenchmark load(Path minJsonl, AnswerJudge judge) {
+    /** from gpqa_diamond.csv (by its .csv name) or gpqa_diamond.min.jsonl */
+    public static GpqaBenchmark load(Path file, AnswerJudge judge) {
+        return file.getFileName().toString().endsWith(".csv") ? loadCsv(file, judge) : loadJsonl(file, judge);
+    }
+
+    static GpqaBenchmark loadCsv(Path csv, AnswerJudge judge) {
+        List<Raw> rows = new ArrayList<>();
+        CSVFormat format = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build();
+        try (CSVParser p = CSVParser.parse(csv, StandardCharsets.UTF_8, format)) {
+            for (String col : List.of("Question", "Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3")) {
+                if (!p.getHeaderMap().containsKey(col)) throw new IllegalArgumentException(csv + ": no column '" + col + "'");
+            }
+            boolean hasId = p.getHeaderMap().containsKey("Record ID");
+            for (CSVRecord r : p) {
+                String id = hasId ? r.get("Record ID") : Long.toString(r.getRecordNumber() - 1);
+                rows.add(new Raw(id, r.get("Question"), r.get("Correct Answer"),
+                        List.of(r.get("Incorrect Answer 1"), r.get("Incorrect Answer 2"), r.get("Incorrect Answer 3"))));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + csv, e);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(csv + ": " + e.getMessage(), e);
+        }
+        return new GpqaBenchmark(rows, judge);
+    }
+
+    static GpqaBenchmark loadJsonl(Path minJsonl, AnswerJudge judge) {
         List<JsonNode> nodes = Jsonl.read(minJsonl);
         List<Raw> rows = new ArrayList<>(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {

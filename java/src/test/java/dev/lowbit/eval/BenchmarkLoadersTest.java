@@ -114,7 +114,35 @@ class BenchmarkLoadersTest {
     }
 
     @Test
+    void gpqaCsvAndMinJsonlHoldTheSameQuestionsUpToWhitespace() {
+        Path csv = Benchmarks.dataFile("gpqa");
+        assumeTrue(csv.toString().endsWith(".csv"));
+        Path jsonl = csv.resolveSibling("gpqa_diamond.min.jsonl");
+        assumeTrue(Files.exists(jsonl));
+        List<Problem> a = GpqaBenchmark.load(csv, scoring.multipleChoice(4)).problems(43);
+        List<Problem> b = GpqaBenchmark.load(jsonl, scoring.multipleChoice(4)).problems(43);
+        assertEquals(a.size(), b.size());
+        int verbatim = 0;
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).id(), b.get(i).id());
+            assertEquals(a.get(i).gold(), b.get(i).gold());
+            assertEquals(a.get(i).question().strip(), b.get(i).question());
+            List<String> oa = ((GpqaBenchmark.Options) a.get(i).detail()).options();
+            List<String> ob = ((GpqaBenchmark.Options) b.get(i).detail()).options();
+            assertEquals(oa.stream().map(String::strip).toList(), ob);
+            if (a.get(i).question().equals(b.get(i).question())) verbatim++;
+        }
+        assertEquals(172, verbatim, "the CSV keeps whitespace the JSONL strips");
+    }
+
+    @Test
     void gpqaPromptIsTheSimpleEvalsTemplate() throws Exception {
+        Path csv = dir.resolve("mini.csv");
+        Files.writeString(csv, "Record ID,Question,Correct Answer,Incorrect Answer 1,Incorrect Answer 2,Incorrect Answer 3\n"
+                + "r1,\"Which is even?\nPick one, \"\"carefully\"\". \",4,1,3,5\n");
+        Problem c = GpqaBenchmark.load(csv, scoring.multipleChoice(4)).problems(43).get(0);
+        assertEquals("Which is even?\nPick one, \"carefully\". ", c.question());
+        assertEquals("r1", c.id());
         Path f = dir.resolve("mini.jsonl");
         Files.writeString(f, "{\"id\": \"r1\", \"question\": \"Which is even?\", \"correct_answer\": \"4\", \"incorrect_answers\": [\"1\", \"3\", \"5\"]}\n");
         Benchmark b = Benchmarks.load("gpqa", f, scoring, LcbSubset.v4v5(), SandboxLimits.lcbDefaults());
