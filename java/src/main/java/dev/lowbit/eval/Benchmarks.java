@@ -32,6 +32,52 @@ public final class Benchmarks {
             "gpqa", List.of("gpqa_diamond/gpqa_diamond.csv", "gpqa_diamond/gpqa_diamond.min.jsonl"),
             "lcb", List.of("livecodebench", "code_generation_lite", "lcb"));
 
+    /**
+     * Parses a comma-separated benchmark list as the CLI takes it: ids, display-name aliases
+     * (gpqa-diamond, math-500, livecodebench, aime2025, ...), "aime120" (= aime90 + aime25, whose
+     * weighted mean the report shows) and "study" (the study's five: aime90, aime25, math500,
+     * gsm8k, gpqa, lcb). Order is kept, repeats dropped.
+     */
+    public static List<String> parseList(String csv) {
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        for (String raw : csv.split(",")) {
+            String t = raw.strip().toLowerCase(java.util.Locale.ROOT).replace("_", "-");
+            if (t.isEmpty()) continue;
+            switch (t) {
+                case "study" -> out.addAll(List.of("aime90", "aime25", "math500", "gsm8k", "gpqa", "lcb"));
+                case "aime120", "aime-120" -> out.addAll(List.of("aime90", "aime25"));
+                case "gpqa-diamond", "gpqa-d" -> out.add("gpqa");
+                case "math-500", "math" -> out.add("math500");
+                case "livecodebench", "lcb-v4-v5" -> out.add("lcb");
+                case "aime-2024", "aime2024" -> out.add("aime24");
+                case "aime-2025", "aime2025" -> out.add("aime25");
+                case "aime-90" -> out.add("aime90");
+                case "amc", "amc-23" -> out.add("amc23");
+                default -> {
+                    if (!IDS.contains(t)) throw new IllegalArgumentException("unknown benchmark '" + raw.strip() + "' (known: " + IDS + ", aime120, study)");
+                    out.add(t);
+                }
+            }
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("no benchmark given");
+        return List.copyOf(out);
+    }
+
+    /** "42,43,44" -> [42, 43, 44] */
+    public static List<Long> parseSeeds(String csv) {
+        List<Long> out = new java.util.ArrayList<>();
+        for (String s : csv.split(",")) {
+            if (s.isBlank()) continue;
+            try {
+                out.add(Long.parseLong(s.strip()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not a seed: '" + s.strip() + "'");
+            }
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("no seed given");
+        return List.copyOf(out);
+    }
+
     public static String displayName(String id) {
         return switch (id) {
             case "gsm8k" -> "GSM8K";

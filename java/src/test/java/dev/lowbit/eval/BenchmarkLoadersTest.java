@@ -36,6 +36,16 @@ class BenchmarkLoadersTest {
     }
 
     @Test
+    void benchmarkAndSeedListsParse() {
+        assertEquals(List.of("gsm8k", "math500", "aime25", "gpqa"), Benchmarks.parseList("gsm8k, MATH-500,aime25,gpqa_diamond"));
+        assertEquals(List.of("aime90", "aime25", "math500", "gsm8k", "gpqa", "lcb"), Benchmarks.parseList("study,gsm8k"));
+        assertEquals(List.of("aime90", "aime25"), Benchmarks.parseList("aime120"));
+        assertThrows(IllegalArgumentException.class, () -> Benchmarks.parseList("gsm9k"));
+        assertEquals(List.of(42L, 43L, 44L), Benchmarks.parseSeeds("42,43, 44"));
+        assertThrows(IllegalArgumentException.class, () -> Benchmarks.parseSeeds("42,x"));
+    }
+
+    @Test
     void gsm8kTestSetHas1319ProblemsWithTheNumberAfterHashes() {
         Benchmark b = shared("gsm8k");
         List<Problem> ps = b.problems(42);
