@@ -107,6 +107,59 @@ public final class EvalRunner {
         }
     }
 
+    /**
+     * Scores the recorded outputs again with the configured benchmarks' current judges (e.g.
+     * after a scorer fix) without generating anything, rewrites records.jsonl atomically and
+     * the summary files. Records of benchmarks or seeds not configured are kept unchanged.
+     */
+    public RunSummary rescore() {
+        Path out = config.outDir();
+        Path file = out.resolve(RecordStore.FILE);
+        if (!Files.exists(file)) throw new IllegalArgumentException("nothing to rescore: no " + file);
+        Map<String, Pending> byKey = new LinkedHashMap<>();
+        Set<String> wanted = new LinkedHashSet<>();
+        for (Benchmark b : config.benchmarks()) {
+            for (long seed : config.seeds()) {
+                List<Problem> ps = b.problems(seed);
+                int n = config.limit() == 0 ? ps.size() : Math.min(config.limit(), ps.size());
+                for (Problem p : ps.subList(0, n)) {
+                    String key = EvalRecord.key(b.id(), p.id(), seed);
+                    wanted.add(key);
+                    byKey.put(key, new Pending(b, p, seed, null, 0));
+                }
+            }
+        }
+        List<EvalRecord> old;
+        try (RecordStore store = new RecordStore(out)) {
+            old = store.records();
+        }
+        List<EvalRecord> fresh = new ArrayList<>(old.size());
+        List<EvalRecord> mine = new ArrayList<>();
+        for (EvalRecord r : old) {
+            Pending p = byKey.get(r.key());
+            EvalRecord n = r;
+            if (p != null) {
+                Judgement j = p.benchmark().judge(p.problem(), r.output());
+                n = new EvalRecord(r.benchmark(), r.problemId(), r.seed(), r.requestSeed(), r.prompt(), r.output(),
+                        j.extracted(), j.goldShown(), j.correct(), j.note(), r.promptTokens(), r.outputTokens(), r.steps(), r.seconds());
+            }
+            fresh.add(n);
+            if (wanted.contains(n.key())) mine.add(n);
+        }
+        Path tmp = out.resolve(RecordStore.FILE + ".tmp");
+        try {
+            StringBuilder sb = new StringBuilder();
+            for (EvalRecord r : fresh) sb.append(Jsonl.MAPPER.writeValueAsString(r)).append('\n');
+            Files.writeString(tmp, sb, StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot rewrite " + file, e);
+        }
+        RunSummary summary = RunSummary.of(label(), mine);
+        RunReport.write(out, summary);
+        return summary;
+    }
+
     private String label() {
         return config.label() != null ? config.label() : engine.describe();
     }

@@ -150,6 +150,24 @@ class EvalRunnerTest {
     }
 
     @Test
+    void rescoreJudgesRecordedOutputsAgainWithoutGenerating() throws Exception {
+        Path out = dir.resolve("rescore");
+        RunSummary first = runner(out, new FakeEngine(-1), 4).run();
+        // a judge that accepts everything: accuracy becomes 100 everywhere, tokens unchanged
+        List<Benchmark> lenient = new ArrayList<>();
+        for (Benchmark b : benchmarks()) lenient.add(new MathBenchmark(b.id(), b.displayName(), b.problems(0), (p, o) -> Judgement.of(true, "x", p.gold())));
+        EvalRunner.Config c = new EvalRunner.Config(lenient, List.of(42L, 43L, 44L), 4, out, GenerationSettings.studyDefaults(), 1, "fake w16");
+        FakeEngine unused = new FakeEngine(-1);
+        RunSummary again = new EvalRunner(c, unused).rescore();
+        assertEquals(0, unused.seen.size());
+        assertTrue(first.accuracy().get("gsm8k").values().stream().anyMatch(a -> a < 100));
+        assertTrue(again.accuracy().values().stream().allMatch(m -> m.values().stream().allMatch(a -> a == 100.0)));
+        assertEquals(first.outputTokens(), again.outputTokens());
+        assertEquals(24, RecordStore.read(out.resolve(RecordStore.FILE)).size());
+        assertTrue(RecordStore.read(out.resolve(RecordStore.FILE)).stream().allMatch(EvalRecord::correct));
+    }
+
+    @Test
     void resumingWithOtherSamplingSettingsIsRefused() {
         Path out = dir.resolve("settings");
         runner(out, new FakeEngine(-1), 1).run();

@@ -245,6 +245,7 @@ public final class PythonSandbox {
         env.put("LANG", "C.UTF-8");
         env.put("HOME", "/tmp/box");
         env.put("OMP_NUM_THREADS", "1");
+        env.put("OPENBLAS_NUM_THREADS", "1");
         long start = System.nanoTime();
         Process p = pb.start();
         CappedReader out = new CappedReader(p.getInputStream(), limits.maxOutputBytes(), p);
