@@ -2,8 +2,10 @@ package dev.lowbit.eval.lcb;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lowbit.eval.Jsonl;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,22 +43,37 @@ public final class LcbLoader {
             }
             if (found == 0) throw new IllegalArgumentException(fileOrDir + " holds none of " + subset.files() + " (subset " + subset.name() + ")");
         } else {
-            for (LcbProblem p : readFile(fileOrDir)) {
-                if (subset.contains(p.contestDate().toLocalDate())) out.add(p);
-            }
+            out.addAll(readFile(fileOrDir, subset::contains));
         }
         return out;
     }
 
+    /** all problems of one file */
     public static List<LcbProblem> readFile(Path file) {
-        List<JsonNode> rows = Jsonl.read(file);
-        List<LcbProblem> out = new ArrayList<>(rows.size());
-        for (int i = 0; i < rows.size(); i++) {
-            try {
-                out.add(parse(rows.get(i), file, i));
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(file + " record " + (i + 1) + ": " + e.getMessage(), e);
+        return readFile(file, d -> true);
+    }
+
+    /** the problems of one file whose contest date passes `keep`, read line by line; private tests are checked but kept encoded */
+    public static List<LcbProblem> readFile(Path file, java.util.function.Predicate<LocalDate> keep) {
+        List<LcbProblem> out = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int i = 0;
+            while ((line = r.readLine()) != null) {
+                if (line.isBlank()) continue;
+                try {
+                    LcbProblem p = parse(Jsonl.MAPPER.readTree(line), file, i);
+                    if (keep.test(p.contestDate().toLocalDate())) {
+                        p.privateTests(); // fail at load time, not in the middle of a run
+                        out.add(p);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    throw new IllegalArgumentException(file + " record " + (i + 1) + ": " + e.getMessage(), e);
+                }
+                i++;
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
         }
         return out;
     }
@@ -71,7 +88,7 @@ public final class LcbLoader {
         LocalDateTime date = parseDate(Jsonl.text(r, file, i, "contest_date"));
         List<LcbTest> pub = tests(parseJson(Jsonl.text(r, file, i, "public_test_cases"), "public_test_cases"));
         JsonNode priv = r.get("private_test_cases");
-        List<LcbTest> prv = priv == null || priv.isNull() ? List.of() : tests(privateTests(priv.asText()));
+        String prv = priv == null || priv.isNull() || priv.asText().isBlank() ? "[]" : priv.asText();
         String funcName = null;
         JsonNode meta = r.get("metadata");
         if (meta != null && !meta.isNull()) {
@@ -129,7 +146,7 @@ public final class LcbLoader {
         return out.toByteArray();
     }
 
-    private static List<LcbTest> tests(JsonNode arr) {
+    static List<LcbTest> tests(JsonNode arr) {
         if (!arr.isArray()) throw new IllegalArgumentException("test cases must be a JSON array");
         List<LcbTest> out = new ArrayList<>(arr.size());
         for (JsonNode t : arr) {

@@ -22,7 +22,7 @@ class LcbGraderTest {
     }
 
     static LcbProblem stdinProblem() {
-        return new LcbProblem("s1", "sum", "Read n then n numbers; print their sum.", "", "atcoder", "easy",
+        return LcbProblem.of("s1", "sum", "Read n then n numbers; print their sum.", "", "atcoder", "easy",
                 LocalDateTime.of(2024, 9, 1, 0, 0),
                 List.of(new LcbTest("3\n1 2 3\n", "6\n", LcbTest.Type.STDIN)),
                 List.of(new LcbTest("2\n10 -4\n", "6", LcbTest.Type.STDIN), new LcbTest("1\n7\n", "7\n", LcbTest.Type.STDIN)),
@@ -30,7 +30,7 @@ class LcbGraderTest {
     }
 
     static LcbProblem functionalProblem() {
-        return new LcbProblem("f1", "pair", "Return [a+b, a*b].", "class Solution:\n    def pairOps(self, a: int, b: int) -> List[int]:\n        ",
+        return LcbProblem.of("f1", "pair", "Return [a+b, a*b].", "class Solution:\n    def pairOps(self, a: int, b: int) -> List[int]:\n        ",
                 "leetcode", "easy", LocalDateTime.of(2024, 9, 1, 0, 0),
                 List.of(new LcbTest("2\n3", "[5, 6]", LcbTest.Type.FUNCTIONAL)),
                 List.of(new LcbTest("0\n-1", "[-1, 0]", LcbTest.Type.FUNCTIONAL)),
