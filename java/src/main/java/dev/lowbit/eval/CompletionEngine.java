@@ -12,7 +12,8 @@ public interface CompletionEngine extends AutoCloseable {
     /**
      * Runs all requests (the engine batches them as it likes) and calls sink as EACH finishes
      * (any order, possibly from another thread). The engine applies the model's chat template
-     * to userMessage.
+     * to userMessage. Returns after the last sink call (the runner stops judging then); a
+     * failure part-way is thrown after the results already delivered.
      */
     void complete(List<CompletionRequest> requests, Consumer<CompletionResult> sink);
 

@@ -15,7 +15,9 @@ import org.apache.commons.csv.CSVRecord;
  * GPQA-Diamond with the study's per-seed answer shuffle: before building the task the study
  * calls {@code random.seed(seed)}; then, for each question in data-set order, the correct
  * answer is inserted into [incorrect 1, incorrect 2, incorrect 3] at {@code random.randint(0,3)}
- * (one draw per question). {@link PythonRandom} reproduces CPython's draws exactly.
+ * (one draw per question). {@link PythonRandom} reproduces CPython's draws exactly. This
+ * assumes no other random draw happens between the seeding and the GPQA task's construction,
+ * as when the study's inference.py builds one task per invocation.
  *
  * <p>Reads the official gpqa_diamond.csv (what the study's HF dataset is built from; fields
  * verbatim, surrounding whitespace included) or gpqa_diamond.min.jsonl (id, question,
