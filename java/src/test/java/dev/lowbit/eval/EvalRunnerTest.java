@@ -124,6 +124,37 @@ class EvalRunnerTest {
     }
 
     @Test
+    void processKilledWithSigkillResumesToTheSameSummary() throws Exception {
+        RunSummary full = runner(dir.resolve("full"), new FakeEngine(-1), 10).run();
+        Path out = dir.resolve("killed");
+        Path records = out.resolve(RecordStore.FILE);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), KillableRun.class.getName(), out.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (lines(records) < 12 && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+            assertTrue(p.isAlive(), "the child finished before it could be killed");
+            p.destroyForcibly(); // SIGKILL: no shutdown hooks, no flushing
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+        int before = lines(records);
+        assertTrue(before >= 12 && before < 60, "records at kill time: " + before);
+        FakeEngine second = new FakeEngine(-1);
+        RunSummary resumed = runner(out, second, 10).run();
+        assertTrue(second.seen.size() <= 60 - before + 1, "regenerated " + second.seen.size() + " after " + before);
+        assertEquals(full, resumed);
+        assertEquals(Files.readString(dir.resolve("full/summary.md")), Files.readString(out.resolve("summary.md")));
+    }
+
+    private static int lines(Path f) throws java.io.IOException {
+        if (!Files.exists(f)) return 0;
+        return (int) Files.readString(f).chars().filter(c -> c == '\n').count();
+    }
+
+    @Test
     void recordsHoldPromptVerdictTokensAndSteps() throws Exception {
         Path out = dir.resolve("one");
         FakeEngine engine = new FakeEngine(-1);
