@@ -50,7 +50,8 @@ public final class MathDatasets {
     }
 
     /**
-     * AIME-style sets (aime24, aime25, AIME-90 = xiaoyuanliu/AIME90, AMC23): a problem text
+     * AIME-style sets (aime24, aime25, AIME-90 = xiaoyuanliu/AIME90 exported to JSON Lines with
+     * the datasets library, AMC23): a problem text
      * and an answer. Field names vary between releases ("problem"/"question"/"Problem",
      * "answer"/"Answer"); numeric answers (AMC23 stores floats) become canonical decimal text:
      * 27.0 becomes "27", 0.5 stays "0.5".

@@ -78,14 +78,16 @@ class BenchmarkLoadersTest {
 
     @Test
     void aime90LoaderReadsItsFormat() throws Exception {
-        // xiaoyuanliu/AIME90 rows as written by the datasets library: id, problem, answer (text)
+        // AIME-90 rows as Dataset.to_json writes them (AIMO-validation layout: id int, problem,
+        // solution, answer as text, url); a second row in another export's capitalisation
         Path f = dir.resolve("train.jsonl");
-        Files.writeString(f, "{\"id\": \"2022-I-1\", \"problem\": \"Find $x$ if $x+1=3$.\", \"answer\": \"2\"}\n"
+        Files.writeString(f, "{\"id\": 7, \"problem\": \"Find $x$ if $x+1=3$.\", \"solution\": \"$x=2$\", \"answer\": \"2\", \"url\": \"u\"}\n"
                 + "{\"id\": \"2022-I-2\", \"Problem\": \"Compute $7 \\\\cdot 6$.\", \"Answer\": 42}\n\n");
         Benchmark b = Benchmarks.load("aime90", f, scoring, LcbSubset.v4v5(), SandboxLimits.lcbDefaults());
         assertEquals("AIME-90", b.displayName());
         List<Problem> ps = b.problems(44);
         assertEquals(2, ps.size());
+        assertEquals("7", ps.get(0).id());
         assertEquals("2022-I-2", ps.get(1).id());
         assertEquals("42", ps.get(1).gold());
         assertEquals("Find $x$ if $x+1=3$.\n\nPlease reason step by step, and put your final answer within \\boxed{}.", b.prompt(ps.get(0)));
