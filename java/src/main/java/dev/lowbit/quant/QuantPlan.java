@@ -106,6 +106,14 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         return g == 0 ? cols : (cols + g - 1) / g * g;
     }
 
+    /** the study's W-A-KV bit label, e.g. "4-16-16" for w4a16-g128, "8-8-8" for w8a8kv8 */
+    public String wakv() {
+        String w = weights == null || weights == Format.F32 ? "16" : String.valueOf(weights.bits);
+        String a = weights == Format.I8CH ? "8" : weights == Format.I4CH ? "4" : "16";
+        String k = kv == Format.F16 || kv == Format.F32 ? "16" : String.valueOf(kv.bits);
+        return w + "-" + a + "-" + k;
+    }
+
     @Override
     public String toString() {
         return name;
