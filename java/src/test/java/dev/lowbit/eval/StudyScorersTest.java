@@ -64,6 +64,26 @@ class StudyScorersTest {
     }
 
     @Test
+    void realGoldsAcceptTheirOwnAnswers() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(BenchmarkLoadersTest.haveData("gsm8k") && BenchmarkLoadersTest.haveData("math500"));
+        Benchmark gsm = Benchmarks.load("gsm8k", scoring, LcbSubset.v4v5(), SandboxLimits.lcbDefaults());
+        int ok = 0, n = 0;
+        for (Problem p : gsm.problems(42).subList(0, 200)) {
+            n++;
+            if (gsm.judge(p, "The answer is \\boxed{" + p.detail() + "}.").correct()) ok++;
+        }
+        assertEquals(n, ok, "GSM8K: the number after #### must match its own gold");
+        Benchmark math = Benchmarks.load("math500", scoring, LcbSubset.v4v5(), SandboxLimits.lcbDefaults());
+        ok = 0;
+        n = 0;
+        for (Problem p : math.problems(42).subList(0, 100)) {
+            n++;
+            if (math.judge(p, "Final answer: \\boxed{" + p.detail() + "}").correct()) ok++;
+        }
+        assertTrue(ok >= n - 2, "MATH-500: the answer field matches the boxed solution for " + ok + "/" + n);
+    }
+
+    @Test
     void judgesAreUsableFromManyThreads() throws Exception {
         Benchmark b = load("aime24", "t.jsonl", "{\"id\": 1, \"problem\": \"P\", \"answer\": \"204\"}\n");
         Problem p = b.problems(42).get(0);
