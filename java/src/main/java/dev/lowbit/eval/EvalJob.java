@@ -29,6 +29,11 @@ public record EvalJob(List<String> benchmarks, List<Long> seeds, int limit, Path
                 null, null);
     }
 
+    /** runs with the study's scorers */
+    public RunSummary run(CompletionEngine engine, PrintStream log) {
+        return run(engine, new StudyScorers(), log);
+    }
+
     public RunSummary run(CompletionEngine engine, StudyScoring scoring, PrintStream log) {
         List<Benchmark> loaded = new ArrayList<>();
         for (String id : benchmarks) loaded.add(Benchmarks.load(id, scoring, lcbSubset, sandboxLimits));
