@@ -37,7 +37,7 @@ public final class SyntheticModel {
             return new Spec("qwen3", 1024, 28, 16, 8, 128, 3072, 151936, 40960, true, type, 7, 24f);
         }
 
-        /** a Llama-2-7B-like block (hidden 4096 would be slow here): hidden 1024, 16/4 heads, FFN 2816, vocab 32000 */
+        /** a Llama-2-like model scaled down (untied output, GQA 16/4 heads of 64): hidden 1024, FFN 2816, vocab 32000 */
         public static Spec llamaSmall(GgmlType type) {
             return new Spec("llama", 1024, 22, 16, 4, 64, 2816, 32000, 4096, false, type, 7, 24f);
         }
