@@ -19,6 +19,7 @@ public final class Transformer implements AutoCloseable {
     public final KvCache kv;
     public final int maxTokens;
     private final int maxOutputs;
+    private final boolean kvRotate;
     // activations, [maxTokens][dim]
     private final NativeBuffer x, xb, q, k, v, att, hb, hb2, logits, pos;
 
@@ -28,6 +29,9 @@ public final class Transformer implements AutoCloseable {
         this.kv = kv;
         this.maxTokens = maxTokens;
         this.maxOutputs = maxOutputs;
+        this.kvRotate = w.plan.kvRotate();
+        if (kvRotate && Integer.bitCount(c.headDim()) != 1)
+            throw new IllegalArgumentException("KV rotation needs a power-of-two head_dim (the transform must be its own inverse), got " + c.headDim());
         long t = maxTokens;
         x = NativeBuffer.floats(t * c.nEmbd());
         xb = NativeBuffer.floats(t * Math.max(c.nEmbd(), c.qDim()));
@@ -89,7 +93,9 @@ public final class Transformer implements AutoCloseable {
             int neox = c.ropeNeox() ? 1 : 0;
             Native.check(lb_rope(q.address(), T, c.nHead(), c.headDim(), c.ropeDim(), pos.address(), c.ropeBase(), neox), "rope q");
             Native.check(lb_rope(k.address(), T, c.nKvHead(), c.headDim(), c.ropeDim(), pos.address(), c.ropeBase(), neox), "rope k");
+            if (kvRotate) rotateHeads(T);
             attention(l, segments);
+            if (kvRotate) Native.check(lb_hadamard(att.address(), (long) T * c.nHead(), c.headDim()), "hadamard");
             rotateInput(L.wo(), att, T);
             L.wo().apply(att.address(), T, xb.address());
             Native.check(lb_add(x.address(), xb.address(), (long) T * d), "residual");
@@ -141,6 +147,13 @@ public final class Transformer implements AutoCloseable {
                     att.floatAddress((long) t * qDim)), "attention");
             t += n;
         }
+    }
+
+    /** per-head rotation of q, k, v before the cache: q·k is unchanged, v comes back rotated */
+    private void rotateHeads(int T) {
+        Native.check(lb_hadamard(q.address(), (long) T * c.nHead(), c.headDim()), "hadamard");
+        Native.check(lb_hadamard(k.address(), (long) T * c.nKvHead(), c.headDim()), "hadamard");
+        Native.check(lb_hadamard(v.address(), (long) T * c.nKvHead(), c.headDim()), "hadamard");
     }
 
     private static void rotateInput(Linear lin, NativeBuffer in, int T) {

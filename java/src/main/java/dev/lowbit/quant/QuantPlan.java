@@ -14,15 +14,18 @@ import java.util.regex.Pattern;
  * @param rotate         online Hadamard rotation of linear inputs, folded into the weights (W4A4)
  * @param kv             KV-cache format (F16 by default)
  * @param kvGroup        KV group size (per token and head; capped at head_dim)
+ * @param kvRotate       Hadamard-rotate queries, keys and values per head before the cache (and the
+ *                       attention output back), spreading outliers before KV quantization ("kv4-rot";
+ *                       implied by w4a4kvN as in QuaRot). Scores q·k and the output are unchanged.
  * @param method         calibration method ("rtn"; others plug in here)
  */
 public record QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup,
-                        String method) {
-    public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, "rtn");
+                        boolean kvRotate, String method) {
+    public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, false, "rtn");
 
     private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
     private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(?:kv(8|4|3|16))?");
-    private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)");
+    private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(-rot)?");
 
     public static QuantPlan parse(String text) {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("empty quantization plan");
@@ -31,7 +34,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         int group = 0;
         boolean rotate = false;
         Format kv = Format.F16;
-        boolean sawWeights = false, sawKv = false;
+        boolean sawWeights = false, sawKv = false, kvRotate = false;
         for (String part : norm.split("\\+")) {
             Matcher m;
             if (part.equals("w16") || part.equals("f16") || part.equals("bf16")) {
@@ -59,6 +62,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                 if (m.group(3) != null) {
                     sawKv = true;
                     kv = kvFormat(m.group(3));
+                    kvRotate = rotate && kv != Format.F16;
                 }
             } else if (part.equals("rot")) {
                 // Hadamard rotation alone (weights stored rotated in F32): checks that rotation keeps the function
@@ -67,13 +71,14 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                 if (sawKv) throw dup(text);
                 sawKv = true;
                 kv = kvFormat(m.group(1));
+                kvRotate = m.group(2) != null;
             } else {
                 throw new IllegalArgumentException("unknown quantization plan '" + part + "' (expected e.g. w16, w4a16-g128, "
                         + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, kv8, kv4, kv3, rot, or combinations with '+')");
             }
         }
         if (rotate && weights == null) weights = Format.F32;
-        return new QuantPlan(norm, weights, group, rotate, kv, 128, "rtn");
+        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn");
     }
 
     private static Format kvFormat(String bits) {

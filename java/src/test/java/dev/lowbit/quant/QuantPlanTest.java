@@ -32,6 +32,12 @@ class QuantPlanTest {
         assertEquals(Format.KV4, w4a4.kv());
 
         assertEquals(Format.KV3, QuantPlan.parse("kv3").kv());
+        assertFalse(QuantPlan.parse("kv4").kvRotate());
+        assertTrue(QuantPlan.parse("kv4-rot").kvRotate());
+        assertTrue(QuantPlan.parse("w4a4kv4").kvRotate());
+        assertEquals("4-4-4", QuantPlan.parse("w4a4kv4").wakv());
+        assertEquals("4-16-16", QuantPlan.parse("w4a16-g128").wakv());
+        assertEquals("16-16-3", QuantPlan.parse("kv3").wakv());
         assertNull(QuantPlan.parse("kv3").weights());
         QuantPlan combo = QuantPlan.parse("w4a16-g128+kv4");
         assertEquals(Format.W4G, combo.weights());
