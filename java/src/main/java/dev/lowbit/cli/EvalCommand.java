@@ -27,29 +27,19 @@ import picocli.CommandLine.Option;
 final class EvalCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
 
+    @Mixin RunOptions run;
+
     @Option(names = "--quant", description = "quantization plan (default ${DEFAULT-VALUE})")
     String quant = "w16";
 
     @Option(names = "--bench", required = true, description = "benchmarks: gsm8k,math500,aime24,aime25,aime90,aime120,amc23,gpqa,lcb or 'study'")
     String bench;
 
-    @Option(names = "--seeds", description = "seeds (default ${DEFAULT-VALUE})")
-    String seeds = "42,43,44";
 
-    @Option(names = "--limit", description = "first N problems of each benchmark (0 = all)")
-    int limit = 0;
 
-    @Option(names = "--batch", description = "sequences decoded together (default ${DEFAULT-VALUE})")
-    int batch = 8;
 
-    @Option(names = "--temp", description = "temperature (default ${DEFAULT-VALUE})")
-    double temp = 0.6;
 
-    @Option(names = "--top-p", description = "top-p (default ${DEFAULT-VALUE})")
-    double topP = 0.95;
 
-    @Option(names = "--max-tokens", description = "max output tokens (prompt + output within the context; default ${DEFAULT-VALUE})")
-    int maxTokens = 32768;
 
     @Option(names = "--out", required = true, description = "output directory (records.jsonl, summary.md/csv/json)")
     Path out;
@@ -59,9 +49,12 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
         QuantPlan plan = QuantPlan.parse(quant);
-        RunSummary s = run(model, plan, bench, seeds, limit, batch, new GenerationSettings(temp, topP, maxTokens), out);
+        GenerationSettings gen = run.generation();
+        RunSummary s;
+        try (LowbitModel m = model.load(plan, run.batch)) {
+            s = run(m, model.resolve().getFileName() + " " + plan.name(), bench, run.seeds, run.limit, gen, out);
+        }
         if (baseline != null) {
             if (!Files.isRegularFile(baseline)) throw new IllegalArgumentException("baseline summary not found: " + baseline);
             RunReport.write(out, s, RunReport.read(baseline));
@@ -70,15 +63,7 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** loads the model with the plan and runs the benchmarks (shared with `sweep`) */
-    static RunSummary run(ModelOptions model, QuantPlan plan, String bench, String seeds, int limit, int batch,
-                          GenerationSettings gen, Path out) throws Exception {
-        try (LowbitModel m = model.load(plan, batch)) {
-            return run(m, model.resolve().getFileName() + " " + plan.name(), bench, seeds, limit, gen, out);
-        }
-    }
-
-    /** runs the benchmarks on a loaded model */
+    /** runs the benchmarks on a loaded model (shared with `sweep`) */
     static RunSummary run(LowbitModel m, String label, String bench, String seeds, int limit, GenerationSettings gen, Path out) {
         List<Benchmark> benches = new ArrayList<>();
         StudyScorers scoring = new StudyScorers();

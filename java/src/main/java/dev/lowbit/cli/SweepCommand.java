@@ -33,23 +33,17 @@ import picocli.CommandLine.Option;
 final class SweepCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
 
+    @Mixin RunOptions run;
+
     @Option(names = "--plans", description = "plans; the first is the baseline (default ${DEFAULT-VALUE})")
     String plans = "w16,w8a8kv8,w4a16-g128,w3a16-g128,kv4,kv3";
 
     @Option(names = "--bench", description = "benchmarks to run per plan (none: perplexity and speed only)")
     String bench;
 
-    @Option(names = "--seeds", description = "seeds (default ${DEFAULT-VALUE})")
-    String seeds = "42,43,44";
 
-    @Option(names = "--limit", description = "first N problems of each benchmark (0 = all)")
-    int limit = 0;
 
-    @Option(names = "--batch", description = "sequences decoded together (default ${DEFAULT-VALUE})")
-    int batch = 8;
 
-    @Option(names = "--max-tokens", description = "max output tokens per answer (default ${DEFAULT-VALUE})")
-    int maxTokens = 32768;
 
     @Option(names = "--ppl-text", description = "text for perplexity/KL (default: a text the baseline writes itself)")
     Path pplText;
@@ -67,6 +61,7 @@ final class SweepCommand implements Callable<Integer> {
         if (grid.isEmpty()) throw new IllegalArgumentException("no plans");
         Path file = model.resolve();
         Files.createDirectories(out);
+        GenerationSettings gen = run.generation();
         String text = pplText != null ? Files.readString(pplText, StandardCharsets.UTF_8) : selfWrittenText(grid.get(0));
 
         System.err.println("lowbit sweep: perplexity / KL of " + grid.size() + " plans");
@@ -78,7 +73,7 @@ final class SweepCommand implements Callable<Integer> {
 
         List<PlanSummary> rows = new ArrayList<>();
         for (QuantPlan plan : grid) {
-            try (LowbitModel m = model.load(plan, batch)) {
+            try (LowbitModel m = model.load(plan, run.batch)) {
                 double bpw = QualityMeter.bitsPerWeight(m.weights());
                 double speed = decodeSpeed(m);
                 System.err.printf("lowbit sweep: %s: %.2f bits/weight, decode %.1f tok/s%n", plan, bpw, speed);
@@ -86,9 +81,9 @@ final class SweepCommand implements Callable<Integer> {
                 Double ppl = q == null ? null : q.ppl();
                 Double kl = q == null ? null : q.kldMean();
                 if (bench != null) {
-                    RunSummary run = EvalCommand.run(m, file.getFileName() + " " + plan.name(), bench, seeds, limit,
-                            new GenerationSettings(0.6, 0.95, maxTokens), out.resolve(plan.name()));
-                    rows.add(PlanSummary.fromRun(plan.name(), plan.wakv(), bpw, run, speed, ppl, kl));
+                    RunSummary r = EvalCommand.run(m, file.getFileName() + " " + plan.name(), bench, run.seeds, run.limit, gen,
+                            out.resolve(plan.name()));
+                    rows.add(PlanSummary.fromRun(plan.name(), plan.wakv(), bpw, r, speed, ppl, kl));
                 } else {
                     rows.add(PlanSummary.ofPerplexity(plan.name(), plan.wakv(), bpw, speed, ppl, kl));
                 }
@@ -96,7 +91,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         String notes = "Model: " + file.getFileName() + ". Perplexity/KL over " + (pplText != null ? pplText : "a text the baseline wrote")
                 + " (windows of " + window + " tokens); decode speed: single stream, " + model.threads + " threads (0 = all cores)."
-                + (bench == null ? "" : " Benchmarks: " + bench + ", seeds " + seeds + (limit > 0 ? ", first " + limit + " problems" : "") + ".");
+                + (bench == null ? "" : " Benchmarks: " + bench + ", seeds " + run.seeds + (run.limit > 0 ? ", first " + run.limit + " problems" : "") + ".");
         List<Path> files = SweepReport.write(out, "lowbit sweep", notes, rows, 0);
         System.out.println(Files.readString(out.resolve("report.md")));
         System.err.println("lowbit sweep: wrote " + files);

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,6 +89,35 @@ class CliTest {
         Result badNumber = lowbit("run", "-m", "stories260K", "-p", "x", "-n", "many");
         assertNotEquals(0, badNumber.code());
         assertEquals(1, badNumber.err().strip().lines().count(), badNumber.err());
+    }
+
+    @Test
+    void evalWritesOneRecordPerProblemAndSeedAndResumes(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        String[] args = {"eval", "-m", "stories260K", "--bench", "gsm8k", "--limit", "2", "--seeds", "42,43", "--max-tokens", "16",
+                "--out", out.toString()};
+        Result first = lowbit(args);
+        assertEquals(0, first.code(), first.err());
+        List<String> records = Files.readAllLines(out.resolve("records.jsonl"));
+        assertEquals(4, records.size());
+        assertTrue(Files.exists(out.resolve("summary.md")) && Files.exists(out.resolve("summary.csv")));
+        Result again = lowbit(args);
+        assertEquals(0, again.code(), again.err());
+        assertEquals(records, Files.readAllLines(out.resolve("records.jsonl")), "a finished run is not redone");
+    }
+
+    @Test
+    void sweepWritesAReportWithPlots(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("sweep");
+        Result r = lowbit("sweep", "--plans", "w16,w4a16-g128,kv4", "--bench", "gsm8k", "--limit", "1", "--seeds", "42",
+                "--max-tokens", "16", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("w4a16-g128") && report.contains("kv4"));
+        for (String png : new String[] {"kl_vs_bits.png", "ppl_vs_bits.png", "accuracy_vs_bits.png"}) {
+            byte[] b = Files.readAllBytes(out.resolve(png));
+            assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', png);
+        }
     }
 
     @Test
