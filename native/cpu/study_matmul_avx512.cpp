@@ -182,7 +182,8 @@ void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64
         float *p = study_scratch_f32((size_t)(ntok * cols));
         for (int64_t t = 0; t < ntok; t++)
             for (int64_t c = 0; c < cols; c += 32)
-                for (int k = 0; k < 32; k++) p[t * cols + c + k] = x[t * cols + c + lb512_code_order_elem(4, k)];
+                for (int k = 0; k < 32; k++)
+                    p[t * cols + c + k] = x[t * cols + c + lb512_code_order_elem(4, k)];
         xs = p;
     }
     switch (bits) {
