@@ -8,6 +8,8 @@
 // per-token symmetric activation quantisation used by LB_I8CH (qmax 127) and LB_I4CH (qmax 7):
 // q[c] = clamp(rint(x[c] * qmax/amax), -qmax, qmax); returns the scale amax/qmax (1 if x == 0)
 float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum);
+// bit-identical AVX-512 version (same products, same round-to-nearest-even)
+float study_quant_act_avx512(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum);
 
 // thread-local scratch that only grows (one per calling thread, reused across calls)
 float *study_scratch_f32(size_t n);

@@ -24,6 +24,7 @@ int8_t *study_scratch_i8(size_t n) {
 }
 
 float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum) {
+    if (lb_isa_current() >= LB_ISA_AVX512) return study_quant_act_avx512(x, cols, qmax, q, qsum);
     float amax = 0.f;
     for (int64_t c = 0; c < cols; c++) amax = std::fmax(amax, std::fabs(x[c]));
     const float inv = amax > 0.f ? (float)qmax / amax : 0.f;

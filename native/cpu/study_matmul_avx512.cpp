@@ -174,6 +174,29 @@ void sym_run(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64
 }
 }  // namespace
 
+float study_quant_act_avx512(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum) {
+    __m512 mx = _mm512_setzero_ps();
+    const __m512 absmask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
+    for (int64_t c = 0; c < cols; c += 16) {
+        const __mmask16 m = cols - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - c)) - 1);
+        mx = _mm512_max_ps(mx, _mm512_and_ps(_mm512_maskz_loadu_ps(m, x + c), absmask));
+    }
+    const float amax = _mm512_reduce_max_ps(mx);
+    const float inv = amax > 0.f ? (float)qmax / amax : 0.f;
+    const __m512 vinv = _mm512_set1_ps(inv);
+    const __m512i lo = _mm512_set1_epi32(-qmax), hi = _mm512_set1_epi32(qmax);
+    __m512i sum = _mm512_setzero_si512();
+    for (int64_t c = 0; c < cols; c += 16) {
+        const __mmask16 m = cols - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - c)) - 1);
+        __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + c), vinv));  // MXCSR: nearest even
+        v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+        sum = _mm512_add_epi32(sum, v);
+        _mm_mask_storeu_epi8(q + c, m, _mm512_cvtepi32_epi8(v));
+    }
+    if (qsum) *qsum = _mm512_reduce_add_epi32(sum);
+    return lb_sym_scale(amax, qmax);
+}
+
 void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x,
                       int64_t ntok, float *y) {
     // 4-bit codes come out in code order (see study_simd512.h): permute each 32-column chunk of x to match
