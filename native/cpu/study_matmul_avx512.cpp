@@ -24,21 +24,20 @@ constexpr int kPrefetchRows = 4;
 template <int BITS, int T>
 void wg_row(const uint8_t *row, int64_t rb, int64_t nchunks, int group, const float *x, int64_t cols, float *y,
             int64_t rows) {
-    const int64_t bb = lb_group_block_bytes(BITS, group);
     const int cpg = group / 32;
     const __m512 iota = lb512_iota(BITS);
     __m512 acc[T][4];
     for (int t = 0; t < T; t++) acc[t][0] = acc[t][1] = acc[t][2] = acc[t][3] = _mm512_setzero_ps();
-    const uint8_t *blk = row;
-    int k = 0;  // chunk within the group
-    __m512 lut = lb512_lut(iota, blk);
+    // blocks are contiguous {header, codes}: src walks the codes, skipping the 3 header bytes at group starts
+    const uint8_t *src = row + 3;
+    int left = cpg;  // chunks left in the current group
+    __m512 lut = lb512_lut(iota, row);
     auto step = [&](int64_t c, int p) {
-        if (k == cpg) {
-            k = 0;
-            blk += bb;
-            lut = lb512_lut(iota, blk);
+        if (left == 0) {
+            lut = lb512_lut(iota, src);
+            src += 3;
+            left = cpg;
         }
-        const uint8_t *src = blk + 3 + k * 4 * BITS;
         _mm_prefetch((const char *)(src + kPrefetchRows * rb), _MM_HINT_T0);
         __m512 a, b;
         lb512_unpack32<BITS>(src, lut, a, b);
@@ -46,7 +45,8 @@ void wg_row(const uint8_t *row, int64_t rb, int64_t nchunks, int group, const fl
             acc[t][2 * p] = _mm512_fmadd_ps(a, _mm512_loadu_ps(x + t * cols + 32 * c), acc[t][2 * p]);
             acc[t][2 * p + 1] = _mm512_fmadd_ps(b, _mm512_loadu_ps(x + t * cols + 32 * c + 16), acc[t][2 * p + 1]);
         }
-        k++;
+        src += 4 * BITS;
+        left--;
     };
     int64_t c = 0;
     for (; c + 2 <= nchunks; c += 2) {
