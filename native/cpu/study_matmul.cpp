@@ -47,7 +47,7 @@ void matmul_wg_scalar(int bits, int group, const uint8_t *w, int64_t rows, int64
 #pragma omp for schedule(static)
         for (int64_t r = 0; r < rows; r++) {
             const uint8_t *row = w + r * rb;
-            for (int64_t c = 0; c < cols; c++) deq[c] = lb_dequant_elem(row + (c / group) * bb, bits, (int)(c % group));
+            for (int64_t g = 0; g < cols / group; g++) lb_dequant_group(row + g * bb, bits, group, deq.data() + g * group);
             for (int64_t t = 0; t < ntok; t++) {
                 const float *xt = x + t * cols;
                 float acc = 0.f;

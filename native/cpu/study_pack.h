@@ -128,6 +128,13 @@ LB_HD float lb_dequant_elem(const uint8_t *blk, int bits, int j) {
     return lb_block_scale(blk) * (float)(lb_get_code(blk + 3, bits, j) - lb_block_zero(blk));
 }
 
+// dequantise a whole group block into out[g] (same arithmetic as lb_dequant_elem, scale decoded once)
+LB_HD void lb_dequant_group(const uint8_t *blk, int bits, int g, float *out) {
+    const float s = lb_block_scale(blk);
+    const int z = lb_block_zero(blk);
+    for (int j = 0; j < g; j++) out[j] = s * (float)(lb_get_code(blk + 3, bits, j) - z);
+}
+
 // ---- I4CH: two's complement int4, LSB first ----
 LB_HD int lb_get_i4(const uint8_t *codes, int j) {
     int v = (codes[j >> 1] >> ((j & 1) * 4)) & 0xf;

@@ -55,7 +55,7 @@ int32_t dequantize_study(int32_t fmt, int32_t group, const void *src, float *dst
         float *w = dst + r * cols;
         if (bits) {
             const int64_t bb = lb_group_block_bytes(bits, group);
-            for (int64_t c = 0; c < cols; c++) w[c] = lb_dequant_elem(row + (c / group) * bb, bits, (int)(c % group));
+            for (int64_t g = 0; g < cols / group; g++) lb_dequant_group(row + g * bb, bits, group, w + g * group);
         } else {
             float s;
             std::memcpy(&s, row, 4);
