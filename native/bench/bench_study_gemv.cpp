@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
     struct Fmt { int id, group; const char *name; };
     const Fmt fmts[] = {{LB_W4G, 32, "w4g32"}, {LB_W4G, 64, "w4g64"}, {LB_W4G, 128, "w4g128"}, {LB_W4G, -1, "w4ch"},
                         {LB_W3G, 128, "w3g128"}, {LB_W3G, 32, "w3g32"}, {LB_W2G, 128, "w2g128"}, {LB_W2G, 32, "w2g32"},
-                        {LB_I8CH, 0, "i8ch"}, {LB_I4CH, 0, "i4ch"}};
+                        {LB_I8CH, 0, "i8ch"}, {LB_I8CHA, 0, "i8cha"}, {LB_I4CH, 0, "i4ch"}};
     std::printf("threads %d, ntok %lld, isa %d, clock %s\n", lb_threads_get(), (long long)ntok, lb_isa_get(),
                 g_cpu_clock ? "thread cpu time" : "wall");
     std::printf("%-11s %-7s %9s %8s %8s\n", "shape", "format", "us/call", "GB/s", "vs f16");

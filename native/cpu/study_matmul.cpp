@@ -3,6 +3,8 @@
 //  - W*G (weight-only, FP32 activations): FP32 accumulation of s*(q-z)*x.
 //  - I8CH (W8A8): x quantised per token to int8 (symmetric, -127..127), int32 dot products,
 //    y = (s_w * s_x) * acc.
+//  - I8CHA: as I8CH but x quantised per token to u8 with a zero point (asymmetric); the integer
+//    sum is sum w*q - z_x*sum w.
 //  - I4CH (W4A4): x quantised per token to int4 (symmetric, -7..7, never -8), int32 dot products.
 #include "dispatch.h"
 #include "kernels.h"
@@ -35,6 +37,20 @@ float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t
     }
     if (qsum) *qsum = sum;
     return lb_sym_scale(amax, qmax);
+}
+
+float study_quant_act_asym(const float *x, int64_t cols, uint8_t *q, int32_t *zero) {
+    float mn = 0.f, mx = 0.f;
+    for (int64_t c = 0; c < cols; c++) {
+        mn = std::fmin(mn, x[c]);
+        mx = std::fmax(mx, x[c]);
+    }
+    int z;
+    const float s = lb_asym_act_params(mn, mx, &z);
+    const float inv = 1.f / s;
+    for (int64_t c = 0; c < cols; c++) q[c] = (uint8_t)lb_asym_act_quant(x[c], inv, z);
+    *zero = z;
+    return s;
 }
 
 namespace {
@@ -81,6 +97,28 @@ void matmul_sym_scalar(bool int4, const uint8_t *w, int64_t rows, int64_t cols, 
         }
     }
 }
+void matmul_i8cha_scalar(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+    const int64_t rb = 4 + cols;
+    uint8_t *xq = (uint8_t *)study_scratch_i8((size_t)(ntok * cols));
+    float *sx = study_scratch_f32((size_t)(2 * ntok));
+    int32_t *zx = (int32_t *)(sx + ntok);
+    for (int64_t t = 0; t < ntok; t++) sx[t] = study_quant_act_asym(x + t * cols, cols, xq + t * cols, &zx[t]);
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+        const uint8_t *row = w + r * rb;
+        const int8_t *wq = (const int8_t *)(row + 4);
+        float sw;
+        std::memcpy(&sw, row, 4);
+        int32_t wsum = 0;
+        for (int64_t c = 0; c < cols; c++) wsum += wq[c];
+        for (int64_t t = 0; t < ntok; t++) {
+            const uint8_t *q = xq + t * cols;
+            int32_t acc = 0;
+            for (int64_t c = 0; c < cols; c++) acc += wq[c] * (int32_t)q[c];
+            y[t * rows + r] = (sw * sx[t]) * (float)(acc - zx[t] * wsum);
+        }
+    }
+}
 }  // namespace
 
 int32_t matmul_study(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
@@ -102,6 +140,10 @@ int32_t matmul_study(int32_t fmt, int32_t group, const void *w, int64_t rows, in
         case LB_I8CH:
             if (isa >= LB_ISA_AVX512) matmul_i8ch_avx512(wb, rows, cols, x, ntok, y);
             else matmul_sym_scalar(false, wb, rows, cols, x, ntok, y);
+            return LB_OK;
+        case LB_I8CHA:
+            if (isa >= LB_ISA_AVX512) matmul_i8cha_avx512(wb, rows, cols, x, ntok, y);
+            else matmul_i8cha_scalar(wb, rows, cols, x, ntok, y);
             return LB_OK;
         case LB_I4CH:
             if (isa >= LB_ISA_AVX512) matmul_i4ch_avx512(wb, rows, cols, x, ntok, y);

@@ -2,7 +2,7 @@
 // Weight-only W*G: weights unpacked in registers (study_simd512.h), FP32 FMA; each unpacked block
 // serves a tile of T<=4 tokens. Rows are streamed one at a time, strictly sequentially: reading two
 // rows interleaved measured 2.4x slower from DRAM (the prefetcher does not follow short streams).
-// I8CH / I4CH: vpdpbusd (u8 x s8 -> s32). Weight codes are made unsigned by adding 128 (int8) or 8
+// I8CH / I4CH / I8CHA: vpdpbusd (u8 x s8 -> s32). Weight codes are made unsigned by adding 128 (int8) or 8
 // (int4) with one xor; the per-token correction 128*sum(xq) (or 8*sum(xq)) keeps the integer sums
 // bit-identical to the scalar reference.
 // GCC 12 flags _mm512_undefined_* inside its own intrinsics as uninitialised (false positive)
@@ -85,8 +85,10 @@ void wg_run(int group, const uint8_t *w, int64_t rows, int64_t cols, const float
 }
 
 // ---------------- W8A8 / W4A4 ----------------
-// activations of one call: int8 codes (int4 formats: permuted per 128 columns to [even 64][odd 64]),
-// zero padded to whole 64-byte vectors, plus per-token scale and code sum
+enum IntMode { kI8 = 0, kI4 = 1, kI8A = 2 };  // LB_I8CH, LB_I4CH, LB_I8CHA
+
+// activations of one call: codes (kI4: permuted per 128 columns to [even 64][odd 64]; kI8A: u8),
+// zero padded to whole 64-byte vectors, plus per-token scale and code sum (kI8A: zero point)
 struct ActInt {
     const int8_t *q;
     int64_t stride;
@@ -94,7 +96,7 @@ struct ActInt {
     const int32_t *sum;
 };
 
-ActInt prepare_act(const float *x, int64_t ntok, int64_t cols, bool int4) {
+ActInt prepare_act(const float *x, int64_t ntok, int64_t cols, int mode) {
     const int64_t padded = (cols + 127) / 128 * 128;
     int8_t *all = study_scratch_i8((size_t)(ntok * padded + cols));
     int8_t *tmp = all + ntok * padded;
@@ -102,44 +104,56 @@ ActInt prepare_act(const float *x, int64_t ntok, int64_t cols, bool int4) {
     int32_t *sums = (int32_t *)(fs + ntok);
     for (int64_t t = 0; t < ntok; t++) {
         int8_t *q = all + t * padded;
-        fs[t] = study_quant_act(x + t * cols, cols, int4 ? 7 : 127, int4 ? tmp : q, &sums[t]);
-        if (int4) {
+        if (mode == kI8A) {
+            fs[t] = study_quant_act_asym(x + t * cols, cols, (uint8_t *)q, &sums[t]);
+            std::memset(q + cols, 0, (size_t)(padded - cols));
+        } else if (mode == kI4) {
+            fs[t] = study_quant_act(x + t * cols, cols, 7, tmp, &sums[t]);
             std::memset(q, 0, (size_t)padded);
             for (int64_t c = 0; c < cols; c++) {
                 const int64_t base = c / 128 * 128, k = (c % 128) / 2;
                 q[base + (c & 1) * 64 + k] = tmp[c];
             }
         } else {
+            fs[t] = study_quant_act(x + t * cols, cols, 127, q, &sums[t]);
             std::memset(q + cols, 0, (size_t)(padded - cols));
         }
     }
     return {all, padded, fs, sums};
 }
 
-// y[t][r] for one row x T tokens; INT4: 64 weight bytes = 128 codes per step, else 64 codes per step;
-// even and odd steps feed separate accumulators
-template <bool INT4, int T>
+// y[t][r] for one row x T tokens; kI4: 64 weight bytes = 128 codes per step, else 64 codes per step;
+// even and odd steps feed separate accumulators.
+//  kI8: (w+128) u8 x q s8, minus 128*sum(q);  kI4: (w+8) u8 x q s8, minus 8*sum(q);
+//  kI8A: q u8 x w s8 directly, minus z_x * sum(w) (sum(w) by a dot product with ones in the same pass)
+template <int MODE, int T>
 void sym_row(const uint8_t *row, int64_t rb, int64_t cols, const ActInt &a, int64_t t0, float *y, int64_t rows) {
-    const int64_t wbytes = INT4 ? cols / 2 : cols;  // code bytes per row
-    __m512i acc[T][2];
+    const int64_t wbytes = MODE == kI4 ? cols / 2 : cols;  // code bytes per row
+    __m512i acc[T][2], wsum = _mm512_setzero_si512();
     for (int t = 0; t < T; t++) acc[t][0] = acc[t][1] = _mm512_setzero_si512();
-    const __m512i flip = _mm512_set1_epi8(INT4 ? (char)0x88 : (char)0x80), low = _mm512_set1_epi8(0x0f);
+    const __m512i flip = _mm512_set1_epi8(MODE == kI4 ? (char)0x88 : (char)0x80), low = _mm512_set1_epi8(0x0f);
+    const __m512i ones = _mm512_set1_epi8(1);
     auto step = [&](int64_t c, int p) {
         const uint8_t *src = row + 4 + c;
         _mm_prefetch((const char *)(src + kPrefetchRows * rb), _MM_HINT_T0);
         // plain loads except for the tail (a masked load per step measured slower from DRAM)
         const __m512i raw = wbytes - c >= 64 ? _mm512_loadu_si512(src)
                                              : _mm512_maskz_loadu_epi8((((__mmask64)1 << (wbytes - c)) - 1), src);
-        const __m512i v = _mm512_xor_si512(raw, flip);
-        const int64_t xo = INT4 ? 2 * c : c;  // activation offset of this step
-        if (INT4) {
+        const int64_t xo = MODE == kI4 ? 2 * c : c;  // activation offset of this step
+        if (MODE == kI4) {
+            const __m512i v = _mm512_xor_si512(raw, flip);
             const __m512i lo = _mm512_and_si512(v, low), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
             for (int t = 0; t < T; t++) {
                 const int8_t *q = a.q + (t0 + t) * a.stride + xo;
                 acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], lo, _mm512_loadu_si512(q));
                 acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], hi, _mm512_loadu_si512(q + 64));
             }
+        } else if (MODE == kI8A) {
+            wsum = _mm512_dpbusd_epi32(wsum, ones, raw);
+            for (int t = 0; t < T; t++)
+                acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], _mm512_loadu_si512(a.q + (t0 + t) * a.stride + xo), raw);
         } else {
+            const __m512i v = _mm512_xor_si512(raw, flip);
             for (int t = 0; t < T; t++)
                 acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], v, _mm512_loadu_si512(a.q + (t0 + t) * a.stride + xo));
         }
@@ -152,33 +166,35 @@ void sym_row(const uint8_t *row, int64_t rb, int64_t cols, const ActInt &a, int6
     for (; c < wbytes; c += 64) step(c, 0);
     float sw;
     std::memcpy(&sw, row, 4);
+    const int32_t ws = MODE == kI8A ? _mm512_reduce_add_epi32(wsum) : 0;
     for (int t = 0; t < T; t++) {
-        const int32_t dot = _mm512_reduce_add_epi32(_mm512_add_epi32(acc[t][0], acc[t][1])) - (INT4 ? 8 : 128) * a.sum[t0 + t];
+        const int32_t raw = _mm512_reduce_add_epi32(_mm512_add_epi32(acc[t][0], acc[t][1]));
+        const int32_t dot = MODE == kI8A ? raw - a.sum[t0 + t] * ws : raw - (MODE == kI4 ? 8 : 128) * a.sum[t0 + t];
         y[t * rows] = (sw * a.scale[t0 + t]) * (float)dot;
     }
 }
 
-template <bool INT4>
+template <int MODE>
 void sym_row_t(int T, const uint8_t *row, int64_t rb, int64_t cols, const ActInt &a, int64_t t0, float *y, int64_t rows) {
     switch (T) {
-        case 1: sym_row<INT4, 1>(row, rb, cols, a, t0, y, rows); break;
-        case 2: sym_row<INT4, 2>(row, rb, cols, a, t0, y, rows); break;
-        case 3: sym_row<INT4, 3>(row, rb, cols, a, t0, y, rows); break;
-        default: sym_row<INT4, 4>(row, rb, cols, a, t0, y, rows); break;
+        case 1: sym_row<MODE, 1>(row, rb, cols, a, t0, y, rows); break;
+        case 2: sym_row<MODE, 2>(row, rb, cols, a, t0, y, rows); break;
+        case 3: sym_row<MODE, 3>(row, rb, cols, a, t0, y, rows); break;
+        default: sym_row<MODE, 4>(row, rb, cols, a, t0, y, rows); break;
     }
 }
 
-template <bool INT4>
+template <int MODE>
 void sym_run(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
-    const ActInt a = prepare_act(x, ntok, cols, INT4);
-    const int64_t rb = 4 + (INT4 ? cols / 2 : cols);
+    const ActInt a = prepare_act(x, ntok, cols, MODE);
+    const int64_t rb = 4 + (MODE == kI4 ? cols / 2 : cols);
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
 #pragma omp parallel for schedule(static)
     for (int64_t blk = 0; blk < nblocks; blk++) {
         const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
         for (int64_t t0 = 0; t0 < ntok; t0 += kMaxT) {
             const int T = (int)(ntok - t0 < kMaxT ? ntok - t0 : kMaxT);
-            for (int64_t r = r0; r < r1; r++) sym_row_t<INT4>(T, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
+            for (int64_t r = r0; r < r1; r++) sym_row_t<MODE>(T, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
         }
     }
 }
@@ -227,9 +243,13 @@ void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64
 }
 
 void matmul_i8ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
-    sym_run<false>(w, rows, cols, x, ntok, y);
+    sym_run<kI8>(w, rows, cols, x, ntok, y);
+}
+
+void matmul_i8cha_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+    sym_run<kI8A>(w, rows, cols, x, ntok, y);
 }
 
 void matmul_i4ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
-    sym_run<true>(w, rows, cols, x, ntok, y);
+    sym_run<kI4>(w, rows, cols, x, ntok, y);
 }
