@@ -14,6 +14,7 @@ float study_quant_act_avx512(const float *x, int64_t cols, int qmax, int8_t *q, 
 // per-token asymmetric u8 quantisation used by LB_I8CHA (study_pack.h lb_asym_act_*):
 // returns the scale, *zero the zero point; q[c] in 0..255
 float study_quant_act_asym(const float *x, int64_t cols, uint8_t *q, int32_t *zero);
+float study_quant_act_asym_avx512(const float *x, int64_t cols, uint8_t *q, int32_t *zero);
 
 // thread-local scratch that only grows (one per calling thread, reused across calls)
 float *study_scratch_f32(size_t n);

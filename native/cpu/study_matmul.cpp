@@ -40,6 +40,7 @@ float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t
 }
 
 float study_quant_act_asym(const float *x, int64_t cols, uint8_t *q, int32_t *zero) {
+    if (lb_isa_current() >= LB_ISA_AVX512) return study_quant_act_asym_avx512(x, cols, q, zero);
     float mn = 0.f, mx = 0.f;
     for (int64_t c = 0; c < cols; c++) {
         mn = std::fmin(mn, x[c]);

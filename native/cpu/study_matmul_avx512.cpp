@@ -129,7 +129,7 @@ ActInt prepare_act(const float *x, int64_t ntok, int64_t cols, int mode) {
 template <int MODE, int T>
 void sym_row(const uint8_t *row, int64_t rb, int64_t cols, const ActInt &a, int64_t t0, float *y, int64_t rows) {
     const int64_t wbytes = MODE == kI4 ? cols / 2 : cols;  // code bytes per row
-    __m512i acc[T][2], wsum = _mm512_setzero_si512();
+    __m512i acc[T][2], wsum[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
     for (int t = 0; t < T; t++) acc[t][0] = acc[t][1] = _mm512_setzero_si512();
     const __m512i flip = _mm512_set1_epi8(MODE == kI4 ? (char)0x88 : (char)0x80), low = _mm512_set1_epi8(0x0f);
     const __m512i ones = _mm512_set1_epi8(1);
@@ -149,7 +149,7 @@ void sym_row(const uint8_t *row, int64_t rb, int64_t cols, const ActInt &a, int6
                 acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], hi, _mm512_loadu_si512(q + 64));
             }
         } else if (MODE == kI8A) {
-            wsum = _mm512_dpbusd_epi32(wsum, ones, raw);
+            wsum[p] = _mm512_dpbusd_epi32(wsum[p], ones, raw);
             for (int t = 0; t < T; t++)
                 acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], _mm512_loadu_si512(a.q + (t0 + t) * a.stride + xo), raw);
         } else {
@@ -166,7 +166,7 @@ void sym_row(const uint8_t *row, int64_t rb, int64_t cols, const ActInt &a, int6
     for (; c < wbytes; c += 64) step(c, 0);
     float sw;
     std::memcpy(&sw, row, 4);
-    const int32_t ws = MODE == kI8A ? _mm512_reduce_add_epi32(wsum) : 0;
+    const int32_t ws = MODE == kI8A ? _mm512_reduce_add_epi32(_mm512_add_epi32(wsum[0], wsum[1])) : 0;
     for (int t = 0; t < T; t++) {
         const int32_t raw = _mm512_reduce_add_epi32(_mm512_add_epi32(acc[t][0], acc[t][1]));
         const int32_t dot = MODE == kI8A ? raw - a.sum[t0 + t] * ws : raw - (MODE == kI4 ? 8 : 128) * a.sum[t0 + t];
@@ -221,6 +221,28 @@ float study_quant_act_avx512(const float *x, int64_t cols, int qmax, int8_t *q, 
     }
     if (qsum) *qsum = _mm512_reduce_add_epi32(sum);
     return lb_sym_scale(amax, qmax);
+}
+
+float study_quant_act_asym_avx512(const float *x, int64_t cols, uint8_t *q, int32_t *zero) {
+    __m512 mn = _mm512_setzero_ps(), mx = _mm512_setzero_ps();
+    for (int64_t c = 0; c < cols; c += 16) {
+        const __mmask16 m = cols - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - c)) - 1);
+        const __m512 v = _mm512_maskz_loadu_ps(m, x + c);  // masked lanes read 0, inside the widened range
+        mn = _mm512_min_ps(mn, v);
+        mx = _mm512_max_ps(mx, v);
+    }
+    int z;
+    const float s = lb_asym_act_params(_mm512_reduce_min_ps(mn), _mm512_reduce_max_ps(mx), &z);
+    const __m512 vinv = _mm512_set1_ps(1.f / s);
+    const __m512i vz = _mm512_set1_epi32(z), lo = _mm512_setzero_si512(), hi = _mm512_set1_epi32(255);
+    for (int64_t c = 0; c < cols; c += 16) {
+        const __mmask16 m = cols - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - c)) - 1);
+        __m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + c), vinv)), vz);
+        v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+        _mm_mask_storeu_epi8(q + c, m, _mm512_cvtepi32_epi8(v));
+    }
+    *zero = z;
+    return s;
 }
 
 void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x,
