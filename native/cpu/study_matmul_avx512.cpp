@@ -8,6 +8,7 @@
 // GCC 12 flags _mm512_undefined_* inside its own intrinsics as uninitialised (false positive)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "lowbit/runtime.h"
 #include "study_internal.h"
 #include "study_pack.h"
 #include "study_simd512.h"
@@ -73,7 +74,7 @@ template <int BITS>
 void wg_run(int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
     const int64_t bb = lb_group_block_bytes(BITS, group), rb = cols / group * bb;
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t blk = 0; blk < nblocks; blk++) {
         const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
         for (int64_t t0 = 0; t0 < ntok; t0 += kMaxT) {
@@ -189,7 +190,7 @@ void sym_run(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64
     const ActInt a = prepare_act(x, ntok, cols, MODE);
     const int64_t rb = 4 + (MODE == kI4 ? cols / 2 : cols);
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t blk = 0; blk < nblocks; blk++) {
         const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
         for (int64_t t0 = 0; t0 < ntok; t0 += kMaxT) {

@@ -29,7 +29,7 @@ int32_t quantize_study(int32_t fmt, int32_t group, const float *src, void *dst, 
     const int bits = lb_group_bits(fmt);
     if (!bits && fmt != LB_I8CH && fmt != LB_I8CHA && fmt != LB_I4CH) return LB_ERR_FORMAT;
     uint8_t *out = (uint8_t *)dst;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const float *w = src + r * cols;
         uint8_t *row = out + r * rb;
@@ -49,7 +49,7 @@ int32_t dequantize_study(int32_t fmt, int32_t group, const void *src, float *dst
     const int bits = lb_group_bits(fmt);
     if (!bits && fmt != LB_I8CH && fmt != LB_I8CHA && fmt != LB_I4CH) return LB_ERR_FORMAT;
     const uint8_t *in = (const uint8_t *)src;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const uint8_t *row = in + r * rb;
         float *w = dst + r * cols;

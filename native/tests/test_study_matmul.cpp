@@ -128,6 +128,24 @@ static void test_asym_helps_skewed() {
     CHECK(ea < 0.75 * es, "asymmetric activations should halve the error on non-negative input: %g vs %g", ea, es);
 }
 
+// rows are independent work items: the thread count must not change a single bit
+static void test_thread_count_invariance() {
+    const int64_t rows = 77, cols = 256, ntok = 3;
+    auto wf = random_floats(rows * cols, 5), x = random_floats(ntok * cols, 6);
+    for (int fmt : {LB_W4G, LB_W3G, LB_W2G, LB_I8CH, LB_I8CHA, LB_I4CH}) {
+        const int group = fmt < 110 ? 64 : 0;
+        std::vector<uint8_t> w(rows * lb_row_bytes(fmt, group, cols));
+        lb_quantize(fmt, group, wf.data(), w.data(), rows, cols);
+        const int saved = lb_threads_get();
+        lb_threads_set(1);
+        auto y1 = run(fmt, group, w, rows, cols, x, ntok, lb_isa_supported());
+        lb_threads_set(3);
+        auto y3 = run(fmt, group, w, rows, cols, x, ntok, lb_isa_supported());
+        lb_threads_set(saved);
+        CHECK(std::memcmp(y1.data(), y3.data(), y1.size() * 4) == 0, "fmt %d differs between 1 and 3 threads", fmt);
+    }
+}
+
 static void test_bad_args() {
     std::vector<uint8_t> w(4096);
     std::vector<float> x(256), y(256);
@@ -141,6 +159,7 @@ int main() {
     test_weight_only();
     test_integer();
     test_asym_helps_skewed();
+    test_thread_count_invariance();
     test_bad_args();
     return finish("test_study_matmul");
 }
