@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** `lowbit` entry point: one picocli subcommand class per verb. */
 @Command(name = "lowbit", mixinStandardHelpOptions = true, version = "lowbit 0.1.0",
         description = "Low-bit quantized LLM inference and reasoning benchmarks.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, InspectCommand.class, TokenizeCommand.class, PplCommand.class, EvalCommand.class, SweepCommand.class,
+                ScoreCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));
@@ -16,6 +17,12 @@ public final class Main {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new ErrorHandler());
+        // bad flags: one clear line and a hint, not the whole usage text
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("lowbit: " + ex.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            return 2;
+        });
         return cl.execute(args);
     }
 }

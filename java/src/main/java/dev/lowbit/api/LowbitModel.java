@@ -1,0 +1,160 @@
+package dev.lowbit.api;
+
+import dev.lowbit.core.Native;
+import dev.lowbit.generate.ChatTemplate;
+import dev.lowbit.generate.GenerationRequest;
+import dev.lowbit.generate.GenerationResult;
+import dev.lowbit.generate.GenerationStats;
+import dev.lowbit.generate.Generator;
+import dev.lowbit.generate.KvCache;
+import dev.lowbit.generate.SamplerSettings;
+import dev.lowbit.gguf.GgufFile;
+import dev.lowbit.model.ModelConfig;
+import dev.lowbit.model.ModelWeights;
+import dev.lowbit.model.Transformer;
+import dev.lowbit.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The library entry point: load a GGUF model (optionally quantized by a plan), tokenize,
+ * generate. {@link #close()} frees every native buffer and unmaps the file.
+ *
+ * <pre>{@code
+ * try (LowbitModel m = LowbitModel.load(Path.of("model.gguf"), LoadOptions.defaults().withPlan(QuantPlan.parse("w4a16-g128")))) {
+ *     String out = m.generate("Once upon a time", 64, SamplerSettings.greedy(), (id, text) -> System.out.print(text)).text();
+ * }
+ * }</pre>
+ */
+public final class LowbitModel implements AutoCloseable {
+    private final GgufFile file;
+    private final ModelConfig config;
+    private final Tokenizer tokenizer;
+    private final ModelWeights weights;
+    private final KvCache kv;
+    private final Transformer transformer;
+    private final Generator generator;
+    private final ChatTemplate template;
+    private final boolean addBos;
+    private final LoadOptions options;
+
+    private LowbitModel(GgufFile file, ModelConfig config, Tokenizer tokenizer, ModelWeights weights, KvCache kv,
+                        Transformer transformer, ChatTemplate template, boolean addBos, LoadOptions options) {
+        this.file = file;
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.weights = weights;
+        this.kv = kv;
+        this.transformer = transformer;
+        this.generator = new Generator(transformer, tokenizer, options.maxBatch());
+        this.template = template;
+        this.addBos = addBos;
+        this.options = options;
+    }
+
+    public static LowbitModel load(Path path, LoadOptions o) throws IOException {
+        if (o.maxBatch() < 1 || o.ubatch() < 1) throw new IllegalArgumentException("batch and ubatch must be >= 1");
+        Native.ensureLoaded();
+        if (o.threads() > 0) Native.setThreads(o.threads());
+        GgufFile f = GgufFile.open(path);
+        ModelWeights w = null;
+        KvCache kv = null;
+        try {
+            ModelConfig c = ModelConfig.from(f);
+            Tokenizer tok = Tokenizer.fromGguf(f);
+            if (tok.vocabSize() > c.vocab())
+                throw new dev.lowbit.gguf.GgufFormatException("tokenizer has " + tok.vocabSize() + " tokens but the embedding only " + c.vocab());
+            int ctx = o.contextLength() > 0 ? o.contextLength() : Math.min(c.contextLength(), 32768);
+            c = new ModelConfig(c.arch(), c.nEmbd(), c.nLayer(), c.nHead(), c.nKvHead(), c.headDim(), c.nFf(), c.vocab(), ctx,
+                    c.rmsEps(), c.ropeBase(), c.ropeDim(), c.ropeNeox(), c.qkNorm());
+            w = ModelWeights.load(f, c, o.plan());
+            int block = 256;
+            long perSeq = (long) ((ctx + block - 1) / block) * block
+                    * 2L * c.nLayer() * c.nKvHead() * o.plan().kv().rowBytes(kvGroup(o, c), c.headDim());
+            long budget = o.kvBudgetBytes() > 0 ? o.kvBudgetBytes() : perSeq * o.maxBatch();
+            kv = new KvCache(o.plan().kv(), o.plan().kvGroup(), c.nLayer(), c.nKvHead(), c.headDim(), block, ctx, budget);
+            Transformer t = new Transformer(w, kv, Math.max(o.ubatch(), o.maxBatch()), Math.max(o.ubatch(), o.maxBatch()));
+            ChatTemplate tpl = o.chatTemplate() != null ? ChatTemplate.byName(o.chatTemplate())
+                    : ChatTemplate.detect(f.getString("tokenizer.chat_template", null));
+            boolean addBos = tok.addBosByDefault();
+            return new LowbitModel(f, c, tok, w, kv, t, tpl, addBos, o);
+        } catch (IOException | RuntimeException e) {
+            if (kv != null) kv.close();
+            if (w != null) w.close();
+            f.close();
+            throw e;
+        }
+    }
+
+    private static int kvGroup(LoadOptions o, ModelConfig c) {
+        return o.plan().kv().grouped() ? Math.min(o.plan().kvGroup(), c.headDim()) : 0;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ChatTemplate chatTemplate() {
+        return template;
+    }
+
+    public LoadOptions options() {
+        return options;
+    }
+
+    public ModelWeights weights() {
+        return weights;
+    }
+
+    public Transformer transformer() {
+        return transformer;
+    }
+
+    public GgufFile file() {
+        return file;
+    }
+
+    /** token ids of raw text (BOS as the model's tokenizer wants it; special tokens parsed) */
+    public int[] tokenize(String text, boolean addBos) {
+        return tokenizer.encode(text, addBos, true);
+    }
+
+    /** ids of a user message wrapped in the model's chat template */
+    public int[] chatPrompt(String userMessage) {
+        return tokenizer.encode(template.apply(userMessage), addBos && !template.hasBos, true);
+    }
+
+    /** ids of a plain prompt, BOS added if the model wants one */
+    public int[] textPrompt(String text) {
+        return tokenizer.encode(text, addBos, true);
+    }
+
+    public boolean addsBos() {
+        return addBos;
+    }
+
+    /** one sequence from plain text (no chat template) */
+    public GenerationResult generate(String prompt, int maxTokens, SamplerSettings s, GenerationRequest.TokenListener listener) {
+        return generateAll(List.of(new GenerationRequest(textPrompt(prompt), s, maxTokens, List.of(), listener)), null, null).get(0);
+    }
+
+    /** many sequences with continuous batching (up to LoadOptions.maxBatch at once) */
+    public List<GenerationResult> generateAll(List<GenerationRequest> requests, Consumer<GenerationResult> onDone,
+                                              GenerationStats stats) {
+        return generator.generate(requests, onDone, stats);
+    }
+
+    @Override
+    public void close() {
+        transformer.close();
+        kv.close();
+        weights.close();
+        file.close();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.lowbit.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lowbit.quality.QualityMeter;
+import dev.lowbit.quality.QualityRow;
+import dev.lowbit.quant.QuantPlan;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** `lowbit ppl`: perplexity and KL divergence of quantization plans against a base plan. */
+@Command(name = "ppl", mixinStandardHelpOptions = true,
+        description = "Perplexity of each plan over a text, and KL divergence / top-1 agreement / RMS logit difference versus --base.")
+final class PplCommand implements Callable<Integer> {
+    @Mixin ModelOptions model;
+
+    @Option(names = "--quant", split = ",", description = "plans, comma-separated (default ${DEFAULT-VALUE})")
+    List<String> quant = List.of("w8a8", "w4a16-g128", "w3a16-g128", "w2a16-g128", "kv8", "kv4", "kv3");
+
+    @Option(names = "--base", description = "base plan (default ${DEFAULT-VALUE})")
+    String base = "w16";
+
+    @Option(names = "--text", required = true, description = "UTF-8 text file")
+    Path text;
+
+    @Option(names = "--window", description = "tokens per window (default ${DEFAULT-VALUE}; --ctx sets the model context)")
+    int window = 256;
+
+    @Option(names = "--json", description = "print JSON (one object per plan)")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isRegularFile(text)) throw new NoSuchFileException(text.toString(), null, "text file not found");
+        if (window < 8) throw new IllegalArgumentException("--window must be >= 8");
+        List<QuantPlan> plans = new ArrayList<>();
+        for (String q : quant) plans.add(QuantPlan.parse(q));
+        String content = Files.readString(text, StandardCharsets.UTF_8);
+        List<QualityRow> rows = QualityMeter.measure(model.resolve(), model.options(QuantPlan.W16, 1),
+                QuantPlan.parse(base), plans, content, window, msg -> System.err.print("\r" + msg + "        "));
+        System.err.println();
+        if (json) {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (QualityRow r : rows) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("plan", r.plan());
+                m.put("ppl", r.ppl());
+                m.put("base_ppl", r.basePpl());
+                m.put("kld_mean", r.kldMean());
+                m.put("kld_p99", r.kldP99());
+                m.put("top1_agreement", r.top1Agreement());
+                m.put("rms_logit_diff", r.rmsLogitDiff());
+                m.put("bits_per_weight", r.bitsPerWeight());
+                m.put("tokens", r.tokens());
+                out.add(m);
+            }
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
+        } else {
+            System.out.printf("%-18s %6s %10s %10s %10s %10s %8s %10s%n", "plan", "bpw", "ppl", "base ppl", "KLD mean",
+                    "KLD p99", "top-1", "RMS dlogit");
+            for (QualityRow r : rows)
+                System.out.printf("%-18s %6.2f %10.4f %10.4f %10.6f %10.6f %7.2f%% %10.5f%n", r.plan(), r.bitsPerWeight(), r.ppl(),
+                        r.basePpl(), r.kldMean(), r.kldP99(), 100 * r.top1Agreement(), r.rmsLogitDiff());
+            System.out.printf("(%d scored tokens per plan, base %s)%n", rows.isEmpty() ? 0 : rows.get(0).tokens(), base);
+        }
+        return 0;
+    }
+}

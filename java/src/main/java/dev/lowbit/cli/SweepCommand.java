@@ -1,0 +1,131 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.api.LowbitModel;
+import dev.lowbit.eval.GenerationSettings;
+import dev.lowbit.eval.report.PlanSummary;
+import dev.lowbit.eval.report.RunSummary;
+import dev.lowbit.eval.report.SweepReport;
+import dev.lowbit.generate.GenerationRequest;
+import dev.lowbit.generate.GenerationResult;
+import dev.lowbit.generate.GenerationStats;
+import dev.lowbit.generate.SamplerSettings;
+import dev.lowbit.quality.QualityMeter;
+import dev.lowbit.quality.QualityRow;
+import dev.lowbit.quant.QuantPlan;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * `lowbit sweep`: the grid of plans for one model — perplexity/KL versus the first plan, decode
+ * speed, and (with --bench) the benchmark accuracy table — written as one report with plots.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = "Evaluate several quantization plans of one model and write one report (Markdown + PNG plots).")
+final class SweepCommand implements Callable<Integer> {
+    @Mixin ModelOptions model;
+
+    @Option(names = "--plans", description = "plans; the first is the baseline (default ${DEFAULT-VALUE})")
+    String plans = "w16,w8a8kv8,w4a16-g128,w3a16-g128,kv4,kv3";
+
+    @Option(names = "--bench", description = "benchmarks to run per plan (none: perplexity and speed only)")
+    String bench;
+
+    @Option(names = "--seeds", description = "seeds (default ${DEFAULT-VALUE})")
+    String seeds = "42,43,44";
+
+    @Option(names = "--limit", description = "first N problems of each benchmark (0 = all)")
+    int limit = 0;
+
+    @Option(names = "--batch", description = "sequences decoded together (default ${DEFAULT-VALUE})")
+    int batch = 8;
+
+    @Option(names = "--max-tokens", description = "max output tokens per answer (default ${DEFAULT-VALUE})")
+    int maxTokens = 32768;
+
+    @Option(names = "--ppl-text", description = "text for perplexity/KL (default: a text the baseline writes itself)")
+    Path pplText;
+
+    @Option(names = "--window", description = "perplexity window in tokens (default ${DEFAULT-VALUE})")
+    int window = 256;
+
+    @Option(names = "--out", required = true, description = "report directory")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        List<QuantPlan> grid = new ArrayList<>();
+        for (String p : plans.split(",")) if (!p.isBlank()) grid.add(QuantPlan.parse(p));
+        if (grid.isEmpty()) throw new IllegalArgumentException("no plans");
+        Path file = model.resolve();
+        Files.createDirectories(out);
+        String text = pplText != null ? Files.readString(pplText, StandardCharsets.UTF_8) : selfWrittenText(grid.get(0));
+
+        System.err.println("lowbit sweep: perplexity / KL of " + grid.size() + " plans");
+        Map<String, QualityRow> quality = new HashMap<>();
+        for (QualityRow r : QualityMeter.measure(file, model.options(grid.get(0), 1), grid.get(0), grid, text, window,
+                msg -> System.err.print("\r  " + msg + "      ")))
+            quality.put(r.plan(), r);
+        System.err.println();
+
+        List<PlanSummary> rows = new ArrayList<>();
+        for (QuantPlan plan : grid) {
+            try (LowbitModel m = model.load(plan, batch)) {
+                double bpw = QualityMeter.bitsPerWeight(m.weights());
+                double speed = decodeSpeed(m);
+                System.err.printf("lowbit sweep: %s: %.2f bits/weight, decode %.1f tok/s%n", plan, bpw, speed);
+                QualityRow q = quality.get(plan.name());
+                Double ppl = q == null ? null : q.ppl();
+                Double kl = q == null ? null : q.kldMean();
+                if (bench != null) {
+                    RunSummary run = EvalCommand.run(m, file.getFileName() + " " + plan.name(), bench, seeds, limit,
+                            new GenerationSettings(0.6, 0.95, maxTokens), out.resolve(plan.name()));
+                    rows.add(PlanSummary.fromRun(plan.name(), plan.wakv(), bpw, run, speed, ppl, kl));
+                } else {
+                    rows.add(PlanSummary.ofPerplexity(plan.name(), plan.wakv(), bpw, speed, ppl, kl));
+                }
+            }
+        }
+        String notes = "Model: " + file.getFileName() + ". Perplexity/KL over " + (pplText != null ? pplText : "a text the baseline wrote")
+                + " (windows of " + window + " tokens); decode speed: single stream, " + model.threads + " threads (0 = all cores)."
+                + (bench == null ? "" : " Benchmarks: " + bench + ", seeds " + seeds + (limit > 0 ? ", first " + limit + " problems" : "") + ".");
+        List<Path> files = SweepReport.write(out, "lowbit sweep", notes, rows, 0);
+        System.out.println(Files.readString(out.resolve("report.md")));
+        System.err.println("lowbit sweep: wrote " + files);
+        return 0;
+    }
+
+    /** single-stream greedy decode speed over 64 tokens after a short prompt (one warm-up run first) */
+    private static double decodeSpeed(LowbitModel m) {
+        double best = 0;
+        for (int rep = 0; rep < 2; rep++) {
+            GenerationStats st = new GenerationStats();
+            m.generateAll(List.of(new GenerationRequest(m.textPrompt("Once upon a time"), SamplerSettings.greedy(), 64, List.of(),
+                    null)), null, st);
+            best = st.outputTokensPerSecond();
+        }
+        return best;
+    }
+
+    /** a text of a few thousand tokens sampled from the baseline itself (T=0.8, fixed seeds) */
+    private String selfWrittenText(QuantPlan base) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        try (LowbitModel m = model.load(base, 6)) {
+            List<GenerationRequest> reqs = new ArrayList<>();
+            for (int s = 1; s <= 6; s++)
+                reqs.add(new GenerationRequest(m.textPrompt("Once upon a time"), new SamplerSettings(0.8, 1.0, 0, s),
+                        Math.max(window + 8, 400), List.of(), null));
+            for (GenerationResult r : m.generateAll(reqs, null, null)) sb.append("Once upon a time").append(r.text()).append('\n');
+        }
+        Files.writeString(out.resolve("ppl-text.txt"), sb);
+        return sb.toString();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.lowbit.eval;
+
+import dev.lowbit.api.LowbitModel;
+import dev.lowbit.generate.GenerationRequest;
+import dev.lowbit.generate.GenerationStats;
+import dev.lowbit.generate.SamplerSettings;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The evaluation's view of a loaded model: user messages go through the model's chat template,
+ * all requests are decoded with continuous batching, and each result is handed over as soon as
+ * its sequence finishes. Output is capped so prompt + output stay within the context.
+ */
+public final class LowbitEngine implements CompletionEngine {
+    private final LowbitModel model;
+    private final String description;
+    private final GenerationStats stats = new GenerationStats();
+
+    public LowbitEngine(LowbitModel model, String description) {
+        this.model = model;
+        this.description = description;
+    }
+
+    @Override
+    public void complete(List<CompletionRequest> requests, Consumer<CompletionResult> sink) {
+        int ctx = model.config().contextLength();
+        List<GenerationRequest> reqs = new ArrayList<>();
+        Map<Integer, String> ids = new HashMap<>();
+        for (CompletionRequest r : requests) {
+            int[] prompt = model.chatPrompt(r.userMessage());
+            int room = Math.max(0, ctx - prompt.length);
+            ids.put(reqs.size(), r.id());
+            reqs.add(new GenerationRequest(prompt, new SamplerSettings(r.temperature(), r.topP(), 0, r.seed()),
+                    Math.min(r.maxTokens(), room), List.of(), null));
+        }
+        model.generateAll(reqs, res -> sink.accept(new CompletionResult(ids.get(res.index()), res.text(), res.promptTokens(),
+                res.outputTokens(), res.seconds())), stats);
+    }
+
+    /** aggregate counters of every completion so far (decode speed for reports) */
+    public GenerationStats stats() {
+        return stats;
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+}

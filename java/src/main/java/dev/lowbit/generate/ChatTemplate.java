@@ -1,0 +1,63 @@
+package dev.lowbit.generate;
+
+import java.util.Locale;
+
+/**
+ * Single-turn chat templates of the target families (no system prompt, as in the study).
+ * Chosen from the GGUF's tokenizer.chat_template text or by name (--chat-template).
+ * Templates that spell out BOS are tokenized without adding another one.
+ */
+public enum ChatTemplate {
+    /** DeepSeek-R1-Distill (Qwen and Llama): the assistant turn opens the think block */
+    DEEPSEEK_R1("<｜begin▁of▁sentence｜><｜User｜>", "<｜Assistant｜><think>\n", true),
+    /** Qwen ChatML (Qwen2.5, Qwen3) */
+    CHATML("<|im_start|>user\n", "<|im_end|>\n<|im_start|>assistant\n", false),
+    /** ChatML whose generation prompt opens the think block (QwQ) */
+    CHATML_THINK("<|im_start|>user\n", "<|im_end|>\n<|im_start|>assistant\n<think>\n", false),
+    /** Llama-3 instruct */
+    LLAMA3("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n",
+            "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", true),
+    /** no template: the text as is (base models such as stories260K) */
+    RAW("", "", false);
+
+    public final String prefix;
+    public final String suffix;
+    /** true when the template text already contains the BOS token */
+    public final boolean hasBos;
+
+    ChatTemplate(String prefix, String suffix, boolean hasBos) {
+        this.prefix = prefix;
+        this.suffix = suffix;
+        this.hasBos = hasBos;
+    }
+
+    public String apply(String userMessage) {
+        return prefix + userMessage + suffix;
+    }
+
+    /** recognises the family from a Jinja chat template; RAW if absent or unknown */
+    public static ChatTemplate detect(String jinja) {
+        if (jinja == null || jinja.isBlank()) return RAW;
+        if (jinja.contains("<｜Assistant｜>")) return DEEPSEEK_R1;
+        if (jinja.contains("<|start_header_id|>")) return LLAMA3;
+        if (jinja.contains("<|im_start|>")) {
+            // QwQ's generation prompt ends with an opened think block
+            return jinja.contains("<|im_start|>assistant\\n<think>\\n") || jinja.contains("<|im_start|>assistant\n<think>\n")
+                    ? CHATML_THINK : CHATML;
+        }
+        return RAW;
+    }
+
+    public static ChatTemplate byName(String name) {
+        String n = name.trim().toLowerCase(Locale.ROOT).replace('-', '_');
+        return switch (n) {
+            case "deepseek_r1", "deepseek", "r1" -> DEEPSEEK_R1;
+            case "chatml", "qwen" -> CHATML;
+            case "chatml_think", "qwq" -> CHATML_THINK;
+            case "llama3", "llama_3" -> LLAMA3;
+            case "raw", "none" -> RAW;
+            default -> throw new IllegalArgumentException("unknown chat template '" + name
+                    + "' (deepseek-r1, chatml, chatml-think, llama3, raw)");
+        };
+    }
+}

@@ -1,0 +1,21 @@
+package dev.lowbit.generate;
+
+import java.util.List;
+
+/**
+ * One sequence to generate: prompt token ids, sampling, limits and an optional listener that
+ * receives each token's text as soon as it is complete (streaming-safe UTF-8).
+ */
+public record GenerationRequest(int[] prompt, SamplerSettings sampler, int maxTokens, List<String> stop,
+                                TokenListener listener) {
+    public GenerationRequest {
+        if (prompt == null || prompt.length == 0) throw new IllegalArgumentException("empty prompt");
+        if (maxTokens < 0) throw new IllegalArgumentException("max tokens must be >= 0");
+        stop = stop == null ? List.of() : List.copyOf(stop);
+    }
+
+    @FunctionalInterface
+    public interface TokenListener {
+        void onToken(int id, String textDelta);
+    }
+}

@@ -1,0 +1,108 @@
+package dev.lowbit.generate;
+
+import dev.lowbit.core.NativeBuffer;
+import dev.lowbit.quant.Format;
+import java.util.ArrayDeque;
+
+/**
+ * Paged KV cache: per layer one K pool and one V pool of fixed-size blocks
+ * (blockSize token slots x nKvHead rows in the KV format). Sequences take blocks as they grow
+ * and give them back when freed, so many sequences of different lengths share one budget;
+ * when the pool is exhausted {@link #reserve} says no and the scheduler makes the sequence wait.
+ */
+public final class KvCache implements AutoCloseable {
+    public final Format format;
+    public final int group;
+    public final int blockSize;
+    public final int nLayer;
+    public final int nKvHead;
+    public final int headDim;
+    public final int numBlocks;
+    public final int maxBlocksPerSeq;
+    private final long blockBytes;
+    private final NativeBuffer[] k;
+    private final NativeBuffer[] v;
+    private final ArrayDeque<Integer> free = new ArrayDeque<>();
+
+    /**
+     * @param maxTokensPerSeq the longest sequence (context length)
+     * @param budgetBytes     memory for all K and V pools together
+     */
+    public KvCache(Format format, int group, int nLayer, int nKvHead, int headDim, int blockSize, int maxTokensPerSeq,
+                   long budgetBytes) {
+        if (format != Format.F32 && format != Format.F16 && format != Format.KV8 && format != Format.KV4 && format != Format.KV3)
+            throw new IllegalArgumentException("not a KV-cache format: " + format);
+        this.format = format;
+        this.group = format.grouped() ? Math.min(group, headDim) : 0;
+        long rowBytes = format.rowBytes(this.group, headDim);
+        if (rowBytes < 0) throw new IllegalArgumentException("head_dim " + headDim + " invalid for KV format " + format);
+        this.blockSize = blockSize;
+        this.nLayer = nLayer;
+        this.nKvHead = nKvHead;
+        this.headDim = headDim;
+        this.blockBytes = rowBytes * nKvHead * blockSize;
+        this.maxBlocksPerSeq = (maxTokensPerSeq + blockSize - 1) / blockSize;
+        long perBlockAllLayers = blockBytes * 2 * nLayer;
+        long n = budgetBytes / perBlockAllLayers;
+        if (n < maxBlocksPerSeq)
+            throw new IllegalArgumentException("KV budget of " + budgetBytes / (1 << 20) + " MiB cannot hold one sequence of "
+                    + maxTokensPerSeq + " tokens (needs " + (maxBlocksPerSeq * perBlockAllLayers >> 20) + " MiB)");
+        this.numBlocks = (int) Math.min(n, Integer.MAX_VALUE / 2);
+        this.k = new NativeBuffer[nLayer];
+        this.v = new NativeBuffer[nLayer];
+        try {
+            for (int l = 0; l < nLayer; l++) {
+                k[l] = new NativeBuffer(blockBytes * numBlocks);
+                v[l] = new NativeBuffer(blockBytes * numBlocks);
+            }
+        } catch (RuntimeException | OutOfMemoryError e) {
+            close();
+            throw e;
+        }
+        for (int b = 0; b < numBlocks; b++) free.add(b);
+    }
+
+    /** bytes of the cache one token occupies over all layers (K and V) */
+    public long bytesPerToken() {
+        return blockBytes / blockSize * 2 * nLayer;
+    }
+
+    public long kAddress(int layer) {
+        return k[layer].address();
+    }
+
+    public long vAddress(int layer) {
+        return v[layer].address();
+    }
+
+    public int freeBlocks() {
+        return free.size();
+    }
+
+    /** a new empty sequence */
+    public Sequence newSequence() {
+        return new Sequence(this);
+    }
+
+    /** makes room for `length` tokens in the sequence; false (and nothing taken) if the pool cannot */
+    public synchronized boolean reserve(Sequence s, int length) {
+        if (length > (long) maxBlocksPerSeq * blockSize) return false;
+        int need = (length + blockSize - 1) / blockSize - s.blockCount();
+        if (need <= 0) return true;
+        if (need > free.size()) return false;
+        for (int i = 0; i < need; i++) s.addBlock(free.poll());
+        return true;
+    }
+
+    synchronized void release(int[] blocks, int count) {
+        for (int i = 0; i < count; i++) free.add(blocks[i]);
+    }
+
+    @Override
+    public void close() {
+        for (int l = 0; l < nLayer; l++) {
+            if (k[l] != null) k[l].close();
+            if (v[l] != null) v[l].close();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.lowbit.model;
+
+import dev.lowbit.bindings.LowbitNative;
+import dev.lowbit.core.Native;
+import dev.lowbit.core.NativeBuffer;
+import dev.lowbit.core.RawMemory;
+import dev.lowbit.quant.Format;
+
+/**
+ * A weight matrix ready for lb_matmul: `rows` outputs x `cols` inputs in one format.
+ * Data lives either in the mmap'd GGUF file (kept as loaded) or in a native buffer this object
+ * owns (requantized). `rotated` means the weight was multiplied by a Hadamard matrix on its
+ * input side, so inputs must be rotated the same way before the matmul.
+ */
+public final class Linear implements AutoCloseable {
+    public final String name;
+    public final Format format;
+    public final int group;
+    public final int rows;
+    public final int cols;
+    public final boolean rotated;
+    /** row length stored (>= cols): groups that do not divide cols are completed with zero weights */
+    public final int paddedCols;
+    private final long address;
+    private final NativeBuffer owned;
+    private NativeBuffer padScratch;
+
+    public Linear(String name, Format format, int group, int rows, int cols, long address, NativeBuffer owned, boolean rotated) {
+        this(name, format, group, rows, cols, cols, address, owned, rotated);
+    }
+
+    public Linear(String name, Format format, int group, int rows, int cols, int paddedCols, long address, NativeBuffer owned,
+                  boolean rotated) {
+        if (paddedCols < cols) throw new IllegalArgumentException(name + ": padded row shorter than the row");
+        long rb = format.rowBytes(group, paddedCols);
+        if (rb < 0) throw new IllegalArgumentException(name + ": " + cols + " columns invalid for " + format + " group " + group);
+        if (owned != null && owned.bytes() < rb * rows) throw new IllegalArgumentException(name + ": buffer too small");
+        this.name = name;
+        this.format = format;
+        this.group = group;
+        this.rows = rows;
+        this.cols = cols;
+        this.address = address;
+        this.owned = owned;
+        this.rotated = rotated;
+        this.paddedCols = paddedCols;
+    }
+
+    public long address() {
+        return address;
+    }
+
+    public long bytes() {
+        return format.rowBytes(group, paddedCols) * rows;
+    }
+
+    /** y[ntok][rows] = x[ntok][cols] * W^T (addresses of f32 buffers the caller sized) */
+    public void apply(long x, int ntok, long y) {
+        if (paddedCols != cols) x = padded(x, ntok);
+        Native.check(LowbitNative.lb_matmul(format.id, group, address, rows, paddedCols, x, ntok, y), "matmul " + name);
+    }
+
+    /** copies the input rows into zero-padded rows of paddedCols (only toy models have such rows) */
+    private long padded(long x, int ntok) {
+        long need = 4L * ntok * paddedCols;
+        if (padScratch == null || padScratch.bytes() < need) {
+            if (padScratch != null) padScratch.close();
+            padScratch = new NativeBuffer(need);
+            RawMemory.zero(padScratch.address(), need);
+        }
+        for (int t = 0; t < ntok; t++)
+            RawMemory.copy(padScratch.address() + 4L * t * paddedCols, x + 4L * t * cols, 4L * cols);
+        return padScratch.address();
+    }
+
+    @Override
+    public void close() {
+        if (owned != null) owned.close();
+        if (padScratch != null) padScratch.close();
+    }
+}

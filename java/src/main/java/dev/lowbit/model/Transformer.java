@@ -1,0 +1,172 @@
+package dev.lowbit.model;
+
+import static dev.lowbit.bindings.LowbitNative.*;
+
+import dev.lowbit.core.Native;
+import dev.lowbit.core.NativeBuffer;
+import dev.lowbit.generate.KvCache;
+import java.util.List;
+
+/**
+ * The forward pass of llama / qwen2 / qwen3, read top to bottom. Java sequences the steps;
+ * every loop over weights or activations runs in a native kernel. One call processes a batch
+ * of segments (several sequences, each one or more new tokens): the linear layers see all
+ * tokens at once (weights read once per step), attention runs per sequence on its own pages.
+ */
+public final class Transformer implements AutoCloseable {
+    public final ModelConfig c;
+    public final ModelWeights w;
+    public final KvCache kv;
+    public final int maxTokens;
+    private final int maxOutputs;
+    private final boolean kvRotate;
+    // activations, [maxTokens][dim]
+    private final NativeBuffer x, xb, q, k, v, att, hb, hb2, logits, pos;
+
+    public Transformer(ModelWeights w, KvCache kv, int maxTokens, int maxOutputs) {
+        this.c = w.config;
+        this.w = w;
+        this.kv = kv;
+        this.maxTokens = maxTokens;
+        this.maxOutputs = maxOutputs;
+        this.kvRotate = w.plan.kvRotate();
+        if (kvRotate && Integer.bitCount(c.headDim()) != 1)
+            throw new IllegalArgumentException("KV rotation needs a power-of-two head_dim (the transform must be its own inverse), got " + c.headDim());
+        long t = maxTokens;
+        x = NativeBuffer.floats(t * c.nEmbd());
+        xb = NativeBuffer.floats(t * Math.max(c.nEmbd(), c.qDim()));
+        q = NativeBuffer.floats(t * c.qDim());
+        k = NativeBuffer.floats(t * c.kvDim());
+        v = NativeBuffer.floats(t * c.kvDim());
+        att = NativeBuffer.floats(t * c.qDim());
+        hb = NativeBuffer.floats(t * c.nFf());
+        hb2 = NativeBuffer.floats(t * c.nFf());
+        logits = NativeBuffer.floats((long) maxOutputs * c.vocab());
+        pos = new NativeBuffer(4 * t);
+    }
+
+    /**
+     * Appends the segments' tokens to their sequences (KV cache space must be reserved) and
+     * computes logits: one row per segment, or one per token for segments with allLogits.
+     * @return the number of logit rows written (read them with {@link #logits(int, float[])})
+     */
+    public int forward(List<Segment> segments) {
+        int T = 0, outs = 0;
+        for (Segment s : segments) {
+            T += s.tokens().length;
+            outs += s.outputs();
+            if (s.seq().length() + s.tokens().length > s.seq().blockCount() * kv.blockSize)
+                throw new IllegalStateException("KV cache space not reserved for segment");
+        }
+        if (T > maxTokens || outs > maxOutputs)
+            throw new IllegalArgumentException("batch of " + T + " tokens / " + outs + " outputs exceeds " + maxTokens + "/" + maxOutputs);
+        int d = c.nEmbd();
+
+        // token embeddings and positions
+        int t = 0;
+        for (Segment s : segments) {
+            int p0 = s.seq().length();
+            for (int i = 0; i < s.tokens().length; i++, t++) {
+                int tok = s.tokens()[i];
+                if (tok < 0 || tok >= c.vocab()) throw new IllegalArgumentException("token id " + tok + " out of vocabulary");
+                Native.check(lb_dequantize(w.embFormat.id, 0, w.embAddress + tok * w.embRowBytes, x.floatAddress((long) t * d), 1, d),
+                        "embedding lookup");
+                pos.intView(t, 1).put(0, p0 + i);
+            }
+        }
+
+        for (int l = 0; l < c.nLayer(); l++) {
+            LayerWeights L = w.layers.get(l);
+            // attention block
+            Native.check(lb_rmsnorm(x.address(), L.attnNorm().address(), xb.address(), T, d, c.rmsEps()), "rmsnorm");
+            rotateInput(L.wq(), xb, T);
+            L.wq().apply(xb.address(), T, q.address());
+            L.wk().apply(xb.address(), T, k.address());
+            L.wv().apply(xb.address(), T, v.address());
+            if (L.bq() != null) Native.check(lb_add_bias(q.address(), L.bq().address(), T, c.qDim()), "bias");
+            if (L.bk() != null) Native.check(lb_add_bias(k.address(), L.bk().address(), T, c.kvDim()), "bias");
+            if (L.bv() != null) Native.check(lb_add_bias(v.address(), L.bv().address(), T, c.kvDim()), "bias");
+            if (L.qNorm() != null) {
+                Native.check(lb_rmsnorm(q.address(), L.qNorm().address(), q.address(), (long) T * c.nHead(), c.headDim(), c.rmsEps()), "q norm");
+                Native.check(lb_rmsnorm(k.address(), L.kNorm().address(), k.address(), (long) T * c.nKvHead(), c.headDim(), c.rmsEps()), "k norm");
+            }
+            int neox = c.ropeNeox() ? 1 : 0;
+            Native.check(lb_rope(q.address(), T, c.nHead(), c.headDim(), c.ropeDim(), pos.address(), c.ropeBase(), neox), "rope q");
+            Native.check(lb_rope(k.address(), T, c.nKvHead(), c.headDim(), c.ropeDim(), pos.address(), c.ropeBase(), neox), "rope k");
+            if (kvRotate) rotateHeads(T);
+            attention(l, segments);
+            if (kvRotate) Native.check(lb_hadamard(att.address(), (long) T * c.nHead(), c.headDim()), "hadamard");
+            rotateInput(L.wo(), att, T);
+            L.wo().apply(att.address(), T, xb.address());
+            Native.check(lb_add(x.address(), xb.address(), (long) T * d), "residual");
+
+            // feed-forward block (SwiGLU)
+            Native.check(lb_rmsnorm(x.address(), L.ffnNorm().address(), xb.address(), T, d, c.rmsEps()), "rmsnorm");
+            rotateInput(L.gate(), xb, T);
+            L.gate().apply(xb.address(), T, hb.address());
+            L.up().apply(xb.address(), T, hb2.address());
+            Native.check(lb_silu_mul(hb.address(), hb2.address(), (long) T * c.nFf()), "silu");
+            rotateInput(L.down(), hb, T);
+            L.down().apply(hb.address(), T, xb.address());
+            Native.check(lb_add(x.address(), xb.address(), (long) T * d), "residual");
+        }
+
+        for (Segment s : segments) s.seq().setLength(s.seq().length() + s.tokens().length);
+
+        // final norm on the rows that need logits, gathered contiguously
+        int row = 0;
+        t = 0;
+        for (Segment s : segments) {
+            int n = s.tokens().length;
+            int from = s.allLogits() ? t : t + n - 1;
+            int count = s.allLogits() ? n : 1;
+            Native.check(lb_rmsnorm(x.floatAddress((long) from * d), w.outputNorm.address(), xb.floatAddress((long) row * d), count, d,
+                    c.rmsEps()), "output norm");
+            row += count;
+            t += n;
+        }
+        w.output.apply(xb.address(), row, logits.address());
+        return row;
+    }
+
+    /** K/V of the new tokens go to each sequence's pages, then causal attention per sequence */
+    private void attention(int layer, List<Segment> segments) {
+        int t = 0;
+        int kvDim = c.kvDim(), qDim = c.qDim();
+        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        for (Segment s : segments) {
+            int n = s.tokens().length;
+            long p0 = s.seq().length();
+            long table = s.seq().blockTableAddress();
+            Native.check(lb_kv_store(kv.format.id, kv.group, kv.kAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
+                    k.floatAddress((long) t * kvDim), p0, n), "kv store");
+            Native.check(lb_kv_store(kv.format.id, kv.group, kv.vAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
+                    v.floatAddress((long) t * kvDim), p0, n), "kv store");
+            Native.check(lb_attention(kv.format.id, kv.group, kv.kAddress(layer), kv.vAddress(layer), table, kv.blockSize,
+                    q.floatAddress((long) t * qDim), n, p0, c.nHead(), c.nKvHead(), c.headDim(), scale,
+                    att.floatAddress((long) t * qDim)), "attention");
+            t += n;
+        }
+    }
+
+    /** per-head rotation of q, k, v before the cache: q·k is unchanged, v comes back rotated */
+    private void rotateHeads(int T) {
+        Native.check(lb_hadamard(q.address(), (long) T * c.nHead(), c.headDim()), "hadamard");
+        Native.check(lb_hadamard(k.address(), (long) T * c.nKvHead(), c.headDim()), "hadamard");
+        Native.check(lb_hadamard(v.address(), (long) T * c.nKvHead(), c.headDim()), "hadamard");
+    }
+
+    private static void rotateInput(Linear lin, NativeBuffer in, int T) {
+        if (lin.rotated) Rotation.apply(in.address(), T, lin.cols);
+    }
+
+    /** copies logit row `row` of the last forward into dst (length vocab) */
+    public void logits(int row, float[] dst) {
+        logits.floatView((long) row * c.vocab(), c.vocab()).get(dst, 0, c.vocab());
+    }
+
+    @Override
+    public void close() {
+        for (NativeBuffer b : new NativeBuffer[] {x, xb, q, k, v, att, hb, hb2, logits, pos}) b.close();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.lowbit.quality;
+
+import dev.lowbit.api.LoadOptions;
+import dev.lowbit.api.LowbitModel;
+import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.Linear;
+import dev.lowbit.model.LayerWeights;
+import dev.lowbit.model.ModelWeights;
+import dev.lowbit.model.Segment;
+import dev.lowbit.model.Transformer;
+import dev.lowbit.quant.QuantPlan;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Perplexity and KL divergence of quantization plans against a base plan, computed in
+ * lockstep: both models are loaded side by side and fed the same windows, so no logits are
+ * stored (works for 150k-token vocabularies). The text is cut into windows of `ctx` tokens,
+ * each starting with BOS; as llama.cpp does, only the second half of each window is scored so
+ * every scored token has at least ctx/2 tokens of context.
+ */
+public final class QualityMeter {
+    private QualityMeter() {}
+
+    public static List<QualityRow> measure(Path model, LoadOptions opts, QuantPlan base, List<QuantPlan> plans, String text,
+                                           int ctx, Consumer<String> progress) throws IOException {
+        List<QualityRow> rows = new ArrayList<>();
+        LoadOptions o = opts.withContext(ctx).withBatch(1);
+        try (LowbitModel b = LowbitModel.load(model, o.withPlan(base))) {
+            int[] tokens = b.tokenizer().encode(text, false, false);
+            int bos = b.tokenizer().bos();
+            int per = ctx - (b.addsBos() ? 1 : 0);
+            int windows = tokens.length / per;
+            if (windows < 1) throw new IllegalArgumentException("text has " + tokens.length + " tokens, fewer than one window of " + ctx);
+            for (QuantPlan plan : plans) {
+                try (LowbitModel q = LowbitModel.load(model, o.withPlan(plan))) {
+                    LogitStats st = new LogitStats();
+                    for (int w = 0; w < windows; w++) {
+                        int[] win = new int[per + (b.addsBos() ? 1 : 0)];
+                        int off = 0;
+                        if (b.addsBos()) win[off++] = bos;
+                        System.arraycopy(tokens, w * per, win, off, per);
+                        compareWindow(b.transformer(), q.transformer(), win, st);
+                        if (progress != null)
+                            progress.accept(String.format("%s: window %d/%d", plan, w + 1, windows));
+                    }
+                    rows.add(st.row(plan.name(), bitsPerWeight(q.weights())));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static void compareWindow(Transformer base, Transformer plan, int[] win, LogitStats st) {
+        int vocab = base.c.vocab();
+        float[][] lb = logitsAll(base, win), lp = logitsAll(plan, win);
+        for (int i = win.length / 2; i < win.length - 1; i++) st.add(lb[i], lp[i], win[i + 1]);
+        if (vocab != plan.c.vocab()) throw new IllegalStateException("vocabularies differ");
+    }
+
+    /** logits at every position of one window, fed in chunks of the model's step size */
+    static float[][] logitsAll(Transformer t, int[] win) {
+        float[][] out = new float[win.length][t.c.vocab()];
+        try (Sequence seq = t.kv.newSequence()) {
+            if (!t.kv.reserve(seq, win.length)) throw new IllegalStateException("KV cache too small for a window of " + win.length);
+            int step = t.maxTokens;
+            for (int s = 0; s < win.length; s += step) {
+                int n = Math.min(step, win.length - s);
+                int rows = t.forward(List.of(new Segment(seq, Arrays.copyOfRange(win, s, s + n), true)));
+                for (int r = 0; r < rows; r++) t.logits(r, out[s + r]);
+            }
+        }
+        return out;
+    }
+
+    /** storage bits per weight of the linear layers (what the plan quantizes) */
+    public static double bitsPerWeight(ModelWeights w) {
+        long bytes = 0, n = 0;
+        for (LayerWeights l : w.layers)
+            for (Linear lin : l.linears()) {
+                bytes += lin.bytes();
+                n += (long) lin.rows * lin.cols;
+            }
+        return bytes * 8.0 / n;
+    }
+}

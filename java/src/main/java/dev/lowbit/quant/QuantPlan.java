@@ -1,0 +1,126 @@
+package dev.lowbit.quant;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A quantization configuration in the study's W-A-KV notation, e.g. "w16", "w4a16-g128",
+ * "w8a8kv8", "w4a4kv4", "kv4", "w4a16-g128+kv4". Applied when a model is loaded.
+ *
+ * @param name           the plan as written (normalised)
+ * @param weights        target format of the linear-layer weights, or null to keep them as loaded
+ * @param weightGroup    group size for grouped weight formats (per-channel = 0 means "whole row")
+ * @param rotate         online Hadamard rotation of linear inputs, folded into the weights (W4A4)
+ * @param kv             KV-cache format (F16 by default)
+ * @param kvGroup        KV group size (per token and head; capped at head_dim)
+ * @param kvRotate       Hadamard-rotate queries, keys and values per head before the cache (and the
+ *                       attention output back), spreading outliers before KV quantization ("kv4-rot";
+ *                       implied by w4a4kvN as in QuaRot). Scores q·k and the output are unchanged.
+ * @param method         calibration method ("rtn"; others plug in here)
+ */
+public record QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup,
+                        boolean kvRotate, String method) {
+    public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, false, "rtn");
+
+    private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
+    private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(?:kv(8|4|3|16))?");
+    private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(-rot)?");
+
+    public static QuantPlan parse(String text) {
+        if (text == null || text.isBlank()) throw new IllegalArgumentException("empty quantization plan");
+        String norm = text.trim().toLowerCase(Locale.ROOT);
+        Format weights = null;
+        int group = 0;
+        boolean rotate = false;
+        Format kv = Format.F16;
+        boolean sawWeights = false, sawKv = false, kvRotate = false;
+        for (String part : norm.split("\\+")) {
+            Matcher m;
+            if (part.equals("w16") || part.equals("f16") || part.equals("bf16")) {
+                if (sawWeights) throw dup(text);
+                sawWeights = true;
+            } else if ((m = WEIGHT_ONLY.matcher(part)).matches()) {
+                if (sawWeights) throw dup(text);
+                sawWeights = true;
+                weights = switch (m.group(1)) {
+                    case "4" -> Format.W4G;
+                    case "3" -> Format.W3G;
+                    default -> Format.W2G;
+                };
+                String g = m.group(2);
+                group = g == null ? 128 : g.equals("ch") ? 0 : Integer.parseInt(g);
+                if (g != null && !g.equals("ch") && (group <= 0 || group % 8 != 0))
+                    throw new IllegalArgumentException("group size must be a positive multiple of 8 in plan '" + text + "'");
+            } else if ((m = W_A_KV.matcher(part)).matches()) {
+                if (sawWeights) throw dup(text);
+                sawWeights = true;
+                if (!m.group(1).equals(m.group(2)))
+                    throw new IllegalArgumentException("unsupported weight/activation pair in plan '" + text + "' (w8a8 or w4a4)");
+                weights = m.group(1).equals("8") ? Format.I8CH : Format.I4CH;
+                rotate = weights == Format.I4CH;
+                if (m.group(3) != null) {
+                    sawKv = true;
+                    kv = kvFormat(m.group(3));
+                    kvRotate = rotate && kv != Format.F16;
+                }
+            } else if (part.equals("rot")) {
+                // Hadamard rotation alone (weights stored rotated in F32): checks that rotation keeps the function
+                rotate = true;
+            } else if ((m = KV.matcher(part)).matches()) {
+                if (sawKv) throw dup(text);
+                sawKv = true;
+                kv = kvFormat(m.group(1));
+                kvRotate = m.group(2) != null;
+            } else {
+                throw new IllegalArgumentException("unknown quantization plan '" + part + "' (expected e.g. w16, w4a16-g128, "
+                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, kv8, kv4, kv3, rot, or combinations with '+')");
+            }
+        }
+        if (rotate && weights == null) weights = Format.F32;
+        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn");
+    }
+
+    private static Format kvFormat(String bits) {
+        return switch (bits) {
+            case "8" -> Format.KV8;
+            case "4" -> Format.KV4;
+            case "3" -> Format.KV3;
+            case "32" -> Format.F32;
+            default -> Format.F16;
+        };
+    }
+
+    private static IllegalArgumentException dup(String text) {
+        throw new IllegalArgumentException("plan '" + text + "' names the weights or the KV cache twice");
+    }
+
+    /**
+     * group to pass to kernels for a row of `cols` weights: the plan's group, or one group per
+     * row (rounded up to a multiple of 8) for per-channel plans and rows shorter than a group
+     */
+    public int groupFor(long cols) {
+        if (weights == null || !weights.grouped()) return 0;
+        int perRow = (int) ((cols + 7) / 8 * 8);
+        return weightGroup == 0 || cols < weightGroup ? perRow : weightGroup;
+    }
+
+    /** row length the kernels see: cols rounded up to whole groups (the tail of the last group is zero) */
+    public long paddedCols(long cols) {
+        int g = groupFor(cols);
+        return g == 0 ? cols : (cols + g - 1) / g * g;
+    }
+
+    /** the study's W-A-KV bit label, e.g. "4-16-16" for w4a16-g128, "8-8-8" for w8a8kv8 */
+    public String wakv() {
+        String w = weights == null || weights == Format.F32 ? "16" : String.valueOf(weights.bits);
+        String a = weights == Format.I8CH ? "8" : weights == Format.I4CH ? "4" : "16";
+        String k = kv == Format.F16 || kv == Format.F32 ? "16" : String.valueOf(kv.bits);
+        return w + "-" + a + "-" + k;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

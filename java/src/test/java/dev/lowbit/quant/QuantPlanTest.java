@@ -1,0 +1,54 @@
+package dev.lowbit.quant;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.junit.jupiter.api.Test;
+
+class QuantPlanTest {
+    @Test
+    void parsesTheStudyPlans() {
+        QuantPlan w16 = QuantPlan.parse("w16");
+        assertNull(w16.weights());
+        assertEquals(Format.F16, w16.kv());
+
+        QuantPlan w4 = QuantPlan.parse("w4a16-g128");
+        assertEquals(Format.W4G, w4.weights());
+        assertEquals(128, w4.weightGroup());
+        assertEquals(Format.F16, w4.kv());
+        assertEquals(Format.W3G, QuantPlan.parse("W3A16-g64").weights());
+        assertEquals(64, QuantPlan.parse("w3a16-g64").weightGroup());
+        assertEquals(Format.W2G, QuantPlan.parse("w2a16").weights());
+        assertEquals(4096, QuantPlan.parse("w4a16-gch").groupFor(4096));
+
+        QuantPlan w8 = QuantPlan.parse("w8a8kv8");
+        assertEquals(Format.I8CH, w8.weights());
+        assertEquals(Format.KV8, w8.kv());
+        assertFalse(w8.rotate());
+        assertEquals(Format.F16, QuantPlan.parse("w8a8").kv());
+
+        QuantPlan w4a4 = QuantPlan.parse("w4a4kv4");
+        assertEquals(Format.I4CH, w4a4.weights());
+        assertTrue(w4a4.rotate());
+        assertEquals(Format.KV4, w4a4.kv());
+
+        assertEquals(Format.KV3, QuantPlan.parse("kv3").kv());
+        assertFalse(QuantPlan.parse("kv4").kvRotate());
+        assertTrue(QuantPlan.parse("kv4-rot").kvRotate());
+        assertTrue(QuantPlan.parse("w4a4kv4").kvRotate());
+        assertEquals("4-4-4", QuantPlan.parse("w4a4kv4").wakv());
+        assertEquals("4-16-16", QuantPlan.parse("w4a16-g128").wakv());
+        assertEquals("16-16-3", QuantPlan.parse("kv3").wakv());
+        assertNull(QuantPlan.parse("kv3").weights());
+        QuantPlan combo = QuantPlan.parse("w4a16-g128+kv4");
+        assertEquals(Format.W4G, combo.weights());
+        assertEquals(Format.KV4, combo.kv());
+    }
+
+    @Test
+    void rejectsBadPlansWithAClearMessage() {
+        for (String bad : new String[] {"", "w5a16", "w4a16-g7", "w8a4", "kv5", "w4a16+w3a16", "kv4+kv8", "q4_0"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse(bad), bad);
+            assertFalse(e.getMessage().isBlank());
+        }
+    }
+}

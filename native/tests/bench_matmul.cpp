@@ -1,0 +1,142 @@
+// Timing of lb_matmul for the ggml-native formats at real model shapes (not a ctest).
+// Reports GB/s of weight bytes read per call. Weights are rotated through enough copies
+// (>= 384 MiB in all) that every call streams them from DRAM, as a decode step does.
+// Also prints a streaming-read roofline measured in the same run, and per model an
+// estimated decode token rate (sum of its matmuls, attention and norms excluded).
+// Usage: bench_matmul [formats, e.g. f16,q8_0,q4_0] [min seconds per case, default 0.3]
+#include <immintrin.h>
+#include <omp.h>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+#include "lowbit/lowbit.h"
+
+namespace {
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+__attribute__((target("avx512f"))) double stream_read_gbs(const uint8_t *buf, size_t bytes, int threads) {
+    double best = 0;
+    for (int rep = 0; rep < 5; rep++) {
+        const double t0 = now();
+        double sink = 0;
+        #pragma omp parallel for num_threads(threads) reduction(+ : sink) schedule(static)
+        for (int64_t c = 0; c < (int64_t)(bytes / 4096); c++) {
+            __m512i a = _mm512_setzero_si512(), b = _mm512_setzero_si512();
+            const uint8_t *p = buf + c * 4096;
+            for (int i = 0; i < 4096; i += 128) {
+                a = _mm512_add_epi64(a, _mm512_load_si512(p + i));
+                b = _mm512_add_epi64(b, _mm512_load_si512(p + i + 64));
+            }
+            sink += (double)_mm512_reduce_add_epi64(_mm512_add_epi64(a, b));
+        }
+        const double dt = now() - t0;
+        if (sink == 1.2345) std::printf(" ");
+        best = std::max(best, bytes / dt / 1e9);
+    }
+    return best;
+}
+
+struct Shape { const char *name; int64_t rows, cols; int per_layer; };
+struct Model { const char *name; int layers; std::vector<Shape> shapes; };
+
+struct Result { double sec_per_call, gbs; };
+
+Result time_case(int fmt, const Shape &s, int ntok, int threads, double min_sec) {
+    const int64_t rb = lb_row_bytes(fmt, 0, s.cols);
+    const size_t bytes = (size_t)(rb * s.rows);
+    const size_t copies = std::max<size_t>(1, (384u << 20) / bytes + 1);
+    std::vector<uint8_t *> w(copies);
+    {
+        // quantize one row block of random floats, tile it over the matrix
+        const int64_t qrows = std::min<int64_t>(s.rows, 64);
+        std::vector<float> f((size_t)(qrows * s.cols));
+        std::mt19937 rng(7);
+        std::uniform_real_distribution<float> d(-1.f, 1.f);
+        for (auto &v : f) v = d(rng);
+        std::vector<uint8_t> q((size_t)(qrows * rb));
+        lb_quantize(fmt, 0, f.data(), q.data(), qrows, s.cols);
+        for (size_t c = 0; c < copies; c++) {
+            w[c] = (uint8_t *)aligned_alloc(64, (bytes + 63) / 64 * 64);
+            for (int64_t r = 0; r < s.rows; r += qrows)
+                std::memcpy(w[c] + r * rb, q.data(), (size_t)(std::min(qrows, s.rows - r) * rb));
+        }
+    }
+    std::vector<float> x((size_t)(ntok * s.cols)), y((size_t)(ntok * s.rows));
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> d(-1.f, 1.f);
+    for (auto &v : x) v = d(rng);
+    lb_threads_set(threads);
+    for (size_t c = 0; c < copies; c++) lb_matmul(fmt, 0, w[c], s.rows, s.cols, x.data(), ntok, y.data());  // warm up
+    std::vector<double> per;
+    const double start = now();
+    size_t c = 0;
+    while (now() - start < min_sec || per.size() < 5) {
+        const double t0 = now();
+        lb_matmul(fmt, 0, w[c], s.rows, s.cols, x.data(), ntok, y.data());
+        per.push_back(now() - t0);
+        c = (c + 1) % copies;
+    }
+    std::sort(per.begin(), per.end());
+    const double med = per[per.size() / 2];
+    for (auto p : w) free(p);
+    return {med, bytes / med / 1e9};
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    std::string fmts = argc > 1 ? argv[1] : "f16,q8_0,q4_0";
+    const double min_sec = argc > 2 ? std::atof(argv[2]) : 0.3;
+    const std::vector<Model> models = {
+        {"qwen2.5-0.5b", 24, {{"q/o 896x896", 896, 896, 2}, {"k/v 128x896", 128, 896, 2},
+                              {"gate/up 4864x896", 4864, 896, 2}, {"down 896x4864", 896, 4864, 1},
+                              {"output 151936x896", 151936, 896, 0}}},
+        {"r1-distill-qwen-1.5b", 28, {{"q/o 1536x1536", 1536, 1536, 2}, {"k/v 256x1536", 256, 1536, 2},
+                                      {"gate/up 8960x1536", 8960, 1536, 2}, {"down 1536x8960", 1536, 8960, 1},
+                                      {"output 151936x1536", 151936, 1536, 0}}},
+    };
+    std::printf("isa %d, max threads %d\n", lb_isa_get(), lb_threads_get());
+    {
+        const size_t bytes = 512u << 20;
+        uint8_t *buf = (uint8_t *)aligned_alloc(64, bytes);
+        std::memset(buf, 1, bytes);
+        for (int th : {1, 2}) std::printf("stream read roofline, %d thread(s): %.1f GB/s\n", th, stream_read_gbs(buf, bytes, th));
+        free(buf);
+    }
+    for (const Model &m : models) {
+        for (size_t p = 0; p < fmts.size();) {
+            size_t e = fmts.find(',', p);
+            if (e == std::string::npos) e = fmts.size();
+            const std::string fname = fmts.substr(p, e - p);
+            p = e + 1;
+            int fmt = -1;
+            for (int id = 0; id < 64; id++) {
+                const lb_format_info *fi = lb_format_get(id);
+                if (fi && fname == fi->name) fmt = id;
+            }
+            if (fmt < 0) { std::printf("unknown format %s\n", fname.c_str()); continue; }
+            for (int ntok : {1, 16})
+                for (int th : {1, 2}) {
+                    double token_sec = 0, token_bytes = 0;
+                    std::printf("%-22s %-5s ntok %2d threads %d:", m.name, fname.c_str(), ntok, th);
+                    for (const Shape &s : m.shapes) {
+                        const Result r = time_case(fmt, s, ntok, th, min_sec);
+                        const double mult = s.per_layer ? (double)s.per_layer * m.layers : 1.0;
+                        token_sec += mult * r.sec_per_call;
+                        token_bytes += mult * (double)(lb_row_bytes(fmt, 0, s.cols) * s.rows);
+                        std::printf("  %s %.1f", s.name, r.gbs);
+                        if (ntok > 1) std::printf(" (%.0f GFLOP/s)", 2.0 * s.rows * s.cols * ntok / r.sec_per_call / 1e9);
+                    }
+                    std::printf("  | model %.1f GB/s, %.1f %s/s\n", token_bytes / token_sec / 1e9,
+                                ntok / token_sec, ntok == 1 ? "tok" : "prefill-tok");
+                    std::fflush(stdout);
+                }
+        }
+    }
+    return 0;
+}
