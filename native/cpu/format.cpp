@@ -13,6 +13,7 @@ const lb_format_info kFormats[] = {
     {LB_Q6_K, "q6_k", 6, 256, 210},   {LB_W4G, "w4g", 4, 0, 0},
     {LB_W3G, "w3g", 3, 0, 0},         {LB_W2G, "w2g", 2, 0, 0},
     {LB_I8CH, "i8ch", 8, 0, 0},       {LB_I4CH, "i4ch", 4, 0, 0},
+    {LB_I8CHA, "i8cha", 8, 0, 0},
     {LB_KV8, "kv8", 8, 0, 0},         {LB_KV4, "kv4", 4, 0, 0},
     {LB_KV3, "kv3", 3, 0, 0},
 };
@@ -33,7 +34,7 @@ extern "C" int64_t lb_row_bytes(int32_t fmt, int32_t group, int64_t cols) {
             // group blocks {f16 scale, u8 zero, packed codes}; groups never straddle rows
             if (group <= 0 || group % 8 != 0 || cols % group != 0) return -1;
             return (cols / group) * (3 + (int64_t)group * f->bits / 8);
-        case LB_I8CH:
+        case LB_I8CH: case LB_I8CHA:
             return 4 + cols;
         case LB_I4CH:
             if (cols % 2 != 0) return -1;

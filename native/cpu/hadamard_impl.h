@@ -4,6 +4,7 @@
 // first H_m on each contiguous block of m, then the butterflies of H_{2^k} across blocks.
 // hm_t holds H_m (symmetric, entries +-1) in row-major order; m == 1 means a pure power of two.
 #pragma once
+#include "lowbit/runtime.h"
 #include <cmath>
 #include <stdint.h>
 #include <vector>
@@ -11,7 +12,7 @@
 static inline void hadamard_rows_impl(float *x, int64_t rows, int64_t n, int m, const float *hm) {
     const int64_t nb = n / m;  // 2^k blocks of m
     const float norm = 1.f / std::sqrt((float)n);
-#pragma omp parallel if (rows > 1)
+#pragma omp parallel num_threads(lb_threads_get()) if (rows > 1)
     {
         std::vector<float> tmp(m > 1 ? m : 1);
 #pragma omp for schedule(static)

@@ -13,7 +13,7 @@ extern "C" int32_t lb_kv_store(int32_t kvfmt, int32_t group, void *cache, const 
     for (int64_t t = 0; t < ntok; t++)
         if (block_table[(pos0 + t) / block_size] < 0) return LB_ERR_ARG;
     uint8_t *base = (uint8_t *)cache;
-#pragma omp parallel for schedule(static) if (ntok * n_kv_head >= 64)
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static) if (ntok * n_kv_head >= 64)
     for (int64_t i = 0; i < ntok * n_kv_head; i++) {
         const int64_t t = i / n_kv_head;
         const int h = (int)(i % n_kv_head);

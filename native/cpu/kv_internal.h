@@ -41,7 +41,7 @@ static inline void kv_load_row(const KvLayout &l, const uint8_t *row, float *out
         for (int i = 0; i < l.head_dim; i++) out[i] = lb_f16_to_f32((uint16_t)(row[2 * i] | (row[2 * i + 1] << 8)));
     } else {
         const int64_t bb = lb_group_block_bytes(l.bits, l.group);
-        for (int i = 0; i < l.head_dim; i++) out[i] = lb_dequant_elem(row + (i / l.group) * bb, l.bits, i % l.group);
+        for (int g = 0; g < l.head_dim / l.group; g++) lb_dequant_group(row + g * bb, l.bits, l.group, out + g * l.group);
     }
 }
 

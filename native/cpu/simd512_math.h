@@ -2,9 +2,11 @@
 #pragma once
 #include <immintrin.h>
 
-// e^x: x = n ln2 + r, |r| <= ln2/2, degree-6 Taylor polynomial (rel. error ~1e-7), 2^n by vscalefps
-// (which saturates to inf / 0 correctly, so no clamping is needed)
+// e^x: x = n ln2 + r, |r| <= ln2/2, degree-6 Taylor polynomial (rel. error ~1e-7), 2^n by vscalefps.
+// x is clamped to [-104, 89] first (e^x is 0 / inf beyond), so +-inf never meets inf - inf;
+// the operand order of max/min lets a NaN x through unchanged.
 static inline __m512 lb512_exp(__m512 x) {
+    x = _mm512_min_ps(_mm512_set1_ps(89.f), _mm512_max_ps(_mm512_set1_ps(-104.f), x));
     const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);

@@ -8,6 +8,13 @@
 // per-token symmetric activation quantisation used by LB_I8CH (qmax 127) and LB_I4CH (qmax 7):
 // q[c] = clamp(rint(x[c] * qmax/amax), -qmax, qmax); returns the scale amax/qmax (1 if x == 0)
 float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum);
+// bit-identical AVX-512 version (same products, same round-to-nearest-even)
+float study_quant_act_avx512(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum);
+
+// per-token asymmetric u8 quantisation used by LB_I8CHA (study_pack.h lb_asym_act_*):
+// returns the scale, *zero the zero point; q[c] in 0..255
+float study_quant_act_asym(const float *x, int64_t cols, uint8_t *q, int32_t *zero);
+float study_quant_act_asym_avx512(const float *x, int64_t cols, uint8_t *q, int32_t *zero);
 
 // thread-local scratch that only grows (one per calling thread, reused across calls)
 float *study_scratch_f32(size_t n);
@@ -17,6 +24,7 @@ int8_t *study_scratch_i8(size_t n);
 void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,
                       const float *x, int64_t ntok, float *y);
 void matmul_i8ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+void matmul_i8cha_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
 void matmul_i4ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
 // AVX2 variant of the weight-only matmul (group % 32 == 0)
 void matmul_wg_avx2(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,

@@ -3,6 +3,8 @@
 //  - W*G (weight-only, FP32 activations): FP32 accumulation of s*(q-z)*x.
 //  - I8CH (W8A8): x quantised per token to int8 (symmetric, -127..127), int32 dot products,
 //    y = (s_w * s_x) * acc.
+//  - I8CHA: as I8CH but x quantised per token to u8 with a zero point (asymmetric); the integer
+//    sum is sum w*q - z_x*sum w.
 //  - I4CH (W4A4): x quantised per token to int4 (symmetric, -7..7, never -8), int32 dot products.
 #include "dispatch.h"
 #include "kernels.h"
@@ -24,6 +26,7 @@ int8_t *study_scratch_i8(size_t n) {
 }
 
 float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum) {
+    if (lb_isa_current() >= LB_ISA_AVX512) return study_quant_act_avx512(x, cols, qmax, q, qsum);
     float amax = 0.f;
     for (int64_t c = 0; c < cols; c++) amax = std::fmax(amax, std::fabs(x[c]));
     const float inv = amax > 0.f ? (float)qmax / amax : 0.f;
@@ -36,17 +39,32 @@ float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t
     return lb_sym_scale(amax, qmax);
 }
 
+float study_quant_act_asym(const float *x, int64_t cols, uint8_t *q, int32_t *zero) {
+    if (lb_isa_current() >= LB_ISA_AVX512) return study_quant_act_asym_avx512(x, cols, q, zero);
+    float mn = 0.f, mx = 0.f;
+    for (int64_t c = 0; c < cols; c++) {
+        mn = std::fmin(mn, x[c]);
+        mx = std::fmax(mx, x[c]);
+    }
+    int z;
+    const float s = lb_asym_act_params(mn, mx, &z);
+    const float inv = 1.f / s;
+    for (int64_t c = 0; c < cols; c++) q[c] = (uint8_t)lb_asym_act_quant(x[c], inv, z);
+    *zero = z;
+    return s;
+}
+
 namespace {
 void matmul_wg_scalar(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x,
                       int64_t ntok, float *y) {
     const int64_t bb = lb_group_block_bytes(bits, group), rb = cols / group * bb;
-#pragma omp parallel
+#pragma omp parallel num_threads(lb_threads_get())
     {
         std::vector<float> deq(cols);
 #pragma omp for schedule(static)
         for (int64_t r = 0; r < rows; r++) {
             const uint8_t *row = w + r * rb;
-            for (int64_t c = 0; c < cols; c++) deq[c] = lb_dequant_elem(row + (c / group) * bb, bits, (int)(c % group));
+            for (int64_t g = 0; g < cols / group; g++) lb_dequant_group(row + g * bb, bits, group, deq.data() + g * group);
             for (int64_t t = 0; t < ntok; t++) {
                 const float *xt = x + t * cols;
                 float acc = 0.f;
@@ -64,7 +82,7 @@ void matmul_sym_scalar(bool int4, const uint8_t *w, int64_t rows, int64_t cols, 
     int8_t *xq = study_scratch_i8((size_t)(ntok * cols));
     float *sx = study_scratch_f32((size_t)ntok);
     for (int64_t t = 0; t < ntok; t++) sx[t] = study_quant_act(x + t * cols, cols, int4 ? 7 : 127, xq + t * cols, nullptr);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const uint8_t *row = w + r * rb;
         float sw;
@@ -77,6 +95,28 @@ void matmul_sym_scalar(bool int4, const uint8_t *w, int64_t rows, int64_t cols, 
             else
                 for (int64_t c = 0; c < cols; c++) acc += ((const int8_t *)(row + 4))[c] * q[c];
             y[t * rows + r] = (sw * sx[t]) * (float)acc;
+        }
+    }
+}
+void matmul_i8cha_scalar(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+    const int64_t rb = 4 + cols;
+    uint8_t *xq = (uint8_t *)study_scratch_i8((size_t)(ntok * cols));
+    float *sx = study_scratch_f32((size_t)(2 * ntok));
+    int32_t *zx = (int32_t *)(sx + ntok);
+    for (int64_t t = 0; t < ntok; t++) sx[t] = study_quant_act_asym(x + t * cols, cols, xq + t * cols, &zx[t]);
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+        const uint8_t *row = w + r * rb;
+        const int8_t *wq = (const int8_t *)(row + 4);
+        float sw;
+        std::memcpy(&sw, row, 4);
+        int32_t wsum = 0;
+        for (int64_t c = 0; c < cols; c++) wsum += wq[c];
+        for (int64_t t = 0; t < ntok; t++) {
+            const uint8_t *q = xq + t * cols;
+            int32_t acc = 0;
+            for (int64_t c = 0; c < cols; c++) acc += wq[c] * (int32_t)q[c];
+            y[t * rows + r] = (sw * sx[t]) * (float)(acc - zx[t] * wsum);
         }
     }
 }
@@ -101,6 +141,10 @@ int32_t matmul_study(int32_t fmt, int32_t group, const void *w, int64_t rows, in
         case LB_I8CH:
             if (isa >= LB_ISA_AVX512) matmul_i8ch_avx512(wb, rows, cols, x, ntok, y);
             else matmul_sym_scalar(false, wb, rows, cols, x, ntok, y);
+            return LB_OK;
+        case LB_I8CHA:
+            if (isa >= LB_ISA_AVX512) matmul_i8cha_avx512(wb, rows, cols, x, ntok, y);
+            else matmul_i8cha_scalar(wb, rows, cols, x, ntok, y);
             return LB_OK;
         case LB_I4CH:
             if (isa >= LB_ISA_AVX512) matmul_i4ch_avx512(wb, rows, cols, x, ntok, y);

@@ -1,12 +1,14 @@
 // AVX-512 matmuls of the study formats (scalar references in study_matmul.cpp).
-// Weight-only W*G: weights unpacked in registers (study_simd512.h), FP32 FMA; a tile of R=2 rows x
-// T<=4 tokens shares every unpacked block and every activation load.
-// I8CH / I4CH: vpdpbusd (u8 x s8 -> s32). Weight codes are made unsigned by adding 128 (int8) or 8
+// Weight-only W*G: weights unpacked in registers (study_simd512.h), FP32 FMA; each unpacked block
+// serves a tile of T<=4 tokens. Rows are streamed one at a time, strictly sequentially: reading two
+// rows interleaved measured 2.4x slower from DRAM (the prefetcher does not follow short streams).
+// I8CH / I4CH / I8CHA: vpdpbusd (u8 x s8 -> s32). Weight codes are made unsigned by adding 128 (int8) or 8
 // (int4) with one xor; the per-token correction 128*sum(xq) (or 8*sum(xq)) keeps the integer sums
 // bit-identical to the scalar reference.
 // GCC 12 flags _mm512_undefined_* inside its own intrinsics as uninitialised (false positive)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "lowbit/runtime.h"
 #include "study_internal.h"
 #include "study_pack.h"
 #include "study_simd512.h"
@@ -15,68 +17,79 @@
 namespace {
 constexpr int kRowBlock = 16;  // rows per parallel work item; its weights stay in L1/L2 across token tiles
 constexpr int kMaxT = 4;
+// rows are short (0.5-5 KB): prefetch the same bytes kPrefetchRows rows ahead (harmless past the end)
+constexpr int kPrefetchRows = 4;
 
 // ---------------- weight-only W*G ----------------
-template <int BITS, int R, int T>
-void wg_tile(const uint8_t *w0row, int64_t rb, int64_t ngroups, int group, const float *x, int64_t cols,
-             float *y, int64_t rows) {
-    const int64_t bb = lb_group_block_bytes(BITS, group);
+// one row x T tokens; even and odd 32-code chunks feed separate accumulators (4 FMA chains for T=1)
+template <int BITS, int T>
+void wg_row(const uint8_t *row, int64_t rb, int64_t nchunks, int group, const float *x, int64_t cols, float *y,
+            int64_t rows) {
+    const int cpg = group / 32;
     const __m512 iota = lb512_iota(BITS);
-    __m512 acc[R][T][2];
-    for (int r = 0; r < R; r++)
-        for (int t = 0; t < T; t++) acc[r][t][0] = acc[r][t][1] = _mm512_setzero_ps();
-    for (int64_t g = 0; g < ngroups; g++) {
-        __m512 lut[R];
-        for (int r = 0; r < R; r++) lut[r] = lb512_lut(iota, w0row + r * rb + g * bb);
-        for (int k = 0; k < group / 32; k++) {
-            const int64_t off = g * group + k * 32;
-            for (int r = 0; r < R; r++) {
-                __m512 a, b;
-                lb512_unpack32<BITS>(w0row + r * rb + g * bb + 3 + k * 32 * BITS / 8, lut[r], a, b);
-                for (int t = 0; t < T; t++) {
-                    acc[r][t][0] = _mm512_fmadd_ps(a, _mm512_loadu_ps(x + t * cols + off), acc[r][t][0]);
-                    acc[r][t][1] = _mm512_fmadd_ps(b, _mm512_loadu_ps(x + t * cols + off + 16), acc[r][t][1]);
-                }
-            }
+    __m512 acc[T][4];
+    for (int t = 0; t < T; t++) acc[t][0] = acc[t][1] = acc[t][2] = acc[t][3] = _mm512_setzero_ps();
+    // blocks are contiguous {header, codes}: src walks the codes, skipping the 3 header bytes at group starts
+    const uint8_t *src = row + 3;
+    int left = cpg;  // chunks left in the current group
+    __m512 lut = lb512_lut(iota, row);
+    auto step = [&](int64_t c, int p) {
+        if (left == 0) {
+            lut = lb512_lut(iota, src);
+            src += 3;
+            left = cpg;
         }
+        _mm_prefetch((const char *)(src + kPrefetchRows * rb), _MM_HINT_T0);
+        __m512 a, b;
+        lb512_unpack32<BITS>(src, lut, a, b);
+        for (int t = 0; t < T; t++) {
+            acc[t][2 * p] = _mm512_fmadd_ps(a, _mm512_loadu_ps(x + t * cols + 32 * c), acc[t][2 * p]);
+            acc[t][2 * p + 1] = _mm512_fmadd_ps(b, _mm512_loadu_ps(x + t * cols + 32 * c + 16), acc[t][2 * p + 1]);
+        }
+        src += 4 * BITS;
+        left--;
+    };
+    int64_t c = 0;
+    for (; c + 2 <= nchunks; c += 2) {
+        step(c, 0);
+        step(c + 1, 1);
     }
-    for (int r = 0; r < R; r++)
-        for (int t = 0; t < T; t++) y[t * rows + r] = _mm512_reduce_add_ps(_mm512_add_ps(acc[r][t][0], acc[r][t][1]));
+    if (c < nchunks) step(c, 0);
+    for (int t = 0; t < T; t++)
+        y[t * rows] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[t][0], acc[t][1]), _mm512_add_ps(acc[t][2], acc[t][3])));
 }
 
-template <int BITS, int R>
-void wg_tile_t(int T, const uint8_t *w0row, int64_t rb, int64_t ngroups, int group, const float *x, int64_t cols,
-               float *y, int64_t rows) {
+template <int BITS>
+void wg_row_t(int T, const uint8_t *row, int64_t rb, int64_t nchunks, int group, const float *x, int64_t cols, float *y,
+              int64_t rows) {
     switch (T) {
-        case 1: wg_tile<BITS, R, 1>(w0row, rb, ngroups, group, x, cols, y, rows); break;
-        case 2: wg_tile<BITS, R, 2>(w0row, rb, ngroups, group, x, cols, y, rows); break;
-        case 3: wg_tile<BITS, R, 3>(w0row, rb, ngroups, group, x, cols, y, rows); break;
-        default: wg_tile<BITS, R, 4>(w0row, rb, ngroups, group, x, cols, y, rows); break;
+        case 1: wg_row<BITS, 1>(row, rb, nchunks, group, x, cols, y, rows); break;
+        case 2: wg_row<BITS, 2>(row, rb, nchunks, group, x, cols, y, rows); break;
+        case 3: wg_row<BITS, 3>(row, rb, nchunks, group, x, cols, y, rows); break;
+        default: wg_row<BITS, 4>(row, rb, nchunks, group, x, cols, y, rows); break;
     }
 }
 
 template <int BITS>
 void wg_run(int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
-    const int64_t bb = lb_group_block_bytes(BITS, group), ngroups = cols / group, rb = ngroups * bb;
+    const int64_t bb = lb_group_block_bytes(BITS, group), rb = cols / group * bb;
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t blk = 0; blk < nblocks; blk++) {
         const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
         for (int64_t t0 = 0; t0 < ntok; t0 += kMaxT) {
             const int T = (int)(ntok - t0 < kMaxT ? ntok - t0 : kMaxT);
-            for (int64_t r = r0; r < r1; r += 2) {
-                if (r + 1 < r1)
-                    wg_tile_t<BITS, 2>(T, w + r * rb, rb, ngroups, group, x + t0 * cols, cols, y + t0 * rows + r, rows);
-                else
-                    wg_tile_t<BITS, 1>(T, w + r * rb, rb, ngroups, group, x + t0 * cols, cols, y + t0 * rows + r, rows);
-            }
+            for (int64_t r = r0; r < r1; r++)
+                wg_row_t<BITS>(T, w + r * rb, rb, cols / 32, group, x + t0 * cols, cols, y + t0 * rows + r, rows);
         }
     }
 }
 
 // ---------------- W8A8 / W4A4 ----------------
-// activations of one call: int8 codes (int4 formats: permuted per 128 columns to [even 64][odd 64]),
-// zero padded to whole 64-byte vectors, plus per-token scale and code sum
+enum IntMode { kI8 = 0, kI4 = 1, kI8A = 2 };  // LB_I8CH, LB_I4CH, LB_I8CHA
+
+// activations of one call: codes (kI4: permuted per 128 columns to [even 64][odd 64]; kI8A: u8),
+// zero padded to whole 64-byte vectors, plus per-token scale and code sum (kI8A: zero point)
 struct ActInt {
     const int8_t *q;
     int64_t stride;
@@ -84,7 +97,7 @@ struct ActInt {
     const int32_t *sum;
 };
 
-ActInt prepare_act(const float *x, int64_t ntok, int64_t cols, bool int4) {
+ActInt prepare_act(const float *x, int64_t ntok, int64_t cols, int mode) {
     const int64_t padded = (cols + 127) / 128 * 128;
     int8_t *all = study_scratch_i8((size_t)(ntok * padded + cols));
     int8_t *tmp = all + ntok * padded;
@@ -92,87 +105,146 @@ ActInt prepare_act(const float *x, int64_t ntok, int64_t cols, bool int4) {
     int32_t *sums = (int32_t *)(fs + ntok);
     for (int64_t t = 0; t < ntok; t++) {
         int8_t *q = all + t * padded;
-        fs[t] = study_quant_act(x + t * cols, cols, int4 ? 7 : 127, int4 ? tmp : q, &sums[t]);
-        if (int4) {
+        if (mode == kI8A) {
+            fs[t] = study_quant_act_asym(x + t * cols, cols, (uint8_t *)q, &sums[t]);
+            std::memset(q + cols, 0, (size_t)(padded - cols));
+        } else if (mode == kI4) {
+            fs[t] = study_quant_act(x + t * cols, cols, 7, tmp, &sums[t]);
             std::memset(q, 0, (size_t)padded);
             for (int64_t c = 0; c < cols; c++) {
                 const int64_t base = c / 128 * 128, k = (c % 128) / 2;
                 q[base + (c & 1) * 64 + k] = tmp[c];
             }
         } else {
+            fs[t] = study_quant_act(x + t * cols, cols, 127, q, &sums[t]);
             std::memset(q + cols, 0, (size_t)(padded - cols));
         }
     }
     return {all, padded, fs, sums};
 }
 
-// y[t][r] for R rows x T tokens; INT4: 64 weight bytes = 128 codes per step, else 64 codes per step
-template <bool INT4, int R, int T>
-void sym_tile(const uint8_t *w0row, int64_t rb, int64_t cols, const ActInt &a, int64_t t0, float *y, int64_t rows) {
-    const int64_t wbytes = INT4 ? cols / 2 : cols;  // code bytes per row
-    __m512i acc[R][T];
-    for (int r = 0; r < R; r++)
-        for (int t = 0; t < T; t++) acc[r][t] = _mm512_setzero_si512();
-    const __m512i flip = _mm512_set1_epi8(INT4 ? (char)0x88 : (char)0x80), low = _mm512_set1_epi8(0x0f);
-    for (int64_t c = 0; c < wbytes; c += 64) {
-        const __mmask64 m = wbytes - c >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (wbytes - c)) - 1);
-        const int64_t xo = INT4 ? 2 * c : c;  // activation offset of this step
-        for (int r = 0; r < R; r++) {
-            const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, w0row + r * rb + 4 + c), flip);
-            if (INT4) {
-                const __m512i lo = _mm512_and_si512(v, low), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
-                for (int t = 0; t < T; t++) {
-                    const int8_t *q = a.q + (t0 + t) * a.stride + xo;
-                    acc[r][t] = _mm512_dpbusd_epi32(acc[r][t], lo, _mm512_loadu_si512(q));
-                    acc[r][t] = _mm512_dpbusd_epi32(acc[r][t], hi, _mm512_loadu_si512(q + 64));
-                }
-            } else {
-                for (int t = 0; t < T; t++)
-                    acc[r][t] = _mm512_dpbusd_epi32(acc[r][t], v, _mm512_loadu_si512(a.q + (t0 + t) * a.stride + xo));
+// y[t][r] for one row x T tokens; kI4: 64 weight bytes = 128 codes per step, else 64 codes per step;
+// even and odd steps feed separate accumulators.
+//  kI8: (w+128) u8 x q s8, minus 128*sum(q);  kI4: (w+8) u8 x q s8, minus 8*sum(q);
+//  kI8A: q u8 x w s8 directly, minus z_x * sum(w) (sum(w) by a dot product with ones in the same pass)
+template <int MODE, int T>
+void sym_row(const uint8_t *row, int64_t rb, int64_t cols, const ActInt &a, int64_t t0, float *y, int64_t rows) {
+    const int64_t wbytes = MODE == kI4 ? cols / 2 : cols;  // code bytes per row
+    __m512i acc[T][2], wsum[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+    for (int t = 0; t < T; t++) acc[t][0] = acc[t][1] = _mm512_setzero_si512();
+    const __m512i flip = _mm512_set1_epi8(MODE == kI4 ? (char)0x88 : (char)0x80), low = _mm512_set1_epi8(0x0f);
+    const __m512i ones = _mm512_set1_epi8(1);
+    auto step = [&](int64_t c, int p) {
+        const uint8_t *src = row + 4 + c;
+        _mm_prefetch((const char *)(src + kPrefetchRows * rb), _MM_HINT_T0);
+        // plain loads except for the tail (a masked load per step measured slower from DRAM)
+        const __m512i raw = wbytes - c >= 64 ? _mm512_loadu_si512(src)
+                                             : _mm512_maskz_loadu_epi8((((__mmask64)1 << (wbytes - c)) - 1), src);
+        const int64_t xo = MODE == kI4 ? 2 * c : c;  // activation offset of this step
+        if (MODE == kI4) {
+            const __m512i v = _mm512_xor_si512(raw, flip);
+            const __m512i lo = _mm512_and_si512(v, low), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+            for (int t = 0; t < T; t++) {
+                const int8_t *q = a.q + (t0 + t) * a.stride + xo;
+                acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], lo, _mm512_loadu_si512(q));
+                acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], hi, _mm512_loadu_si512(q + 64));
             }
+        } else if (MODE == kI8A) {
+            wsum[p] = _mm512_dpbusd_epi32(wsum[p], ones, raw);
+            for (int t = 0; t < T; t++)
+                acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], _mm512_loadu_si512(a.q + (t0 + t) * a.stride + xo), raw);
+        } else {
+            const __m512i v = _mm512_xor_si512(raw, flip);
+            for (int t = 0; t < T; t++)
+                acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], v, _mm512_loadu_si512(a.q + (t0 + t) * a.stride + xo));
         }
+    };
+    int64_t c = 0;
+    for (; c + 128 <= wbytes; c += 128) {
+        step(c, 0);
+        step(c + 64, 1);
     }
-    for (int r = 0; r < R; r++) {
-        float sw;
-        std::memcpy(&sw, w0row + r * rb, 4);
-        for (int t = 0; t < T; t++) {
-            const int32_t dot = _mm512_reduce_add_epi32(acc[r][t]) - (INT4 ? 8 : 128) * a.sum[t0 + t];
-            y[t * rows + r] = (sw * a.scale[t0 + t]) * (float)dot;
-        }
+    for (; c < wbytes; c += 64) step(c, 0);
+    float sw;
+    std::memcpy(&sw, row, 4);
+    const int32_t ws = MODE == kI8A ? _mm512_reduce_add_epi32(_mm512_add_epi32(wsum[0], wsum[1])) : 0;
+    for (int t = 0; t < T; t++) {
+        const int32_t raw = _mm512_reduce_add_epi32(_mm512_add_epi32(acc[t][0], acc[t][1]));
+        const int32_t dot = MODE == kI8A ? raw - a.sum[t0 + t] * ws : raw - (MODE == kI4 ? 8 : 128) * a.sum[t0 + t];
+        y[t * rows] = (sw * a.scale[t0 + t]) * (float)dot;
     }
 }
 
-template <bool INT4, int R>
-void sym_tile_t(int T, const uint8_t *w0row, int64_t rb, int64_t cols, const ActInt &a, int64_t t0, float *y,
-                int64_t rows) {
+template <int MODE>
+void sym_row_t(int T, const uint8_t *row, int64_t rb, int64_t cols, const ActInt &a, int64_t t0, float *y, int64_t rows) {
     switch (T) {
-        case 1: sym_tile<INT4, R, 1>(w0row, rb, cols, a, t0, y, rows); break;
-        case 2: sym_tile<INT4, R, 2>(w0row, rb, cols, a, t0, y, rows); break;
-        case 3: sym_tile<INT4, R, 3>(w0row, rb, cols, a, t0, y, rows); break;
-        default: sym_tile<INT4, R, 4>(w0row, rb, cols, a, t0, y, rows); break;
+        case 1: sym_row<MODE, 1>(row, rb, cols, a, t0, y, rows); break;
+        case 2: sym_row<MODE, 2>(row, rb, cols, a, t0, y, rows); break;
+        case 3: sym_row<MODE, 3>(row, rb, cols, a, t0, y, rows); break;
+        default: sym_row<MODE, 4>(row, rb, cols, a, t0, y, rows); break;
     }
 }
 
-template <bool INT4>
+template <int MODE>
 void sym_run(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
-    const ActInt a = prepare_act(x, ntok, cols, INT4);
-    const int64_t rb = 4 + (INT4 ? cols / 2 : cols);
+    const ActInt a = prepare_act(x, ntok, cols, MODE);
+    const int64_t rb = 4 + (MODE == kI4 ? cols / 2 : cols);
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t blk = 0; blk < nblocks; blk++) {
         const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
         for (int64_t t0 = 0; t0 < ntok; t0 += kMaxT) {
             const int T = (int)(ntok - t0 < kMaxT ? ntok - t0 : kMaxT);
-            for (int64_t r = r0; r < r1; r += 2) {
-                if (r + 1 < r1)
-                    sym_tile_t<INT4, 2>(T, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
-                else
-                    sym_tile_t<INT4, 1>(T, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
-            }
+            for (int64_t r = r0; r < r1; r++) sym_row_t<MODE>(T, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
         }
     }
 }
 }  // namespace
+
+float study_quant_act_avx512(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum) {
+    __m512 mx = _mm512_setzero_ps();
+    const __m512 absmask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
+    for (int64_t c = 0; c < cols; c += 16) {
+        const __mmask16 m = cols - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - c)) - 1);
+        mx = _mm512_max_ps(mx, _mm512_and_ps(_mm512_maskz_loadu_ps(m, x + c), absmask));
+    }
+    const float amax = _mm512_reduce_max_ps(mx);
+    const float inv = amax > 0.f ? (float)qmax / amax : 0.f;
+    const __m512 vinv = _mm512_set1_ps(inv);
+    const __m512i lo = _mm512_set1_epi32(-qmax), hi = _mm512_set1_epi32(qmax);
+    __m512i sum = _mm512_setzero_si512();
+    for (int64_t c = 0; c < cols; c += 16) {
+        const __mmask16 m = cols - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - c)) - 1);
+        __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + c), vinv));  // MXCSR: nearest even
+        v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+        sum = _mm512_add_epi32(sum, v);
+        _mm_mask_storeu_epi8(q + c, m, _mm512_cvtepi32_epi8(v));
+    }
+    if (qsum) *qsum = _mm512_reduce_add_epi32(sum);
+    return lb_sym_scale(amax, qmax);
+}
+
+float study_quant_act_asym_avx512(const float *x, int64_t cols, uint8_t *q, int32_t *zero) {
+    __m512 mn = _mm512_setzero_ps(), mx = _mm512_setzero_ps();
+    for (int64_t c = 0; c < cols; c += 16) {
+        const __mmask16 m = cols - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - c)) - 1);
+        const __m512 v = _mm512_maskz_loadu_ps(m, x + c);  // masked lanes read 0, inside the widened range
+        mn = _mm512_min_ps(mn, v);
+        mx = _mm512_max_ps(mx, v);
+    }
+    int z;
+    const float s = lb_asym_act_params(_mm512_reduce_min_ps(mn), _mm512_reduce_max_ps(mx), &z);
+    const __m512 vinv = _mm512_set1_ps(1.f / s);
+    const __m512i vz = _mm512_set1_epi32(z), lo = _mm512_setzero_si512(), hi = _mm512_set1_epi32(255);
+    for (int64_t c = 0; c < cols; c += 16) {
+        const __mmask16 m = cols - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - c)) - 1);
+        __m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + c), vinv)), vz);
+        v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+        _mm_mask_storeu_epi8(q + c, m, _mm512_cvtepi32_epi8(v));
+    }
+    *zero = z;
+    return s;
+}
 
 void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x,
                       int64_t ntok, float *y) {
@@ -182,7 +254,8 @@ void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64
         float *p = study_scratch_f32((size_t)(ntok * cols));
         for (int64_t t = 0; t < ntok; t++)
             for (int64_t c = 0; c < cols; c += 32)
-                for (int k = 0; k < 32; k++) p[t * cols + c + k] = x[t * cols + c + lb512_code_order_elem(4, k)];
+                for (int k = 0; k < 32; k++)
+                    p[t * cols + c + k] = x[t * cols + c + lb512_code_order_elem(4, k)];
         xs = p;
     }
     switch (bits) {
@@ -193,9 +266,13 @@ void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64
 }
 
 void matmul_i8ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
-    sym_run<false>(w, rows, cols, x, ntok, y);
+    sym_run<kI8>(w, rows, cols, x, ntok, y);
+}
+
+void matmul_i8cha_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+    sym_run<kI8A>(w, rows, cols, x, ntok, y);
 }
 
 void matmul_i4ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
-    sym_run<true>(w, rows, cols, x, ntok, y);
+    sym_run<kI4>(w, rows, cols, x, ntok, y);
 }

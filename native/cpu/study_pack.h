@@ -128,6 +128,13 @@ LB_HD float lb_dequant_elem(const uint8_t *blk, int bits, int j) {
     return lb_block_scale(blk) * (float)(lb_get_code(blk + 3, bits, j) - lb_block_zero(blk));
 }
 
+// dequantise a whole group block into out[g] (same arithmetic as lb_dequant_elem, scale decoded once)
+LB_HD void lb_dequant_group(const uint8_t *blk, int bits, int g, float *out) {
+    const float s = lb_block_scale(blk);
+    const int z = lb_block_zero(blk);
+    for (int j = 0; j < g; j++) out[j] = s * (float)(lb_get_code(blk + 3, bits, j) - z);
+}
+
 // ---- I4CH: two's complement int4, LSB first ----
 LB_HD int lb_get_i4(const uint8_t *codes, int j) {
     int v = (codes[j >> 1] >> ((j & 1) * 4)) & 0xf;
@@ -141,6 +148,25 @@ LB_HD float lb_sym_scale(float amax, int qmax) { return amax > 0.f ? amax / (flo
 LB_HD int lb_sym_quant(float v, float inv, int qmax) {
     int q = (int)lb_roundf(v * inv);
     return q < -qmax ? -qmax : q > qmax ? qmax : q;
+}
+
+// per-token asymmetric u8 activation quantisation (LB_I8CHA): range widened to contain 0,
+// s = (max-min)/255 (1 if x == 0), z = clamp(rint(-min/s), 0, 255), q = clamp(rint(x/s) + z, 0, 255)
+LB_HD float lb_asym_act_params(float mn, float mx, int *z) {
+    mn = mn < 0.f ? mn : 0.f;
+    mx = mx > 0.f ? mx : 0.f;
+    if (!(mx > mn)) {
+        *z = 0;
+        return 1.f;
+    }
+    const float s = (mx - mn) / 255.f;
+    int zz = (int)lb_roundf(-mn / s);
+    *z = zz < 0 ? 0 : zz > 255 ? 255 : zz;
+    return s;
+}
+LB_HD int lb_asym_act_quant(float v, float inv, int z) {
+    int q = (int)lb_roundf(v * inv) + z;
+    return q < 0 ? 0 : q > 255 ? 255 : q;
 }
 
 // bits of a group format (W*G and KV*), 0 otherwise

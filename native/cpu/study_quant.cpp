@@ -27,9 +27,9 @@ int32_t quantize_study(int32_t fmt, int32_t group, const float *src, void *dst, 
     const int64_t rb = lb_row_bytes(fmt, group, cols);
     if (rb < 0) return LB_ERR_ARG;
     const int bits = lb_group_bits(fmt);
-    if (!bits && fmt != LB_I8CH && fmt != LB_I4CH) return LB_ERR_FORMAT;
+    if (!bits && fmt != LB_I8CH && fmt != LB_I8CHA && fmt != LB_I4CH) return LB_ERR_FORMAT;
     uint8_t *out = (uint8_t *)dst;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const float *w = src + r * cols;
         uint8_t *row = out + r * rb;
@@ -37,7 +37,7 @@ int32_t quantize_study(int32_t fmt, int32_t group, const float *src, void *dst, 
             const int64_t bb = lb_group_block_bytes(bits, group);
             for (int64_t g = 0; g < cols / group; g++) lb_quant_group(w + g * group, group, bits, row + g * bb);
         } else {
-            quant_sym_row(w, cols, fmt == LB_I8CH ? 127 : 7, row, fmt == LB_I4CH);
+            quant_sym_row(w, cols, fmt == LB_I4CH ? 7 : 127, row, fmt == LB_I4CH);
         }
     }
     return LB_OK;
@@ -47,20 +47,20 @@ int32_t dequantize_study(int32_t fmt, int32_t group, const void *src, float *dst
     const int64_t rb = lb_row_bytes(fmt, group, cols);
     if (rb < 0) return LB_ERR_ARG;
     const int bits = lb_group_bits(fmt);
-    if (!bits && fmt != LB_I8CH && fmt != LB_I4CH) return LB_ERR_FORMAT;
+    if (!bits && fmt != LB_I8CH && fmt != LB_I8CHA && fmt != LB_I4CH) return LB_ERR_FORMAT;
     const uint8_t *in = (const uint8_t *)src;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const uint8_t *row = in + r * rb;
         float *w = dst + r * cols;
         if (bits) {
             const int64_t bb = lb_group_block_bytes(bits, group);
-            for (int64_t c = 0; c < cols; c++) w[c] = lb_dequant_elem(row + (c / group) * bb, bits, (int)(c % group));
+            for (int64_t g = 0; g < cols / group; g++) lb_dequant_group(row + g * bb, bits, group, w + g * group);
         } else {
             float s;
             std::memcpy(&s, row, 4);
             for (int64_t c = 0; c < cols; c++)
-                w[c] = s * (float)(fmt == LB_I8CH ? (int)((const int8_t *)(row + 4))[c] : lb_get_i4(row + 4, (int)c));
+                w[c] = s * (float)(fmt == LB_I4CH ? lb_get_i4(row + 4, (int)c) : (int)((const int8_t *)(row + 4))[c]);
         }
     }
     return LB_OK;

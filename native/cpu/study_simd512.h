@@ -24,8 +24,13 @@ static inline float lb512_scale(const uint8_t *blk) {
 }
 
 // table of one group block (bits <= 4)
+// (all vector ops: a broadcast f16 load converted in place, the zero point as a broadcast byte)
 static inline __m512 lb512_lut(__m512 iota, const uint8_t *blk) {
-    return _mm512_mul_ps(_mm512_sub_ps(iota, _mm512_set1_ps((float)blk[2])), _mm512_set1_ps(lb512_scale(blk)));
+    int16_t h;
+    memcpy(&h, blk, 2);
+    const __m512 s = _mm512_cvtph_ps(_mm256_set1_epi16(h));
+    const __m512 z = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_set1_epi8((char)blk[2])));
+    return _mm512_mul_ps(_mm512_sub_ps(iota, z), s);
 }
 
 // does element j of code order belong at natural position? (used to permute activations)

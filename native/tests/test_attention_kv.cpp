@@ -25,7 +25,10 @@ static void deq_row(const Cache &c, const uint8_t *row, float *out) {
     if (c.fmt == LB_F32) std::memcpy(out, row, 4 * c.hd);
     else if (c.fmt == LB_F16)
         for (int i = 0; i < c.hd; i++) out[i] = lb_f16_to_f32((uint16_t)(row[2 * i] | row[2 * i + 1] << 8));
-    else CHECK(lb_dequantize(c.fmt, c.eff_group, row, out, 1, c.hd) == LB_OK, "dequantize row");
+    else  // per-group decode from the shared packing header (lb_dequantize per row would fork threads each time)
+        for (int g = 0; g < c.hd / c.eff_group; g++)
+            lb_dequant_group(row + g * (3 + c.eff_group * lb_group_bits(c.fmt) / 8), lb_group_bits(c.fmt), c.eff_group,
+                             out + g * c.eff_group);
 }
 
 static const uint8_t *row_at(const Cache &c, const std::vector<uint8_t> &buf, int64_t pos, int h) {

@@ -52,8 +52,8 @@ static void test_integer() {
     struct Shape { int64_t rows, cols; };
     const Shape shapes[] = {{1, 2}, {3, 64}, {5, 70}, {17, 126}, {4, 128}, {9, 130}, {33, 258}, {2, 896}, {3, 1000}};
     unsigned seed = 101;
-    for (int fmt : {LB_I8CH, LB_I4CH}) {
-        const int qmax = fmt == LB_I8CH ? 127 : 7;
+    for (int fmt : {LB_I8CH, LB_I4CH, LB_I8CHA}) {
+        const int qmax = fmt == LB_I4CH ? 7 : 127;
         for (const auto &sh : shapes)
             for (int64_t ntok : {1, 2, 3, 5, 8}) {
                 const int64_t rows = sh.rows, cols = sh.cols;
@@ -75,6 +75,23 @@ static void test_integer() {
                     float amax = 0.f;
                     for (int64_t c = 0; c < cols; c++) amax = std::fmax(amax, std::fabs(x[t * cols + c]));
                     const double sx = amax > 0 ? amax / qmax : 1.0;
+                    if (fmt == LB_I8CHA) {  // documented asymmetric u8 activations, in float as specified
+                        float mn = 0.f, mx = 0.f;
+                        for (int64_t c = 0; c < cols; c++) mn = std::fmin(mn, x[t * cols + c]), mx = std::fmax(mx, x[t * cols + c]);
+                        const float s = mx > mn ? (mx - mn) / 255.f : 1.f, inv = 1.f / s;
+                        const int z = mx > mn ? (int)std::fmin(255.f, std::fmax(0.f, std::rint(-mn / s))) : 0;
+                        for (int64_t r = 0; r < rows; r++) {
+                            double ref = 0, mag = 0;
+                            for (int64_t c = 0; c < cols; c++) {
+                                const int q = (int)std::fmin(255.f, std::fmax(0.f, std::rint(x[t * cols + c] * inv) + z));
+                                ref += (double)wd[r * cols + c] * (q - z) * s;
+                                mag += std::fabs((double)wd[r * cols + c] * (q - z) * s);
+                            }
+                            CHECK(std::fabs(y0[t * rows + r] - ref) <= 1e-5 * mag + 1e-6, "i8cha ref t %lld r %lld: %g vs %g",
+                                  (long long)t, (long long)r, y0[t * rows + r], ref);
+                        }
+                        continue;
+                    }
                     for (int64_t r = 0; r < rows; r++) {
                         double ref = 0, mag = 0;
                         for (int64_t c = 0; c < cols; c++) {
@@ -90,6 +107,45 @@ static void test_integer() {
     }
 }
 
+// skewed (all non-negative) activations: the asymmetric variant must be closer to the exact product
+static void test_asym_helps_skewed() {
+    const int64_t rows = 64, cols = 512;
+    auto wf = random_floats(rows * cols, 77, -1.f, 1.f);
+    auto x = random_floats(cols, 78, 0.f, 2.f);
+    std::vector<uint8_t> w(rows * lb_row_bytes(LB_I8CH, 0, cols));
+    lb_quantize(LB_I8CH, 0, wf.data(), w.data(), rows, cols);
+    std::vector<float> wd(rows * cols), ys(rows), ya(rows);
+    lb_dequantize(LB_I8CH, 0, w.data(), wd.data(), rows, cols);
+    CHECK(lb_matmul(LB_I8CH, 0, w.data(), rows, cols, x.data(), 1, ys.data()) == LB_OK, "sym");
+    CHECK(lb_matmul(LB_I8CHA, 0, w.data(), rows, cols, x.data(), 1, ya.data()) == LB_OK, "asym");
+    double es = 0, ea = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        double exact = 0;
+        for (int64_t c = 0; c < cols; c++) exact += (double)wd[r * cols + c] * x[c];
+        es += std::fabs(ys[r] - exact);
+        ea += std::fabs(ya[r] - exact);
+    }
+    CHECK(ea < 0.75 * es, "asymmetric activations should halve the error on non-negative input: %g vs %g", ea, es);
+}
+
+// rows are independent work items: the thread count must not change a single bit
+static void test_thread_count_invariance() {
+    const int64_t rows = 77, cols = 256, ntok = 3;
+    auto wf = random_floats(rows * cols, 5), x = random_floats(ntok * cols, 6);
+    for (int fmt : {LB_W4G, LB_W3G, LB_W2G, LB_I8CH, LB_I8CHA, LB_I4CH}) {
+        const int group = fmt < 110 ? 64 : 0;
+        std::vector<uint8_t> w(rows * lb_row_bytes(fmt, group, cols));
+        lb_quantize(fmt, group, wf.data(), w.data(), rows, cols);
+        const int saved = lb_threads_get();
+        lb_threads_set(1);
+        auto y1 = run(fmt, group, w, rows, cols, x, ntok, lb_isa_supported());
+        lb_threads_set(3);
+        auto y3 = run(fmt, group, w, rows, cols, x, ntok, lb_isa_supported());
+        lb_threads_set(saved);
+        CHECK(std::memcmp(y1.data(), y3.data(), y1.size() * 4) == 0, "fmt %d differs between 1 and 3 threads", fmt);
+    }
+}
+
 static void test_bad_args() {
     std::vector<uint8_t> w(4096);
     std::vector<float> x(256), y(256);
@@ -102,6 +158,8 @@ static void test_bad_args() {
 int main() {
     test_weight_only();
     test_integer();
+    test_asym_helps_skewed();
+    test_thread_count_invariance();
     test_bad_args();
     return finish("test_study_matmul");
 }

@@ -76,13 +76,13 @@ static void test_group_formats() {
 }
 
 static void test_sym_formats() {
-    for (int fmt : {LB_I8CH, LB_I4CH}) {
-        const int qmax = fmt == LB_I8CH ? 127 : 7;
+    for (int fmt : {LB_I8CH, LB_I4CH, LB_I8CHA}) {
+        const int qmax = fmt == LB_I4CH ? 7 : 127;
         const int64_t rows = 4, cols = 130;
         auto w = random_floats(rows * cols, 3, -3.f, 3.f);
         for (int c = 0; c < cols; c++) w[c] = 0.f;  // all-zero row
         const int64_t rb = lb_row_bytes(fmt, 0, cols);
-        CHECK(rb == 4 + (fmt == LB_I8CH ? cols : cols / 2), "row bytes");
+        CHECK(rb == 4 + (fmt == LB_I4CH ? cols / 2 : cols), "row bytes");
         std::vector<uint8_t> q(rows * rb);
         std::vector<float> d(rows * cols);
         CHECK(lb_quantize(fmt, 0, w.data(), q.data(), rows, cols) == LB_OK, "quantize");

@@ -34,6 +34,10 @@ typedef enum lb_format {
     /* W4A4: int4 per output channel, symmetric: row = {f32 scale; packed int4[cols] (LSB first, two's complement)}.
      * Activations quantized per token to int4 at run time (rotate them first with lb_hadamard). */
     LB_I4CH = 111,
+    /* W8A8 with asymmetric activations: weights exactly as LB_I8CH; each token quantised at run time to
+     * u8 with a zero point (x = s_x * (q - z_x), range widened to contain 0), for skewed inputs
+     * such as the post-SiLU down-projection input. */
+    LB_I8CHA = 112,
     /* KV-cache formats: asymmetric, group g per (token, head): blocks like LB_WxG. */
     LB_KV8  = 120,
     LB_KV4  = 121,

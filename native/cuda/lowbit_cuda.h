@@ -1,0 +1,30 @@
+/* lowbit CUDA kernels (liblowbit-cuda, built with cmake -DLOWBIT_CUDA=ON). Same arithmetic and
+ * layouts as the CPU ABI in ../include/lowbit/ops.h (the per-element packing math is shared via
+ * ../cpu/study_pack.h, which the CPU ctests cover). All pointers are device pointers; the calls
+ * are asynchronous on `stream` (a cudaStream_t, NULL = default stream).
+ * Status codes as in runtime.h; LB_ERR_CUDA when a launch or allocation fails.
+ * NOTE: compiled here, never run here (no GPU on the build machines). */
+#ifndef LOWBIT_CUDA_H
+#define LOWBIT_CUDA_H
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LB_ERR_CUDA (-3)
+
+/* y[t][r] = sum_c W[r][c] x[t][c] for the weight-only group formats LB_W4G/W3G/W2G (W4A16 GEMV;
+ * x and y FP32). */
+int32_t lbc_matmul_wg(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols,
+                      const float *x, int64_t ntok, float *y, void *stream);
+
+/* causal GQA attention over the paged cache, as lb_attention; kvfmt LB_F16, LB_KV8, LB_KV4, LB_KV3 */
+int32_t lbc_attention(int32_t kvfmt, int32_t group, const void *kcache, const void *vcache,
+                      const int32_t *block_table, int32_t block_size, const float *q, int64_t nq,
+                      int64_t pos0, int32_t n_head, int32_t n_kv_head, int32_t head_dim, float scale,
+                      float *out, void *stream);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
