@@ -20,14 +20,8 @@
 
 namespace lbg {
 
-int vnni_offset(int32_t fmt) {
-    switch (fmt) {
-        case LB_Q8_0: return 128;  // int8 codes are fed as (code ^ 0x80) = code + 128
-        case LB_Q4_0: return 8;
-        case LB_Q5_0: return 16;
-        default: return 0;
-    }
-}
+static_assert(vnni_offset(LB_Q8_0) == 128 && vnni_offset(LB_Q4_0) == 8 && vnni_offset(LB_Q5_0) == 16 &&
+              vnni_offset(LB_Q4_1) == 0, "format ids");
 
 static bool is_block32(int32_t fmt) {
     return fmt == LB_Q8_0 || fmt == LB_Q4_0 || fmt == LB_Q4_1 || fmt == LB_Q5_0 || fmt == LB_Q5_1;
@@ -206,52 +200,50 @@ RowFn row_fn_scalar(int32_t fmt) {
 }
 
 // ---------------------------------------------------------------- activation quantization
-// one token's row: blocks of blk elements -> q, d, s (+ b16 for K, lane_d/lane_i for 32-blocks)
-static void quantize_act_row(const float *x, const Act &a, int64_t t, int32_t fmt) {
-    int8_t *q = (int8_t *)a.q(t);
-    float *d = (float *)a.d(t);
-    int32_t *s = (int32_t *)a.s(t);
-    for (int64_t b = 0; b < a.nb; b++) {
-        const float *xb = x + b * a.blk;
+void act_blocks_scalar(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16) {
+    for (int64_t b = 0; b < nb; b++) {
+        const float *xb = x + b * blk;
         float amax = 0;
-        for (int j = 0; j < a.blk; j++) amax = fmaxf(amax, fabsf(xb[j]));
+        for (int j = 0; j < blk; j++) amax = fmaxf(amax, fabsf(xb[j]));
         const float id = amax > 0 ? 127.f / amax : 0.f;
         d[b] = amax / 127.f;
         int32_t sum = 0;
-        for (int j = 0; j < a.blk; j++) {
+        for (int j = 0; j < blk; j++) {
             const int v = (int)lrintf(xb[j] * id);
-            q[b * a.blk + j] = (int8_t)v;
+            q[b * blk + j] = (int8_t)v;
             sum += v;
         }
         s[b] = sum;
+        if (b16)
+            for (int g = 0; g < blk / 16; g++) {
+                int v = 0;
+                for (int j = 0; j < 16; j++) v += q[b * blk + 16 * g + j];
+                b16[b * (blk / 16) + g] = (int16_t)v;
+            }
     }
-    if (a.blk == 256) {
-        int16_t *b16 = (int16_t *)a.b16(t);
-        for (int64_t g = 0; g < a.cols / 16; g++) {
-            int v = 0;
-            for (int j = 0; j < 16; j++) v += q[16 * g + j];
-            b16[g] = (int16_t)v;
-        }
-    } else {
+}
+
+// one token's row: blocks of blk elements -> q, d, s (+ b16 for K; qp, li, ds for 32-blocks)
+static void quantize_act_row(const float *x, const Act &a, int64_t t, int32_t fmt, int isa) {
+    int8_t *q = (int8_t *)a.q(t);
+    float *d = (float *)a.d(t);
+    int32_t *s = (int32_t *)a.s(t);
+    int16_t *b16 = a.blk == 256 ? (int16_t *)a.b16(t) : nullptr;
+    (isa >= LB_ISA_AVX512 ? act_blocks_avx512 : act_blocks_scalar)(x, a.nb, a.blk, q, d, s, b16);
+    if (a.blk == 32) {
         int8_t *qp = (int8_t *)a.qp(t);
         for (int64_t g = 0; g + 4 <= a.nb; g += 4)
-            for (int blk = 0; blk < 4; blk++)
-                for (int j = 0; j < 16; j++) {
-                    qp[g * 32 + blk * 16 + j] = q[(g + blk) * 32 + j];
-                    qp[g * 32 + 64 + blk * 16 + j] = q[(g + blk) * 32 + 16 + j];
-                }
-        float *ld = (float *)a.ld(t);
-        int32_t *li = (int32_t *)a.li(t);
-        const int off = vnni_offset(fmt);
-        const bool minterm = fmt == LB_Q4_1 || fmt == LB_Q5_1;
-        for (int64_t b = 0; b < a.nb; b++) {
-            for (int j = 0; j < 4; j++) { ld[4 * b + j] = d[b]; li[4 * b + j] = 0; }
-            if (minterm) {
-                const float ds = d[b] * (float)s[b];
-                memcpy(&li[4 * b], &ds, 4);
-            } else {
-                li[4 * b] = -off * s[b];
+            for (int blk = 0; blk < 4; blk++) {
+                memcpy(qp + g * 32 + blk * 16, q + (g + blk) * 32, 16);
+                memcpy(qp + g * 32 + 64 + blk * 16, q + (g + blk) * 32 + 16, 16);
             }
+        int32_t *li = (int32_t *)a.li(t);
+        float *ds = (float *)a.ds(t);
+        const int off = vnni_offset(fmt);
+        for (int64_t b = 0; b < a.nb; b++) {
+            li[4 * b] = -off * s[b];
+            li[4 * b + 1] = li[4 * b + 2] = li[4 * b + 3] = 0;
+            ds[b] = d[b] * (float)s[b];
         }
     }
 }
@@ -296,14 +288,14 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
             end += up64((size_t)cols / 16 * 2);
         } else {
             a.off_qp = end;
-            a.off_ld = a.off_qp + up64((size_t)cols);
-            a.off_li = a.off_ld + up64((size_t)a.nb * 16);
-            end = a.off_li + up64((size_t)a.nb * 16);
+            a.off_li = a.off_qp + up64((size_t)cols);
+            a.off_ds = a.off_li + up64((size_t)a.nb * 16);
+            end = a.off_ds + up64((size_t)a.nb * 4);
         }
         a.stride = end;
         a.base = scratch(a.stride * (size_t)ntok);
         #pragma omp parallel for schedule(static) num_threads(nthreads) if (ntok >= 4)
-        for (int64_t t = 0; t < ntok; t++) quantize_act_row(x + t * cols, a, t, fmt);
+        for (int64_t t = 0; t < ntok; t++) quantize_act_row(x + t * cols, a, t, fmt, isa);
     }
 
     // Rows in blocks of kRowBlock; within a block, tokens in tiles of kMaxTile, so a tile of

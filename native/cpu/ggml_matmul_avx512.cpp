@@ -18,6 +18,8 @@
 namespace lbg {
 namespace {
 
+inline float h2f(const uint8_t *p) { return _cvtsh_ss(rd16(p)); }  // F16C, not the portable decoder
+
 // ------------------------------------------------------------------ float formats
 template <int32_t FMT>
 inline __m512 load_w16(const uint8_t *w, int64_t c) {
@@ -79,12 +81,11 @@ constexpr B32Layout layout32(int32_t f) {
 // byte, so word granularity suffices (no VBMI needed).
 struct B32Idx {
     alignas(64) uint16_t codes[32];  // [qs_A qs_B qs_C qs_D] first 16 bytes of each block's codes
-    alignas(64) uint16_t dm[32];     // [d_A x4 .. d_D x4 | m_A x4 .. m_D x4]
+    alignas(64) uint16_t dm[32];     // [d_A d_B d_C d_D m_A m_B m_C m_D ...]
     explicit B32Idx(B32Layout L) {
         for (int i = 0; i < 32; i++) {
-            const int blk = (i % 16) / 4;
             codes[i] = (uint16_t)(((i / 8) * L.bb + L.qs) / 2 + i % 8);
-            dm[i] = (uint16_t)((blk * L.bb + (i >= 16 && L.m >= 0 ? L.m : 0)) / 2);
+            dm[i] = (uint16_t)(((i % 4) * L.bb + ((i / 4) % 2 == 1 && L.m >= 0 ? L.m : 0)) / 2);
         }
     }
 };
@@ -105,11 +106,15 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     const B32Idx &I = b32idx<FMT>();
     const __m512i icodes = _mm512_load_si512(I.codes), idm = _mm512_load_si512(I.dm);
     const __m512i m0f = _mm512_set1_epi8(0x0f), v16 = _mm512_set1_epi8(16), flip = _mm512_set1_epi8((char)0x80);
-    __m512 acc[NT];
-    for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
+    const __m512i lane4 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    // small tiles: two groups in flight with separate accumulators (shorter FMA chains)
+    constexpr int UN = NT <= 2 ? 2 : 1;
+    __m512 acc[UN][NT];
+    __m128 macc[UN][NT];
+    for (int u = 0; u < UN; u++)
+        for (int k = 0; k < NT; k++) acc[u][k] = _mm512_setzero_ps(), macc[u][k] = _mm_setzero_ps();
     const int64_t nb = a.nb;
-    int64_t b = 0;
-    for (; b + 4 <= nb; b += 4) {
+    auto group = [&](int64_t b, __m512 *acc, __m128 *macc) __attribute__((always_inline)) {
         const uint8_t *p = w + b * L.bb;
         __m512i lo, hi, dmw;
         if (L.nib) {
@@ -136,24 +141,33 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
             hi = _mm512_xor_si512(_mm512_permutex2var_epi16(m0, icodes, m1), flip);
             dmw = _mm512_permutex2var_epi16(l0, idm, l1);
         }
-        const __m512 dw = _mm512_cvtph_ps(_mm512_castsi512_si256(dmw));
-        __m512 mw;
-        if (MIN) mw = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(dmw, 1));
+        // 4 block scales (and mins) as f32; per token times the activation block scales,
+        // spread over each block's 4 lanes by one permute
+        const __m256 dm8 = _mm256_cvtph_ps(_mm512_castsi512_si128(dmw));
+        const __m128 dw4 = _mm256_castps256_ps128(dm8);
         for (int k = 0; k < NT; k++) {
             const int8_t *xq = a.qp(t0 + k) + b * 32;
-            const int32_t *li = a.li(t0 + k) + b * 4;
-            const __m512i init = MIN ? _mm512_setzero_si512() : _mm512_load_si512(li);
-            const __m512i i0 = _mm512_dpbusd_epi32(init, lo, _mm512_load_si512(xq));
+            const __m512i i0 = _mm512_dpbusd_epi32(_mm512_load_si512(a.li(t0 + k) + b * 4), lo, _mm512_load_si512(xq));
             const __m512i i1 = _mm512_dpbusd_epi32(i0, hi, _mm512_load_si512(xq + 64));
-            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_mul_ps(dw, _mm512_load_ps(a.ld(t0 + k) + b * 4)), acc[k]);
-            if (MIN) acc[k] = _mm512_fmadd_ps(mw, _mm512_castsi512_ps(_mm512_load_si512(li)), acc[k]);
+            const __m128 s4 = _mm_mul_ps(dw4, _mm_load_ps(a.d(t0 + k) + b));
+            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_permutexvar_ps(lane4, _mm512_castps128_ps512(s4)), acc[k]);
+            if (MIN) macc[k] = _mm_fmadd_ps(_mm256_extractf128_ps(dm8, 1), _mm_load_ps(a.ds(t0 + k) + b), macc[k]);
         }
-    }
+    };
+    int64_t b = 0;
+    if (UN == 2)
+        for (; b + 8 <= nb; b += 8) {
+            group(b, acc[0], macc[0]);
+            group(b + 4, acc[UN - 1], macc[UN - 1]);
+        }
+    for (; b + 4 <= nb; b += 4) group(b, acc[0], macc[0]);
     for (int k = 0; k < NT; k++) {
+        if (UN == 2) acc[0][k] = _mm512_add_ps(acc[0][k], acc[UN - 1][k]), macc[0][k] = _mm_add_ps(macc[0][k], macc[UN - 1][k]);
         float tail = 0;
         for (int64_t bt = b; bt < nb; bt++)
             tail += dot_block32(FMT, w + bt * L.bb, a.q(t0 + k) + bt * 32, a.d(t0 + k)[bt], a.s(t0 + k)[bt]);
-        out[k] = _mm512_reduce_add_ps(acc[k]) + tail;
+        if (MIN) acc[0][k] = _mm512_add_ps(acc[0][k], _mm512_zextps128_ps512(macc[0][k]));
+        out[k] = _mm512_reduce_add_ps(acc[0][k]) + tail;
     }
 }
 
@@ -174,7 +188,7 @@ void row_q45k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
     for (int64_t b = 0; b < a.nb; b++) {
         const uint8_t *p = w + b * BB;
-        const float d = rdh(p), dmin = rdh(p + 2);
+        const float d = h2f(p), dmin = h2f(p + 2);
         // 6-bit scales/mins -> 8 bytes each (see unpack_k4_scales)
         const uint32_t u0 = rd32(p + 4), u1 = rd32(p + 8), u2 = rd32(p + 12);
         const uint32_t sc03 = u0 & 0x3f3f3f3f, mn03 = u1 & 0x3f3f3f3f;
@@ -221,7 +235,7 @@ void row_q6k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
     for (int64_t b = 0; b < a.nb; b++) {
         const uint8_t *p = w + b * 210;
-        const float d = rdh(p + 208);
+        const float d = h2f(p + 208);
         __m512i c[4], s[4];
         for (int n = 0; n < 2; n++) {
             const __m512i q = _mm512_loadu_si512(p + 64 * n);
@@ -287,6 +301,27 @@ void row_q6k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
 }
 
 }  // namespace
+
+// same float operations as act_blocks_scalar (max |x|, one multiply, round to nearest even)
+void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16) {
+    for (int64_t b = 0; b < nb; b++) {
+        const float *xb = x + b * blk;
+        __m512 m = _mm512_setzero_ps();
+        for (int j = 0; j < blk; j += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(xb + j)));
+        const float amax = _mm512_reduce_max_ps(m);
+        const float id = amax > 0 ? 127.f / amax : 0.f;
+        d[b] = amax / 127.f;
+        const __m512 vid = _mm512_set1_ps(id);
+        __m512i sum = _mm512_setzero_si512();
+        for (int j = 0; j < blk; j += 16) {
+            const __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(xb + j), vid));
+            sum = _mm512_add_epi32(sum, v);
+            _mm_storeu_si128((__m128i *)(q + b * blk + j), _mm512_cvtsepi32_epi8(v));
+            if (b16) b16[b * (blk / 16) + j / 16] = (int16_t)_mm512_reduce_add_epi32(v);
+        }
+        s[b] = _mm512_reduce_add_epi32(sum);
+    }
+}
 
 RowFn row_fn_avx512(int32_t fmt) {
     switch (fmt) {

@@ -4,10 +4,12 @@
 // Also prints a streaming-read roofline measured in the same run, and per model an
 // estimated decode token rate (sum of its matmuls, attention and norms excluded).
 // Usage: bench_matmul [formats, e.g. f16,q8_0,q4_0] [min seconds per case, default 0.3]
+//        bench_matmul cache <formats|all>   (compute ceiling: in-L2 matrix, 1 thread, CPU time)
 #include <immintrin.h>
 #include <omp.h>
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -89,7 +91,46 @@ Result time_case(int fmt, const Shape &s, int ntok, int threads, double min_sec)
 
 }  // namespace
 
+// Compute ceiling: one thread, a matrix that stays in L2, timed in thread CPU time so that
+// other processes on a shared machine do not distort it.
+void incache(const std::string &fmts) {
+    const char *names[] = {"f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q4_k", "q5_k", "q6_k", "q2_k", "q3_k"};
+    lb_threads_set(1);
+    for (const char *fname : names) {
+        if (fmts != "all" && fmts.find(fname) == std::string::npos) continue;
+        int fmt = -1;
+        for (int id = 0; id < 64; id++)
+            if (lb_format_get(id) && std::string(fname) == lb_format_get(id)->name) fmt = id;
+        const int64_t rows = getenv("BR") ? atoi(getenv("BR")) : 512, cols = getenv("BC") ? atoi(getenv("BC")) : 1536, rb = lb_row_bytes(fmt, 0, cols);
+        std::vector<float> f((size_t)(rows * cols));
+        std::mt19937 rng(1);
+        std::uniform_real_distribution<float> d(-1.f, 1.f);
+        for (auto &v : f) v = d(rng);
+        std::vector<uint8_t> w((size_t)(rows * rb));
+        lb_quantize(fmt, 0, f.data(), w.data(), rows, cols);
+        for (int ntok : {1, 16}) {
+            std::vector<float> x((size_t)(ntok * cols)), y((size_t)(ntok * rows));
+            for (auto &v : x) v = d(rng);
+            for (int i = 0; i < 3; i++) lb_matmul(fmt, 0, w.data(), rows, cols, x.data(), ntok, y.data());
+            timespec a, b;
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+            int reps = 0;
+            double dt = 0;
+            while (dt < 0.3) {
+                lb_matmul(fmt, 0, w.data(), rows, cols, x.data(), ntok, y.data());
+                reps++;
+                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+                dt = (b.tv_sec - a.tv_sec) + 1e-9 * (b.tv_nsec - a.tv_nsec);
+            }
+            const double per = dt / reps;
+            std::printf("in-L2 1 thread %-5s ntok %2d: %6.1f GB/s of weights, %6.1f GMAC/s\n", fname, ntok,
+                        rows * rb / per / 1e9, (double)rows * cols * ntok / per / 1e9);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
+    if (argc > 2 && std::string(argv[1]) == "cache") { incache(argv[2]); return 0; }
     std::string fmts = argc > 1 ? argv[1] : "f16,q8_0,q4_0";
     const double min_sec = argc > 2 ? std::atof(argv[2]) : 0.3;
     const std::vector<Model> models = {
