@@ -300,19 +300,27 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
 
     // Rows in blocks of kRowBlock; within a block, tokens in tiles of kMaxTile, so a tile of
     // activations stays in cache across the block's rows and each weight row is streamed from
-    // memory once per block (then re-read from L1/L2 for the next tiles).
+    // memory once per block (then re-read from L1/L2 for the next tiles). Blocks are handed out
+    // in chunks of about 1/16 of a thread's share, dynamically: on a shared machine a thread
+    // that gets descheduled does not hold the whole operator back.
     const int64_t kRowBlock = 16;
     const int64_t nrb = (rows + kRowBlock - 1) / kRowBlock;
+    int64_t per_chunk = nrb / ((int64_t)nthreads * 16);
+    if (per_chunk < 1) per_chunk = 1;
+    const int64_t nchunks = (nrb + per_chunk - 1) / per_chunk;
     const uint8_t *wb = (const uint8_t *)w;
-    #pragma omp parallel for schedule(static) num_threads(nthreads)
-    for (int64_t blk = 0; blk < nrb; blk++) {
-        const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
-        for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile) {
-            const int nt = (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile);
-            for (int64_t r = r0; r < r1; r++) {
-                float out[kMaxTile];
-                fn(wb + r * rb, a, t0, nt, out);
-                for (int k = 0; k < nt; k++) y[(t0 + k) * rows + r] = out[k];
+    #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+    for (int64_t ch = 0; ch < nchunks; ch++) {
+        const int64_t b1 = (ch + 1) * per_chunk < nrb ? (ch + 1) * per_chunk : nrb;
+        for (int64_t blk = ch * per_chunk; blk < b1; blk++) {
+            const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
+            for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile) {
+                const int nt = (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile);
+                for (int64_t r = r0; r < r1; r++) {
+                    float out[kMaxTile];
+                    fn(wb + r * rb, a, t0, nt, out);
+                    for (int k = 0; k < nt; k++) y[(t0 + k) * rows + r] = out[k];
+                }
             }
         }
     }

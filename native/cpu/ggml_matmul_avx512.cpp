@@ -120,7 +120,11 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
         if (L.nib) {
             constexpr int rest = 4 * L.bb - 64;
             const __m512i l0 = _mm512_loadu_si512(p);
-            const __m512i l1 = _mm512_maskz_loadu_epi8((__mmask64)((1ull << rest) - 1), p + 64);
+            __m512i l1;
+            if (rest == 8) l1 = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i *)(p + 64)));
+            else if (rest == 16) l1 = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p + 64)));
+            else if (rest == 32) l1 = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p + 64)));
+            else l1 = _mm512_maskz_loadu_epi8((__mmask64)((1ull << rest) - 1), p + 64);
             const __m512i qs = _mm512_permutex2var_epi16(l0, icodes, l1);
             lo = _mm512_and_si512(qs, m0f);
             hi = _mm512_and_si512(_mm512_srli_epi16(qs, 4), m0f);
