@@ -135,6 +135,12 @@ struct Act {
 constexpr int kMaxTile = 8;
 typedef void (*RowFn)(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out);
 
+// Single-token variant over nr (<= kMaxRows) consecutive rows row_bytes apart: the decode case,
+// where sharing the activation loads and the per-row overhead between rows pays.
+constexpr int kMaxRows = 4;
+typedef void (*Rows1Fn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t, float *out);
+Rows1Fn rows1_fn_avx512(int32_t fmt);  // nullptr where none
+
 // offset subtracted from the unsigned codes the AVX-512 kernels feed to vpdpbusd (0 if none);
 // Q8_0's int8 codes are fed as (code ^ 0x80) = code + 128
 constexpr int vnni_offset(int32_t fmt) { return fmt == 8 ? 128 : fmt == 2 ? 8 : fmt == 6 ? 16 : 0; }

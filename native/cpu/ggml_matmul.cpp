@@ -270,6 +270,7 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     if (!fn && isa >= LB_ISA_AVX2) fn = row_fn_avx2(fmt);
     if (!fn) fn = row_fn_scalar(fmt);
     if (!fn) return LB_ERR_FORMAT;
+    const Rows1Fn fn1 = isa >= LB_ISA_AVX512 ? rows1_fn_avx512(fmt) : nullptr;
 
     Act a;
     a.cols = cols;
@@ -316,6 +317,13 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
             const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
             for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile) {
                 const int nt = (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile);
+                if (nt == 1 && fn1) {
+                    for (int64_t r = r0; r < r1; r += kMaxRows) {
+                        const int nr = (int)(r1 - r < kMaxRows ? r1 - r : kMaxRows);
+                        fn1(wb + r * rb, rb, nr, a, t0, y + t0 * rows + r);
+                    }
+                    continue;
+                }
                 for (int64_t r = r0; r < r1; r++) {
                     float out[kMaxTile];
                     fn(wb + r * rb, a, t0, nt, out);

@@ -96,6 +96,42 @@ const B32Idx &b32idx() {
     return idx;
 }
 
+// Unpack 4 blocks at p: codes in split order (lo: first 16 of each block, one 128-bit lane per
+// block; hi: last 16), and the f16 scale/min words [dA dB dC dD mA mB mC mD ...].
+template <int32_t FMT>
+inline __attribute__((always_inline)) void unpack4(const uint8_t *p, __m512i icodes, __m512i idm, __m512i &lo, __m512i &hi, __m512i &dmw) {
+    constexpr B32Layout L = layout32(FMT);
+    const __m512i m0f = _mm512_set1_epi8(0x0f), v16 = _mm512_set1_epi8(16), flip = _mm512_set1_epi8((char)0x80);
+    if (L.nib) {
+        constexpr int rest = 4 * L.bb - 64;
+        const __m512i l0 = _mm512_loadu_si512(p);
+        __m512i l1;
+        if (rest == 8) l1 = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i *)(p + 64)));
+        else if (rest == 16) l1 = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p + 64)));
+        else if (rest == 32) l1 = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p + 64)));
+        else l1 = _mm512_maskz_loadu_epi8((__mmask64)((1ull << rest) - 1), p + 64);
+        const __m512i qs = _mm512_permutex2var_epi16(l0, icodes, l1);
+        lo = _mm512_and_si512(qs, m0f);
+        hi = _mm512_and_si512(_mm512_srli_epi16(qs, 4), m0f);
+        dmw = _mm512_permutex2var_epi16(l0, idm, l1);
+        if (L.qh >= 0) {  // bit e of a block's qh is bit 4 of its element e
+            const uint64_t ha = rd32(p + L.qh), hb = rd32(p + L.bb + L.qh);
+            const uint64_t hc = rd32(p + 2 * L.bb + L.qh), hd = rd32(p + 3 * L.bb + L.qh);
+            const uint64_t mlo = (ha & 0xffff) | (hb & 0xffff) << 16 | (hc & 0xffff) << 32 | (hd & 0xffff) << 48;
+            const uint64_t mhi = ha >> 16 | (hb >> 16) << 16 | (hc >> 16) << 32 | (hd >> 16) << 48;
+            lo = _mm512_mask_add_epi8(lo, _cvtu64_mask64(mlo), lo, v16);
+            hi = _mm512_mask_add_epi8(hi, _cvtu64_mask64(mhi), hi, v16);
+        }
+    } else {  // Q8_0: 136 bytes; the last 16 codes of each block are 16 bytes further on
+        const __m512i l0 = _mm512_loadu_si512(p), l1 = _mm512_loadu_si512(p + 64);
+        const __m512i m0 = _mm512_loadu_si512(p + 16);
+        const __m512i m1 = _mm512_maskz_loadu_epi8((__mmask64)((1ull << 56) - 1), p + 80);
+        lo = _mm512_xor_si512(_mm512_permutex2var_epi16(l0, icodes, l1), flip);
+        hi = _mm512_xor_si512(_mm512_permutex2var_epi16(m0, icodes, m1), flip);
+        dmw = _mm512_permutex2var_epi16(l0, idm, l1);
+    }
+}
+
 // Four blocks per step. Codes go to two vectors in "split" order: lo = the first 16 codes of
 // blocks A..D (one 128-bit lane each), hi = their last 16; the activation copy qp has the same
 // order, so both vpdpbusd land in one accumulator whose 128-bit lane k holds block k.
@@ -105,7 +141,6 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     constexpr bool MIN = L.m >= 0;
     const B32Idx &I = b32idx<FMT>();
     const __m512i icodes = _mm512_load_si512(I.codes), idm = _mm512_load_si512(I.dm);
-    const __m512i m0f = _mm512_set1_epi8(0x0f), v16 = _mm512_set1_epi8(16), flip = _mm512_set1_epi8((char)0x80);
     const __m512i lane4 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
     // small tiles: two groups in flight with separate accumulators (shorter FMA chains)
     constexpr int UN = NT <= 2 ? 2 : 1;
@@ -115,36 +150,8 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
         for (int k = 0; k < NT; k++) acc[u][k] = _mm512_setzero_ps(), macc[u][k] = _mm_setzero_ps();
     const int64_t nb = a.nb;
     auto group = [&](int64_t b, __m512 *acc, __m128 *macc) __attribute__((always_inline)) {
-        const uint8_t *p = w + b * L.bb;
         __m512i lo, hi, dmw;
-        if (L.nib) {
-            constexpr int rest = 4 * L.bb - 64;
-            const __m512i l0 = _mm512_loadu_si512(p);
-            __m512i l1;
-            if (rest == 8) l1 = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i *)(p + 64)));
-            else if (rest == 16) l1 = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p + 64)));
-            else if (rest == 32) l1 = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p + 64)));
-            else l1 = _mm512_maskz_loadu_epi8((__mmask64)((1ull << rest) - 1), p + 64);
-            const __m512i qs = _mm512_permutex2var_epi16(l0, icodes, l1);
-            lo = _mm512_and_si512(qs, m0f);
-            hi = _mm512_and_si512(_mm512_srli_epi16(qs, 4), m0f);
-            dmw = _mm512_permutex2var_epi16(l0, idm, l1);
-            if (L.qh >= 0) {  // bit e of a block's qh is bit 4 of its element e
-                const uint64_t ha = rd32(p + L.qh), hb = rd32(p + L.bb + L.qh);
-                const uint64_t hc = rd32(p + 2 * L.bb + L.qh), hd = rd32(p + 3 * L.bb + L.qh);
-                const uint64_t mlo = (ha & 0xffff) | (hb & 0xffff) << 16 | (hc & 0xffff) << 32 | (hd & 0xffff) << 48;
-                const uint64_t mhi = ha >> 16 | (hb >> 16) << 16 | (hc >> 16) << 32 | (hd >> 16) << 48;
-                lo = _mm512_mask_add_epi8(lo, _cvtu64_mask64(mlo), lo, v16);
-                hi = _mm512_mask_add_epi8(hi, _cvtu64_mask64(mhi), hi, v16);
-            }
-        } else {  // Q8_0: 136 bytes; the last 16 codes of each block are 16 bytes further on
-            const __m512i l0 = _mm512_loadu_si512(p), l1 = _mm512_loadu_si512(p + 64);
-            const __m512i m0 = _mm512_loadu_si512(p + 16);
-            const __m512i m1 = _mm512_maskz_loadu_epi8((__mmask64)((1ull << 56) - 1), p + 80);
-            lo = _mm512_xor_si512(_mm512_permutex2var_epi16(l0, icodes, l1), flip);
-            hi = _mm512_xor_si512(_mm512_permutex2var_epi16(m0, icodes, m1), flip);
-            dmw = _mm512_permutex2var_epi16(l0, idm, l1);
-        }
+        unpack4<FMT>(w + b * L.bb, icodes, idm, lo, hi, dmw);
         // 4 block scales (and mins) as f32; per token times the activation block scales,
         // spread over each block's 4 lanes by one permute
         const __m256 dm8 = _mm256_cvtph_ps(_mm512_castsi512_si128(dmw));
@@ -172,6 +179,57 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
             tail += dot_block32(FMT, w + bt * L.bb, a.q(t0 + k) + bt * 32, a.d(t0 + k)[bt], a.s(t0 + k)[bt]);
         if (MIN) acc[0][k] = _mm512_add_ps(acc[0][k], _mm512_zextps128_ps512(macc[0][k]));
         out[k] = _mm512_reduce_add_ps(acc[0][k]) + tail;
+    }
+}
+
+// One token, R rows: the activation loads and lane-spread scales are shared by the rows.
+template <int32_t FMT, int R>
+void rows_b32_1t(const uint8_t *w, int64_t rb, const Act &a, int64_t t, float *out) {
+    constexpr B32Layout L = layout32(FMT);
+    constexpr bool MIN = L.m >= 0;
+    const B32Idx &I = b32idx<FMT>();
+    const __m512i icodes = _mm512_load_si512(I.codes), idm = _mm512_load_si512(I.dm);
+    const __m512i lane4 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    __m512 acc[R];
+    __m128 macc[R];
+    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps(), macc[r] = _mm_setzero_ps();
+    const int64_t nb = a.nb;
+    const int8_t *qp = a.qp(t);
+    const int32_t *li = a.li(t);
+    const float *d = a.d(t), *ds = a.ds(t);
+    int64_t b = 0;
+    for (; b + 4 <= nb; b += 4) {
+        const __m512i xlo = _mm512_load_si512(qp + b * 32), xhi = _mm512_load_si512(qp + b * 32 + 64);
+        const __m512i init = _mm512_load_si512(li + b * 4);
+        const __m512 dxl = _mm512_permutexvar_ps(lane4, _mm512_castps128_ps512(_mm_load_ps(d + b)));
+        __m128 ds4;
+        if (MIN) ds4 = _mm_load_ps(ds + b);
+        for (int r = 0; r < R; r++) {
+            __m512i lo, hi, dmw;
+            unpack4<FMT>(w + r * rb + b * L.bb, icodes, idm, lo, hi, dmw);
+            const __m256 dm8 = _mm256_cvtph_ps(_mm512_castsi512_si128(dmw));
+            const __m512i i1 = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(init, lo, xlo), hi, xhi);
+            const __m512 dwl = _mm512_permutexvar_ps(lane4, _mm512_castps256_ps512(dm8));
+            acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(i1), dxl), dwl, acc[r]);
+            if (MIN) macc[r] = _mm_fmadd_ps(_mm256_extractf128_ps(dm8, 1), ds4, macc[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        float tail = 0;
+        for (int64_t bt = b; bt < nb; bt++)
+            tail += dot_block32(FMT, w + r * rb + bt * L.bb, a.q(t) + bt * 32, a.d(t)[bt], a.s(t)[bt]);
+        if (MIN) acc[r] = _mm512_add_ps(acc[r], _mm512_zextps128_ps512(macc[r]));
+        out[r] = _mm512_reduce_add_ps(acc[r]) + tail;
+    }
+}
+
+template <int32_t FMT>
+void rows_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, float *out) {
+    switch (nr) {
+        case 1: rows_b32_1t<FMT, 1>(w, rb, a, t, out); break;
+        case 2: rows_b32_1t<FMT, 2>(w, rb, a, t, out); break;
+        case 3: rows_b32_1t<FMT, 3>(w, rb, a, t, out); break;
+        default: rows_b32_1t<FMT, 4>(w, rb, a, t, out); break;
     }
 }
 
@@ -324,6 +382,17 @@ void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d,
             if (b16) b16[b * (blk / 16) + j / 16] = (int16_t)_mm512_reduce_add_epi32(v);
         }
         s[b] = _mm512_reduce_add_epi32(sum);
+    }
+}
+
+Rows1Fn rows1_fn_avx512(int32_t fmt) {
+    switch (fmt) {
+        case LB_Q8_0: return rows_b32<LB_Q8_0>;
+        case LB_Q4_0: return rows_b32<LB_Q4_0>;
+        case LB_Q4_1: return rows_b32<LB_Q4_1>;
+        case LB_Q5_0: return rows_b32<LB_Q5_0>;
+        case LB_Q5_1: return rows_b32<LB_Q5_1>;
+        default: return nullptr;
     }
 }
 

@@ -20,7 +20,7 @@ const Fmt kFmts[] = {
     {LB_Q2_K, "q2_k", 256}, {LB_Q3_K, "q3_k", 256}, {LB_Q4_K, "q4_k", 256},
     {LB_Q5_K, "q5_k", 256}, {LB_Q6_K, "q6_k", 256},
 };
-const int kNtok[] = {1, 2, 3, 7, 16};
+const int kNtok[] = {1, 2, 3, 7, 9, 16};  // 9: a single-token tail tile after a full one
 
 uint16_t to_f16(float v) {
     uint16_t h;
