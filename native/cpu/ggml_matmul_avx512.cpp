@@ -5,8 +5,8 @@
 //    blocks A..D (and their f16 scales) into the lanes the split-order activations expect; vpdpbusd
 //    (unsigned code x signed int8 activation) accumulates onto a per-token preloaded
 //    "-offset * sum(q)" lane, so the signed weight offset costs nothing per row.
-//  * K-quants: one super-block per step; sub-block dots by vpdpbusd, scaled by vpmulld with
-//    the 6/8-bit sub-block scales, mins/offsets from the activation's sums per 16.
+//  * K-quants: one super-block per step; vpmaddubsw pair sums, then vpdpwssd by the 6/8-bit
+//    sub-block scales; mins/offsets from the activation's sums per 16.
 // Every kernel handles a tile of NT tokens (template) so unpacking is paid once per tile.
 // GCC 12 flags the deliberate _mm*_undefined_* self-initialisation inside its own intrinsics
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -234,11 +234,21 @@ void rows_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, flo
 }
 
 // ------------------------------------------------------------------ K-quants
-// int32 lanes [v[i0] x8, v[i1] x8] from 8 bytes of unsigned scales
-inline __m512i scale_lanes_u8(__m128i s, int i0, int i1) {
-    const __m128i idx = _mm_setr_epi8(i0, i0, i0, i0, i0, i0, i0, i0, i1, i1, i1, i1, i1, i1, i1, i1);
-    return _mm512_cvtepu8_epi32(_mm_shuffle_epi8(s, idx));
-}
+// Sub-block sums: vpmaddubsw (code x q, pair sums < 2^15 for codes <= 63) then vpdpwssd with
+// the sub-block scale as the 16-bit multiplier, accumulated in int32.
+// Q4_K/Q5_K: vpshufb indices turning 8 broadcast scale bytes into words [sc[2j] x16, sc[2j+1] x16];
+// Q6_K: vpermw indices spreading 16 sign-extended scales to words [sc[4i+w/8]] of vector i.
+struct KScaleIdx {
+    alignas(64) int8_t k4[4][64];
+    alignas(64) uint16_t k6[4][32];
+    KScaleIdx() {
+        for (int j = 0; j < 4; j++)
+            for (int i = 0; i < 64; i++) k4[j][i] = (int8_t)(i % 2 ? -128 : 2 * j + (i >= 32));
+        for (int i = 0; i < 4; i++)
+            for (int w = 0; w < 32; w++) k6[i][w] = (uint16_t)(4 * i + w / 8);
+    }
+};
+const KScaleIdx kKScaleIdx;
 
 template <bool FIVE, int NT>
 void row_q45k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
@@ -256,7 +266,7 @@ void row_q45k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
         const uint32_t sc03 = u0 & 0x3f3f3f3f, mn03 = u1 & 0x3f3f3f3f;
         const uint32_t sc47 = (u2 & 0x0f0f0f0f) | (((u0 >> 6) & 0x03030303) << 4);
         const uint32_t mn47 = ((u2 >> 4) & 0x0f0f0f0f) | (((u1 >> 6) & 0x03030303) << 4);
-        const __m128i scv = _mm_cvtsi64_si128((int64_t)((uint64_t)sc47 << 32 | sc03));
+        const __m512i scb = _mm512_set1_epi64((int64_t)((uint64_t)sc47 << 32 | sc03));
         const __m128i mnv = _mm_cvtsi64_si128((int64_t)((uint64_t)mn47 << 32 | mn03));
         const __m256i m16 = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(mnv, dup));  // min per 16-sum
         const uint8_t *qs = p + (FIVE ? 48 : 16);
@@ -271,15 +281,14 @@ void row_q45k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
                                                         _mm256_set1_epi8((char)(1 << (2 * j + 1))), 1);
                 c[j] = _mm512_mask_add_epi8(c[j], _mm512_test_epi8_mask(qh, bits), c[j], v16);
             }
-            s[j] = scale_lanes_u8(scv, 2 * j, 2 * j + 1);
+            s[j] = _mm512_shuffle_epi8(scb, _mm512_load_si512(kKScaleIdx.k4[j]));
         }
         for (int k = 0; k < NT; k++) {
             const int8_t *xq = a.q(t0 + k) + b * 256;
             const float dx = a.d(t0 + k)[b];
-            __m512i isum = _mm512_mullo_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), c[0], _mm512_loadu_si512(xq)), s[0]);
-            for (int j = 1; j < 4; j++)
-                isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(
-                    _mm512_dpbusd_epi32(_mm512_setzero_si512(), c[j], _mm512_loadu_si512(xq + 64 * j)), s[j]));
+            __m512i isum = _mm512_setzero_si512();
+            for (int j = 0; j < 4; j++)
+                isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(c[j], _mm512_loadu_si512(xq + 64 * j)), s[j]);
             const __m256i mins = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)(a.b16(t0 + k) + b * 16)));
             acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * dx), acc[k]);
             acc[k] = _mm512_fmadd_ps(_mm512_zextps256_ps512(_mm256_cvtepi32_ps(mins)), _mm512_set1_ps(-(dmin * dx)), acc[k]);
@@ -307,19 +316,15 @@ void row_q6k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
                                            _mm512_and_si512(_mm512_srlv_epi16(h, shr), m30));
         }
         const __m128i sc = _mm_loadu_si128((const __m128i *)(p + 192));
-        for (int i = 0; i < 4; i++) {
-            const char e = (char)(4 * i);
-            const __m128i idx = _mm_setr_epi8(e, e, e, e, e + 1, e + 1, e + 1, e + 1, e + 2, e + 2, e + 2, e + 2, e + 3, e + 3, e + 3, e + 3);
-            s[i] = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(sc, idx));
-        }
         const __m256i sc16 = _mm256_cvtepi8_epi16(sc);
+        for (int i = 0; i < 4; i++)
+            s[i] = _mm512_permutexvar_epi16(_mm512_load_si512(kKScaleIdx.k6[i]), _mm512_zextsi256_si512(sc16));
         for (int k = 0; k < NT; k++) {
             const int8_t *xq = a.q(t0 + k) + b * 256;
             const float dx = a.d(t0 + k)[b];
-            __m512i isum = _mm512_mullo_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), c[0], _mm512_loadu_si512(xq)), s[0]);
-            for (int i = 1; i < 4; i++)
-                isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(
-                    _mm512_dpbusd_epi32(_mm512_setzero_si512(), c[i], _mm512_loadu_si512(xq + 64 * i)), s[i]));
+            __m512i isum = _mm512_setzero_si512();
+            for (int i = 0; i < 4; i++)
+                isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(c[i], _mm512_loadu_si512(xq + 64 * i)), s[i]);
             // codes carry +32: subtract 32 * sum_g sc[g] * sum16[g]
             const __m256i off = _mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)(a.b16(t0 + k) + b * 16)));
             isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(_mm256_slli_epi32(off, 5)));
