@@ -334,6 +334,76 @@ void row_q6k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     for (int k = 0; k < NT; k++) out[k] = _mm512_reduce_add_ps(acc[k]);
 }
 
+// Q2_K / Q3_K: 2-bit fields of qs[32n + l] at shift 2j are elements 128n + 32j + l; vector
+// 2n+h holds j = 2h (first 32) and 2h+1 (last 32), i.e. elements 128n + 64h .. +63 in order.
+// Q3_K adds hmask bit (4n+j) as bit 2 of the code (so codes are q+4; the 4 comes off via the
+// sums per 16).
+template <bool THREE, int NT>
+void row_q23k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
+    constexpr int BB = THREE ? 110 : 84;
+    const __m512i m3 = _mm512_set1_epi8(3), v4 = _mm512_set1_epi8(4), m0f = _mm512_set1_epi8(0x0f);
+    __m512i sh[2];
+    for (int h = 0; h < 2; h++)
+        sh[h] = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_set1_epi16((short)(4 * h))), _mm256_set1_epi16((short)(4 * h + 2)), 1);
+    __m512 acc[NT];
+    for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < a.nb; b++) {
+        const uint8_t *p = w + b * BB;
+        const uint8_t *qs = p + (THREE ? 32 : 16);
+        __m512i c[4], s[4];
+        __m512i hm;
+        if (THREE) hm = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)p));
+        for (int n = 0; n < 2; n++) {
+            const __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(qs + 32 * n)));
+            for (int h = 0; h < 2; h++) {
+                __m512i cv = _mm512_and_si512(_mm512_srlv_epi16(q, sh[h]), m3);
+                if (THREE) {
+                    const int bit = 4 * n + 2 * h;
+                    const __m512i bits = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_set1_epi8((char)(1 << bit))),
+                                                            _mm256_set1_epi8((char)(1 << (bit + 1))), 1);
+                    cv = _mm512_mask_add_epi8(cv, _mm512_test_epi8_mask(hm, bits), cv, v4);
+                }
+                c[2 * n + h] = cv;
+            }
+        }
+        __m256i sc16, mn16;
+        float d, dmin = 0;
+        if (THREE) {
+            // 6-bit scales (see unpack_q3k_scales): low nibbles in bytes 0..7, high pairs in 8..11
+            const uint32_t u0 = rd32(p + 96), u1 = rd32(p + 100), u2 = rd32(p + 104);
+            const uint32_t lo4 = 0x0f0f0f0f, hi2 = 0x03030303;
+            const __m128i v = _mm_setr_epi32((int)((u0 & lo4) | ((u2 & hi2) << 4)), (int)((u1 & lo4) | (((u2 >> 2) & hi2) << 4)),
+                                             (int)(((u0 >> 4) & lo4) | (((u2 >> 4) & hi2) << 4)),
+                                             (int)(((u1 >> 4) & lo4) | (((u2 >> 6) & hi2) << 4)));
+            sc16 = _mm256_cvtepi8_epi16(_mm_sub_epi8(v, _mm_set1_epi8(32)));
+            d = h2f(p + 108);
+        } else {
+            const __m128i sb = _mm_loadu_si128((const __m128i *)p);
+            sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(sb, _mm512_castsi512_si128(m0f)));
+            mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sb, 4), _mm512_castsi512_si128(m0f)));
+            d = h2f(p + 80);
+            dmin = h2f(p + 82);
+        }
+        for (int i = 0; i < 4; i++) s[i] = _mm512_permutexvar_epi16(_mm512_load_si512(kKScaleIdx.k6[i]), _mm512_zextsi256_si512(sc16));
+        for (int k = 0; k < NT; k++) {
+            const int8_t *xq = a.q(t0 + k) + b * 256;
+            const __m256i b16 = _mm256_loadu_si256((const __m256i *)(a.b16(t0 + k) + b * 16));
+            const float dx = a.d(t0 + k)[b];
+            __m512i isum = _mm512_setzero_si512();
+            for (int i = 0; i < 4; i++)
+                isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(c[i], _mm512_loadu_si512(xq + 64 * i)), s[i]);
+            if (THREE) {  // codes carry +4: subtract 4 * sum_g sc[g] * sum16[g]
+                isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(_mm256_slli_epi32(_mm256_madd_epi16(sc16, b16), 2)));
+            } else {
+                const __m256i mins = _mm256_madd_epi16(mn16, b16);
+                acc[k] = _mm512_fmadd_ps(_mm512_zextps256_ps512(_mm256_cvtepi32_ps(mins)), _mm512_set1_ps(-(dmin * dx)), acc[k]);
+            }
+            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * dx), acc[k]);
+        }
+    }
+    for (int k = 0; k < NT; k++) out[k] = _mm512_reduce_add_ps(acc[k]);
+}
+
 // ------------------------------------------------------------------ tile-size dispatch
 #define LB_TILE_SWITCH(CALL)                                  \
     switch (nt) {                                             \
@@ -363,6 +433,12 @@ void row_q45k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
 }
 void row_q6k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
 #define CALL(N) row_q6k_t<N>(w, a, t0, out)
+    LB_TILE_SWITCH(CALL)
+#undef CALL
+}
+template <bool THREE>
+void row_q23k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
+#define CALL(N) row_q23k_t<THREE, N>(w, a, t0, out)
     LB_TILE_SWITCH(CALL)
 #undef CALL
 }
@@ -414,7 +490,9 @@ RowFn row_fn_avx512(int32_t fmt) {
         case LB_Q4_K: return row_q45k<false>;
         case LB_Q5_K: return row_q45k<true>;
         case LB_Q6_K: return row_q6k;
-        default: return nullptr;  // Q2_K, Q3_K: scalar reference
+        case LB_Q2_K: return row_q23k<false>;
+        case LB_Q3_K: return row_q23k<true>;
+        default: return nullptr;
     }
 }
 
