@@ -119,7 +119,12 @@ struct Act {
     int blk = 0;
     size_t stride = 0, off_d = 0, off_s = 0, off_b16 = 0, off_qp = 0, off_li = 0, off_ds = 0;
     uint8_t *base = nullptr;
-    const float *xf = nullptr;  // raw f32 activations (F32/F16/BF16 formats), row stride cols
+    const float *xf = nullptr;
+    // column window the row kernels sum over: [c0, c1), block-aligned (the driver splits long
+    // rows for multi-token tiles so a tile of activations stays in L1)
+    int64_t c0 = 0, c1 = 0;
+    int64_t b0() const { return c0 / blk; }
+    int64_t b1() const { return c1 / blk; }  // raw f32 activations (F32/F16/BF16 formats), row stride cols
 
     const int8_t *q(int64_t t) const { return (const int8_t *)(base + t * stride); }
     const float *d(int64_t t) const { return (const float *)(base + t * stride + off_d); }

@@ -77,7 +77,7 @@ static void row_b32_scalar(const uint8_t *w, const Act &a, int64_t t0, int nt, f
         const float *d = a.d(t0 + k);
         const int32_t *s = a.s(t0 + k);
         float acc = 0;
-        for (int64_t b = 0; b < a.nb; b++) acc += dot_block32(FMT, w + b * bb, q + b * 32, d[b], s[b]);
+        for (int64_t b = a.b0(); b < a.b1(); b++) acc += dot_block32(FMT, w + b * bb, q + b * 32, d[b], s[b]);
         out[k] = acc;
     }
 }
@@ -160,7 +160,7 @@ static void row_k_scalar(const uint8_t *w, const Act &a, int64_t t0, int nt, flo
         const float *d = a.d(t0 + k);
         const int16_t *b16 = a.b16(t0 + k);
         float acc = 0;
-        for (int64_t b = 0; b < a.nb; b++) acc += dot(w + b * bb, q + b * 256, b16 + b * 16, d[b]);
+        for (int64_t b = a.b0(); b < a.b1(); b++) acc += dot(w + b * bb, q + b * 256, b16 + b * 16, d[b]);
         out[k] = acc;
     }
 }
@@ -170,7 +170,7 @@ static void row_float_scalar(const uint8_t *w, const Act &a, int64_t t0, int nt,
     for (int k = 0; k < nt; k++) {
         const float *x = a.x(t0 + k);
         float acc = 0;
-        for (int64_t c = 0; c < a.cols; c++) {
+        for (int64_t c = a.c0; c < a.c1; c++) {
             const float wv = FMT == LB_F32 ? ((const float *)w)[c]
                            : FMT == LB_F16 ? f16_to_f32(((const uint16_t *)w)[c])
                                            : bf16_to_f32(((const uint16_t *)w)[c]);
@@ -274,6 +274,8 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
 
     Act a;
     a.cols = cols;
+    a.c0 = 0;
+    a.c1 = cols;
     const int nthreads = lb_threads_get();
     if (fmt == LB_F32 || fmt == LB_F16 || fmt == LB_BF16) {
         a.xf = x;
@@ -305,6 +307,8 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     // in chunks of about 1/16 of a thread's share, dynamically: on a shared machine a thread
     // that gets descheduled does not hold the whole operator back.
     const int64_t kRowBlock = 16;
+    // columns per chunk for multi-token tiles: a multiple of 4 blocks of 32 and of 256
+    const int64_t chunk = a.blk ? 2048 : 1024;
     const int64_t nrb = (rows + kRowBlock - 1) / kRowBlock;
     int64_t per_chunk = nrb / ((int64_t)nthreads * 16);
     if (per_chunk < 1) per_chunk = 1;
@@ -324,11 +328,28 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
                     }
                     continue;
                 }
-                for (int64_t r = r0; r < r1; r++) {
-                    float out[kMaxTile];
-                    fn(wb + r * rb, a, t0, nt, out);
-                    for (int k = 0; k < nt; k++) y[(t0 + k) * rows + r] = out[k];
+                if (cols <= chunk) {
+                    for (int64_t r = r0; r < r1; r++) {
+                        float out[kMaxTile];
+                        fn(wb + r * rb, a, t0, nt, out);
+                        for (int k = 0; k < nt; k++) y[(t0 + k) * rows + r] = out[k];
+                    }
+                    continue;
                 }
+                // long rows: column chunks, so the tile's activations for a chunk stay in L1
+                float sum[kRowBlock][kMaxTile] = {};
+                Act ac = a;
+                for (int64_t c0 = 0; c0 < cols; c0 += chunk) {
+                    ac.c0 = c0;
+                    ac.c1 = c0 + chunk < cols ? c0 + chunk : cols;
+                    for (int64_t r = r0; r < r1; r++) {
+                        float out[kMaxTile];
+                        fn(wb + r * rb, ac, t0, nt, out);
+                        for (int k = 0; k < nt; k++) sum[r - r0][k] += out[k];
+                    }
+                }
+                for (int64_t r = r0; r < r1; r++)
+                    for (int k = 0; k < nt; k++) y[(t0 + k) * rows + r] = sum[r - r0][k];
             }
         }
     }

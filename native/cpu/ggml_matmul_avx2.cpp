@@ -43,10 +43,10 @@ void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     __m256 acc[NT][U];
     for (int k = 0; k < NT; k++)
         for (int u = 0; u < U; u++) acc[k][u] = _mm256_setzero_ps();
-    const int64_t n = a.cols;
+    const int64_t n = a.c1;
     const float *x[NT];
     for (int k = 0; k < NT; k++) x[k] = a.x(t0 + k);
-    int64_t c = 0;
+    int64_t c = a.c0;
     for (; c + 8 * U <= n; c += 8 * U) {
         __m256 wv[U];
         for (int u = 0; u < U; u++) wv[u] = load_w8<FMT>(w, c + 8 * u);
@@ -95,7 +95,7 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     __m256 acc[NT];
     float macc[NT];
     for (int k = 0; k < NT; k++) { acc[k] = _mm256_setzero_ps(); macc[k] = 0; }
-    for (int64_t b = 0; b < a.nb; b++) {
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
         const uint8_t *p = w + b * bb;
         const __m256i c = codes<FMT>(p);
         const float dw = h2f(p);
@@ -128,7 +128,7 @@ void row_q45k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     __m256 acc[NT];
     float macc[NT];
     for (int k = 0; k < NT; k++) acc[k] = _mm256_setzero_ps(), macc[k] = 0;
-    for (int64_t b = 0; b < a.nb; b++) {
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
         const uint8_t *p = w + b * BB;
         const float d = h2f(p), dmin = h2f(p + 2);
         uint8_t sc[8], mn[8];
@@ -172,7 +172,7 @@ void row_q6k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     const __m256i m0f = _mm256_set1_epi8(0x0f), m3 = _mm256_set1_epi8(3);
     __m256 acc[NT];
     for (int k = 0; k < NT; k++) acc[k] = _mm256_setzero_ps();
-    for (int64_t b = 0; b < a.nb; b++) {
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
         const uint8_t *p = w + b * 210;
         const int8_t *sc = (const int8_t *)(p + 192);
         const float d = h2f(p + 208);

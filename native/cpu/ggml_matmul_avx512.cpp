@@ -43,10 +43,10 @@ void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     __m512 acc[NT][U];
     for (int k = 0; k < NT; k++)
         for (int u = 0; u < U; u++) acc[k][u] = _mm512_setzero_ps();
-    const int64_t n = a.cols;
+    const int64_t n = a.c1;
     const float *x[NT];
     for (int k = 0; k < NT; k++) x[k] = a.x(t0 + k);
-    int64_t c = 0;
+    int64_t c = a.c0;
     for (; c + 16 * U <= n; c += 16 * U) {
         __m512 wv[U];
         for (int u = 0; u < U; u++) wv[u] = load_w16<FMT>(w, c + 16 * u);
@@ -148,7 +148,7 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     __m128 macc[UN][NT];
     for (int u = 0; u < UN; u++)
         for (int k = 0; k < NT; k++) acc[u][k] = _mm512_setzero_ps(), macc[u][k] = _mm_setzero_ps();
-    const int64_t nb = a.nb;
+    const int64_t nb = a.b1();
     auto group = [&](int64_t b, __m512 *acc, __m128 *macc) __attribute__((always_inline)) {
         __m512i lo, hi, dmw;
         unpack4<FMT>(w + b * L.bb, icodes, idm, lo, hi, dmw);
@@ -165,7 +165,7 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
             if (MIN) macc[k] = _mm_fmadd_ps(_mm256_extractf128_ps(dm8, 1), _mm_load_ps(a.ds(t0 + k) + b), macc[k]);
         }
     };
-    int64_t b = 0;
+    int64_t b = a.b0();
     if (UN == 2)
         for (; b + 8 <= nb; b += 8) {
             group(b, acc[0], macc[0]);
@@ -193,11 +193,11 @@ void rows_b32_1t(const uint8_t *w, int64_t rb, const Act &a, int64_t t, float *o
     __m512 acc[R];
     __m128 macc[R];
     for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps(), macc[r] = _mm_setzero_ps();
-    const int64_t nb = a.nb;
+    const int64_t nb = a.b1();
     const int8_t *qp = a.qp(t);
     const int32_t *li = a.li(t);
     const float *d = a.d(t), *ds = a.ds(t);
-    int64_t b = 0;
+    int64_t b = a.b0();
     for (; b + 4 <= nb; b += 4) {
         const __m512i xlo = _mm512_load_si512(qp + b * 32), xhi = _mm512_load_si512(qp + b * 32 + 64);
         const __m512i init = _mm512_load_si512(li + b * 4);
@@ -258,7 +258,7 @@ void row_q45k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     const __m128i dup = _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
     __m512 acc[NT];
     for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
-    for (int64_t b = 0; b < a.nb; b++) {
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
         const uint8_t *p = w + b * BB;
         const float d = h2f(p), dmin = h2f(p + 2);
         // 6-bit scales/mins -> 8 bytes each (see unpack_k4_scales)
@@ -304,7 +304,7 @@ void row_q6k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     const __m512i shr = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
     __m512 acc[NT];
     for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
-    for (int64_t b = 0; b < a.nb; b++) {
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
         const uint8_t *p = w + b * 210;
         const float d = h2f(p + 208);
         __m512i c[4], s[4];
@@ -347,7 +347,7 @@ void row_q23k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
         sh[h] = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_set1_epi16((short)(4 * h))), _mm256_set1_epi16((short)(4 * h + 2)), 1);
     __m512 acc[NT];
     for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
-    for (int64_t b = 0; b < a.nb; b++) {
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
         const uint8_t *p = w + b * BB;
         const uint8_t *qs = p + (THREE ? 32 : 16);
         __m512i c[4], s[4];

@@ -145,9 +145,10 @@ int main() {
     for (const Fmt &f : kFmts) {
         // cols: block counts 1, 3, 5, 28 (32-blocks) / 1..3 super-blocks; odd counts for float
         std::vector<int> cols;
-        if (f.block == 1) cols = {1, 7, 33, 100, 896};
-        else if (f.block == 32) cols = {32, 96, 160, 896};
-        else cols = {256, 512, 768};
+        // (the last of each list is longer than one column chunk of the multi-token path)
+        if (f.block == 1) cols = {1, 7, 33, 100, 896, 1500};
+        else if (f.block == 32) cols = {32, 96, 160, 896, 2400};
+        else cols = {256, 512, 768, 2304};
         const int rows_list[] = {1, 5, 17, 37};
         int i = 0;
         for (int c : cols)
