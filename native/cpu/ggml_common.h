@@ -145,6 +145,11 @@ typedef void (*RowFn)(const uint8_t *w, const Act &a, int64_t t0, int nt, float 
 constexpr int kMaxRows = 4;
 typedef void (*Rows1Fn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t, float *out);
 Rows1Fn rows1_fn_avx512(int32_t fmt);  // nullptr where none
+// Multi-token variant over nr (<= kMaxRows) rows: out[r * kMaxTile + k]. A register tile of
+// rows x tokens reuses each loaded activation vector for several rows (float formats, prefill:
+// otherwise the fp32 activations of a token tile come from L2 once per row).
+typedef void (*RowsFn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t0, int nt, float *out);
+RowsFn rows_fn_avx512(int32_t fmt);  // nullptr where none
 
 // offset subtracted from the unsigned codes the AVX-512 kernels feed to vpdpbusd (0 if none);
 // Q8_0's int8 codes are fed as (code ^ 0x80) = code + 128

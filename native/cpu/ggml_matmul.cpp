@@ -271,6 +271,7 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     if (!fn) fn = row_fn_scalar(fmt);
     if (!fn) return LB_ERR_FORMAT;
     const Rows1Fn fn1 = isa >= LB_ISA_AVX512 ? rows1_fn_avx512(fmt) : nullptr;
+    const RowsFn fnr = isa >= LB_ISA_AVX512 ? rows_fn_avx512(fmt) : nullptr;
 
     Act a;
     a.cols = cols;
@@ -325,6 +326,16 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
                     for (int64_t r = r0; r < r1; r += kMaxRows) {
                         const int nr = (int)(r1 - r < kMaxRows ? r1 - r : kMaxRows);
                         fn1(wb + r * rb, rb, nr, a, t0, y + t0 * rows + r);
+                    }
+                    continue;
+                }
+                if (fnr && nt > 1) {  // rows x tokens register tiles
+                    for (int64_t r = r0; r < r1; r += kMaxRows) {
+                        const int nr = (int)(r1 - r < kMaxRows ? r1 - r : kMaxRows);
+                        float out[kMaxRows * kMaxTile];
+                        fnr(wb + r * rb, rb, nr, a, t0, nt, out);
+                        for (int i = 0; i < nr; i++)
+                            for (int k = 0; k < nt; k++) y[(t0 + k) * rows + r + i] = out[i * kMaxTile + k];
                     }
                     continue;
                 }

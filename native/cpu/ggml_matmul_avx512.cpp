@@ -64,6 +64,60 @@ void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     }
 }
 
+// R rows x T tokens register tile (prefill): each activation vector feeds R FMAs, each
+// converted weight vector T
+template <int32_t FMT, int R, int T>
+void rows_float_rt(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, float *out) {
+    __m512 acc[R][T];
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < T; k++) acc[r][k] = _mm512_setzero_ps();
+    const float *x[T];
+    for (int k = 0; k < T; k++) x[k] = a.x(t0 + k);
+    const int64_t n = a.c1;
+    int64_t c = a.c0;
+    for (; c + 16 <= n; c += 16) {
+        __m512 wv[R];
+        for (int r = 0; r < R; r++) wv[r] = load_w16<FMT>(w + r * rb, c);
+        for (int k = 0; k < T; k++) {
+            const __m512 xv = _mm512_loadu_ps(x[k] + c);
+            for (int r = 0; r < R; r++) acc[r][k] = _mm512_fmadd_ps(wv[r], xv, acc[r][k]);
+        }
+    }
+    if (c < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - c)) - 1);
+        __m512 wv[R];
+        for (int r = 0; r < R; r++) wv[r] = load_w16_tail<FMT>(w + r * rb, c, m);
+        for (int k = 0; k < T; k++) {
+            const __m512 xv = _mm512_maskz_loadu_ps(m, x[k] + c);
+            for (int r = 0; r < R; r++) acc[r][k] = _mm512_fmadd_ps(wv[r], xv, acc[r][k]);
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < T; k++) out[r * kMaxTile + k] = _mm512_reduce_add_ps(acc[r][k]);
+}
+
+template <int32_t FMT, int R>
+void rows_float_r(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, int nt, float *out) {
+    int k = 0;
+    for (; k + 4 <= nt; k += 4) rows_float_rt<FMT, R, 4>(w, rb, a, t0 + k, out + k);
+    switch (nt - k) {
+        case 3: rows_float_rt<FMT, R, 3>(w, rb, a, t0 + k, out + k); break;
+        case 2: rows_float_rt<FMT, R, 2>(w, rb, a, t0 + k, out + k); break;
+        case 1: rows_float_rt<FMT, R, 1>(w, rb, a, t0 + k, out + k); break;
+        default: break;
+    }
+}
+
+template <int32_t FMT>
+void rows_float(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, int nt, float *out) {
+    switch (nr) {
+        case 1: rows_float_r<FMT, 1>(w, rb, a, t0, nt, out); break;
+        case 2: rows_float_r<FMT, 2>(w, rb, a, t0, nt, out); break;
+        case 3: rows_float_r<FMT, 3>(w, rb, a, t0, nt, out); break;
+        default: rows_float_r<FMT, 4>(w, rb, a, t0, nt, out); break;
+    }
+}
+
 // ------------------------------------------------------------------ 32-block formats
 struct B32Layout {
     int bb, qs, qh, m;        // block bytes, offsets of qs / qh (-1) / m (-1); d at 0
@@ -463,6 +517,15 @@ void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d,
             if (b16) b16[b * (blk / 16) + j / 16] = (int16_t)_mm512_reduce_add_epi32(v);
         }
         s[b] = _mm512_reduce_add_epi32(sum);
+    }
+}
+
+RowsFn rows_fn_avx512(int32_t fmt) {
+    switch (fmt) {
+        case LB_F32: return rows_float<LB_F32>;
+        case LB_F16: return rows_float<LB_F16>;
+        case LB_BF16: return rows_float<LB_BF16>;
+        default: return nullptr;
     }
 }
 
