@@ -140,8 +140,8 @@ struct Act {
 constexpr int kMaxTile = 8;
 typedef void (*RowFn)(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out);
 
-// Single-token variant over nr (<= kMaxRows) consecutive rows row_bytes apart: the decode case,
-// where sharing the activation loads and the per-row overhead between rows pays.
+// Single-token variant over nr (<= kMaxRows) consecutive rows row_bytes apart: the decode case
+// with long rows, where sharing the activation loads and the per-row overhead pays.
 constexpr int kMaxRows = 4;
 typedef void (*Rows1Fn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t, float *out);
 Rows1Fn rows1_fn_avx512(int32_t fmt);  // nullptr where none
