@@ -111,23 +111,28 @@ inline void unpack_q3k_scales(const uint8_t *s, int8_t *sc) {
 // step in "split" order:
 //   qp[cols]: per group of 4 blocks [A0-15 B0-15 C0-15 D0-15 | A16-31 B16-31 C16-31 D16-31]
 //             (whole groups only; a tail of < 4 blocks is read from q)
-//   ld[nb*4] f32: d of each block repeated over the 4 int32 lanes it occupies
-//   li[nb*4]: first lane of each block = -offset*s (i32), or the f32 d*s for the *_1 formats
+//   li[nb*4] i32: first lane of each block = -offset*s, other lanes 0 (the vpdpbusd start value)
+//   ds[nb] f32: d*s per block (the *_1 formats' min term)
 // blk is 32 (Q8_0-like blocks) or 256 (Q8_K-like super-blocks). d = amax/127, q = rint(x*127/amax).
 struct Act {
     int64_t cols = 0, nb = 0;
     int blk = 0;
-    size_t stride = 0, off_d = 0, off_s = 0, off_b16 = 0, off_qp = 0, off_ld = 0, off_li = 0;
+    size_t stride = 0, off_d = 0, off_s = 0, off_b16 = 0, off_qp = 0, off_li = 0, off_ds = 0;
     uint8_t *base = nullptr;
-    const float *xf = nullptr;  // raw f32 activations (F32/F16/BF16 formats), row stride cols
+    const float *xf = nullptr;
+    // column window the row kernels sum over: [c0, c1), block-aligned (the driver splits long
+    // rows for multi-token tiles so a tile of activations stays in L1)
+    int64_t c0 = 0, c1 = 0;
+    int64_t b0() const { return c0 / blk; }
+    int64_t b1() const { return c1 / blk; }  // raw f32 activations (F32/F16/BF16 formats), row stride cols
 
     const int8_t *q(int64_t t) const { return (const int8_t *)(base + t * stride); }
     const float *d(int64_t t) const { return (const float *)(base + t * stride + off_d); }
     const int32_t *s(int64_t t) const { return (const int32_t *)(base + t * stride + off_s); }
     const int16_t *b16(int64_t t) const { return (const int16_t *)(base + t * stride + off_b16); }
     const int8_t *qp(int64_t t) const { return (const int8_t *)(base + t * stride + off_qp); }
-    const float *ld(int64_t t) const { return (const float *)(base + t * stride + off_ld); }
     const int32_t *li(int64_t t) const { return (const int32_t *)(base + t * stride + off_li); }
+    const float *ds(int64_t t) const { return (const float *)(base + t * stride + off_ds); }
     const float *x(int64_t t) const { return xf + t * cols; }
 };
 
@@ -135,13 +140,30 @@ struct Act {
 constexpr int kMaxTile = 8;
 typedef void (*RowFn)(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out);
 
-// offset subtracted from the unsigned codes the AVX-512 kernels feed to vpdpbusd (0 if none)
-int vnni_offset(int32_t fmt);
+// Single-token variant over nr (<= kMaxRows) consecutive rows row_bytes apart: the decode case
+// with long rows, where sharing the activation loads and the per-row overhead pays.
+constexpr int kMaxRows = 4;
+typedef void (*Rows1Fn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t, float *out);
+Rows1Fn rows1_fn_avx512(int32_t fmt);  // nullptr where none
+// Multi-token variant over nr (<= kMaxRows) rows: out[r * kMaxTile + k]. A register tile of
+// rows x tokens reuses each loaded activation vector for several rows (float formats, prefill:
+// otherwise the fp32 activations of a token tile come from L2 once per row).
+typedef void (*RowsFn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t0, int nt, float *out);
+RowsFn rows_fn_avx512(int32_t fmt);  // nullptr where none
+
+// offset subtracted from the unsigned codes the AVX-512 kernels feed to vpdpbusd (0 if none);
+// Q8_0's int8 codes are fed as (code ^ 0x80) = code + 128
+constexpr int vnni_offset(int32_t fmt) { return fmt == 8 ? 128 : fmt == 2 ? 8 : fmt == 6 ? 16 : 0; }
 
 // per ISA: the row kernel of a format, or nullptr when that ISA has none (falls back)
 RowFn row_fn_scalar(int32_t fmt);
 RowFn row_fn_avx2(int32_t fmt);
 RowFn row_fn_avx512(int32_t fmt);
+
+// quantize activations in blocks of blk (32 or 256): q, d = amax/127, s = sum q, and for
+// blk 256 the sums per 16 (b16, else nullptr). Both variants give identical bytes.
+void act_blocks_scalar(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16);
+void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16);
 
 // scalar reference dot of one block (shared by SIMD tails)
 float dot_block32(int32_t fmt, const uint8_t *b, const int8_t *xq, float dx, int32_t xs);

@@ -4,13 +4,16 @@
 //  * *_0/*_1: one 32-block per step, codes unpacked to 32 bytes in element order;
 //    vpmaddubsw (unsigned code x signed q; pair sums stay below 2^15 for codes <= 31) then
 //    vpmaddwd to int32. Q8_0 uses |w| x sign(q, w) instead (signed x signed).
-//  * K-quants: not vectorised for AVX2 yet; the driver falls back to the scalar reference.
+//  * Q4_K/Q5_K/Q6_K: per 32 elements vpmaddubsw then vpmaddwd by the sub-block scale.
+//    Q2_K/Q3_K: scalar reference.
 #include <immintrin.h>
 #include "lowbit/lowbit.h"
 #include "ggml_common.h"
 
 namespace lbg {
 namespace {
+
+inline float h2f(const uint8_t *p) { return _cvtsh_ss(rd16(p)); }  // F16C, not the portable decoder
 
 inline float hsum8(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -40,10 +43,10 @@ void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     __m256 acc[NT][U];
     for (int k = 0; k < NT; k++)
         for (int u = 0; u < U; u++) acc[k][u] = _mm256_setzero_ps();
-    const int64_t n = a.cols;
+    const int64_t n = a.c1;
     const float *x[NT];
     for (int k = 0; k < NT; k++) x[k] = a.x(t0 + k);
-    int64_t c = 0;
+    int64_t c = a.c0;
     for (; c + 8 * U <= n; c += 8 * U) {
         __m256 wv[U];
         for (int u = 0; u < U; u++) wv[u] = load_w8<FMT>(w, c + 8 * u);
@@ -92,10 +95,10 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     __m256 acc[NT];
     float macc[NT];
     for (int k = 0; k < NT; k++) { acc[k] = _mm256_setzero_ps(); macc[k] = 0; }
-    for (int64_t b = 0; b < a.nb; b++) {
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
         const uint8_t *p = w + b * bb;
         const __m256i c = codes<FMT>(p);
-        const float dw = rdh(p);
+        const float dw = h2f(p);
         __m256i cabs;
         if (FMT == LB_Q8_0) cabs = _mm256_abs_epi8(c);
         for (int k = 0; k < NT; k++) {
@@ -109,10 +112,97 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
             }
             const float dx = a.d(t0 + k)[b];
             acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(dw * dx), acc[k]);
-            if (minterm) macc[k] += rdh(p + 2) * (dx * (float)a.s(t0 + k)[b]);
+            if (minterm) macc[k] += h2f(p + 2) * (dx * (float)a.s(t0 + k)[b]);
         }
     }
     for (int k = 0; k < NT; k++) out[k] = hsum8(acc[k]) + macc[k];
+}
+
+// ---------------------------------------------------------------- K-quants
+// vpmaddubsw (code x q) then vpmaddwd with the sub-block scale as the 16-bit multiplier: the
+// scaled integer sums come out directly. Mins / the Q6_K offset from the sums per 16 (scalar).
+template <bool FIVE, int NT>
+void row_q45k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
+    constexpr int BB = FIVE ? 176 : 144;
+    const __m256i m0f = _mm256_set1_epi8(0x0f), v16 = _mm256_set1_epi8(16);
+    __m256 acc[NT];
+    float macc[NT];
+    for (int k = 0; k < NT; k++) acc[k] = _mm256_setzero_ps(), macc[k] = 0;
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
+        const uint8_t *p = w + b * BB;
+        const float d = h2f(p), dmin = h2f(p + 2);
+        uint8_t sc[8], mn[8];
+        unpack_k4_scales(p + 4, sc, mn);
+        const uint8_t *qs = p + (FIVE ? 48 : 16);
+        __m256i c[8], s16[8];
+        __m256i qh;
+        if (FIVE) qh = _mm256_loadu_si256((const __m256i *)(p + 16));
+        for (int j = 0; j < 4; j++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * j));
+            c[2 * j] = _mm256_and_si256(q, m0f);
+            c[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m0f);
+            if (FIVE)
+                for (int h = 0; h < 2; h++) {
+                    const __m256i bit = _mm256_set1_epi8((char)(1 << (2 * j + h)));
+                    const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit);
+                    c[2 * j + h] = _mm256_or_si256(c[2 * j + h], _mm256_and_si256(set, v16));
+                }
+        }
+        for (int sb = 0; sb < 8; sb++) s16[sb] = _mm256_set1_epi16(sc[sb]);
+        for (int k = 0; k < NT; k++) {
+            const int8_t *xq = a.q(t0 + k) + b * 256;
+            const int16_t *b16 = a.b16(t0 + k) + b * 16;
+            __m256i isum = _mm256_setzero_si256();
+            for (int sb = 0; sb < 8; sb++) {
+                const __m256i pr = _mm256_maddubs_epi16(c[sb], _mm256_loadu_si256((const __m256i *)(xq + 32 * sb)));
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pr, s16[sb]));
+            }
+            int32_t summ = 0;
+            for (int sb = 0; sb < 8; sb++) summ += mn[sb] * (b16[2 * sb] + b16[2 * sb + 1]);
+            const float dx = a.d(t0 + k)[b];
+            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(d * dx), acc[k]);
+            macc[k] += (dmin * dx) * (float)summ;
+        }
+    }
+    for (int k = 0; k < NT; k++) out[k] = hsum8(acc[k]) - macc[k];
+}
+
+template <int NT>
+void row_q6k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
+    const __m256i m0f = _mm256_set1_epi8(0x0f), m3 = _mm256_set1_epi8(3);
+    __m256 acc[NT];
+    for (int k = 0; k < NT; k++) acc[k] = _mm256_setzero_ps();
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
+        const uint8_t *p = w + b * 210;
+        const int8_t *sc = (const int8_t *)(p + 192);
+        const float d = h2f(p + 208);
+        __m256i c[8], s16[8];
+        for (int n = 0; n < 2; n++) {
+            const __m256i l0 = _mm256_loadu_si256((const __m256i *)(p + 64 * n));
+            const __m256i l1 = _mm256_loadu_si256((const __m256i *)(p + 64 * n + 32));
+            const __m256i h = _mm256_loadu_si256((const __m256i *)(p + 128 + 32 * n));
+            const __m256i hb[4] = {_mm256_and_si256(h, m3), _mm256_and_si256(_mm256_srli_epi16(h, 2), m3),
+                                   _mm256_and_si256(_mm256_srli_epi16(h, 4), m3), _mm256_and_si256(_mm256_srli_epi16(h, 6), m3)};
+            const __m256i lb[4] = {_mm256_and_si256(l0, m0f), _mm256_and_si256(l1, m0f),
+                                   _mm256_and_si256(_mm256_srli_epi16(l0, 4), m0f), _mm256_and_si256(_mm256_srli_epi16(l1, 4), m0f)};
+            for (int k = 0; k < 4; k++) c[4 * n + k] = _mm256_or_si256(lb[k], _mm256_slli_epi16(hb[k], 4));
+        }
+        for (int i = 0; i < 8; i++) s16[i] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * i + 1]), _mm_set1_epi16(sc[2 * i]));
+        for (int k = 0; k < NT; k++) {
+            const int8_t *xq = a.q(t0 + k) + b * 256;
+            const int16_t *b16 = a.b16(t0 + k) + b * 16;
+            __m256i isum = _mm256_setzero_si256();
+            for (int i = 0; i < 8; i++) {
+                const __m256i pr = _mm256_maddubs_epi16(c[i], _mm256_loadu_si256((const __m256i *)(xq + 32 * i)));
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pr, s16[i]));
+            }
+            int32_t off = 0;  // codes carry +32
+            for (int g = 0; g < 16; g++) off += sc[g] * b16[g];
+            isum = _mm256_sub_epi32(isum, _mm256_castsi128_si256(_mm_cvtsi32_si128(32 * off)));
+            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(d * a.d(t0 + k)[b]), acc[k]);
+        }
+    }
+    for (int k = 0; k < NT; k++) out[k] = hsum8(acc[k]);
 }
 
 #define LB_TILE_SWITCH(CALL)                                  \
@@ -136,6 +226,18 @@ void row_b32(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
 #undef CALL
 }
 
+template <bool FIVE>
+void row_q45k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
+#define CALL(N) row_q45k_t<FIVE, N>(w, a, t0, out)
+    LB_TILE_SWITCH(CALL)
+#undef CALL
+}
+void row_q6k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
+#define CALL(N) row_q6k_t<N>(w, a, t0, out)
+    LB_TILE_SWITCH(CALL)
+#undef CALL
+}
+
 }  // namespace
 
 RowFn row_fn_avx2(int32_t fmt) {
@@ -148,7 +250,10 @@ RowFn row_fn_avx2(int32_t fmt) {
         case LB_Q4_1: return row_b32<LB_Q4_1>;
         case LB_Q5_0: return row_b32<LB_Q5_0>;
         case LB_Q5_1: return row_b32<LB_Q5_1>;
-        default: return nullptr;  // K-quants: scalar reference
+        case LB_Q4_K: return row_q45k<false>;
+        case LB_Q5_K: return row_q45k<true>;
+        case LB_Q6_K: return row_q6k;
+        default: return nullptr;  // Q2_K, Q3_K: scalar reference
     }
 }
 

@@ -5,8 +5,8 @@
 //    blocks A..D (and their f16 scales) into the lanes the split-order activations expect; vpdpbusd
 //    (unsigned code x signed int8 activation) accumulates onto a per-token preloaded
 //    "-offset * sum(q)" lane, so the signed weight offset costs nothing per row.
-//  * K-quants: one super-block per step; sub-block dots by vpdpbusd, scaled by vpmulld with
-//    the 6/8-bit sub-block scales, mins/offsets from the activation's sums per 16.
+//  * K-quants: one super-block per step; vpmaddubsw pair sums, then vpdpwssd by the 6/8-bit
+//    sub-block scales; mins/offsets from the activation's sums per 16.
 // Every kernel handles a tile of NT tokens (template) so unpacking is paid once per tile.
 // GCC 12 flags the deliberate _mm*_undefined_* self-initialisation inside its own intrinsics
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -17,6 +17,8 @@
 
 namespace lbg {
 namespace {
+
+inline float h2f(const uint8_t *p) { return _cvtsh_ss(rd16(p)); }  // F16C, not the portable decoder
 
 // ------------------------------------------------------------------ float formats
 template <int32_t FMT>
@@ -41,10 +43,10 @@ void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     __m512 acc[NT][U];
     for (int k = 0; k < NT; k++)
         for (int u = 0; u < U; u++) acc[k][u] = _mm512_setzero_ps();
-    const int64_t n = a.cols;
+    const int64_t n = a.c1;
     const float *x[NT];
     for (int k = 0; k < NT; k++) x[k] = a.x(t0 + k);
-    int64_t c = 0;
+    int64_t c = a.c0;
     for (; c + 16 * U <= n; c += 16 * U) {
         __m512 wv[U];
         for (int u = 0; u < U; u++) wv[u] = load_w16<FMT>(w, c + 16 * u);
@@ -59,6 +61,60 @@ void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     for (int k = 0; k < NT; k++) {
         for (int u = 1; u < U; u++) acc[k][0] = _mm512_add_ps(acc[k][0], acc[k][u]);
         out[k] = _mm512_reduce_add_ps(acc[k][0]);
+    }
+}
+
+// R rows x T tokens register tile (prefill): each activation vector feeds R FMAs, each
+// converted weight vector T
+template <int32_t FMT, int R, int T>
+void rows_float_rt(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, float *out) {
+    __m512 acc[R][T];
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < T; k++) acc[r][k] = _mm512_setzero_ps();
+    const float *x[T];
+    for (int k = 0; k < T; k++) x[k] = a.x(t0 + k);
+    const int64_t n = a.c1;
+    int64_t c = a.c0;
+    for (; c + 16 <= n; c += 16) {
+        __m512 wv[R];
+        for (int r = 0; r < R; r++) wv[r] = load_w16<FMT>(w + r * rb, c);
+        for (int k = 0; k < T; k++) {
+            const __m512 xv = _mm512_loadu_ps(x[k] + c);
+            for (int r = 0; r < R; r++) acc[r][k] = _mm512_fmadd_ps(wv[r], xv, acc[r][k]);
+        }
+    }
+    if (c < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - c)) - 1);
+        __m512 wv[R];
+        for (int r = 0; r < R; r++) wv[r] = load_w16_tail<FMT>(w + r * rb, c, m);
+        for (int k = 0; k < T; k++) {
+            const __m512 xv = _mm512_maskz_loadu_ps(m, x[k] + c);
+            for (int r = 0; r < R; r++) acc[r][k] = _mm512_fmadd_ps(wv[r], xv, acc[r][k]);
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < T; k++) out[r * kMaxTile + k] = _mm512_reduce_add_ps(acc[r][k]);
+}
+
+template <int32_t FMT, int R>
+void rows_float_r(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, int nt, float *out) {
+    int k = 0;
+    for (; k + 4 <= nt; k += 4) rows_float_rt<FMT, R, 4>(w, rb, a, t0 + k, out + k);
+    switch (nt - k) {
+        case 3: rows_float_rt<FMT, R, 3>(w, rb, a, t0 + k, out + k); break;
+        case 2: rows_float_rt<FMT, R, 2>(w, rb, a, t0 + k, out + k); break;
+        case 1: rows_float_rt<FMT, R, 1>(w, rb, a, t0 + k, out + k); break;
+        default: break;
+    }
+}
+
+template <int32_t FMT>
+void rows_float(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, int nt, float *out) {
+    switch (nr) {
+        case 1: rows_float_r<FMT, 1>(w, rb, a, t0, nt, out); break;
+        case 2: rows_float_r<FMT, 2>(w, rb, a, t0, nt, out); break;
+        case 3: rows_float_r<FMT, 3>(w, rb, a, t0, nt, out); break;
+        default: rows_float_r<FMT, 4>(w, rb, a, t0, nt, out); break;
     }
 }
 
@@ -79,12 +135,11 @@ constexpr B32Layout layout32(int32_t f) {
 // byte, so word granularity suffices (no VBMI needed).
 struct B32Idx {
     alignas(64) uint16_t codes[32];  // [qs_A qs_B qs_C qs_D] first 16 bytes of each block's codes
-    alignas(64) uint16_t dm[32];     // [d_A x4 .. d_D x4 | m_A x4 .. m_D x4]
+    alignas(64) uint16_t dm[32];     // [d_A d_B d_C d_D m_A m_B m_C m_D ...]
     explicit B32Idx(B32Layout L) {
         for (int i = 0; i < 32; i++) {
-            const int blk = (i % 16) / 4;
             codes[i] = (uint16_t)(((i / 8) * L.bb + L.qs) / 2 + i % 8);
-            dm[i] = (uint16_t)((blk * L.bb + (i >= 16 && L.m >= 0 ? L.m : 0)) / 2);
+            dm[i] = (uint16_t)(((i % 4) * L.bb + ((i / 4) % 2 == 1 && L.m >= 0 ? L.m : 0)) / 2);
         }
     }
 };
@@ -93,6 +148,42 @@ template <int32_t FMT>
 const B32Idx &b32idx() {
     static const B32Idx idx(layout32(FMT));
     return idx;
+}
+
+// Unpack 4 blocks at p: codes in split order (lo: first 16 of each block, one 128-bit lane per
+// block; hi: last 16), and the f16 scale/min words [dA dB dC dD mA mB mC mD ...].
+template <int32_t FMT>
+inline __attribute__((always_inline)) void unpack4(const uint8_t *p, __m512i icodes, __m512i idm, __m512i &lo, __m512i &hi, __m512i &dmw) {
+    constexpr B32Layout L = layout32(FMT);
+    const __m512i m0f = _mm512_set1_epi8(0x0f), v16 = _mm512_set1_epi8(16), flip = _mm512_set1_epi8((char)0x80);
+    if (L.nib) {
+        constexpr int rest = 4 * L.bb - 64;
+        const __m512i l0 = _mm512_loadu_si512(p);
+        __m512i l1;
+        if (rest == 8) l1 = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i *)(p + 64)));
+        else if (rest == 16) l1 = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p + 64)));
+        else if (rest == 32) l1 = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p + 64)));
+        else l1 = _mm512_maskz_loadu_epi8((__mmask64)((1ull << rest) - 1), p + 64);
+        const __m512i qs = _mm512_permutex2var_epi16(l0, icodes, l1);
+        lo = _mm512_and_si512(qs, m0f);
+        hi = _mm512_and_si512(_mm512_srli_epi16(qs, 4), m0f);
+        dmw = _mm512_permutex2var_epi16(l0, idm, l1);
+        if (L.qh >= 0) {  // bit e of a block's qh is bit 4 of its element e
+            const uint64_t ha = rd32(p + L.qh), hb = rd32(p + L.bb + L.qh);
+            const uint64_t hc = rd32(p + 2 * L.bb + L.qh), hd = rd32(p + 3 * L.bb + L.qh);
+            const uint64_t mlo = (ha & 0xffff) | (hb & 0xffff) << 16 | (hc & 0xffff) << 32 | (hd & 0xffff) << 48;
+            const uint64_t mhi = ha >> 16 | (hb >> 16) << 16 | (hc >> 16) << 32 | (hd >> 16) << 48;
+            lo = _mm512_mask_add_epi8(lo, _cvtu64_mask64(mlo), lo, v16);
+            hi = _mm512_mask_add_epi8(hi, _cvtu64_mask64(mhi), hi, v16);
+        }
+    } else {  // Q8_0: 136 bytes; the last 16 codes of each block are 16 bytes further on
+        const __m512i l0 = _mm512_loadu_si512(p), l1 = _mm512_loadu_si512(p + 64);
+        const __m512i m0 = _mm512_loadu_si512(p + 16);
+        const __m512i m1 = _mm512_maskz_loadu_epi8((__mmask64)((1ull << 56) - 1), p + 80);
+        lo = _mm512_xor_si512(_mm512_permutex2var_epi16(l0, icodes, l1), flip);
+        hi = _mm512_xor_si512(_mm512_permutex2var_epi16(m0, icodes, m1), flip);
+        dmw = _mm512_permutex2var_epi16(l0, idm, l1);
+    }
 }
 
 // Four blocks per step. Codes go to two vectors in "split" order: lo = the first 16 codes of
@@ -104,65 +195,114 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     constexpr bool MIN = L.m >= 0;
     const B32Idx &I = b32idx<FMT>();
     const __m512i icodes = _mm512_load_si512(I.codes), idm = _mm512_load_si512(I.dm);
-    const __m512i m0f = _mm512_set1_epi8(0x0f), v16 = _mm512_set1_epi8(16), flip = _mm512_set1_epi8((char)0x80);
-    __m512 acc[NT];
-    for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
-    const int64_t nb = a.nb;
-    int64_t b = 0;
-    for (; b + 4 <= nb; b += 4) {
-        const uint8_t *p = w + b * L.bb;
+    const __m512i lane4 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    // small tiles: two groups in flight with separate accumulators (shorter FMA chains)
+    constexpr int UN = NT <= 2 ? 2 : 1;
+    __m512 acc[UN][NT];
+    __m128 macc[UN][NT];
+    for (int u = 0; u < UN; u++)
+        for (int k = 0; k < NT; k++) acc[u][k] = _mm512_setzero_ps(), macc[u][k] = _mm_setzero_ps();
+    const int64_t nb = a.b1();
+    auto group = [&](int64_t b, __m512 *acc, __m128 *macc) __attribute__((always_inline)) {
         __m512i lo, hi, dmw;
-        if (L.nib) {
-            constexpr int rest = 4 * L.bb - 64;
-            const __m512i l0 = _mm512_loadu_si512(p);
-            const __m512i l1 = _mm512_maskz_loadu_epi8((__mmask64)((1ull << rest) - 1), p + 64);
-            const __m512i qs = _mm512_permutex2var_epi16(l0, icodes, l1);
-            lo = _mm512_and_si512(qs, m0f);
-            hi = _mm512_and_si512(_mm512_srli_epi16(qs, 4), m0f);
-            dmw = _mm512_permutex2var_epi16(l0, idm, l1);
-            if (L.qh >= 0) {  // bit e of a block's qh is bit 4 of its element e
-                const uint64_t ha = rd32(p + L.qh), hb = rd32(p + L.bb + L.qh);
-                const uint64_t hc = rd32(p + 2 * L.bb + L.qh), hd = rd32(p + 3 * L.bb + L.qh);
-                const uint64_t mlo = (ha & 0xffff) | (hb & 0xffff) << 16 | (hc & 0xffff) << 32 | (hd & 0xffff) << 48;
-                const uint64_t mhi = ha >> 16 | (hb >> 16) << 16 | (hc >> 16) << 32 | (hd >> 16) << 48;
-                lo = _mm512_mask_add_epi8(lo, _cvtu64_mask64(mlo), lo, v16);
-                hi = _mm512_mask_add_epi8(hi, _cvtu64_mask64(mhi), hi, v16);
-            }
-        } else {  // Q8_0: 136 bytes; the last 16 codes of each block are 16 bytes further on
-            const __m512i l0 = _mm512_loadu_si512(p), l1 = _mm512_loadu_si512(p + 64);
-            const __m512i m0 = _mm512_loadu_si512(p + 16);
-            const __m512i m1 = _mm512_maskz_loadu_epi8((__mmask64)((1ull << 56) - 1), p + 80);
-            lo = _mm512_xor_si512(_mm512_permutex2var_epi16(l0, icodes, l1), flip);
-            hi = _mm512_xor_si512(_mm512_permutex2var_epi16(m0, icodes, m1), flip);
-            dmw = _mm512_permutex2var_epi16(l0, idm, l1);
-        }
-        const __m512 dw = _mm512_cvtph_ps(_mm512_castsi512_si256(dmw));
-        __m512 mw;
-        if (MIN) mw = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(dmw, 1));
+        unpack4<FMT>(w + b * L.bb, icodes, idm, lo, hi, dmw);
+        // 4 block scales (and mins) as f32; per token times the activation block scales,
+        // spread over each block's 4 lanes by one permute
+        const __m256 dm8 = _mm256_cvtph_ps(_mm512_castsi512_si128(dmw));
+        const __m128 dw4 = _mm256_castps256_ps128(dm8);
         for (int k = 0; k < NT; k++) {
             const int8_t *xq = a.qp(t0 + k) + b * 32;
-            const int32_t *li = a.li(t0 + k) + b * 4;
-            const __m512i init = MIN ? _mm512_setzero_si512() : _mm512_load_si512(li);
-            const __m512i i0 = _mm512_dpbusd_epi32(init, lo, _mm512_load_si512(xq));
+            const __m512i i0 = _mm512_dpbusd_epi32(_mm512_load_si512(a.li(t0 + k) + b * 4), lo, _mm512_load_si512(xq));
             const __m512i i1 = _mm512_dpbusd_epi32(i0, hi, _mm512_load_si512(xq + 64));
-            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_mul_ps(dw, _mm512_load_ps(a.ld(t0 + k) + b * 4)), acc[k]);
-            if (MIN) acc[k] = _mm512_fmadd_ps(mw, _mm512_castsi512_ps(_mm512_load_si512(li)), acc[k]);
+            const __m128 s4 = _mm_mul_ps(dw4, _mm_load_ps(a.d(t0 + k) + b));
+            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_permutexvar_ps(lane4, _mm512_castps128_ps512(s4)), acc[k]);
+            if (MIN) macc[k] = _mm_fmadd_ps(_mm256_extractf128_ps(dm8, 1), _mm_load_ps(a.ds(t0 + k) + b), macc[k]);
         }
-    }
+    };
+    int64_t b = a.b0();
+    if (UN == 2)
+        for (; b + 8 <= nb; b += 8) {
+            group(b, acc[0], macc[0]);
+            group(b + 4, acc[UN - 1], macc[UN - 1]);
+        }
+    for (; b + 4 <= nb; b += 4) group(b, acc[0], macc[0]);
     for (int k = 0; k < NT; k++) {
+        if (UN == 2) acc[0][k] = _mm512_add_ps(acc[0][k], acc[UN - 1][k]), macc[0][k] = _mm_add_ps(macc[0][k], macc[UN - 1][k]);
         float tail = 0;
         for (int64_t bt = b; bt < nb; bt++)
             tail += dot_block32(FMT, w + bt * L.bb, a.q(t0 + k) + bt * 32, a.d(t0 + k)[bt], a.s(t0 + k)[bt]);
-        out[k] = _mm512_reduce_add_ps(acc[k]) + tail;
+        if (MIN) acc[0][k] = _mm512_add_ps(acc[0][k], _mm512_zextps128_ps512(macc[0][k]));
+        out[k] = _mm512_reduce_add_ps(acc[0][k]) + tail;
+    }
+}
+
+// One token, R rows: the activation loads and lane-spread scales are shared by the rows.
+template <int32_t FMT, int R>
+void rows_b32_1t(const uint8_t *w, int64_t rb, const Act &a, int64_t t, float *out) {
+    constexpr B32Layout L = layout32(FMT);
+    constexpr bool MIN = L.m >= 0;
+    const B32Idx &I = b32idx<FMT>();
+    const __m512i icodes = _mm512_load_si512(I.codes), idm = _mm512_load_si512(I.dm);
+    const __m512i lane4 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    __m512 acc[R];
+    __m128 macc[R];
+    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps(), macc[r] = _mm_setzero_ps();
+    const int64_t nb = a.b1();
+    const int8_t *qp = a.qp(t);
+    const int32_t *li = a.li(t);
+    const float *d = a.d(t), *ds = a.ds(t);
+    int64_t b = a.b0();
+    for (; b + 4 <= nb; b += 4) {
+        const __m512i xlo = _mm512_load_si512(qp + b * 32), xhi = _mm512_load_si512(qp + b * 32 + 64);
+        const __m512i init = _mm512_load_si512(li + b * 4);
+        const __m512 dxl = _mm512_permutexvar_ps(lane4, _mm512_castps128_ps512(_mm_load_ps(d + b)));
+        __m128 ds4;
+        if (MIN) ds4 = _mm_load_ps(ds + b);
+        for (int r = 0; r < R; r++) {
+            __m512i lo, hi, dmw;
+            unpack4<FMT>(w + r * rb + b * L.bb, icodes, idm, lo, hi, dmw);
+            const __m256 dm8 = _mm256_cvtph_ps(_mm512_castsi512_si128(dmw));
+            const __m512i i1 = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(init, lo, xlo), hi, xhi);
+            const __m512 dwl = _mm512_permutexvar_ps(lane4, _mm512_castps256_ps512(dm8));
+            acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(i1), dxl), dwl, acc[r]);
+            if (MIN) macc[r] = _mm_fmadd_ps(_mm256_extractf128_ps(dm8, 1), ds4, macc[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        float tail = 0;
+        for (int64_t bt = b; bt < nb; bt++)
+            tail += dot_block32(FMT, w + r * rb + bt * L.bb, a.q(t) + bt * 32, a.d(t)[bt], a.s(t)[bt]);
+        if (MIN) acc[r] = _mm512_add_ps(acc[r], _mm512_zextps128_ps512(macc[r]));
+        out[r] = _mm512_reduce_add_ps(acc[r]) + tail;
+    }
+}
+
+template <int32_t FMT>
+void rows_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, float *out) {
+    switch (nr) {
+        case 1: rows_b32_1t<FMT, 1>(w, rb, a, t, out); break;
+        case 2: rows_b32_1t<FMT, 2>(w, rb, a, t, out); break;
+        case 3: rows_b32_1t<FMT, 3>(w, rb, a, t, out); break;
+        default: rows_b32_1t<FMT, 4>(w, rb, a, t, out); break;
     }
 }
 
 // ------------------------------------------------------------------ K-quants
-// int32 lanes [v[i0] x8, v[i1] x8] from 8 bytes of unsigned scales
-inline __m512i scale_lanes_u8(__m128i s, int i0, int i1) {
-    const __m128i idx = _mm_setr_epi8(i0, i0, i0, i0, i0, i0, i0, i0, i1, i1, i1, i1, i1, i1, i1, i1);
-    return _mm512_cvtepu8_epi32(_mm_shuffle_epi8(s, idx));
-}
+// Sub-block sums: vpmaddubsw (code x q, pair sums < 2^15 for codes <= 63) then vpdpwssd with
+// the sub-block scale as the 16-bit multiplier, accumulated in int32.
+// Q4_K/Q5_K: vpshufb indices turning 8 broadcast scale bytes into words [sc[2j] x16, sc[2j+1] x16];
+// Q6_K: vpermw indices spreading 16 sign-extended scales to words [sc[4i+w/8]] of vector i.
+struct KScaleIdx {
+    alignas(64) int8_t k4[4][64];
+    alignas(64) uint16_t k6[4][32];
+    KScaleIdx() {
+        for (int j = 0; j < 4; j++)
+            for (int i = 0; i < 64; i++) k4[j][i] = (int8_t)(i % 2 ? -128 : 2 * j + (i >= 32));
+        for (int i = 0; i < 4; i++)
+            for (int w = 0; w < 32; w++) k6[i][w] = (uint16_t)(4 * i + w / 8);
+    }
+};
+const KScaleIdx kKScaleIdx;
 
 template <bool FIVE, int NT>
 void row_q45k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
@@ -172,15 +312,15 @@ void row_q45k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     const __m128i dup = _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
     __m512 acc[NT];
     for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
-    for (int64_t b = 0; b < a.nb; b++) {
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
         const uint8_t *p = w + b * BB;
-        const float d = rdh(p), dmin = rdh(p + 2);
+        const float d = h2f(p), dmin = h2f(p + 2);
         // 6-bit scales/mins -> 8 bytes each (see unpack_k4_scales)
         const uint32_t u0 = rd32(p + 4), u1 = rd32(p + 8), u2 = rd32(p + 12);
         const uint32_t sc03 = u0 & 0x3f3f3f3f, mn03 = u1 & 0x3f3f3f3f;
         const uint32_t sc47 = (u2 & 0x0f0f0f0f) | (((u0 >> 6) & 0x03030303) << 4);
         const uint32_t mn47 = ((u2 >> 4) & 0x0f0f0f0f) | (((u1 >> 6) & 0x03030303) << 4);
-        const __m128i scv = _mm_cvtsi64_si128((int64_t)((uint64_t)sc47 << 32 | sc03));
+        const __m512i scb = _mm512_set1_epi64((int64_t)((uint64_t)sc47 << 32 | sc03));
         const __m128i mnv = _mm_cvtsi64_si128((int64_t)((uint64_t)mn47 << 32 | mn03));
         const __m256i m16 = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(mnv, dup));  // min per 16-sum
         const uint8_t *qs = p + (FIVE ? 48 : 16);
@@ -195,15 +335,14 @@ void row_q45k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
                                                         _mm256_set1_epi8((char)(1 << (2 * j + 1))), 1);
                 c[j] = _mm512_mask_add_epi8(c[j], _mm512_test_epi8_mask(qh, bits), c[j], v16);
             }
-            s[j] = scale_lanes_u8(scv, 2 * j, 2 * j + 1);
+            s[j] = _mm512_shuffle_epi8(scb, _mm512_load_si512(kKScaleIdx.k4[j]));
         }
         for (int k = 0; k < NT; k++) {
             const int8_t *xq = a.q(t0 + k) + b * 256;
             const float dx = a.d(t0 + k)[b];
-            __m512i isum = _mm512_mullo_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), c[0], _mm512_loadu_si512(xq)), s[0]);
-            for (int j = 1; j < 4; j++)
-                isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(
-                    _mm512_dpbusd_epi32(_mm512_setzero_si512(), c[j], _mm512_loadu_si512(xq + 64 * j)), s[j]));
+            __m512i isum = _mm512_setzero_si512();
+            for (int j = 0; j < 4; j++)
+                isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(c[j], _mm512_loadu_si512(xq + 64 * j)), s[j]);
             const __m256i mins = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)(a.b16(t0 + k) + b * 16)));
             acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * dx), acc[k]);
             acc[k] = _mm512_fmadd_ps(_mm512_zextps256_ps512(_mm256_cvtepi32_ps(mins)), _mm512_set1_ps(-(dmin * dx)), acc[k]);
@@ -219,9 +358,9 @@ void row_q6k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     const __m512i shr = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
     __m512 acc[NT];
     for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
-    for (int64_t b = 0; b < a.nb; b++) {
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
         const uint8_t *p = w + b * 210;
-        const float d = rdh(p + 208);
+        const float d = h2f(p + 208);
         __m512i c[4], s[4];
         for (int n = 0; n < 2; n++) {
             const __m512i q = _mm512_loadu_si512(p + 64 * n);
@@ -231,22 +370,88 @@ void row_q6k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
                                            _mm512_and_si512(_mm512_srlv_epi16(h, shr), m30));
         }
         const __m128i sc = _mm_loadu_si128((const __m128i *)(p + 192));
-        for (int i = 0; i < 4; i++) {
-            const char e = (char)(4 * i);
-            const __m128i idx = _mm_setr_epi8(e, e, e, e, e + 1, e + 1, e + 1, e + 1, e + 2, e + 2, e + 2, e + 2, e + 3, e + 3, e + 3, e + 3);
-            s[i] = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(sc, idx));
-        }
         const __m256i sc16 = _mm256_cvtepi8_epi16(sc);
+        for (int i = 0; i < 4; i++)
+            s[i] = _mm512_permutexvar_epi16(_mm512_load_si512(kKScaleIdx.k6[i]), _mm512_zextsi256_si512(sc16));
         for (int k = 0; k < NT; k++) {
             const int8_t *xq = a.q(t0 + k) + b * 256;
             const float dx = a.d(t0 + k)[b];
-            __m512i isum = _mm512_mullo_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), c[0], _mm512_loadu_si512(xq)), s[0]);
-            for (int i = 1; i < 4; i++)
-                isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(
-                    _mm512_dpbusd_epi32(_mm512_setzero_si512(), c[i], _mm512_loadu_si512(xq + 64 * i)), s[i]));
+            __m512i isum = _mm512_setzero_si512();
+            for (int i = 0; i < 4; i++)
+                isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(c[i], _mm512_loadu_si512(xq + 64 * i)), s[i]);
             // codes carry +32: subtract 32 * sum_g sc[g] * sum16[g]
             const __m256i off = _mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)(a.b16(t0 + k) + b * 16)));
             isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(_mm256_slli_epi32(off, 5)));
+            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * dx), acc[k]);
+        }
+    }
+    for (int k = 0; k < NT; k++) out[k] = _mm512_reduce_add_ps(acc[k]);
+}
+
+// Q2_K / Q3_K: 2-bit fields of qs[32n + l] at shift 2j are elements 128n + 32j + l; vector
+// 2n+h holds j = 2h (first 32) and 2h+1 (last 32), i.e. elements 128n + 64h .. +63 in order.
+// Q3_K adds hmask bit (4n+j) as bit 2 of the code (so codes are q+4; the 4 comes off via the
+// sums per 16).
+template <bool THREE, int NT>
+void row_q23k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
+    constexpr int BB = THREE ? 110 : 84;
+    const __m512i m3 = _mm512_set1_epi8(3), v4 = _mm512_set1_epi8(4), m0f = _mm512_set1_epi8(0x0f);
+    __m512i sh[2];
+    for (int h = 0; h < 2; h++)
+        sh[h] = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_set1_epi16((short)(4 * h))), _mm256_set1_epi16((short)(4 * h + 2)), 1);
+    __m512 acc[NT];
+    for (int k = 0; k < NT; k++) acc[k] = _mm512_setzero_ps();
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
+        const uint8_t *p = w + b * BB;
+        const uint8_t *qs = p + (THREE ? 32 : 16);
+        __m512i c[4], s[4];
+        __m512i hm;
+        if (THREE) hm = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)p));
+        for (int n = 0; n < 2; n++) {
+            const __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(qs + 32 * n)));
+            for (int h = 0; h < 2; h++) {
+                __m512i cv = _mm512_and_si512(_mm512_srlv_epi16(q, sh[h]), m3);
+                if (THREE) {
+                    const int bit = 4 * n + 2 * h;
+                    const __m512i bits = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_set1_epi8((char)(1 << bit))),
+                                                            _mm256_set1_epi8((char)(1 << (bit + 1))), 1);
+                    cv = _mm512_mask_add_epi8(cv, _mm512_test_epi8_mask(hm, bits), cv, v4);
+                }
+                c[2 * n + h] = cv;
+            }
+        }
+        __m256i sc16, mn16;
+        float d, dmin = 0;
+        if (THREE) {
+            // 6-bit scales (see unpack_q3k_scales): low nibbles in bytes 0..7, high pairs in 8..11
+            const uint32_t u0 = rd32(p + 96), u1 = rd32(p + 100), u2 = rd32(p + 104);
+            const uint32_t lo4 = 0x0f0f0f0f, hi2 = 0x03030303;
+            const __m128i v = _mm_setr_epi32((int)((u0 & lo4) | ((u2 & hi2) << 4)), (int)((u1 & lo4) | (((u2 >> 2) & hi2) << 4)),
+                                             (int)(((u0 >> 4) & lo4) | (((u2 >> 4) & hi2) << 4)),
+                                             (int)(((u1 >> 4) & lo4) | (((u2 >> 6) & hi2) << 4)));
+            sc16 = _mm256_cvtepi8_epi16(_mm_sub_epi8(v, _mm_set1_epi8(32)));
+            d = h2f(p + 108);
+        } else {
+            const __m128i sb = _mm_loadu_si128((const __m128i *)p);
+            sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(sb, _mm512_castsi512_si128(m0f)));
+            mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sb, 4), _mm512_castsi512_si128(m0f)));
+            d = h2f(p + 80);
+            dmin = h2f(p + 82);
+        }
+        for (int i = 0; i < 4; i++) s[i] = _mm512_permutexvar_epi16(_mm512_load_si512(kKScaleIdx.k6[i]), _mm512_zextsi256_si512(sc16));
+        for (int k = 0; k < NT; k++) {
+            const int8_t *xq = a.q(t0 + k) + b * 256;
+            const __m256i b16 = _mm256_loadu_si256((const __m256i *)(a.b16(t0 + k) + b * 16));
+            const float dx = a.d(t0 + k)[b];
+            __m512i isum = _mm512_setzero_si512();
+            for (int i = 0; i < 4; i++)
+                isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(c[i], _mm512_loadu_si512(xq + 64 * i)), s[i]);
+            if (THREE) {  // codes carry +4: subtract 4 * sum_g sc[g] * sum16[g]
+                isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(_mm256_slli_epi32(_mm256_madd_epi16(sc16, b16), 2)));
+            } else {
+                const __m256i mins = _mm256_madd_epi16(mn16, b16);
+                acc[k] = _mm512_fmadd_ps(_mm512_zextps256_ps512(_mm256_cvtepi32_ps(mins)), _mm512_set1_ps(-(dmin * dx)), acc[k]);
+            }
             acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d * dx), acc[k]);
         }
     }
@@ -285,8 +490,55 @@ void row_q6k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
     LB_TILE_SWITCH(CALL)
 #undef CALL
 }
+template <bool THREE>
+void row_q23k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
+#define CALL(N) row_q23k_t<THREE, N>(w, a, t0, out)
+    LB_TILE_SWITCH(CALL)
+#undef CALL
+}
 
 }  // namespace
+
+// same float operations as act_blocks_scalar (max |x|, one multiply, round to nearest even)
+void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16) {
+    for (int64_t b = 0; b < nb; b++) {
+        const float *xb = x + b * blk;
+        __m512 m = _mm512_setzero_ps();
+        for (int j = 0; j < blk; j += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(xb + j)));
+        const float amax = _mm512_reduce_max_ps(m);
+        const float id = amax > 0 ? 127.f / amax : 0.f;
+        d[b] = amax / 127.f;
+        const __m512 vid = _mm512_set1_ps(id);
+        __m512i sum = _mm512_setzero_si512();
+        for (int j = 0; j < blk; j += 16) {
+            const __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(xb + j), vid));
+            sum = _mm512_add_epi32(sum, v);
+            _mm_storeu_si128((__m128i *)(q + b * blk + j), _mm512_cvtsepi32_epi8(v));
+            if (b16) b16[b * (blk / 16) + j / 16] = (int16_t)_mm512_reduce_add_epi32(v);
+        }
+        s[b] = _mm512_reduce_add_epi32(sum);
+    }
+}
+
+RowsFn rows_fn_avx512(int32_t fmt) {
+    switch (fmt) {
+        case LB_F32: return rows_float<LB_F32>;
+        case LB_F16: return rows_float<LB_F16>;
+        case LB_BF16: return rows_float<LB_BF16>;
+        default: return nullptr;
+    }
+}
+
+Rows1Fn rows1_fn_avx512(int32_t fmt) {
+    switch (fmt) {
+        case LB_Q8_0: return rows_b32<LB_Q8_0>;
+        case LB_Q4_0: return rows_b32<LB_Q4_0>;
+        case LB_Q4_1: return rows_b32<LB_Q4_1>;
+        case LB_Q5_0: return rows_b32<LB_Q5_0>;
+        case LB_Q5_1: return rows_b32<LB_Q5_1>;
+        default: return nullptr;
+    }
+}
 
 RowFn row_fn_avx512(int32_t fmt) {
     switch (fmt) {
@@ -301,7 +553,9 @@ RowFn row_fn_avx512(int32_t fmt) {
         case LB_Q4_K: return row_q45k<false>;
         case LB_Q5_K: return row_q45k<true>;
         case LB_Q6_K: return row_q6k;
-        default: return nullptr;  // Q2_K, Q3_K: scalar reference
+        case LB_Q2_K: return row_q23k<false>;
+        case LB_Q3_K: return row_q23k<true>;
+        default: return nullptr;
     }
 }
 

@@ -20,7 +20,7 @@ const Fmt kFmts[] = {
     {LB_Q2_K, "q2_k", 256}, {LB_Q3_K, "q3_k", 256}, {LB_Q4_K, "q4_k", 256},
     {LB_Q5_K, "q5_k", 256}, {LB_Q6_K, "q6_k", 256},
 };
-const int kNtok[] = {1, 2, 3, 7, 16};
+const int kNtok[] = {1, 2, 3, 7, 9, 16};  // 9: a single-token tail tile after a full one
 
 uint16_t to_f16(float v) {
     uint16_t h;
@@ -145,9 +145,10 @@ int main() {
     for (const Fmt &f : kFmts) {
         // cols: block counts 1, 3, 5, 28 (32-blocks) / 1..3 super-blocks; odd counts for float
         std::vector<int> cols;
-        if (f.block == 1) cols = {1, 7, 33, 100, 896};
-        else if (f.block == 32) cols = {32, 96, 160, 896};
-        else cols = {256, 512, 768};
+        // (the last of each list is longer than one column chunk of the multi-token path)
+        if (f.block == 1) cols = {1, 7, 33, 100, 896, 1500};
+        else if (f.block == 32) cols = {32, 96, 160, 896, 2400};
+        else cols = {256, 512, 768, 2304};
         const int rows_list[] = {1, 5, 17, 37};
         int i = 0;
         for (int c : cols)
