@@ -162,6 +162,12 @@ RowFn row_fn_avx512(int32_t fmt);
 
 // quantize activations in blocks of blk (32 or 256): q, d = amax/127, s = sum q, and for
 // blk 256 the sums per 16 (b16, else nullptr). Both variants give identical bytes.
+// scale of one activation block: 32-blocks keep it in f16 like ggml's q8_0/q8_1 activation
+// blocks (so results track llama.cpp's), 256-blocks keep f32 as ggml's q8_K does
+inline float act_scale(float amax, int blk) {
+    return blk == 32 ? f16_to_f32(f32_to_f16(amax / 127.f)) : amax / 127.f;
+}
+
 void act_blocks_scalar(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16);
 void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16);
 

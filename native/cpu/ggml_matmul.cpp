@@ -206,9 +206,7 @@ void act_blocks_scalar(const float *x, int64_t nb, int blk, int8_t *q, float *d,
         float amax = 0;
         for (int j = 0; j < blk; j++) amax = fmaxf(amax, fabsf(xb[j]));
         const float id = amax > 0 ? 127.f / amax : 0.f;
-        // 32-blocks keep the scale in f16 like ggml's q8_0/q8_1 activation blocks, so results
-        // track llama.cpp's; 256-blocks (q8_K) keep f32 as ggml does
-        d[b] = a.blk == 32 ? f16_to_f32(f32_to_f16(amax / 127.f)) : amax / 127.f;
+        d[b] = act_scale(amax, blk);
         int32_t sum = 0;
         for (int j = 0; j < blk; j++) {
             const int v = (int)lrintf(xb[j] * id);

@@ -507,7 +507,7 @@ void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d,
         for (int j = 0; j < blk; j += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(xb + j)));
         const float amax = _mm512_reduce_max_ps(m);
         const float id = amax > 0 ? 127.f / amax : 0.f;
-        d[b] = amax / 127.f;
+        d[b] = act_scale(amax, blk);
         const __m512 vid = _mm512_set1_ps(id);
         __m512i sum = _mm512_setzero_si512();
         for (int j = 0; j < blk; j += 16) {
