@@ -1,0 +1,146 @@
+// Shared definitions of the ggml-native weight formats: half-precision conversions, block
+// geometry, and the quantized-activation buffer the integer matmul paths read.
+// Block layouts follow the GGUF/ggml definitions (little-endian, packed, no padding):
+//   Q8_0 {f16 d; i8 q[32]}                         x = d*q
+//   Q4_0 {f16 d; u8 qs[16]}                        x[j] = d*((qs[j]&15)-8), x[j+16] = d*((qs[j]>>4)-8)
+//   Q4_1 {f16 d; f16 m; u8 qs[16]}                 x = d*q + m
+//   Q5_0 {f16 d; u32 qh; u8 qs[16]}                bit j of qh is bit 4 of element j; x = d*(q-16)
+//   Q5_1 {f16 d; f16 m; u32 qh; u8 qs[16]}         x = d*q + m
+//   Q2_K {u8 scales[16]; u8 qs[64]; f16 d; f16 dmin}
+//   Q3_K {u8 hmask[32]; u8 qs[64]; u8 scales[12]; f16 d}
+//   Q4_K {f16 d; f16 dmin; u8 scales[12]; u8 qs[128]}
+//   Q5_K {f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}
+//   Q6_K {u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d}
+#pragma once
+#include <stdint.h>
+#include <string.h>
+#include <stddef.h>
+
+namespace lbg {
+
+inline float f16_to_f32(uint16_t h) {
+    const uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    if (exp == 0) {
+        if (man == 0) {
+            bits = sign;
+        } else {  // subnormal: renormalise
+            int e = -1;
+            do { man <<= 1; e++; } while (!(man & 0x400));
+            bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3ff) << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000u | (man << 13);
+    } else {
+        bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+// round-to-nearest-even, overflow to inf, NaN stays NaN
+inline uint16_t f32_to_f16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    const uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
+    const uint32_t ax = x & 0x7fffffffu;
+    if (ax >= 0x7f800000u) return sign | (ax > 0x7f800000u ? 0x7e00 : 0x7c00);
+    if (ax >= 0x477ff000u) return sign | 0x7c00;  // rounds to >= 65520 -> inf
+    if (ax < 0x38800000u) {                         // below the smallest normal half: subnormal
+        if (ax < 0x33000000u) return sign;          // < 2^-25 rounds to zero
+        const uint32_t e = ax >> 23, m = (ax & 0x7fffff) | 0x800000;
+        const uint32_t shift = 126 - e;             // m * 2^(e-150) in units of 2^-24
+        uint32_t q = m >> shift;
+        const uint32_t rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (q & 1))) q++;
+        return sign | (uint16_t)q;
+    }
+    uint32_t r = ax - (112u << 23);                 // rebias exponent
+    const uint32_t rem = r & 0x1fff;
+    r >>= 13;
+    if (rem > 0x1000 || (rem == 0x1000 && (r & 1))) r++;
+    return sign | (uint16_t)r;
+}
+
+inline float bf16_to_f32(uint16_t b) {
+    const uint32_t bits = (uint32_t)b << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+inline uint16_t f32_to_bf16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40);  // quiet NaN
+    x += 0x7fff + ((x >> 16) & 1);
+    return (uint16_t)(x >> 16);
+}
+
+inline uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+inline uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+inline float rdh(const uint8_t *p) { return f16_to_f32(rd16(p)); }
+
+constexpr int QK = 32;    // block of the *_0 / *_1 formats
+constexpr int QKK = 256;  // super-block of the K-quants
+
+// 6-bit scales and mins of Q4_K/Q5_K packed in 12 bytes -> sc[8], mn[8]
+inline void unpack_k4_scales(const uint8_t *s, uint8_t *sc, uint8_t *mn) {
+    for (int j = 0; j < 4; j++) {
+        sc[j] = s[j] & 63;
+        mn[j] = s[j + 4] & 63;
+        sc[j + 4] = (s[j + 8] & 0xf) | ((s[j] >> 6) << 4);
+        mn[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4);
+    }
+}
+
+// 6-bit signed (biased by 32) scales of Q3_K packed in 12 bytes -> sc[16] in [-32, 31]
+inline void unpack_q3k_scales(const uint8_t *s, int8_t *sc) {
+    for (int i = 0; i < 16; i++) {
+        const int lo = (s[i % 8] >> (4 * (i / 8))) & 0xf;
+        const int hi = (s[8 + i % 4] >> (2 * (i / 4))) & 3;
+        sc[i] = (int8_t)((lo | (hi << 4)) - 32);
+    }
+}
+
+// Activations of ntok tokens quantized for one matmul call. Per token (stride bytes apart):
+//   q[cols] int8 (natural order), d[nb] f32 block scale, s[nb] i32 sum of q over the block,
+//   b16[cols/16] i16 sums over 16 (K formats only),
+//   lane_d[nb*8] f32 and lane_i[nb*8] i32: per-block values spread over the 8 int32 lanes a
+//   32-element block occupies in a VNNI accumulator (lane_d = d; lane_i = -offset*s in the
+//   block's first lane, 0 elsewhere, or for the *_1 formats the f32 d*s there) so the AVX-512
+//   kernels load them instead of building them per row.
+// blk is 32 (Q8_0-like blocks) or 256 (Q8_K-like super-blocks). d = amax/127, q = rint(x*127/amax).
+struct Act {
+    int64_t cols = 0, nb = 0;
+    int blk = 0;
+    size_t stride = 0, off_d = 0, off_s = 0, off_b16 = 0, off_ld = 0, off_li = 0;
+    uint8_t *base = nullptr;
+    const float *xf = nullptr;  // raw f32 activations (F32/F16/BF16 formats), row stride cols
+
+    const int8_t *q(int64_t t) const { return (const int8_t *)(base + t * stride); }
+    const float *d(int64_t t) const { return (const float *)(base + t * stride + off_d); }
+    const int32_t *s(int64_t t) const { return (const int32_t *)(base + t * stride + off_s); }
+    const int16_t *b16(int64_t t) const { return (const int16_t *)(base + t * stride + off_b16); }
+    const float *ld(int64_t t) const { return (const float *)(base + t * stride + off_ld); }
+    const int32_t *li(int64_t t) const { return (const int32_t *)(base + t * stride + off_li); }
+    const float *x(int64_t t) const { return xf + t * cols; }
+};
+
+// One weight row times nt (<= kMaxTile) tokens t0..t0+nt-1: out[k] for token t0+k.
+constexpr int kMaxTile = 8;
+typedef void (*RowFn)(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out);
+
+// offset subtracted from the unsigned codes the AVX-512 kernels feed to vpdpbusd (0 if none)
+int vnni_offset(int32_t fmt);
+
+// per ISA: the row kernel of a format, or nullptr when that ISA has none (falls back)
+RowFn row_fn_scalar(int32_t fmt);
+RowFn row_fn_avx2(int32_t fmt);
+RowFn row_fn_avx512(int32_t fmt);
+
+// scalar reference dot of one block (shared by SIMD tails)
+float dot_block32(int32_t fmt, const uint8_t *b, const int8_t *xq, float dx, int32_t xs);
+
+}  // namespace lbg

@@ -1,0 +1,320 @@
+// matmul_ggml: y[t][r] = sum_c W[r][c] * x[t][c] for the ggml-native weight formats.
+// This file holds the driver (activation quantization, ISA choice, threading, token tiling)
+// and the scalar reference row kernels, which *define* the arithmetic the SIMD variants
+// (ggml_matmul_avx2.cpp, ggml_matmul_avx512.cpp) reproduce:
+//  * F32/F16/BF16: fp32 products of the converted weight with the fp32 activation, fp32 sum.
+//  * *_0/*_1 formats: x quantized per 32 to int8 (d = amax/127, q = rint(x/d)); per block the
+//    exact integer dot isum = sum (w_code - offset) * q, then acc += (dw*dx) * isum
+//    (+ mw * (dx * sum q) for the *_1 formats).
+//  * K-quants: x quantized per 256 the same way (plus sums of q per 16); per super-block exact
+//    integer sums over the sub-block scales, then acc += (d*dx)*sumi - (dmin*dx)*summ.
+// SIMD variants compute the same integer block sums and only reorder the fp32 accumulation.
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <vector>
+#include "lowbit/lowbit.h"
+#include "kernels.h"
+#include "dispatch.h"
+#include "ggml_common.h"
+
+namespace lbg {
+
+int vnni_offset(int32_t fmt) {
+    switch (fmt) {
+        case LB_Q8_0: return 128;  // int8 codes are fed as (code ^ 0x80) = code + 128
+        case LB_Q4_0: return 8;
+        case LB_Q5_0: return 16;
+        default: return 0;
+    }
+}
+
+static bool is_block32(int32_t fmt) {
+    return fmt == LB_Q8_0 || fmt == LB_Q4_0 || fmt == LB_Q4_1 || fmt == LB_Q5_0 || fmt == LB_Q5_1;
+}
+static bool is_kquant(int32_t fmt) {
+    return fmt == LB_Q2_K || fmt == LB_Q3_K || fmt == LB_Q4_K || fmt == LB_Q5_K || fmt == LB_Q6_K;
+}
+
+// ---------------------------------------------------------------- scalar block dots
+// integer dot of a 32-block's codes (minus offset) with int8 activations
+static inline int32_t idot32(const uint8_t *codes, int off, const int8_t *xq) {
+    int32_t s = 0;
+    for (int j = 0; j < 32; j++) s += ((int32_t)codes[j] - off) * xq[j];
+    return s;
+}
+
+// decode a 32-block's unsigned codes (before offset) into c[32]
+static inline void codes32(int32_t fmt, const uint8_t *b, uint8_t *c) {
+    switch (fmt) {
+        case LB_Q8_0:
+            for (int j = 0; j < 32; j++) c[j] = (uint8_t)(b[2 + j] ^ 0x80);
+            break;
+        case LB_Q4_0: case LB_Q4_1: {
+            const uint8_t *qs = b + (fmt == LB_Q4_0 ? 2 : 4);
+            for (int j = 0; j < 16; j++) { c[j] = qs[j] & 15; c[j + 16] = qs[j] >> 4; }
+            break;
+        }
+        default: {  // Q5_0 / Q5_1
+            const uint32_t qh = rd32(b + (fmt == LB_Q5_0 ? 2 : 4));
+            const uint8_t *qs = b + (fmt == LB_Q5_0 ? 6 : 8);
+            for (int j = 0; j < 16; j++) {
+                c[j] = (uint8_t)((qs[j] & 15) | (((qh >> j) & 1) << 4));
+                c[j + 16] = (uint8_t)((qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4));
+            }
+        }
+    }
+}
+
+float dot_block32(int32_t fmt, const uint8_t *b, const int8_t *xq, float dx, int32_t xs) {
+    uint8_t c[32];
+    codes32(fmt, b, c);
+    const int32_t isum = idot32(c, vnni_offset(fmt), xq);
+    float r = (rdh(b) * dx) * (float)isum;
+    if (fmt == LB_Q4_1 || fmt == LB_Q5_1) r += rdh(b + 2) * (dx * (float)xs);
+    return r;
+}
+
+template <int32_t FMT>
+static void row_b32_scalar(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
+    const int bb = lb_format_get(FMT)->block_bytes;
+    for (int k = 0; k < nt; k++) {
+        const int8_t *q = a.q(t0 + k);
+        const float *d = a.d(t0 + k);
+        const int32_t *s = a.s(t0 + k);
+        float acc = 0;
+        for (int64_t b = 0; b < a.nb; b++) acc += dot_block32(FMT, w + b * bb, q + b * 32, d[b], s[b]);
+        out[k] = acc;
+    }
+}
+
+// one K-quant super-block against Q8_K-like activations -> fp32 contribution
+static float dot_q2_k(const uint8_t *b, const int8_t *q, const int16_t *b16, float dx) {
+    const uint8_t *sc = b, *qs = b + 16;
+    int32_t sumi = 0, summ = 0;
+    for (int g = 0; g < 16; g++) {
+        const int n = g / 8, j = (g % 8) / 2, l0 = 16 * (g & 1);
+        int32_t s = 0;
+        for (int l = l0; l < l0 + 16; l++) s += ((qs[32 * n + l] >> (2 * j)) & 3) * q[16 * g + l - l0];
+        sumi += (sc[g] & 15) * s;
+        summ += (sc[g] >> 4) * b16[g];
+    }
+    return (rdh(b + 80) * dx) * (float)sumi - (rdh(b + 82) * dx) * (float)summ;
+}
+
+static float dot_q3_k(const uint8_t *b, const int8_t *q, const int16_t *, float dx) {
+    const uint8_t *hm = b, *qs = b + 32;
+    int8_t sc[16];
+    unpack_q3k_scales(b + 96, sc);
+    int32_t sumi = 0;
+    for (int g = 0; g < 16; g++) {
+        const int n = g / 8, j = (g % 8) / 2, l0 = 16 * (g & 1);
+        int32_t s = 0;
+        for (int l = l0; l < l0 + 16; l++) {
+            const int c = ((qs[32 * n + l] >> (2 * j)) & 3) - (((hm[l] >> (4 * n + j)) & 1) ? 0 : 4);
+            s += c * q[16 * g + l - l0];
+        }
+        sumi += sc[g] * s;
+    }
+    return (rdh(b + 108) * dx) * (float)sumi;
+}
+
+template <bool FIVE>
+static float dot_q45_k(const uint8_t *b, const int8_t *q, const int16_t *b16, float dx) {
+    uint8_t sc[8], mn[8];
+    unpack_k4_scales(b + 4, sc, mn);
+    const uint8_t *qh = b + 16, *qs = b + (FIVE ? 48 : 16);
+    int32_t sumi = 0, summ = 0;
+    for (int sb = 0; sb < 8; sb++) {
+        int32_t s = 0;
+        for (int l = 0; l < 32; l++) {
+            int c = (qs[32 * (sb / 2) + l] >> (4 * (sb & 1))) & 15;
+            if (FIVE) c |= ((qh[l] >> sb) & 1) << 4;
+            s += c * q[32 * sb + l];
+        }
+        sumi += sc[sb] * s;
+        summ += mn[sb] * (b16[2 * sb] + b16[2 * sb + 1]);
+    }
+    return (rdh(b) * dx) * (float)sumi - (rdh(b + 2) * dx) * (float)summ;
+}
+
+static float dot_q6_k(const uint8_t *b, const int8_t *q, const int16_t *, float dx) {
+    const uint8_t *ql = b, *qh = b + 128;
+    const int8_t *sc = (const int8_t *)(b + 192);
+    int32_t sumi = 0;
+    for (int g = 0; g < 16; g++) {
+        const int n = g / 8, k = (g % 8) / 2, l0 = 16 * (g & 1);
+        int32_t s = 0;
+        for (int l = l0; l < l0 + 16; l++) {
+            const int lo = (ql[64 * n + 32 * (k & 1) + l] >> (4 * (k >> 1))) & 15;
+            const int hi = (qh[32 * n + l] >> (2 * k)) & 3;
+            s += ((lo | (hi << 4)) - 32) * q[16 * g + l - l0];
+        }
+        sumi += sc[g] * s;
+    }
+    return (rdh(b + 208) * dx) * (float)sumi;
+}
+
+template <int32_t FMT>
+static void row_k_scalar(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
+    const int bb = lb_format_get(FMT)->block_bytes;
+    float (*dot)(const uint8_t *, const int8_t *, const int16_t *, float) =
+        FMT == LB_Q2_K ? dot_q2_k : FMT == LB_Q3_K ? dot_q3_k : FMT == LB_Q4_K ? dot_q45_k<false>
+        : FMT == LB_Q5_K ? dot_q45_k<true> : dot_q6_k;
+    for (int k = 0; k < nt; k++) {
+        const int8_t *q = a.q(t0 + k);
+        const float *d = a.d(t0 + k);
+        const int16_t *b16 = a.b16(t0 + k);
+        float acc = 0;
+        for (int64_t b = 0; b < a.nb; b++) acc += dot(w + b * bb, q + b * 256, b16 + b * 16, d[b]);
+        out[k] = acc;
+    }
+}
+
+template <int32_t FMT>
+static void row_float_scalar(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
+    for (int k = 0; k < nt; k++) {
+        const float *x = a.x(t0 + k);
+        float acc = 0;
+        for (int64_t c = 0; c < a.cols; c++) {
+            const float wv = FMT == LB_F32 ? ((const float *)w)[c]
+                           : FMT == LB_F16 ? f16_to_f32(((const uint16_t *)w)[c])
+                                           : bf16_to_f32(((const uint16_t *)w)[c]);
+            acc += wv * x[c];
+        }
+        out[k] = acc;
+    }
+}
+
+RowFn row_fn_scalar(int32_t fmt) {
+    switch (fmt) {
+        case LB_F32: return row_float_scalar<LB_F32>;
+        case LB_F16: return row_float_scalar<LB_F16>;
+        case LB_BF16: return row_float_scalar<LB_BF16>;
+        case LB_Q8_0: return row_b32_scalar<LB_Q8_0>;
+        case LB_Q4_0: return row_b32_scalar<LB_Q4_0>;
+        case LB_Q4_1: return row_b32_scalar<LB_Q4_1>;
+        case LB_Q5_0: return row_b32_scalar<LB_Q5_0>;
+        case LB_Q5_1: return row_b32_scalar<LB_Q5_1>;
+        case LB_Q2_K: return row_k_scalar<LB_Q2_K>;
+        case LB_Q3_K: return row_k_scalar<LB_Q3_K>;
+        case LB_Q4_K: return row_k_scalar<LB_Q4_K>;
+        case LB_Q5_K: return row_k_scalar<LB_Q5_K>;
+        case LB_Q6_K: return row_k_scalar<LB_Q6_K>;
+        default: return nullptr;
+    }
+}
+
+// ---------------------------------------------------------------- activation quantization
+// one token's row: blocks of blk elements -> q, d, s (+ b16 for K, lane_d/lane_i for 32-blocks)
+static void quantize_act_row(const float *x, const Act &a, int64_t t, int32_t fmt) {
+    int8_t *q = (int8_t *)a.q(t);
+    float *d = (float *)a.d(t);
+    int32_t *s = (int32_t *)a.s(t);
+    for (int64_t b = 0; b < a.nb; b++) {
+        const float *xb = x + b * a.blk;
+        float amax = 0;
+        for (int j = 0; j < a.blk; j++) amax = fmaxf(amax, fabsf(xb[j]));
+        const float id = amax > 0 ? 127.f / amax : 0.f;
+        d[b] = amax / 127.f;
+        int32_t sum = 0;
+        for (int j = 0; j < a.blk; j++) {
+            const int v = (int)lrintf(xb[j] * id);
+            q[b * a.blk + j] = (int8_t)v;
+            sum += v;
+        }
+        s[b] = sum;
+    }
+    if (a.blk == 256) {
+        int16_t *b16 = (int16_t *)a.b16(t);
+        for (int64_t g = 0; g < a.cols / 16; g++) {
+            int v = 0;
+            for (int j = 0; j < 16; j++) v += q[16 * g + j];
+            b16[g] = (int16_t)v;
+        }
+    } else {
+        float *ld = (float *)a.ld(t);
+        int32_t *li = (int32_t *)a.li(t);
+        const int off = vnni_offset(fmt);
+        const bool minterm = fmt == LB_Q4_1 || fmt == LB_Q5_1;
+        for (int64_t b = 0; b < a.nb; b++) {
+            for (int j = 0; j < 8; j++) { ld[8 * b + j] = d[b]; li[8 * b + j] = 0; }
+            if (minterm) {
+                const float ds = d[b] * (float)s[b];
+                memcpy(&li[8 * b], &ds, 4);
+            } else {
+                li[8 * b] = -off * s[b];
+            }
+        }
+    }
+}
+
+static size_t up64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+// a grow-only 64-byte aligned scratch buffer per calling thread
+static uint8_t *scratch(size_t bytes) {
+    thread_local std::vector<uint8_t> buf;
+    if (buf.size() < bytes + 64) buf.resize(bytes + 64);
+    return (uint8_t *)(((uintptr_t)buf.data() + 63) & ~(uintptr_t)63);
+}
+
+}  // namespace lbg
+
+using namespace lbg;
+
+int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+    const int64_t rb = lb_row_bytes(fmt, 0, cols);
+    if (rb < 0 || rows <= 0 || ntok <= 0) return LB_ERR_ARG;
+    const int isa = lb_isa_current();
+    RowFn fn = nullptr;
+    if (isa >= LB_ISA_AVX512) fn = row_fn_avx512(fmt);
+    if (!fn && isa >= LB_ISA_AVX2) fn = row_fn_avx2(fmt);
+    if (!fn) fn = row_fn_scalar(fmt);
+    if (!fn) return LB_ERR_FORMAT;
+
+    Act a;
+    a.cols = cols;
+    const int nthreads = lb_threads_get();
+    if (fmt == LB_F32 || fmt == LB_F16 || fmt == LB_BF16) {
+        a.xf = x;
+    } else {
+        a.blk = is_block32(fmt) ? QK : QKK;
+        if (!is_block32(fmt) && !is_kquant(fmt)) return LB_ERR_FORMAT;
+        a.nb = cols / a.blk;
+        a.off_d = up64((size_t)cols);
+        a.off_s = a.off_d + up64((size_t)a.nb * 4);
+        size_t end = a.off_s + up64((size_t)a.nb * 4);
+        if (a.blk == QKK) {
+            a.off_b16 = end;
+            end += up64((size_t)cols / 16 * 2);
+        } else {
+            a.off_ld = end;
+            a.off_li = end + up64((size_t)a.nb * 32);
+            end = a.off_li + up64((size_t)a.nb * 32);
+        }
+        a.stride = end;
+        a.base = scratch(a.stride * (size_t)ntok);
+        #pragma omp parallel for schedule(static) num_threads(nthreads) if (ntok >= 4)
+        for (int64_t t = 0; t < ntok; t++) quantize_act_row(x + t * cols, a, t, fmt);
+    }
+
+    // Rows in blocks of kRowBlock; within a block, tokens in tiles of kMaxTile, so a tile of
+    // activations stays in cache across the block's rows and each weight row is streamed from
+    // memory once per block (then re-read from L1/L2 for the next tiles).
+    const int64_t kRowBlock = 16;
+    const int64_t nrb = (rows + kRowBlock - 1) / kRowBlock;
+    const uint8_t *wb = (const uint8_t *)w;
+    #pragma omp parallel for schedule(static) num_threads(nthreads)
+    for (int64_t blk = 0; blk < nrb; blk++) {
+        const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
+        for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile) {
+            const int nt = (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile);
+            for (int64_t r = r0; r < r1; r++) {
+                float out[kMaxTile];
+                fn(wb + r * rb, a, t0, nt, out);
+                for (int k = 0; k < nt; k++) y[(t0 + k) * rows + r] = out[k];
+            }
+        }
+    }
+    return LB_OK;
+}

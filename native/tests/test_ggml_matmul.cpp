@@ -1,0 +1,162 @@
+// lb_matmul on the ggml-native formats:
+//  1. every SIMD level this CPU supports agrees with the scalar reference (1e-5 of sum |w*x|),
+//     for ragged shapes (rows not a multiple of any tile, block counts not a multiple of 4)
+//     and ntok in {1,2,3,7,16}, on quantized real-valued rows and on random block bytes;
+//  2. the result matches a float matmul with the dequantized weights within the error the
+//     8-bit activation quantization allows (half an activation step per weight);
+//  3. 1 and 2 threads give identical results;
+//  4. bad arguments are rejected with a status code.
+#include <algorithm>
+#include <cstring>
+#include "test_util.h"
+
+namespace {
+
+struct Fmt { int id; const char *name; int block; };
+const Fmt kFmts[] = {
+    {LB_F32, "f32", 1}, {LB_F16, "f16", 1}, {LB_BF16, "bf16", 1},
+    {LB_Q8_0, "q8_0", 32}, {LB_Q4_0, "q4_0", 32}, {LB_Q4_1, "q4_1", 32},
+    {LB_Q5_0, "q5_0", 32}, {LB_Q5_1, "q5_1", 32},
+    {LB_Q2_K, "q2_k", 256}, {LB_Q3_K, "q3_k", 256}, {LB_Q4_K, "q4_k", 256},
+    {LB_Q5_K, "q5_k", 256}, {LB_Q6_K, "q6_k", 256},
+};
+const int kNtok[] = {1, 2, 3, 7, 16};
+
+uint16_t to_f16(float v) {
+    uint16_t h;
+    lb_quantize(LB_F16, 0, &v, &h, 1, 1);
+    return h;
+}
+
+// random block bytes with finite, moderate fp16 scale fields (offsets per format)
+void randomize_blocks(const Fmt &f, std::vector<uint8_t> &w, unsigned seed) {
+    std::mt19937 rng(seed);
+    for (auto &b : w) b = (uint8_t)rng();
+    const lb_format_info *fi = lb_format_get(f.id);
+    std::vector<int> halves;
+    switch (f.id) {
+        case LB_Q8_0: case LB_Q4_0: case LB_Q5_0: halves = {0}; break;
+        case LB_Q4_1: case LB_Q5_1: case LB_Q4_K: case LB_Q5_K: halves = {0, 2}; break;
+        case LB_Q2_K: halves = {80, 82}; break;
+        case LB_Q3_K: halves = {108}; break;
+        case LB_Q6_K: halves = {208}; break;
+        default: return;
+    }
+    std::uniform_real_distribution<float> d(-0.05f, 0.05f);
+    for (size_t off = 0; off < w.size(); off += fi->block_bytes)
+        for (int h : halves) {
+            const uint16_t v = to_f16(d(rng));
+            std::memcpy(&w[off + h], &v, 2);
+        }
+}
+
+double abs_dot(const float *w, const float *x, int cols) {
+    double s = 0;
+    for (int c = 0; c < cols; c++) s += std::fabs((double)w[c] * x[c]);
+    return s;
+}
+
+void check_case(const Fmt &f, int rows, int cols, int ntok, bool random_bytes, unsigned seed) {
+    const int64_t rb = lb_row_bytes(f.id, 0, cols);
+    std::vector<uint8_t> w((size_t)(rb * rows));
+    if (random_bytes && f.block > 1) {
+        randomize_blocks(f, w, seed);
+    } else {
+        std::vector<float> wf = random_floats((size_t)rows * cols, seed);
+        CHECK(lb_quantize(f.id, 0, wf.data(), w.data(), rows, cols) == LB_OK, "%s quantize", f.name);
+    }
+    std::vector<float> wd((size_t)rows * cols);
+    CHECK(lb_dequantize(f.id, 0, w.data(), wd.data(), rows, cols) == LB_OK, "%s dequantize", f.name);
+    std::vector<float> x = random_floats((size_t)ntok * cols, seed + 7, -2.f, 2.f);
+    for (int c = 0; c < cols; c += 13) x[c] *= 8.f;  // some outliers
+
+    lb_isa_set(LB_ISA_SCALAR);
+    std::vector<float> ref((size_t)ntok * rows, NAN);
+    CHECK(lb_matmul(f.id, 0, w.data(), rows, cols, x.data(), ntok, ref.data()) == LB_OK, "%s scalar matmul", f.name);
+
+    // (2) against the float product with dequantized weights
+    const int ab = f.block == 1 ? 0 : f.block == 32 ? 32 : 256;
+    int bad = 0;
+    for (int t = 0; t < ntok && bad < 3; t++)
+        for (int r = 0; r < rows; r++) {
+            const float *xr = &x[(size_t)t * cols], *wr = &wd[(size_t)r * cols];
+            double exact = 0, tol = 1e-5 * abs_dot(wr, xr, cols) + 1e-30;
+            for (int c = 0; c < cols; c++) exact += (double)wr[c] * xr[c];
+            for (int b0 = 0; ab && b0 < cols; b0 += ab) {
+                float amax = 0;
+                for (int c = b0; c < b0 + ab; c++) amax = std::max(amax, std::fabs(xr[c]));
+                double sw = 0;
+                for (int c = b0; c < b0 + ab; c++) sw += std::fabs(wr[c]);
+                tol += sw * amax / 127.0 * 0.5 * 1.0001;
+            }
+            const double got = ref[(size_t)t * rows + r];
+            if (!(std::fabs(got - exact) <= tol) && bad++ < 3)
+                CHECK(false, "%s %dx%d ntok %d t%d r%d: %g vs float %g (tol %g)", f.name, rows, cols, ntok, t, r, got, exact, tol);
+        }
+
+    // (1) every SIMD level against scalar
+    for (int isa = LB_ISA_AVX2; isa <= lb_isa_supported(); isa++) {
+        lb_isa_set(isa);
+        std::vector<float> y((size_t)ntok * rows, NAN);
+        CHECK(lb_matmul(f.id, 0, w.data(), rows, cols, x.data(), ntok, y.data()) == LB_OK, "%s %s", f.name, isa_name(isa));
+        int nbad = 0;
+        for (int t = 0; t < ntok; t++)
+            for (int r = 0; r < rows; r++) {
+                const double tol = 1e-5 * abs_dot(&wd[(size_t)r * cols], &x[(size_t)t * cols], cols) + 1e-30;
+                const float a = y[(size_t)t * rows + r], b = ref[(size_t)t * rows + r];
+                if (!(std::fabs(a - b) <= tol) && nbad++ < 3)
+                    CHECK(false, "%s %s %dx%d ntok %d%s t%d r%d: %.9g vs scalar %.9g (tol %g)", f.name, isa_name(isa), rows, cols,
+                          ntok, random_bytes ? " (random bytes)" : "", t, r, a, b, tol);
+            }
+    }
+
+    // (3) thread count does not change the result
+    lb_isa_set(lb_isa_supported());
+    const int th = lb_threads_get();
+    std::vector<float> y1((size_t)ntok * rows), y2((size_t)ntok * rows);
+    lb_threads_set(1);
+    lb_matmul(f.id, 0, w.data(), rows, cols, x.data(), ntok, y1.data());
+    lb_threads_set(2);
+    lb_matmul(f.id, 0, w.data(), rows, cols, x.data(), ntok, y2.data());
+    lb_threads_set(th);
+    CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * 4) == 0, "%s: 1 vs 2 threads differ", f.name);
+}
+
+void test_bad_args() {
+    std::vector<uint8_t> w(18 * 4);
+    std::vector<float> x(64), y(64);
+    CHECK(lb_matmul(LB_Q4_0, 0, nullptr, 2, 64, x.data(), 1, y.data()) == LB_ERR_ARG, "null w");
+    CHECK(lb_matmul(LB_Q4_0, 0, w.data(), 2, 64, nullptr, 1, y.data()) == LB_ERR_ARG, "null x");
+    CHECK(lb_matmul(LB_Q4_0, 0, w.data(), 2, 64, x.data(), 1, nullptr) == LB_ERR_ARG, "null y");
+    CHECK(lb_matmul(LB_Q4_0, 0, w.data(), 0, 64, x.data(), 1, y.data()) == LB_ERR_ARG, "rows 0");
+    CHECK(lb_matmul(LB_Q4_0, 0, w.data(), -3, 64, x.data(), 1, y.data()) == LB_ERR_ARG, "rows < 0");
+    CHECK(lb_matmul(LB_Q4_0, 0, w.data(), 2, 48, x.data(), 1, y.data()) == LB_ERR_ARG, "cols not a block multiple");
+    CHECK(lb_matmul(LB_Q4_K, 0, w.data(), 1, 64, x.data(), 1, y.data()) == LB_ERR_ARG, "K-quant cols < 256");
+    CHECK(lb_matmul(LB_Q4_0, 0, w.data(), 2, 64, x.data(), 0, y.data()) == LB_ERR_ARG, "ntok 0");
+    CHECK(lb_matmul(LB_F16, 0, w.data(), 2, 0, x.data(), 1, y.data()) == LB_ERR_ARG, "cols 0");
+    CHECK(lb_matmul(99, 0, w.data(), 2, 64, x.data(), 1, y.data()) == LB_ERR_FORMAT, "unknown format");
+    CHECK(lb_matmul(4, 0, w.data(), 2, 64, x.data(), 1, y.data()) == LB_ERR_FORMAT, "unused ggml id 4");
+}
+
+}  // namespace
+
+int main() {
+    unsigned seed = 100;
+    for (const Fmt &f : kFmts) {
+        // cols: block counts 1, 3, 5, 28 (32-blocks) / 1..3 super-blocks; odd counts for float
+        std::vector<int> cols;
+        if (f.block == 1) cols = {1, 7, 33, 100, 896};
+        else if (f.block == 32) cols = {32, 96, 160, 896};
+        else cols = {256, 512, 768};
+        const int rows_list[] = {1, 5, 17, 37};
+        int i = 0;
+        for (int c : cols)
+            for (int nt : kNtok) {
+                const int rows = rows_list[i++ % 4];
+                check_case(f, rows, c, nt, false, seed++);
+                if (f.block > 1) check_case(f, rows + 3, c, nt, true, seed++);
+            }
+    }
+    test_bad_args();
+    return finish("test_ggml_matmul");
+}
