@@ -38,7 +38,7 @@ public final class LlamaCppReference implements AutoCloseable {
         this.progress = progress == null ? m -> {} : progress;
         int ctx = settings.contextNeeded() + 16;
         ModelParameters mp = new ModelParameters()
-                .setModel(gguf.toString())
+                .setModel(gguf.toAbsolutePath().toString())
                 .setThreads(settings.threads())
                 .setThreadsBatch(settings.threads())
                 .setCtxSize(ctx)
