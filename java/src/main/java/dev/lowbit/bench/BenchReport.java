@@ -14,6 +14,14 @@ public final class BenchReport {
 
     public static String table(BenchResult r) {
         StringBuilder sb = new StringBuilder();
+        if (r.machine() != null) {
+            sb.append("machine: ");
+            r.machine().forEach((k, v) -> sb.append(k).append('=').append(v).append("  "));
+            sb.append('\n');
+            if (MachineInfo.oversubscribed(r.machine()))
+                sb.append("warning: load average above the core count: figures are noisy (compare ratios measured in this run)\n");
+            sb.append('\n');
+        }
         if (r.bandwidthGbs() != null)
             sb.append(String.format("read bandwidth (roofline probe, %d threads): %.1f ± %.1f GB/s (max %.1f)%n%n", r.settings().threads(),
                     r.bandwidthGbs().mean(), r.bandwidthGbs().std(), r.bandwidthGbs().max()));
@@ -62,6 +70,7 @@ public final class BenchReport {
         set.put("repetitions", r.settings().reps());
         set.put("n_ubatch", r.settings().ubatch());
         top.put("settings", set);
+        if (r.machine() != null) top.put("machine", r.machine());
         if (r.bandwidthGbs() != null) {
             Map<String, Object> bw = new LinkedHashMap<>();
             bw.put("avg_gbs", r.bandwidthGbs().mean());

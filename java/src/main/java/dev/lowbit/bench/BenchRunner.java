@@ -37,6 +37,7 @@ public final class BenchRunner {
         if (plans.isEmpty()) throw new IllegalArgumentException("no quantization plan to bench");
         for (Path m : models) if (!Files.isRegularFile(m)) throw new NoSuchFileException(m.toString(), null, "model file not found");
 
+        java.util.Map<String, String> machine = MachineInfo.capture();
         Stats bw = null;
         if (rooflineMib > 0) {
             dev.lowbit.core.Native.setThreads(s.threads());
@@ -69,7 +70,7 @@ public final class BenchRunner {
             }
         }
         if (bw != null) rows = withCeilings(rows, bw);
-        return new BenchResult(s, bw, rows, method);
+        return new BenchResult(s, bw, rows, method, machine);
     }
 
     LoadOptions options(QuantPlan plan) {

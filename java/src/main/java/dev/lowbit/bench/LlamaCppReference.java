@@ -47,7 +47,14 @@ public final class LlamaCppReference implements AutoCloseable {
                 .setParallel(1)
                 .setGpuLayers(0)
                 .disableLog();
-        this.llama = new LlamaModel(mp);
+        // the binding announces its native library on stdout; keep stdout clean for --json
+        java.io.PrintStream out = System.out;
+        System.setOut(System.err);
+        try {
+            this.llama = new LlamaModel(mp);
+        } finally {
+            System.setOut(out);
+        }
     }
 
     /** pp and single-stream tg rows (no batched figure for llama.cpp here) */

@@ -38,6 +38,8 @@ class BenchCommandTest {
         assertEquals(0, o.code(), o.err());
         JsonNode root = new ObjectMapper().readTree(o.out());
         assertEquals(16, root.get("settings").get("n_prompt").asInt());
+        assertTrue(root.get("machine").get("cpus").asInt() >= 1);
+        assertTrue(root.get("machine").has("OMP_WAIT_POLICY"));
         JsonNode rows = root.get("rows");
         assertEquals(6, rows.size(), o.out()); // 2 plans x (pp16, tg8, tg8@b2)
         for (JsonNode r : rows) {
@@ -58,7 +60,8 @@ class BenchCommandTest {
     void tableUsesLlamaBenchColumns() {
         Outcome o = run("bench", "-m", stories(), "-p", "8", "-n", "4", "-t", "1", "-r", "1");
         assertEquals(0, o.code(), o.err());
-        String header = o.out().lines().findFirst().orElse("");
+        String header = o.out().lines().filter(l -> l.startsWith("| engine")).findFirst().orElse("");
+        assertTrue(o.out().startsWith("machine: cpus="), o.out());
         for (String col : new String[] {"model", "size", "params", "backend", "threads", "test", "t/s", "GB/s"})
             assertTrue(header.contains(" " + col + " "), "no column " + col + " in " + header);
         assertTrue(o.out().contains("| pp8 "), o.out());

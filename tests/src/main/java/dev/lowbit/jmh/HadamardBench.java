@@ -8,9 +8,9 @@ import org.openjdk.jmh.annotations.*;
 
 /**
  * In-place Walsh-Hadamard transform (lb_hadamard) of `rows` activation rows of length n: the
- * online rotation of W4A4. n = 896 (2^5 x 28) and 4864 (2^8 x 19: no Hadamard matrix of order
- * 19 exists, so that trial fails unless the kernel gains one) are Qwen2.5-0.5B's hidden and
- * FFN widths; 1024 and 4096 are powers of two.
+ * online rotation of W4A4. n = 896 (2^5 x 28) and 4864 (2^6 x 76) are Qwen2.5-0.5B's hidden and
+ * FFN widths (a power-of-two transform times a small Hadamard matrix); 1024 and 4096 are powers
+ * of two. A width the kernel cannot factor fails its trial at setup.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
