@@ -1,0 +1,109 @@
+package dev.lowbit.bench;
+
+import dev.lowbit.api.LoadOptions;
+import dev.lowbit.api.LowbitModel;
+import dev.lowbit.quant.QuantPlan;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Runs the bench: for each model, each plan through lowbit, then (with compare) the same file
+ * through llama.cpp right after, so the ratio is taken back to back; the roofline probe runs
+ * first. Models are loaded one at a time and closed before the next.
+ */
+public final class BenchRunner {
+    private final BenchSettings s;
+    private final boolean compareLlamaCpp;
+    private final int rooflineMib;
+    private final Consumer<String> progress;
+
+    /**
+     * @param rooflineMib size of the bandwidth probe's buffer in MiB, 0 for no probe
+     */
+    public BenchRunner(BenchSettings settings, boolean compareLlamaCpp, int rooflineMib, Consumer<String> progress) {
+        this.s = settings;
+        this.compareLlamaCpp = compareLlamaCpp;
+        this.rooflineMib = rooflineMib;
+        this.progress = progress == null ? m -> {} : progress;
+    }
+
+    public BenchResult run(List<Path> models, List<QuantPlan> plans) throws IOException {
+        if (models.isEmpty()) throw new IllegalArgumentException("no model to bench");
+        if (plans.isEmpty()) throw new IllegalArgumentException("no quantization plan to bench");
+        for (Path m : models) if (!Files.isRegularFile(m)) throw new NoSuchFileException(m.toString(), null, "model file not found");
+
+        java.util.Map<String, String> machine = MachineInfo.capture();
+        Stats bw = null;
+        if (rooflineMib > 0) {
+            dev.lowbit.core.Native.setThreads(s.threads());
+            progress.accept("roofline: reading " + rooflineMib + " MiB");
+            bw = BandwidthProbe.measure(rooflineMib, Math.max(3, s.reps()));
+        }
+        List<BenchRow> rows = new ArrayList<>();
+        String method = null;
+        for (Path m : models) {
+            List<BenchRow> mine = new ArrayList<>();
+            for (QuantPlan plan : plans) {
+                progress.accept(m.getFileName() + " " + plan + ": loading");
+                try (LowbitModel model = LowbitModel.load(m, options(plan))) {
+                    Consumer<String> p = msg -> progress.accept(m.getFileName() + " " + plan + ": " + msg);
+                    mine.addAll(new ThroughputBench(model, s, p).run());
+                }
+            }
+            if (compareLlamaCpp) {
+                progress.accept(m.getFileName() + " llama.cpp: loading");
+                List<BenchRow> ref;
+                try (LlamaCppReference llama = new LlamaCppReference(m, s, msg -> progress.accept(m.getFileName() + " " + msg))) {
+                    ref = llama.run();
+                    method = LlamaCppReference.method();
+                }
+                mine = withRatios(mine, ref);
+                rows.addAll(mine);
+                rows.addAll(alignBytes(ref, mine));
+            } else {
+                rows.addAll(mine);
+            }
+        }
+        if (bw != null) rows = withCeilings(rows, bw);
+        return new BenchResult(s, bw, rows, method, machine);
+    }
+
+    LoadOptions options(QuantPlan plan) {
+        return new LoadOptions(plan, s.threads(), s.contextNeeded(), s.maxBatch(), s.ubatch(), 0, null);
+    }
+
+    /** lowbit pp / tg rows get the ratio to llama.cpp's row of the same test */
+    static List<BenchRow> withRatios(List<BenchRow> mine, List<BenchRow> ref) {
+        List<BenchRow> out = new ArrayList<>();
+        for (BenchRow r : mine) {
+            BenchRow match = ref.stream().filter(x -> x.test().equals(r.test())).findFirst().orElse(null);
+            out.add(match == null ? r : r.withRatio(r.ts().ratioTo(match.ts())));
+        }
+        return out;
+    }
+
+    /** llama.cpp reads the same file: give its rows the bytes per token lowbit counted for that file as loaded */
+    static List<BenchRow> alignBytes(List<BenchRow> ref, List<BenchRow> mine) {
+        List<BenchRow> out = new ArrayList<>();
+        for (BenchRow r : ref) {
+            BenchRow same = mine.stream().filter(x -> x.plan().equals("w16") && x.test().equals(r.test())).findFirst().orElse(null);
+            out.add(same == null ? r : new BenchRow(r.engine(), r.model(), r.modelType(), r.plan(), r.sizeBytes(), r.params(), r.backend(),
+                    r.threads(), r.test(), r.nPrompt(), r.nGen(), r.batch(), r.ts(), same.weightBytesPerToken(), same.kvBytesPerToken(),
+                    null, null));
+        }
+        return out;
+    }
+
+    /** decode rows get bandwidth / bytes per token as their memory ceiling */
+    static List<BenchRow> withCeilings(List<BenchRow> rows, Stats bw) {
+        List<BenchRow> out = new ArrayList<>();
+        for (BenchRow r : rows)
+            out.add(!r.isPrefill() && r.weightBytesPerToken() > 0 ? r.withCeiling(bw.mean() * 1e9 / r.weightBytesPerToken()) : r);
+        return out;
+    }
+}

@@ -1,0 +1,156 @@
+package dev.lowbit.bench;
+
+import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaModel;
+import de.kherud.llama.ModelParameters;
+import dev.lowbit.gguf.GgufFile;
+import dev.lowbit.gguf.GgufTensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The same GGUF through llama.cpp (the de.kherud:llama binding, which embeds llama.cpp's
+ * server loop) with the same thread count, for a ratio measured in the same process.
+ *
+ * <p>Method. The binding exposes completions, not llama-bench's raw decode calls, and its
+ * server timings go to stderr rather than to the Java logger, so each figure comes from the
+ * wall time of completions (prompt cache off, greedy, EOS ignored), differenced so the fixed
+ * cost of a request (task queue, first sampling) cancels:
+ * <ul>
+ * <li>pp{p}: (p - 1) / (wall(prompt of p tokens, n_predict=1) - wall(prompt of 1 token, n_predict=1)).</li>
+ * <li>tg{n}: n / (wall(short prompt, n_predict=n+1) - wall(same prompt, n_predict=1)): the first
+ *     token comes from the prompt's logits, the n after it are decode steps.</li>
+ * </ul>
+ * Each repetition takes its own pair of completions; one warm-up pair runs first.
+ */
+public final class LlamaCppReference implements AutoCloseable {
+    private final Path path;
+    private final BenchSettings s;
+    private final LlamaModel llama;
+    private final Consumer<String> progress;
+
+    public LlamaCppReference(Path gguf, BenchSettings settings, Consumer<String> progress) {
+        this.path = gguf;
+        this.s = settings;
+        this.progress = progress == null ? m -> {} : progress;
+        int ctx = settings.contextNeeded() + 16;
+        ModelParameters mp = new ModelParameters()
+                .setModel(gguf.toAbsolutePath().toString())
+                .setThreads(settings.threads())
+                .setThreadsBatch(settings.threads())
+                .setCtxSize(ctx)
+                .setBatchSize(Math.max(settings.ubatch(), settings.promptTokens()))
+                .setUbatchSize(settings.ubatch())
+                .setParallel(1)
+                .setGpuLayers(0)
+                .disableLog();
+        // the binding announces its native library on stdout; keep stdout clean for --json
+        java.io.PrintStream out = System.out;
+        System.setOut(System.err);
+        try {
+            this.llama = new LlamaModel(mp);
+        } finally {
+            System.setOut(out);
+        }
+    }
+
+    /** pp and single-stream tg rows (no batched figure for llama.cpp here) */
+    public List<BenchRow> run() throws IOException {
+        long size = 0, params = 0;
+        String arch;
+        try (GgufFile f = GgufFile.open(path)) {
+            for (GgufTensor t : f.tensors()) {
+                size += t.nbytes();
+                params += t.elements();
+            }
+            arch = f.getString("general.architecture", "?");
+        }
+        String type = arch + " " + fileType(path);
+        List<BenchRow> rows = new ArrayList<>();
+        if (s.promptTokens() > 1) {
+            String prompt = promptOf(s.promptTokens());
+            String one = promptOf(1);
+            int n = llama.encode(prompt).length;
+            int n1 = llama.encode(one).length;
+            double[] ts = new double[s.reps()];
+            progress.accept("llama.cpp pp warm-up");
+            wall(prompt, 1);
+            wall(one, 1);
+            for (int r = 0; r < s.reps(); r++) {
+                progress.accept("llama.cpp pp " + (r + 1) + "/" + s.reps());
+                ts[r] = (n - n1) / (wall(prompt, 1) - wall(one, 1));
+            }
+            rows.add(row(type, size, params, "pp" + n, n, 0, Stats.of(ts)));
+        }
+        if (s.genTokens() > 0) {
+            String prompt = promptOf(s.decodePrompt());
+            int n = s.genTokens();
+            double[] ts = new double[s.reps()];
+            progress.accept("llama.cpp tg warm-up");
+            wall(prompt, 1 + Math.min(n, 8));
+            wall(prompt, 1);
+            for (int r = 0; r < s.reps(); r++) {
+                progress.accept("llama.cpp tg " + (r + 1) + "/" + s.reps());
+                ts[r] = n / (wall(prompt, n + 1) - wall(prompt, 1));
+            }
+            rows.add(row(type, size, params, s.tgName(), 0, n, Stats.of(ts)));
+        }
+        return rows;
+    }
+
+    /** how the figures were obtained */
+    public static String method() {
+        return "wall time of de.kherud:llama completions, differenced: pp = (p-1)/(t(p tokens, 1 out) - t(1 token, 1 out)), "
+                + "tg = n/(t(n+1 out) - t(1 out))";
+    }
+
+    /** seconds of one greedy completion */
+    private double wall(String prompt, int nPredict) {
+        InferenceParameters ip = new InferenceParameters(prompt)
+                .setNPredict(nPredict)
+                .setCachePrompt(false)
+                .setTemperature(0f)
+                .setTopK(1)
+                .setSeed(42)
+                .setIgnoreEos(true);
+        long t0 = System.nanoTime();
+        llama.complete(ip);
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** a plain-text prompt that llama.cpp's tokenizer turns into exactly (or as close as it can to) n tokens */
+    String promptOf(int n) {
+        String word = " the";
+        int words = n;
+        String text = word.repeat(words);
+        for (int i = 0; i < 40; i++) {
+            int have = llama.encode(text).length;
+            if (have == n) return text;
+            words = Math.max(1, have < n ? words + Math.max(1, (n - have) / 2) : words - Math.max(1, (have - n) / 2));
+            text = word.repeat(words);
+        }
+        return text;
+    }
+
+    private BenchRow row(String type, long size, long params, String test, int nPrompt, int nGen, Stats ts) {
+        return new BenchRow("llama.cpp", path.getFileName().toString(), type, "-", size, params, "CPU llama.cpp", s.threads(), test,
+                nPrompt, nGen, 1, ts, nGen > 0 ? size : 0, 0, null, null);
+    }
+
+    private static String fileType(Path p) {
+        try (GgufFile f = GgufFile.open(p)) {
+            for (GgufTensor t : f.tensors()) if (t.name().endsWith("attn_q.weight")) return t.type().name();
+        } catch (IOException e) {
+            return "?";
+        }
+        return "?";
+    }
+
+    @Override
+    public void close() {
+        llama.close();
+    }
+}

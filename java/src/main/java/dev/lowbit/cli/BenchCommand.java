@@ -1,0 +1,77 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.bench.BenchReport;
+import dev.lowbit.bench.BenchResult;
+import dev.lowbit.bench.BenchRunner;
+import dev.lowbit.bench.BenchSettings;
+import dev.lowbit.catalogue.ModelResolver;
+import dev.lowbit.quant.QuantPlan;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** `lowbit bench`: prefill / decode / batched-decode tokens per second, llama-bench style. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Prefill (pp), single-stream decode (tg) and aggregate batched decode (tg@bB) tokens/s per plan,",
+                "mean ± std over repetitions after a warm-up; bytes of weights read per token and the implied GB/s.",
+                "--compare llama.cpp runs the same file through llama.cpp (de.kherud:llama) right after and prints the ratio;",
+                "--roofline measures read bandwidth first and prints each decode test's memory ceiling."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, split = ",", description = "GGUF paths or catalogue names, repeatable (default: the embedded default model)")
+    List<String> models = new ArrayList<>();
+
+    @Option(names = "--quant", split = ",", description = "plans, comma-separated (default ${DEFAULT-VALUE})")
+    List<String> quant = List.of("w16");
+
+    @Option(names = {"-p", "--n-prompt"}, description = "prompt tokens of the prefill test; 0 skips it (default ${DEFAULT-VALUE})")
+    int nPrompt = 512;
+
+    @Option(names = {"-n", "--n-gen"}, description = "decode steps of the generation tests; 0 skips them (default ${DEFAULT-VALUE})")
+    int nGen = 128;
+
+    @Option(names = {"-b", "--batch"}, split = ",", description = "sequences decoding together, comma-separated (default ${DEFAULT-VALUE})")
+    List<Integer> batches = List.of(1);
+
+    @Option(names = {"-t", "--threads"}, description = "kernel threads (default: all cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = {"-r", "--repetitions"}, description = "timed repetitions per test (default ${DEFAULT-VALUE})")
+    int reps = 5;
+
+    @Option(names = {"-ub", "--ubatch"}, description = "tokens per forward step in prefill (default ${DEFAULT-VALUE})")
+    int ubatch = 512;
+
+    @Option(names = "--json", description = "print JSON instead of a table")
+    boolean json;
+
+    @Option(names = "--compare", description = "reference engine to run on the same file: llama.cpp")
+    String compare;
+
+    @Option(names = "--roofline", description = "measure memory read bandwidth and print each decode test's ceiling")
+    boolean roofline;
+
+    @Option(names = "--roofline-mib", description = "buffer the bandwidth probe reads, MiB (default ${DEFAULT-VALUE})")
+    int rooflineMib = 1024;
+
+    @Override
+    public Integer call() throws Exception {
+        if (compare != null && !compare.equalsIgnoreCase("llama.cpp"))
+            throw new IllegalArgumentException("--compare supports only 'llama.cpp', got '" + compare + "'");
+        if (roofline && rooflineMib < 16) throw new IllegalArgumentException("--roofline-mib must be >= 16");
+        BenchSettings s = new BenchSettings(nPrompt, nGen, batches.stream().mapToInt(Integer::intValue).toArray(), threads, reps, ubatch, 4);
+        List<QuantPlan> plans = new ArrayList<>();
+        for (String q : quant) plans.add(QuantPlan.parse(q));
+        List<Path> paths = new ArrayList<>();
+        if (models.isEmpty()) paths.add(ModelResolver.resolve(null));
+        for (String m : models) paths.add(ModelResolver.resolve(m));
+        BenchRunner runner = new BenchRunner(s, compare != null, roofline ? rooflineMib : 0,
+                msg -> System.err.print("\r\033[K" + msg));
+        BenchResult r = runner.run(paths, plans);
+        System.err.print("\r\033[K");
+        System.out.print(json ? BenchReport.json(r) + "\n" : BenchReport.table(r));
+        return 0;
+    }
+}
