@@ -14,6 +14,8 @@ public enum Format {
     W4G(100, 4), W3G(101, 3), W2G(102, 2),
     /** W8A8: int8 per output channel, activations int8 per token (dynamic) */
     I8CH(110, 8),
+    /** W8A8 with asymmetric per-token activations (u8 codes + zero point); weights as I8CH */
+    I8CHA(112, 8),
     /** W4A4: int4 per output channel, activations int4 per token after rotation */
     I4CH(111, 4),
     /** KV cache: asymmetric, group per token and head */

@@ -6,7 +6,8 @@ import java.util.regex.Pattern;
 
 /**
  * A quantization configuration in the study's W-A-KV notation, e.g. "w16", "w4a16-g128",
- * "w8a8kv8", "w4a4kv4", "kv4", "w4a16-g128+kv4". Applied when a model is loaded.
+ * "w8a8kv8", "w8a8-asym" (asymmetric per-token activations), "w4a4kv4", "kv4", "kv4-rot",
+ * "w4a16-g128+kv4". Applied when a model is loaded.
  *
  * @param name           the plan as written (normalised)
  * @param weights        target format of the linear-layer weights, or null to keep them as loaded
@@ -24,7 +25,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, false, "rtn");
 
     private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
-    private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(?:kv(8|4|3|16))?");
+    private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(-asym)?(?:kv(8|4|3|16))?");
     private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(-rot)?");
 
     public static QuantPlan parse(String text) {
@@ -57,11 +58,14 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                 sawWeights = true;
                 if (!m.group(1).equals(m.group(2)))
                     throw new IllegalArgumentException("unsupported weight/activation pair in plan '" + text + "' (w8a8 or w4a4)");
-                weights = m.group(1).equals("8") ? Format.I8CH : Format.I4CH;
+                boolean asym = m.group(3) != null;
+                if (asym && !m.group(1).equals("8"))
+                    throw new IllegalArgumentException("asymmetric activations are available for w8a8 only (plan '" + text + "')");
+                weights = m.group(1).equals("8") ? (asym ? Format.I8CHA : Format.I8CH) : Format.I4CH;
                 rotate = weights == Format.I4CH;
-                if (m.group(3) != null) {
+                if (m.group(4) != null) {
                     sawKv = true;
-                    kv = kvFormat(m.group(3));
+                    kv = kvFormat(m.group(4));
                     kvRotate = rotate && kv != Format.F16;
                 }
             } else if (part.equals("rot")) {
@@ -114,7 +118,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     /** the study's W-A-KV bit label, e.g. "4-16-16" for w4a16-g128, "8-8-8" for w8a8kv8 */
     public String wakv() {
         String w = weights == null || weights == Format.F32 ? "16" : String.valueOf(weights.bits);
-        String a = weights == Format.I8CH ? "8" : weights == Format.I4CH ? "4" : "16";
+        String a = weights == Format.I8CH || weights == Format.I8CHA ? "8" : weights == Format.I4CH ? "4" : "16";
         String k = kv == Format.F16 || kv == Format.F32 ? "16" : String.valueOf(kv.bits);
         return w + "-" + a + "-" + k;
     }

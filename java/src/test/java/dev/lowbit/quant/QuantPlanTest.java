@@ -25,6 +25,8 @@ class QuantPlanTest {
         assertEquals(Format.KV8, w8.kv());
         assertFalse(w8.rotate());
         assertEquals(Format.F16, QuantPlan.parse("w8a8").kv());
+        assertEquals(Format.I8CHA, QuantPlan.parse("w8a8-asym").weights());
+        assertEquals(Format.KV8, QuantPlan.parse("w8a8-asymkv8").kv());
 
         QuantPlan w4a4 = QuantPlan.parse("w4a4kv4");
         assertEquals(Format.I4CH, w4a4.weights());
@@ -46,7 +48,7 @@ class QuantPlanTest {
 
     @Test
     void rejectsBadPlansWithAClearMessage() {
-        for (String bad : new String[] {"", "w5a16", "w4a16-g7", "w8a4", "kv5", "w4a16+w3a16", "kv4+kv8", "q4_0"}) {
+        for (String bad : new String[] {"", "w5a16", "w4a16-g7", "w8a4", "kv5", "w4a16+w3a16", "kv4+kv8", "q4_0", "w4a4-asym"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse(bad), bad);
             assertFalse(e.getMessage().isBlank());
         }
