@@ -56,7 +56,7 @@ extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache
     const bool simd = lb_isa_current() >= LB_ISA_AVX512 && attention_supported_avx512(l);
     const uint8_t *kc = (const uint8_t *)kcache, *vc = (const uint8_t *)vcache;
     const int64_t items = nq * n_kv_head, q_stride = head_dim;
-#pragma omp parallel for num_threads(lb_threads_get()) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(lb_threads_for((long long)nq * n_head * (pos0 + nq) * head_dim)) schedule(dynamic, 1)
     for (int64_t it = 0; it < items; it++) {
         const int64_t t = it / n_kv_head;
         const int kvh = (int)(it % n_kv_head);

@@ -280,7 +280,7 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     a.cols = cols;
     a.c0 = 0;
     a.c1 = cols;
-    const int nthreads = lb_threads_get();
+    const int nthreads = lb_threads_for((long long)rows * cols * ntok);
     if (fmt == LB_F32 || fmt == LB_F16 || fmt == LB_BF16) {
         a.xf = x;
     } else {

@@ -23,6 +23,7 @@ int g_threads = [] {
 }  // namespace
 
 int lb_isa_current() { return g_isa; }
+int lb_threads_for(long long work) { return work < (1LL << 16) ? 1 : g_threads; }
 
 extern "C" {
 const char *lb_version(void) { return "lowbit 0.1.0"; }

@@ -58,7 +58,7 @@ namespace {
 void matmul_wg_scalar(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x,
                       int64_t ntok, float *y) {
     const int64_t bb = lb_group_block_bytes(bits, group), rb = cols / group * bb;
-#pragma omp parallel num_threads(lb_threads_get())
+#pragma omp parallel num_threads(lb_threads_for((long long)rows * cols * ntok))
     {
         std::vector<float> deq(cols);
 #pragma omp for schedule(static)
@@ -82,7 +82,7 @@ void matmul_sym_scalar(bool int4, const uint8_t *w, int64_t rows, int64_t cols, 
     int8_t *xq = study_scratch_i8((size_t)(ntok * cols));
     float *sx = study_scratch_f32((size_t)ntok);
     for (int64_t t = 0; t < ntok; t++) sx[t] = study_quant_act(x + t * cols, cols, int4 ? 7 : 127, xq + t * cols, nullptr);
-#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
+#pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const uint8_t *row = w + r * rb;
         float sw;
@@ -104,7 +104,7 @@ void matmul_i8cha_scalar(const uint8_t *w, int64_t rows, int64_t cols, const flo
     float *sx = study_scratch_f32((size_t)(2 * ntok));
     int32_t *zx = (int32_t *)(sx + ntok);
     for (int64_t t = 0; t < ntok; t++) sx[t] = study_quant_act_asym(x + t * cols, cols, xq + t * cols, &zx[t]);
-#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
+#pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const uint8_t *row = w + r * rb;
         const int8_t *wq = (const int8_t *)(row + 4);

@@ -2,6 +2,7 @@
 // at a time: their b bytes are broadcast, shifted per lane, masked and converted; s*(q-z) is
 // formed exactly as in the scalar reference, then FP32 FMA. Tile: 2 rows x up to 4 tokens.
 #include "lowbit/runtime.h"
+#include "dispatch.h"
 #include "study_internal.h"
 #include "study_pack.h"
 #include <immintrin.h>
@@ -71,7 +72,7 @@ template <int BITS>
 void run(int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
     const int64_t ngroups = cols / group, rb = ngroups * lb_group_block_bytes(BITS, group);
     const int64_t nblocks = (rows + 15) / 16;
-#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
+#pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)
     for (int64_t blk = 0; blk < nblocks; blk++) {
         const int64_t r0 = blk * 16, r1 = r0 + 16 < rows ? r0 + 16 : rows;
         for (int64_t t0 = 0; t0 < ntok; t0 += 4) {

@@ -9,6 +9,7 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "lowbit/runtime.h"
+#include "dispatch.h"
 #include "study_internal.h"
 #include "study_pack.h"
 #include "study_simd512.h"
@@ -74,7 +75,7 @@ template <int BITS>
 void wg_run(int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
     const int64_t bb = lb_group_block_bytes(BITS, group), rb = cols / group * bb;
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
+#pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)
     for (int64_t blk = 0; blk < nblocks; blk++) {
         const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
         for (int64_t t0 = 0; t0 < ntok; t0 += kMaxT) {
@@ -190,7 +191,7 @@ void sym_run(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64
     const ActInt a = prepare_act(x, ntok, cols, MODE);
     const int64_t rb = 4 + (MODE == kI4 ? cols / 2 : cols);
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
+#pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)
     for (int64_t blk = 0; blk < nblocks; blk++) {
         const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
         for (int64_t t0 = 0; t0 < ntok; t0 += kMaxT) {
