@@ -4,7 +4,7 @@
  * <pre>
  * # build (bindings + engine + this module; the native library is built by the bindings module)
  * mvn -q -pl tests -am package -DskipTests
- * # everything (405 matmul + 24 attention + 16 Hadamard trials, ~1.5 s each: about 12 minutes)
+ * # everything (405 matmul + 24 attention + 16 Hadamard trials, ~2 s each with setup and fork: about 15 minutes)
  * java -jar tests/target/benchmarks.jar
  * # a subset: a regex over benchmark names, and -p to pin parameters (comma-separated values)
  * java -jar tests/target/benchmarks.jar MatmulBench -p isa=avx512,avx2 -p format=Q4_0,W4G -p shape=4864x896 -p ntok=1
