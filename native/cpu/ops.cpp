@@ -24,15 +24,26 @@ extern "C" int32_t lb_rmsnorm(const float *x, const float *weight, float *out, i
     return LB_OK;
 }
 
-// theta_i = pos * base^(-2i/rot_dim); angles in double so that positions up to 32K+ keep precision
 extern "C" int32_t lb_rope(float *x, int64_t ntok, int32_t nheads, int32_t head_dim, int32_t rot_dim,
                            const int32_t *pos, float theta_base, int32_t neox) {
+    return lb_rope_ext(x, ntok, nheads, head_dim, rot_dim, pos, theta_base, neox, nullptr);
+}
+
+// theta_i = pos * base^(-2i/rot_dim) / factor_i; angles in double so that positions up to 32K+ keep precision
+extern "C" int32_t lb_rope_ext(float *x, int64_t ntok, int32_t nheads, int32_t head_dim, int32_t rot_dim,
+                               const int32_t *pos, float theta_base, int32_t neox, const float *freq_factors) {
     if (!x || !pos || ntok <= 0 || nheads <= 0 || head_dim <= 0 || rot_dim <= 0 || rot_dim > head_dim ||
         rot_dim % 2 != 0 || !(theta_base > 0.f) || (neox != 0 && neox != 1))
         return LB_ERR_ARG;
     const int half = rot_dim / 2;
     std::vector<double> freq(half);
-    for (int i = 0; i < half; i++) freq[i] = std::pow((double)theta_base, -2.0 * i / rot_dim);
+    for (int i = 0; i < half; i++) {
+        freq[i] = std::pow((double)theta_base, -2.0 * i / rot_dim);
+        if (freq_factors) {
+            if (!(freq_factors[i] > 0.f)) return LB_ERR_ARG;
+            freq[i] /= freq_factors[i];
+        }
+    }
     std::vector<float> cs(half), sn(half);
     for (int64_t t = 0; t < ntok; t++) {
         for (int i = 0; i < half; i++) {

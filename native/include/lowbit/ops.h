@@ -30,6 +30,10 @@ int32_t lb_rmsnorm(const float *x, const float *weight, float *out, int64_t rows
  * neox=0: pairs (2i, 2i+1) (llama); neox=1: pairs (i, i+d/2) (qwen2/qwen3). rot_dim <= head_dim. */
 int32_t lb_rope(float *x, int64_t ntok, int32_t nheads, int32_t head_dim, int32_t rot_dim,
                 const int32_t *pos, float theta_base, int32_t neox);
+/* lb_rope with per-frequency divisors (Llama-3.1 "rope_freqs"): theta_i = pos * base^(-2i/rot_dim) / freq_factors[i];
+ * freq_factors has rot_dim/2 entries, or NULL for plain RoPE */
+int32_t lb_rope_ext(float *x, int64_t ntok, int32_t nheads, int32_t head_dim, int32_t rot_dim,
+                    const int32_t *pos, float theta_base, int32_t neox, const float *freq_factors);
 /* gate[i] = silu(gate[i]) * up[i] */
 int32_t lb_silu_mul(float *gate, const float *up, int64_t n);
 /* y[i] += x[i] */

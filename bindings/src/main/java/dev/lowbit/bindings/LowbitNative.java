@@ -46,6 +46,9 @@ public final class LowbitNative {
                                         @Cast("float*") long out, long rows, long n, float eps);
     public static native int lb_rope(@Cast("float*") long x, long ntok, int nheads, int headDim, int rotDim,
                                      @Cast("const int32_t*") long pos, float thetaBase, int neox);
+    public static native int lb_rope_ext(@Cast("float*") long x, long ntok, int nheads, int headDim, int rotDim,
+                                         @Cast("const int32_t*") long pos, float thetaBase, int neox,
+                                         @Cast("const float*") long freqFactors);
     public static native int lb_silu_mul(@Cast("float*") long gate, @Cast("const float*") long up, long n);
     public static native int lb_add(@Cast("float*") long y, @Cast("const float*") long x, long n);
     public static native int lb_add_bias(@Cast("float*") long y, @Cast("const float*") long b, long rows, long n);

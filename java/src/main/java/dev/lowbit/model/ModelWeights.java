@@ -29,9 +29,12 @@ public final class ModelWeights implements AutoCloseable {
     public final Linear output;
     public final boolean tiedOutput;
     public final List<LayerWeights> layers;
+    /** Llama-3.1 RoPE frequency divisors ("rope_freqs.weight", ropeDim/2 values), or null */
+    public final NativeBuffer ropeFreqs;
 
     private ModelWeights(ModelConfig config, QuantPlan plan, Format embFormat, long embAddress, long embRowBytes,
-                         NativeBuffer outputNorm, Linear output, boolean tiedOutput, List<LayerWeights> layers) {
+                         NativeBuffer outputNorm, Linear output, boolean tiedOutput, List<LayerWeights> layers,
+                         NativeBuffer ropeFreqs) {
         this.config = config;
         this.plan = plan;
         this.embFormat = embFormat;
@@ -41,6 +44,7 @@ public final class ModelWeights implements AutoCloseable {
         this.output = output;
         this.tiedOutput = tiedOutput;
         this.layers = layers;
+        this.ropeFreqs = ropeFreqs;
     }
 
     public static ModelWeights load(GgufFile f, ModelConfig c, QuantPlan plan) throws GgufFormatException {
@@ -48,20 +52,22 @@ public final class ModelWeights implements AutoCloseable {
         GgufTensor emb = f.tensor("token_embd.weight");
         Format embFormat = kernelFormat(emb);
         List<LayerWeights> layers = new ArrayList<>();
-        NativeBuffer outNorm = null;
+        NativeBuffer outNorm = null, ropeFreqs = null;
         Linear output = null;
         try {
             for (int i = 0; i < c.nLayer(); i++) layers.add(loadLayer(f, c, plan, i));
             outNorm = vector(f, "output_norm.weight", c.nEmbd(), true);
+            ropeFreqs = vector(f, "rope_freqs.weight", c.ropeDim() / 2, false);
             GgufTensor out = f.tensor("output.weight");
             boolean tied = out == null;
             if (tied) out = emb;
             output = keep(out, c.vocab(), c.nEmbd(), "output.weight");
             return new ModelWeights(c, plan, embFormat, emb.address(), embFormat.rowBytes(0, c.nEmbd()), outNorm, output,
-                    tied, layers);
+                    tied, layers, ropeFreqs);
         } catch (RuntimeException | GgufFormatException e) {
             layers.forEach(LayerWeights::close);
             if (outNorm != null) outNorm.close();
+            if (ropeFreqs != null) ropeFreqs.close();
             throw e;
         }
     }
@@ -171,5 +177,6 @@ public final class ModelWeights implements AutoCloseable {
         layers.forEach(LayerWeights::close);
         outputNorm.close();
         output.close();
+        if (ropeFreqs != null) ropeFreqs.close();
     }
 }

@@ -91,8 +91,9 @@ public final class Transformer implements AutoCloseable {
                 Native.check(lb_rmsnorm(k.address(), L.kNorm().address(), k.address(), (long) T * c.nKvHead(), c.headDim(), c.rmsEps()), "k norm");
             }
             int neox = c.ropeNeox() ? 1 : 0;
-            Native.check(lb_rope(q.address(), T, c.nHead(), c.headDim(), c.ropeDim(), pos.address(), c.ropeBase(), neox), "rope q");
-            Native.check(lb_rope(k.address(), T, c.nKvHead(), c.headDim(), c.ropeDim(), pos.address(), c.ropeBase(), neox), "rope k");
+            long ff = w.ropeFreqs == null ? 0 : w.ropeFreqs.address();
+            Native.check(lb_rope_ext(q.address(), T, c.nHead(), c.headDim(), c.ropeDim(), pos.address(), c.ropeBase(), neox, ff), "rope q");
+            Native.check(lb_rope_ext(k.address(), T, c.nKvHead(), c.headDim(), c.ropeDim(), pos.address(), c.ropeBase(), neox, ff), "rope k");
             if (kvRotate) rotateHeads(T);
             attention(l, segments);
             if (kvRotate) Native.check(lb_hadamard(att.address(), (long) T * c.nHead(), c.headDim()), "hadamard");

@@ -95,12 +95,13 @@ final class ReferenceForward {
         }
     }
 
-    /** rotary embedding: llama rotates pairs (2i, 2i+1), NeoX (qwen) pairs (i, i + dim/2) */
+    /** rotary embedding: llama rotates pairs (2i, 2i+1), NeoX (qwen) pairs (i, i + dim/2); Llama-3.1 divides by rope_freqs */
     private void rope(float[] x, int heads, int pos) {
         int hd = c.headDim(), rd = c.ropeDim();
+        float[] factors = t("rope_freqs.weight");
         for (int hh = 0; hh < heads; hh++)
             for (int i = 0; i < rd / 2; i++) {
-                double theta = pos * Math.pow(c.ropeBase(), -2.0 * i / rd);
+                double theta = pos * Math.pow(c.ropeBase(), -2.0 * i / rd) / (factors == null ? 1 : factors[i]);
                 int a = c.ropeNeox() ? hh * hd + i : hh * hd + 2 * i;
                 int b = c.ropeNeox() ? hh * hd + i + rd / 2 : a + 1;
                 double xa = x[a], xb = x[b];

@@ -20,8 +20,9 @@ class ReferenceForwardTest {
 
     @ParameterizedTest
     @CsvSource({"llama, vocab/ggml-vocab-llama-spm.gguf, 32000", "qwen2, vocab/ggml-vocab-qwen2.gguf, 151936",
-            "qwen3, vocab/ggml-vocab-qwen2.gguf, 151936"})
-    void engineMatchesReference(String arch, String vocab, int nVocab) throws Exception {
+            "qwen3, vocab/ggml-vocab-qwen2.gguf, 151936", "llama3.1, vocab/ggml-vocab-llama-spm.gguf, 32000"})
+    void engineMatchesReference(String variant, String vocab, int nVocab) throws Exception {
+        String arch = variant.startsWith("llama") ? "llama" : variant;
         // qwen3 with head_dim 32 != hidden/heads, as in the real Qwen3 family (q width differs from hidden)
         int headDim = arch.equals("qwen3") ? 32 : 16;
         SyntheticModel.Spec spec = new SyntheticModel.Spec(arch, 64, 2, 4, 2, headDim, 96, nVocab, 512, arch.equals("qwen2"),
@@ -30,6 +31,7 @@ class ReferenceForwardTest {
         try (GgufFile v = GgufFile.open(TestModels.model(vocab))) {
             SyntheticModel.write(spec, v, p);
         }
+        if (variant.equals("llama3.1")) p = withRopeFreqs(p, headDim / 2);
         int[] tokens = {11, 523, 99, 7000, 42, 1234, 5, 17, 300, 2};
         float[][] ref;
         try (GgufFile f = GgufFile.open(p)) {
@@ -54,6 +56,20 @@ class ReferenceForwardTest {
                 }
             }
         }
+    }
+
+    /** the same model plus Llama-3.1's per-frequency RoPE divisors */
+    private Path withRopeFreqs(Path src, int n) throws Exception {
+        Path out = dir.resolve("rope-freqs.gguf");
+        try (GgufFile f = GgufFile.open(src)) {
+            dev.lowbit.gguf.GgufWriter w = new dev.lowbit.gguf.GgufWriter().putAll(f);
+            for (dev.lowbit.gguf.GgufTensor t : f.tensors()) w.addTensor(t.name(), t.type(), t.dims(), t.data());
+            float[] factors = new float[n];
+            for (int i = 0; i < n; i++) factors[i] = 1 + 3f * i / n;
+            w.addTensor("rope_freqs.weight", GgmlType.F32, new long[] {n}, dev.lowbit.gguf.Quant.fromFloat(GgmlType.F32, factors, 1, n));
+            w.write(out);
+        }
+        return out;
     }
 
     private static void assertClose(float[] want, float[] got, String what) {
