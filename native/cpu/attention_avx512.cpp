@@ -36,22 +36,6 @@ inline void load_row(const uint8_t *row, __m512 iota, __m512 *v) {
     }
 }
 
-// lane i of the result = horizontal sum of a[i] (16 reductions in 45 shuffles/adds instead of ~150)
-inline __m512 reduce16(const __m512 *a) {
-    __m512 b[8], c[4], d[2];
-    for (int k = 0; k < 8; k++)
-        b[k] = _mm512_add_ps(_mm512_unpacklo_ps(a[2 * k], a[2 * k + 1]), _mm512_unpackhi_ps(a[2 * k], a[2 * k + 1]));
-    for (int k = 0; k < 4; k++) {
-        const __m512d x = _mm512_castps_pd(b[2 * k]), y = _mm512_castps_pd(b[2 * k + 1]);
-        c[k] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
-    }
-    for (int k = 0; k < 2; k++)
-        d[k] = _mm512_add_ps(_mm512_shuffle_f32x4(c[2 * k], c[2 * k + 1], _MM_SHUFFLE(2, 0, 2, 0)),
-                             _mm512_shuffle_f32x4(c[2 * k], c[2 * k + 1], _MM_SHUFFLE(3, 1, 3, 1)));
-    return _mm512_add_ps(_mm512_shuffle_f32x4(d[0], d[1], _MM_SHUFFLE(2, 0, 2, 0)),
-                         _mm512_shuffle_f32x4(d[0], d[1], _MM_SHUFFLE(3, 1, 3, 1)));
-}
-
 // accumulate n (<= KT) weighted V rows j0.. into acc[gh][hd]
 template <int NV, int BITS, int GS, int KT>
 inline void v_tile(const KvLayout &l, const uint8_t *vc, int kvh, __m512 iota, int64_t j0, int n, const float *sc,
@@ -100,7 +84,7 @@ void item(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
                 a[jj] = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kt + jj * hd));
                 for (int i = 1; i < NV; i++) a[jj] = _mm512_fmadd_ps(qv[i], _mm512_loadu_ps(kt + jj * hd + 16 * i), a[jj]);
             }
-            _mm512_storeu_ps(sc + g * Lp + j0, _mm512_mul_ps(reduce16(a), vscale));
+            _mm512_storeu_ps(sc + g * Lp + j0, _mm512_mul_ps(lb512_reduce16(a), vscale));
         }
     }
     for (int g = 0; g < gh; g++) {
