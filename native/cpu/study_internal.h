@@ -16,7 +16,7 @@ float study_quant_act_avx512(const float *x, int64_t cols, int qmax, int8_t *q, 
 float study_quant_act_asym(const float *x, int64_t cols, uint8_t *q, int32_t *zero);
 float study_quant_act_asym_avx512(const float *x, int64_t cols, uint8_t *q, int32_t *zero);
 
-// thread-local scratch that only grows (one per calling thread, reused across calls)
+// thread-local scratch that only grows (one per calling thread, reused across calls), 64-byte aligned
 float *study_scratch_f32(size_t n);
 int8_t *study_scratch_i8(size_t n);
 

@@ -14,15 +14,18 @@
 #include <cmath>
 #include <cstring>
 
+namespace {
+struct alignas(64) Line { uint8_t b[64]; };  // scratch comes in whole 64-byte lines: SIMD rows never split lines
+}
 float *study_scratch_f32(size_t n) {
-    thread_local std::vector<float> buf;
-    if (buf.size() < n) buf.resize(n);
-    return buf.data();
+    thread_local std::vector<Line> buf;
+    if (buf.size() * 16 < n) buf.resize((n + 15) / 16);
+    return (float *)buf.data();
 }
 int8_t *study_scratch_i8(size_t n) {
-    thread_local std::vector<int8_t> buf;
-    if (buf.size() < n) buf.resize(n);
-    return buf.data();
+    thread_local std::vector<Line> buf;
+    if (buf.size() * 64 < n) buf.resize((n + 63) / 64);
+    return (int8_t *)buf.data();
 }
 
 float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum) {

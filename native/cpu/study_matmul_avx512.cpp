@@ -18,6 +18,9 @@
 namespace {
 constexpr int kRowBlock = 16;  // rows per parallel work item; its weights stay in L1/L2 across token tiles
 constexpr int kMaxT = 4;
+// from this many tokens on, rows are unpacked once into a float buffer (wg_run_multi); 4-bit rows
+// unpack cheaply enough that re-unpacking per 4-token tile wins up to 4 tokens (measured)
+inline int multi_tok_from(int bits) { return bits == 4 ? 5 : 2; }
 // rows are short (0.5-5 KB): prefetch the same bytes kPrefetchRows rows ahead (harmless past the end)
 constexpr int kPrefetchRows = 4;
 
@@ -68,6 +71,99 @@ void wg_row_t(int T, const uint8_t *row, int64_t rb, int64_t nchunks, int group,
         case 2: wg_row<BITS, 2>(row, rb, nchunks, group, x, cols, y, rows); break;
         case 3: wg_row<BITS, 3>(row, rb, nchunks, group, x, cols, y, rows); break;
         default: wg_row<BITS, 4>(row, rb, nchunks, group, x, cols, y, rows); break;
+    }
+}
+
+// ---- several tokens: dequantise kR rows once into an L1 buffer, then an FP32 GEMM micro-kernel ----
+// Unpacking costs about as much as the FMAs of one token, so re-unpacking per token tile (wg_row with
+// T tokens) left the multi-token path unpack-bound; here each row is unpacked once per call and every
+// extra token costs only its FMAs (kR weight loads + T activation loads per kR*T FMAs). The buffered
+// values are the same s*(q-z) products as the table lookup, so only the summation order changes.
+// Rows are unpacked kRB at a time (rows past the end are zero) and the micro-kernel shape is picked by
+// the tokens left: R rows x T tokens with R*T <= 24 accumulators, T activations and one weight vector in
+// registers, i.e. R+T loads per R*T FMAs.
+// At 16 tokens this runs at about one 16-wide FMA per cycle (Zen 4's AVX-512 FMA throughput): 4864x896
+// costs ~87 us per extra token against 197 us for one token alone, so FP32 activations cap batch-16
+// aggregate at ~2.3x of single-token GEMV here; more needs 16-bit activations (vdpbf16ps) or int8.
+constexpr int kRB = 12;
+
+template <int BITS>
+void wg_dequant_row(const uint8_t *row, int64_t rb, int64_t cols, int group, __m512 iota, float *dst) {
+    const int64_t bb = lb_group_block_bytes(BITS, group);
+    for (int64_t g = 0; g < cols / group; g++) {
+        const uint8_t *blk = row + g * bb;
+        _mm_prefetch((const char *)(blk + kPrefetchRows * rb), _MM_HINT_T0);
+        const __m512 lut = lb512_lut(iota, blk);
+        for (int k = 0; k < group / 32; k++) {
+            __m512 a, b;
+            lb512_unpack32<BITS>(blk + 3 + k * 4 * BITS, lut, a, b);
+            _mm512_storeu_ps(dst + g * group + 32 * k, a);
+            _mm512_storeu_ps(dst + g * group + 32 * k + 16, b);
+        }
+    }
+}
+
+// y[t][r] (t < T, r < nr) = sum_c wd[r][c] x[t][c]; wd: R rows of `cols` floats, x: T rows of `cols`
+template <int R, int T>
+void wg_tile(const float *wd, const float *x, int64_t cols, float *y, int64_t rows, int nr) {
+    constexpr int N = R * T, NP = (N + 15) / 16 * 16;
+    __m512 acc[NP];
+    for (int i = 0; i < NP; i++) acc[i] = _mm512_setzero_ps();
+    for (int64_t c = 0; c < cols; c += 16) {
+        __m512 xv[T];
+        for (int t = 0; t < T; t++) xv[t] = _mm512_loadu_ps(x + t * cols + c);
+        for (int r = 0; r < R; r++) {
+            __m512 w = _mm512_loadu_ps(wd + r * cols + c);
+            asm("" : "+v"(w));  // keep w in a register: GCC otherwise reloads it as a memory operand of each FMA
+            for (int t = 0; t < T; t++) acc[r * T + t] = _mm512_fmadd_ps(w, xv[t], acc[r * T + t]);
+        }
+    }
+    alignas(64) float s[NP];
+    for (int i = 0; i < NP; i += 16) _mm512_store_ps(s + i, lb512_reduce16(acc + i));
+    for (int r = 0; r < nr; r++)
+        for (int t = 0; t < T; t++) y[t * rows + r] = s[r * T + t];
+}
+
+// all kRB buffered rows (nr of them real) x T tokens
+template <int R, int T>
+void wg_tiles(const float *wd, const float *x, int64_t cols, float *y, int64_t rows, int nr) {
+    for (int r = 0; r < kRB && r < nr; r += R)
+        wg_tile<R, T>(wd + r * cols, x, cols, y + r, rows, nr - r < R ? nr - r : R);
+}
+
+template <int BITS>
+void wg_run_multi(int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+    const int64_t rb = cols / group * lb_group_block_bytes(BITS, group);
+    const int64_t nblocks = (rows + kRB - 1) / kRB;
+#pragma omp parallel num_threads(lb_threads_for((long long)rows * cols * ntok))
+    {
+        // own buffer: study_scratch_f32 of the calling thread holds the permuted activations
+        // 64-byte aligned: unaligned 64-byte stores and loads split cache lines (twice the cost)
+        struct alignas(64) Vec { float f[16]; };
+        thread_local std::vector<Vec> buf;
+        if (buf.size() * 16 < (size_t)(kRB * cols)) buf.resize((size_t)(kRB * cols / 16));
+        float *wd = (float *)buf.data();
+        const __m512 iota = lb512_iota(BITS);
+#pragma omp for schedule(static)
+        for (int64_t blk = 0; blk < nblocks; blk++) {
+            const int64_t r0 = blk * kRB;
+            const int nr = (int)(rows - r0 < kRB ? rows - r0 : kRB);
+            for (int r = 0; r < nr; r++) wg_dequant_row<BITS>(w + (r0 + r) * rb, rb, cols, group, iota, wd + r * cols);
+            if (nr < kRB) std::memset(wd + nr * cols, 0, sizeof(float) * (size_t)((kRB - nr) * cols));
+            for (int64_t t0 = 0; t0 < ntok;) {
+                const int64_t left = ntok - t0;
+                const float *xt = x + t0 * cols;
+                float *yt = y + t0 * rows + r0;
+                int T;
+                if (left >= 6) wg_tiles<4, 6>(wd, xt, cols, yt, rows, nr), T = 6;
+                else if (left == 5) wg_tiles<4, 5>(wd, xt, cols, yt, rows, nr), T = 5;
+                else if (left == 4) wg_tiles<6, 4>(wd, xt, cols, yt, rows, nr), T = 4;
+                else if (left == 3) wg_tiles<6, 3>(wd, xt, cols, yt, rows, nr), T = 3;
+                else if (left == 2) wg_tiles<12, 2>(wd, xt, cols, yt, rows, nr), T = 2;
+                else wg_tiles<12, 1>(wd, xt, cols, yt, rows, nr), T = 1;
+                t0 += T;
+            }
+        }
     }
 }
 
@@ -251,13 +347,21 @@ void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64
                       int64_t ntok, float *y) {
     // 4-bit codes come out in code order (see study_simd512.h): permute each 32-column chunk of x to match
     const float *xs = x;
-    if (bits == 4) {
+    if (bits == 4 || ntok >= multi_tok_from(bits)) {  // multi-token path: also copied to aligned rows
         float *p = study_scratch_f32((size_t)(ntok * cols));
         for (int64_t t = 0; t < ntok; t++)
             for (int64_t c = 0; c < cols; c += 32)
                 for (int k = 0; k < 32; k++)
-                    p[t * cols + c + k] = x[t * cols + c + lb512_code_order_elem(4, k)];
+                    p[t * cols + c + k] = x[t * cols + c + lb512_code_order_elem(bits, k)];
         xs = p;
+    }
+    if (ntok >= multi_tok_from(bits)) {
+        switch (bits) {
+            case 4: wg_run_multi<4>(group, w, rows, cols, xs, ntok, y); break;
+            case 3: wg_run_multi<3>(group, w, rows, cols, xs, ntok, y); break;
+            default: wg_run_multi<2>(group, w, rows, cols, xs, ntok, y); break;
+        }
+        return;
     }
     switch (bits) {
         case 4: wg_run<4>(group, w, rows, cols, xs, ntok, y); break;

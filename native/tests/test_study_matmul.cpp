@@ -22,7 +22,7 @@ static void test_weight_only() {
     unsigned seed = 11;
     for (int fmt : fmts)
         for (const auto &sh : shapes)
-            for (int64_t ntok : {1, 2, 3, 4, 5, 9}) {
+            for (int64_t ntok : {1, 2, 3, 4, 5, 7, 9, 16}) {
                 const int64_t rows = sh.rows, cols = sh.cols;
                 auto wf = random_floats(rows * cols, seed++, -1.f, 1.5f);
                 auto x = random_floats(ntok * cols, seed++);
