@@ -121,6 +121,23 @@ class CliTest {
     }
 
     @Test
+    void pplPrintsOneJsonObjectPerPlan(@TempDir Path dir) throws Exception {
+        Result story = lowbit("run", "-m", "stories260K", "-p", "Once upon a time", "-n", "300", "--seed", "5");
+        Path text = dir.resolve("story.txt");
+        Files.writeString(text, story.out().replace("<s>", ""));
+        Result r = lowbit("ppl", "-m", "stories260K", "--text", text.toString(), "--window", "64", "--quant", "w8a8,kv4", "--json");
+        assertEquals(0, r.code(), r.err());
+        com.fasterxml.jackson.databind.JsonNode rows = new ObjectMapper().readTree(r.out());
+        assertEquals(2, rows.size());
+        assertEquals("w8a8", rows.get(0).get("plan").asText());
+        for (String field : new String[] {"ppl", "kld_mean", "kld_p99", "top1_agreement", "rms_logit_diff", "bits_per_weight"})
+            assertTrue(rows.get(1).has(field), field);
+        assertTrue(rows.get(0).get("kld_mean").asDouble() < rows.get(1).get("kld_mean").asDouble(), "w8a8 should hurt less than kv4");
+        Result missing = lowbit("ppl", "-m", "stories260K", "--text", dir.resolve("none.txt").toString());
+        assertNotEquals(0, missing.code());
+    }
+
+    @Test
     void quantizedRunsProduceText() {
         for (String plan : new String[] {"w4a16-g128", "w8a8kv8", "w4a4kv4", "kv3"}) {
             Result r = lowbit("run", "-m", "stories260K", "-p", "Once upon a time", "-n", "20", "--temp", "0", "--quant", plan);
