@@ -15,53 +15,13 @@
 #include <stdint.h>
 #include <string.h>
 #include <stddef.h>
+#include "study_pack.h"
 
 namespace lbg {
 
-inline float f16_to_f32(uint16_t h) {
-    const uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-    if (exp == 0) {
-        if (man == 0) {
-            bits = sign;
-        } else {  // subnormal: renormalise
-            int e = -1;
-            do { man <<= 1; e++; } while (!(man & 0x400));
-            bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3ff) << 13);
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000u | (man << 13);
-    } else {
-        bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-// round-to-nearest-even, overflow to inf, NaN stays NaN
-inline uint16_t f32_to_f16(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    const uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
-    const uint32_t ax = x & 0x7fffffffu;
-    if (ax >= 0x7f800000u) return sign | (ax > 0x7f800000u ? 0x7e00 : 0x7c00);
-    if (ax >= 0x477ff000u) return sign | 0x7c00;  // rounds to >= 65520 -> inf
-    if (ax < 0x38800000u) {                         // below the smallest normal half: subnormal
-        if (ax < 0x33000000u) return sign;          // < 2^-25 rounds to zero
-        const uint32_t e = ax >> 23, m = (ax & 0x7fffff) | 0x800000;
-        const uint32_t shift = 126 - e;             // m * 2^(e-150) in units of 2^-24
-        uint32_t q = m >> shift;
-        const uint32_t rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
-        if (rem > half || (rem == half && (q & 1))) q++;
-        return sign | (uint16_t)q;
-    }
-    uint32_t r = ax - (112u << 23);                 // rebias exponent
-    const uint32_t rem = r & 0x1fff;
-    r >>= 13;
-    if (rem > 0x1000 || (rem == 0x1000 && (r & 1))) r++;
-    return sign | (uint16_t)r;
-}
+// one f16 conversion for the whole library: the study formats' (shared with CUDA) is the reference
+inline float f16_to_f32(uint16_t h) { return lb_f16_to_f32(h); }
+inline uint16_t f32_to_f16(float f) { return lb_f32_to_f16(f); }
 
 inline float bf16_to_f32(uint16_t b) {
     const uint32_t bits = (uint32_t)b << 16;
