@@ -236,57 +236,6 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     }
 }
 
-// One token, R rows: the activation loads and lane-spread scales are shared by the rows.
-template <int32_t FMT, int R>
-void rows_b32_1t(const uint8_t *w, int64_t rb, const Act &a, int64_t t, float *out) {
-    constexpr B32Layout L = layout32(FMT);
-    constexpr bool MIN = L.m >= 0;
-    const B32Idx &I = b32idx<FMT>();
-    const __m512i icodes = _mm512_load_si512(I.codes), idm = _mm512_load_si512(I.dm);
-    const __m512i lane4 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-    __m512 acc[R];
-    __m128 macc[R];
-    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps(), macc[r] = _mm_setzero_ps();
-    const int64_t nb = a.b1();
-    const int8_t *qp = a.qp(t);
-    const int32_t *li = a.li(t);
-    const float *d = a.d(t), *ds = a.ds(t);
-    int64_t b = a.b0();
-    for (; b + 4 <= nb; b += 4) {
-        const __m512i xlo = _mm512_load_si512(qp + b * 32), xhi = _mm512_load_si512(qp + b * 32 + 64);
-        const __m512i init = _mm512_load_si512(li + b * 4);
-        const __m512 dxl = _mm512_permutexvar_ps(lane4, _mm512_castps128_ps512(_mm_load_ps(d + b)));
-        __m128 ds4;
-        if (MIN) ds4 = _mm_load_ps(ds + b);
-        for (int r = 0; r < R; r++) {
-            __m512i lo, hi, dmw;
-            unpack4<FMT>(w + r * rb + b * L.bb, icodes, idm, lo, hi, dmw);
-            const __m256 dm8 = _mm256_cvtph_ps(_mm512_castsi512_si128(dmw));
-            const __m512i i1 = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(init, lo, xlo), hi, xhi);
-            const __m512 dwl = _mm512_permutexvar_ps(lane4, _mm512_castps256_ps512(dm8));
-            acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(i1), dxl), dwl, acc[r]);
-            if (MIN) macc[r] = _mm_fmadd_ps(_mm256_extractf128_ps(dm8, 1), ds4, macc[r]);
-        }
-    }
-    for (int r = 0; r < R; r++) {
-        float tail = 0;
-        for (int64_t bt = b; bt < nb; bt++)
-            tail += dot_block32(FMT, w + r * rb + bt * L.bb, a.q(t) + bt * 32, a.d(t)[bt], a.s(t)[bt]);
-        if (MIN) acc[r] = _mm512_add_ps(acc[r], _mm512_zextps128_ps512(macc[r]));
-        out[r] = _mm512_reduce_add_ps(acc[r]) + tail;
-    }
-}
-
-template <int32_t FMT>
-void rows_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, float *out) {
-    switch (nr) {
-        case 1: rows_b32_1t<FMT, 1>(w, rb, a, t, out); break;
-        case 2: rows_b32_1t<FMT, 2>(w, rb, a, t, out); break;
-        case 3: rows_b32_1t<FMT, 3>(w, rb, a, t, out); break;
-        default: rows_b32_1t<FMT, 4>(w, rb, a, t, out); break;
-    }
-}
-
 // ------------------------------------------------------------------ K-quants
 // Sub-block sums: vpmaddubsw (code x q, pair sums < 2^15 for codes <= 63) then vpdpwssd with
 // the sub-block scale as the 16-bit multiplier, accumulated in int32.
@@ -525,17 +474,6 @@ RowsFn rows_fn_avx512(int32_t fmt) {
         case LB_F32: return rows_float<LB_F32>;
         case LB_F16: return rows_float<LB_F16>;
         case LB_BF16: return rows_float<LB_BF16>;
-        default: return nullptr;
-    }
-}
-
-Rows1Fn rows1_fn_avx512(int32_t fmt) {
-    switch (fmt) {
-        case LB_Q8_0: return rows_b32<LB_Q8_0>;
-        case LB_Q4_0: return rows_b32<LB_Q4_0>;
-        case LB_Q4_1: return rows_b32<LB_Q4_1>;
-        case LB_Q5_0: return rows_b32<LB_Q5_0>;
-        case LB_Q5_1: return rows_b32<LB_Q5_1>;
         default: return nullptr;
     }
 }
