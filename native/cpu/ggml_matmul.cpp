@@ -271,6 +271,7 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     if (!fn) fn = row_fn_scalar(fmt);
     if (!fn) return LB_ERR_FORMAT;
     const RowsFn fnr = isa >= LB_ISA_AVX512 ? rows_fn_avx512(fmt) : nullptr;
+    const Rows1Fn fn1 = isa >= LB_ISA_AVX512 ? rows1_fn_avx512(fmt) : nullptr;
 
     Act a;
     a.cols = cols;
@@ -321,6 +322,10 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
             const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
             for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile) {
                 const int nt = (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile);
+                if (nt == 1 && fn1) {  // whole row block, rows in order (see below)
+                    fn1(wb + r0 * rb, rb, (int)(r1 - r0), a, t0, y + t0 * rows + r0);
+                    continue;
+                }
                 if (fnr && nt > 1) {  // rows x tokens register tiles
                     for (int64_t r = r0; r < r1; r += kMaxRows) {
                         const int nr = (int)(r1 - r < kMaxRows ? r1 - r : kMaxRows);

@@ -64,6 +64,47 @@ void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     }
 }
 
+// horizontal sums of 4 vectors -> [sum a0, sum a1, sum a2, sum a3]; each lane's additions
+// depend only on its own vector (results do not depend on which rows share a call)
+inline __m128 hsum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+    auto half = [](__m512 v) { return _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1)); };
+    const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(half(a0), half(a1)), _mm256_hadd_ps(half(a2), half(a3)));
+    return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
+
+// Single token, nr rows one after another: 4 accumulators per row, 4 rows' sums reduced together.
+template <int32_t FMT>
+inline __attribute__((always_inline)) __m512 row1_float(const uint8_t *w, const float *x, int64_t c, int64_t n) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (; c + 64 <= n; c += 64) {
+        a0 = _mm512_fmadd_ps(load_w16<FMT>(w, c), _mm512_loadu_ps(x + c), a0);
+        a1 = _mm512_fmadd_ps(load_w16<FMT>(w, c + 16), _mm512_loadu_ps(x + c + 16), a1);
+        a2 = _mm512_fmadd_ps(load_w16<FMT>(w, c + 32), _mm512_loadu_ps(x + c + 32), a2);
+        a3 = _mm512_fmadd_ps(load_w16<FMT>(w, c + 48), _mm512_loadu_ps(x + c + 48), a3);
+    }
+    for (; c < n; c += 16) {
+        const __mmask16 m = n - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - c)) - 1);
+        a0 = _mm512_fmadd_ps(load_w16_tail<FMT>(w, c, m), _mm512_maskz_loadu_ps(m, x + c), a0);
+    }
+    return _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+}
+
+template <int32_t FMT>
+void rows1_float(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, float *out) {
+    const float *x = a.x(t);
+    const int64_t c = a.c0, n = a.c1;
+    int r = 0;
+    for (; r + 4 <= nr; r += 4) {
+        const __m512 s0 = row1_float<FMT>(w + r * rb, x, c, n), s1 = row1_float<FMT>(w + (r + 1) * rb, x, c, n);
+        const __m512 s2 = row1_float<FMT>(w + (r + 2) * rb, x, c, n), s3 = row1_float<FMT>(w + (r + 3) * rb, x, c, n);
+        _mm_storeu_ps(out + r, hsum4(s0, s1, s2, s3));
+    }
+    for (; r < nr; r++) {
+        const __m512 z = _mm512_setzero_ps();
+        out[r] = _mm_cvtss_f32(hsum4(row1_float<FMT>(w + r * rb, x, c, n), z, z, z));
+    }
+}
+
 // R rows x T tokens register tile (prefill): each activation vector feeds R FMAs, each
 // converted weight vector T
 template <int32_t FMT, int R, int T>
@@ -233,6 +274,68 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
             tail += dot_block32(FMT, w + bt * L.bb, a.q(t0 + k) + bt * 32, a.d(t0 + k)[bt], a.s(t0 + k)[bt]);
         if (MIN) acc[0][k] = _mm512_add_ps(acc[0][k], _mm512_zextps128_ps512(macc[0][k]));
         out[k] = _mm512_reduce_add_ps(acc[0][k]) + tail;
+    }
+}
+
+// Single token, nr rows one after another; per row two groups of 4 blocks in flight.
+template <int32_t FMT>
+struct Row1B32 {
+    static constexpr B32Layout L = layout32(FMT);
+    static constexpr bool MIN = L.m >= 0;
+    __m512i icodes, idm;
+    const int8_t *qp;
+    const int32_t *li;
+    const float *d, *ds;
+    const __m512i lane4 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    int64_t b0, nb;
+
+    inline __attribute__((always_inline)) void group(const uint8_t *w, int64_t b, __m512 &acc, __m128 &macc) const {
+        __m512i lo, hi, dmw;
+        unpack4<FMT>(w + b * L.bb, icodes, idm, lo, hi, dmw);
+        const __m256 dm8 = _mm256_cvtph_ps(_mm512_castsi512_si128(dmw));
+        const __m512i i0 = _mm512_dpbusd_epi32(_mm512_load_si512(li + b * 4), lo, _mm512_load_si512(qp + b * 32));
+        const __m512i i1 = _mm512_dpbusd_epi32(i0, hi, _mm512_load_si512(qp + b * 32 + 64));
+        const __m128 s4 = _mm_mul_ps(_mm256_castps256_ps128(dm8), _mm_load_ps(d + b));
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_permutexvar_ps(lane4, _mm512_castps128_ps512(s4)), acc);
+        if (MIN) macc = _mm_fmadd_ps(_mm256_extractf128_ps(dm8, 1), _mm_load_ps(ds + b), macc);
+    }
+    // whole groups of the row; the tail blocks (< 4) go to *tail
+    inline __attribute__((always_inline)) __m512 row(const uint8_t *w, const Act &a, int64_t t, float *tail) const {
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
+        __m128 m0 = _mm_setzero_ps(), m1 = m0;
+        int64_t b = b0;
+        for (; b + 8 <= nb; b += 8) {
+            group(w, b, acc0, m0);
+            group(w, b + 4, acc1, m1);
+        }
+        if (b + 4 <= nb) group(w, b, acc0, m0), b += 4;
+        acc0 = _mm512_add_ps(acc0, acc1);
+        if (MIN) acc0 = _mm512_add_ps(acc0, _mm512_zextps128_ps512(_mm_add_ps(m0, m1)));
+        float tl = 0;
+        for (; b < nb; b++) tl += dot_block32(FMT, w + b * L.bb, a.q(t) + b * 32, a.d(t)[b], a.s(t)[b]);
+        *tail = tl;
+        return acc0;
+    }
+};
+
+template <int32_t FMT>
+void rows1_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, float *out) {
+    const B32Idx &I = b32idx<FMT>();
+    Row1B32<FMT> k;
+    k.icodes = _mm512_load_si512(I.codes);
+    k.idm = _mm512_load_si512(I.dm);
+    k.qp = a.qp(t), k.li = a.li(t), k.d = a.d(t), k.ds = a.ds(t);
+    k.b0 = a.b0(), k.nb = a.b1();
+    int r = 0;
+    alignas(16) float tl[4];
+    for (; r + 4 <= nr; r += 4) {
+        const __m512 s0 = k.row(w + r * rb, a, t, tl), s1 = k.row(w + (r + 1) * rb, a, t, tl + 1);
+        const __m512 s2 = k.row(w + (r + 2) * rb, a, t, tl + 2), s3 = k.row(w + (r + 3) * rb, a, t, tl + 3);
+        _mm_storeu_ps(out + r, _mm_add_ps(hsum4(s0, s1, s2, s3), _mm_load_ps(tl)));
+    }
+    for (; r < nr; r++) {
+        const __m512 z = _mm512_setzero_ps();
+        out[r] = _mm_cvtss_f32(hsum4(k.row(w + r * rb, a, t, tl), z, z, z)) + tl[0];
     }
 }
 
@@ -474,6 +577,20 @@ RowsFn rows_fn_avx512(int32_t fmt) {
         case LB_F32: return rows_float<LB_F32>;
         case LB_F16: return rows_float<LB_F16>;
         case LB_BF16: return rows_float<LB_BF16>;
+        default: return nullptr;
+    }
+}
+
+Rows1Fn rows1_fn_avx512(int32_t fmt) {
+    switch (fmt) {
+        case LB_F32: return rows1_float<LB_F32>;
+        case LB_F16: return rows1_float<LB_F16>;
+        case LB_BF16: return rows1_float<LB_BF16>;
+        case LB_Q8_0: return rows1_b32<LB_Q8_0>;
+        case LB_Q4_0: return rows1_b32<LB_Q4_0>;
+        case LB_Q4_1: return rows1_b32<LB_Q4_1>;
+        case LB_Q5_0: return rows1_b32<LB_Q5_0>;
+        case LB_Q5_1: return rows1_b32<LB_Q5_1>;
         default: return nullptr;
     }
 }
