@@ -305,10 +305,12 @@ struct Row1B32 {
     // scales by one. Saves 2 of 3 cross-lane permutes per group.
     __m512i idx16;   // word 4k+g <- scale word of block k in group g (first or second source)
     __m512i perm16;  // float 4k+g <- activation scale 4g+k
+    // G = 4 groups (16 blocks) or 2 (8 blocks: lanes 4k+2, 4k+3 are zero)
+    template <int G>
     inline __attribute__((always_inline)) void step16(const uint8_t *w, int64_t b, __m512 &acc) const {
         const __m512i m0f = _mm512_set1_epi8(0x0f);
         __m512i l0[4], is[4];
-        for (int g = 0; g < 4; g++) {
+        for (int g = 0; g < G; g++) {
             const uint8_t *p = w + (b + 4 * g) * L.bb;
             l0[g] = _mm512_loadu_si512(p);
             const __m512i l1 = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i *)(p + 64)));
@@ -318,12 +320,19 @@ struct Row1B32 {
             is[g] = _mm512_dpbusd_epi32(i0, _mm512_and_si512(_mm512_srli_epi16(qs, 4), m0f), _mm512_load_si512(qp + bg * 32 + 64));
         }
         const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(is[0], is[1]), _mm512_unpackhi_epi32(is[0], is[1]));
-        const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(is[2], is[3]), _mm512_unpackhi_epi32(is[2], is[3]));
+        const __m512i s23 = G == 4 ? _mm512_add_epi32(_mm512_unpacklo_epi32(is[2], is[3]), _mm512_unpackhi_epi32(is[2], is[3]))
+                                   : _mm512_setzero_si512();
         const __m512i isum = _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
         const __m256i d01 = _mm512_castsi512_si256(_mm512_permutex2var_epi16(l0[0], idx16, l0[1]));
-        const __m256i d23 = _mm512_castsi512_si256(_mm512_permutex2var_epi16(l0[2], idx16, l0[3]));
-        const __m512 dw = _mm512_cvtph_ps(_mm256_mask_mov_epi16(d01, (__mmask16)0xcccc, d23));
-        const __m512 dx = _mm512_permutexvar_ps(perm16, _mm512_loadu_ps(d + b));
+        __m512 dw, dx;
+        if (G == 4) {
+            const __m256i d23 = _mm512_castsi512_si256(_mm512_permutex2var_epi16(l0[2], idx16, l0[3]));
+            dw = _mm512_cvtph_ps(_mm256_mask_mov_epi16(d01, (__mmask16)0xcccc, d23));
+            dx = _mm512_permutexvar_ps(perm16, _mm512_loadu_ps(d + b));
+        } else {  // the zero lanes meet finite scales: d01 repeats groups 0/1, dx is zero there
+            dw = _mm512_cvtph_ps(d01);
+            dx = _mm512_permutexvar_ps(perm16, _mm512_maskz_loadu_ps((__mmask16)0xff, d + b));
+        }
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, dx), acc);
     }
     // whole groups of the row; the tail blocks (< 4) go to *tail
@@ -331,8 +340,10 @@ struct Row1B32 {
         __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
         __m128 m0 = _mm_setzero_ps(), m1 = m0;
         int64_t b = b0;
-        if (FMT == LB_Q4_0)
-            for (; b + 16 <= nb; b += 16) step16(w, b, acc0);
+        if (FMT == LB_Q4_0) {
+            for (; b + 16 <= nb; b += 16) step16<4>(w, b, acc0);
+            if (b + 8 <= nb) step16<2>(w, b, acc1), b += 8;
+        }
         for (; b + 8 <= nb; b += 8) {
             group(w, b, acc0, m0);
             group(w, b + 4, acc1, m1);
