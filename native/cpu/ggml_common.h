@@ -100,11 +100,14 @@ struct Act {
 constexpr int kMaxTile = 8;
 typedef void (*RowFn)(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out);
 
-// Single-token variant over nr (<= kMaxRows) consecutive rows row_bytes apart: the decode case
-// with long rows, where sharing the activation loads and the per-row overhead pays.
-constexpr int kMaxRows = 4;
+// Single-token kernel over nr consecutive rows row_bytes apart, read one after another (one
+// sequential stream): out[r] for row r. Sharing one call spares the per-row epilogue (the
+// horizontal sums of 4 rows are done together) and the per-call setup.
 typedef void (*Rows1Fn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t, float *out);
 Rows1Fn rows1_fn_avx512(int32_t fmt);  // nullptr where none
+
+// Rows per multi-row register tile (prefill).
+constexpr int kMaxRows = 4;
 // Multi-token variant over nr (<= kMaxRows) rows: out[r * kMaxTile + k]. A register tile of
 // rows x tokens reuses each loaded activation vector for several rows (float formats, prefill:
 // otherwise the fp32 activations of a token tile come from L2 once per row).

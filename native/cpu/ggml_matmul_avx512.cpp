@@ -64,6 +64,47 @@ void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     }
 }
 
+// horizontal sums of 4 vectors -> [sum a0, sum a1, sum a2, sum a3]; each lane's additions
+// depend only on its own vector (results do not depend on which rows share a call)
+inline __m128 hsum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+    auto half = [](__m512 v) { return _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1)); };
+    const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(half(a0), half(a1)), _mm256_hadd_ps(half(a2), half(a3)));
+    return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
+
+// Single token, nr rows one after another: 4 accumulators per row, 4 rows' sums reduced together.
+template <int32_t FMT>
+inline __attribute__((always_inline)) __m512 row1_float(const uint8_t *w, const float *x, int64_t c, int64_t n) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (; c + 64 <= n; c += 64) {
+        a0 = _mm512_fmadd_ps(load_w16<FMT>(w, c), _mm512_loadu_ps(x + c), a0);
+        a1 = _mm512_fmadd_ps(load_w16<FMT>(w, c + 16), _mm512_loadu_ps(x + c + 16), a1);
+        a2 = _mm512_fmadd_ps(load_w16<FMT>(w, c + 32), _mm512_loadu_ps(x + c + 32), a2);
+        a3 = _mm512_fmadd_ps(load_w16<FMT>(w, c + 48), _mm512_loadu_ps(x + c + 48), a3);
+    }
+    for (; c < n; c += 16) {
+        const __mmask16 m = n - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - c)) - 1);
+        a0 = _mm512_fmadd_ps(load_w16_tail<FMT>(w, c, m), _mm512_maskz_loadu_ps(m, x + c), a0);
+    }
+    return _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+}
+
+template <int32_t FMT>
+void rows1_float(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, float *out) {
+    const float *x = a.x(t);
+    const int64_t c = a.c0, n = a.c1;
+    int r = 0;
+    for (; r + 4 <= nr; r += 4) {
+        const __m512 s0 = row1_float<FMT>(w + r * rb, x, c, n), s1 = row1_float<FMT>(w + (r + 1) * rb, x, c, n);
+        const __m512 s2 = row1_float<FMT>(w + (r + 2) * rb, x, c, n), s3 = row1_float<FMT>(w + (r + 3) * rb, x, c, n);
+        _mm_storeu_ps(out + r, hsum4(s0, s1, s2, s3));
+    }
+    for (; r < nr; r++) {
+        const __m512 z = _mm512_setzero_ps();
+        out[r] = _mm_cvtss_f32(hsum4(row1_float<FMT>(w + r * rb, x, c, n), z, z, z));
+    }
+}
+
 // R rows x T tokens register tile (prefill): each activation vector feeds R FMAs, each
 // converted weight vector T
 template <int32_t FMT, int R, int T>
@@ -236,54 +277,134 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     }
 }
 
-// One token, R rows: the activation loads and lane-spread scales are shared by the rows.
-template <int32_t FMT, int R>
-void rows_b32_1t(const uint8_t *w, int64_t rb, const Act &a, int64_t t, float *out) {
-    constexpr B32Layout L = layout32(FMT);
-    constexpr bool MIN = L.m >= 0;
-    const B32Idx &I = b32idx<FMT>();
-    const __m512i icodes = _mm512_load_si512(I.codes), idm = _mm512_load_si512(I.dm);
+// Single token, nr rows one after another; per row two groups of 4 blocks in flight.
+template <int32_t FMT>
+struct Row1B32 {
+    static constexpr B32Layout L = layout32(FMT);
+    static constexpr bool MIN = L.m >= 0;
+    __m512i icodes, idm;
+    const int8_t *qp;
+    const int32_t *li;
+    const float *d, *ds;
     const __m512i lane4 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-    __m512 acc[R];
-    __m128 macc[R];
-    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps(), macc[r] = _mm_setzero_ps();
-    const int64_t nb = a.b1();
-    const int8_t *qp = a.qp(t);
-    const int32_t *li = a.li(t);
-    const float *d = a.d(t), *ds = a.ds(t);
-    int64_t b = a.b0();
-    for (; b + 4 <= nb; b += 4) {
-        const __m512i xlo = _mm512_load_si512(qp + b * 32), xhi = _mm512_load_si512(qp + b * 32 + 64);
-        const __m512i init = _mm512_load_si512(li + b * 4);
-        const __m512 dxl = _mm512_permutexvar_ps(lane4, _mm512_castps128_ps512(_mm_load_ps(d + b)));
-        __m128 ds4;
-        if (MIN) ds4 = _mm_load_ps(ds + b);
-        for (int r = 0; r < R; r++) {
-            __m512i lo, hi, dmw;
-            unpack4<FMT>(w + r * rb + b * L.bb, icodes, idm, lo, hi, dmw);
-            const __m256 dm8 = _mm256_cvtph_ps(_mm512_castsi512_si128(dmw));
-            const __m512i i1 = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(init, lo, xlo), hi, xhi);
-            const __m512 dwl = _mm512_permutexvar_ps(lane4, _mm512_castps256_ps512(dm8));
-            acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(i1), dxl), dwl, acc[r]);
-            if (MIN) macc[r] = _mm_fmadd_ps(_mm256_extractf128_ps(dm8, 1), ds4, macc[r]);
+    int64_t b0, nb;
+
+    inline __attribute__((always_inline)) void group(const uint8_t *w, int64_t b, __m512 &acc, __m128 &macc) const {
+        __m512i lo, hi, dmw;
+        unpack4<FMT>(w + b * L.bb, icodes, idm, lo, hi, dmw);
+        const __m256 dm8 = _mm256_cvtph_ps(_mm512_castsi512_si128(dmw));
+        const __m512i i0 = _mm512_dpbusd_epi32(_mm512_load_si512(li + b * 4), lo, _mm512_load_si512(qp + b * 32));
+        const __m512i i1 = _mm512_dpbusd_epi32(i0, hi, _mm512_load_si512(qp + b * 32 + 64));
+        const __m128 s4 = _mm_mul_ps(_mm256_castps256_ps128(dm8), _mm_load_ps(d + b));
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_permutexvar_ps(lane4, _mm512_castps128_ps512(s4)), acc);
+        if (MIN) macc = _mm_fmadd_ps(_mm256_extractf128_ps(dm8, 1), _mm_load_ps(ds + b), macc);
+    }
+    // Q4_0/Q8_0, 16 blocks: the 4 groups' int32 sums (4 lanes per block) are added down to one
+    // lane per block by unpacks (lane 4k+g = block 4g+k), so the scales need no spreading: for
+    // Q4_0 the 16 weight scales come from the groups' first 64-byte loads by 2 permutes (Q8_0:
+    // the per-group scale permute places them, 3 blends merge), the activation scales by one
+    // permute. Saves the spreading permute of every group.
+    __m512i idx16;   // word 4k+g <- scale word of block k in group g (first or second source)
+    __m512i perm16;  // float 4k+g <- activation scale 4g+k
+    __m512i idxT;    // Q8_0: word 4k+j <- scale word of block k (unpack4's scale permute)
+    // G = 4 groups (16 blocks) or 2 (8 blocks: lanes 4k+2, 4k+3 are zero)
+    template <int G>
+    inline __attribute__((always_inline)) void step16(const uint8_t *w, int64_t b, __m512 &acc) const {
+        __m512i l0[4], is[4];
+        if (FMT != LB_Q4_0) {  // Q8_0: scales not all in the first 64 bytes; one permute per group, blended
+            __m256i dsel;
+            for (int g = 0; g < G; g++) {
+                const int64_t bg = b + 4 * g;
+                __m512i lo, hi, dmw;
+                unpack4<FMT>(w + bg * L.bb, icodes, idxT, lo, hi, dmw);
+                const __m512i i0 = _mm512_dpbusd_epi32(_mm512_load_si512(li + bg * 4), lo, _mm512_load_si512(qp + bg * 32));
+                is[g] = _mm512_dpbusd_epi32(i0, hi, _mm512_load_si512(qp + bg * 32 + 64));
+                const __m256i dg = _mm512_castsi512_si256(dmw);
+                dsel = g == 0 ? dg : _mm256_mask_mov_epi16(dsel, (__mmask16)(0x1111u << g), dg);
+            }
+            step16_sum<G>(is, _mm512_cvtph_ps(dsel), b, acc);
+            return;
         }
+        const __m512i m0f = _mm512_set1_epi8(0x0f);
+        for (int g = 0; g < G; g++) {
+            const uint8_t *p = w + (b + 4 * g) * L.bb;
+            l0[g] = _mm512_loadu_si512(p);
+            const __m512i l1 = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i *)(p + 64)));
+            const __m512i qs = _mm512_permutex2var_epi16(l0[g], icodes, l1);
+            const int64_t bg = b + 4 * g;
+            const __m512i i0 = _mm512_dpbusd_epi32(_mm512_load_si512(li + bg * 4), _mm512_and_si512(qs, m0f), _mm512_load_si512(qp + bg * 32));
+            is[g] = _mm512_dpbusd_epi32(i0, _mm512_and_si512(_mm512_srli_epi16(qs, 4), m0f), _mm512_load_si512(qp + bg * 32 + 64));
+        }
+        const __m256i d01 = _mm512_castsi512_si256(_mm512_permutex2var_epi16(l0[0], idx16, l0[1]));
+        __m256i dsel = d01;  // with G = 2, lanes 4k+2, 4k+3 repeat groups 0/1 (finite, times 0)
+        if (G == 4) {
+            const __m256i d23 = _mm512_castsi512_si256(_mm512_permutex2var_epi16(l0[2], idx16, l0[3]));
+            dsel = _mm256_mask_mov_epi16(d01, (__mmask16)0xcccc, d23);
+        }
+        step16_sum<G>(is, _mm512_cvtph_ps(dsel), b, acc);
     }
-    for (int r = 0; r < R; r++) {
-        float tail = 0;
-        for (int64_t bt = b; bt < nb; bt++)
-            tail += dot_block32(FMT, w + r * rb + bt * L.bb, a.q(t) + bt * 32, a.d(t)[bt], a.s(t)[bt]);
-        if (MIN) acc[r] = _mm512_add_ps(acc[r], _mm512_zextps128_ps512(macc[r]));
-        out[r] = _mm512_reduce_add_ps(acc[r]) + tail;
+    // is[g]: int32 sums of group g (4 lanes per block); dw: weight scales at lane 4k+g
+    template <int G>
+    inline __attribute__((always_inline)) void step16_sum(const __m512i *is, __m512 dw, int64_t b, __m512 &acc) const {
+        const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(is[0], is[1]), _mm512_unpackhi_epi32(is[0], is[1]));
+        const __m512i s23 = G == 4 ? _mm512_add_epi32(_mm512_unpacklo_epi32(is[2], is[3]), _mm512_unpackhi_epi32(is[2], is[3]))
+                                   : _mm512_setzero_si512();
+        const __m512i isum = _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
+        // with G = 2 the activation scales of lanes 4k+2, 4k+3 are 0
+        const __m512 dx = _mm512_permutexvar_ps(perm16, G == 4 ? _mm512_loadu_ps(d + b) : _mm512_maskz_loadu_ps((__mmask16)0xff, d + b));
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, dx), acc);
     }
-}
+    // whole groups of the row; the tail blocks (< 4) go to *tail
+    inline __attribute__((always_inline)) __m512 row(const uint8_t *w, const Act &a, int64_t t, float *tail) const {
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
+        __m128 m0 = _mm_setzero_ps(), m1 = m0;
+        int64_t b = b0;
+        if (FMT == LB_Q4_0 || FMT == LB_Q8_0) {  // (Q5_0 measured no faster this way)
+            for (; b + 16 <= nb; b += 16) step16<4>(w, b, acc0);
+            if (b + 8 <= nb) step16<2>(w, b, acc1), b += 8;
+        }
+        for (; b + 8 <= nb; b += 8) {
+            group(w, b, acc0, m0);
+            group(w, b + 4, acc1, m1);
+        }
+        if (b + 4 <= nb) group(w, b, acc0, m0), b += 4;
+        acc0 = _mm512_add_ps(acc0, acc1);
+        if (MIN) acc0 = _mm512_add_ps(acc0, _mm512_zextps128_ps512(_mm_add_ps(m0, m1)));
+        float tl = 0;
+        for (; b < nb; b++) tl += dot_block32(FMT, w + b * L.bb, a.q(t) + b * 32, a.d(t)[b], a.s(t)[b]);
+        *tail = tl;
+        return acc0;
+    }
+};
 
 template <int32_t FMT>
-void rows_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, float *out) {
-    switch (nr) {
-        case 1: rows_b32_1t<FMT, 1>(w, rb, a, t, out); break;
-        case 2: rows_b32_1t<FMT, 2>(w, rb, a, t, out); break;
-        case 3: rows_b32_1t<FMT, 3>(w, rb, a, t, out); break;
-        default: rows_b32_1t<FMT, 4>(w, rb, a, t, out); break;
+void rows1_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, float *out) {
+    const B32Idx &I = b32idx<FMT>();
+    Row1B32<FMT> k;
+    k.icodes = _mm512_load_si512(I.codes);
+    k.idm = _mm512_load_si512(I.dm);
+    k.qp = a.qp(t), k.li = a.li(t), k.d = a.d(t), k.ds = a.ds(t);
+    k.b0 = a.b0(), k.nb = a.b1();
+    if (FMT == LB_Q4_0 || FMT == LB_Q8_0) {
+        alignas(64) uint16_t i16[32], iT[32];
+        alignas(64) int32_t p16[16];
+        for (int e = 0; e < 32; e++) i16[e] = (uint16_t)((e % 4 % 2 ? 32 : 0) + (e / 4 % 4) * Row1B32<FMT>::L.bb / 2);
+        for (int e = 0; e < 32; e++) iT[e] = (uint16_t)((e / 4 % 4) * Row1B32<FMT>::L.bb / 2);
+        for (int e = 0; e < 16; e++) p16[e] = e % 4 * 4 + e / 4;
+        k.idx16 = _mm512_load_si512(i16);
+        k.idxT = _mm512_load_si512(iT);
+        k.perm16 = _mm512_load_si512(p16);
+    }
+    int r = 0;
+    alignas(16) float tl[4];
+    for (; r + 4 <= nr; r += 4) {
+        const __m512 s0 = k.row(w + r * rb, a, t, tl), s1 = k.row(w + (r + 1) * rb, a, t, tl + 1);
+        const __m512 s2 = k.row(w + (r + 2) * rb, a, t, tl + 2), s3 = k.row(w + (r + 3) * rb, a, t, tl + 3);
+        _mm_storeu_ps(out + r, _mm_add_ps(hsum4(s0, s1, s2, s3), _mm_load_ps(tl)));
+    }
+    for (; r < nr; r++) {
+        const __m512 z = _mm512_setzero_ps();
+        out[r] = _mm_cvtss_f32(hsum4(k.row(w + r * rb, a, t, tl), z, z, z)) + tl[0];
     }
 }
 
@@ -531,11 +652,14 @@ RowsFn rows_fn_avx512(int32_t fmt) {
 
 Rows1Fn rows1_fn_avx512(int32_t fmt) {
     switch (fmt) {
-        case LB_Q8_0: return rows_b32<LB_Q8_0>;
-        case LB_Q4_0: return rows_b32<LB_Q4_0>;
-        case LB_Q4_1: return rows_b32<LB_Q4_1>;
-        case LB_Q5_0: return rows_b32<LB_Q5_0>;
-        case LB_Q5_1: return rows_b32<LB_Q5_1>;
+        case LB_F32: return rows1_float<LB_F32>;
+        case LB_F16: return rows1_float<LB_F16>;
+        case LB_BF16: return rows1_float<LB_BF16>;
+        case LB_Q8_0: return rows1_b32<LB_Q8_0>;
+        case LB_Q4_0: return rows1_b32<LB_Q4_0>;
+        case LB_Q4_1: return rows1_b32<LB_Q4_1>;
+        case LB_Q5_0: return rows1_b32<LB_Q5_0>;
+        case LB_Q5_1: return rows1_b32<LB_Q5_1>;
         default: return nullptr;
     }
 }
