@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Runs the bench: for each model, each plan through lowbit, then (with compare) the same file
- * through llama.cpp right after, so the ratio is taken back to back; the roofline probe runs
- * first. Models are loaded one at a time and closed before the next.
+ * Runs the bench: with compare, every file through llama.cpp first — before lowbit has run a
+ * single kernel, so no lowbit OpenMP worker exists yet that could spin (OMP_WAIT_POLICY=active)
+ * and starve llama.cpp's threads — then the roofline probe, then each plan through lowbit;
+ * ratios are taken within the one run. Models are loaded one at a time and closed before the next.
  */
 public final class BenchRunner {
     private final BenchSettings s;
@@ -38,6 +39,17 @@ public final class BenchRunner {
         for (Path m : models) if (!Files.isRegularFile(m)) throw new NoSuchFileException(m.toString(), null, "model file not found");
 
         java.util.Map<String, String> machine = MachineInfo.capture();
+        java.util.Map<Path, List<BenchRow>> refs = new java.util.HashMap<>();
+        String method = null;
+        if (compareLlamaCpp) {
+            for (Path m : models) {
+                progress.accept(m.getFileName() + " llama.cpp: loading");
+                try (LlamaCppReference llama = new LlamaCppReference(m, s, msg -> progress.accept(m.getFileName() + " " + msg))) {
+                    refs.put(m, llama.run());
+                    method = LlamaCppReference.method();
+                }
+            }
+        }
         Stats bw = null;
         if (rooflineMib > 0) {
             dev.lowbit.core.Native.setThreads(s.threads());
@@ -45,7 +57,6 @@ public final class BenchRunner {
             bw = BandwidthProbe.measure(rooflineMib, Math.max(3, s.reps()));
         }
         List<BenchRow> rows = new ArrayList<>();
-        String method = null;
         for (Path m : models) {
             List<BenchRow> mine = new ArrayList<>();
             for (QuantPlan plan : plans) {
@@ -56,12 +67,7 @@ public final class BenchRunner {
                 }
             }
             if (compareLlamaCpp) {
-                progress.accept(m.getFileName() + " llama.cpp: loading");
-                List<BenchRow> ref;
-                try (LlamaCppReference llama = new LlamaCppReference(m, s, msg -> progress.accept(m.getFileName() + " " + msg))) {
-                    ref = llama.run();
-                    method = LlamaCppReference.method();
-                }
+                List<BenchRow> ref = refs.get(m);
                 mine = withRatios(mine, ref);
                 rows.addAll(mine);
                 rows.addAll(alignBytes(ref, mine));
