@@ -137,4 +137,13 @@ void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d,
 // scalar reference dot of one block (shared by SIMD tails)
 float dot_block32(int32_t fmt, const uint8_t *b, const int8_t *xq, float dx, int32_t xs);
 
+// runs CALL(N) with the compile-time tile width N matching the runtime token count nt (1..8)
+#define LB_TILE_SWITCH(CALL)                                  \
+    switch (nt) {                                             \
+        case 1: CALL(1); break; case 2: CALL(2); break;       \
+        case 3: CALL(3); break; case 4: CALL(4); break;       \
+        case 5: CALL(5); break; case 6: CALL(6); break;       \
+        case 7: CALL(7); break; default: CALL(8); break;      \
+    }
+
 }  // namespace lbg

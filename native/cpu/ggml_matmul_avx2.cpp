@@ -205,13 +205,6 @@ void row_q6k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     for (int k = 0; k < NT; k++) out[k] = hsum8(acc[k]);
 }
 
-#define LB_TILE_SWITCH(CALL)                                  \
-    switch (nt) {                                             \
-        case 1: CALL(1); break; case 2: CALL(2); break;       \
-        case 3: CALL(3); break; case 4: CALL(4); break;       \
-        case 5: CALL(5); break; case 6: CALL(6); break;       \
-        case 7: CALL(7); break; default: CALL(8); break;      \
-    }
 
 template <int32_t FMT>
 void row_float(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
