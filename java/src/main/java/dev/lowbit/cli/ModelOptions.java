@@ -19,6 +19,9 @@ final class ModelOptions {
     @Option(names = {"-c", "--ctx"}, description = "context length per sequence (default: the model's, at most 32768)")
     int ctx = 0;
 
+    @Option(names = "--kv-mib", description = "KV-cache memory budget in MiB, shared by all sequences (default: room for every batch slot at full context); sequences wait when it is full")
+    long kvMib = 0;
+
     @Option(names = "--chat-template", description = "deepseek-r1 | chatml | chatml-think | llama3 | raw (default: from the GGUF)")
     String chatTemplate;
 
@@ -29,7 +32,8 @@ final class ModelOptions {
     LoadOptions options(QuantPlan plan, int batch) {
         if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0");
         if (ctx < 0) throw new IllegalArgumentException("--ctx must be >= 0");
-        return new LoadOptions(plan, threads, ctx, batch, 512, 0, chatTemplate);
+        if (kvMib < 0) throw new IllegalArgumentException("--kv-mib must be >= 0");
+        return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate);
     }
 
     LowbitModel load(QuantPlan plan, int batch) throws IOException {

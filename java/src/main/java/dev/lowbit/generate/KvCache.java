@@ -45,8 +45,8 @@ public final class KvCache implements AutoCloseable {
         long perBlockAllLayers = blockBytes * 2 * nLayer;
         long n = budgetBytes / perBlockAllLayers;
         if (n < maxBlocksPerSeq)
-            throw new IllegalArgumentException("KV budget of " + budgetBytes / (1 << 20) + " MiB cannot hold one sequence of "
-                    + maxTokensPerSeq + " tokens (needs " + (maxBlocksPerSeq * perBlockAllLayers >> 20) + " MiB)");
+            throw new IllegalArgumentException(String.format("KV budget of %.1f MiB cannot hold one sequence of %d tokens (needs %.1f MiB)",
+                    budgetBytes / 1048576.0, maxTokensPerSeq, maxBlocksPerSeq * perBlockAllLayers / 1048576.0));
         this.numBlocks = (int) Math.min(n, Integer.MAX_VALUE / 2);
         this.k = new NativeBuffer[nLayer];
         this.v = new NativeBuffer[nLayer];

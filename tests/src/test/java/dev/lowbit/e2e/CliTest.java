@@ -86,6 +86,10 @@ class CliTest {
         assertNotEquals(0, badPlan.code());
         assertTrue(badPlan.err().contains("w5a16"));
 
+        Result tinyKv = lowbit("run", "-m", "stories260K", "-p", "x", "--kv-mib", "1");
+        assertNotEquals(0, tinyKv.code());
+        assertTrue(tinyKv.err().contains("KV budget"), tinyKv.err());
+
         Result badNumber = lowbit("run", "-m", "stories260K", "-p", "x", "-n", "many");
         assertNotEquals(0, badNumber.code());
         assertEquals(1, badNumber.err().strip().lines().count(), badNumber.err());
