@@ -32,7 +32,11 @@ public final class LowbitEngine implements CompletionEngine {
         Map<Integer, String> ids = new HashMap<>();
         for (CompletionRequest r : requests) {
             int[] prompt = model.chatPrompt(r.userMessage());
-            int room = Math.max(0, ctx - prompt.length);
+            if (prompt.length >= ctx) { // no room to answer: an empty answer, judged like any other
+                sink.accept(new CompletionResult(r.id(), "", prompt.length, 0, 0));
+                continue;
+            }
+            int room = ctx - prompt.length;
             ids.put(reqs.size(), r.id());
             reqs.add(new GenerationRequest(prompt, new SamplerSettings(r.temperature(), r.topP(), 0, r.seed()),
                     Math.min(r.maxTokens(), room), List.of(), null));
