@@ -146,4 +146,28 @@ float dot_block32(int32_t fmt, const uint8_t *b, const int8_t *xq, float dx, int
         case 7: CALL(7); break; default: CALL(8); break;      \
     }
 
+
+// the runtime-tile-width entry points of one ISA's row kernels (row_float, row_b32, row_q45k,
+// row_q6k), each forwarding to its compile-time-width template *_t<..., N>
+#define LB_TILE_WRAPPERS                                                                      \
+    template <int32_t FMT>                                                                     \
+    void row_float(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {           \
+        LB_TILE_SWITCH(LB_TILE_CALL_FLOAT)                                                     \
+    }                                                                                          \
+    template <int32_t FMT>                                                                     \
+    void row_b32(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {             \
+        LB_TILE_SWITCH(LB_TILE_CALL_B32)                                                       \
+    }                                                                                          \
+    template <bool FIVE>                                                                       \
+    void row_q45k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {            \
+        LB_TILE_SWITCH(LB_TILE_CALL_Q45K)                                                      \
+    }                                                                                          \
+    inline void row_q6k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {      \
+        LB_TILE_SWITCH(LB_TILE_CALL_Q6K)                                                       \
+    }
+#define LB_TILE_CALL_FLOAT(N) row_float_t<FMT, N>(w, a, t0, out)
+#define LB_TILE_CALL_B32(N) row_b32_t<FMT, N>(w, a, t0, out)
+#define LB_TILE_CALL_Q45K(N) row_q45k_t<FIVE, N>(w, a, t0, out)
+#define LB_TILE_CALL_Q6K(N) row_q6k_t<N>(w, a, t0, out)
+
 }  // namespace lbg

@@ -581,29 +581,7 @@ void row_q23k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
 
 // ------------------------------------------------------------------ tile-size dispatch
 
-template <int32_t FMT>
-void row_float(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
-#define CALL(N) row_float_t<FMT, N>(w, a, t0, out)
-    LB_TILE_SWITCH(CALL)
-#undef CALL
-}
-template <int32_t FMT>
-void row_b32(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
-#define CALL(N) row_b32_t<FMT, N>(w, a, t0, out)
-    LB_TILE_SWITCH(CALL)
-#undef CALL
-}
-template <bool FIVE>
-void row_q45k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
-#define CALL(N) row_q45k_t<FIVE, N>(w, a, t0, out)
-    LB_TILE_SWITCH(CALL)
-#undef CALL
-}
-void row_q6k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
-#define CALL(N) row_q6k_t<N>(w, a, t0, out)
-    LB_TILE_SWITCH(CALL)
-#undef CALL
-}
+LB_TILE_WRAPPERS
 template <bool THREE>
 void row_q23k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
 #define CALL(N) row_q23k_t<THREE, N>(w, a, t0, out)

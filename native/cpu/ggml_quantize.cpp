@@ -93,10 +93,12 @@ inline int k_code(float x, float s, float m, int top) {
     return s > 0 ? clampi((int)lrintf((x + m) / s), 0, top) : 0;
 }
 
-void q_q4_k(const float *x, uint8_t *b) {
-    float d, dmin, es[8], em[8];
+// Q4_K / Q5_K super-block header: f16 d and dmin, then 8 six-bit scales and mins packed in 12
+// bytes; returns each sub-block's effective scale and min for coding its values (top = 2^bits-1)
+void k45_header(const float *x, int top, uint8_t *b, float *es, float *em) {
+    float d, dmin;
     uint8_t sc[8], mn[8];
-    k_scales_mins(x, 8, 32, 15, 63, &d, &dmin, sc, mn, es, em);
+    k_scales_mins(x, 8, 32, top, 63, &d, &dmin, sc, mn, es, em);
     wr16(b, f32_to_f16(d));
     wr16(b + 2, f32_to_f16(dmin));
     uint8_t *s = b + 4;
@@ -105,6 +107,11 @@ void q_q4_k(const float *x, uint8_t *b) {
         s[j + 4] = mn[j] | ((mn[j + 4] >> 4) << 6);
         s[j + 8] = (sc[j + 4] & 15) | ((mn[j + 4] & 15) << 4);
     }
+}
+
+void q_q4_k(const float *x, uint8_t *b) {
+    float es[8], em[8];
+    k45_header(x, 15, b, es, em);
     uint8_t *qs = b + 16;
     memset(qs, 0, 128);
     for (int sb = 0; sb < 8; sb++)
@@ -113,17 +120,8 @@ void q_q4_k(const float *x, uint8_t *b) {
 }
 
 void q_q5_k(const float *x, uint8_t *b) {
-    float d, dmin, es[8], em[8];
-    uint8_t sc[8], mn[8];
-    k_scales_mins(x, 8, 32, 31, 63, &d, &dmin, sc, mn, es, em);
-    wr16(b, f32_to_f16(d));
-    wr16(b + 2, f32_to_f16(dmin));
-    uint8_t *s = b + 4;
-    for (int j = 0; j < 4; j++) {
-        s[j] = sc[j] | ((sc[j + 4] >> 4) << 6);
-        s[j + 4] = mn[j] | ((mn[j + 4] >> 4) << 6);
-        s[j + 8] = (sc[j + 4] & 15) | ((mn[j + 4] & 15) << 4);
-    }
+    float es[8], em[8];
+    k45_header(x, 31, b, es, em);
     uint8_t *qh = b + 16, *qs = b + 48;
     memset(qh, 0, 32 + 128);
     for (int sb = 0; sb < 8; sb++)

@@ -23,11 +23,20 @@ void quant_sym_row(const float *w, int64_t cols, int qmax, uint8_t *row, bool in
 }
 }  // namespace
 
-int32_t quantize_study(int32_t fmt, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols) {
+// bytes per row and code width (0 for the per-channel formats) of a study weight format,
+// or LB_ERR_ARG / LB_ERR_FORMAT
+static int64_t study_row_layout(int32_t fmt, int32_t group, int64_t cols, int *bits) {
     const int64_t rb = lb_row_bytes(fmt, group, cols);
     if (rb < 0) return LB_ERR_ARG;
-    const int bits = lb_group_bits(fmt);
-    if (!bits && fmt != LB_I8CH && fmt != LB_I8CHA && fmt != LB_I4CH) return LB_ERR_FORMAT;
+    *bits = lb_group_bits(fmt);
+    if (!*bits && fmt != LB_I8CH && fmt != LB_I8CHA && fmt != LB_I4CH) return LB_ERR_FORMAT;
+    return rb;
+}
+
+int32_t quantize_study(int32_t fmt, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols) {
+    int bits;
+    const int64_t rb = study_row_layout(fmt, group, cols, &bits);
+    if (rb < 0) return (int32_t)rb;
     uint8_t *out = (uint8_t *)dst;
 #pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
@@ -44,10 +53,9 @@ int32_t quantize_study(int32_t fmt, int32_t group, const float *src, void *dst, 
 }
 
 int32_t dequantize_study(int32_t fmt, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols) {
-    const int64_t rb = lb_row_bytes(fmt, group, cols);
-    if (rb < 0) return LB_ERR_ARG;
-    const int bits = lb_group_bits(fmt);
-    if (!bits && fmt != LB_I8CH && fmt != LB_I8CHA && fmt != LB_I4CH) return LB_ERR_FORMAT;
+    int bits;
+    const int64_t rb = study_row_layout(fmt, group, cols, &bits);
+    if (rb < 0) return (int32_t)rb;
     const uint8_t *in = (const uint8_t *)src;
 #pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
