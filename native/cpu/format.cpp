@@ -16,6 +16,8 @@ const lb_format_info kFormats[] = {
     {LB_I8CHA, "i8cha", 8, 0, 0},
     {LB_KV8, "kv8", 8, 0, 0},         {LB_KV4, "kv4", 4, 0, 0},
     {LB_KV3, "kv3", 3, 0, 0},
+    {LB_KVS8, "kvs8", 8, 0, 0},       {LB_KVS4, "kvs4", 4, 0, 0},
+    {LB_KVS3, "kvs3", 3, 0, 0},
 };
 }  // namespace
 
@@ -36,6 +38,10 @@ extern "C" int64_t lb_row_bytes(int32_t fmt, int32_t group, int64_t cols) {
             return (cols / group) * (3 + (int64_t)group * f->bits / 8);
         case LB_I8CH: case LB_I8CHA:
             return 4 + cols;
+        case LB_KVS8: case LB_KVS4: case LB_KVS3:
+            // codes only (static per-channel scales live outside the row)
+            if (cols % 8 != 0) return -1;
+            return cols * f->bits / 8;
         case LB_I4CH:
             if (cols % 2 != 0) return -1;
             return 4 + cols / 2;

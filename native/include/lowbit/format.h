@@ -42,6 +42,15 @@ typedef enum lb_format {
     LB_KV8  = 120,
     LB_KV4  = 121,
     LB_KV3  = 122,
+    /* K cache with static per-channel scales (KVQuant-style, stored before RoPE): a row holds only
+     * head_dim b-bit codes, no header; scale and offset per (layer, kv channel) live outside the
+     * cache. Codes in chunks of 32 channels (the last chunk may be shorter, a multiple of 8):
+     * 8-bit: one byte per channel; 4-bit: byte b of a chunk of n holds channel b (low nibble) and
+     * b + n/2 (high nibble); 3-bit: n/4 bytes of low 2-bit fields (channel i at bits 2*(i%4) of
+     * byte i/4), then n/8 bytes of high bits (channel i at bit i%8 of byte n/4 + i/8). */
+    LB_KVS8 = 123,
+    LB_KVS4 = 124,
+    LB_KVS3 = 125,
 } lb_format;
 
 /* static description of a format (the format table row) */

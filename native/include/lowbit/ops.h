@@ -58,6 +58,30 @@ int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache, const voi
                      const float *q, int64_t nq, int64_t pos0, int32_t n_head, int32_t n_kv_head,
                      int32_t head_dim, float scale, float *out);
 
+/* ---- static per-channel K cache (KVQuant*: K quantised before RoPE, optionally before the K bias) ----
+ * K rows are in LB_KVS8/4/3 (codes only), with per (kv head, channel) arrays of n_kv_head*head_dim floats
+ * for the layer: code = clamp(rint(k / k_scale) + k_zero, 0, 2^b-1) on store (k_zero integer-valued),
+ * k = code * k_scale + k_offset on read, where k_offset = -k_zero * k_scale (+ the K bias when K was stored
+ * before its bias). The attention kernel applies RoPE to each dequantised key at its own position. */
+/* table of RoPE rotations for positions 0..n_pos-1: out [n_pos][rot_dim] = cos of the rot_dim/2 angles
+ * pos * base^(-2i/rot_dim) / freq_factors[i] (freq_factors may be NULL), then their sin; angles in double,
+ * exactly the values lb_rope_ext rotates with */
+int32_t lb_rope_table(float theta_base, int32_t rot_dim, const float *freq_factors, int64_t n_pos, float *out);
+/* write ntok tokens' pre-RoPE K [ntok][n_kv_head][head_dim] at positions pos0.. of a sequence (kfmt LB_KVS*) */
+int32_t lb_kvs_store(int32_t kfmt, void *cache, const int32_t *block_table, int32_t block_size, int32_t n_kv_head,
+                     int32_t head_dim, const float *k_scale, const float *k_zero, const float *src, int64_t pos0,
+                     int64_t ntok);
+/* causal attention as lb_attention, K read from an LB_KVS* cache (dequantised, then rotated at its position
+ * with rope_table rows, pairs as lb_rope: neox 0 = (2i, 2i+1), 1 = (i, i+rot_dim/2)); rope_table must hold
+ * rope_npos >= pos0+nq positions of lb_rope_table(.., rot_dim, ..). q is already rotated. V is read from a
+ * per-token cache exactly as lb_attention reads it (vfmt LB_F32/F16/KV8/4/3, vgroup). */
+int32_t lb_kvs_attention(int32_t kfmt, const void *kcache, const float *k_scale, const float *k_offset,
+                         const float *rope_table, int64_t rope_npos, int32_t rot_dim, int32_t neox,
+                         int32_t vfmt, int32_t vgroup, const void *vcache,
+                         const int32_t *block_table, int32_t block_size,
+                         const float *q, int64_t nq, int64_t pos0, int32_t n_head, int32_t n_kv_head,
+                         int32_t head_dim, float scale, float *out);
+
 #ifdef __cplusplus
 }
 #endif

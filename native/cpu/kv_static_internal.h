@@ -1,0 +1,53 @@
+// Internal: the LB_KVS8/4/3 K-row packing (codes only, chunks of 32 channels; see format.h) and the
+// work-item signature shared by the scalar and AVX-512 lb_kvs_attention.
+#pragma once
+#include <stdint.h>
+#include "kv_internal.h"
+
+static inline int kvs_bits(int32_t fmt) {
+    return fmt == LB_KVS8 ? 8 : fmt == LB_KVS4 ? 4 : fmt == LB_KVS3 ? 3 : 0;
+}
+
+// code of channel i in a row of hd codes
+static inline int kvs_get_code(const uint8_t *row, int bits, int hd, int i) {
+    if (bits == 8) return row[i];
+    const int c0 = i / 32 * 32, n = hd - c0 < 32 ? hd - c0 : 32, k = i - c0;
+    const uint8_t *ch = row + (int64_t)c0 * bits / 8;
+    if (bits == 4) return k < n / 2 ? ch[k] & 15 : ch[k - n / 2] >> 4;
+    return ((ch[k / 4] >> (2 * (k % 4))) & 3) | (((ch[n / 4 + k / 8] >> (k % 8)) & 1) << 2);
+}
+
+// pack hd codes (each < 2^bits) into row (hd*bits/8 bytes)
+static inline void kvs_pack_row(const int *codes, int bits, int hd, uint8_t *row) {
+    const int nbytes = hd * bits / 8;
+    for (int b = 0; b < nbytes; b++) row[b] = 0;
+    for (int i = 0; i < hd; i++) {
+        const int q = codes[i];
+        if (bits == 8) {
+            row[i] = (uint8_t)q;
+            continue;
+        }
+        const int c0 = i / 32 * 32, n = hd - c0 < 32 ? hd - c0 : 32, k = i - c0;
+        uint8_t *ch = row + (int64_t)c0 * bits / 8;
+        if (bits == 4) {
+            if (k < n / 2) ch[k] |= (uint8_t)q;
+            else ch[k - n / 2] |= (uint8_t)(q << 4);
+        } else {
+            ch[k / 4] |= (uint8_t)((q & 3) << (2 * (k % 4)));
+            ch[n / 4 + k / 8] |= (uint8_t)(((q >> 2) & 1) << (k % 8));
+        }
+    }
+}
+
+// everything a (query token, kv head) work item needs
+struct KvsArgs {
+    KvLayout k, v;               // k: row_bytes/offset of the KVS cache (fmt LB_KVS*, bits set); v: the V cache
+    const uint8_t *kc, *vc;
+    const float *k_scale, *k_offset;  // [n_kv_head*head_dim]
+    const float *rope;           // [npos][rot_dim]
+    int rot_dim, neox;
+    float scale;
+};
+
+bool kvs_supported_avx512(const KvsArgs &a);
+void kvs_item_avx512(const KvsArgs &a, const float *q, int64_t pos, int gh, float *out, int kvh);
