@@ -62,4 +62,17 @@ public final class LowbitNative {
                                           @Cast("const void*") long vcache, @Cast("const int32_t*") long blockTable,
                                           int blockSize, @Cast("const float*") long q, long nq, long pos0,
                                           int nHead, int nKvHead, int headDim, float scale, @Cast("float*") long out);
+
+    // static per-channel K cache (KVQuant*: K stored before RoPE, optionally before its bias)
+    public static native int lb_rope_table(float thetaBase, int rotDim, @Cast("const float*") long freqFactors, long nPos,
+                                           @Cast("float*") long out);
+    public static native int lb_kvs_store(int kfmt, @Cast("void*") long cache, @Cast("const int32_t*") long blockTable,
+                                          int blockSize, int nKvHead, int headDim, @Cast("const float*") long kScale,
+                                          @Cast("const float*") long kZero, @Cast("const float*") long src, long pos0, long ntok);
+    public static native int lb_kvs_attention(int kfmt, @Cast("const void*") long kcache, @Cast("const float*") long kScale,
+                                              @Cast("const float*") long kOffset, @Cast("const float*") long ropeTable,
+                                              long ropeNpos, int rotDim, int neox, int vfmt, int vgroup,
+                                              @Cast("const void*") long vcache, @Cast("const int32_t*") long blockTable,
+                                              int blockSize, @Cast("const float*") long q, long nq, long pos0, int nHead,
+                                              int nKvHead, int headDim, float scale, @Cast("float*") long out);
 }

@@ -10,7 +10,9 @@ import dev.lowbit.generate.KvCache;
 import dev.lowbit.generate.SamplerSettings;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.model.ModelConfig;
+import dev.lowbit.model.KCalibration;
 import dev.lowbit.model.ModelWeights;
+import dev.lowbit.model.StaticKScales;
 import dev.lowbit.model.Transformer;
 import dev.lowbit.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -39,9 +41,11 @@ public final class LowbitModel implements AutoCloseable {
     private final ChatTemplate template;
     private final boolean addBos;
     private final LoadOptions options;
+    private final StaticKScales kScales;
 
     private LowbitModel(GgufFile file, ModelConfig config, Tokenizer tokenizer, ModelWeights weights, KvCache kv,
-                        Transformer transformer, ChatTemplate template, boolean addBos, LoadOptions options) {
+                        Transformer transformer, ChatTemplate template, boolean addBos, LoadOptions options, StaticKScales kScales) {
+        this.kScales = kScales;
         this.file = file;
         this.config = config;
         this.tokenizer = tokenizer;
@@ -61,8 +65,12 @@ public final class LowbitModel implements AutoCloseable {
         GgufFile f = GgufFile.open(path);
         ModelWeights w = null;
         KvCache kv = null;
+        StaticKScales ks = null;
         try {
             ModelConfig c = ModelConfig.from(f);
+            if (o.plan().kvStaticK() && (o.calibText() == null || o.calibText().isBlank()))
+                throw new IllegalArgumentException("plan " + o.plan() + " quantizes K with static per-channel scales and needs calibration text (--calib FILE)");
+            ModelConfig trained = c;
             Tokenizer tok = Tokenizer.fromGguf(f);
             if (tok.vocabSize() > c.vocab())
                 throw new dev.lowbit.gguf.GgufFormatException("tokenizer has " + tok.vocabSize() + " tokens but the embedding only " + c.vocab());
@@ -70,17 +78,22 @@ public final class LowbitModel implements AutoCloseable {
             c = new ModelConfig(c.arch(), c.nEmbd(), c.nLayer(), c.nHead(), c.nKvHead(), c.headDim(), c.nFf(), c.vocab(), ctx,
                     c.rmsEps(), c.ropeBase(), c.ropeDim(), c.ropeNeox(), c.qkNorm());
             w = ModelWeights.load(f, c, o.plan());
+            boolean addBosTok = tok.addBosByDefault();
+            if (o.plan().kvStaticK())
+                ks = KCalibration.run(f, trained, tok, addBosTok, o.calibText(), o.calibSamples(), o.plan(), o.kvClip());
             int block = 256;
+            long kRow = o.plan().kvStaticK() ? o.plan().kFormat().rowBytes(0, c.headDim()) : o.plan().kv().rowBytes(kvGroup(o, c), c.headDim());
             long perSeq = (long) ((ctx + block - 1) / block) * block
-                    * 2L * c.nLayer() * c.nKvHead() * o.plan().kv().rowBytes(kvGroup(o, c), c.headDim());
+                    * c.nLayer() * c.nKvHead() * (kRow + o.plan().kv().rowBytes(kvGroup(o, c), c.headDim()));
             long budget = o.kvBudgetBytes() > 0 ? o.kvBudgetBytes() : perSeq * o.maxBatch();
-            kv = new KvCache(o.plan().kv(), o.plan().kvGroup(), c.nLayer(), c.nKvHead(), c.headDim(), block, ctx, budget);
-            Transformer t = new Transformer(w, kv, Math.max(o.ubatch(), o.maxBatch()), Math.max(o.ubatch(), o.maxBatch()));
+            kv = new KvCache(o.plan().kv(), o.plan().kFormat(), o.plan().kvGroup(), c.nLayer(), c.nKvHead(), c.headDim(), block, ctx, budget);
+            Transformer t = new Transformer(w, kv, Math.max(o.ubatch(), o.maxBatch()), Math.max(o.ubatch(), o.maxBatch()), ks);
             ChatTemplate tpl = o.chatTemplate() != null ? ChatTemplate.byName(o.chatTemplate())
                     : ChatTemplate.detect(f.getString("tokenizer.chat_template", null));
             boolean addBos = tok.addBosByDefault();
-            return new LowbitModel(f, c, tok, w, kv, t, tpl, addBos, o);
+            return new LowbitModel(f, c, tok, w, kv, t, tpl, addBos, o, ks);
         } catch (IOException | RuntimeException e) {
+            if (ks != null) ks.close();
             if (kv != null) kv.close();
             if (w != null) w.close();
             f.close();
@@ -110,6 +123,11 @@ public final class LowbitModel implements AutoCloseable {
 
     public ModelWeights weights() {
         return weights;
+    }
+
+    /** the calibrated static K scales of a kvq plan, or null */
+    public StaticKScales staticKScales() {
+        return kScales;
     }
 
     public Transformer transformer() {
@@ -153,6 +171,7 @@ public final class LowbitModel implements AutoCloseable {
     @Override
     public void close() {
         transformer.close();
+        if (kScales != null) kScales.close();
         kv.close();
         weights.close();
         file.close();

@@ -5,6 +5,9 @@ import dev.lowbit.api.LowbitModel;
 import dev.lowbit.catalogue.ModelResolver;
 import dev.lowbit.quant.QuantPlan;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -25,6 +28,15 @@ final class ModelOptions {
     @Option(names = "--chat-template", description = "deepseek-r1 | chatml | chatml-think | llama3 | raw (default: from the GGUF)")
     String chatTemplate;
 
+    @Option(names = "--calib", description = "calibration text (UTF-8 file) for plans calibrated at load time (kvN-kvq: static per-channel K scales)")
+    Path calib;
+
+    @Option(names = "--calib-samples", description = "at most this many 512-token calibration samples (default ${DEFAULT-VALUE})")
+    int calibSamples = LoadOptions.DEFAULT_CALIB_SAMPLES;
+
+    @Option(names = "--kv-clip", description = "clip ratio in (0, 1] for calibrated static K ranges (default ${DEFAULT-VALUE})")
+    double kvClip = 1.0;
+
     Path resolve() throws IOException {
         return ModelResolver.resolve(model);
     }
@@ -33,7 +45,20 @@ final class ModelOptions {
         if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0");
         if (ctx < 0) throw new IllegalArgumentException("--ctx must be >= 0");
         if (kvMib < 0) throw new IllegalArgumentException("--kv-mib must be >= 0");
-        return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate);
+        if (calibSamples < 1) throw new IllegalArgumentException("--calib-samples must be >= 1");
+        if (!(kvClip > 0 && kvClip <= 1)) throw new IllegalArgumentException("--kv-clip must be in (0, 1]");
+        return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate).withCalibration(calibText(), calibSamples)
+                .withKvClip(kvClip);
+    }
+
+    private String calibText() {
+        if (calib == null) return null;
+        if (!Files.isRegularFile(calib)) throw new IllegalArgumentException("calibration text not found: " + calib);
+        try {
+            return Files.readString(calib, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read calibration text " + calib + ": " + e.getMessage(), e);
+        }
     }
 
     LowbitModel load(QuantPlan plan, int batch) throws IOException {

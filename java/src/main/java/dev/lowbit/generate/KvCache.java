@@ -11,7 +11,10 @@ import java.util.ArrayDeque;
  * when the pool is exhausted {@link #reserve} says no and the scheduler makes the sequence wait.
  */
 public final class KvCache implements AutoCloseable {
+    /** format of the V pool, and of the K pool unless {@link #kFormat} says otherwise */
     public final Format format;
+    /** format of the K pool: {@link #format}, or a static per-channel KVS format (codes only) */
+    public final Format kFormat;
     public final int group;
     public final int blockSize;
     public final int nLayer;
@@ -19,7 +22,7 @@ public final class KvCache implements AutoCloseable {
     public final int headDim;
     public final int numBlocks;
     public final int maxBlocksPerSeq;
-    private final long blockBytes;
+    private final long kBlockBytes, vBlockBytes;
     private final NativeBuffer[] k;
     private final NativeBuffer[] v;
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
@@ -30,19 +33,31 @@ public final class KvCache implements AutoCloseable {
      */
     public KvCache(Format format, int group, int nLayer, int nKvHead, int headDim, int blockSize, int maxTokensPerSeq,
                    long budgetBytes) {
+        this(format, format, group, nLayer, nKvHead, headDim, blockSize, maxTokensPerSeq, budgetBytes);
+    }
+
+    /** @param kFormat the K pool's format: `format` or, for static per-channel K, KVS8/KVS4/KVS3 */
+    public KvCache(Format format, Format kFormat, int group, int nLayer, int nKvHead, int headDim, int blockSize,
+                   int maxTokensPerSeq, long budgetBytes) {
         if (format != Format.F32 && format != Format.F16 && format != Format.KV8 && format != Format.KV4 && format != Format.KV3)
             throw new IllegalArgumentException("not a KV-cache format: " + format);
+        if (kFormat != format && kFormat != Format.KVS8 && kFormat != Format.KVS4 && kFormat != Format.KVS3)
+            throw new IllegalArgumentException("not a K-cache format: " + kFormat);
         this.format = format;
+        this.kFormat = kFormat;
         this.group = format.grouped() ? Math.min(group, headDim) : 0;
         long rowBytes = format.rowBytes(this.group, headDim);
         if (rowBytes < 0) throw new IllegalArgumentException("head_dim " + headDim + " invalid for KV format " + format);
+        long kRowBytes = kFormat == format ? rowBytes : kFormat.rowBytes(0, headDim);
+        if (kRowBytes < 0) throw new IllegalArgumentException("head_dim " + headDim + " invalid for K format " + kFormat + " (needs a multiple of 8)");
         this.blockSize = blockSize;
         this.nLayer = nLayer;
         this.nKvHead = nKvHead;
         this.headDim = headDim;
-        this.blockBytes = rowBytes * nKvHead * blockSize;
+        this.kBlockBytes = kRowBytes * nKvHead * blockSize;
+        this.vBlockBytes = rowBytes * nKvHead * blockSize;
         this.maxBlocksPerSeq = (maxTokensPerSeq + blockSize - 1) / blockSize;
-        long perBlockAllLayers = blockBytes * 2 * nLayer;
+        long perBlockAllLayers = (kBlockBytes + vBlockBytes) * nLayer;
         long n = budgetBytes / perBlockAllLayers;
         if (n < maxBlocksPerSeq)
             throw new IllegalArgumentException(String.format("KV budget of %.1f MiB cannot hold one sequence of %d tokens (needs %.1f MiB)",
@@ -52,8 +67,8 @@ public final class KvCache implements AutoCloseable {
         this.v = new NativeBuffer[nLayer];
         try {
             for (int l = 0; l < nLayer; l++) {
-                k[l] = new NativeBuffer(blockBytes * numBlocks);
-                v[l] = new NativeBuffer(blockBytes * numBlocks);
+                k[l] = new NativeBuffer(kBlockBytes * numBlocks);
+                v[l] = new NativeBuffer(vBlockBytes * numBlocks);
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             close();
@@ -64,7 +79,7 @@ public final class KvCache implements AutoCloseable {
 
     /** bytes of the cache one token occupies over all layers (K and V) */
     public long bytesPerToken() {
-        return blockBytes / blockSize * 2 * nLayer;
+        return (kBlockBytes + vBlockBytes) / blockSize * nLayer;
     }
 
     public long kAddress(int layer) {

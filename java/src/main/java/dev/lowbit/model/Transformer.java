@@ -5,6 +5,7 @@ import static dev.lowbit.bindings.LowbitNative.*;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.generate.KvCache;
+import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
@@ -20,10 +21,29 @@ public final class Transformer implements AutoCloseable {
     public final int maxTokens;
     private final int maxOutputs;
     private final boolean kvRotate;
+    // static per-channel K (kvq plans): scales, RoPE rotations of every cache position, pre-bias storage
+    private final StaticKScales kScales;
+    private final NativeBuffer ropeTable;
+    private final boolean kPreBias;
+    private KObserver kObserver;
     // activations, [maxTokens][dim]
     private final NativeBuffer x, xb, q, k, v, att, hb, hb2, logits, pos;
 
+    /** sees each layer's K as it would be stored by a static-K plan (calibration) */
+    public interface KObserver {
+        /** true to see K before the K bias is added (pre-bias calibration), false after bias and K norm */
+        boolean preBias();
+
+        /** k: [ntok][kvDim] of layer `layer`, valid during the call */
+        void observe(int layer, FloatBuffer k, int ntok);
+    }
+
     public Transformer(ModelWeights w, KvCache kv, int maxTokens, int maxOutputs) {
+        this(w, kv, maxTokens, maxOutputs, null);
+    }
+
+    /** @param kScales static per-channel K scales; required when the plan is a kvq plan (else ignored) */
+    public Transformer(ModelWeights w, KvCache kv, int maxTokens, int maxOutputs, StaticKScales kScales) {
         this.c = w.config;
         this.w = w;
         this.kv = kv;
@@ -32,7 +52,27 @@ public final class Transformer implements AutoCloseable {
         this.kvRotate = w.plan.kvRotate();
         if (kvRotate && Integer.bitCount(c.headDim()) != 1)
             throw new IllegalArgumentException("KV rotation needs a power-of-two head_dim (the transform must be its own inverse), got " + c.headDim());
+        boolean staticK = w.plan.kvStaticK();
+        if (staticK) {
+            if (kScales == null)
+                throw new IllegalArgumentException("plan " + w.plan + " quantizes K with static per-channel scales and needs calibration text (--calib FILE)");
+            if (kv.kFormat != w.plan.kFormat() || kScales.nLayer != c.nLayer() || kScales.channels != c.kvDim()
+                    || kScales.bits != w.plan.kFormat().bits)
+                throw new IllegalArgumentException("static K scales / K cache do not match plan " + w.plan);
+        }
+        this.kScales = staticK ? kScales : null;
+        this.kPreBias = staticK && w.plan.kvPreBias() && hasKBias(w);
+        if (kPreBias && c.qkNorm())
+            throw new IllegalArgumentException("pre-bias K quantization is undefined for a model with both a K bias and a K norm");
         long t = maxTokens;
+        NativeBuffer table = null;
+        if (staticK) {
+            long npos = (long) kv.maxBlocksPerSeq * kv.blockSize;
+            table = NativeBuffer.floats(npos * c.ropeDim());
+            Native.check(lb_rope_table(c.ropeBase(), c.ropeDim(), w.ropeFreqs == null ? 0 : w.ropeFreqs.address(), npos, table.address()),
+                    "rope table");
+        }
+        this.ropeTable = table;
         x = NativeBuffer.floats(t * c.nEmbd());
         xb = NativeBuffer.floats(t * Math.max(c.nEmbd(), c.qDim()));
         q = NativeBuffer.floats(t * c.qDim());
@@ -83,17 +123,22 @@ public final class Transformer implements AutoCloseable {
             L.wq().apply(xb.address(), T, q.address());
             L.wk().apply(xb.address(), T, k.address());
             L.wv().apply(xb.address(), T, v.address());
+            if (kObserver != null && kObserver.preBias()) kObserver.observe(l, k.floatView(0, T * c.kvDim()), T);
             if (L.bq() != null) Native.check(lb_add_bias(q.address(), L.bq().address(), T, c.qDim()), "bias");
-            if (L.bk() != null) Native.check(lb_add_bias(k.address(), L.bk().address(), T, c.kvDim()), "bias");
+            // pre-bias static K: the bias is folded into the dequantization offset instead
+            if (L.bk() != null && !kPreBias) Native.check(lb_add_bias(k.address(), L.bk().address(), T, c.kvDim()), "bias");
             if (L.bv() != null) Native.check(lb_add_bias(v.address(), L.bv().address(), T, c.kvDim()), "bias");
             if (L.qNorm() != null) {
                 Native.check(lb_rmsnorm(q.address(), L.qNorm().address(), q.address(), (long) T * c.nHead(), c.headDim(), c.rmsEps()), "q norm");
                 Native.check(lb_rmsnorm(k.address(), L.kNorm().address(), k.address(), (long) T * c.nKvHead(), c.headDim(), c.rmsEps()), "k norm");
             }
+            if (kObserver != null && !kObserver.preBias()) kObserver.observe(l, k.floatView(0, T * c.kvDim()), T);
             int neox = c.ropeNeox() ? 1 : 0;
             long ff = w.ropeFreqs == null ? 0 : w.ropeFreqs.address();
             Native.check(lb_rope_ext(q.address(), T, c.nHead(), c.headDim(), c.ropeDim(), pos.address(), c.ropeBase(), neox, ff), "rope q");
-            Native.check(lb_rope_ext(k.address(), T, c.nKvHead(), c.headDim(), c.ropeDim(), pos.address(), c.ropeBase(), neox, ff), "rope k");
+            // static K is stored before RoPE; the attention kernel rotates each key at its position
+            if (kScales == null)
+                Native.check(lb_rope_ext(k.address(), T, c.nKvHead(), c.headDim(), c.ropeDim(), pos.address(), c.ropeBase(), neox, ff), "rope k");
             if (kvRotate) rotateHeads(T);
             attention(l, segments);
             if (kvRotate) Native.check(lb_hadamard(att.address(), (long) T * c.nHead(), c.headDim()), "hadamard");
@@ -139,6 +184,11 @@ public final class Transformer implements AutoCloseable {
             int n = s.tokens().length;
             long p0 = s.seq().length();
             long table = s.seq().blockTableAddress();
+            if (kScales != null) {
+                attentionStaticK(layer, t, n, p0, table, scale);
+                t += n;
+                continue;
+            }
             Native.check(lb_kv_store(kv.format.id, kv.group, kv.kAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
                     k.floatAddress((long) t * kvDim), p0, n), "kv store");
             Native.check(lb_kv_store(kv.format.id, kv.group, kv.vAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
@@ -148,6 +198,30 @@ public final class Transformer implements AutoCloseable {
                     att.floatAddress((long) t * qDim)), "attention");
             t += n;
         }
+    }
+
+    /** one segment with a static per-channel K cache: K (pre-RoPE, maybe pre-bias) and V stored, then attention */
+    private void attentionStaticK(int layer, int t, int n, long p0, long table, float scale) {
+        int kvDim = c.kvDim(), qDim = c.qDim();
+        Native.check(lb_kvs_store(kv.kFormat.id, kv.kAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
+                kScales.scaleAddress(layer), kScales.zeroAddress(layer), k.floatAddress((long) t * kvDim), p0, n), "static k store");
+        Native.check(lb_kv_store(kv.format.id, kv.group, kv.vAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
+                v.floatAddress((long) t * kvDim), p0, n), "kv store");
+        long npos = (long) kv.maxBlocksPerSeq * kv.blockSize;
+        Native.check(lb_kvs_attention(kv.kFormat.id, kv.kAddress(layer), kScales.scaleAddress(layer), kScales.offsetAddress(layer),
+                ropeTable.address(), npos, c.ropeDim(), c.ropeNeox() ? 1 : 0, kv.format.id, kv.group, kv.vAddress(layer), table,
+                kv.blockSize, q.floatAddress((long) t * qDim), n, p0, c.nHead(), c.nKvHead(), c.headDim(), scale,
+                att.floatAddress((long) t * qDim)), "static-k attention");
+    }
+
+    /** installs (or removes, with null) an observer of each layer's K; used by calibration */
+    public void setKObserver(KObserver o) {
+        this.kObserver = o;
+    }
+
+    /** true if the model's attention has a K bias (qwen2) */
+    public static boolean hasKBias(ModelWeights w) {
+        return !w.layers.isEmpty() && w.layers.get(0).bk() != null;
     }
 
     /** per-head rotation of q, k, v before the cache: q·k is unchanged, v comes back rotated */
@@ -169,5 +243,6 @@ public final class Transformer implements AutoCloseable {
     @Override
     public void close() {
         for (NativeBuffer b : new NativeBuffer[] {x, xb, q, k, v, att, hb, hb2, logits, pos}) b.close();
+        if (ropeTable != null) ropeTable.close();
     }
 }

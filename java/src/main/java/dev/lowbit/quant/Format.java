@@ -19,7 +19,9 @@ public enum Format {
     /** W4A4: int4 per output channel, activations int4 per token after rotation */
     I4CH(111, 4),
     /** KV cache: asymmetric, group per token and head */
-    KV8(120, 8), KV4(121, 4), KV3(122, 3);
+    KV8(120, 8), KV4(121, 4), KV3(122, 3),
+    /** K cache with static per-channel scales (KVQuant*, stored before RoPE): codes only, scales outside the row */
+    KVS8(123, 8), KVS4(124, 4), KVS3(125, 3);
 
     public final int id;
     public final int bits;

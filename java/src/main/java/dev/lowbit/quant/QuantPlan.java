@@ -6,8 +6,8 @@ import java.util.regex.Pattern;
 
 /**
  * A quantization configuration in the study's W-A-KV notation, e.g. "w16", "w4a16-g128",
- * "w8a8kv8", "w8a8-asym" (asymmetric per-token activations), "w4a4kv4", "kv4", "kv4-rot",
- * "w4a16-g128+kv4". Applied when a model is loaded.
+ * "w8a8kv8", "w8a8-asym" (asymmetric per-token activations), "w4a4kv4", "kv4", "kv4-rot", "kv4-kvq",
+ * "kv4-kvq-prebias", "w4a16-g128+kv4". Applied when a model is loaded.
  *
  * @param name           the plan as written (normalised)
  * @param weights        target format of the linear-layer weights, or null to keep them as loaded
@@ -19,14 +19,25 @@ import java.util.regex.Pattern;
  *                       attention output back), spreading outliers before KV quantization ("kv4-rot";
  *                       implied by w4a4kvN as in QuaRot). Scores q·k and the output are unchanged.
  * @param method         calibration method ("rtn"; others plug in here)
+ * @param kvStaticK      KVQuant* ("kvN-kvq"): K quantized before RoPE with static per-channel asymmetric scales
+ *                       from a calibration pass ({@link #kFormat()}); V stays per-token in {@link #kv()}
+ * @param kvPreBias      with kvStaticK ("kvN-kvq-prebias"): K quantized before the K projection's bias is added
+ *                       (the bias is folded into the dequantization offset); the same as kvStaticK alone on a
+ *                       model without K bias
  */
 public record QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup,
-                        boolean kvRotate, String method) {
+                        boolean kvRotate, String method, boolean kvStaticK, boolean kvPreBias) {
     public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, false, "rtn");
+
+    /** a plan without static K quantization */
+    public QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup, boolean kvRotate,
+                     String method) {
+        this(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, method, false, false);
+    }
 
     private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
     private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(-asym)?(?:kv(8|4|3|16))?");
-    private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(-rot)?");
+    private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(?:(-rot)|(-kvq)(-prebias)?)?");
 
     public static QuantPlan parse(String text) {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("empty quantization plan");
@@ -35,7 +46,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         int group = 0;
         boolean rotate = false;
         Format kv = Format.F16;
-        boolean sawWeights = false, sawKv = false, kvRotate = false;
+        boolean sawWeights = false, sawKv = false, kvRotate = false, staticK = false, preBias = false;
         for (String part : norm.split("\\+")) {
             Matcher m;
             if (part.equals("w16") || part.equals("f16") || part.equals("bf16")) {
@@ -76,13 +87,30 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                 sawKv = true;
                 kv = kvFormat(m.group(1));
                 kvRotate = m.group(2) != null;
+                staticK = m.group(3) != null;
+                preBias = m.group(4) != null;
+                if (staticK && !kv.grouped())
+                    throw new IllegalArgumentException("static K quantization (-kvq) needs kv8, kv4 or kv3 (plan '" + text + "')");
             } else {
                 throw new IllegalArgumentException("unknown quantization plan '" + part + "' (expected e.g. w16, w4a16-g128, "
-                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, kv8, kv4, kv3, rot, or combinations with '+')");
+                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, kv8, kv4, kv3, kv4-rot, kv4-kvq, kv4-kvq-prebias, rot, "
+                        + "or combinations with '+')");
             }
         }
         if (rotate && weights == null) weights = Format.F32;
-        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn");
+        if (staticK && kvRotate)
+            throw new IllegalArgumentException("static pre-RoPE K quantization (-kvq) cannot be combined with K/V rotation (plan '" + text + "')");
+        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", staticK, preBias);
+    }
+
+    /** format of the K cache: the static per-channel KVS format for kvq plans, else the per-token {@link #kv()} */
+    public Format kFormat() {
+        if (!kvStaticK) return kv;
+        return switch (kv) {
+            case KV8 -> Format.KVS8;
+            case KV4 -> Format.KVS4;
+            default -> Format.KVS3;
+        };
     }
 
     private static Format kvFormat(String bits) {

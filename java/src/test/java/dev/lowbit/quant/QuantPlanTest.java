@@ -47,8 +47,31 @@ class QuantPlanTest {
     }
 
     @Test
+    void parsesStaticKPlans() {
+        QuantPlan p = QuantPlan.parse("kv4-kvq");
+        assertTrue(p.kvStaticK());
+        assertFalse(p.kvPreBias());
+        assertFalse(p.kvRotate());
+        assertEquals(Format.KV4, p.kv());
+        assertEquals(Format.KVS4, p.kFormat());
+        assertEquals("16-16-4", p.wakv());
+        QuantPlan pb = QuantPlan.parse("kv3-kvq-prebias");
+        assertTrue(pb.kvStaticK());
+        assertTrue(pb.kvPreBias());
+        assertEquals(Format.KVS3, pb.kFormat());
+        assertEquals(Format.KV3, pb.kv());
+        assertEquals(Format.KVS8, QuantPlan.parse("kv8-kvq").kFormat());
+        QuantPlan combo = QuantPlan.parse("w4a16-g128+kv4-kvq-prebias");
+        assertEquals(Format.W4G, combo.weights());
+        assertTrue(combo.kvPreBias());
+        assertEquals(Format.KV4, QuantPlan.parse("kv4").kFormat());
+        assertFalse(QuantPlan.parse("kv4-rot").kvStaticK());
+    }
+
+    @Test
     void rejectsBadPlansWithAClearMessage() {
-        for (String bad : new String[] {"", "w5a16", "w4a16-g7", "w8a4", "kv5", "w4a16+w3a16", "kv4+kv8", "q4_0", "w4a4-asym"}) {
+        for (String bad : new String[] {"", "w5a16", "w4a16-g7", "w8a4", "kv5", "w4a16+w3a16", "kv4+kv8", "q4_0", "w4a4-asym",
+                "kv16-kvq", "kv4-prebias", "kv4-rot-kvq", "kv4-kvq-rot", "w4a4kv4+kv4-kvq", "kv4-kvq+kv4"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse(bad), bad);
             assertFalse(e.getMessage().isBlank());
         }
