@@ -1,5 +1,194 @@
-// AVX-512 lb_kvs_attention work item (reference: item_scalar in kv_static.cpp).
+// AVX-512 lb_kvs_attention work item (reference: item_scalar in kv_static.cpp), for head_dim 64/128/256
+// with RoPE over the whole head. Pass 1 dequantises 16 keys at a time into registers (codes -> float,
+// one FMA with the channel's scale and offset), rotates each at its position with the rope-table row
+// (NeoX: register r pairs with r + NV/2; normal: adjacent lanes, swapped within the register), stores
+// them and reduces 16 scores per query head at once. Softmax as in attention_avx512.cpp. Pass 2 reads
+// V with the study_simd512.h unpackers (4-bit rows come out in code order: accumulators are permuted
+// back at the end).
+// GCC 12 flags _mm512_undefined_* inside its own intrinsics as uninitialised (false positive)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "kv_static_internal.h"
+#include "simd512_math.h"
+#include "study_internal.h"
+#include "study_simd512.h"
+#include <cmath>
+#include <cstring>
 
-bool kvs_supported_avx512(const KvsArgs &) { return false; }
-void kvs_item_avx512(const KvsArgs &, const float *, int64_t, int, float *, int) {}
+namespace {
+// codes of one K row -> NV vectors of dequantised, rotated key (natural channel order)
+template <int NV, int KB>
+inline void load_key(const uint8_t *row, const float *s, const float *o, const float *cs, int neox, __m512 *k) {
+    if (KB == 8) {
+        for (int i = 0; i < NV; i++) k[i] = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(row + 16 * i))));
+    } else if (KB == 4) {
+        for (int c = 0; c < NV / 2; c++) {
+            const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(row + 16 * c)));
+            k[2 * c] = _mm512_cvtepi32_ps(_mm512_and_si512(b, _mm512_set1_epi32(15)));
+            k[2 * c + 1] = _mm512_cvtepi32_ps(_mm512_srli_epi32(b, 4));
+        }
+    } else {
+        const __m512i sh = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        for (int c = 0; c < NV / 2; c++) {
+            const uint8_t *ch = row + 12 * c;
+            for (int h = 0; h < 2; h++) {
+                int32_t lo;
+                uint16_t hi;
+                memcpy(&lo, ch + 4 * h, 4);
+                memcpy(&hi, ch + 8 + 2 * h, 2);
+                __m512i q = _mm512_and_si512(_mm512_srlv_epi32(_mm512_set1_epi32(lo), sh), _mm512_set1_epi32(3));
+                q = _mm512_mask_add_epi32(q, (__mmask16)hi, q, _mm512_set1_epi32(4));
+                k[2 * c + h] = _mm512_cvtepi32_ps(q);
+            }
+        }
+    }
+    for (int i = 0; i < NV; i++) k[i] = _mm512_fmadd_ps(k[i], _mm512_loadu_ps(s + 16 * i), _mm512_loadu_ps(o + 16 * i));
+    constexpr int half = NV * 8;
+    const float *sn = cs + half;
+    if (neox) {
+        for (int r = 0; r < NV / 2; r++) {
+            const __m512 c = _mm512_loadu_ps(cs + 16 * r), sv = _mm512_loadu_ps(sn + 16 * r), x = k[r], y = k[r + NV / 2];
+            k[r] = _mm512_fmsub_ps(x, c, _mm512_mul_ps(y, sv));
+            k[r + NV / 2] = _mm512_fmadd_ps(x, sv, _mm512_mul_ps(y, c));
+        }
+    } else {
+        const __m512i dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        const __m512i neg_even = _mm512_setr_epi32((int)0x80000000, 0, (int)0x80000000, 0, (int)0x80000000, 0, (int)0x80000000, 0,
+                                                   (int)0x80000000, 0, (int)0x80000000, 0, (int)0x80000000, 0, (int)0x80000000, 0);
+        for (int r = 0; r < NV; r++) {
+            const __m512 c = _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_loadu_ps(cs + 8 * r)));
+            const __m512 sv = _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_loadu_ps(sn + 8 * r)));
+            const __m512 ss = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(sv), neg_even));  // (-s, +s) per pair
+            k[r] = _mm512_fmadd_ps(k[r], c, _mm512_mul_ps(_mm512_permute_ps(k[r], 0xB1), ss));
+        }
+    }
+}
+
+// pass 1: scaled scores of keys 0..L-1 for the gh heads, into sc[gh][Lp]; kt: scratch [16][hd]
+template <int NV, int KB>
+void scores(const KvsArgs &a, const float *q, int64_t L, int64_t Lp, int gh, int kvh, float *sc, float *kt) {
+    constexpr int hd = NV * 16;
+    const float *s = a.k_scale + (int64_t)kvh * hd, *o = a.k_offset + (int64_t)kvh * hd;
+    const __m512 vscale = _mm512_set1_ps(a.scale);
+    for (int64_t j0 = 0; j0 < L; j0 += 16) {
+        const int n = L - j0 < 16 ? (int)(L - j0) : 16;
+        __m512 v[NV];
+        for (int jj = 0; jj < 16; jj++) {
+            if (jj < n) load_key<NV, KB>(a.kc + a.k.offset(j0 + jj, kvh), s, o, a.rope + (j0 + jj) * hd, a.neox, v);
+            else for (int i = 0; i < NV; i++) v[i] = _mm512_setzero_ps();
+            for (int i = 0; i < NV; i++) _mm512_storeu_ps(kt + jj * hd + 16 * i, v[i]);
+        }
+        for (int g = 0; g < gh; g++) {
+            __m512 qv[NV], acc[16];
+            for (int i = 0; i < NV; i++) qv[i] = _mm512_loadu_ps(q + g * hd + 16 * i);
+            for (int jj = 0; jj < 16; jj++) {
+                acc[jj] = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kt + jj * hd));
+                for (int i = 1; i < NV; i++) acc[jj] = _mm512_fmadd_ps(qv[i], _mm512_loadu_ps(kt + jj * hd + 16 * i), acc[jj]);
+            }
+            _mm512_storeu_ps(sc + g * Lp + j0, _mm512_mul_ps(lb512_reduce16(acc), vscale));
+        }
+    }
+}
+
+// one V row -> NV vectors (VB: 32 = F32, 16 = F16, 8/4/3 = KV8/4/3 with group GS; 4-bit in code order)
+template <int NV, int VB, int GS>
+inline void load_v(const uint8_t *row, __m512 iota, __m512 *v) {
+    if (VB == 32) {
+        for (int i = 0; i < NV; i++) v[i] = _mm512_loadu_ps((const float *)row + 16 * i);
+    } else if (VB == 16) {
+        for (int i = 0; i < NV; i++) v[i] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(row + 32 * i)));
+    } else {
+        constexpr int bb = 3 + GS * VB / 8;
+        for (int g = 0; g < NV * 16 / GS; g++) {
+            const uint8_t *blk = row + g * bb;
+            __m512 *dst = v + g * GS / 16;
+            if (VB == 8) {
+                const __m512 z = _mm512_set1_ps((float)blk[2]), s = _mm512_set1_ps(lb512_scale(blk));
+                for (int k = 0; k < GS / 16; k++) dst[k] = lb512_unpack16_u8(blk + 3 + 16 * k, z, s);
+            } else {
+                const __m512 lut = lb512_lut(iota, blk);
+                for (int k = 0; k < GS / 32; k++) lb512_unpack32<VB == 4 ? 4 : 3>(blk + 3 + k * 4 * VB, lut, dst[2 * k], dst[2 * k + 1]);
+            }
+        }
+    }
+}
+
+// pass 2: out[g] = sum_j p[g][j] * V[j], written in natural order
+template <int NV, int VB, int GS>
+void values(const KvsArgs &a, int64_t L, int64_t Lp, int gh, int kvh, const float *sc, float *acc, float *out) {
+    constexpr int hd = NV * 16;
+    constexpr bool perm = VB == 4;
+    const __m512 iota = lb512_iota(VB == 3 ? 3 : 4);
+    for (int i = 0; i < gh * hd; i++) acc[i] = 0.f;
+    for (int64_t j = 0; j < L; j++) {
+        __m512 v[NV];
+        load_v<NV, VB, GS>(a.vc + a.v.offset(j, kvh), iota, v);
+        for (int g = 0; g < gh; g++) {
+            const __m512 p = _mm512_set1_ps(sc[g * Lp + j]);
+            float *ag = acc + g * hd;
+            for (int i = 0; i < NV; i++) _mm512_storeu_ps(ag + 16 * i, _mm512_fmadd_ps(p, v[i], _mm512_loadu_ps(ag + 16 * i)));
+        }
+    }
+    for (int g = 0; g < gh; g++)
+        for (int i = 0; i < hd; i++) out[g * hd + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)] = acc[g * hd + i];
+}
+
+using ScoresFn = void (*)(const KvsArgs &, const float *, int64_t, int64_t, int, int, float *, float *);
+using ValuesFn = void (*)(const KvsArgs &, int64_t, int64_t, int, int, const float *, float *, float *);
+
+template <int NV>
+ScoresFn pick_scores(int bits) {
+    return bits == 8 ? scores<NV, 8> : bits == 4 ? scores<NV, 4> : scores<NV, 3>;
+}
+
+template <int NV>
+ValuesFn pick_values(const KvLayout &l) {
+    const int bits = l.fmt == LB_F32 ? 32 : l.fmt == LB_F16 ? 16 : l.bits;
+#define LB_VALUES_BITS(B)                                                   \
+    if (bits == B) switch (l.group) {                                       \
+            case 32: return values<NV, B, 32>;                              \
+            case 64: return values<NV, B, (NV * 16 >= 64 ? 64 : 32)>;      \
+            case 128: return values<NV, B, (NV * 16 >= 128 ? 128 : 32)>;   \
+            default: return values<NV, B, (NV * 16 >= 256 ? 256 : 32)>;    \
+        }
+    LB_VALUES_BITS(8)
+    LB_VALUES_BITS(4)
+    LB_VALUES_BITS(3)
+#undef LB_VALUES_BITS
+    return bits == 32 ? values<NV, 32, 0> : values<NV, 16, 0>;
+}
+}  // namespace
+
+bool kvs_supported_avx512(const KvsArgs &a) {
+    const int hd = a.k.head_dim;
+    if (hd != 64 && hd != 128 && hd != 256) return false;
+    if (a.rot_dim != hd) return false;
+    return a.v.bits == 0 || a.v.group % 32 == 0;
+}
+
+void kvs_item_avx512(const KvsArgs &a, const float *q, int64_t pos, int gh, float *out, int kvh) {
+    const int hd = a.k.head_dim;
+    const int64_t L = pos + 1, Lp = (L + 15) / 16 * 16;
+    // scratch: scores [gh][Lp], 16 key rows [16][hd], accumulators [gh][hd]
+    float *sc = study_scratch_f32((size_t)(gh * Lp + 16 * hd + gh * hd));
+    float *kt = sc + gh * Lp, *acc = kt + 16 * hd;
+    const ScoresFn sf = hd == 64 ? pick_scores<4>(a.k.bits) : hd == 128 ? pick_scores<8>(a.k.bits) : pick_scores<16>(a.k.bits);
+    sf(a, q, L, Lp, gh, kvh, sc, kt);
+    for (int g = 0; g < gh; g++) {
+        float *s = sc + g * Lp;
+        for (int64_t j = L; j < Lp; j++) s[j] = -INFINITY;
+        __m512 mx = _mm512_set1_ps(-INFINITY);
+        for (int64_t j = 0; j < Lp; j += 16) mx = _mm512_max_ps(mx, _mm512_loadu_ps(s + j));
+        const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+        __m512 sum = _mm512_setzero_ps();
+        for (int64_t j = 0; j < Lp; j += 16) {
+            const __m512 e = lb512_exp(_mm512_sub_ps(_mm512_loadu_ps(s + j), m));
+            _mm512_storeu_ps(s + j, e);
+            sum = _mm512_add_ps(sum, e);
+        }
+        const __m512 inv = _mm512_set1_ps(1.f / _mm512_reduce_add_ps(sum));
+        for (int64_t j = 0; j < Lp; j += 16) _mm512_storeu_ps(s + j, _mm512_mul_ps(_mm512_loadu_ps(s + j), inv));
+    }
+    const ValuesFn vf = hd == 64 ? pick_values<4>(a.v) : hd == 128 ? pick_values<8>(a.v) : pick_values<16>(a.v);
+    vf(a, L, Lp, gh, kvh, sc, acc, out);
+}
