@@ -7,6 +7,7 @@
 //    normal and NeoX pairs, rope_freqs divisors, partial rot_dim;
 //  - every SIMD level equals the scalar path (1e-5 relative);
 //  - lb_rope_table rows rotate a vector exactly as lb_rope_ext does;
+//  - lb_kv_store_clip (per-token formats with a clip ratio) == lb_quantize of the clamped groups;
 //  - bad arguments are rejected.
 #include "test_util.h"
 #include "../cpu/kv_static_internal.h"
@@ -188,6 +189,39 @@ static void test_case(int bits, int vfmt, int vgroup, int nh, int nkv, int hd, i
     }
 }
 
+// lb_kv_store_clip: clip 1 == lb_kv_store; clip < 1 == lb_quantize of the group clamped to clip*[min, max]
+static void test_store_clip() {
+    const int nkv = 2, hd = 64, bs = 16;
+    const int32_t table[2] = {1, 0};
+    auto x = random_floats(20 * nkv * hd, 77, -2.f, 3.f);
+    for (int fmt : {LB_KV8, LB_KV4, LB_KV3})
+        for (int group : {32, 64}) {
+            const int64_t rb = lb_row_bytes(fmt, group, hd);
+            std::vector<uint8_t> a(2 * bs * nkv * rb), b(a.size());
+            CHECK(lb_kv_store(fmt, group, a.data(), table, bs, nkv, hd, x.data(), 0, 20) == LB_OK, "store");
+            CHECK(lb_kv_store_clip(fmt, group, 1.f, b.data(), table, bs, nkv, hd, x.data(), 0, 20) == LB_OK, "store clip 1");
+            CHECK(a == b, "clip 1 differs from lb_kv_store");
+            CHECK(lb_kv_store_clip(fmt, group, 0.9f, b.data(), table, bs, nkv, hd, x.data(), 0, 20) == LB_OK, "store clip");
+            for (int t : {0, 17})
+                for (int h = 0; h < nkv; h++) {
+                    const float *v = &x[(t * nkv + h) * hd];
+                    std::vector<float> c(v, v + hd);
+                    for (int g = 0; g < hd / group; g++) {
+                        float mn = c[g * group], mx = mn;
+                        for (int j = 0; j < group; j++) mn = std::min(mn, c[g * group + j]), mx = std::max(mx, c[g * group + j]);
+                        for (int j = 0; j < group; j++) c[g * group + j] = std::min(0.9f * mx, std::max(0.9f * mn, c[g * group + j]));
+                    }
+                    std::vector<uint8_t> want(rb);
+                    lb_quantize(fmt, group, c.data(), want.data(), 1, hd);
+                    const int64_t slot = (int64_t)table[t / bs] * bs + t % bs;
+                    CHECK(std::memcmp(want.data(), b.data() + (slot * nkv + h) * rb, rb) == 0, "fmt %d group %d t %d h %d", fmt, group, t, h);
+                }
+        }
+    std::vector<uint8_t> cache(1 << 14);
+    CHECK(lb_kv_store_clip(LB_KV4, 32, 0.f, cache.data(), table, bs, nkv, hd, x.data(), 0, 1) == LB_ERR_ARG, "clip 0");
+    CHECK(lb_kv_store_clip(LB_KV4, 32, 1.5f, cache.data(), table, bs, nkv, hd, x.data(), 0, 1) == LB_ERR_ARG, "clip > 1");
+}
+
 static void test_bad_args() {
     std::vector<uint8_t> cache(1 << 16);
     std::vector<float> x(1024, 0.5f), s(128, 0.1f), z(128, 3.f), out(1024), tab(64 * 64);
@@ -231,6 +265,7 @@ int main() {
     }
     test_case(4, LB_F16, 0, 4, 2, 128, 128, 1, false, 16, 90, 2, seed++);          // F16 V
     test_case(3, LB_F32, 0, 6, 3, 64, 64, 0, false, 16, 30, 1, seed++);            // F32 V
+    test_store_clip();
     test_bad_args();
     return finish("test_kv_static");
 }

@@ -82,6 +82,13 @@ int32_t lb_kvs_attention(int32_t kfmt, const void *kcache, const float *k_scale,
                          const float *q, int64_t nq, int64_t pos0, int32_t n_head, int32_t n_kv_head,
                          int32_t head_dim, float scale, float *out);
 
+/* lb_kv_store with a clip ratio in (0, 1] for the per-token group formats (QuaRot uses 0.95): each group is
+ * clamped to clip * [min, max] before quantisation, so its grid spans the clipped range. clip = 1, F32, F16:
+ * exactly lb_kv_store. */
+int32_t lb_kv_store_clip(int32_t kvfmt, int32_t group, float clip, void *cache, const int32_t *block_table,
+                         int32_t block_size, int32_t n_kv_head, int32_t head_dim, const float *src, int64_t pos0,
+                         int64_t ntok);
+
 #ifdef __cplusplus
 }
 #endif

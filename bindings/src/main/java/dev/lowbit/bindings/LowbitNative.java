@@ -75,4 +75,7 @@ public final class LowbitNative {
                                               @Cast("const void*") long vcache, @Cast("const int32_t*") long blockTable,
                                               int blockSize, @Cast("const float*") long q, long nq, long pos0, int nHead,
                                               int nKvHead, int headDim, float scale, @Cast("float*") long out);
+    public static native int lb_kv_store_clip(int kvfmt, int group, float clip, @Cast("void*") long cache,
+                                              @Cast("const int32_t*") long blockTable, int blockSize, int nKvHead,
+                                              int headDim, @Cast("const float*") long src, long pos0, long ntok);
 }

@@ -14,15 +14,14 @@ import dev.lowbit.quant.QuantPlan;
  * @param calibText     calibration text for plans that calibrate at load time (static K scales of
  *                      kvN-kvq plans), or null
  * @param calibSamples  at most this many calibration samples of 512 tokens (the study uses 128)
- * @param kvClip        clip ratio in (0, 1] applied to calibrated static K ranges (1 = none)
  */
 public record LoadOptions(QuantPlan plan, int threads, int contextLength, int maxBatch, int ubatch, long kvBudgetBytes,
-                          String chatTemplate, String calibText, int calibSamples, double kvClip) {
+                          String chatTemplate, String calibText, int calibSamples) {
     public static final int DEFAULT_CALIB_SAMPLES = 128;
 
     public LoadOptions(QuantPlan plan, int threads, int contextLength, int maxBatch, int ubatch, long kvBudgetBytes,
                        String chatTemplate) {
-        this(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, null, DEFAULT_CALIB_SAMPLES, 1.0);
+        this(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, null, DEFAULT_CALIB_SAMPLES);
     }
 
     public static LoadOptions defaults() {
@@ -31,34 +30,30 @@ public record LoadOptions(QuantPlan plan, int threads, int contextLength, int ma
 
     /** calibration text (null for none) and the most 512-token samples to take from it */
     public LoadOptions withCalibration(String text, int samples) {
-        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, text, samples, kvClip);
-    }
-
-    public LoadOptions withKvClip(double clip) {
-        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, calibText, calibSamples, clip);
+        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, text, samples);
     }
 
     public LoadOptions withPlan(QuantPlan p) {
-        return new LoadOptions(p, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, calibText, calibSamples, kvClip);
+        return new LoadOptions(p, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, calibText, calibSamples);
     }
 
     public LoadOptions withThreads(int t) {
-        return new LoadOptions(plan, t, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, calibText, calibSamples, kvClip);
+        return new LoadOptions(plan, t, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, calibText, calibSamples);
     }
 
     public LoadOptions withContext(int n) {
-        return new LoadOptions(plan, threads, n, maxBatch, ubatch, kvBudgetBytes, chatTemplate, calibText, calibSamples, kvClip);
+        return new LoadOptions(plan, threads, n, maxBatch, ubatch, kvBudgetBytes, chatTemplate, calibText, calibSamples);
     }
 
     public LoadOptions withBatch(int b) {
-        return new LoadOptions(plan, threads, contextLength, b, ubatch, kvBudgetBytes, chatTemplate, calibText, calibSamples, kvClip);
+        return new LoadOptions(plan, threads, contextLength, b, ubatch, kvBudgetBytes, chatTemplate, calibText, calibSamples);
     }
 
     public LoadOptions withKvBudget(long bytes) {
-        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, bytes, chatTemplate, calibText, calibSamples, kvClip);
+        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, bytes, chatTemplate, calibText, calibSamples);
     }
 
     public LoadOptions withChatTemplate(String name) {
-        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, name, calibText, calibSamples, kvClip);
+        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, name, calibText, calibSamples);
     }
 }

@@ -80,7 +80,7 @@ public final class LowbitModel implements AutoCloseable {
             w = ModelWeights.load(f, c, o.plan());
             boolean addBosTok = tok.addBosByDefault();
             if (o.plan().kvStaticK())
-                ks = KCalibration.run(f, trained, tok, addBosTok, o.calibText(), o.calibSamples(), o.plan(), o.kvClip());
+                ks = KCalibration.run(f, trained, tok, addBosTok, o.calibText(), o.calibSamples(), o.plan(), o.plan().kvClip());
             int block = 256;
             long kRow = o.plan().kvStaticK() ? o.plan().kFormat().rowBytes(0, c.headDim()) : o.plan().kv().rowBytes(kvGroup(o, c), c.headDim());
             long perSeq = (long) ((ctx + block - 1) / block) * block

@@ -34,9 +34,6 @@ final class ModelOptions {
     @Option(names = "--calib-samples", description = "at most this many 512-token calibration samples (default ${DEFAULT-VALUE})")
     int calibSamples = LoadOptions.DEFAULT_CALIB_SAMPLES;
 
-    @Option(names = "--kv-clip", description = "clip ratio in (0, 1] for calibrated static K ranges (default ${DEFAULT-VALUE})")
-    double kvClip = 1.0;
-
     Path resolve() throws IOException {
         return ModelResolver.resolve(model);
     }
@@ -46,9 +43,7 @@ final class ModelOptions {
         if (ctx < 0) throw new IllegalArgumentException("--ctx must be >= 0");
         if (kvMib < 0) throw new IllegalArgumentException("--kv-mib must be >= 0");
         if (calibSamples < 1) throw new IllegalArgumentException("--calib-samples must be >= 1");
-        if (!(kvClip > 0 && kvClip <= 1)) throw new IllegalArgumentException("--kv-clip must be in (0, 1]");
-        return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate).withCalibration(calibText(), calibSamples)
-                .withKvClip(kvClip);
+        return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate).withCalibration(calibText(), calibSamples);
     }
 
     private String calibText() {

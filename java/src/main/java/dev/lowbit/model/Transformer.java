@@ -25,6 +25,7 @@ public final class Transformer implements AutoCloseable {
     private final StaticKScales kScales;
     private final NativeBuffer ropeTable;
     private final boolean kPreBias;
+    private final float kvClip;
     private KObserver kObserver;
     // activations, [maxTokens][dim]
     private final NativeBuffer x, xb, q, k, v, att, hb, hb2, logits, pos;
@@ -61,6 +62,7 @@ public final class Transformer implements AutoCloseable {
                 throw new IllegalArgumentException("static K scales / K cache do not match plan " + w.plan);
         }
         this.kScales = staticK ? kScales : null;
+        this.kvClip = (float) w.plan.kvClip();
         this.kPreBias = staticK && w.plan.kvPreBias() && hasKBias(w);
         if (kPreBias && c.qkNorm())
             throw new IllegalArgumentException("pre-bias K quantization is undefined for a model with both a K bias and a K norm");
@@ -189,9 +191,9 @@ public final class Transformer implements AutoCloseable {
                 t += n;
                 continue;
             }
-            Native.check(lb_kv_store(kv.format.id, kv.group, kv.kAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
+            Native.check(lb_kv_store_clip(kv.format.id, kv.group, kvClip, kv.kAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
                     k.floatAddress((long) t * kvDim), p0, n), "kv store");
-            Native.check(lb_kv_store(kv.format.id, kv.group, kv.vAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
+            Native.check(lb_kv_store_clip(kv.format.id, kv.group, kvClip, kv.vAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
                     v.floatAddress((long) t * kvDim), p0, n), "kv store");
             Native.check(lb_attention(kv.format.id, kv.group, kv.kAddress(layer), kv.vAddress(layer), table, kv.blockSize,
                     q.floatAddress((long) t * qDim), n, p0, c.nHead(), c.nKvHead(), c.headDim(), scale,
@@ -205,7 +207,7 @@ public final class Transformer implements AutoCloseable {
         int kvDim = c.kvDim(), qDim = c.qDim();
         Native.check(lb_kvs_store(kv.kFormat.id, kv.kAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
                 kScales.scaleAddress(layer), kScales.zeroAddress(layer), k.floatAddress((long) t * kvDim), p0, n), "static k store");
-        Native.check(lb_kv_store(kv.format.id, kv.group, kv.vAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
+        Native.check(lb_kv_store_clip(kv.format.id, kv.group, kvClip, kv.vAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
                 v.floatAddress((long) t * kvDim), p0, n), "kv store");
         long npos = (long) kv.maxBlocksPerSeq * kv.blockSize;
         Native.check(lb_kvs_attention(kv.kFormat.id, kv.kAddress(layer), kScales.scaleAddress(layer), kScales.offsetAddress(layer),

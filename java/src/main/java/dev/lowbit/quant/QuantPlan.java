@@ -24,20 +24,22 @@ import java.util.regex.Pattern;
  * @param kvPreBias      with kvStaticK ("kvN-kvq-prebias"): K quantized before the K projection's bias is added
  *                       (the bias is folded into the dequantization offset); the same as kvStaticK alone on a
  *                       model without K bias
+ * @param kvClip         clip ratio in (0, 1] of the KV quantization ranges ("kv4-rot-clip0.95" as in QuaRot; 1 = none):
+ *                       per-token groups are clamped to clip * [min, max]; static K ranges are scaled by it
  */
 public record QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup,
-                        boolean kvRotate, String method, boolean kvStaticK, boolean kvPreBias) {
+                        boolean kvRotate, String method, boolean kvStaticK, boolean kvPreBias, double kvClip) {
     public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, false, "rtn");
 
     /** a plan without static K quantization */
     public QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup, boolean kvRotate,
                      String method) {
-        this(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, method, false, false);
+        this(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, method, false, false, 1.0);
     }
 
     private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
     private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(-asym)?(?:kv(8|4|3|16))?");
-    private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(?:(-rot)|(-kvq)(-prebias)?)?");
+    private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(?:(-rot)|(-kvq)(-prebias)?)?(?:-clip(\\d*\\.?\\d+))?");
 
     public static QuantPlan parse(String text) {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("empty quantization plan");
@@ -47,6 +49,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         boolean rotate = false;
         Format kv = Format.F16;
         boolean sawWeights = false, sawKv = false, kvRotate = false, staticK = false, preBias = false;
+        double clip = 1.0;
         for (String part : norm.split("\\+")) {
             Matcher m;
             if (part.equals("w16") || part.equals("f16") || part.equals("bf16")) {
@@ -91,6 +94,11 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                 preBias = m.group(4) != null;
                 if (staticK && !kv.grouped())
                     throw new IllegalArgumentException("static K quantization (-kvq) needs kv8, kv4 or kv3 (plan '" + text + "')");
+                if (m.group(5) != null) {
+                    clip = Double.parseDouble(m.group(5));
+                    if (!(clip > 0 && clip <= 1) || !kv.grouped())
+                        throw new IllegalArgumentException("KV clip ratio must be in (0, 1] on kv8, kv4 or kv3 (plan '" + text + "')");
+                }
             } else {
                 throw new IllegalArgumentException("unknown quantization plan '" + part + "' (expected e.g. w16, w4a16-g128, "
                         + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, kv8, kv4, kv3, kv4-rot, kv4-kvq, kv4-kvq-prebias, rot, "
@@ -100,7 +108,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         if (rotate && weights == null) weights = Format.F32;
         if (staticK && kvRotate)
             throw new IllegalArgumentException("static pre-RoPE K quantization (-kvq) cannot be combined with K/V rotation (plan '" + text + "')");
-        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", staticK, preBias);
+        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", staticK, preBias, clip);
     }
 
     /** format of the K cache: the static per-channel KVS format for kvq plans, else the per-token {@link #kv()} */

@@ -66,12 +66,18 @@ class QuantPlanTest {
         assertTrue(combo.kvPreBias());
         assertEquals(Format.KV4, QuantPlan.parse("kv4").kFormat());
         assertFalse(QuantPlan.parse("kv4-rot").kvStaticK());
+        assertEquals(1.0, QuantPlan.parse("kv4-kvq").kvClip());
+        QuantPlan clip = QuantPlan.parse("kv4-rot-clip0.95");
+        assertTrue(clip.kvRotate());
+        assertEquals(0.95, clip.kvClip(), 1e-12);
+        assertEquals(0.9, QuantPlan.parse("kv3-kvq-prebias-clip.9").kvClip(), 1e-12);
+        assertEquals(1.0, QuantPlan.parse("w4a16-g128").kvClip());
     }
 
     @Test
     void rejectsBadPlansWithAClearMessage() {
         for (String bad : new String[] {"", "w5a16", "w4a16-g7", "w8a4", "kv5", "w4a16+w3a16", "kv4+kv8", "q4_0", "w4a4-asym",
-                "kv16-kvq", "kv4-prebias", "kv4-rot-kvq", "kv4-kvq-rot", "w4a4kv4+kv4-kvq", "kv4-kvq+kv4"}) {
+                "kv16-kvq", "kv4-prebias", "kv4-clip0", "kv4-clip1.5", "kv16-clip0.9", "kv4-clip", "kv4-rot-kvq", "kv4-kvq-rot", "w4a4kv4+kv4-kvq", "kv4-kvq+kv4"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse(bad), bad);
             assertFalse(e.getMessage().isBlank());
         }
