@@ -62,7 +62,7 @@ class StaticKQuantTest {
             }
             w.write(model);
         }
-        text = words(1, 1400);
+        text = words(1, 900);
         calib = words(2, 1400);
     }
 
