@@ -79,7 +79,7 @@ public final class ModelWeights implements AutoCloseable {
             for (int i = 0; i < c.nLayer(); i++) layers.add(loadLayer(f, c, plan, i, arena));
             outNorm = vector(f, "output_norm.weight", c.nEmbd(), true);
             ropeFreqs = vector(f, "rope_freqs.weight", c.ropeDim() / 2, false);
-            Linear output = arena.keep(f, out, c.vocab(), c.nEmbd(), "output.weight");
+            Linear output = arena.head(out, c.vocab(), c.nEmbd(), plan);
             return new ModelWeights(c, plan, embFormat, emb.address(), embFormat.rowBytes(0, c.nEmbd()), outNorm, output,
                     tied, layers, ropeFreqs, arenaBuf);
         } catch (RuntimeException | GgufFormatException e) {
@@ -90,6 +90,9 @@ public final class ModelWeights implements AutoCloseable {
             throw e;
         }
     }
+
+    /** group of a head quantized to a grouped format ("head4") */
+    private static final int HEAD_GROUP = 128;
 
     private record MatrixSpec(String name, int rows, int cols) {}
 
@@ -164,17 +167,19 @@ public final class ModelWeights implements AutoCloseable {
         }
 
         /** sizing pass: reserve what the matrix will take */
-        void take(GgufFile f, MatrixSpec m, QuantPlan plan, boolean kept) throws GgufFormatException {
-            GgufTensor t = kept ? (f.tensor(m.name) != null ? f.tensor(m.name) : f.tensor("token_embd.weight"))
+        void take(GgufFile f, MatrixSpec m, QuantPlan plan, boolean head) throws GgufFormatException {
+            GgufTensor t = head ? (f.tensor(m.name) != null ? f.tensor(m.name) : f.tensor("token_embd.weight"))
                     : shaped(f, m.name, m.rows, m.cols);
-            if (kept || plan.weights() == null) {
+            Format dst = head ? plan.head() : plan.weights();
+            if (dst == null) {
                 if (!fromMapping) slice(t.nbytes());
                 return;
             }
-            slice(plan.weights().rowBytes(plan.groupFor(m.cols), (int) plan.paddedCols(m.cols)) * m.rows);
+            int group = head ? HEAD_GROUP : plan.weightGroup();
+            slice(dst.rowBytes(QuantPlan.groupFor(dst, group, m.cols), (int) QuantPlan.paddedCols(dst, group, m.cols)) * m.rows);
         }
 
-        Linear keep(GgufFile f, GgufTensor t, int rows, int cols, String name) throws GgufFormatException {
+        Linear keep(GgufTensor t, int rows, int cols, String name) throws GgufFormatException {
             Format fmt = kernelFormat(t);
             if (fmt.rowBytes(0, cols) < 0) throw new GgufFormatException(name + ": row of " + cols + " invalid for " + fmt);
             if ((long) rows * fmt.rowBytes(0, cols) != t.nbytes())
@@ -187,20 +192,28 @@ public final class ModelWeights implements AutoCloseable {
             return new Linear(name, fmt, 0, rows, cols, at, null, false);
         }
 
+        /** the output head: kept as loaded unless the plan names a head format */
+        Linear head(GgufTensor t, int rows, int cols, QuantPlan plan) throws GgufFormatException {
+            if (plan.head() == null) return keep(t, rows, cols, "output.weight");
+            return quantized(t, rows, cols, "output.weight", plan.head(), HEAD_GROUP, false);
+        }
+
         Linear linear(GgufFile f, MatrixSpec m, QuantPlan plan) throws GgufFormatException {
-            String name = m.name;
-            int rows = m.rows, cols = m.cols;
-            GgufTensor t = shaped(f, name, rows, cols);
-            if (plan.weights() == null) return keep(f, t, rows, cols, name);
+            GgufTensor t = shaped(f, m.name, m.rows, m.cols);
+            if (plan.weights() == null) return keep(t, m.rows, m.cols, m.name);
+            return quantized(t, m.rows, m.cols, m.name, plan.weights(), plan.weightGroup(), plan.rotate());
+        }
+
+        private Linear quantized(GgufTensor t, int rows, int cols, String name, Format dst, int groupSetting, boolean rotate)
+                throws GgufFormatException {
             Format src = kernelFormat(t);
-            Format dst = plan.weights();
-            int group = plan.groupFor(cols);
-            int padded = (int) plan.paddedCols(cols);
+            int group = QuantPlan.groupFor(dst, groupSetting, cols);
+            int padded = (int) QuantPlan.paddedCols(dst, groupSetting, cols);
             long rb = dst.rowBytes(group, padded);
             if (rb < 0) throw new IllegalArgumentException(name + ": " + cols + " inputs cannot be quantized to " + dst + " (group " + group + ")");
             try (NativeBuffer tmp = NativeBuffer.floats((long) rows * cols)) {
                 Native.check(LowbitNative.lb_dequantize(src.id, 0, t.address(), tmp.address(), rows, cols), "dequantize " + name);
-                if (plan.rotate()) Rotation.apply(tmp.address(), rows, cols);
+                if (rotate) Rotation.apply(tmp.address(), rows, cols);
                 long from = tmp.address();
                 NativeBuffer pad = null;
                 if (padded != cols) { // zero-extend each row to whole groups
@@ -215,7 +228,7 @@ public final class ModelWeights implements AutoCloseable {
                 } finally {
                     if (pad != null) pad.close();
                 }
-                return new Linear(name, dst, group, rows, cols, padded, q, null, plan.rotate());
+                return new Linear(name, dst, group, rows, cols, padded, q, null, rotate);
             }
         }
     }
