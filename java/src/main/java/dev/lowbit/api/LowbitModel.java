@@ -77,7 +77,7 @@ public final class LowbitModel implements AutoCloseable {
             int ctx = o.contextLength() > 0 ? o.contextLength() : Math.min(c.contextLength(), 32768);
             c = new ModelConfig(c.arch(), c.nEmbd(), c.nLayer(), c.nHead(), c.nKvHead(), c.headDim(), c.nFf(), c.vocab(), ctx,
                     c.rmsEps(), c.ropeBase(), c.ropeDim(), c.ropeNeox(), c.qkNorm());
-            w = ModelWeights.load(f, c, o.plan());
+            w = ModelWeights.load(f, c, o.plan(), o.weightsFromMapping());
             boolean addBosTok = tok.addBosByDefault();
             if (o.plan().kvStaticK())
                 ks = KCalibration.run(f, trained, tok, addBosTok, o.calibText(), o.calibSamples(), o.plan(), o.plan().kvClip());

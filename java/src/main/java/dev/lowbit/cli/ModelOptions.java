@@ -34,6 +34,9 @@ final class ModelOptions {
     @Option(names = "--calib-samples", description = "at most this many 512-token calibration samples (default ${DEFAULT-VALUE})")
     int calibSamples = LoadOptions.DEFAULT_CALIB_SAMPLES;
 
+    @Option(names = "--mmap", description = "read weights kept in the file's format from the file mapping instead of copying them into huge pages (less memory, slower decode)")
+    boolean mmap;
+
     Path resolve() throws IOException {
         return ModelResolver.resolve(model);
     }
@@ -43,7 +46,7 @@ final class ModelOptions {
         if (ctx < 0) throw new IllegalArgumentException("--ctx must be >= 0");
         if (kvMib < 0) throw new IllegalArgumentException("--kv-mib must be >= 0");
         if (calibSamples < 1) throw new IllegalArgumentException("--calib-samples must be >= 1");
-        return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate).withCalibration(calibText(), calibSamples);
+        return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate, mmap).withCalibration(calibText(), calibSamples);
     }
 
     private String calibText() {

@@ -6,8 +6,8 @@ import java.util.regex.Pattern;
 
 /**
  * A quantization configuration in the study's W-A-KV notation, e.g. "w16", "w4a16-g128",
- * "w8a8kv8", "w8a8-asym" (asymmetric per-token activations), "w4a4kv4", "kv4", "kv4-rot", "kv4-kvq",
- * "kv4-kvq-prebias", "w4a16-g128+kv4". Applied when a model is loaded.
+ * "w8a8kv8", "w8a8-asym" (asymmetric per-token activations), "w4a4kv4", "kv4", "kv4-rot", "kv4-kvq", "kv4-kvq-prebias",
+ * "w4a16-g128+kv4". Applied when a model is loaded.
  *
  * @param name           the plan as written (normalised)
  * @param weights        target format of the linear-layer weights, or null to keep them as loaded
@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
  *                       attention output back), spreading outliers before KV quantization ("kv4-rot";
  *                       implied by w4a4kvN as in QuaRot). Scores q·k and the output are unchanged.
  * @param method         calibration method ("rtn"; others plug in here)
+ * @param head           format of the output head, or null to keep it as loaded (16-bit in the study);
+ *                       "head8" = Q8_0, "head4" = W4G group 128 (not the study's setting: it shows
+ *                       how decode speed follows bytes once the 16-bit head no longer dominates)
  * @param kvStaticK      KVQuant* ("kvN-kvq"): K quantized before RoPE with static per-channel asymmetric scales
  *                       from a calibration pass ({@link #kFormat()}); V stays per-token in {@link #kv()}
  * @param kvPreBias      with kvStaticK ("kvN-kvq-prebias"): K quantized before the K projection's bias is added
@@ -28,18 +31,19 @@ import java.util.regex.Pattern;
  *                       per-token groups are clamped to clip * [min, max]; static K ranges are scaled by it
  */
 public record QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup,
-                        boolean kvRotate, String method, boolean kvStaticK, boolean kvPreBias, double kvClip) {
-    public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, false, "rtn");
+                        boolean kvRotate, String method, Format head, boolean kvStaticK, boolean kvPreBias, double kvClip) {
+    public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, false, "rtn", null);
 
-    /** a plan without static K quantization */
+    /** a plan without static K quantization or KV clipping */
     public QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup, boolean kvRotate,
-                     String method) {
-        this(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, method, false, false, 1.0);
+                     String method, Format head) {
+        this(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, method, head, false, false, 1.0);
     }
 
     private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
     private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(-asym)?(?:kv(8|4|3|16))?");
     private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(?:(-rot)|(-kvq)(-prebias)?)?(?:-clip(\\d*\\.?\\d+))?");
+    private static final Pattern HEAD = Pattern.compile("head(16|8|4)");
 
     public static QuantPlan parse(String text) {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("empty quantization plan");
@@ -48,8 +52,9 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         int group = 0;
         boolean rotate = false;
         Format kv = Format.F16;
-        boolean sawWeights = false, sawKv = false, kvRotate = false, staticK = false, preBias = false;
+        boolean sawWeights = false, sawKv = false, kvRotate = false, sawHead = false, staticK = false, preBias = false;
         double clip = 1.0;
+        Format head = null;
         for (String part : norm.split("\\+")) {
             Matcher m;
             if (part.equals("w16") || part.equals("f16") || part.equals("bf16")) {
@@ -85,6 +90,14 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
             } else if (part.equals("rot")) {
                 // Hadamard rotation alone (weights stored rotated in F32): checks that rotation keeps the function
                 rotate = true;
+            } else if ((m = HEAD.matcher(part)).matches()) {
+                if (sawHead) throw dup(text);
+                sawHead = true;
+                head = switch (m.group(1)) {
+                    case "8" -> Format.Q8_0;
+                    case "4" -> Format.W4G;
+                    default -> null;
+                };
             } else if ((m = KV.matcher(part)).matches()) {
                 if (sawKv) throw dup(text);
                 sawKv = true;
@@ -101,14 +114,14 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                 }
             } else {
                 throw new IllegalArgumentException("unknown quantization plan '" + part + "' (expected e.g. w16, w4a16-g128, "
-                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, kv8, kv4, kv3, kv4-rot, kv4-kvq, kv4-kvq-prebias, rot, "
+                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, kv8, kv4, kv3, kv4-rot, kv4-kvq, kv4-kvq-prebias, rot, head8, head4, "
                         + "or combinations with '+')");
             }
         }
         if (rotate && weights == null) weights = Format.F32;
         if (staticK && kvRotate)
             throw new IllegalArgumentException("static pre-RoPE K quantization (-kvq) cannot be combined with K/V rotation (plan '" + text + "')");
-        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", staticK, preBias, clip);
+        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", head, staticK, preBias, clip);
     }
 
     /** format of the K cache: the static per-channel KVS format for kvq plans, else the per-token {@link #kv()} */
@@ -132,7 +145,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     }
 
     private static IllegalArgumentException dup(String text) {
-        throw new IllegalArgumentException("plan '" + text + "' names the weights or the KV cache twice");
+        throw new IllegalArgumentException("plan '" + text + "' names the weights, the head or the KV cache twice");
     }
 
     /**
@@ -140,14 +153,23 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
      * row (rounded up to a multiple of 8) for per-channel plans and rows shorter than a group
      */
     public int groupFor(long cols) {
-        if (weights == null || !weights.grouped()) return 0;
-        int perRow = (int) ((cols + 7) / 8 * 8);
-        return weightGroup == 0 || cols < weightGroup ? perRow : weightGroup;
+        return groupFor(weights, weightGroup, cols);
     }
 
     /** row length the kernels see: cols rounded up to whole groups (the tail of the last group is zero) */
     public long paddedCols(long cols) {
-        int g = groupFor(cols);
+        return paddedCols(weights, weightGroup, cols);
+    }
+
+    /** groupFor for a given format and group (the head has its own format: group 128) */
+    public static int groupFor(Format f, int group, long cols) {
+        if (f == null || !f.grouped()) return 0;
+        int perRow = (int) ((cols + 7) / 8 * 8);
+        return group == 0 || cols < group ? perRow : group;
+    }
+
+    public static long paddedCols(Format f, int group, long cols) {
+        int g = groupFor(f, group, cols);
         return g == 0 ? cols : (cols + g - 1) / g * g;
     }
 

@@ -39,7 +39,7 @@ class QualityOrderingTest {
             assertTrue(m.tokenize(text.toString(), false).length >= 2000, "text too short");
         }
         List<QuantPlan> plans = new ArrayList<>();
-        for (String s : new String[] {"w8a8", "w4a16-g128", "w3a16-g128", "w2a16-g128", "kv8", "kv4", "kv4-rot", "kv3", "w4a4kv4",
+        for (String s : new String[] {"w8a8", "w4a16-g128", "w3a16-g128", "w2a16-g128", "kv8", "kv4", "kv4-rot", "kv3", "w4a4kv4", "head8", "head4",
                 "kv4-kvq", "kv3-kvq"})
             plans.add(QuantPlan.parse(s));
         List<QualityRow> list = QualityMeter.measure(p, LoadOptions.defaults().withCalibration(calib.toString(), 128), QuantPlan.W16,
@@ -79,6 +79,13 @@ class QualityOrderingTest {
         assertTrue(kld("kv4-kvq") < kld("kv4-rot"), "kv4-kvq " + kld("kv4-kvq") + " vs kv4-rot " + kld("kv4-rot"));
         assertTrue(kld("kv3-kvq") < kld("kv3"), "kv3-kvq " + kld("kv3-kvq") + " vs kv3 " + kld("kv3"));
         assertTrue(kld("kv4-kvq") < kld("kv3-kvq"));
+    }
+
+    @Test
+    void quantizedHeadDamageFollowsItsBits() {
+        assertTrue(rows.get("head8").top1Agreement() >= 0.98, "head8 top-1 agreement " + rows.get("head8").top1Agreement());
+        assertTrue(kld("head8") < kld("head4"), "head8 " + kld("head8") + " vs head4 " + kld("head4"));
+        assertTrue(kld("head4") > 0);
     }
 
     @Test
