@@ -1,12 +1,15 @@
-// AVX-512 attention work item (reference: attention_item_scalar in attention.cpp).
-// Each cached row is dequantised into NV = head_dim/16 registers (study_simd512.h; 4-bit rows come
-// out in code order, so q is permuted to match and the output permuted back), then used by every
-// query head of the group: pass 1 scores, vectorised softmax, pass 2 weighted sum of V rows.
-// Cost (Qwen2.5-0.5B shape: 7 query heads per kv head, head_dim 64, 32K keys, 1 thread, Zen 4): ~1.55 ms
-// per layer for F16 and KV4 alike, against ~1.0 ms of FP32 FMAs alone (14 heads x 64 x 2 x 32K MACs at
-// 16 per cycle): the kernel is compute-bound, so KV4's 27 % of the bytes only shows once F16 becomes
-// memory-bound (larger contexts, several threads). Tried without gain: two keys in registers x 8 heads
-// per reduce (the padded 8th head and a reduce per key pair cost more than the saved stores), 6-row V tiles.
+// AVX-512 attention over a span of keys (reference: attention_span_scalar in attention.cpp).
+// Online softmax over tiles of ATTN_TILE keys; per tile:
+//  - scores, 16 keys at a time. F32/F16: each key row converted into NV = head_dim/16 registers,
+//    dotted with every query head of the group, one reduce16 per (16 keys, head). KV8/KV4/KV3:
+//    integer scores (kv_internal.h): the 16 rows' codes are unpacked to bytes, transposed so a
+//    register holds 4 consecutive codes of each of the 16 keys, and every head's int8 query is
+//    applied with vpdpbusd (64 multiply-adds per instruction, no horizontal reduction); group
+//    scales and zero points are applied per group on the 16 keys' sums.
+//  - softmax update: new running max, rescale of the sum and the output accumulators.
+//  - values: KT rows dequantised into registers (study_simd512.h: 4-bit rows come out in code
+//    order, so the accumulators are kept in code order and permuted back at the end) and
+//    accumulated into every head's output with FMAs.
 // GCC 12 flags _mm512_undefined_* inside its own intrinsics as uninitialised (false positive)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -41,106 +44,217 @@ inline void load_row(const uint8_t *row, __m512 iota, __m512 *v) {
     }
 }
 
-// accumulate n (<= KT) weighted V rows j0.. into acc[gh][hd]
+// 32 codes (natural order) of a group block's code stream -> 32 bytes at dst
+template <int BITS>
+inline void unpack32_u8(const uint8_t *codes, uint8_t *dst) {
+    __m256i r;
+    if (BITS == 8) {
+        r = _mm256_loadu_si256((const __m256i *)codes);
+    } else if (BITS == 4) {  // word k = byte k: (b | b << 4) & 0x0f0f puts code 2k in the low byte, 2k+1 in the high
+        const __m256i t = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)codes));
+        r = _mm256_ternarylogic_epi32(t, _mm256_slli_epi16(t, 4), _mm256_set1_epi16(0x0f0f), 0xa8);  // (A|B)&C
+    } else {  // 3-bit: dword j = code j (the float unpack's shuffle/shift tables), narrowed to bytes
+        const __m512i v = _mm512_broadcast_i32x4(_mm_maskz_loadu_epi8(0x0fff, codes));
+        const __m512i sh = _mm512_load_si512(kLb3.sh), seven = _mm512_set1_epi32(7);
+        const __m512i c0 = _mm512_and_si512(_mm512_srlv_epi32(_mm512_shuffle_epi8(v, _mm512_load_si512(kLb3.a)), sh), seven);
+        const __m512i c1 = _mm512_and_si512(_mm512_srlv_epi32(_mm512_shuffle_epi8(v, _mm512_load_si512(kLb3.b)), sh), seven);
+        r = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(c0)), _mm512_cvtepi32_epi8(c1), 1);
+    }
+    _mm256_storeu_si256((__m256i *)dst, r);
+}
+
+// 16x16 dword transpose: out[c].dword[r] = in[r].dword[c]
+inline void transpose16(const __m512i *r, __m512i *out) {
+    __m512i t[16], u[16];
+    for (int k = 0; k < 8; k++) {
+        t[2 * k] = _mm512_unpacklo_epi32(r[2 * k], r[2 * k + 1]);
+        t[2 * k + 1] = _mm512_unpackhi_epi32(r[2 * k], r[2 * k + 1]);
+    }
+    for (int k = 0; k < 4; k++) {  // u[4k+c], 128-bit lane L: rows 4k..4k+3 at column 4L+c
+        u[4 * k + 0] = _mm512_unpacklo_epi64(t[4 * k], t[4 * k + 2]);
+        u[4 * k + 1] = _mm512_unpackhi_epi64(t[4 * k], t[4 * k + 2]);
+        u[4 * k + 2] = _mm512_unpacklo_epi64(t[4 * k + 1], t[4 * k + 3]);
+        u[4 * k + 3] = _mm512_unpackhi_epi64(t[4 * k + 1], t[4 * k + 3]);
+    }
+    for (int c = 0; c < 4; c++) {
+        const __m512i v0 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0x44), v1 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0xee);
+        const __m512i w0 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0x44), w1 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0xee);
+        out[c] = _mm512_shuffle_i32x4(v0, w0, 0x88);
+        out[4 + c] = _mm512_shuffle_i32x4(v0, w0, 0xdd);
+        out[8 + c] = _mm512_shuffle_i32x4(v1, w1, 0x88);
+        out[12 + c] = _mm512_shuffle_i32x4(v1, w1, 0xdd);
+    }
+}
+
+// accumulate n (<= KT) weighted V rows j0.. into acc[gh][hd] (weights p[g * ATTN_TILE + jj])
 template <int NV, int BITS, int GS, int KT>
-inline void v_tile(const KvLayout &l, const uint8_t *vc, int kvh, __m512 iota, int64_t j0, int n, const float *sc,
-                   int64_t Lp, int gh, float *acc) {
+inline void v_tile(const KvLayout &l, const uint8_t *vc, int kvh, __m512 iota, int64_t j0, int n, const float *p, int gh,
+                   float *acc) {
     __m512 v[KT][NV];
     for (int jj = 0; jj < n; jj++) load_row<NV, BITS, GS>(vc + l.offset(j0 + jj, kvh), iota, v[jj]);
     for (int g = 0; g < gh; g++) {
-        __m512 p[KT];
-        for (int jj = 0; jj < n; jj++) p[jj] = _mm512_set1_ps(sc[g * Lp + j0 + jj]);
+        __m512 w[KT];
+        for (int jj = 0; jj < n; jj++) w[jj] = _mm512_set1_ps(p[g * ATTN_TILE + jj]);
         float *a = acc + g * NV * 16;
         for (int i = 0; i < NV; i++) {
             __m512 x = _mm512_loadu_ps(a + 16 * i);
-            for (int jj = 0; jj < n; jj++) x = _mm512_fmadd_ps(p[jj], v[jj][i], x);
+            for (int jj = 0; jj < n; jj++) x = _mm512_fmadd_ps(w[jj], v[jj][i], x);
             _mm512_storeu_ps(a + 16 * i, x);
         }
     }
 }
 
 template <int NV, int BITS, int GS>
-void item(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t pos, int gh, float scale,
-          float *out, int64_t q_stride, int kvh) {
-    constexpr int hd = NV * 16, KT = NV <= 4 ? 4 : NV <= 8 ? 2 : 1;
-    const int64_t L = pos + 1, Lp = (L + 15) / 16 * 16;
-    constexpr bool perm = BITS == 4;
-    const __m512 iota = lb512_iota(BITS == 3 ? 3 : 4);
-    // scratch: scores [gh][Lp], q in code order [gh][hd], accumulators [gh][hd], 16 key rows [16][hd]
-    float *sc = study_scratch_f32((size_t)(gh * Lp + 2 * gh * hd + 16 * hd));
-    float *qc = sc + gh * Lp, *acc = qc + gh * hd, *kt = acc + gh * hd;
-    for (int g = 0; g < gh; g++)
-        for (int i = 0; i < hd; i++)
-            qc[g * hd + i] = q[g * q_stride + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)];
-    const __m512 vscale = _mm512_set1_ps(scale);
-    // pass 1: scores of 16 keys at a time, one reduce16 per (16 keys, head)
-    for (int64_t j0 = 0; j0 < L; j0 += 16) {
-        const int n = L - j0 < 16 ? (int)(L - j0) : 16;
-        __m512 v[NV];
-        for (int jj = 0; jj < 16; jj++) {
-            if (jj < n) load_row<NV, BITS, GS>(kc + l.offset(j0 + jj, kvh), iota, v);
-            else for (int i = 0; i < NV; i++) v[i] = _mm512_setzero_ps();
-            for (int i = 0; i < NV; i++) _mm512_storeu_ps(kt + jj * hd + 16 * i, v[i]);
-        }
+void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride, int gh, float scale,
+          int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc_out) {
+    constexpr int hd = NV * 16, T = ATTN_TILE, KT = NV <= 4 ? 4 : NV <= 8 ? 2 : 1;
+    constexpr bool intk = BITS <= 8, perm = BITS == 4;
+    constexpr int NG = intk ? hd / GS : 1;
+    const __m512 iota = lb512_iota(BITS == 3 ? 3 : 4), vscale = _mm512_set1_ps(scale);
+    // scratch (floats): scores [gh][T], accumulators [gh][hd], key tile [16][hd] (floats, or bytes + transposed
+    // bytes), query [gh][hd] (floats, or int8 codes), group sums of the int8 query [gh][NG], query scales [gh]
+    float *sc = study_scratch_f32((size_t)(gh * T + 2 * gh * hd + 16 * hd + gh * NG + gh + 16));
+    float *acc = sc + gh * T, *kt = acc + gh * hd, *qf = kt + 16 * hd, *qs = qf + gh * hd, *qscale = qs + gh * NG;
+    int8_t *q8 = (int8_t *)qf;
+    // int path: kb [16][hd] code bytes, kT [hd/4][16] dwords (4 codes of each key); both fit in kt
+    uint8_t *kb = (uint8_t *)kt, *kT = kb + 16 * hd;
+    alignas(64) float sv[NG][16], zv[NG][16];
+    if (intk) {
         for (int g = 0; g < gh; g++) {
-            __m512 qv[NV], a[16];
-            for (int i = 0; i < NV; i++) qv[i] = _mm512_loadu_ps(qc + g * hd + 16 * i);
-            for (int jj = 0; jj < 16; jj++) {
-                a[jj] = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kt + jj * hd));
-                for (int i = 1; i < NV; i++) a[jj] = _mm512_fmadd_ps(qv[i], _mm512_loadu_ps(kt + jj * hd + 16 * i), a[jj]);
+            qscale[g] = kv_quant_query(q + g * q_stride, hd, q8 + g * hd);
+            for (int G = 0; G < NG; G++) {
+                int32_t s = 0;
+                for (int i = 0; i < GS; i++) s += q8[g * hd + G * GS + i];
+                qs[g * NG + G] = (float)s;
             }
-            _mm512_storeu_ps(sc + g * Lp + j0, _mm512_mul_ps(lb512_reduce16(a), vscale));
         }
+    } else {
+        for (int g = 0; g < gh; g++)
+            for (int i = 0; i < hd; i++) qf[g * hd + i] = q[g * q_stride + i];
     }
     for (int g = 0; g < gh; g++) {
-        float *s = sc + g * Lp;
-        for (int64_t j = L; j < Lp; j++) s[j] = -INFINITY;
-        __m512 mx = _mm512_set1_ps(-INFINITY);
-        for (int64_t j = 0; j < Lp; j += 16) mx = _mm512_max_ps(mx, _mm512_loadu_ps(s + j));
-        const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
-        __m512 sum = _mm512_setzero_ps();
-        for (int64_t j = 0; j < Lp; j += 16) {
-            const __m512 e = lb512_exp(_mm512_sub_ps(_mm512_loadu_ps(s + j), m));
-            _mm512_storeu_ps(s + j, e);
-            sum = _mm512_add_ps(sum, e);
-        }
-        const __m512 inv = _mm512_set1_ps(1.f / _mm512_reduce_add_ps(sum));
-        for (int64_t j = 0; j < Lp; j += 16) _mm512_storeu_ps(s + j, _mm512_mul_ps(_mm512_loadu_ps(s + j), inv));
+        m[g] = -INFINITY;
+        lsum[g] = 0.f;
         for (int i = 0; i < hd; i++) acc[g * hd + i] = 0.f;
     }
-    // pass 2: KT value rows at a time, so each accumulator is loaded and stored once per KT rows
-    int64_t j = 0;
-    for (; j + KT <= L; j += KT) v_tile<NV, BITS, GS, KT>(l, vc, kvh, iota, j, KT, sc, Lp, gh, acc);
-    for (; j < L; j++) v_tile<NV, BITS, GS, 1>(l, vc, kvh, iota, j, 1, sc, Lp, gh, acc);
+    for (int64_t t0 = j0; t0 < j1; t0 += T) {
+        const int n = (int)(j1 - t0 < T ? j1 - t0 : T);
+        // scores of 16 keys at a time into sc[g][jb..]
+        for (int jb = 0; jb < n; jb += 16) {
+            const int nb = n - jb < 16 ? n - jb : 16;
+            if (intk) {
+                constexpr int bb = 3 + GS * BITS / 8;
+                for (int jj = 0; jj < 16; jj++) {
+                    if (jj < nb) {
+                        const uint8_t *row = kc + l.offset(t0 + jb + jj, kvh);
+                        for (int G = 0; G < NG; G++) {
+                            const uint8_t *blk = row + G * bb;
+                            sv[G][jj] = lb512_scale(blk);
+                            zv[G][jj] = (float)blk[2];
+                            for (int p = 0; p < GS / 32; p++) unpack32_u8<BITS>(blk + 3 + p * 4 * BITS, kb + jj * hd + G * GS + 32 * p);
+                        }
+                    } else {
+                        for (int G = 0; G < NG; G++) sv[G][jj] = zv[G][jj] = 0.f;
+                        std::memset(kb + jj * hd, 0, hd);
+                    }
+                }
+                for (int c = 0; c < hd / 64; c++) {
+                    __m512i r[16], o[16];
+                    for (int jj = 0; jj < 16; jj++) r[jj] = _mm512_loadu_si512(kb + jj * hd + 64 * c);
+                    transpose16(r, o);
+                    for (int d = 0; d < 16; d++) _mm512_storeu_si512(kT + (16 * c + d) * 64, o[d]);
+                }
+                for (int g = 0; g < gh; g++) {
+                    const int32_t *qd = (const int32_t *)(q8 + g * hd);
+                    __m512 s = _mm512_setzero_ps();
+                    for (int G = 0; G < NG; G++) {
+                        __m512i isum = _mm512_setzero_si512();
+                        for (int d = G * GS / 4; d < (G + 1) * GS / 4; d++)
+                            isum = _mm512_dpbusd_epi32(isum, _mm512_loadu_si512(kT + d * 64), _mm512_set1_epi32(qd[d]));
+                        // exact: integers below 2^24
+                        const __m512 t = _mm512_fnmadd_ps(_mm512_load_ps(zv[G]), _mm512_set1_ps(qs[g * NG + G]), _mm512_cvtepi32_ps(isum));
+                        s = G == 0 ? _mm512_mul_ps(t, _mm512_load_ps(sv[G])) : _mm512_fmadd_ps(t, _mm512_load_ps(sv[G]), s);
+                    }
+                    _mm512_storeu_ps(sc + g * T + jb, _mm512_mul_ps(_mm512_mul_ps(s, _mm512_set1_ps(qscale[g])), vscale));
+                }
+            } else {
+                __m512 v[NV];
+                for (int jj = 0; jj < 16; jj++) {
+                    if (jj < nb) load_row<NV, BITS, GS>(kc + l.offset(t0 + jb + jj, kvh), iota, v);
+                    else for (int i = 0; i < NV; i++) v[i] = _mm512_setzero_ps();
+                    for (int i = 0; i < NV; i++) _mm512_storeu_ps(kt + jj * hd + 16 * i, v[i]);
+                }
+                for (int g = 0; g < gh; g++) {
+                    __m512 qv[NV], a[16];
+                    for (int i = 0; i < NV; i++) qv[i] = _mm512_loadu_ps(qf + g * hd + 16 * i);
+                    for (int jj = 0; jj < 16; jj++) {
+                        a[jj] = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kt + jj * hd));
+                        for (int i = 1; i < NV; i++) a[jj] = _mm512_fmadd_ps(qv[i], _mm512_loadu_ps(kt + jj * hd + 16 * i), a[jj]);
+                    }
+                    _mm512_storeu_ps(sc + g * T + jb, _mm512_mul_ps(lb512_reduce16(a), vscale));
+                }
+            }
+        }
+        // online softmax update; keys past n are masked out
+        const int np = (n + 15) / 16 * 16;
+        const __mmask16 last = (__mmask16)(n % 16 ? (1u << (n % 16)) - 1 : 0xffff);
+        for (int g = 0; g < gh; g++) {
+            float *s = sc + g * T;
+            __m512 mx = _mm512_set1_ps(m[g]);
+            for (int j = 0; j < np; j += 16)
+                mx = _mm512_mask_max_ps(mx, j + 16 < np ? (__mmask16)0xffff : last, mx, _mm512_loadu_ps(s + j));
+            const float mnew = _mm512_reduce_max_ps(mx);
+            const float corr = std::exp(m[g] - mnew);  // 0 on the first tile (m = -inf)
+            m[g] = mnew;
+            const __m512 mv = _mm512_set1_ps(mnew);
+            __m512 sum = _mm512_setzero_ps();
+            for (int j = 0; j < np; j += 16) {
+                const __m512 e = _mm512_maskz_mov_ps(j + 16 < np ? (__mmask16)0xffff : last,
+                                                     lb512_exp(_mm512_sub_ps(_mm512_loadu_ps(s + j), mv)));
+                _mm512_storeu_ps(s + j, e);
+                sum = _mm512_add_ps(sum, e);
+            }
+            lsum[g] = lsum[g] * corr + _mm512_reduce_add_ps(sum);
+            if (corr != 1.f) {
+                const __m512 cv = _mm512_set1_ps(corr);
+                for (int i = 0; i < hd; i += 16) _mm512_storeu_ps(acc + g * hd + i, _mm512_mul_ps(_mm512_loadu_ps(acc + g * hd + i), cv));
+            }
+        }
+        // values: KT rows at a time, so each accumulator is loaded and stored once per KT rows
+        int j = 0;
+        for (; j + KT <= n; j += KT) v_tile<NV, BITS, GS, KT>(l, vc, kvh, iota, t0 + j, KT, sc + j, gh, acc);
+        for (; j < n; j++) v_tile<NV, BITS, GS, 1>(l, vc, kvh, iota, t0 + j, 1, sc + j, gh, acc);
+    }
     for (int g = 0; g < gh; g++)
         for (int i = 0; i < hd; i++)
-            out[g * q_stride + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)] = acc[g * hd + i];
+            acc_out[g * hd + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)] = acc[g * hd + i];
 }
-using ItemFn = void (*)(const KvLayout &, const uint8_t *, const uint8_t *, const float *, int64_t, int, float, float *,
-                        int64_t, int);
+
+using SpanFn = void (*)(const KvLayout &, const uint8_t *, const uint8_t *, const float *, int64_t, int, float, int, int64_t,
+                        int64_t, float *, float *, float *);
 
 template <int NV>
-ItemFn pick_group(const KvLayout &l) {
+SpanFn pick_group(const KvLayout &l) {
     const int bits = l.fmt == LB_F32 ? 32 : l.fmt == LB_F16 ? 16 : l.bits;
-#define LB_ITEM_BITS(B)                                                   \
+#define LB_SPAN_BITS(B)                                                   \
     if (bits == B) switch (l.group) {                                     \
-            case 32: return item<NV, B, 32>;                              \
-            case 64: return item<NV, B, (NV * 16 >= 64 ? 64 : 32)>;      \
-            case 128: return item<NV, B, (NV * 16 >= 128 ? 128 : 32)>;   \
-            default: return item<NV, B, (NV * 16 >= 256 ? 256 : 32)>;    \
+            case 32: return span<NV, B, 32>;                              \
+            case 64: return span<NV, B, (NV * 16 >= 64 ? 64 : 32)>;      \
+            case 128: return span<NV, B, (NV * 16 >= 128 ? 128 : 32)>;   \
+            default: return span<NV, B, (NV * 16 >= 256 ? 256 : 32)>;    \
         }
-    LB_ITEM_BITS(8)
-    LB_ITEM_BITS(4)
-    LB_ITEM_BITS(3)
-#undef LB_ITEM_BITS
-    return bits == 32 ? item<NV, 32, 0> : item<NV, 16, 0>;
+    LB_SPAN_BITS(8)
+    LB_SPAN_BITS(4)
+    LB_SPAN_BITS(3)
+#undef LB_SPAN_BITS
+    return bits == 32 ? span<NV, 32, 0> : span<NV, 16, 0>;
 }
 }  // namespace
 
-void attention_item_avx512(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t pos,
-                           int gh, float scale, float *out, int64_t q_stride, int kvh) {
-    const ItemFn f = l.head_dim == 64 ? pick_group<4>(l) : l.head_dim == 128 ? pick_group<8>(l) : pick_group<16>(l);
-    f(l, kc, vc, q, pos, gh, scale, out, q_stride, kvh);
+void attention_span_avx512(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride,
+                           int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc) {
+    const SpanFn f = l.head_dim == 64 ? pick_group<4>(l) : l.head_dim == 128 ? pick_group<8>(l) : pick_group<16>(l);
+    f(l, kc, vc, q, q_stride, gh, scale, kvh, j0, j1, m, lsum, acc);
 }
 
 bool attention_supported_avx512(const KvLayout &l) {

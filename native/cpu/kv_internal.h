@@ -45,8 +45,53 @@ static inline void kv_load_row(const KvLayout &l, const uint8_t *row, float *out
     }
 }
 
-// SIMD attention for one (query token, kv head) work item; returns false if the shape is not
-// supported by the SIMD path (the caller then uses the scalar reference)
+// ---- attention work split (attention.cpp) ----
+// keys per online-softmax tile (scores of a tile for every head of a group stay in L1)
+constexpr int ATTN_TILE = 256;
+// keys per span when a row of keys is split across threads (decode); a multiple of ATTN_TILE
+constexpr int64_t ATTN_SPAN = 1024;
+
+// ---- integer scores over quantised caches ----
+// For KV8/KV4/KV3 the score q.k of a query head with a cached row is computed on the codes:
+// the query is quantised symmetrically to int8 once per head (scale amax/127, lb_sym_quant) and
+//   q.k = qscale * sum_g s_g * (sum_{i in g} q8_i c_i - z_g sum_{i in g} q8_i)
+// with integer inner sums (exact), as llama.cpp does for quantised K caches. The query's rounding
+// error (<= qscale/2 per element) is far below the keys' own (s/2 with s = range/(2^b-1)), and
+// integer dot products (vpdpbusd: 64 multiply-adds per instruction) are what lets a 4-bit cache
+// be read faster than an F16 one. F32/F16 caches keep the FP32 query.
+static inline bool kv_int_scores(const KvLayout &l) { return l.bits != 0; }
+
+// q8[hd] = int8 codes of q; returns their scale
+static inline float kv_quant_query(const float *q, int hd, int8_t *q8) {
+    float amax = 0.f;
+    for (int i = 0; i < hd; i++) amax = fabsf(q[i]) > amax ? fabsf(q[i]) : amax;
+    const float s = lb_sym_scale(amax, 127), inv = 1.f / s;
+    for (int i = 0; i < hd; i++) q8[i] = (int8_t)lb_sym_quant(q[i], inv, 127);
+    return s;
+}
+
+// sum_g s_g * (q8 . c_g - z_g * sum q8_g) over the groups of one cached row (without qscale);
+// groups summed in order, each group's integer part converted to float exactly (|.| < 2^24)
+static inline float kv_int_score(const KvLayout &l, const uint8_t *row, const int8_t *q8) {
+    const int64_t bb = lb_group_block_bytes(l.bits, l.group);
+    float d = 0.f;
+    for (int g = 0; g < l.head_dim / l.group; g++) {
+        const uint8_t *blk = row + g * bb;
+        int32_t dot = 0, qs = 0;
+        for (int i = 0; i < l.group; i++) {
+            const int8_t x = q8[g * l.group + i];
+            dot += x * lb_get_code(blk + 3, l.bits, i);
+            qs += x;
+        }
+        d += lb_block_scale(blk) * (float)(dot - lb_block_zero(blk) * qs);
+    }
+    return d;
+}
+
+// SIMD attention over keys [j0, j1) for the gh query heads of kv head kvh (q: gh rows of
+// q_stride floats); returns per head the running max m, the exp sum lsum and the unnormalised
+// output acc[gh][head_dim], as attention_span_scalar does. attention_supported_avx512 says
+// whether the shape has a SIMD path (otherwise the caller uses the scalar reference).
 bool attention_supported_avx512(const KvLayout &l);
-void attention_item_avx512(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t pos,
-                           int n_group_heads, float scale, float *out, int64_t q_stride, int kvh);
+void attention_span_avx512(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride,
+                           int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc);
