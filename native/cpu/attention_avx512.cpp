@@ -1,15 +1,18 @@
 // AVX-512 attention over a span of keys (reference: attention_span_scalar in attention.cpp).
 // Online softmax over tiles of ATTN_TILE keys; per tile:
-//  - scores, 16 keys at a time. F32/F16: each key row converted into NV = head_dim/16 registers,
-//    dotted with every query head of the group, one reduce16 per (16 keys, head). KV8/KV4/KV3:
-//    integer scores (kv_internal.h): the 16 rows' codes are unpacked to bytes, transposed so a
-//    register holds 4 consecutive codes of each of the 16 keys, and every head's int8 query is
-//    applied with vpdpbusd (64 multiply-adds per instruction, no horizontal reduction); group
-//    scales and zero points are applied per group on the 16 keys' sums.
+//  - scores, 16 keys at a time. F32/F16/KV8: each key row converted into NV = head_dim/16
+//    registers, dotted with every query head of the group, one reduce16 per (16 keys, head).
+//    KV4/KV3: integer scores (kv_internal.h): the 16 rows' codes are unpacked to bytes,
+//    transposed so a register holds 4 consecutive codes of each of the 16 keys, and every head's
+//    int8 query is applied with vpdpbusd (64 multiply-adds per instruction, no horizontal
+//    reduction); group scales and zero points are applied per group on the 16 keys' sums.
 //  - softmax update: new running max, rescale of the sum and the output accumulators.
-//  - values: KT rows dequantised into registers (study_simd512.h: 4-bit rows come out in code
-//    order, so the accumulators are kept in code order and permuted back at the end) and
-//    accumulated into every head's output with FMAs.
+//  - values. F32/F16/KV8: KT rows dequantised into registers and accumulated into every head's
+//    output with FMAs. KV4/KV3: the weights p*s of the tile are quantised to u8 per head and group
+//    (kv_internal.h), 4 rows' codes are interleaved so a dword holds one element of 4 keys, and
+//    vpdpbusd accumulates 4 keys x 16 elements per instruction into int32 sums, flushed into the
+//    FP32 output once per tile. Those accumulators hold elements in "quad order" (register
+//    4c+k, dword 4L+i = element 64c+16L+4k+i), permuted back at the end.
 // GCC 12 flags _mm512_undefined_* inside its own intrinsics as uninitialised (false positive)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -88,10 +91,9 @@ inline void transpose16(const __m512i *r, __m512i *out) {
 
 // accumulate n (<= KT) weighted V rows j0.. into acc[gh][hd] (weights p[g * ATTN_TILE + jj])
 template <int NV, int BITS, int GS, int KT>
-inline void v_tile(const KvLayout &l, const uint8_t *vc, int kvh, __m512 iota, int64_t j0, int n, const float *p, int gh,
-                   float *acc) {
+inline void v_tile(const uint8_t *const *rows, __m512 iota, int n, const float *p, int gh, float *acc) {
     __m512 v[KT][NV];
-    for (int jj = 0; jj < n; jj++) load_row<NV, BITS, GS>(vc + l.offset(j0 + jj, kvh), iota, v[jj]);
+    for (int jj = 0; jj < n; jj++) load_row<NV, BITS, GS>(rows[jj], iota, v[jj]);
     for (int g = 0; g < gh; g++) {
         __m512 w[KT];
         for (int jj = 0; jj < n; jj++) w[jj] = _mm512_set1_ps(p[g * ATTN_TILE + jj]);
@@ -104,17 +106,125 @@ inline void v_tile(const KvLayout &l, const uint8_t *vc, int kvh, __m512 iota, i
     }
 }
 
+// a vector whose 128-bit lane L holds x[group of elements 64c+16L..] (GS >= 64: one group per register)
+template <int GS, typename T>
+inline __m512i lanes_of(const T *x, int c) {
+    int32_t a, b;
+    if (GS >= 64) {
+        std::memcpy(&a, x + 64 * c / GS, 4);
+        return _mm512_set1_epi32(a);
+    }
+    std::memcpy(&a, x + 2 * c, 4);  // GS == 32: lanes 0-1 in group 2c, lanes 2-3 in group 2c+1
+    std::memcpy(&b, x + 2 * c + 1, 4);
+    return _mm512_inserti64x4(_mm512_set1_epi32(a), _mm256_set1_epi32(b), 1);
+}
+
+// KV4/KV3 values of one tile (n keys from t0, softmax weights p in sc[g][.], zero past n):
+// acc[g] (quad order) += per group wmax/255 * sum_j wq_j (c_j - z_j)
+template <int NV, int BITS, int GS>
+void values_int(const uint8_t *const *rows, int n, const float *sc, int gh, float *vs,
+                int32_t *vz, int32_t *wq8, int32_t *iacc, float *wsc, int32_t *zsum, float *acc) {
+    constexpr int hd = NV * 16, T = ATTN_TILE, NG = hd / GS, bb = 3 + GS * BITS / 8, Q = 16 / NV;
+    const int np = (n + 15) / 16 * 16;
+    for (int jj = 0; jj < np; jj++)
+        for (int G = 0; G < NG; G++) {
+            if (jj < n) {
+                const uint8_t *blk = rows[jj] + G * bb;
+                vs[G * T + jj] = lb512_scale(blk);
+                vz[G * T + jj] = blk[2];
+            } else {
+                vs[G * T + jj] = 0.f;
+                vz[G * T + jj] = 0;
+            }
+        }
+    // u8 weight codes per head and group (dword jq of wq8[g][.][G] = keys 4jq..4jq+3)
+    for (int g = 0; g < gh; g++)
+        for (int G = 0; G < NG; G++) {
+            __m512 wm = _mm512_setzero_ps();
+            for (int j = 0; j < np; j += 16)
+                wm = _mm512_max_ps(wm, _mm512_mul_ps(_mm512_loadu_ps(sc + g * T + j), _mm512_loadu_ps(vs + G * T + j)));
+            const float wmax = _mm512_reduce_max_ps(wm);
+            const float inv = wmax > 0.f ? 255.f / wmax : 0.f;
+            wsc[g * NG + G] = wmax / 255.f;
+            __m512i zs = _mm512_setzero_si512();
+            for (int j = 0; j < np; j += 16) {
+                const __m512 w = _mm512_mul_ps(_mm512_loadu_ps(sc + g * T + j), _mm512_loadu_ps(vs + G * T + j));
+                const __m512i q = _mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(w, _mm512_set1_ps(inv))), _mm512_set1_epi32(255));
+                zs = _mm512_add_epi32(zs, _mm512_mullo_epi32(q, _mm512_loadu_si512(vz + G * T + j)));
+                alignas(16) int32_t d[4];
+                _mm_store_si128((__m128i *)d, _mm512_cvtepi32_epi8(q));
+                for (int k = 0; k < 4; k++) wq8[((size_t)g * (T / 4) + j / 4 + k) * NG + G] = d[k];
+            }
+            zsum[g * NG + G] = _mm512_reduce_add_epi32(zs);
+        }
+    for (int i = 0; i < gh * hd; i++) iacc[i] = 0;
+    alignas(64) uint8_t vb[4][hd];
+    for (int jb = 0; jb < n; jb += 4 * Q) {
+        __m512i tr[Q][NV];  // quad qd, register 4c+k: dword 4L+i = element 64c+16L+4k+i of keys jb+4qd..+3
+        for (int qd = 0; qd < Q; qd++) {
+            for (int r = 0; r < 4; r++) {
+                const int64_t key = jb + 4 * qd + r;
+                if (key < n) {
+                    const uint8_t *row = rows[key];
+                    for (int G = 0; G < NG; G++)
+                        for (int p = 0; p < GS / 32; p++) unpack32_u8<BITS>(row + G * bb + 3 + p * 4 * BITS, vb[r] + G * GS + 32 * p);
+                } else {
+                    std::memset(vb[r], 0, hd);
+                }
+            }
+            for (int c = 0; c < NV / 4; c++) {
+                const __m512i r0 = _mm512_load_si512(vb[0] + 64 * c), r1 = _mm512_load_si512(vb[1] + 64 * c);
+                const __m512i r2 = _mm512_load_si512(vb[2] + 64 * c), r3 = _mm512_load_si512(vb[3] + 64 * c);
+                const __m512i a = _mm512_unpacklo_epi8(r0, r1), b = _mm512_unpackhi_epi8(r0, r1);
+                const __m512i cc = _mm512_unpacklo_epi8(r2, r3), d = _mm512_unpackhi_epi8(r2, r3);
+                tr[qd][4 * c + 0] = _mm512_unpacklo_epi16(a, cc);
+                tr[qd][4 * c + 1] = _mm512_unpackhi_epi16(a, cc);
+                tr[qd][4 * c + 2] = _mm512_unpacklo_epi16(b, d);
+                tr[qd][4 * c + 3] = _mm512_unpackhi_epi16(b, d);
+            }
+        }
+        for (int g = 0; g < gh; g++) {
+            int32_t *ia = iacc + g * hd;
+            __m512i a[NV];
+            for (int r = 0; r < NV; r++) a[r] = _mm512_loadu_si512(ia + 16 * r);
+            for (int qd = 0; qd < Q; qd++) {
+                const int32_t *w = wq8 + ((size_t)g * (T / 4) + (jb / 4 + qd)) * NG;
+                for (int c = 0; c < NV / 4; c++) {
+                    const __m512i wv = lanes_of<GS>(w, c);
+                    for (int k = 0; k < 4; k++) a[4 * c + k] = _mm512_dpbusd_epi32(a[4 * c + k], wv, tr[qd][4 * c + k]);
+                }
+            }
+            for (int r = 0; r < NV; r++) _mm512_storeu_si512(ia + 16 * r, a[r]);
+        }
+    }
+    // flush: acc += wsc * (sum - zero sum), per lane group
+    for (int g = 0; g < gh; g++)
+        for (int r = 0; r < NV; r++) {
+            const int c = r / 4;
+            const __m512 ws = _mm512_castsi512_ps(lanes_of<GS>((const int32_t *)(wsc + g * NG), c));
+            const __m512i zsv = lanes_of<GS>(zsum + g * NG, c);
+            const __m512 t = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_loadu_si512(iacc + g * hd + 16 * r), zsv));
+            float *a = acc + g * hd + 16 * r;
+            _mm512_storeu_ps(a, _mm512_fmadd_ps(ws, t, _mm512_loadu_ps(a)));
+        }
+}
+
 template <int NV, int BITS, int GS>
 void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride, int gh, float scale,
           int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc_out) {
     constexpr int hd = NV * 16, T = ATTN_TILE, KT = NV <= 4 ? 4 : NV <= 8 ? 2 : 1;
-    constexpr bool intk = BITS <= 8, perm = BITS == 4;
+    constexpr bool intk = BITS == 4 || BITS == 3;
     constexpr int NG = intk ? hd / GS : 1;
     const __m512 iota = lb512_iota(BITS == 3 ? 3 : 4), vscale = _mm512_set1_ps(scale);
     // scratch (floats): scores [gh][T], accumulators [gh][hd], key tile [16][hd] (floats, or bytes + transposed
-    // bytes), query [gh][hd] (floats, or int8 codes), group sums of the int8 query [gh][NG], query scales [gh]
-    float *sc = study_scratch_f32((size_t)(gh * T + 2 * gh * hd + 16 * hd + gh * NG + gh + 16));
+    // bytes), query [gh][hd] (floats, or int8 codes), group sums of the int8 query [gh][NG], query scales [gh];
+    // int values: row scales [NG][T], zeros [NG][T], weight codes [gh][T/4][NG] dwords, int32 sums [gh][hd],
+    // weight scales and zero sums [gh][NG]
+    float *sc = study_scratch_f32((size_t)(gh * T + 2 * gh * hd + 16 * hd + gh * NG + gh + 2 * NG * T + gh * T * NG / 4 +
+                                           gh * hd + 2 * gh * NG + 16));
     float *acc = sc + gh * T, *kt = acc + gh * hd, *qf = kt + 16 * hd, *qs = qf + gh * hd, *qscale = qs + gh * NG;
+    float *vs = qscale + gh, *wsc = vs + NG * T;
+    int32_t *vz = (int32_t *)(wsc + gh * NG), *wq8 = vz + NG * T, *iacc = wq8 + gh * T * NG / 4, *zsum = iacc + gh * hd;
     int8_t *q8 = (int8_t *)qf;
     // int path: kb [16][hd] code bytes, kT [hd/4][16] dwords (4 codes of each key); both fit in kt
     uint8_t *kb = (uint8_t *)kt, *kT = kb + 16 * hd;
@@ -139,6 +249,9 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
     }
     for (int64_t t0 = j0; t0 < j1; t0 += T) {
         const int n = (int)(j1 - t0 < T ? j1 - t0 : T);
+        const uint8_t *kr[T], *vr[T];  // the tile's rows, addressed once
+        kv_rows(l, kc, kvh, t0, n, kr);
+        kv_rows(l, vc, kvh, t0, n, vr);
         // scores of 16 keys at a time into sc[g][jb..]
         for (int jb = 0; jb < n; jb += 16) {
             const int nb = n - jb < 16 ? n - jb : 16;
@@ -146,7 +259,7 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
                 constexpr int bb = 3 + GS * BITS / 8;
                 for (int jj = 0; jj < 16; jj++) {
                     if (jj < nb) {
-                        const uint8_t *row = kc + l.offset(t0 + jb + jj, kvh);
+                        const uint8_t *row = kr[jb + jj];
                         for (int G = 0; G < NG; G++) {
                             const uint8_t *blk = row + G * bb;
                             sv[G][jj] = lb512_scale(blk);
@@ -180,7 +293,7 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
             } else {
                 __m512 v[NV];
                 for (int jj = 0; jj < 16; jj++) {
-                    if (jj < nb) load_row<NV, BITS, GS>(kc + l.offset(t0 + jb + jj, kvh), iota, v);
+                    if (jj < nb) load_row<NV, BITS, GS>(kr[jb + jj], iota, v);
                     else for (int i = 0; i < NV; i++) v[i] = _mm512_setzero_ps();
                     for (int i = 0; i < NV; i++) _mm512_storeu_ps(kt + jj * hd + 16 * i, v[i]);
                 }
@@ -220,14 +333,20 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
                 for (int i = 0; i < hd; i += 16) _mm512_storeu_ps(acc + g * hd + i, _mm512_mul_ps(_mm512_loadu_ps(acc + g * hd + i), cv));
             }
         }
-        // values: KT rows at a time, so each accumulator is loaded and stored once per KT rows
-        int j = 0;
-        for (; j + KT <= n; j += KT) v_tile<NV, BITS, GS, KT>(l, vc, kvh, iota, t0 + j, KT, sc + j, gh, acc);
-        for (; j < n; j++) v_tile<NV, BITS, GS, 1>(l, vc, kvh, iota, t0 + j, 1, sc + j, gh, acc);
+        if constexpr (intk) {
+            values_int<NV, BITS, GS>(vr, n, sc, gh, vs, vz, wq8, iacc, wsc, zsum, acc);
+        } else {  // KT rows at a time, so each accumulator is loaded and stored once per KT rows
+            int j = 0;
+            for (; j + KT <= n; j += KT) v_tile<NV, BITS, GS, KT>(vr + j, iota, KT, sc + j, gh, acc);
+            for (; j < n; j++) v_tile<NV, BITS, GS, 1>(vr + j, iota, 1, sc + j, gh, acc);
+        }
     }
     for (int g = 0; g < gh; g++)
-        for (int i = 0; i < hd; i++)
-            acc_out[g * hd + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)] = acc[g * hd + i];
+        for (int i = 0; i < hd; i++) {
+            // quad order (int values): register r = 4c+k, dword p = 4L+i' holds element 64c+16L+4k+i'
+            const int r = i / 16, pp = i % 16;
+            acc_out[g * hd + (intk ? 64 * (r / 4) + 16 * (pp / 4) + 4 * (r % 4) + pp % 4 : i)] = acc[g * hd + i];
+        }
 }
 
 using SpanFn = void (*)(const KvLayout &, const uint8_t *, const uint8_t *, const float *, int64_t, int, float, int, int64_t,

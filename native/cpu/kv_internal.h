@@ -18,6 +18,23 @@ struct KvLayout {
     }
 };
 
+// rows[i] = row of position j0+i, kv head h, for i < n (one division, then steps through the blocks)
+static inline void kv_rows(const KvLayout &l, const uint8_t *base, int h, int64_t j0, int n, const uint8_t **rows) {
+    int64_t b = j0 / l.block_size;
+    int s = (int)(j0 % l.block_size);
+    const int64_t stride = (int64_t)l.n_kv_head * l.row_bytes, head = (int64_t)h * l.row_bytes;
+    const uint8_t *p = base + ((int64_t)l.block_table[b] * l.block_size + s) * stride + head;
+    for (int i = 0; i < n; i++) {
+        rows[i] = p;
+        if (++s < l.block_size) {
+            p += stride;
+        } else if (i + 1 < n) {  // next block (only read when a position lies in it)
+            s = 0;
+            p = base + (int64_t)l.block_table[++b] * l.block_size * stride + head;
+        }
+    }
+}
+
 // fills l; returns LB_OK, LB_ERR_ARG or LB_ERR_FORMAT
 static inline int32_t kv_layout(KvLayout *l, int32_t fmt, int32_t group, const int32_t *block_table,
                                 int32_t block_size, int32_t n_kv_head, int32_t head_dim) {
@@ -51,15 +68,21 @@ constexpr int ATTN_TILE = 256;
 // keys per span when a row of keys is split across threads (decode); a multiple of ATTN_TILE
 constexpr int64_t ATTN_SPAN = 1024;
 
-// ---- integer scores over quantised caches ----
-// For KV8/KV4/KV3 the score q.k of a query head with a cached row is computed on the codes:
-// the query is quantised symmetrically to int8 once per head (scale amax/127, lb_sym_quant) and
-//   q.k = qscale * sum_g s_g * (sum_{i in g} q8_i c_i - z_g sum_{i in g} q8_i)
-// with integer inner sums (exact), as llama.cpp does for quantised K caches. The query's rounding
-// error (<= qscale/2 per element) is far below the keys' own (s/2 with s = range/(2^b-1)), and
-// integer dot products (vpdpbusd: 64 multiply-adds per instruction) are what lets a 4-bit cache
-// be read faster than an F16 one. F32/F16 caches keep the FP32 query.
-static inline bool kv_int_scores(const KvLayout &l) { return l.bits != 0; }
+// ---- integer arithmetic over 4- and 3-bit caches ----
+// For KV4/KV3 both products of attention run on the codes, in integers:
+//  - scores: the query is quantised symmetrically to int8 once per head (scale amax/127,
+//    lb_sym_quant) and q.k = qscale * sum_g s_g * (sum_{i in g} q8_i c_i - z_g sum_{i in g} q8_i),
+//    inner sums exact (as llama.cpp does for quantised K caches);
+//  - values: per tile of keys, head and value group, the softmax weights times the rows' scales,
+//    w_j = p_j s_j, are quantised to u8 against their maximum (w ~ wq * wmax/255) and
+//    out += wmax/255 * sum_j wq_j (c_j - z_j), the sum exact.
+// Each rounding (query <= qscale/2 per element, weight <= wmax/510 per key) is an order of
+// magnitude below the cache's own (s/2 with s = range/15 or range/7), and integer dot products
+// (vpdpbusd: 64 multiply-adds per instruction) are what lets a 4-bit cache be read faster than an
+// F16 one. F32/F16/KV8 caches use FP32 throughout (KV8's own rounding is as small as an int8
+// query's). The scalar reference and the SIMD kernel compute the same integers; softmax weights
+// come from kv_exp (the scalar twin of lb512_exp), so both quantise identical weights.
+static inline bool kv_int_math(const KvLayout &l) { return l.bits == 4 || l.bits == 3; }
 
 // q8[hd] = int8 codes of q; returns their scale
 static inline float kv_quant_query(const float *q, int hd, int8_t *q8) {
@@ -71,7 +94,8 @@ static inline float kv_quant_query(const float *q, int hd, int8_t *q8) {
 }
 
 // sum_g s_g * (q8 . c_g - z_g * sum q8_g) over the groups of one cached row (without qscale);
-// groups summed in order, each group's integer part converted to float exactly (|.| < 2^24)
+// groups accumulated in order with fmaf (as the SIMD kernel's FMAs), each group's integer part
+// converted to float exactly (|.| < 2^24)
 static inline float kv_int_score(const KvLayout &l, const uint8_t *row, const int8_t *q8) {
     const int64_t bb = lb_group_block_bytes(l.bits, l.group);
     float d = 0.f;
@@ -83,9 +107,32 @@ static inline float kv_int_score(const KvLayout &l, const uint8_t *row, const in
             dot += x * lb_get_code(blk + 3, l.bits, i);
             qs += x;
         }
-        d += lb_block_scale(blk) * (float)(dot - lb_block_zero(blk) * qs);
+        const float t = (float)(dot - lb_block_zero(blk) * qs);
+        d = g == 0 ? lb_block_scale(blk) * t : fmaf(lb_block_scale(blk), t, d);
     }
     return d;
+}
+
+// e^x exactly as lb512_exp computes it (same clamp, reduction, polynomial and FMAs)
+static inline float kv_exp(float x) {
+    x = fminf(89.f, fmaxf(-104.f, x));
+    const float n = rintf(x * 1.44269504088896341f);
+    float r = fmaf(-n, 0.693145751953125f, x);
+    r = fmaf(-n, 1.428606765330187e-06f, r);
+    float p = 1.f / 720;
+    p = fmaf(p, r, 1.f / 120);
+    p = fmaf(p, r, 1.f / 24);
+    p = fmaf(p, r, 1.f / 6);
+    p = fmaf(p, r, 0.5f);
+    p = fmaf(p, r, 1.f);
+    p = fmaf(p, r, 1.f);
+    return ldexpf(p, (int)n);
+}
+
+// u8 code of a softmax weight w given 255/wmax (round to nearest even, as cvtps2dq)
+static inline int kv_weight_code(float w, float inv) {
+    const int q = (int)rintf(w * inv);
+    return q > 255 ? 255 : q;
 }
 
 // SIMD attention over keys [j0, j1) for the gh query heads of kv head kvh (q: gh rows of
