@@ -106,6 +106,35 @@ inline void v_tile(const uint8_t *const *rows, __m512 iota, int n, const float *
     }
 }
 
+// stands in for the rows past the end of a tile (scale 0, zero 0, codes 0); larger than any row
+alignas(64) const uint8_t kZeroRow[1024] = {};
+
+// scales and zero points of one group of 16 rows (rows[i] + off): two gathers of the dword at the block header
+inline void gather_headers(const uint8_t *const *rows, int64_t off, float *scale, int32_t *zero) {
+    const __m512i o = _mm512_set1_epi64(off);
+    const __m256i lo = _mm512_i64gather_epi32(_mm512_add_epi64(_mm512_loadu_si512(rows), o), nullptr, 1);
+    const __m256i hi = _mm512_i64gather_epi32(_mm512_add_epi64(_mm512_loadu_si512(rows + 8), o), nullptr, 1);
+    const __m512i d = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    _mm512_storeu_ps(scale, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(d)));
+    _mm512_storeu_si512(zero, _mm512_and_si512(_mm512_srli_epi32(d, 16), _mm512_set1_epi32(0xff)));
+}
+
+// 4-bit: 16 packed bytes (32 codes) of each of 4 rows -> dword b = byte b of the 4 rows; lo/hi nibbles give
+// element 2b / 2b+1 of the 4 keys
+inline void interleave4_u4(const uint8_t *r0p, const uint8_t *r1p, const uint8_t *r2p, const uint8_t *r3p, __m512i &lo, __m512i &hi) {
+    const __m128i r0 = _mm_loadu_si128((const __m128i *)r0p), r1 = _mm_loadu_si128((const __m128i *)r1p);
+    const __m128i r2 = _mm_loadu_si128((const __m128i *)r2p), r3 = _mm_loadu_si128((const __m128i *)r3p);
+    const __m128i a = _mm_unpacklo_epi8(r0, r1), b = _mm_unpackhi_epi8(r0, r1);
+    const __m128i c = _mm_unpacklo_epi8(r2, r3), d = _mm_unpackhi_epi8(r2, r3);
+    __m512i z = _mm512_castsi128_si512(_mm_unpacklo_epi16(a, c));
+    z = _mm512_inserti32x4(z, _mm_unpackhi_epi16(a, c), 1);
+    z = _mm512_inserti32x4(z, _mm_unpacklo_epi16(b, d), 2);
+    z = _mm512_inserti32x4(z, _mm_unpackhi_epi16(b, d), 3);
+    const __m512i m = _mm512_set1_epi8(0x0f);
+    lo = _mm512_and_si512(z, m);
+    hi = _mm512_and_si512(_mm512_srli_epi32(z, 4), m);
+}
+
 // a vector whose 128-bit lane L holds x[group of elements 64c+16L..] (GS >= 64: one group per register)
 template <int GS, typename T>
 inline __m512i lanes_of(const T *x, int c) {
@@ -125,18 +154,9 @@ template <int NV, int BITS, int GS>
 void values_int(const uint8_t *const *rows, int n, const float *sc, int gh, float *vs,
                 int32_t *vz, int32_t *wq8, int32_t *iacc, float *wsc, int32_t *zsum, float *acc) {
     constexpr int hd = NV * 16, T = ATTN_TILE, NG = hd / GS, bb = 3 + GS * BITS / 8, Q = 16 / NV;
-    const int np = (n + 15) / 16 * 16;
-    for (int jj = 0; jj < np; jj++)
-        for (int G = 0; G < NG; G++) {
-            if (jj < n) {
-                const uint8_t *blk = rows[jj] + G * bb;
-                vs[G * T + jj] = lb512_scale(blk);
-                vz[G * T + jj] = blk[2];
-            } else {
-                vs[G * T + jj] = 0.f;
-                vz[G * T + jj] = 0;
-            }
-        }
+    const int np = (n + 15) / 16 * 16;  // rows n..np-1 are kZeroRow
+    for (int jj = 0; jj < np; jj += 16)
+        for (int G = 0; G < NG; G++) gather_headers(rows + jj, G * bb, vs + G * T + jj, vz + G * T + jj);
     // u8 weight codes per head and group (dword jq of wq8[g][.][G] = keys 4jq..4jq+3)
     for (int g = 0; g < gh; g++)
         for (int G = 0; G < NG; G++) {
@@ -161,7 +181,15 @@ void values_int(const uint8_t *const *rows, int n, const float *sc, int gh, floa
     alignas(64) uint8_t vb[4][hd];
     for (int jb = 0; jb < n; jb += 4 * Q) {
         __m512i tr[Q][NV];  // quad qd, register 4c+k: dword 4L+i = element 64c+16L+4k+i of keys jb+4qd..+3
-        for (int qd = 0; qd < Q; qd++) {
+                            // (4-bit: register 2P+h: dword b = element 32P+2b+h)
+        for (int qd = 0; qd < Q && BITS == 4; qd++) {
+            const uint8_t *const *r4 = rows + jb + 4 * qd;
+            for (int P = 0; P < hd / 32; P++) {
+                const int64_t off = P * 32 / GS * bb + 3 + (P % (GS / 32)) * 16;
+                interleave4_u4(r4[0] + off, r4[1] + off, r4[2] + off, r4[3] + off, tr[qd][2 * P], tr[qd][2 * P + 1]);
+            }
+        }
+        for (int qd = 0; qd < Q && BITS != 4; qd++) {
             for (int r = 0; r < 4; r++) {
                 const int64_t key = jb + 4 * qd + r;
                 if (key < n) {
@@ -189,9 +217,13 @@ void values_int(const uint8_t *const *rows, int n, const float *sc, int gh, floa
             for (int r = 0; r < NV; r++) a[r] = _mm512_loadu_si512(ia + 16 * r);
             for (int qd = 0; qd < Q; qd++) {
                 const int32_t *w = wq8 + ((size_t)g * (T / 4) + (jb / 4 + qd)) * NG;
-                for (int c = 0; c < NV / 4; c++) {
-                    const __m512i wv = lanes_of<GS>(w, c);
-                    for (int k = 0; k < 4; k++) a[4 * c + k] = _mm512_dpbusd_epi32(a[4 * c + k], wv, tr[qd][4 * c + k]);
+                if (BITS == 4) {
+                    for (int r = 0; r < NV; r++) a[r] = _mm512_dpbusd_epi32(a[r], _mm512_set1_epi32(w[r / 2 * 32 / GS]), tr[qd][r]);
+                } else {
+                    for (int c = 0; c < NV / 4; c++) {
+                        const __m512i wv = lanes_of<GS>(w, c);
+                        for (int k = 0; k < 4; k++) a[4 * c + k] = _mm512_dpbusd_epi32(a[4 * c + k], wv, tr[qd][4 * c + k]);
+                    }
                 }
             }
             for (int r = 0; r < NV; r++) _mm512_storeu_si512(ia + 16 * r, a[r]);
@@ -200,9 +232,9 @@ void values_int(const uint8_t *const *rows, int n, const float *sc, int gh, floa
     // flush: acc += wsc * (sum - zero sum), per lane group
     for (int g = 0; g < gh; g++)
         for (int r = 0; r < NV; r++) {
-            const int c = r / 4;
-            const __m512 ws = _mm512_castsi512_ps(lanes_of<GS>((const int32_t *)(wsc + g * NG), c));
-            const __m512i zsv = lanes_of<GS>(zsum + g * NG, c);
+            const int c = r / 4, G4 = r / 2 * 32 / GS;
+            const __m512 ws = BITS == 4 ? _mm512_set1_ps(wsc[g * NG + G4]) : _mm512_castsi512_ps(lanes_of<GS>((const int32_t *)(wsc + g * NG), c));
+            const __m512i zsv = BITS == 4 ? _mm512_set1_epi32(zsum[g * NG + G4]) : lanes_of<GS>(zsum + g * NG, c);
             const __m512 t = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_loadu_si512(iacc + g * hd + 16 * r), zsv));
             float *a = acc + g * hd + 16 * r;
             _mm512_storeu_ps(a, _mm512_fmadd_ps(ws, t, _mm512_loadu_ps(a)));
@@ -225,13 +257,18 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
     float *acc = sc + gh * T, *kt = acc + gh * hd, *qf = kt + 16 * hd, *qs = qf + gh * hd, *qscale = qs + gh * NG;
     float *vs = qscale + gh, *wsc = vs + NG * T;
     int32_t *vz = (int32_t *)(wsc + gh * NG), *wq8 = vz + NG * T, *iacc = wq8 + gh * T * NG / 4, *zsum = iacc + gh * hd;
-    int8_t *q8 = (int8_t *)qf;
+    int8_t *q8 = (int8_t *)qf, *q8p = q8 + gh * hd;
     // int path: kb [16][hd] code bytes, kT [hd/4][16] dwords (4 codes of each key); both fit in kt
     uint8_t *kb = (uint8_t *)kt, *kT = kb + 16 * hd;
     alignas(64) float sv[NG][16], zv[NG][16];
     if (intk) {
         for (int g = 0; g < gh; g++) {
             qscale[g] = kv_quant_query(q + g * q_stride, hd, q8 + g * hd);
+            if (BITS == 4)  // dword 8P+2k+h of q8p = q8[32P + 8k + h + 0,2,4,6] (the nibble order of the packed scores)
+                for (int i = 0; i < hd; i++) {
+                    const int P = i / 32, k = i % 32 / 8, h = i % 8 / 4, e = i % 4;
+                    q8p[g * hd + i] = q8[g * hd + 32 * P + 8 * k + h + 2 * e];
+                }
             for (int G = 0; G < NG; G++) {
                 int32_t s = 0;
                 for (int i = 0; i < GS; i++) s += q8[g * hd + G * GS + i];
@@ -252,10 +289,65 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
         const uint8_t *kr[T], *vr[T];  // the tile's rows, addressed once
         kv_rows(l, kc, kvh, t0, n, kr);
         kv_rows(l, vc, kvh, t0, n, vr);
+        for (int j = n; j < (n + 15) / 16 * 16; j++) kr[j] = vr[j] = kZeroRow;
         // scores of 16 keys at a time into sc[g][jb..]
         for (int jb = 0; jb < n; jb += 16) {
             const int nb = n - jb < 16 ? n - jb : 16;
-            if (intk) {
+            // prefetch the next 16 key rows, and this block's value rows for the value pass (into L2)
+            for (int jj = jb + 16; jj < jb + 32 && jj < n; jj++) {
+                _mm_prefetch((const char *)kr[jj], _MM_HINT_T0);
+                _mm_prefetch((const char *)kr[jj] + l.row_bytes - 1, _MM_HINT_T0);
+            }
+            for (int jj = jb; jj < jb + nb; jj++) {
+                _mm_prefetch((const char *)vr[jj], _MM_HINT_T1);
+                _mm_prefetch((const char *)vr[jj] + l.row_bytes - 1, _MM_HINT_T1);
+            }
+            if (BITS == 4) {
+                constexpr int bb = 3 + GS * BITS / 8;
+                const uint8_t *const *r16 = kr + jb;
+                for (int G = 0; G < NG; G++) gather_headers(r16, G * bb, sv[G], (int32_t *)zv[G]);
+                for (int G = 0; G < NG; G++) _mm512_store_ps(zv[G], _mm512_cvtepi32_ps(_mm512_load_si512(zv[G])));  // zeros as floats
+                const __m512i m = _mm512_set1_epi8(0x0f);
+                // heads in chunks of 8 whose int and float sums stay in registers; per piece of 32 codes the 16 rows'
+                // packed bytes go through a 16 x 4 dword transpose, then each nibble register meets every head
+                for (int g0 = 0; g0 < gh; g0 += 8) {
+                    const int ng = gh - g0 < 8 ? gh - g0 : 8;
+                    __m512 sf[8];
+                    for (int G = 0; G < NG; G++) {
+                        __m512i is[8];
+                        for (int g = 0; g < 8; g++) is[g] = _mm512_setzero_si512();
+                        for (int P = G * GS / 32; P < (G + 1) * GS / 32; P++) {
+                            const int64_t off = G * bb + 3 + (P % (GS / 32)) * 16;
+                            __m512i z[4];
+                            for (int mm = 0; mm < 4; mm++) {
+                                z[mm] = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(r16[mm] + off)));
+                                for (int L = 1; L < 4; L++)
+                                    z[mm] = _mm512_inserti32x4(z[mm], _mm_loadu_si128((const __m128i *)(r16[mm + 4 * L] + off)), L);
+                            }
+                            const __m512i t0 = _mm512_unpacklo_epi32(z[0], z[1]), t1 = _mm512_unpackhi_epi32(z[0], z[1]);
+                            const __m512i t2 = _mm512_unpacklo_epi32(z[2], z[3]), t3 = _mm512_unpackhi_epi32(z[2], z[3]);
+                            const __m512i u[4] = {_mm512_unpacklo_epi64(t0, t2), _mm512_unpackhi_epi64(t0, t2), _mm512_unpacklo_epi64(t1, t3),
+                                                  _mm512_unpackhi_epi64(t1, t3)};
+                            for (int k = 0; k < 4; k++)
+                                for (int h = 0; h < 2; h++) {
+                                    const __m512i code = _mm512_and_si512(h ? _mm512_srli_epi32(u[k], 4) : u[k], m);
+                                    const int d = 8 * P + 2 * k + h;
+                                    for (int g = 0; g < 8; g++)
+                                        if (g < ng)
+                                            is[g] = _mm512_dpbusd_epi32(is[g], code, _mm512_set1_epi32(((const int32_t *)(q8p + (g0 + g) * hd))[d]));
+                                }
+                        }
+                        const __m512 zg = _mm512_load_ps(zv[G]), sg = _mm512_load_ps(sv[G]);
+                        for (int g = 0; g < 8; g++)
+                            if (g < ng) {  // exact: integers below 2^24
+                                const __m512 t = _mm512_fnmadd_ps(zg, _mm512_set1_ps(qs[(g0 + g) * NG + G]), _mm512_cvtepi32_ps(is[g]));
+                                sf[g] = G == 0 ? _mm512_mul_ps(t, sg) : _mm512_fmadd_ps(t, sg, sf[g]);
+                            }
+                    }
+                    for (int g = 0; g < ng; g++)
+                        _mm512_storeu_ps(sc + (g0 + g) * T + jb, _mm512_mul_ps(_mm512_mul_ps(sf[g], _mm512_set1_ps(qscale[g0 + g])), vscale));
+                }
+            } else if (intk) {
                 constexpr int bb = 3 + GS * BITS / 8;
                 for (int jj = 0; jj < 16; jj++) {
                     if (jj < nb) {
@@ -281,9 +373,10 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
                     const int32_t *qd = (const int32_t *)(q8 + g * hd);
                     __m512 s = _mm512_setzero_ps();
                     for (int G = 0; G < NG; G++) {
-                        __m512i isum = _mm512_setzero_si512();
+                        __m512i is[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
                         for (int d = G * GS / 4; d < (G + 1) * GS / 4; d++)
-                            isum = _mm512_dpbusd_epi32(isum, _mm512_loadu_si512(kT + d * 64), _mm512_set1_epi32(qd[d]));
+                            is[d % 4] = _mm512_dpbusd_epi32(is[d % 4], _mm512_loadu_si512(kT + d * 64), _mm512_set1_epi32(qd[d]));
+                        const __m512i isum = _mm512_add_epi32(_mm512_add_epi32(is[0], is[1]), _mm512_add_epi32(is[2], is[3]));
                         // exact: integers below 2^24
                         const __m512 t = _mm512_fnmadd_ps(_mm512_load_ps(zv[G]), _mm512_set1_ps(qs[g * NG + G]), _mm512_cvtepi32_ps(isum));
                         s = G == 0 ? _mm512_mul_ps(t, _mm512_load_ps(sv[G])) : _mm512_fmadd_ps(t, _mm512_load_ps(sv[G]), s);
@@ -345,7 +438,8 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
         for (int i = 0; i < hd; i++) {
             // quad order (int values): register r = 4c+k, dword p = 4L+i' holds element 64c+16L+4k+i'
             const int r = i / 16, pp = i % 16;
-            acc_out[g * hd + (intk ? 64 * (r / 4) + 16 * (pp / 4) + 4 * (r % 4) + pp % 4 : i)] = acc[g * hd + i];
+            acc_out[g * hd + (BITS == 4 ? 32 * (r / 2) + 2 * pp + r % 2 : intk ? 64 * (r / 4) + 16 * (pp / 4) + 4 * (r % 4) + pp % 4 : i)] =
+                acc[g * hd + i];
         }
 }
 
