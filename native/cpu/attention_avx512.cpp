@@ -171,9 +171,13 @@ void values_int(const uint8_t *const *rows, int n, const float *sc, int gh, floa
                 const __m512 w = _mm512_mul_ps(_mm512_loadu_ps(sc + g * T + j), _mm512_loadu_ps(vs + G * T + j));
                 const __m512i q = _mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(w, _mm512_set1_ps(inv))), _mm512_set1_epi32(255));
                 zs = _mm512_add_epi32(zs, _mm512_mullo_epi32(q, _mm512_loadu_si512(vz + G * T + j)));
-                alignas(16) int32_t d[4];
-                _mm_store_si128((__m128i *)d, _mm512_cvtepi32_epi8(q));
-                for (int k = 0; k < 4; k++) wq8[((size_t)g * (T / 4) + j / 4 + k) * NG + G] = d[k];
+                if (NG == 1) {
+                    _mm_storeu_si128((__m128i *)(wq8 + (size_t)g * (T / 4) + j / 4), _mm512_cvtepi32_epi8(q));
+                } else {
+                    alignas(16) int32_t d[4];
+                    _mm_store_si128((__m128i *)d, _mm512_cvtepi32_epi8(q));
+                    for (int k = 0; k < 4; k++) wq8[((size_t)g * (T / 4) + j / 4 + k) * NG + G] = d[k];
+                }
             }
             zsum[g * NG + G] = _mm512_reduce_add_epi32(zs);
         }

@@ -212,6 +212,7 @@ int main() {
         test_case(fmt, 32, 2, 2, 128, 256, 1030, 1, seed++);    // MHA, head_dim 128, group 32
         test_case(fmt, 128, 7, 1, 64, 256, 2049, 2, seed++);    // nq 2: still split, rows of different length
         test_case(fmt, 64, 14, 2, 64, 256, 700, 37, seed++);    // causal prefill, ragged chunk
+        test_case(fmt, 128, 4, 1, 256, 16, 1100, 2, seed++);    // head_dim 256, two groups per row
     }
     test_bad_args();
     return finish("test_attention_kv");
