@@ -111,17 +111,22 @@ extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache
 
     // split rows into spans only when (token, kv head) pairs alone cannot feed the threads
     const bool split = nq * n_kv_head < 16 && pos0 + nq > ATTN_SPAN;
+    // split rows go span by span with their kv heads side by side (the heads' rows interleave in
+    // the cache, so a span's lines are fetched together); partial index: per token, [head][span]
     std::vector<Item> items;
     int64_t nparts = 0;
-    for (int64_t t = 0; t < nq; t++)
-        for (int h = 0; h < n_kv_head; h++) {
-            const int64_t L = pos0 + t + 1;
-            if (!split || L <= ATTN_SPAN) {
-                items.push_back({t, 0, L, h, -1});
-                continue;
-            }
-            for (int64_t j = 0; j < L; j += ATTN_SPAN) items.push_back({t, j, j + ATTN_SPAN < L ? j + ATTN_SPAN : L, h, nparts++});
+    for (int64_t t = 0; t < nq; t++) {
+        const int64_t L = pos0 + t + 1;
+        if (!split || L <= ATTN_SPAN) {
+            for (int h = 0; h < n_kv_head; h++) items.push_back({t, 0, L, h, -1});
+            continue;
         }
+        const int64_t nsp = (L + ATTN_SPAN - 1) / ATTN_SPAN;
+        for (int64_t c = 0; c < nsp; c++)
+            for (int h = 0; h < n_kv_head; h++)
+                items.push_back({t, c * ATTN_SPAN, (c + 1) * ATTN_SPAN < L ? (c + 1) * ATTN_SPAN : L, h, nparts + h * nsp + c});
+        nparts += n_kv_head * nsp;
+    }
     // partials: per span and head, m, l and the unnormalised output
     const int64_t pstride = (int64_t)gh * (hd + 2);
     std::vector<float> parts((size_t)(nparts * pstride));
@@ -149,25 +154,28 @@ extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache
         }
     }
     // merge the spans of each split (token, kv head), in span order
-    for (int64_t i = 0; i < nitems;) {
-        if (items[i].part < 0) { i++; continue; }
-        int64_t e = i;
-        while (e < nitems && items[e].t == items[i].t && items[e].kvh == items[i].kvh) e++;
-        float *oi = out + (items[i].t * n_head + (int64_t)items[i].kvh * gh) * hd;
-        for (int g = 0; g < gh; g++) {
-            float M = -INFINITY, sum = 0.f;
-            for (int64_t c = i; c < e; c++) M = std::fmax(M, parts[items[c].part * pstride + g]);
-            for (int d = 0; d < hd; d++) oi[g * hd + d] = 0.f;
-            for (int64_t c = i; c < e; c++) {
-                const float *p = parts.data() + items[c].part * pstride;
-                const float w = std::exp(p[g] - M);
-                sum += w * p[gh + g];
-                for (int d = 0; d < hd; d++) oi[g * hd + d] += w * p[2 * gh + g * hd + d];
+    for (int64_t t = 0, pbase = 0; t < nq && split; t++) {
+        const int64_t L = pos0 + t + 1;
+        if (L <= ATTN_SPAN) continue;
+        const int64_t nsp = (L + ATTN_SPAN - 1) / ATTN_SPAN;
+        for (int h = 0; h < n_kv_head; h++) {
+            const float *p0 = parts.data() + (pbase + h * nsp) * pstride;
+            float *oi = out + (t * n_head + (int64_t)h * gh) * hd;
+            for (int g = 0; g < gh; g++) {
+                float M = -INFINITY, sum = 0.f;
+                for (int64_t c = 0; c < nsp; c++) M = std::fmax(M, p0[c * pstride + g]);
+                for (int d = 0; d < hd; d++) oi[g * hd + d] = 0.f;
+                for (int64_t c = 0; c < nsp; c++) {
+                    const float *p = p0 + c * pstride;
+                    const float w = std::exp(p[g] - M);
+                    sum += w * p[gh + g];
+                    for (int d = 0; d < hd; d++) oi[g * hd + d] += w * p[2 * gh + g * hd + d];
+                }
+                const float inv = 1.f / sum;
+                for (int d = 0; d < hd; d++) oi[g * hd + d] *= inv;
             }
-            const float inv = 1.f / sum;
-            for (int d = 0; d < hd; d++) oi[g * hd + d] *= inv;
         }
-        i = e;
+        pbase += n_kv_head * nsp;
     }
     return LB_OK;
 }
