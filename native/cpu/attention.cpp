@@ -1,5 +1,7 @@
 // lb_attention: causal grouped-query attention of one sequence over its paged KV cache, read in
-// the cache format (rows dequantised one at a time, never the whole cache). FP32 softmax.
+// the cache format (rows dequantised one at a time, never the whole cache). The arithmetic is the
+// study's quantize-dequantize of K/V only: scores = q (float) . dequant(K), softmax in FP32,
+// output = sum p (float) * dequant(V); queries and softmax weights are never quantised.
 //
 // Work items are (query token, kv head, span of key positions). An item serves the
 // n_head/n_kv_head query heads that share the kv head, so every cached row is read (and
@@ -19,12 +21,7 @@ namespace {
 void attention_span_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride,
                            int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc) {
     const int hd = l.head_dim;
-    std::vector<float> row(hd), sc((size_t)gh * ATTN_TILE), qscale(gh);
-    // KV4/KV3: integer scores and values on the codes (kv_internal.h)
-    const bool iq = kv_int_math(l);
-    std::vector<int8_t> q8(iq ? (size_t)gh * hd : 0);
-    if (iq)
-        for (int g = 0; g < gh; g++) qscale[g] = kv_quant_query(q + g * q_stride, hd, q8.data() + g * hd);
+    std::vector<float> row(hd), sc((size_t)gh * ATTN_TILE);
     for (int g = 0; g < gh; g++) {
         m[g] = -INFINITY;
         lsum[g] = 0.f;
@@ -33,16 +30,10 @@ void attention_span_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *
     for (int64_t t0 = j0; t0 < j1; t0 += ATTN_TILE) {
         const int n = (int)(j1 - t0 < ATTN_TILE ? j1 - t0 : ATTN_TILE);
         for (int jj = 0; jj < n; jj++) {
-            const uint8_t *kr = kc + l.offset(t0 + jj, kvh);
-            if (!iq) kv_load_row(l, kr, row.data());
+            kv_load_row(l, kc + l.offset(t0 + jj, kvh), row.data());
             for (int g = 0; g < gh; g++) {
-                float d;
-                if (iq) {
-                    d = kv_int_score(l, kr, q8.data() + g * hd) * qscale[g];
-                } else {
-                    d = 0.f;
-                    for (int i = 0; i < hd; i++) d += q[g * q_stride + i] * row[i];
-                }
+                float d = 0.f;
+                for (int i = 0; i < hd; i++) d += q[g * q_stride + i] * row[i];
                 sc[g * ATTN_TILE + jj] = d * scale;
             }
         }
@@ -52,29 +43,9 @@ void attention_span_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *
             const float corr = std::exp(m[g] - mx);  // 0 on the first tile (m = -inf)
             m[g] = mx;
             float sum = 0.f;
-            for (int jj = 0; jj < n; jj++) sum += (s[jj] = iq ? kv_exp(s[jj] - mx) : std::exp(s[jj] - mx));
+            for (int jj = 0; jj < n; jj++) sum += (s[jj] = std::exp(s[jj] - mx));
             lsum[g] = lsum[g] * corr + sum;
             for (int i = 0; i < hd; i++) acc[g * hd + i] *= corr;
-        }
-        if (iq) {  // per head and value group: u8 weights w = p * s against their maximum, integer sums
-            const int64_t bb = lb_group_block_bytes(l.bits, l.group);
-            std::vector<int32_t> isum(l.group);
-            for (int g = 0; g < gh; g++)
-                for (int G = 0; G < hd / l.group; G++) {
-                    float wmax = 0.f;
-                    for (int jj = 0; jj < n; jj++)
-                        wmax = std::fmax(wmax, sc[g * ATTN_TILE + jj] * lb_block_scale(vc + l.offset(t0 + jj, kvh) + G * bb));
-                    if (wmax == 0.f) continue;
-                    const float inv = 255.f / wmax, wsc = wmax / 255.f;
-                    for (int i = 0; i < l.group; i++) isum[i] = 0;
-                    for (int jj = 0; jj < n; jj++) {
-                        const uint8_t *blk = vc + l.offset(t0 + jj, kvh) + G * bb;
-                        const int wq = kv_weight_code(sc[g * ATTN_TILE + jj] * lb_block_scale(blk), inv), z = lb_block_zero(blk);
-                        for (int i = 0; i < l.group; i++) isum[i] += wq * (lb_get_code(blk + 3, l.bits, i) - z);
-                    }
-                    for (int i = 0; i < l.group; i++) acc[g * hd + G * l.group + i] += wsc * (float)isum[i];
-                }
-            continue;
         }
         for (int jj = 0; jj < n; jj++) {
             kv_load_row(l, vc + l.offset(t0 + jj, kvh), row.data());
