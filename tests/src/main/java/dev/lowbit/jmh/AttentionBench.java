@@ -14,9 +14,9 @@ import org.openjdk.jmh.annotations.*;
  * R1-Distill-Qwen-1.5B's (headDim 128: 12 query heads, 2 KV heads), group = head_dim.
  * KV bytes read per call = 2 (K and V) x ctx x n_kv_head x lb_row_bytes(kv, hd, hd), printed at
  * setup: at head_dim 64 F16 128 B per row, KV8 67, KV4 35 (27% of F16), KV3 27.
- * F16/KV8 run FP32 math on dequantised rows; KV4/KV3 run integer dot products on the codes
- * (int8 query, u8 softmax weights: native/cpu/kv_internal.h). With threads > 1 one decode row is
- * split into spans across the threads (flash-decoding).
+ * Every format runs the same FP32 arithmetic on rows dequantised in registers (float query, float
+ * softmax weights). With threads > 1 one decode row is split into spans across the threads
+ * (flash-decoding). On a shared machine add -bm sample and read the p0.00 (minimum) line.
  * <pre>
  * java -jar tests/target/benchmarks.jar AttentionBench -p isa=avx512 -p threads=1,2
  * </pre>
