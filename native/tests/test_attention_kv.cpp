@@ -151,6 +151,7 @@ int main() {
         test_case(fmt, 128, 7, 1, 64, 256, 2049, 2, seed++);    // nq 2: still split, rows of different length
         test_case(fmt, 64, 14, 2, 64, 256, 700, 37, seed++);    // causal prefill, ragged chunk
         test_case(fmt, 128, 4, 1, 256, 16, 1100, 2, seed++);    // head_dim 256, two groups per row
+        test_case(fmt, 64, 14, 2, 64, 256, 2100, 8, seed++);    // prefill rows not split: several online-softmax tiles
     }
     test_bad_args();
     return finish("test_attention_kv");
