@@ -8,6 +8,13 @@
 //  - softmax update: new running max, rescale of the sum and the output accumulators.
 //  - values: KT rows dequantised into registers and accumulated into every head's output with FMAs.
 // Rows are addressed once per tile (kv_rows) and prefetched a block ahead.
+// Cost: bound by the FP32 FMAs (2 x n_head x head_dim per key). Qwen2.5-0.5B shape, one Zen 4
+// core, cache in DRAM (build/bench_attention 1, shared machine at load ~5): 32K keys per layer
+// F16 ~2.3-2.5 ms (memory), KV4 ~1.7-1.8 ms (compute), so KV4's 27 % of the bytes buys only ~1.35x.
+// Tried: integer scores (int8 query x codes, vpdpbusd) and values (u8 softmax weights x codes):
+// KV4 ~1.16 ms (2.1x F16) but that quantises the query and the weights, which the study does not
+// (removed). Also tried without gain: transposed 4-bit scores (a vector per dimension over 16 keys,
+// no reduce16), 256-key tiles (K/V runs too short for DRAM streaming: F16 -30 %).
 // GCC 12 flags _mm512_undefined_* inside its own intrinsics as uninitialised (false positive)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
