@@ -1,7 +1,16 @@
 // lb_attention: causal grouped-query attention of one sequence over its paged KV cache, read in
-// the cache format (rows dequantised one at a time, never the whole cache). Softmax in FP32 with
-// max subtraction. Parallel over (query token, kv head) work items; a work item serves the
-// n_head/n_kv_head query heads that share the kv head, so every cached row is read once for them.
+// the cache format (rows dequantised one at a time, never the whole cache). The arithmetic is the
+// study's quantize-dequantize of K/V only: scores = q (float) . dequant(K), softmax in FP32,
+// output = sum p (float) * dequant(V); queries and softmax weights are never quantised.
+//
+// Work items are (query token, kv head, span of key positions). An item serves the
+// n_head/n_kv_head query heads that share the kv head, so every cached row is read (and
+// dequantised) once for all of them, and runs an online softmax over tiles of ATTN_TILE keys:
+// it returns per head the running max m, the sum l of exp(s - m) and the unnormalised output
+// sum exp(s - m) v. When there are few (token, kv head) pairs - decode - each row of keys is cut
+// into spans of ATTN_SPAN positions (flash-decoding) so one sequence's decode uses every thread;
+// the spans' partials are merged afterwards: M = max m_c, out = sum e^(m_c-M) o_c / sum e^(m_c-M) l_c.
+// The split depends only on the shape, never on the thread count, so results do not either.
 // Scalar reference here; AVX-512 variant in attention_avx512.cpp.
 #include "dispatch.h"
 #include "kv_internal.h"
@@ -9,35 +18,50 @@
 #include <vector>
 
 namespace {
-void attention_item_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t pos,
-                           int gh, float scale, float *out, int64_t q_stride, int kvh) {
+void attention_span_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride,
+                           int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc) {
     const int hd = l.head_dim;
-    const int64_t L = pos + 1;
-    std::vector<float> row(hd), sc((size_t)(gh * L));
-    for (int64_t j = 0; j < L; j++) {
-        kv_load_row(l, kc + l.offset(j, kvh), row.data());
-        for (int g = 0; g < gh; g++) {
-            float d = 0.f;
-            for (int i = 0; i < hd; i++) d += q[g * q_stride + i] * row[i];
-            sc[g * L + j] = d * scale;
-        }
-    }
+    std::vector<float> row(hd), sc((size_t)gh * ATTN_TILE);
     for (int g = 0; g < gh; g++) {
-        float *s = sc.data() + g * L, mx = -INFINITY, sum = 0.f;
-        for (int64_t j = 0; j < L; j++) mx = std::fmax(mx, s[j]);
-        for (int64_t j = 0; j < L; j++) sum += (s[j] = std::exp(s[j] - mx));
-        const float inv = 1.f / sum;
-        for (int64_t j = 0; j < L; j++) s[j] *= inv;
-        for (int i = 0; i < hd; i++) out[g * q_stride + i] = 0.f;
+        m[g] = -INFINITY;
+        lsum[g] = 0.f;
+        for (int i = 0; i < hd; i++) acc[g * hd + i] = 0.f;
     }
-    for (int64_t j = 0; j < L; j++) {
-        kv_load_row(l, vc + l.offset(j, kvh), row.data());
+    for (int64_t t0 = j0; t0 < j1; t0 += ATTN_TILE) {
+        const int n = (int)(j1 - t0 < ATTN_TILE ? j1 - t0 : ATTN_TILE);
+        for (int jj = 0; jj < n; jj++) {
+            kv_load_row(l, kc + l.offset(t0 + jj, kvh), row.data());
+            for (int g = 0; g < gh; g++) {
+                float d = 0.f;
+                for (int i = 0; i < hd; i++) d += q[g * q_stride + i] * row[i];
+                sc[g * ATTN_TILE + jj] = d * scale;
+            }
+        }
         for (int g = 0; g < gh; g++) {
-            const float p = sc[g * L + j];
-            for (int i = 0; i < hd; i++) out[g * q_stride + i] += p * row[i];
+            float *s = sc.data() + g * ATTN_TILE, mx = m[g];
+            for (int jj = 0; jj < n; jj++) mx = std::fmax(mx, s[jj]);
+            const float corr = std::exp(m[g] - mx);  // 0 on the first tile (m = -inf)
+            m[g] = mx;
+            float sum = 0.f;
+            for (int jj = 0; jj < n; jj++) sum += (s[jj] = std::exp(s[jj] - mx));
+            lsum[g] = lsum[g] * corr + sum;
+            for (int i = 0; i < hd; i++) acc[g * hd + i] *= corr;
+        }
+        for (int jj = 0; jj < n; jj++) {
+            kv_load_row(l, vc + l.offset(t0 + jj, kvh), row.data());
+            for (int g = 0; g < gh; g++) {
+                const float p = sc[g * ATTN_TILE + jj];
+                for (int i = 0; i < hd; i++) acc[g * hd + i] += p * row[i];
+            }
         }
     }
 }
+
+struct Item {
+    int64_t t, j0, j1;  // query token, key span
+    int kvh;
+    int64_t part;       // index of the span's partial, -1 when the item covers the whole row
+};
 }  // namespace
 
 extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache, const void *vcache,
@@ -45,27 +69,84 @@ extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache
                                 int64_t pos0, int32_t n_head, int32_t n_kv_head, int32_t head_dim, float scale,
                                 float *out) {
     if (!kcache || !vcache || !q || !out || nq <= 0 || pos0 < 0 || n_head <= 0 || n_kv_head <= 0 ||
-        n_head % n_kv_head != 0 || !std::isfinite(scale))
+        n_head % n_kv_head != 0 || n_head / n_kv_head > 64 || !std::isfinite(scale))
         return LB_ERR_ARG;
     KvLayout l;
     const int32_t st = kv_layout(&l, kvfmt, group, block_table, block_size, n_kv_head, head_dim);
     if (st != LB_OK) return st;
     for (int64_t b = 0; b <= (pos0 + nq - 1) / block_size; b++)
         if (block_table[b] < 0) return LB_ERR_ARG;
-    const int gh = n_head / n_kv_head;
+    const int gh = n_head / n_kv_head, hd = head_dim;
     const bool simd = lb_isa_current() >= LB_ISA_AVX512 && attention_supported_avx512(l);
     const uint8_t *kc = (const uint8_t *)kcache, *vc = (const uint8_t *)vcache;
-    const int64_t items = nq * n_kv_head, q_stride = head_dim;
-#pragma omp parallel for num_threads(lb_threads_for((long long)nq * n_head * (pos0 + nq) * head_dim)) schedule(dynamic, 1)
-    for (int64_t it = 0; it < items; it++) {
-        const int64_t t = it / n_kv_head;
-        const int kvh = (int)(it % n_kv_head);
-        const float *qi = q + (t * n_head + (int64_t)kvh * gh) * head_dim;
-        float *oi = out + (t * n_head + (int64_t)kvh * gh) * head_dim;
-        if (simd)
-            attention_item_avx512(l, kc, vc, qi, pos0 + t, gh, scale, oi, q_stride, kvh);
-        else
-            attention_item_scalar(l, kc, vc, qi, pos0 + t, gh, scale, oi, q_stride, kvh);
+
+    // split rows into spans only when (token, kv head) pairs alone cannot feed the threads
+    const bool split = nq * n_kv_head < 16 && pos0 + nq > ATTN_SPAN;
+    // split rows go span by span with their kv heads side by side (the heads' rows interleave in
+    // the cache, so a span's lines are fetched together); partial index: per token, [head][span]
+    std::vector<Item> items;
+    int64_t nparts = 0;
+    for (int64_t t = 0; t < nq; t++) {
+        const int64_t L = pos0 + t + 1;
+        if (!split || L <= ATTN_SPAN) {
+            for (int h = 0; h < n_kv_head; h++) items.push_back({t, 0, L, h, -1});
+            continue;
+        }
+        const int64_t nsp = (L + ATTN_SPAN - 1) / ATTN_SPAN;
+        for (int64_t c = 0; c < nsp; c++)
+            for (int h = 0; h < n_kv_head; h++)
+                items.push_back({t, c * ATTN_SPAN, (c + 1) * ATTN_SPAN < L ? (c + 1) * ATTN_SPAN : L, h, nparts + h * nsp + c});
+        nparts += n_kv_head * nsp;
+    }
+    // partials: per span and head, m, l and the unnormalised output
+    const int64_t pstride = (int64_t)gh * (hd + 2);
+    std::vector<float> parts((size_t)(nparts * pstride));
+    const int64_t nitems = (int64_t)items.size();
+#pragma omp parallel num_threads(lb_threads_for((long long)nq * n_head * (pos0 + nq) * head_dim))
+    {
+        std::vector<float> tmp((size_t)pstride);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t i = 0; i < nitems; i++) {
+            const Item &it = items[i];
+            const float *qi = q + (it.t * n_head + (int64_t)it.kvh * gh) * hd;
+            float *p = it.part >= 0 ? parts.data() + it.part * pstride : tmp.data();
+            float *pm = p, *pl = p + gh, *pacc = p + 2 * gh;
+            if (simd)
+                attention_span_avx512(l, kc, vc, qi, hd, gh, scale, it.kvh, it.j0, it.j1, pm, pl, pacc);
+            else
+                attention_span_scalar(l, kc, vc, qi, hd, gh, scale, it.kvh, it.j0, it.j1, pm, pl, pacc);
+            if (it.part < 0) {
+                float *oi = out + (it.t * n_head + (int64_t)it.kvh * gh) * hd;
+                for (int g = 0; g < gh; g++) {
+                    const float inv = 1.f / pl[g];
+                    for (int d = 0; d < hd; d++) oi[g * hd + d] = pacc[g * hd + d] * inv;
+                }
+            }
+        }
+    }
+    // merge the spans of each split (token, kv head), in span order
+    for (int64_t t = 0, pbase = 0; t < nq && split; t++) {
+        const int64_t L = pos0 + t + 1;
+        if (L <= ATTN_SPAN) continue;
+        const int64_t nsp = (L + ATTN_SPAN - 1) / ATTN_SPAN;
+        for (int h = 0; h < n_kv_head; h++) {
+            const float *p0 = parts.data() + (pbase + h * nsp) * pstride;
+            float *oi = out + (t * n_head + (int64_t)h * gh) * hd;
+            for (int g = 0; g < gh; g++) {
+                float M = -INFINITY, sum = 0.f;
+                for (int64_t c = 0; c < nsp; c++) M = std::fmax(M, p0[c * pstride + g]);
+                for (int d = 0; d < hd; d++) oi[g * hd + d] = 0.f;
+                for (int64_t c = 0; c < nsp; c++) {
+                    const float *p = p0 + c * pstride;
+                    const float w = std::exp(p[g] - M);
+                    sum += w * p[gh + g];
+                    for (int d = 0; d < hd; d++) oi[g * hd + d] += w * p[2 * gh + g * hd + d];
+                }
+                const float inv = 1.f / sum;
+                for (int d = 0; d < hd; d++) oi[g * hd + d] *= inv;
+            }
+        }
+        pbase += n_kv_head * nsp;
     }
     return LB_OK;
 }

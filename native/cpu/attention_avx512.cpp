@@ -1,12 +1,20 @@
-// AVX-512 attention work item (reference: attention_item_scalar in attention.cpp).
-// Each cached row is dequantised into NV = head_dim/16 registers (study_simd512.h; 4-bit rows come
-// out in code order, so q is permuted to match and the output permuted back), then used by every
-// query head of the group: pass 1 scores, vectorised softmax, pass 2 weighted sum of V rows.
-// Cost (Qwen2.5-0.5B shape: 7 query heads per kv head, head_dim 64, 32K keys, 1 thread, Zen 4): ~1.55 ms
-// per layer for F16 and KV4 alike, against ~1.0 ms of FP32 FMAs alone (14 heads x 64 x 2 x 32K MACs at
-// 16 per cycle): the kernel is compute-bound, so KV4's 27 % of the bytes only shows once F16 becomes
-// memory-bound (larger contexts, several threads). Tried without gain: two keys in registers x 8 heads
-// per reduce (the padded 8th head and a reduce per key pair cost more than the saved stores), 6-row V tiles.
+// AVX-512 attention over a span of keys (reference: attention_span_scalar in attention.cpp).
+// Online softmax over tiles of ATTN_TILE keys; per tile:
+//  - scores, 16 keys at a time: each key row dequantised once ((code - z) * s through a per-group
+//    table, study_simd512.h; F16 converted) into NV = head_dim/16 registers and stored to a small
+//    L1 tile, then dotted with every query head of the group (GQA: the row is decoded once for
+//    n_head/n_kv_head heads), one reduce16 per (16 keys, head). 4-bit rows come out in code order,
+//    so the query is permuted to match once per span and the output permuted back at the end.
+//  - softmax update: new running max, rescale of the sum and the output accumulators.
+//  - values: KT rows dequantised into registers and accumulated into every head's output with FMAs.
+// Rows are addressed once per tile (kv_rows) and prefetched a block ahead.
+// Cost: bound by the FP32 FMAs (2 x n_head x head_dim per key). Qwen2.5-0.5B shape, one Zen 4
+// core, cache in DRAM (build/bench_attention 1, shared machine at load ~5): 32K keys per layer
+// F16 ~2.3-2.5 ms (memory), KV4 ~1.7-1.8 ms (compute), so KV4's 27 % of the bytes buys only ~1.35x.
+// Tried: integer scores (int8 query x codes, vpdpbusd) and values (u8 softmax weights x codes):
+// KV4 ~1.16 ms (2.1x F16) but that quantises the query and the weights, which the study does not
+// (removed). Also tried without gain: transposed 4-bit scores (a vector per dimension over 16 keys,
+// no reduce16), 256-key tiles (K/V runs too short for DRAM streaming: F16 -30 %).
 // GCC 12 flags _mm512_undefined_* inside its own intrinsics as uninitialised (false positive)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -41,106 +49,133 @@ inline void load_row(const uint8_t *row, __m512 iota, __m512 *v) {
     }
 }
 
-// accumulate n (<= KT) weighted V rows j0.. into acc[gh][hd]
+// accumulate n (<= KT) weighted V rows j0.. into acc[gh][hd] (weights p[g * ATTN_TILE + jj])
 template <int NV, int BITS, int GS, int KT>
-inline void v_tile(const KvLayout &l, const uint8_t *vc, int kvh, __m512 iota, int64_t j0, int n, const float *sc,
-                   int64_t Lp, int gh, float *acc) {
+inline void v_tile(const uint8_t *const *rows, __m512 iota, int n, const float *p, int gh, float *acc) {
     __m512 v[KT][NV];
-    for (int jj = 0; jj < n; jj++) load_row<NV, BITS, GS>(vc + l.offset(j0 + jj, kvh), iota, v[jj]);
+    for (int jj = 0; jj < n; jj++) load_row<NV, BITS, GS>(rows[jj], iota, v[jj]);
     for (int g = 0; g < gh; g++) {
-        __m512 p[KT];
-        for (int jj = 0; jj < n; jj++) p[jj] = _mm512_set1_ps(sc[g * Lp + j0 + jj]);
+        __m512 w[KT];
+        for (int jj = 0; jj < n; jj++) w[jj] = _mm512_set1_ps(p[g * ATTN_TILE + jj]);
         float *a = acc + g * NV * 16;
         for (int i = 0; i < NV; i++) {
             __m512 x = _mm512_loadu_ps(a + 16 * i);
-            for (int jj = 0; jj < n; jj++) x = _mm512_fmadd_ps(p[jj], v[jj][i], x);
+            for (int jj = 0; jj < n; jj++) x = _mm512_fmadd_ps(w[jj], v[jj][i], x);
             _mm512_storeu_ps(a + 16 * i, x);
         }
     }
 }
 
+// stands in for the rows past the end of a tile (scale 0, zero 0, codes 0); larger than any row
+alignas(64) const uint8_t kZeroRow[1024] = {};
+
 template <int NV, int BITS, int GS>
-void item(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t pos, int gh, float scale,
-          float *out, int64_t q_stride, int kvh) {
-    constexpr int hd = NV * 16, KT = NV <= 4 ? 4 : NV <= 8 ? 2 : 1;
-    const int64_t L = pos + 1, Lp = (L + 15) / 16 * 16;
-    constexpr bool perm = BITS == 4;
-    const __m512 iota = lb512_iota(BITS == 3 ? 3 : 4);
-    // scratch: scores [gh][Lp], q in code order [gh][hd], accumulators [gh][hd], 16 key rows [16][hd]
-    float *sc = study_scratch_f32((size_t)(gh * Lp + 2 * gh * hd + 16 * hd));
-    float *qc = sc + gh * Lp, *acc = qc + gh * hd, *kt = acc + gh * hd;
+void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride, int gh, float scale,
+          int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc_out) {
+    constexpr int hd = NV * 16, T = ATTN_TILE, KT = NV <= 4 ? 4 : NV <= 8 ? 2 : 1;
+    constexpr bool perm = BITS == 4;  // 4-bit rows dequantise in code order (study_simd512.h)
+    const __m512 iota = lb512_iota(BITS == 3 ? 3 : 4), vscale = _mm512_set1_ps(scale);
+    // scratch: scores [gh][T], accumulators [gh][hd] (code order for 4-bit), key tile [16][hd], query [gh][hd] (code order)
+    float *sc = study_scratch_f32((size_t)(gh * T + 2 * gh * hd + 16 * hd));
+    float *acc = sc + gh * T, *kt = acc + gh * hd, *qf = kt + 16 * hd;
     for (int g = 0; g < gh; g++)
-        for (int i = 0; i < hd; i++)
-            qc[g * hd + i] = q[g * q_stride + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)];
-    const __m512 vscale = _mm512_set1_ps(scale);
-    // pass 1: scores of 16 keys at a time, one reduce16 per (16 keys, head)
-    for (int64_t j0 = 0; j0 < L; j0 += 16) {
-        const int n = L - j0 < 16 ? (int)(L - j0) : 16;
-        __m512 v[NV];
-        for (int jj = 0; jj < 16; jj++) {
-            if (jj < n) load_row<NV, BITS, GS>(kc + l.offset(j0 + jj, kvh), iota, v);
-            else for (int i = 0; i < NV; i++) v[i] = _mm512_setzero_ps();
-            for (int i = 0; i < NV; i++) _mm512_storeu_ps(kt + jj * hd + 16 * i, v[i]);
-        }
-        for (int g = 0; g < gh; g++) {
-            __m512 qv[NV], a[16];
-            for (int i = 0; i < NV; i++) qv[i] = _mm512_loadu_ps(qc + g * hd + 16 * i);
-            for (int jj = 0; jj < 16; jj++) {
-                a[jj] = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kt + jj * hd));
-                for (int i = 1; i < NV; i++) a[jj] = _mm512_fmadd_ps(qv[i], _mm512_loadu_ps(kt + jj * hd + 16 * i), a[jj]);
-            }
-            _mm512_storeu_ps(sc + g * Lp + j0, _mm512_mul_ps(lb512_reduce16(a), vscale));
-        }
-    }
+        for (int i = 0; i < hd; i++) qf[g * hd + i] = q[g * q_stride + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)];
     for (int g = 0; g < gh; g++) {
-        float *s = sc + g * Lp;
-        for (int64_t j = L; j < Lp; j++) s[j] = -INFINITY;
-        __m512 mx = _mm512_set1_ps(-INFINITY);
-        for (int64_t j = 0; j < Lp; j += 16) mx = _mm512_max_ps(mx, _mm512_loadu_ps(s + j));
-        const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
-        __m512 sum = _mm512_setzero_ps();
-        for (int64_t j = 0; j < Lp; j += 16) {
-            const __m512 e = lb512_exp(_mm512_sub_ps(_mm512_loadu_ps(s + j), m));
-            _mm512_storeu_ps(s + j, e);
-            sum = _mm512_add_ps(sum, e);
-        }
-        const __m512 inv = _mm512_set1_ps(1.f / _mm512_reduce_add_ps(sum));
-        for (int64_t j = 0; j < Lp; j += 16) _mm512_storeu_ps(s + j, _mm512_mul_ps(_mm512_loadu_ps(s + j), inv));
+        m[g] = -INFINITY;
+        lsum[g] = 0.f;
         for (int i = 0; i < hd; i++) acc[g * hd + i] = 0.f;
     }
-    // pass 2: KT value rows at a time, so each accumulator is loaded and stored once per KT rows
-    int64_t j = 0;
-    for (; j + KT <= L; j += KT) v_tile<NV, BITS, GS, KT>(l, vc, kvh, iota, j, KT, sc, Lp, gh, acc);
-    for (; j < L; j++) v_tile<NV, BITS, GS, 1>(l, vc, kvh, iota, j, 1, sc, Lp, gh, acc);
+    for (int64_t t0 = j0; t0 < j1; t0 += T) {
+        const int n = (int)(j1 - t0 < T ? j1 - t0 : T);
+        const uint8_t *kr[T], *vr[T];  // the tile's rows, addressed once
+        kv_rows(l, kc, kvh, t0, n, kr);
+        kv_rows(l, vc, kvh, t0, n, vr);
+        for (int j = n; j < (n + 15) / 16 * 16; j++) kr[j] = vr[j] = kZeroRow;
+        // scores of 16 keys at a time into sc[g][jb..]: rows dequantised once into kt, then every head
+        for (int jb = 0; jb < n; jb += 16) {
+            // prefetch the next 16 key rows, and this block's value rows for the value pass (into L2)
+            for (int jj = jb + 16; jj < jb + 32 && jj < n; jj++) {
+                _mm_prefetch((const char *)kr[jj], _MM_HINT_T0);
+                _mm_prefetch((const char *)kr[jj] + l.row_bytes - 1, _MM_HINT_T0);
+            }
+            for (int jj = jb; jj < jb + 16 && jj < n; jj++) {
+                _mm_prefetch((const char *)vr[jj], _MM_HINT_T1);
+                _mm_prefetch((const char *)vr[jj] + l.row_bytes - 1, _MM_HINT_T1);
+            }
+            __m512 v[NV];
+            for (int jj = 0; jj < 16; jj++) {
+                load_row<NV, BITS, GS>(kr[jb + jj], iota, v);
+                for (int i = 0; i < NV; i++) _mm512_storeu_ps(kt + jj * hd + 16 * i, v[i]);
+            }
+            for (int g = 0; g < gh; g++) {
+                __m512 qv[NV], a[16];
+                for (int i = 0; i < NV; i++) qv[i] = _mm512_loadu_ps(qf + g * hd + 16 * i);
+                for (int jj = 0; jj < 16; jj++) {
+                    a[jj] = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kt + jj * hd));
+                    for (int i = 1; i < NV; i++) a[jj] = _mm512_fmadd_ps(qv[i], _mm512_loadu_ps(kt + jj * hd + 16 * i), a[jj]);
+                }
+                _mm512_storeu_ps(sc + g * T + jb, _mm512_mul_ps(lb512_reduce16(a), vscale));
+            }
+        }
+        // online softmax update; keys past n are masked out
+        const int np = (n + 15) / 16 * 16;
+        const __mmask16 last = (__mmask16)(n % 16 ? (1u << (n % 16)) - 1 : 0xffff);
+        for (int g = 0; g < gh; g++) {
+            float *s = sc + g * T;
+            __m512 mx = _mm512_set1_ps(m[g]);
+            for (int j = 0; j < np; j += 16)
+                mx = _mm512_mask_max_ps(mx, j + 16 < np ? (__mmask16)0xffff : last, mx, _mm512_loadu_ps(s + j));
+            const float mnew = _mm512_reduce_max_ps(mx);
+            const float corr = std::exp(m[g] - mnew);  // 0 on the first tile (m = -inf)
+            m[g] = mnew;
+            const __m512 mv = _mm512_set1_ps(mnew);
+            __m512 sum = _mm512_setzero_ps();
+            for (int j = 0; j < np; j += 16) {
+                const __m512 e = _mm512_maskz_mov_ps(j + 16 < np ? (__mmask16)0xffff : last,
+                                                     lb512_exp(_mm512_sub_ps(_mm512_loadu_ps(s + j), mv)));
+                _mm512_storeu_ps(s + j, e);
+                sum = _mm512_add_ps(sum, e);
+            }
+            lsum[g] = lsum[g] * corr + _mm512_reduce_add_ps(sum);
+            if (corr != 1.f) {
+                const __m512 cv = _mm512_set1_ps(corr);
+                for (int i = 0; i < hd; i += 16) _mm512_storeu_ps(acc + g * hd + i, _mm512_mul_ps(_mm512_loadu_ps(acc + g * hd + i), cv));
+            }
+        }
+        // values: KT rows at a time, so each accumulator is loaded and stored once per KT rows
+        int j = 0;
+        for (; j + KT <= n; j += KT) v_tile<NV, BITS, GS, KT>(vr + j, iota, KT, sc + j, gh, acc);
+        for (; j < n; j++) v_tile<NV, BITS, GS, 1>(vr + j, iota, 1, sc + j, gh, acc);
+    }
     for (int g = 0; g < gh; g++)
-        for (int i = 0; i < hd; i++)
-            out[g * q_stride + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)] = acc[g * hd + i];
+        for (int i = 0; i < hd; i++) acc_out[g * hd + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)] = acc[g * hd + i];
 }
-using ItemFn = void (*)(const KvLayout &, const uint8_t *, const uint8_t *, const float *, int64_t, int, float, float *,
-                        int64_t, int);
+
+using SpanFn = void (*)(const KvLayout &, const uint8_t *, const uint8_t *, const float *, int64_t, int, float, int, int64_t,
+                        int64_t, float *, float *, float *);
 
 template <int NV>
-ItemFn pick_group(const KvLayout &l) {
+SpanFn pick_group(const KvLayout &l) {
     const int bits = l.fmt == LB_F32 ? 32 : l.fmt == LB_F16 ? 16 : l.bits;
-#define LB_ITEM_BITS(B)                                                   \
+#define LB_SPAN_BITS(B)                                                   \
     if (bits == B) switch (l.group) {                                     \
-            case 32: return item<NV, B, 32>;                              \
-            case 64: return item<NV, B, (NV * 16 >= 64 ? 64 : 32)>;      \
-            case 128: return item<NV, B, (NV * 16 >= 128 ? 128 : 32)>;   \
-            default: return item<NV, B, (NV * 16 >= 256 ? 256 : 32)>;    \
+            case 32: return span<NV, B, 32>;                              \
+            case 64: return span<NV, B, (NV * 16 >= 64 ? 64 : 32)>;      \
+            case 128: return span<NV, B, (NV * 16 >= 128 ? 128 : 32)>;   \
+            default: return span<NV, B, (NV * 16 >= 256 ? 256 : 32)>;    \
         }
-    LB_ITEM_BITS(8)
-    LB_ITEM_BITS(4)
-    LB_ITEM_BITS(3)
-#undef LB_ITEM_BITS
-    return bits == 32 ? item<NV, 32, 0> : item<NV, 16, 0>;
+    LB_SPAN_BITS(8)
+    LB_SPAN_BITS(4)
+    LB_SPAN_BITS(3)
+#undef LB_SPAN_BITS
+    return bits == 32 ? span<NV, 32, 0> : span<NV, 16, 0>;
 }
 }  // namespace
 
-void attention_item_avx512(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t pos,
-                           int gh, float scale, float *out, int64_t q_stride, int kvh) {
-    const ItemFn f = l.head_dim == 64 ? pick_group<4>(l) : l.head_dim == 128 ? pick_group<8>(l) : pick_group<16>(l);
-    f(l, kc, vc, q, pos, gh, scale, out, q_stride, kvh);
+void attention_span_avx512(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride,
+                           int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc) {
+    const SpanFn f = l.head_dim == 64 ? pick_group<4>(l) : l.head_dim == 128 ? pick_group<8>(l) : pick_group<16>(l);
+    f(l, kc, vc, q, q_stride, gh, scale, kvh, j0, j1, m, lsum, acc);
 }
 
 bool attention_supported_avx512(const KvLayout &l) {

@@ -18,6 +18,23 @@ struct KvLayout {
     }
 };
 
+// rows[i] = row of position j0+i, kv head h, for i < n (one division, then steps through the blocks)
+static inline void kv_rows(const KvLayout &l, const uint8_t *base, int h, int64_t j0, int n, const uint8_t **rows) {
+    int64_t b = j0 / l.block_size;
+    int s = (int)(j0 % l.block_size);
+    const int64_t stride = (int64_t)l.n_kv_head * l.row_bytes, head = (int64_t)h * l.row_bytes;
+    const uint8_t *p = base + ((int64_t)l.block_table[b] * l.block_size + s) * stride + head;
+    for (int i = 0; i < n; i++) {
+        rows[i] = p;
+        if (++s < l.block_size) {
+            p += stride;
+        } else if (i + 1 < n) {  // next block (only read when a position lies in it)
+            s = 0;
+            p = base + (int64_t)l.block_table[++b] * l.block_size * stride + head;
+        }
+    }
+}
+
 // fills l; returns LB_OK, LB_ERR_ARG or LB_ERR_FORMAT
 static inline int32_t kv_layout(KvLayout *l, int32_t fmt, int32_t group, const int32_t *block_table,
                                 int32_t block_size, int32_t n_kv_head, int32_t head_dim) {
@@ -45,8 +62,17 @@ static inline void kv_load_row(const KvLayout &l, const uint8_t *row, float *out
     }
 }
 
-// SIMD attention for one (query token, kv head) work item; returns false if the shape is not
-// supported by the SIMD path (the caller then uses the scalar reference)
+// ---- attention work split (attention.cpp) ----
+// keys per online-softmax tile: K and V are read in runs of this many rows (shorter runs alternating
+// between the K and V pools cost ~30% on an F16 cache read from DRAM); scores of a tile stay in L2
+constexpr int ATTN_TILE = 1024;
+// keys per span when a row of keys is split across threads (decode); a multiple of ATTN_TILE
+constexpr int64_t ATTN_SPAN = 1024;
+
+// SIMD attention over keys [j0, j1) for the gh query heads of kv head kvh (q: gh rows of
+// q_stride floats); returns per head the running max m, the exp sum lsum and the unnormalised
+// output acc[gh][head_dim], as attention_span_scalar does. attention_supported_avx512 says
+// whether the shape has a SIMD path (otherwise the caller uses the scalar reference).
 bool attention_supported_avx512(const KvLayout &l);
-void attention_item_avx512(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t pos,
-                           int n_group_heads, float scale, float *out, int64_t q_stride, int kvh);
+void attention_span_avx512(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride,
+                           int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc);

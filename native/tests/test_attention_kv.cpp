@@ -1,7 +1,10 @@
 // lb_kv_store + lb_attention over a paged cache (shuffled block table) for F32, F16, KV8, KV4, KV3:
 //  - a stored quantised row equals lb_quantize of the same vector (group = min(group, head_dim));
 //  - attention at every ISA level equals a naive double-precision causal GQA softmax attention
-//    over the dequantised cache, for decode (nq = 1, up to 1K context) and prefill (nq > 1);
+//    over the dequantised cache (float query, float softmax weights), for decode (nq = 1) and prefill (nq > 1), ragged lengths (not multiples
+//    of the tile, span or block size), contexts long enough to be split across threads, GQA
+//    ratios 1, 6, 7, head_dim 64 and 128;
+//  - the SIMD paths equal the scalar reference within 1e-5 relative (to the output's magnitude);
 //  - bad arguments are rejected.
 #include "test_util.h"
 #include "../cpu/study_pack.h"
@@ -89,15 +92,27 @@ static void test_case(int fmt, int group, int nh, int nkv, int hd, int bs, int64
                 for (int i = 0; i < hd; i++) ref[(t * nh + h) * hd + i] += s[j] / sum * vr[i];
             }
         }
+    std::vector<float> scalar;
     for (int isa = 0; isa <= lb_isa_supported(); isa++) {
         lb_isa_set(isa);
         std::vector<float> out(nq * nh * hd, -7.f);
         CHECK(lb_attention(fmt, group, c.k.data(), c.v.data(), c.table.data(), bs, q.data(), nq, pos0, nh, nkv, hd, scale,
                            out.data()) == LB_OK, "attention");
-        double worst = 0;
-        for (size_t i = 0; i < out.size(); i++) worst = std::max(worst, std::fabs(out[i] - ref[i]));
+        double worst = 0, mag = 0;
+        for (size_t i = 0; i < out.size(); i++) {
+            worst = std::max(worst, std::fabs(out[i] - ref[i]));
+            mag = std::max(mag, std::fabs(ref[i]));
+        }
         CHECK(worst < 2e-5, "%s fmt %d g %d nh %d nkv %d hd %d ctx %lld nq %lld: max err %g", isa_name(isa), fmt, group, nh,
               nkv, hd, (long long)ctx, (long long)nq, worst);
+        if (isa == 0) {
+            scalar = out;
+        } else {  // SIMD against the scalar reference, relative to the output's magnitude
+            double d = 0;
+            for (size_t i = 0; i < out.size(); i++) d = std::max(d, (double)std::fabs(out[i] - scalar[i]));
+            CHECK(d <= 1e-5 * mag, "%s vs scalar fmt %d g %d nh %d nkv %d hd %d ctx %lld nq %lld: max diff %g (|out| %g)",
+                  isa_name(isa), fmt, group, nh, nkv, hd, (long long)ctx, (long long)nq, d, mag);
+        }
     }
 }
 
@@ -129,6 +144,14 @@ int main() {
         test_case(fmt, 128, 4, 1, 64, 16, 20, 5, seed++);    // group > head_dim, prefill continuing a sequence
         test_case(fmt, 32, 6, 2, 128, 8, 0, 9, seed++);      // prefill from empty
         test_case(fmt, 16, 2, 1, 48, 5, 33, 3, seed++);      // scalar-only shape (head_dim 48, group 16)
+        // long decode rows, split into spans across threads: ragged lengths, GQA 7, 6, 1
+        test_case(fmt, 64, 14, 2, 64, 256, 2500, 1, seed++);    // qwen2.5-0.5b
+        test_case(fmt, 128, 12, 2, 128, 256, 3333, 1, seed++);  // r1-distill-qwen-1.5b
+        test_case(fmt, 32, 2, 2, 128, 256, 1030, 1, seed++);    // MHA, head_dim 128, group 32
+        test_case(fmt, 128, 7, 1, 64, 256, 2049, 2, seed++);    // nq 2: still split, rows of different length
+        test_case(fmt, 64, 14, 2, 64, 256, 700, 37, seed++);    // causal prefill, ragged chunk
+        test_case(fmt, 128, 4, 1, 256, 16, 1100, 2, seed++);    // head_dim 256, two groups per row
+        test_case(fmt, 64, 14, 2, 64, 256, 2100, 8, seed++);    // prefill rows not split: several online-softmax tiles
     }
     test_bad_args();
     return finish("test_attention_kv");

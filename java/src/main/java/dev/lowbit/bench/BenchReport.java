@@ -69,6 +69,7 @@ public final class BenchReport {
         set.put("n_threads", r.settings().threads());
         set.put("repetitions", r.settings().reps());
         set.put("n_ubatch", r.settings().ubatch());
+        set.put("n_depth", r.settings().depth());
         top.put("settings", set);
         if (r.machine() != null) top.put("machine", r.machine());
         if (r.bandwidthGbs() != null) {

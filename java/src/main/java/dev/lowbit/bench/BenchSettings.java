@@ -11,9 +11,16 @@ import java.util.Arrays;
  * @param reps          timed repetitions per test (after one warm-up run)
  * @param ubatch        tokens per forward step in prefill (the prompt is chunked by it)
  * @param decodePrompt  tokens each decoding sequence is prefilled with before the timed steps
+ * @param depth         d: positions of context every test sequence holds before it is timed
+ *                      (llama-bench's -d); filled with synthetic K/V, not by a prefill (0: none)
  */
 public record BenchSettings(int promptTokens, int genTokens, int[] batches, int threads, int reps, int ubatch,
-                            int decodePrompt) {
+                            int decodePrompt, int depth) {
+    /** the settings without a context depth */
+    public BenchSettings(int promptTokens, int genTokens, int[] batches, int threads, int reps, int ubatch, int decodePrompt) {
+        this(promptTokens, genTokens, batches, threads, reps, ubatch, decodePrompt, 0);
+    }
+
     public BenchSettings {
         if (promptTokens < 0) throw new IllegalArgumentException("-p must be >= 0, got " + promptTokens);
         if (genTokens < 0) throw new IllegalArgumentException("-n must be >= 0, got " + genTokens);
@@ -24,23 +31,38 @@ public record BenchSettings(int promptTokens, int genTokens, int[] batches, int 
         if (reps < 1) throw new IllegalArgumentException("-r must be >= 1, got " + reps);
         if (ubatch < 1) throw new IllegalArgumentException("--ubatch must be >= 1, got " + ubatch);
         if (decodePrompt < 1) throw new IllegalArgumentException("decode prompt must be >= 1 token");
+        if (depth < 0 || depth > MAX_DEPTH) throw new IllegalArgumentException("--depth must be in 0.." + MAX_DEPTH + ", got " + depth);
         batches = Arrays.stream(batches).distinct().sorted().toArray();
     }
+
+    /** the deepest context --depth accepts (1M tokens) */
+    public static final int MAX_DEPTH = 1 << 20;
 
     public int maxBatch() {
         return Arrays.stream(batches).max().orElse(1);
     }
 
-    /** tokens one sequence must hold: the pp prompt, or a decode prompt plus n steps */
+    /** tokens one sequence must hold: the depth plus the pp prompt, or plus the decode steps (after a decode prompt when there is no depth) */
     public int contextNeeded() {
-        return Math.max(promptTokens, decodePrompt + genTokens) + 1;
+        return depth + Math.max(promptTokens, (depth > 0 ? 0 : decodePrompt) + genTokens) + 1;
     }
 
+    /** "pp512", or "pp512@d32768" at a depth */
     public String ppName() {
-        return "pp" + promptTokens;
+        return "pp" + promptTokens + depthSuffix();
     }
 
+    /** "tg128", or "tg128@d32768" at a depth */
     public String tgName() {
-        return "tg" + genTokens;
+        return "tg" + genTokens + depthSuffix();
+    }
+
+    /** the decode test at batch b: "tg128", "tg128@b16", "tg128@b16@d32768" */
+    public String tgName(int batch) {
+        return batch == 1 ? tgName() : "tg" + genTokens + "@b" + batch + depthSuffix();
+    }
+
+    private String depthSuffix() {
+        return depth > 0 ? "@d" + depth : "";
     }
 }

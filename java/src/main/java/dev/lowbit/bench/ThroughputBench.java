@@ -3,6 +3,7 @@ package dev.lowbit.bench;
 import dev.lowbit.api.LowbitModel;
 import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
+import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.generate.KvCache;
 import dev.lowbit.generate.Sequence;
 import dev.lowbit.gguf.GgufTensor;
@@ -24,6 +25,11 @@ import java.util.function.Consumer;
  * <li>tg{n}: one sequence prefilled with a short prompt (untimed) then n one-token forward steps.</li>
  * <li>tg{n}@b{B}: B sequences prefilled together (untimed), then n steps in which one forward
  *     carries B one-token segments; t/s is the aggregate B*n / time.</li>
+ * <li>with a depth d (names get "@d{d}"): every sequence first holds d positions of context,
+ *     written straight into its KV cache as synthetic K/V through lb_kv_store (untimed, seconds
+ *     instead of a minutes-long prefill; attention costs the same whatever the values), and the
+ *     tests run on top of it: pp prefills p tokens after the d, tg decodes n steps after the d
+ *     (no decode prompt).</li>
  * </ul>
  * Each test runs once untimed (warm-up: page faults of the mmap'd weights, JIT, caches), then
  * {@code reps} timed repetitions, each on fresh sequences.
@@ -52,7 +58,7 @@ public final class ThroughputBench {
                 prefillBytesPerToken()));
         if (s.genTokens() > 0) {
             for (int b : s.batches()) {
-                String test = b == 1 ? s.tgName() : s.tgName() + "@b" + b;
+                String test = s.tgName(b);
                 rows.add(row(test, 0, s.genTokens(), b, measure(() -> decodeSeconds(b, s.genTokens()), (double) b * s.genTokens(), test),
                         (double) weightBytesPerStep() / b));
             }
@@ -83,7 +89,8 @@ public final class ThroughputBench {
         int chunk = Math.min(s.ubatch(), t.maxTokens);
         int[] prompt = tokens(s.promptTokens(), 1);
         try (Sequence seq = kv.newSequence()) {
-            reserve(kv, seq, prompt.length);
+            reserve(kv, seq, s.depth() + prompt.length);
+            fillDepth(seq, 1);
             long t0 = System.nanoTime();
             for (int i = 0; i < prompt.length; i += chunk) {
                 int n = Math.min(chunk, prompt.length - i);
@@ -105,12 +112,17 @@ public final class ThroughputBench {
             for (int i = 0; i < b; i++) {
                 Sequence seq = kv.newSequence();
                 seqs.add(seq);
-                reserve(kv, seq, s.decodePrompt() + n);
-                prefill.add(new Segment(seq, tokens(s.decodePrompt(), 7 + i), false));
+                if (s.depth() > 0) {  // synthetic context instead of a prompt
+                    reserve(kv, seq, s.depth() + n);
+                    fillDepth(seq, 7 + i);
+                } else {
+                    reserve(kv, seq, s.decodePrompt() + n);
+                    prefill.add(new Segment(seq, tokens(s.decodePrompt(), 7 + i), false));
+                }
             }
             // prefill in groups that fit one forward step
             int perStep = Math.max(1, t.maxTokens / s.decodePrompt());
-            for (int i = 0; i < b; i += perStep) t.forward(prefill.subList(i, Math.min(b, i + perStep)));
+            for (int i = 0; i < prefill.size(); i += perStep) t.forward(prefill.subList(i, Math.min(prefill.size(), i + perStep)));
 
             int[][] next = new int[b][];
             for (int i = 0; i < b; i++) next[i] = tokens(n, 1000 + i);
@@ -123,6 +135,43 @@ public final class ThroughputBench {
             return (System.nanoTime() - t0) / 1e9;
         } finally {
             for (Sequence q : seqs) q.close();
+        }
+    }
+
+    /** tokens of synthetic K/V written per lb_kv_store call by fillDepth */
+    private static final int FILL_CHUNK = 1024;
+
+    /**
+     * Gives an empty sequence (with blocks reserved) s.depth() positions of context: every layer's
+     * K and V rows are pseudo-random values in [-1, 1) stored through lb_kv_store in the cache
+     * format, so the rows read by attention are as many, and as large, as after a real prefill.
+     */
+    void fillDepth(Sequence seq, long salt) {
+        int depth = s.depth();
+        if (depth == 0) return;
+        KvCache kv = model.transformer().kv;
+        int rowFloats = kv.nKvHead * kv.headDim;
+        int chunk = Math.min(FILL_CHUNK, depth);
+        try (NativeBuffer src = NativeBuffer.floats((long) chunk * rowFloats)) {
+            for (int layer = 0; layer < kv.nLayer; layer++) {
+                for (int kOrV = 0; kOrV < 2; kOrV++) {
+                    randomFill(src, (long) chunk * rowFloats, salt * 1_000_003L + layer * 2L + kOrV);
+                    long cache = kOrV == 0 ? kv.kAddress(layer) : kv.vAddress(layer);
+                    for (int p = 0; p < depth; p += chunk)
+                        Native.check(LowbitNative.lb_kv_store(kv.format.id, kv.group, cache, seq.blockTableAddress(), kv.blockSize,
+                                kv.nKvHead, kv.headDim, src.address(), p, Math.min(chunk, depth - p)), "kv store (depth fill)");
+                }
+            }
+        }
+        seq.setLength(depth);
+    }
+
+    private static void randomFill(NativeBuffer b, long n, long salt) {
+        java.nio.FloatBuffer f = b.floatView(0, (int) n);
+        long x = salt * 0x9E3779B97F4A7C15L + 1;
+        for (int i = 0; i < n; i++) {
+            x = x * 6364136223846793005L + 1442695040888963407L;
+            f.put(i, (float) ((x >>> 40) / (double) (1L << 24) * 2 - 1));
         }
     }
 

@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
         description = {"Prefill (pp), single-stream decode (tg) and aggregate batched decode (tg@bB) tokens/s per plan,",
                 "mean ± std over repetitions after a warm-up; bytes of weights read per token and the implied GB/s.",
                 "--compare llama.cpp runs the same file through llama.cpp (de.kherud:llama) right after and prints the ratio;",
-                "--roofline measures read bandwidth first and prints each decode test's memory ceiling."})
+                "--roofline measures read bandwidth first and prints each decode test's memory ceiling;",
+                "--depth N runs every test after N positions of context (llama-bench's -d), to see attention's cost at long context."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, split = ",", description = "GGUF paths or catalogue names, repeatable (default: the embedded default model)")
     List<String> models = new ArrayList<>();
@@ -44,6 +45,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-ub", "--ubatch"}, description = "tokens per forward step in prefill (default ${DEFAULT-VALUE})")
     int ubatch = 512;
 
+    @Option(names = {"-d", "--depth"}, description = {"positions of context every test sequence holds before it is timed (tests named tg128@d32768); "
+            + "the context is synthetic K/V written straight into the KV cache, not a prefill (untimed, and seconds instead of minutes: "
+            + "attention reads the same rows whatever their values); 0 = none (default ${DEFAULT-VALUE})"})
+    int depth = 0;
+
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
 
@@ -61,7 +67,10 @@ final class BenchCommand implements Callable<Integer> {
         if (compare != null && !compare.equalsIgnoreCase("llama.cpp"))
             throw new IllegalArgumentException("--compare supports only 'llama.cpp', got '" + compare + "'");
         if (roofline && rooflineMib < 16) throw new IllegalArgumentException("--roofline-mib must be >= 16");
-        BenchSettings s = new BenchSettings(nPrompt, nGen, batches.stream().mapToInt(Integer::intValue).toArray(), threads, reps, ubatch, 4);
+        if (compare != null && depth > 0)
+            throw new IllegalArgumentException("--depth cannot be combined with --compare (llama.cpp would need a real prefill of the depth)");
+        BenchSettings s = new BenchSettings(nPrompt, nGen, batches.stream().mapToInt(Integer::intValue).toArray(), threads, reps, ubatch, 4,
+                depth);
         List<QuantPlan> plans = new ArrayList<>();
         for (String q : quant) plans.add(QuantPlan.parse(q));
         List<Path> paths = new ArrayList<>();

@@ -110,6 +110,42 @@ class BenchTest {
     }
 
     @Test
+    void depthRunsEveryTestOnTopOfSyntheticContext() throws Exception {
+        BenchSettings s = new BenchSettings(8, 4, new int[] {1, 2}, 2, 1, 512, 4, 300);
+        assertEquals(300 + 8 + 1, s.contextNeeded()); // the depth plus the larger of p and n; no decode prompt at a depth
+        BenchRunner runner = new BenchRunner(s, false, 0, null);
+        BenchResult r = runner.run(List.of(TestModels.stories()), List.of(QuantPlan.W16, QuantPlan.parse("kv4")));
+        assertEquals(List.of("pp8@d300", "tg4@d300", "tg4@b2@d300", "pp8@d300", "tg4@d300", "tg4@b2@d300"),
+                r.rows().stream().map(BenchRow::test).toList());
+        for (BenchRow row : r.rows()) assertTrue(row.ts().mean() > 0 && Double.isFinite(row.ts().mean()), row.test());
+        assertTrue(r.rows().get(3).kvBytesPerToken() < 0.5 * r.rows().get(0).kvBytesPerToken(), "kv4 rows are smaller than F16 ones");
+        try (LowbitModel m = LowbitModel.load(TestModels.stories(), runner.options(QuantPlan.parse("kv4")))) {
+            ThroughputBench b = new ThroughputBench(m, s, null);
+            try (var seq = m.transformer().kv.newSequence()) {
+                assertTrue(m.transformer().kv.reserve(seq, 300 + 4));
+                b.fillDepth(seq, 1);
+                assertEquals(300, seq.length());
+            }
+        }
+    }
+
+    @Test
+    void depthNamesAndLimits() {
+        BenchSettings none = new BenchSettings(8, 4, new int[] {1}, 2, 1, 512, 4);
+        assertEquals(0, none.depth());
+        assertEquals("tg4", none.tgName(1));
+        assertEquals("tg4@b16", none.tgName(16));
+        assertEquals(8 + 1, none.contextNeeded());
+        BenchSettings deep = new BenchSettings(0, 16, new int[] {1}, 2, 1, 512, 4, 32768);
+        assertEquals("tg16@d32768", deep.tgName(1));
+        assertEquals("tg16@b4@d32768", deep.tgName(4));
+        assertEquals(32768 + 16 + 1, deep.contextNeeded());
+        IllegalArgumentException neg = assertThrows(IllegalArgumentException.class, () -> new BenchSettings(0, 16, new int[] {1}, 2, 1, 512, 4, -1));
+        assertTrue(neg.getMessage().contains("--depth"), neg.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new BenchSettings(0, 16, new int[] {1}, 2, 1, 512, 4, BenchSettings.MAX_DEPTH + 1));
+    }
+
+    @Test
     void settingsRejectNonsense() {
         assertThrows(IllegalArgumentException.class, () -> new BenchSettings(-1, 8, new int[] {1}, 2, 1, 512, 4));
         assertThrows(IllegalArgumentException.class, () -> new BenchSettings(0, 0, new int[] {1}, 2, 1, 512, 4));

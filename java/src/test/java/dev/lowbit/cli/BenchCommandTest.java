@@ -86,6 +86,14 @@ class BenchCommandTest {
         assertNotEquals(0, cmp.code());
         assertTrue(cmp.err().contains("--compare supports only 'llama.cpp'"), cmp.err());
 
+        Outcome depth = run("bench", "-m", stories(), "--depth", "-5");
+        assertNotEquals(0, depth.code());
+        assertTrue(depth.err().contains("--depth must be in 0.."), depth.err());
+
+        Outcome depthCmp = run("bench", "-m", stories(), "-d", "64", "--compare", "llama.cpp");
+        assertNotEquals(0, depthCmp.code());
+        assertTrue(depthCmp.err().contains("--depth cannot be combined with --compare"), depthCmp.err());
+
         Outcome plan = run("bench", "-m", stories(), "--quant", "w5a16");
         assertNotEquals(0, plan.code());
         assertTrue(plan.err().contains("unknown quantization plan"), plan.err());

@@ -1,0 +1,66 @@
+// Timing tool for lb_attention decode (not a ctest): one decode token of one layer over a paged
+// cache of ctx tokens, minimum over repetitions (robust to other load on a shared machine).
+// Repetitions cycle through as many copies of the layer's cache as fill 256 MiB (up to 24, the
+// layers of Qwen2.5-0.5B), so each call reads its K/V from DRAM as decoding does, not from L3.
+// usage: bench_attention [threads] [head_dim: 64 = Qwen2.5-0.5B (14/2 heads), 128 = R1-Distill-Qwen-1.5B (12/2)]
+#include "lowbit/lowbit.h"
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+#include <sys/mman.h>
+#include <vector>
+
+static void *huge_alloc(size_t n) {  // 2 MiB pages, touched after madvise, as the engine's buffers
+    n = (n + (2u << 20) - 1) / (2u << 20) * (2u << 20);
+    void *p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    madvise(p, n, MADV_HUGEPAGE);
+    for (size_t i = 0; i < n; i += 4096) ((volatile char *)p)[i] = 0;
+    return p;
+}
+
+int main(int argc, char **argv) {
+    const int threads = argc > 1 ? atoi(argv[1]) : 1, hd = argc > 2 ? atoi(argv[2]) : 64;
+    const int nh = hd == 64 ? 14 : 12, nkv = 2, bs = 256;
+    lb_threads_set(threads);
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    printf("threads %d, %d q heads, %d kv heads, head_dim %d; us per layer (min over reps), KV bytes per token per layer\n", threads, nh,
+           nkv, hd);
+    for (int ctx : {1024, 8192, 32768}) {
+        const int blocks = (ctx + bs - 1) / bs;
+        std::vector<int32_t> table(blocks);
+        for (int i = 0; i < blocks; i++) table[i] = blocks - 1 - i;
+        std::vector<float> src((size_t)ctx * nkv * hd), q((size_t)nh * hd), out((size_t)nh * hd);
+        for (auto &x : src) x = u(rng);
+        for (auto &x : q) x = u(rng);
+        printf("ctx %6d:", ctx);
+        for (int fmt : {LB_F16, LB_KV8, LB_KV4, LB_KV3}) {
+            const int group = fmt == LB_F16 ? 0 : hd;
+            const int64_t rb = fmt == LB_F16 ? 2 * hd : lb_row_bytes(fmt, group, hd);
+            const size_t bytes = (size_t)blocks * bs * nkv * rb;
+            const int layers = (int)std::max<size_t>(1, std::min<size_t>(24, (256u << 20) / (2 * bytes)));
+            std::vector<void *> k(layers), v(layers);
+            for (int c = 0; c < layers; c++) {
+                k[c] = huge_alloc(bytes), v[c] = huge_alloc(bytes);
+                lb_kv_store(fmt, group, k[c], table.data(), bs, nkv, hd, src.data(), 0, ctx);
+                lb_kv_store(fmt, group, v[c], table.data(), bs, nkv, hd, src.data(), 0, ctx);
+            }
+            double best = 1e30;
+            const int reps = std::max(layers * 2, ctx <= 1024 ? 400 : ctx <= 8192 ? 60 : 24);
+            for (int r = 0; r < reps; r++) {
+                auto t0 = std::chrono::steady_clock::now();
+                lb_attention(fmt, group, k[r % layers], v[r % layers], table.data(), bs, q.data(), 1, ctx - 1, nh, nkv, hd,
+                             1.f / std::sqrt((float)hd), out.data());
+                best = std::min(best, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+            }
+            printf("  %s %8.1f us (%lld B)", fmt == LB_F16 ? "F16" : fmt == LB_KV8 ? "KV8" : fmt == LB_KV4 ? "KV4" : "KV3", best,
+                   (long long)(2 * nkv * rb));
+            for (int c = 0; c < layers; c++) munmap(k[c], bytes), munmap(v[c], bytes);
+            fflush(stdout);
+        }
+        printf("\n");
+    }
+}
