@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * <li>tg{n}: n / (wall(short prompt, n_predict=n+1) - wall(same prompt, n_predict=1)): the first
  *     token comes from the prompt's logits, the n after it are decode steps.</li>
  * </ul>
- * Each repetition takes its own pair of completions; one warm-up pair runs first.
+ * Each repetition differences the minima of three completions of each kind; one warm-up pair runs first.
  */
 public final class LlamaCppReference implements AutoCloseable {
     private final Path path;
@@ -81,7 +81,7 @@ public final class LlamaCppReference implements AutoCloseable {
             wall(one, 1);
             for (int r = 0; r < s.reps(); r++) {
                 progress.accept("llama.cpp pp " + (r + 1) + "/" + s.reps());
-                ts[r] = (n - n1) / (wall(prompt, 1) - wall(one, 1));
+                ts[r] = (n - n1) / difference(prompt, 1, one, 1);
             }
             rows.add(row(type, size, params, "pp" + n, n, 0, Stats.of(ts)));
         }
@@ -94,7 +94,7 @@ public final class LlamaCppReference implements AutoCloseable {
             wall(prompt, 1);
             for (int r = 0; r < s.reps(); r++) {
                 progress.accept("llama.cpp tg " + (r + 1) + "/" + s.reps());
-                ts[r] = n / (wall(prompt, n + 1) - wall(prompt, 1));
+                ts[r] = n / difference(prompt, n + 1, prompt, 1);
             }
             rows.add(row(type, size, params, s.tgName(), 0, n, Stats.of(ts)));
         }
@@ -104,7 +104,23 @@ public final class LlamaCppReference implements AutoCloseable {
     /** how the figures were obtained */
     public static String method() {
         return "wall time of de.kherud:llama completions, differenced: pp = (p-1)/(t(p tokens, 1 out) - t(1 token, 1 out)), "
-                + "tg = n/(t(n+1 out) - t(1 out))";
+                + "tg = n/(t(n+1 out) - t(1 out)), each t the minimum of 3 completions";
+    }
+
+    /**
+     * wall(a) - wall(b), each the minimum of 3 completions (the least disturbed: on a busy host a
+     * single pair can even come out negative for a tiny model); retried while not positive
+     */
+    private double difference(String promptA, int nA, String promptB, int nB) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            double a = Double.MAX_VALUE, b = Double.MAX_VALUE;
+            for (int i = 0; i < 3; i++) {
+                a = Math.min(a, wall(promptA, nA));
+                b = Math.min(b, wall(promptB, nB));
+            }
+            if (a > b) return a - b;
+        }
+        throw new IllegalStateException("llama.cpp timings too noisy to difference (host overloaded?)");
     }
 
     /** seconds of one greedy completion */
