@@ -1,6 +1,8 @@
 // AVX2 weight-only matmul (W4G/W3G/W2G, group % 32 == 0) for CPUs without AVX-512. Eight codes
 // at a time: their b bytes are broadcast, shifted per lane, masked and converted; s*(q-z) is
-// formed exactly as in the scalar reference, then FP32 FMA. Tile: 2 rows x up to 4 tokens.
+// formed exactly as in the scalar reference and rounded to bf16 (lb_bf16_round), the activations are
+// rounded to bf16 once per call, then FP32 FMA (products of bf16 values are exact). Tile: 2 rows x up
+// to 4 tokens.
 #include "lowbit/runtime.h"
 #include "dispatch.h"
 #include "study_internal.h"
@@ -9,13 +11,27 @@
 #include <cstring>
 
 namespace {
+// lb_bf16_round of 8 floats: nearest even, below-normal to a signed zero, NaN kept quiet
+inline __m256 bf16_round(__m256 f) {
+    const __m256i u = _mm256_castps_si256(f);
+    const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+    const __m256i r = _mm256_and_si256(_mm256_add_epi32(u, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff))),
+                                       _mm256_set1_epi32((int)0xffff0000u));
+    const __m256i expo = _mm256_and_si256(u, _mm256_set1_epi32(0x7f800000));
+    const __m256i sub = _mm256_cmpeq_epi32(expo, _mm256_setzero_si256());
+    __m256i out = _mm256_blendv_epi8(r, _mm256_and_si256(u, _mm256_set1_epi32((int)0x80000000u)), sub);
+    const __m256i qnan = _mm256_and_si256(_mm256_or_si256(u, _mm256_set1_epi32(0x00400000)), _mm256_set1_epi32((int)0xffff0000u));
+    out = _mm256_blendv_epi8(out, qnan, _mm256_castps_si256(_mm256_cmp_ps(f, f, _CMP_UNORD_Q)));
+    return _mm256_castsi256_ps(out);
+}
+
 template <int BITS>
 inline __m256 unpack8(const uint8_t *codes, __m256 z, __m256 s) {
     uint32_t v = 0;
     std::memcpy(&v, codes, BITS);  // 8 codes = BITS bytes
     const __m256i sh = _mm256_setr_epi32(0, BITS, 2 * BITS, 3 * BITS, 4 * BITS, 5 * BITS, 6 * BITS, 7 * BITS);
     const __m256i q = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)v), sh), _mm256_set1_epi32((1 << BITS) - 1));
-    return _mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(q), z), s);
+    return bf16_round(_mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(q), z), s));
 }
 
 inline float hsum(__m256 v) {
@@ -88,6 +104,10 @@ void run(int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x
 
 void matmul_wg_avx2(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
                     float *y) {
+    float *xb = study_scratch_f32((size_t)(ntok * cols));
+    for (int64_t i = 0; i + 8 <= ntok * cols; i += 8) _mm256_storeu_ps(xb + i, bf16_round(_mm256_loadu_ps(x + i)));
+    for (int64_t i = ntok * cols / 8 * 8; i < ntok * cols; i++) xb[i] = lb_bf16_round(x[i]);
+    x = xb;
     switch (bits) {
         case 4: run<4>(group, w, rows, cols, x, ntok, y); break;
         case 3: run<3>(group, w, rows, cols, x, ntok, y); break;

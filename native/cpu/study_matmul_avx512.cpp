@@ -1,6 +1,8 @@
 // AVX-512 matmuls of the study formats (scalar references in study_matmul.cpp).
-// Weight-only W*G: weights unpacked in registers (study_simd512.h), FP32 FMA; each unpacked block
-// serves a tile of T<=4 tokens. Rows are streamed one at a time, strictly sequentially: reading two
+// Weight-only W*G (CPUs without AVX512_BF16, or groups that 128 does not divide; the BF16 kernel is
+// study_wg_bf16_avx512.cpp): weights unpacked in registers (study_simd512.h) through a table of
+// bf16-rounded values, activations rounded to bf16 once per call, FP32 FMA (the products of two bf16
+// values are exact, so this is the format's arithmetic); each unpacked block serves T<=4 tokens. Rows are streamed one at a time, strictly sequentially: reading two
 // rows interleaved measured 2.4x slower from DRAM (the prefetcher does not follow short streams).
 // I8CH / I4CH / I8CHA: vpdpbusd (u8 x s8 -> s32). Weight codes are made unsigned by adding 128 (int8) or 8
 // (int4) with one xor; the per-token correction 128*sum(xq) (or 8*sum(xq)) keeps the integer sums
@@ -36,10 +38,10 @@ void wg_row(const uint8_t *row, int64_t rb, int64_t nchunks, int group, const fl
     // blocks are contiguous {header, codes}: src walks the codes, skipping the 3 header bytes at group starts
     const uint8_t *src = row + 3;
     int left = cpg;  // chunks left in the current group
-    __m512 lut = lb512_lut(iota, row);
+    __m512 lut = lb512_bf16_round(lb512_lut(iota, row));
     auto step = [&](int64_t c, int p) {
         if (left == 0) {
-            lut = lb512_lut(iota, src);
+            lut = lb512_bf16_round(lb512_lut(iota, src));
             src += 3;
             left = cpg;
         }
@@ -93,7 +95,7 @@ void wg_dequant_row(const uint8_t *row, int64_t rb, int64_t cols, int group, __m
     for (int64_t g = 0; g < cols / group; g++) {
         const uint8_t *blk = row + g * bb;
         _mm_prefetch((const char *)(blk + kPrefetchRows * rb), _MM_HINT_T0);
-        const __m512 lut = lb512_lut(iota, blk);
+        const __m512 lut = lb512_bf16_round(lb512_lut(iota, blk));
         for (int k = 0; k < group / 32; k++) {
             __m512 a, b;
             lb512_unpack32<BITS>(blk + 3 + k * 4 * BITS, lut, a, b);
@@ -346,15 +348,19 @@ float study_quant_act_asym_avx512(const float *x, int64_t cols, uint8_t *q, int3
 void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x,
                       int64_t ntok, float *y) {
     // 4-bit codes come out in code order (see study_simd512.h): permute each 32-column chunk of x to match
-    const float *xs = x;
-    if (bits == 4 || ntok >= multi_tok_from(bits)) {  // multi-token path: also copied to aligned rows
-        float *p = study_scratch_f32((size_t)(ntok * cols));
-        for (int64_t t = 0; t < ntok; t++)
-            for (int64_t c = 0; c < cols; c += 32)
-                for (int k = 0; k < 32; k++)
-                    p[t * cols + c + k] = x[t * cols + c + lb512_code_order_elem(bits, k)];
-        xs = p;
-    }
+    // (and every path rounds x to bf16 once here, into aligned rows)
+    float *xs = study_scratch_f32((size_t)(ntok * cols));
+    for (int64_t t = 0; t < ntok; t++)
+        for (int64_t c = 0; c < cols; c += 32) {
+            float *p = xs + t * cols + c;
+            const float *src = x + t * cols + c;
+            if (bits == 4)
+                for (int k = 0; k < 32; k++) p[k] = src[lb512_code_order_elem(bits, k)];
+            else
+                std::memcpy(p, src, 32 * sizeof(float));
+            _mm512_storeu_ps(p, lb512_bf16_round(_mm512_loadu_ps(p)));
+            _mm512_storeu_ps(p + 16, lb512_bf16_round(_mm512_loadu_ps(p + 16)));
+        }
     if (ntok >= multi_tok_from(bits)) {
         switch (bits) {
             case 4: wg_run_multi<4>(group, w, rows, cols, xs, ntok, y); break;
