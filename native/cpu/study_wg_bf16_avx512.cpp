@@ -33,12 +33,25 @@ constexpr int kPrefetchRows = 4;  // prefetch the same bytes this many rows ahea
 
 inline __m512i bf16_pair(__m512 hi, __m512 lo) { return (__m512i)_mm512_cvtne2ps_pbh(hi, lo); }
 
-// 32-word table of one group block: word i = bf16((i mod 2^b - z) * s); iota = i mod 2^b for i < 16
-inline __m512i group_lut(const uint8_t *blk, __m512 iota) {
+// (i mod 2^b) - z for every zero point z and i < 16
+template <int BITS>
+struct CodeMinusZero {
+    float v[16][16];
+    constexpr CodeMinusZero() : v() {
+        for (int z = 0; z < 16; z++)
+            for (int i = 0; i < 16; i++) v[z][i] = (float)((i & ((1 << BITS) - 1)) - z);
+    }
+};
+template <int BITS>
+alignas(64) constexpr CodeMinusZero<BITS> kCodeMinusZero{};
+
+// 32-word table of one group block: word i = bf16((i mod 2^b - z) * s)
+template <int BITS>
+inline __m512i group_lut(const uint8_t *blk) {
     int16_t h;
     std::memcpy(&h, blk, 2);
     const __m512 s = _mm512_cvtph_ps(_mm256_set1_epi16(h));
-    const __m512 f = _mm512_mul_ps(_mm512_sub_ps(iota, _mm512_set1_ps((float)blk[2])), s);  // exact in FP32
+    const __m512 f = _mm512_mul_ps(_mm512_load_ps(kCodeMinusZero<BITS>.v[blk[2] & 15]), s);  // exact in FP32
     return bf16_pair(f, f);
 }
 
@@ -95,14 +108,13 @@ void tile(const uint8_t *rowp, int64_t rb, int64_t cols, int group, const uint16
     constexpr int NA = n_acc<R, T>();
     const int64_t bb = lb_group_block_bytes(BITS, group), ngroups = cols / group;
     const int cpg = group / 128;
-    const __m512 iota = lb512_iota(BITS);
     __m512 acc[R][T][NA];
     for (int r = 0; r < R; r++)
         for (int t = 0; t < T; t++)
             for (int a = 0; a < NA; a++) acc[r][t][a] = _mm512_setzero_ps();
     for (int64_t g = 0; g < ngroups; g++) {
         __m512i lut[R];
-        for (int r = 0; r < R; r++) lut[r] = group_lut(rowp + r * rb + g * bb, iota);
+        for (int r = 0; r < R; r++) lut[r] = group_lut<BITS>(rowp + r * rb + g * bb);
         for (int ch = 0; ch < cpg; ch++) {
             const int64_t e0 = (g * cpg + ch) * 128;  // first element of the chunk
             __m512i raw[R];
@@ -176,10 +188,11 @@ void rows_tile_t(int T, int64_t r0, int64_t r1, const uint8_t *w, int64_t rb, in
     }
 }
 
-// token tiles: at most 8, balanced (16 -> 8+8, 12 -> 6+6, 5 -> 5)
+// token tiles: at most kMaxTT, balanced (16 -> 4 x 4, 6 -> 3 + 3)
+constexpr int kMaxTT = 4;  // 4 rows x 4 tokens measured faster than 2 x 8 (fewer unpacks per FMA)
 inline int token_tile(int64_t left) {
-    if (left <= 8) return (int)left;
-    const int64_t n = (left + 7) / 8;
+    if (left <= kMaxTT) return (int)left;
+    const int64_t n = (left + kMaxTT - 1) / kMaxTT;
     return (int)((left + n - 1) / n);
 }
 
