@@ -16,6 +16,7 @@
 #include "study_pack.h"
 #include "study_simd512.h"
 #include <cstring>
+#include <omp.h>
 
 namespace {
 constexpr int kRowBlock = 16;  // rows per parallel work item; its weights stay in L1/L2 across token tiles
@@ -185,6 +186,7 @@ void wg_run(int group, const uint8_t *w, int64_t rows, int64_t cols, const float
 }
 
 // ---------------- W8A8 / W4A4 ----------------
+constexpr int kSymTileFrom = 4;  // tokens from which the 4x4 register tiles (sym_tile) are used
 enum IntMode { kI8 = 0, kI4 = 1, kI8A = 2 };  // LB_I8CH, LB_I4CH, LB_I8CHA
 
 // activations of one call: codes (kI4: permuted per 128 columns to [even 64][odd 64]; kI8A: u8),
@@ -284,18 +286,136 @@ void sym_row_t(int T, const uint8_t *row, int64_t rb, int64_t cols, const ActInt
     }
 }
 
+// 16 int32 horizontal sums at once: lane i = sum of the lanes of a[i]
+inline __m512i reduce16_epi32(const __m512i *a) {
+    __m512i b[8], c[4], d[2];
+    for (int k = 0; k < 8; k++)
+        b[k] = _mm512_add_epi32(_mm512_unpacklo_epi32(a[2 * k], a[2 * k + 1]), _mm512_unpackhi_epi32(a[2 * k], a[2 * k + 1]));
+    for (int k = 0; k < 4; k++)
+        c[k] = _mm512_add_epi32(_mm512_unpacklo_epi64(b[2 * k], b[2 * k + 1]), _mm512_unpackhi_epi64(b[2 * k], b[2 * k + 1]));
+    for (int k = 0; k < 2; k++)
+        d[k] = _mm512_add_epi32(_mm512_shuffle_i32x4(c[2 * k], c[2 * k + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                _mm512_shuffle_i32x4(c[2 * k], c[2 * k + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_add_epi32(_mm512_shuffle_i32x4(d[0], d[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                            _mm512_shuffle_i32x4(d[0], d[1], _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// Several tokens: R rows x T tokens of accumulators in registers. Per 64 weight bytes the T activation
+// vectors are loaded once and serve R rows, each weight vector is loaded once and serves T tokens
+// (R + T loads per R*T vpdpbusd, against 1 + T per T for sym_row). Integer sums are the same as
+// sym_row's, so the outputs are bit-identical.
+template <int MODE, int R, int T>
+void sym_tile(const uint8_t *rowp, int64_t rb, int64_t cols, const ActInt &a, int64_t t0, float *y, int64_t rows,
+              const uint8_t *&pf, const uint8_t *pf_end) {
+    static_assert(R * T == 16, "one 16-way reduction per tile");
+    const int64_t wbytes = MODE == kI4 ? cols / 2 : cols;
+    __m512i acc[R * T], wsum[R];
+    #pragma GCC unroll 16
+    for (int i = 0; i < R * T; i++) acc[i] = _mm512_setzero_si512();
+    #pragma GCC unroll 16
+    for (int r = 0; r < R; r++) wsum[r] = _mm512_setzero_si512();
+    const __m512i flip = _mm512_set1_epi8(MODE == kI4 ? (char)0x88 : (char)0x80), low = _mm512_set1_epi8(0x0f);
+    const __m512i ones = _mm512_set1_epi8(1);
+    const int8_t *xq = a.q + t0 * a.stride;
+    for (int64_t c = 0; c < wbytes; c += 64) {
+        const __mmask64 m = wbytes - c >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (wbytes - c)) - 1);
+        const int64_t xo = MODE == kI4 ? 2 * c : c;
+        if (pf < pf_end) {  // two lines of the next row block per step: all of it by the second token tile
+            _mm_prefetch((const char *)pf, _MM_HINT_T1);
+            _mm_prefetch((const char *)pf + 64, _MM_HINT_T1);
+            pf += 128;
+        }
+        if (MODE == kI4) {
+            __m512i xl[T], xh[T];
+            #pragma GCC unroll 16
+            for (int t = 0; t < T; t++) {
+                xl[t] = _mm512_loadu_si512(xq + t * a.stride + xo);
+                xh[t] = _mm512_loadu_si512(xq + t * a.stride + xo + 64);
+            }
+            #pragma GCC unroll 16
+            for (int r = 0; r < R; r++) {
+                const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, rowp + r * rb + 4 + c), flip);
+                const __m512i lo = _mm512_and_si512(v, low), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+                #pragma GCC unroll 16
+                for (int t = 0; t < T; t++) {
+                    acc[r * T + t] = _mm512_dpbusd_epi32(acc[r * T + t], lo, xl[t]);
+                    acc[r * T + t] = _mm512_dpbusd_epi32(acc[r * T + t], hi, xh[t]);
+                }
+            }
+        } else {
+            __m512i xv[T];
+            #pragma GCC unroll 16
+            for (int t = 0; t < T; t++) xv[t] = _mm512_loadu_si512(xq + t * a.stride + xo);
+            #pragma GCC unroll 16
+            for (int r = 0; r < R; r++) {
+                const __m512i raw = _mm512_maskz_loadu_epi8(m, rowp + r * rb + 4 + c);
+                if (MODE == kI8A) {
+                    wsum[r] = _mm512_dpbusd_epi32(wsum[r], ones, raw);
+                    #pragma GCC unroll 16
+                    for (int t = 0; t < T; t++) acc[r * T + t] = _mm512_dpbusd_epi32(acc[r * T + t], xv[t], raw);
+                } else {
+                    const __m512i v = _mm512_xor_si512(raw, flip);
+                    #pragma GCC unroll 16
+                    for (int t = 0; t < T; t++) acc[r * T + t] = _mm512_dpbusd_epi32(acc[r * T + t], v, xv[t]);
+                }
+            }
+        }
+    }
+    // reduce a copy: taking acc's address would keep it in memory through the loop (GCC stores it every step)
+    __m512i fin[16];
+    #pragma GCC unroll 16
+    for (int i = 0; i < 16; i++) fin[i] = acc[i];
+    alignas(64) int32_t dot[16];
+    _mm512_store_si512(dot, reduce16_epi32(fin));
+    #pragma GCC unroll 16
+    for (int r = 0; r < R; r++) {
+        float sw;
+        std::memcpy(&sw, rowp + r * rb, 4);
+        const int32_t ws = MODE == kI8A ? _mm512_reduce_add_epi32(wsum[r]) : 0;
+        #pragma GCC unroll 16
+        for (int t = 0; t < T; t++) {
+            const int32_t raw = dot[r * T + t];
+            const int32_t d = MODE == kI8A ? raw - a.sum[t0 + t] * ws : raw - (MODE == kI4 ? 8 : 128) * a.sum[t0 + t];
+            y[t * rows + r] = (sw * a.scale[t0 + t]) * (float)d;
+        }
+    }
+}
+
 template <int MODE>
 void sym_run(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
     const ActInt a = prepare_act(x, ntok, cols, MODE);
     const int64_t rb = 4 + (MODE == kI4 ? cols / 2 : cols);
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)
-    for (int64_t blk = 0; blk < nblocks; blk++) {
+#pragma omp parallel num_threads(lb_threads_for((long long)rows * cols * ntok))
+    {
+    // static partition, written out: each thread knows its first block
+    const int nth = omp_get_num_threads(), id = omp_get_thread_num();
+    const int64_t first_blk = nblocks * id / nth, end_blk = nblocks * (id + 1) / nth;
+    for (int64_t blk = first_blk; blk < end_blk; blk++) {
         const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
-        for (int64_t t0 = 0; t0 < ntok; t0 += kMaxT) {
+        int64_t t0 = 0;
+        // whole 4-token tiles over 4-row groups; leftover rows and tokens one row at a time
+        if (ntok >= kSymTileFrom) {
+            // the tiles read 4 rows interleaved, which the hardware prefetcher follows badly from DRAM:
+            // the tiles prefetch the next row block (contiguous) into L2 while this one is computed, and
+            // the first block of each thread is read sequentially once before its tiles
+            if (blk == first_blk) {
+                __m512i sink = _mm512_setzero_si512();
+                for (const uint8_t *p = w + r0 * rb; p + 64 <= w + r1 * rb; p += 64) sink = _mm512_or_si512(sink, _mm512_loadu_si512(p));
+                asm volatile("" : : "v"(sink));
+            }
+            const uint8_t *pf = w + r1 * rb, *pf_end = w + (r1 + kRowBlock < rows ? r1 + kRowBlock : rows) * rb;
+            for (; t0 + 4 <= ntok; t0 += 4) {
+                int64_t r = r0;
+                for (; r + 4 <= r1; r += 4) sym_tile<MODE, 4, 4>(w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows, pf, pf_end);
+                for (; r < r1; r++) sym_row_t<MODE>(4, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
+            }
+        }
+        for (; t0 < ntok; t0 += kMaxT) {
             const int T = (int)(ntok - t0 < kMaxT ? ntok - t0 : kMaxT);
             for (int64_t r = r0; r < r1; r++) sym_row_t<MODE>(T, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
         }
+    }
     }
 }
 }  // namespace
