@@ -320,10 +320,12 @@ void sym_tile(const uint8_t *rowp, int64_t rb, int64_t cols, const ActInt &a, in
     for (int64_t c = 0; c < wbytes; c += 64) {
         const __mmask64 m = wbytes - c >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (wbytes - c)) - 1);
         const int64_t xo = MODE == kI4 ? 2 * c : c;
-        if (pf < pf_end) {  // two lines of the next row block per step: all of it by the second token tile
-            _mm_prefetch((const char *)pf, _MM_HINT_T1);
+        if (pf < pf_end) {  // four lines of the next row block (16 rows) per step of 4 rows: all of it within
+            _mm_prefetch((const char *)pf, _MM_HINT_T1);  // the first token tile
             _mm_prefetch((const char *)pf + 64, _MM_HINT_T1);
-            pf += 128;
+            _mm_prefetch((const char *)pf + 128, _MM_HINT_T1);
+            _mm_prefetch((const char *)pf + 192, _MM_HINT_T1);
+            pf += 256;
         }
         if (MODE == kI4) {
             __m512i xl[T], xh[T];

@@ -176,7 +176,16 @@ void study_bench(const std::string &fmts, double min_sec) {
                 for (size_t c = 1; c < copies; c++) std::memcpy(buf + c * stride, buf, bytes);
             }
             std::printf("%-6s %4lldx%-4lld threads %d:", fname.c_str(), (long long)s.rows, (long long)s.cols, threads);
-            for (int ntok : {1, 16}) {
+            std::vector<int> ntoks = {1, 16};  // BENCH_NTOKS=1,2,4 overrides
+            if (getenv("BENCH_NTOKS")) {
+                ntoks.clear();
+                for (const char *q = getenv("BENCH_NTOKS"); *q;) {
+                    ntoks.push_back(atoi(q));
+                    while (*q && *q != ',') q++;
+                    if (*q) q++;
+                }
+            }
+            for (int ntok : ntoks) {
                 std::vector<float> x((size_t)(ntok * s.cols)), y((size_t)(ntok * s.rows));
                 std::mt19937 rng(3);
                 std::uniform_real_distribution<float> d(-1.f, 1.f);
