@@ -170,10 +170,12 @@ static void test_asym_helps_skewed() {
 
 // rows are independent work items: the thread count must not change a single bit
 static void test_thread_count_invariance() {
-    const int64_t rows = 77, cols = 256, ntok = 3;
+    const int64_t rows = 77, cols = 256, ntok = 6;
     auto wf = random_floats(rows * cols, 5), x = random_floats(ntok * cols, 6);
-    for (int fmt : {LB_W4G, LB_W3G, LB_W2G, LB_I8CH, LB_I8CHA, LB_I4CH}) {
-        const int group = fmt < 110 ? 64 : 0;
+    // W*G at group 64 (FP32-FMA kernels) and 128 (+1000: BF16 kernel where the CPU has it)
+    const int cases[] = {LB_W4G, LB_W3G, LB_W2G, LB_W4G + 1000, LB_W3G + 1000, LB_W2G + 1000, LB_I8CH, LB_I8CHA, LB_I4CH};
+    for (int c : cases) {
+        const int fmt = c % 1000, group = c >= 1000 ? 128 : fmt < 110 ? 64 : 0;
         std::vector<uint8_t> w(rows * lb_row_bytes(fmt, group, cols));
         lb_quantize(fmt, group, wf.data(), w.data(), rows, cols);
         const int saved = lb_threads_get();
