@@ -390,34 +390,34 @@ void sym_run(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
 #pragma omp parallel num_threads(lb_threads_for((long long)rows * cols * ntok))
     {
-    // static partition, written out: each thread knows its first block
-    const int nth = omp_get_num_threads(), id = omp_get_thread_num();
-    const int64_t first_blk = nblocks * id / nth, end_blk = nblocks * (id + 1) / nth;
-    for (int64_t blk = first_blk; blk < end_blk; blk++) {
-        const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
-        int64_t t0 = 0;
-        // whole 4-token tiles over 4-row groups; leftover rows and tokens one row at a time
-        if (ntok >= kSymTileFrom) {
-            // the tiles read 4 rows interleaved, which the hardware prefetcher follows badly from DRAM:
-            // the tiles prefetch the next row block (contiguous) into L2 while this one is computed, and
-            // the first block of each thread is read sequentially once before its tiles
-            if (blk == first_blk) {
-                __m512i sink = _mm512_setzero_si512();
-                for (const uint8_t *p = w + r0 * rb; p + 64 <= w + r1 * rb; p += 64) sink = _mm512_or_si512(sink, _mm512_loadu_si512(p));
-                asm volatile("" : : "v"(sink));
+        // static partition, written out: each thread knows its first block
+        const int nth = omp_get_num_threads(), id = omp_get_thread_num();
+        const int64_t first_blk = nblocks * id / nth, end_blk = nblocks * (id + 1) / nth;
+        for (int64_t blk = first_blk; blk < end_blk; blk++) {
+            const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
+            int64_t t0 = 0;
+            // whole 4-token tiles over 4-row groups; leftover rows and tokens one row at a time
+            if (ntok >= kSymTileFrom) {
+                // the tiles read 4 rows interleaved, which the hardware prefetcher follows badly from DRAM:
+                // the tiles prefetch the next row block (contiguous) into L2 while this one is computed, and
+                // the first block of each thread is read sequentially once before its tiles
+                if (blk == first_blk) {
+                    __m512i sink = _mm512_setzero_si512();
+                    for (const uint8_t *p = w + r0 * rb; p + 64 <= w + r1 * rb; p += 64) sink = _mm512_or_si512(sink, _mm512_loadu_si512(p));
+                    asm volatile("" : : "v"(sink));
+                }
+                const uint8_t *pf = w + r1 * rb, *pf_end = w + (r1 + kRowBlock < rows ? r1 + kRowBlock : rows) * rb;
+                for (; t0 + 4 <= ntok; t0 += 4) {
+                    int64_t r = r0;
+                    for (; r + 4 <= r1; r += 4) sym_tile<MODE, 4, 4>(w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows, pf, pf_end);
+                    for (; r < r1; r++) sym_row_t<MODE>(4, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
+                }
             }
-            const uint8_t *pf = w + r1 * rb, *pf_end = w + (r1 + kRowBlock < rows ? r1 + kRowBlock : rows) * rb;
-            for (; t0 + 4 <= ntok; t0 += 4) {
-                int64_t r = r0;
-                for (; r + 4 <= r1; r += 4) sym_tile<MODE, 4, 4>(w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows, pf, pf_end);
-                for (; r < r1; r++) sym_row_t<MODE>(4, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
+            for (; t0 < ntok; t0 += kMaxT) {
+                const int T = (int)(ntok - t0 < kMaxT ? ntok - t0 : kMaxT);
+                for (int64_t r = r0; r < r1; r++) sym_row_t<MODE>(T, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
             }
         }
-        for (; t0 < ntok; t0 += kMaxT) {
-            const int T = (int)(ntok - t0 < kMaxT ? ntok - t0 : kMaxT);
-            for (int64_t r = r0; r < r1; r++) sym_row_t<MODE>(T, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
-        }
-    }
     }
 }
 }  // namespace
