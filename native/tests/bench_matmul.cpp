@@ -147,6 +147,7 @@ void incache(const std::string &fmts) {
 void study_bench(const std::string &fmts, double min_sec) {
     const int threads = getenv("BENCH_THREADS") ? atoi(getenv("BENCH_THREADS")) : 1;
     lb_threads_set(threads);
+    if (getenv("BENCH_ISA")) lb_isa_set(atoi(getenv("BENCH_ISA")));  // 0 scalar, 1 AVX2, 2 AVX-512
     struct S { int64_t rows, cols; };
     const S shapes[] = {{896, 896}, {4864, 896}, {896, 4864}};
     for (size_t p = 0; p < fmts.size();) {
