@@ -51,8 +51,10 @@ inline void group_table(const uint8_t *blk, __m256 &lo, __m256 &hi) {
 // 4th bit of a 4-bit code picks the hi table (moved to the sign bit for blendv)
 template <int BITS>
 inline __m256 unpack8(const uint8_t *codes, __m256 lo, __m256 hi) {
-    uint32_t v = 0;
-    std::memcpy(&v, codes, BITS);  // 8 codes = BITS bytes
+    // 8 codes = BITS bytes (assembled in a register: a 3-byte memcpy goes through the stack)
+    uint32_t v = codes[0] | (uint32_t)codes[1] << 8;
+    if (BITS >= 3) v |= (uint32_t)codes[2] << 16;
+    if (BITS >= 4) v |= (uint32_t)codes[3] << 24;
     const __m256i sh = _mm256_setr_epi32(0, BITS, 2 * BITS, 3 * BITS, 4 * BITS, 5 * BITS, 6 * BITS, 7 * BITS);
     const __m256i q = _mm256_srlv_epi32(_mm256_set1_epi32((int)v), sh);
     const __m256 a = _mm256_permutevar8x32_ps(lo, q);
@@ -73,19 +75,24 @@ void tile(const uint8_t *w0row, int64_t rb, int64_t ngroups, int group, const fl
           int64_t rows) {
     const int64_t bb = lb_group_block_bytes(BITS, group);
     __m256 acc[R][T][2];
+    #pragma GCC unroll 8
     for (int r = 0; r < R; r++)
+        #pragma GCC unroll 8
         for (int t = 0; t < T; t++) acc[r][t][0] = acc[r][t][1] = _mm256_setzero_ps();
     for (int64_t g = 0; g < ngroups; g++) {
         __m256 s[R], z[R];  // table halves (codes 0..7, 8..15)
+        #pragma GCC unroll 8
         for (int r = 0; r < R; r++) {
             const uint8_t *blk = w0row + r * rb + g * bb;
             group_table<BITS>(blk, s[r], z[r]);
         }
         for (int k = 0; k < group / 16; k++) {
             const int64_t off = g * group + k * 16;
+            #pragma GCC unroll 8
             for (int r = 0; r < R; r++) {
                 const uint8_t *codes = w0row + r * rb + g * bb + 3 + k * 2 * BITS;
                 const __m256 a = unpack8<BITS>(codes, s[r], z[r]), b = unpack8<BITS>(codes + BITS, s[r], z[r]);
+                #pragma GCC unroll 8
                 for (int t = 0; t < T; t++) {
                     acc[r][t][0] = _mm256_fmadd_ps(a, _mm256_loadu_ps(x + t * cols + off), acc[r][t][0]);
                     acc[r][t][1] = _mm256_fmadd_ps(b, _mm256_loadu_ps(x + t * cols + off + 8), acc[r][t][1]);
@@ -93,7 +100,9 @@ void tile(const uint8_t *w0row, int64_t rb, int64_t ngroups, int group, const fl
             }
         }
     }
+    #pragma GCC unroll 8
     for (int r = 0; r < R; r++)
+        #pragma GCC unroll 8
         for (int t = 0; t < T; t++) y[t * rows + r] = hsum(_mm256_add_ps(acc[r][t][0], acc[r][t][1]));
 }
 
