@@ -16,6 +16,13 @@ float study_quant_act_avx512(const float *x, int64_t cols, int qmax, int8_t *q, 
 float study_quant_act_asym(const float *x, int64_t cols, uint8_t *q, int32_t *zero);
 float study_quant_act_asym_avx512(const float *x, int64_t cols, uint8_t *q, int32_t *zero);
 
+// out[i] = lb_bf16_round(x[i]) (study_pack.h): the activations of the A16 weight-only matmuls
+void study_round_bf16(const float *x, int64_t n, float *out);
+// whether the W*G matmuls may use the AVX512_BF16 kernel (CPU has avx512_bf16 and the ISA level is
+// AVX-512); study_bf16_allow(false) forces the FP32-FMA paths (tests: all variants must agree)
+bool study_bf16_available();
+void study_bf16_allow(bool on);
+
 // thread-local scratch that only grows (one per calling thread, reused across calls), 64-byte aligned
 float *study_scratch_f32(size_t n);
 int8_t *study_scratch_i8(size_t n);
@@ -26,6 +33,9 @@ void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64
 void matmul_i8ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
 void matmul_i8cha_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
 void matmul_i4ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+// AVX512_BF16 variant (group % 128 == 0): LUT of bf16 weights + vdpbf16ps
+void matmul_wg_bf16_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,
+                           const float *x, int64_t ntok, float *y);
 // AVX2 variant of the weight-only matmul (group % 32 == 0)
 void matmul_wg_avx2(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,
                     const float *x, int64_t ntok, float *y);

@@ -1,6 +1,9 @@
 // matmul_study: y[t][r] = sum_c W[r][c] x[t][c] for the study weight formats, with the scalar
 // reference of each and the dispatch to the SIMD variants (study_matmul_avx512.cpp).
-//  - W*G (weight-only, FP32 activations): FP32 accumulation of s*(q-z)*x.
+//  - W*G (weight-only, 16-bit activations): FP32 accumulation of bf16(s*(q-z)) * bf16(x), the
+//    arithmetic of the study's BF16 fake-quant (dequantised weight and activation both rounded to
+//    bfloat16, products exact in FP32). Every variant computes exactly these products; only the
+//    summation order differs (AVX512_BF16 vdpbf16ps where the CPU has it, else FP32 FMA).
 //  - I8CH (W8A8): x quantised per token to int8 (symmetric, -127..127), int32 dot products,
 //    y = (s_w * s_x) * acc.
 //  - I8CHA: as I8CH but x quantised per token to u8 with a zero point (asymmetric); the integer
@@ -27,6 +30,20 @@ int8_t *study_scratch_i8(size_t n) {
     if (buf.size() * 64 < n) buf.resize((n + 63) / 64);
     return (int8_t *)buf.data();
 }
+
+void study_round_bf16(const float *x, int64_t n, float *out) {
+    for (int64_t i = 0; i < n; i++) out[i] = lb_bf16_round(x[i]);
+}
+
+namespace {
+bool cpu_has_bf16() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512vbmi");
+}
+bool g_bf16_allowed = cpu_has_bf16();
+}  // namespace
+bool study_bf16_available() { return g_bf16_allowed && lb_isa_current() >= LB_ISA_AVX512; }
+void study_bf16_allow(bool on) { g_bf16_allowed = on && cpu_has_bf16(); }
 
 float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum) {
     if (lb_isa_current() >= LB_ISA_AVX512) return study_quant_act_avx512(x, cols, qmax, q, qsum);
@@ -61,6 +78,8 @@ namespace {
 void matmul_wg_scalar(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x,
                       int64_t ntok, float *y) {
     const int64_t bb = lb_group_block_bytes(bits, group), rb = cols / group * bb;
+    float *xb = study_scratch_f32((size_t)(ntok * cols));
+    study_round_bf16(x, ntok * cols, xb);
 #pragma omp parallel num_threads(lb_threads_for((long long)rows * cols * ntok))
     {
         std::vector<float> deq(cols);
@@ -68,8 +87,9 @@ void matmul_wg_scalar(int bits, int group, const uint8_t *w, int64_t rows, int64
         for (int64_t r = 0; r < rows; r++) {
             const uint8_t *row = w + r * rb;
             for (int64_t g = 0; g < cols / group; g++) lb_dequant_group(row + g * bb, bits, group, deq.data() + g * group);
+            for (int64_t c = 0; c < cols; c++) deq[c] = lb_bf16_round(deq[c]);
             for (int64_t t = 0; t < ntok; t++) {
-                const float *xt = x + t * cols;
+                const float *xt = xb + t * cols;
                 float acc = 0.f;
                 for (int64_t c = 0; c < cols; c++) acc += deq[c] * xt[c];
                 y[t * rows + r] = acc;
@@ -133,7 +153,9 @@ int32_t matmul_study(int32_t fmt, int32_t group, const void *w, int64_t rows, in
     switch (fmt) {
         case LB_W4G: case LB_W3G: case LB_W2G: {
             const int bits = lb_group_bits(fmt);
-            if (isa >= LB_ISA_AVX512 && group % 32 == 0)
+            if (group % 128 == 0 && study_bf16_available())
+                matmul_wg_bf16_avx512(bits, group, wb, rows, cols, x, ntok, y);
+            else if (isa >= LB_ISA_AVX512 && group % 32 == 0)
                 matmul_wg_avx512(bits, group, wb, rows, cols, x, ntok, y);
             else if (isa >= LB_ISA_AVX2 && group % 32 == 0)
                 matmul_wg_avx2(bits, group, wb, rows, cols, x, ntok, y);

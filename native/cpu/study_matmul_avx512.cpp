@@ -1,6 +1,8 @@
 // AVX-512 matmuls of the study formats (scalar references in study_matmul.cpp).
-// Weight-only W*G: weights unpacked in registers (study_simd512.h), FP32 FMA; each unpacked block
-// serves a tile of T<=4 tokens. Rows are streamed one at a time, strictly sequentially: reading two
+// Weight-only W*G (CPUs without AVX512_BF16, or groups that 128 does not divide; the BF16 kernel is
+// study_wg_bf16_avx512.cpp): weights unpacked in registers (study_simd512.h) through a table of
+// bf16-rounded values, activations rounded to bf16 once per call, FP32 FMA (the products of two bf16
+// values are exact, so this is the format's arithmetic); each unpacked block serves T<=4 tokens. Rows are streamed one at a time, strictly sequentially: reading two
 // rows interleaved measured 2.4x slower from DRAM (the prefetcher does not follow short streams).
 // I8CH / I4CH / I8CHA: vpdpbusd (u8 x s8 -> s32). Weight codes are made unsigned by adding 128 (int8) or 8
 // (int4) with one xor; the per-token correction 128*sum(xq) (or 8*sum(xq)) keeps the integer sums
@@ -14,6 +16,7 @@
 #include "study_pack.h"
 #include "study_simd512.h"
 #include <cstring>
+#include <omp.h>
 
 namespace {
 constexpr int kRowBlock = 16;  // rows per parallel work item; its weights stay in L1/L2 across token tiles
@@ -36,10 +39,10 @@ void wg_row(const uint8_t *row, int64_t rb, int64_t nchunks, int group, const fl
     // blocks are contiguous {header, codes}: src walks the codes, skipping the 3 header bytes at group starts
     const uint8_t *src = row + 3;
     int left = cpg;  // chunks left in the current group
-    __m512 lut = lb512_lut(iota, row);
+    __m512 lut = lb512_bf16_round(lb512_lut(iota, row));
     auto step = [&](int64_t c, int p) {
         if (left == 0) {
-            lut = lb512_lut(iota, src);
+            lut = lb512_bf16_round(lb512_lut(iota, src));
             src += 3;
             left = cpg;
         }
@@ -93,7 +96,7 @@ void wg_dequant_row(const uint8_t *row, int64_t rb, int64_t cols, int group, __m
     for (int64_t g = 0; g < cols / group; g++) {
         const uint8_t *blk = row + g * bb;
         _mm_prefetch((const char *)(blk + kPrefetchRows * rb), _MM_HINT_T0);
-        const __m512 lut = lb512_lut(iota, blk);
+        const __m512 lut = lb512_bf16_round(lb512_lut(iota, blk));
         for (int k = 0; k < group / 32; k++) {
             __m512 a, b;
             lb512_unpack32<BITS>(blk + 3 + k * 4 * BITS, lut, a, b);
@@ -183,6 +186,7 @@ void wg_run(int group, const uint8_t *w, int64_t rows, int64_t cols, const float
 }
 
 // ---------------- W8A8 / W4A4 ----------------
+constexpr int kSymTileFrom = 4;  // tokens from which the 4x4 register tiles (sym_tile) are used
 enum IntMode { kI8 = 0, kI4 = 1, kI8A = 2 };  // LB_I8CH, LB_I4CH, LB_I8CHA
 
 // activations of one call: codes (kI4: permuted per 128 columns to [even 64][odd 64]; kI8A: u8),
@@ -282,17 +286,137 @@ void sym_row_t(int T, const uint8_t *row, int64_t rb, int64_t cols, const ActInt
     }
 }
 
+// 16 int32 horizontal sums at once: lane i = sum of the lanes of a[i]
+inline __m512i reduce16_epi32(const __m512i *a) {
+    __m512i b[8], c[4], d[2];
+    for (int k = 0; k < 8; k++)
+        b[k] = _mm512_add_epi32(_mm512_unpacklo_epi32(a[2 * k], a[2 * k + 1]), _mm512_unpackhi_epi32(a[2 * k], a[2 * k + 1]));
+    for (int k = 0; k < 4; k++)
+        c[k] = _mm512_add_epi32(_mm512_unpacklo_epi64(b[2 * k], b[2 * k + 1]), _mm512_unpackhi_epi64(b[2 * k], b[2 * k + 1]));
+    for (int k = 0; k < 2; k++)
+        d[k] = _mm512_add_epi32(_mm512_shuffle_i32x4(c[2 * k], c[2 * k + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                _mm512_shuffle_i32x4(c[2 * k], c[2 * k + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_add_epi32(_mm512_shuffle_i32x4(d[0], d[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                            _mm512_shuffle_i32x4(d[0], d[1], _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// Several tokens: R rows x T tokens of accumulators in registers. Per 64 weight bytes the T activation
+// vectors are loaded once and serve R rows, each weight vector is loaded once and serves T tokens
+// (R + T loads per R*T vpdpbusd, against 1 + T per T for sym_row). Integer sums are the same as
+// sym_row's, so the outputs are bit-identical.
+template <int MODE, int R, int T>
+void sym_tile(const uint8_t *rowp, int64_t rb, int64_t cols, const ActInt &a, int64_t t0, float *y, int64_t rows,
+              const uint8_t *&pf, const uint8_t *pf_end) {
+    static_assert(R * T == 16, "one 16-way reduction per tile");
+    const int64_t wbytes = MODE == kI4 ? cols / 2 : cols;
+    __m512i acc[R * T], wsum[R];
+    #pragma GCC unroll 16
+    for (int i = 0; i < R * T; i++) acc[i] = _mm512_setzero_si512();
+    #pragma GCC unroll 16
+    for (int r = 0; r < R; r++) wsum[r] = _mm512_setzero_si512();
+    const __m512i flip = _mm512_set1_epi8(MODE == kI4 ? (char)0x88 : (char)0x80), low = _mm512_set1_epi8(0x0f);
+    const __m512i ones = _mm512_set1_epi8(1);
+    const int8_t *xq = a.q + t0 * a.stride;
+    for (int64_t c = 0; c < wbytes; c += 64) {
+        const __mmask64 m = wbytes - c >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (wbytes - c)) - 1);
+        const int64_t xo = MODE == kI4 ? 2 * c : c;
+        if (pf < pf_end) {  // four lines of the next row block (16 rows) per step of 4 rows: all of it within
+            _mm_prefetch((const char *)pf, _MM_HINT_T1);  // the first token tile
+            _mm_prefetch((const char *)pf + 64, _MM_HINT_T1);
+            _mm_prefetch((const char *)pf + 128, _MM_HINT_T1);
+            _mm_prefetch((const char *)pf + 192, _MM_HINT_T1);
+            pf += 256;
+        }
+        if (MODE == kI4) {
+            __m512i xl[T], xh[T];
+            #pragma GCC unroll 16
+            for (int t = 0; t < T; t++) {
+                xl[t] = _mm512_loadu_si512(xq + t * a.stride + xo);
+                xh[t] = _mm512_loadu_si512(xq + t * a.stride + xo + 64);
+            }
+            #pragma GCC unroll 16
+            for (int r = 0; r < R; r++) {
+                const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, rowp + r * rb + 4 + c), flip);
+                const __m512i lo = _mm512_and_si512(v, low), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+                #pragma GCC unroll 16
+                for (int t = 0; t < T; t++) {
+                    acc[r * T + t] = _mm512_dpbusd_epi32(acc[r * T + t], lo, xl[t]);
+                    acc[r * T + t] = _mm512_dpbusd_epi32(acc[r * T + t], hi, xh[t]);
+                }
+            }
+        } else {
+            __m512i xv[T];
+            #pragma GCC unroll 16
+            for (int t = 0; t < T; t++) xv[t] = _mm512_loadu_si512(xq + t * a.stride + xo);
+            #pragma GCC unroll 16
+            for (int r = 0; r < R; r++) {
+                const __m512i raw = _mm512_maskz_loadu_epi8(m, rowp + r * rb + 4 + c);
+                if (MODE == kI8A) {
+                    wsum[r] = _mm512_dpbusd_epi32(wsum[r], ones, raw);
+                    #pragma GCC unroll 16
+                    for (int t = 0; t < T; t++) acc[r * T + t] = _mm512_dpbusd_epi32(acc[r * T + t], xv[t], raw);
+                } else {
+                    const __m512i v = _mm512_xor_si512(raw, flip);
+                    #pragma GCC unroll 16
+                    for (int t = 0; t < T; t++) acc[r * T + t] = _mm512_dpbusd_epi32(acc[r * T + t], v, xv[t]);
+                }
+            }
+        }
+    }
+    // reduce a copy: taking acc's address would keep it in memory through the loop (GCC stores it every step)
+    __m512i fin[16];
+    #pragma GCC unroll 16
+    for (int i = 0; i < 16; i++) fin[i] = acc[i];
+    alignas(64) int32_t dot[16];
+    _mm512_store_si512(dot, reduce16_epi32(fin));
+    #pragma GCC unroll 16
+    for (int r = 0; r < R; r++) {
+        float sw;
+        std::memcpy(&sw, rowp + r * rb, 4);
+        const int32_t ws = MODE == kI8A ? _mm512_reduce_add_epi32(wsum[r]) : 0;
+        #pragma GCC unroll 16
+        for (int t = 0; t < T; t++) {
+            const int32_t raw = dot[r * T + t];
+            const int32_t d = MODE == kI8A ? raw - a.sum[t0 + t] * ws : raw - (MODE == kI4 ? 8 : 128) * a.sum[t0 + t];
+            y[t * rows + r] = (sw * a.scale[t0 + t]) * (float)d;
+        }
+    }
+}
+
 template <int MODE>
 void sym_run(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
     const ActInt a = prepare_act(x, ntok, cols, MODE);
     const int64_t rb = 4 + (MODE == kI4 ? cols / 2 : cols);
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)
-    for (int64_t blk = 0; blk < nblocks; blk++) {
-        const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
-        for (int64_t t0 = 0; t0 < ntok; t0 += kMaxT) {
-            const int T = (int)(ntok - t0 < kMaxT ? ntok - t0 : kMaxT);
-            for (int64_t r = r0; r < r1; r++) sym_row_t<MODE>(T, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
+#pragma omp parallel num_threads(lb_threads_for((long long)rows * cols * ntok))
+    {
+        // static partition, written out: each thread knows its first block
+        const int nth = omp_get_num_threads(), id = omp_get_thread_num();
+        const int64_t first_blk = nblocks * id / nth, end_blk = nblocks * (id + 1) / nth;
+        for (int64_t blk = first_blk; blk < end_blk; blk++) {
+            const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
+            int64_t t0 = 0;
+            // whole 4-token tiles over 4-row groups; leftover rows and tokens one row at a time
+            if (ntok >= kSymTileFrom) {
+                // the tiles read 4 rows interleaved, which the hardware prefetcher follows badly from DRAM:
+                // the tiles prefetch the next row block (contiguous) into L2 while this one is computed, and
+                // the first block of each thread is read sequentially once before its tiles
+                if (blk == first_blk) {
+                    __m512i sink = _mm512_setzero_si512();
+                    for (const uint8_t *p = w + r0 * rb; p + 64 <= w + r1 * rb; p += 64) sink = _mm512_or_si512(sink, _mm512_loadu_si512(p));
+                    asm volatile("" : : "v"(sink));
+                }
+                const uint8_t *pf = w + r1 * rb, *pf_end = w + (r1 + kRowBlock < rows ? r1 + kRowBlock : rows) * rb;
+                for (; t0 + 4 <= ntok; t0 += 4) {
+                    int64_t r = r0;
+                    for (; r + 4 <= r1; r += 4) sym_tile<MODE, 4, 4>(w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows, pf, pf_end);
+                    for (; r < r1; r++) sym_row_t<MODE>(4, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
+                }
+            }
+            for (; t0 < ntok; t0 += kMaxT) {
+                const int T = (int)(ntok - t0 < kMaxT ? ntok - t0 : kMaxT);
+                for (int64_t r = r0; r < r1; r++) sym_row_t<MODE>(T, w + r * rb, rb, cols, a, t0, y + t0 * rows + r, rows);
+            }
         }
     }
 }
@@ -346,15 +470,19 @@ float study_quant_act_asym_avx512(const float *x, int64_t cols, uint8_t *q, int3
 void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x,
                       int64_t ntok, float *y) {
     // 4-bit codes come out in code order (see study_simd512.h): permute each 32-column chunk of x to match
-    const float *xs = x;
-    if (bits == 4 || ntok >= multi_tok_from(bits)) {  // multi-token path: also copied to aligned rows
-        float *p = study_scratch_f32((size_t)(ntok * cols));
-        for (int64_t t = 0; t < ntok; t++)
-            for (int64_t c = 0; c < cols; c += 32)
-                for (int k = 0; k < 32; k++)
-                    p[t * cols + c + k] = x[t * cols + c + lb512_code_order_elem(bits, k)];
-        xs = p;
-    }
+    // (and every path rounds x to bf16 once here, into aligned rows)
+    float *xs = study_scratch_f32((size_t)(ntok * cols));
+    for (int64_t t = 0; t < ntok; t++)
+        for (int64_t c = 0; c < cols; c += 32) {
+            float *p = xs + t * cols + c;
+            const float *src = x + t * cols + c;
+            if (bits == 4)
+                for (int k = 0; k < 32; k++) p[k] = src[lb512_code_order_elem(bits, k)];
+            else
+                std::memcpy(p, src, 32 * sizeof(float));
+            _mm512_storeu_ps(p, lb512_bf16_round(_mm512_loadu_ps(p)));
+            _mm512_storeu_ps(p + 16, lb512_bf16_round(_mm512_loadu_ps(p + 16)));
+        }
     if (ntok >= multi_tok_from(bits)) {
         switch (bits) {
             case 4: wg_run_multi<4>(group, w, rows, cols, xs, ntok, y); break;

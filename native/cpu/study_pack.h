@@ -70,6 +70,25 @@ LB_HD uint16_t lb_f32_to_f16_up(float f) {
     return h;
 }
 
+// ---- bfloat16, as the A16 weight-only matmul computes (x86 VCVTNE2PS2BF16 semantics) ----
+// round to nearest even; inputs below the normal range become a signed zero (DAZ), NaN stays NaN.
+// Returned as the float whose low 16 bits are zero.
+LB_HD float lb_bf16_round(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if ((u & 0x7f800000u) == 0) {
+        u &= 0x80000000u;
+    } else if ((u & 0x7fffffffu) > 0x7f800000u) {
+        u = (u | 0x00400000u) & 0xffff0000u;
+    } else {
+        u += 0x7fffu + ((u >> 16) & 1u);
+        u &= 0xffff0000u;
+    }
+    float r;
+    memcpy(&r, &u, 4);
+    return r;
+}
+
 LB_HD float lb_roundf(float v) { return rintf(v); }  // ties to even, as the SIMD conversions do
 
 // ---- group blocks ----
@@ -123,7 +142,9 @@ LB_HD void lb_quant_group(const float *w, int g, int bits, uint8_t *blk) {
     }
 }
 
-// dequantised element j of a group block: s * (q - z)
+// dequantised element j of a group block: s * (q - z) (exact in FP32: an f16 times an integer < 2^8).
+// The W*G matmuls (A16) multiply bf16(s * (q - z)) by bf16(x) and accumulate in FP32, as the study's
+// BF16 fake-quant does; the rounding of weights and activations is lb_bf16_round.
 LB_HD float lb_dequant_elem(const uint8_t *blk, int bits, int j) {
     return lb_block_scale(blk) * (float)(lb_get_code(blk + 3, bits, j) - lb_block_zero(blk));
 }

@@ -33,6 +33,20 @@ static inline __m512 lb512_lut(__m512 iota, const uint8_t *blk) {
     return _mm512_mul_ps(_mm512_sub_ps(iota, z), s);
 }
 
+// lb_bf16_round (study_pack.h) of 16 floats without AVX512_BF16: nearest even, below-normal inputs to a
+// signed zero, NaN kept quiet
+static inline __m512 lb512_bf16_round(__m512 f) {
+    const __m512i u = _mm512_castps_si512(f);
+    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
+    const __mmask16 normal = _mm512_test_epi32_mask(u, _mm512_set1_epi32(0x7f800000));
+    r = _mm512_mask_mov_epi32(u, normal, r);  // zero exponent: keep u, masked to the sign below
+    r = _mm512_and_si512(r, _mm512_mask_mov_epi32(_mm512_set1_epi32((int)0x80000000u), normal, _mm512_set1_epi32((int)0xffff0000u)));
+    const __mmask16 nan = _mm512_cmp_ps_mask(f, f, _CMP_UNORD_Q);
+    r = _mm512_mask_mov_epi32(r, nan, _mm512_and_si512(_mm512_or_si512(u, _mm512_set1_epi32(0x00400000)), _mm512_set1_epi32((int)0xffff0000u)));
+    return _mm512_castsi512_ps(r);
+}
+
 // does element j of code order belong at natural position? (used to permute activations)
 // position p (0..31) of a 32-chunk in code order holds natural element code_order_elem(bits, p)
 static inline int lb512_code_order_elem(int bits, int p) {

@@ -7,6 +7,7 @@
 // excluded). Times are the fastest call: the median mostly measures preemption by other jobs.
 // Usage: bench_matmul [formats, e.g. f16,q8_0,q4_0] [min seconds per case, default 0.3]
 //        bench_matmul cache <formats|all>   (compute ceiling: in-L2 matrix, 1 thread, CPU time)
+//        bench_matmul study <w4g,w3g,w2g,i8ch,i8cha> [seconds]   (study formats, see study_bench)
 #include <immintrin.h>
 #include <omp.h>
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <random>
 #include <string>
 #include <vector>
+#include <sys/mman.h>
 #include "lowbit/lowbit.h"
 
 namespace {
@@ -139,8 +141,78 @@ void incache(const std::string &fmts) {
     }
 }
 
+// Study formats (group 128 for W*G) at Qwen2.5-0.5B layer shapes, ntok 1 and 16: the fastest call of
+// many, weights in 2 MiB huge pages rotated over >= 256 MiB of copies (every call streams its
+// weights from DRAM, as a decode step does). Threads: BENCH_THREADS (default 1).
+void study_bench(const std::string &fmts, double min_sec) {
+    const int threads = getenv("BENCH_THREADS") ? atoi(getenv("BENCH_THREADS")) : 1;
+    lb_threads_set(threads);
+    if (getenv("BENCH_ISA")) lb_isa_set(atoi(getenv("BENCH_ISA")));  // 0 scalar, 1 AVX2, 2 AVX-512
+    struct S { int64_t rows, cols; };
+    const S shapes[] = {{896, 896}, {4864, 896}, {896, 4864}};
+    for (size_t p = 0; p < fmts.size();) {
+        size_t e = fmts.find(',', p);
+        if (e == std::string::npos) e = fmts.size();
+        const std::string fname = fmts.substr(p, e - p);
+        p = e + 1;
+        int fmt = -1;
+        for (int id = 0; id < 256; id++)
+            if (lb_format_get(id) && fname == lb_format_get(id)->name) fmt = id;
+        if (fmt < 0) { std::printf("unknown format %s\n", fname.c_str()); continue; }
+        const int group = fmt < 110 ? 128 : 0;
+        for (const S &s : shapes) {
+            const int64_t rb = lb_row_bytes(fmt, group, s.cols);
+            const size_t bytes = (size_t)(rb * s.rows), stride = (bytes + (2u << 20) - 1) / (2u << 20) * (2u << 20);
+            // BENCH_COPIES=1: one copy, which stays in L2/L3 (compute ceiling)
+            const size_t copies = getenv("BENCH_COPIES") && atoi(getenv("BENCH_COPIES")) > 0 ? (size_t)atoi(getenv("BENCH_COPIES"))
+                                                         : std::max<size_t>(2, (256u << 20) / stride + 1);
+            uint8_t *buf = (uint8_t *)mmap(nullptr, stride * copies, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            madvise(buf, stride * copies, MADV_HUGEPAGE);
+            {
+                std::vector<float> f((size_t)(s.rows * s.cols));
+                std::mt19937 rng(7);
+                std::uniform_real_distribution<float> d(-1.f, 1.f);
+                for (auto &v : f) v = d(rng);
+                lb_quantize(fmt, group, f.data(), buf, s.rows, s.cols);
+                for (size_t c = 1; c < copies; c++) std::memcpy(buf + c * stride, buf, bytes);
+            }
+            std::printf("%-6s %4lldx%-4lld threads %d:", fname.c_str(), (long long)s.rows, (long long)s.cols, threads);
+            std::vector<int> ntoks = {1, 16};  // BENCH_NTOKS=1,2,4 overrides
+            if (getenv("BENCH_NTOKS")) {
+                ntoks.clear();
+                for (const char *q = getenv("BENCH_NTOKS"); *q;) {
+                    ntoks.push_back(atoi(q));
+                    while (*q && *q != ',') q++;
+                    if (*q) q++;
+                }
+            }
+            for (int ntok : ntoks) {
+                std::vector<float> x((size_t)(ntok * s.cols)), y((size_t)(ntok * s.rows));
+                std::mt19937 rng(3);
+                std::uniform_real_distribution<float> d(-1.f, 1.f);
+                for (auto &v : x) v = d(rng);
+                for (size_t c = 0; c < copies; c++) lb_matmul(fmt, group, buf + c * stride, s.rows, s.cols, x.data(), ntok, y.data());
+                double best = 1e30;
+                int n = 0;
+                const double start = now();
+                for (size_t c = 0; now() - start < min_sec || n < 20; c = (c + 1) % copies, n++) {
+                    const double t0 = now();
+                    lb_matmul(fmt, group, buf + c * stride, s.rows, s.cols, x.data(), ntok, y.data());
+                    best = std::min(best, now() - t0);
+                }
+                std::printf("  ntok %2d %8.1f us %6.1f GMAC/s %5.1f GB/s", ntok, best * 1e6, (double)s.rows * s.cols * ntok / best / 1e9,
+                            bytes / best / 1e9);
+            }
+            std::printf("\n");
+            std::fflush(stdout);
+            munmap(buf, stride * copies);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc > 2 && std::string(argv[1]) == "cache") { incache(argv[2]); return 0; }
+    if (argc > 2 && std::string(argv[1]) == "study") { study_bench(argv[2], argc > 3 ? std::atof(argv[3]) : 0.5); return 0; }
     std::string fmts = argc > 1 ? argv[1] : "f16,q8_0,q4_0";
     const double min_sec = argc > 2 ? std::atof(argv[2]) : 0.3;
     const std::vector<Model> models = {

@@ -1,10 +1,15 @@
 // lb_matmul for the study formats: every ISA level against an independent double-precision
 // reference on ragged shapes and 1..9 tokens.
-//  W*G: reference = dequantised weights . x; SIMD vs scalar within 1e-5 of sum|w x|.
+//  W*G: the defined arithmetic is bf16(dequantised weight) x bf16(x) summed in FP32; reference = those
+//  exact products summed in double; every variant (scalar, AVX2, AVX-512 FP32, AVX-512 BF16) within
+//  1e-5 of sum|w x|, and the reference is checked to differ from the unrounded product (so a variant
+//  that skipped the rounding would fail).
 //  I8CH/I4CH: integer paths, so every ISA level must give bit-identical outputs; the reference
 //  re-derives the documented per-token activation quantisation (symmetric, qmax 127 / 7).
 #include "test_util.h"
 #include <cstring>
+#include "../cpu/study_internal.h"
+#include "../cpu/study_pack.h"
 
 static std::vector<float> run(int fmt, int group, const std::vector<uint8_t> &w, int64_t rows, int64_t cols,
                               const std::vector<float> &x, int64_t ntok, int isa) {
@@ -14,15 +19,29 @@ static std::vector<float> run(int fmt, int group, const std::vector<uint8_t> &w,
     return y;
 }
 
+// every variant this CPU has: ISA levels, and at the AVX-512 level with and without the BF16 kernel
+struct Variant { int isa; bool bf16; const char *name; };
+static std::vector<Variant> wg_variants() {
+    std::vector<Variant> v;
+    for (int isa = 0; isa <= lb_isa_supported(); isa++) v.push_back({isa, false, isa_name(isa)});
+    lb_isa_set(lb_isa_supported());
+    study_bf16_allow(true);
+    if (study_bf16_available()) v.push_back({lb_isa_supported(), true, "avx512-bf16"});
+    return v;
+}
+
 static void test_weight_only() {
     const int fmts[] = {LB_W4G, LB_W3G, LB_W2G};
     struct Shape { int64_t rows, cols; int group; };
     const Shape shapes[] = {{1, 32, 32}, {7, 96, 32}, {33, 256, 64}, {19, 384, 128}, {5, 160, 160},
-                            {16, 896, 896}, {9, 64, 8}, {3, 48, 16}, {66, 128, 128}};
+                            {16, 896, 896}, {9, 64, 8}, {3, 48, 16}, {66, 128, 128}, {37, 512, 256},
+                            {18, 640, 128}, {3, 1024, 512}};
+    const auto variants = wg_variants();
     unsigned seed = 11;
+    double max_rounding = 0;  // largest |reference - unrounded product| / magnitude seen
     for (int fmt : fmts)
         for (const auto &sh : shapes)
-            for (int64_t ntok : {1, 2, 3, 4, 5, 7, 9, 16}) {
+            for (int64_t ntok : {1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 17}) {
                 const int64_t rows = sh.rows, cols = sh.cols;
                 auto wf = random_floats(rows * cols, seed++, -1.f, 1.5f);
                 auto x = random_floats(ntok * cols, seed++);
@@ -30,22 +49,43 @@ static void test_weight_only() {
                 CHECK(lb_quantize(fmt, sh.group, wf.data(), w.data(), rows, cols) == LB_OK, "quantize");
                 std::vector<float> wd(rows * cols);
                 lb_dequantize(fmt, sh.group, w.data(), wd.data(), rows, cols);
-                for (int isa = 0; isa <= lb_isa_supported(); isa++) {
-                    auto y = run(fmt, sh.group, w, rows, cols, x, ntok, isa);
-                    for (int64_t t = 0; t < ntok; t++)
-                        for (int64_t r = 0; r < rows; r++) {
-                            double ref = 0, mag = 0;
-                            for (int64_t c = 0; c < cols; c++) {
-                                ref += (double)wd[r * cols + c] * x[t * cols + c];
-                                mag += std::fabs((double)wd[r * cols + c] * x[t * cols + c]);
-                            }
-                            const double got = y[t * rows + r];
-                            CHECK(std::fabs(got - ref) <= 1e-5 * mag + 1e-7, "%s fmt %d %lldx%lld g %d ntok %lld t %lld r %lld: %g vs %g",
-                                  isa_name(isa), fmt, (long long)rows, (long long)cols, sh.group, (long long)ntok,
-                                  (long long)t, (long long)r, got, ref);
+                std::vector<double> ref(rows * ntok), mag(rows * ntok);
+                for (int64_t t = 0; t < ntok; t++)
+                    for (int64_t r = 0; r < rows; r++) {
+                        double a = 0, m = 0, exact = 0;
+                        for (int64_t c = 0; c < cols; c++) {
+                            const double p = (double)lb_bf16_round(wd[r * cols + c]) * lb_bf16_round(x[t * cols + c]);
+                            a += p;
+                            m += std::fabs(p);
+                            exact += (double)wd[r * cols + c] * x[t * cols + c];
                         }
+                        ref[t * rows + r] = a, mag[t * rows + r] = m;
+                        if (m > 0) max_rounding = std::fmax(max_rounding, std::fabs(a - exact) / m);
+                    }
+                for (const Variant &v : variants) {
+                    study_bf16_allow(v.bf16);
+                    auto y = run(fmt, sh.group, w, rows, cols, x, ntok, v.isa);
+                    for (int64_t i = 0; i < rows * ntok; i++)
+                        CHECK(std::fabs(y[i] - ref[i]) <= 1e-5 * mag[i] + 1e-7, "%s fmt %d %lldx%lld g %d ntok %lld t %lld r %lld: %g vs %g",
+                              v.name, fmt, (long long)rows, (long long)cols, sh.group, (long long)ntok, (long long)(i / rows),
+                              (long long)(i % rows), y[i], ref[i]);
                 }
+                study_bf16_allow(true);
             }
+    // bf16 rounding moves results by ~2^-9 relative per product: far above the 1e-5 tolerance
+    CHECK(max_rounding > 1e-4, "bf16 rounding invisible in the reference (%g)", max_rounding);
+}
+
+// lb_bf16_round: nearest even, ties, below-normal inputs to signed zero, NaN stays NaN
+static void test_bf16_round() {
+    auto bits = [](float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; };
+    auto from = [](uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; };
+    CHECK(bits(lb_bf16_round(from(0x3f808000u))) == 0x3f800000u, "tie to even (down)");
+    CHECK(bits(lb_bf16_round(from(0x3f818000u))) == 0x3f820000u, "tie to even (up)");
+    CHECK(bits(lb_bf16_round(from(0x3f808001u))) == 0x3f810000u, "above half rounds up");
+    CHECK(bits(lb_bf16_round(from(0x807fffffu))) == 0x80000000u, "negative subnormal to -0");
+    CHECK(bits(lb_bf16_round(from(0x7f7fffffu))) == 0x7f800000u, "max float rounds to inf");
+    CHECK(std::isnan(lb_bf16_round(from(0x7f800001u))), "NaN stays NaN");
 }
 
 static void test_integer() {
@@ -130,10 +170,12 @@ static void test_asym_helps_skewed() {
 
 // rows are independent work items: the thread count must not change a single bit
 static void test_thread_count_invariance() {
-    const int64_t rows = 77, cols = 256, ntok = 3;
+    const int64_t rows = 77, cols = 256, ntok = 6;
     auto wf = random_floats(rows * cols, 5), x = random_floats(ntok * cols, 6);
-    for (int fmt : {LB_W4G, LB_W3G, LB_W2G, LB_I8CH, LB_I8CHA, LB_I4CH}) {
-        const int group = fmt < 110 ? 64 : 0;
+    // W*G at group 64 (FP32-FMA kernels) and 128 (+1000: BF16 kernel where the CPU has it)
+    const int cases[] = {LB_W4G, LB_W3G, LB_W2G, LB_W4G + 1000, LB_W3G + 1000, LB_W2G + 1000, LB_I8CH, LB_I8CHA, LB_I4CH};
+    for (int c : cases) {
+        const int fmt = c % 1000, group = c >= 1000 ? 128 : fmt < 110 ? 64 : 0;
         std::vector<uint8_t> w(rows * lb_row_bytes(fmt, group, cols));
         lb_quantize(fmt, group, wf.data(), w.data(), rows, cols);
         const int saved = lb_threads_get();
@@ -156,6 +198,7 @@ static void test_bad_args() {
 }
 
 int main() {
+    test_bf16_round();
     test_weight_only();
     test_integer();
     test_asym_helps_skewed();

@@ -1,0 +1,258 @@
+// W4G / W3G / W2G matmul on AVX512_BF16 (group % 128 == 0): y = sum bf16(s*(q-z)) * bf16(x), FP32
+// accumulation, the format's defined arithmetic (scalar reference: study_matmul.cpp).
+//  - Activations are rounded to bf16 once per call (vcvtne2ps2bf16, round to nearest even, as
+//    lb_bf16_round) and stored in "code order" per 128-element chunk, so that each weight vector
+//    unpacked from the codes meets its activations without any shuffling in the inner loop.
+//  - Per group and row, a 32-word table holds bf16((i - z) * s) for every code i (repeated every 2^b
+//    words), so vpermw turns 32 codes in 16-bit lanes into 32 bf16 weights (garbage bits above the
+//    code in a lane only select another copy of the same entry).
+//  - vdpbf16ps: 32 multiply-adds per instruction. The products are exact in FP32; vdpbf16ps adds the
+//    two products of a lane pair one after the other, so only the summation order differs from the
+//    scalar reference.
+// Code order of a 128-element chunk: vector k (0..3) lane j holds
+//   4-bit: nibble k of 16-bit word j of the 64 code bytes  = element 4j + k
+//   2-bit: bits 2k..2k+1 of byte j of the 32 code bytes     = element 4j + k
+//   3-bit: element 32k + j (natural; the two bytes holding each code are gathered with vpermb)
+// Register tile: R rows x T tokens of accumulators; per chunk the T activation vectors of each k are
+// loaded once and reused by the R rows, and each unpacked weight vector feeds T tokens.
+// vpermb (3-bit) needs AVX512_VBMI, checked at dispatch together with AVX512_BF16
+#pragma GCC target("avx512vbmi")
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "lowbit/runtime.h"
+#include "dispatch.h"
+#include "study_internal.h"
+#include "study_pack.h"
+#include "study_simd512.h"
+#include <cstring>
+#include <type_traits>
+
+namespace {
+constexpr int kRowBlock = 16;     // rows per parallel work item (their codes stay in L1 across token tiles)
+constexpr int kPrefetchRows = 4;  // prefetch the same bytes this many rows ahead (rows are contiguous)
+
+inline __m512i bf16_pair(__m512 hi, __m512 lo) { return (__m512i)_mm512_cvtne2ps_pbh(hi, lo); }
+
+// (i mod 2^b) - z for every zero point z and i < 16
+template <int BITS>
+struct CodeMinusZero {
+    float v[16][16];
+    constexpr CodeMinusZero() : v() {
+        for (int z = 0; z < 16; z++)
+            for (int i = 0; i < 16; i++) v[z][i] = (float)((i & ((1 << BITS) - 1)) - z);
+    }
+};
+template <int BITS>
+alignas(64) constexpr CodeMinusZero<BITS> kCodeMinusZero{};
+
+// 32-word table of one group block: word i = bf16((i mod 2^b - z) * s)
+template <int BITS>
+inline __m512i group_lut(const uint8_t *blk) {
+    int16_t h;
+    std::memcpy(&h, blk, 2);
+    const __m512 s = _mm512_cvtph_ps(_mm256_set1_epi16(h));
+    const __m512 f = _mm512_mul_ps(_mm512_load_ps(kCodeMinusZero<BITS>.v[blk[2] & 15]), s);  // exact in FP32
+    return bf16_pair(f, f);
+}
+
+// 3-bit: vpermb indices (two bytes per 16-bit lane) of vector k, and the per-lane shift
+struct Bf3Tables {
+    int8_t idx[4][64];
+    int16_t sh[32];
+    constexpr Bf3Tables() : idx(), sh() {
+        for (int k = 0; k < 4; k++)
+            for (int j = 0; j < 32; j++) {
+                const int bit = 3 * (32 * k + j);
+                idx[k][2 * j] = (int8_t)(bit >> 3);
+                idx[k][2 * j + 1] = (int8_t)((bit >> 3) + 1);  // at most byte 47: inside the 48 code bytes
+            }
+        for (int j = 0; j < 32; j++) sh[j] = (int16_t)((3 * j) & 7);
+    }
+};
+alignas(64) constexpr Bf3Tables kBf3{};
+
+// raw codes of one 128-element chunk: 4-bit 64 bytes, 3-bit 48 bytes (masked load), 2-bit 32 bytes
+// widened to 16-bit lanes
+template <int BITS>
+inline __m512i load_chunk(const uint8_t *codes) {
+    if (BITS == 4) return _mm512_loadu_si512(codes);
+    if (BITS == 2) return _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)codes));
+    return _mm512_maskz_loadu_epi8(0x0000ffffffffffffULL, codes);
+}
+
+// vector k (code order) of a chunk as 32 bf16 weights
+template <int BITS, int K>
+inline __m512i unpack_k(__m512i raw, __m512i lut) {
+    __m512i idx;
+    if (BITS == 3) {
+        idx = _mm512_permutexvar_epi8(_mm512_load_si512(kBf3.idx[K]), raw);
+        idx = _mm512_srlv_epi16(idx, _mm512_load_si512(kBf3.sh));
+    } else {
+        idx = K == 0 ? raw : _mm512_srli_epi16(raw, K * (BITS == 4 ? 4 : 2));
+    }
+    return _mm512_permutexvar_epi16(idx, lut);
+}
+
+inline __m512 dp(__m512 acc, __m512i w, __m512i x) { return _mm512_dpbf16_ps(acc, (__m512bh)w, (__m512bh)x); }
+
+// Accumulators per (row, token): NA of them, cycled over k, so that small tiles still have >= 8
+// independent vdpbf16ps chains in flight.
+template <int R, int T>
+constexpr int n_acc() { return R * T >= 8 ? 1 : R * T >= 4 ? 2 : 4; }
+
+// y[t*rows + r] for r < R, t < T. rowp: first row's bytes (rows rb apart); xb: bf16 activations in
+// code order (token stride xs words).
+template <int BITS, int R, int T>
+void tile(const uint8_t *rowp, int64_t rb, int64_t cols, int group, const uint16_t *xb, int64_t xs, float *y,
+          int64_t rows) {
+    constexpr int NA = n_acc<R, T>();
+    const int64_t bb = lb_group_block_bytes(BITS, group), ngroups = cols / group;
+    const int cpg = group / 128;
+    __m512 acc[R][T][NA];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++)
+            for (int a = 0; a < NA; a++) acc[r][t][a] = _mm512_setzero_ps();
+    for (int64_t g = 0; g < ngroups; g++) {
+        __m512i lut[R];
+        for (int r = 0; r < R; r++) lut[r] = group_lut<BITS>(rowp + r * rb + g * bb);
+        for (int ch = 0; ch < cpg; ch++) {
+            const int64_t e0 = (g * cpg + ch) * 128;  // first element of the chunk
+            __m512i raw[R];
+            for (int r = 0; r < R; r++) {
+                const uint8_t *codes = rowp + r * rb + g * bb + 3 + ch * 16 * BITS;
+                _mm_prefetch((const char *)(codes + kPrefetchRows * rb), _MM_HINT_T0);
+                raw[r] = load_chunk<BITS>(codes);
+            }
+            auto step = [&](auto kc) {
+                constexpr int K = decltype(kc)::value;
+                __m512i xv[T];
+                for (int t = 0; t < T; t++) xv[t] = _mm512_load_si512(xb + t * xs + e0 + 32 * K);
+                for (int r = 0; r < R; r++) {
+                    const __m512i w = unpack_k<BITS, K>(raw[r], lut[r]);
+                    for (int t = 0; t < T; t++) acc[r][t][K % NA] = dp(acc[r][t][K % NA], w, xv[t]);
+                }
+            };
+            step(std::integral_constant<int, 0>());
+            step(std::integral_constant<int, 1>());
+            step(std::integral_constant<int, 2>());
+            step(std::integral_constant<int, 3>());
+        }
+    }
+    if (R * T >= 16) {
+        static_assert(R * T <= 16 || R * T % 16 == 0, "tile size");
+        for (int i = 0; i < R * T; i += 16) {
+            __m512 v[16];
+            for (int q = 0; q < 16; q++) {
+                const int r = (i + q) / T, t = (i + q) % T;
+                v[q] = acc[r][t][0];
+                for (int a = 1; a < NA; a++) v[q] = _mm512_add_ps(v[q], acc[r][t][a]);
+            }
+            alignas(64) float s[16];
+            _mm512_store_ps(s, lb512_reduce16(v));
+            for (int q = 0; q < 16; q++) y[((i + q) % T) * rows + (i + q) / T] = s[q];
+        }
+    } else {
+        for (int r = 0; r < R; r++)
+            for (int t = 0; t < T; t++) {
+                __m512 v = acc[r][t][0];
+                for (int a = 1; a < NA; a++) v = _mm512_add_ps(v, acc[r][t][a]);
+                y[t * rows + r] = _mm512_reduce_add_ps(v);
+            }
+    }
+}
+
+template <int BITS, int T>
+void rows_tile(int64_t r0, int64_t r1, const uint8_t *w, int64_t rb, int64_t cols, int group, const uint16_t *xb,
+               int64_t xs, float *y, int64_t rows, bool single) {
+    // R: T <= 4 -> 4 rows (16 accumulators at T = 4), T 5..8 -> 2 rows; one row for a lone token,
+    // whose row must stream from DRAM alone (interleaved rows defeat the prefetcher)
+    constexpr int R = T <= 4 ? 4 : 2;
+    int64_t r = r0;
+    if (!single)
+        for (; r + R <= r1; r += R) tile<BITS, R, T>(w + r * rb, rb, cols, group, xb, xs, y + r, rows);
+    for (; r < r1; r++) tile<BITS, 1, T>(w + r * rb, rb, cols, group, xb, xs, y + r, rows);
+}
+
+template <int BITS>
+void rows_tile_t(int T, int64_t r0, int64_t r1, const uint8_t *w, int64_t rb, int64_t cols, int group,
+                 const uint16_t *xb, int64_t xs, float *y, int64_t rows, bool single) {
+    switch (T) {
+        case 1: rows_tile<BITS, 1>(r0, r1, w, rb, cols, group, xb, xs, y, rows, single); break;
+        case 2: rows_tile<BITS, 2>(r0, r1, w, rb, cols, group, xb, xs, y, rows, single); break;
+        case 3: rows_tile<BITS, 3>(r0, r1, w, rb, cols, group, xb, xs, y, rows, single); break;
+        case 4: rows_tile<BITS, 4>(r0, r1, w, rb, cols, group, xb, xs, y, rows, single); break;
+        case 5: rows_tile<BITS, 5>(r0, r1, w, rb, cols, group, xb, xs, y, rows, single); break;
+        case 6: rows_tile<BITS, 6>(r0, r1, w, rb, cols, group, xb, xs, y, rows, single); break;
+        case 7: rows_tile<BITS, 7>(r0, r1, w, rb, cols, group, xb, xs, y, rows, single); break;
+        default: rows_tile<BITS, 8>(r0, r1, w, rb, cols, group, xb, xs, y, rows, single); break;
+    }
+}
+
+// token tiles: at most kMaxTT, balanced (16 -> 4 x 4, 6 -> 3 + 3)
+constexpr int kMaxTT = 4;  // 4 rows x 4 tokens measured faster than 2 x 8 (fewer unpacks per FMA)
+inline int token_tile(int64_t left) {
+    if (left <= kMaxTT) return (int)left;
+    const int64_t n = (left + kMaxTT - 1) / kMaxTT;
+    return (int)((left + n - 1) / n);
+}
+
+template <int BITS>
+void run(int group, const uint8_t *w, int64_t rows, int64_t cols, const uint16_t *xb, int64_t ntok, float *y) {
+    const int64_t rb = cols / group * lb_group_block_bytes(BITS, group);
+    const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
+#pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)
+    for (int64_t blk = 0; blk < nblocks; blk++) {
+        const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
+        for (int64_t t0 = 0; t0 < ntok;) {
+            const int T = token_tile(ntok - t0);
+            rows_tile_t<BITS>(T, r0, r1, w, rb, cols, group, xb + t0 * cols, cols, y + t0 * rows, rows, ntok == 1);
+            t0 += T;
+        }
+    }
+}
+
+// x (ntok x cols, cols % 128 == 0) -> bf16 in code order
+void convert_x(int bits, const float *x, int64_t ntok, int64_t cols, uint16_t *xb) {
+    // 4/2-bit: natural bf16 words n0..n3 (elements 0..127) -> out_k[j] = element 4j + k, a 32x4 transpose
+    alignas(64) static constexpr struct Idx {
+        int16_t a[32], b[32];
+        constexpr Idx() : a(), b() {
+            for (int q = 0; q < 32; q++) {
+                const int k = q / 16, r = q % 16;  // a: k = 0/1 of rows 0..15; b: k = 2/3
+                a[q] = (int16_t)(r < 8 ? 4 * r + k : 32 + 4 * (r - 8) + k);
+                b[q] = (int16_t)(a[q] + 2);
+            }
+        }
+    } kIdx{};
+    const __m512i ia = _mm512_load_si512(kIdx.a), ib = _mm512_load_si512(kIdx.b);
+    for (int64_t t = 0; t < ntok; t++)
+        for (int64_t c = 0; c < cols; c += 128) {
+            const float *src = x + t * cols + c;
+            __m512i n[4];
+            for (int i = 0; i < 4; i++) n[i] = bf16_pair(_mm512_loadu_ps(src + 32 * i + 16), _mm512_loadu_ps(src + 32 * i));
+            uint16_t *dst = xb + t * cols + c;
+            if (bits == 3) {
+                for (int i = 0; i < 4; i++) _mm512_store_si512(dst + 32 * i, n[i]);
+                continue;
+            }
+            const __m512i A = _mm512_permutex2var_epi16(n[0], ia, n[1]), B = _mm512_permutex2var_epi16(n[0], ib, n[1]);
+            const __m512i C = _mm512_permutex2var_epi16(n[2], ia, n[3]), D = _mm512_permutex2var_epi16(n[2], ib, n[3]);
+            _mm512_store_si512(dst, _mm512_shuffle_i64x2(A, C, 0x44));
+            _mm512_store_si512(dst + 32, _mm512_shuffle_i64x2(A, C, 0xee));
+            _mm512_store_si512(dst + 64, _mm512_shuffle_i64x2(B, D, 0x44));
+            _mm512_store_si512(dst + 96, _mm512_shuffle_i64x2(B, D, 0xee));
+        }
+}
+}  // namespace
+
+void matmul_wg_bf16_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x,
+                           int64_t ntok, float *y) {
+    // bf16 activations: 2 bytes each, in the caller thread's scratch (64-byte aligned, cols % 128 == 0)
+    uint16_t *xb = (uint16_t *)study_scratch_i8((size_t)(ntok * cols * 2));
+    convert_x(bits, x, ntok, cols, xb);
+    switch (bits) {
+        case 4: run<4>(group, w, rows, cols, xb, ntok, y); break;
+        case 3: run<3>(group, w, rows, cols, xb, ntok, y); break;
+        default: run<2>(group, w, rows, cols, xb, ntok, y); break;
+    }
+}
