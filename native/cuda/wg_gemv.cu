@@ -1,6 +1,6 @@
 // W4A16 / W3A16 / W2A16 GEMV on CUDA: one warp per (output row, token); lane i takes groups
-// i, i+32, ...; each group block is decoded with the shared study_pack.h math (s * (q - z)) and
-// accumulated in FP32, then a warp shuffle reduction. Never run here: see lowbit_cuda.h.
+// i, i+32, ...; each element is the CPU's defined arithmetic from study_pack.h: bf16(s * (q - z))
+// times bf16(x), accumulated in FP32, then a warp shuffle reduction. Never run here: see lowbit_cuda.h.
 #include <cuda_runtime.h>
 #include "lowbit/lowbit.h"
 #include "lowbit_cuda.h"
@@ -19,11 +19,7 @@ __global__ void wg_gemv_kernel(int bits, int group, const uint8_t *w, int64_t ro
     float acc = 0.f;
     for (int64_t g = lane; g < ngroups; g += 32) {
         const uint8_t *blk = row + g * bb;
-        const float s = lb_block_scale(blk);
-        const int z = lb_block_zero(blk);
-        float dot = 0.f;
-        for (int j = 0; j < group; j++) dot += (float)(lb_get_code(blk + 3, bits, j) - z) * xt[g * group + j];
-        acc += s * dot;
+        for (int j = 0; j < group; j++) acc += lb_bf16_round(lb_dequant_elem(blk, bits, j)) * lb_bf16_round(xt[g * group + j]);
     }
     for (int off = 16; off > 0; off /= 2) acc += __shfl_down_sync(0xffffffffu, acc, off);
     if (lane == 0) y[t * rows + r] = acc;
