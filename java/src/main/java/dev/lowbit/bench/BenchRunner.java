@@ -22,6 +22,7 @@ public final class BenchRunner {
     private final boolean compareLlamaCpp;
     private final int rooflineMib;
     private final Consumer<String> progress;
+    private boolean weightsFromMapping;
 
     /**
      * @param rooflineMib size of the bandwidth probe's buffer in MiB, 0 for no probe
@@ -31,6 +32,12 @@ public final class BenchRunner {
         this.compareLlamaCpp = compareLlamaCpp;
         this.rooflineMib = rooflineMib;
         this.progress = progress == null ? m -> {} : progress;
+    }
+
+    /** read kept weight matrices from the file mapping (4 KiB pages) instead of huge pages, like llama-bench --mmap 1 */
+    public BenchRunner weightsFromMapping(boolean m) {
+        this.weightsFromMapping = m;
+        return this;
     }
 
     public BenchResult run(List<Path> models, List<QuantPlan> plans) throws IOException {
@@ -80,7 +87,7 @@ public final class BenchRunner {
     }
 
     LoadOptions options(QuantPlan plan) {
-        return new LoadOptions(plan, s.threads(), s.contextNeeded(), s.maxBatch(), s.ubatch(), 0, null, false);
+        return new LoadOptions(plan, s.threads(), s.contextNeeded(), s.maxBatch(), s.ubatch(), 0, null, weightsFromMapping);
     }
 
     /** lowbit pp / tg rows get the ratio to llama.cpp's row of the same test */

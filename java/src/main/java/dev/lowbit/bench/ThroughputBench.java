@@ -194,7 +194,8 @@ public final class ThroughputBench {
 
     private BenchRow row(String test, int nPrompt, int nGen, int batch, Stats ts, double bytesPerToken) {
         return new BenchRow("lowbit", model.file().path().getFileName().toString(), modelType(model), model.weights().plan.name(),
-                weightBytes(model.weights()), parameterCount(model), backend(), s.threads(), test, nPrompt, nGen, batch, ts,
+                weightBytes(model.weights()), parameterCount(model),
+                backend() + (model.options().weightsFromMapping() ? " mmap" : ""), s.threads(), test, nPrompt, nGen, batch, ts,
                 bytesPerToken, model.transformer().kv.bytesPerToken(), null, null);
     }
 

@@ -59,6 +59,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--roofline", description = "measure memory read bandwidth and print each decode test's ceiling")
     boolean roofline;
 
+    @Option(names = "--mmap", description = "weights kept in the file's format are read from the file mapping (4 KiB pages, like llama.cpp's default) instead of being copied into huge pages; the backend column says mmap")
+    boolean mmap;
+
     @Option(names = "--roofline-mib", description = "buffer the bandwidth probe reads, MiB (default ${DEFAULT-VALUE})")
     int rooflineMib = 1024;
 
@@ -77,7 +80,7 @@ final class BenchCommand implements Callable<Integer> {
         if (models.isEmpty()) paths.add(ModelResolver.resolve(null));
         for (String m : models) paths.add(ModelResolver.resolve(m));
         BenchRunner runner = new BenchRunner(s, compare != null, roofline ? rooflineMib : 0,
-                msg -> System.err.print("\r\033[K" + msg));
+                msg -> System.err.print("\r\033[K" + msg)).weightsFromMapping(mmap);
         BenchResult r = runner.run(paths, plans);
         System.err.print("\r\033[K");
         System.out.print(json ? BenchReport.json(r) + "\n" : BenchReport.table(r));

@@ -57,6 +57,25 @@ class BenchTest {
     }
 
     @Test
+    void mmapRowsSayTheyReadTheFileMappingAndGiveTheSameTokens() throws Exception {
+        Path p = TestModels.stories();
+        BenchSettings s = new BenchSettings(0, 4, new int[] {1}, 1, 1, 512, 4);
+        BenchRow mapped = new BenchRunner(s, false, 0, null).weightsFromMapping(true).run(List.of(p), List.of(QuantPlan.W16)).rows().get(0);
+        BenchRow copied = new BenchRunner(s, false, 0, null).run(List.of(p), List.of(QuantPlan.W16)).rows().get(0);
+        assertTrue(mapped.backend().endsWith(" mmap"), mapped.backend());
+        assertFalse(copied.backend().endsWith(" mmap"), copied.backend());
+        assertEquals(copied.weightBytesPerToken(), mapped.weightBytesPerToken(), 1e-9);
+        // the copy in the arena holds the same bytes as the file: the same greedy text either way
+        var prompt = "Once upon a time";
+        try (LowbitModel a = LowbitModel.load(p, dev.lowbit.api.LoadOptions.defaults().withWeightsFromMapping(true));
+             LowbitModel b = LowbitModel.load(p, dev.lowbit.api.LoadOptions.defaults())) {
+            var req = new dev.lowbit.generate.GenerationRequest(a.textPrompt(prompt), dev.lowbit.generate.SamplerSettings.greedy(), 40,
+                    List.of(), null);
+            assertEquals(a.generateAll(List.of(req), null, null).get(0).text(), b.generateAll(List.of(req), null, null).get(0).text());
+        }
+    }
+
+    @Test
     void quantizedPlanReadsFewerBytes() throws Exception {
         Path p = TestModels.stories();
         BenchSettings s = new BenchSettings(0, 4, new int[] {1}, 2, 1, 512, 4);
