@@ -240,10 +240,17 @@ static void quantize_act_row(const float *x, const Act &a, int64_t t, int32_t fm
         int32_t *li = (int32_t *)a.li(t);
         float *ds = (float *)a.ds(t);
         const int off = vnni_offset(fmt);
+        float *dxp = (float *)a.dxp(t);
+        int32_t *op = (int32_t *)a.op(t);
+        const int64_t nb16 = (a.nb + 15) / 16 * 16;
+        for (int64_t b = a.nb; b < nb16; b++) dxp[b - b % 16 + step16_lane((int)(b % 16))] = 0, op[b - b % 16 + step16_lane((int)(b % 16))] = 0;
         for (int64_t b = 0; b < a.nb; b++) {
             li[4 * b] = -off * s[b];
             li[4 * b + 1] = li[4 * b + 2] = li[4 * b + 3] = 0;
             ds[b] = d[b] * (float)s[b];
+            const int64_t l = b - b % 16 + step16_lane((int)(b % 16));
+            dxp[l] = d[b];
+            op[l] = -off * s[b];
         }
     }
 }
@@ -294,7 +301,10 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
             a.off_qp = end;
             a.off_li = a.off_qp + up64((size_t)cols);
             a.off_ds = a.off_li + up64((size_t)a.nb * 16);
-            end = a.off_ds + up64((size_t)a.nb * 4);
+            const size_t nb16 = (size_t)(a.nb + 15) / 16 * 16;
+            a.off_dxp = a.off_ds + up64((size_t)a.nb * 4);
+            a.off_op = a.off_dxp + up64(nb16 * 4);
+            end = a.off_op + up64(nb16 * 4);
         }
         a.stride = end;
         a.base = scratch(a.stride * (size_t)ntok);
