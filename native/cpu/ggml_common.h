@@ -114,12 +114,13 @@ typedef void (*RowFn)(const uint8_t *w, const Act &a, int64_t t0, int nt, float 
 typedef void (*Rows1Fn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t, float *out);
 Rows1Fn rows1_fn_avx512(int32_t fmt);  // nullptr where none
 
-// Rows per multi-row register tile (prefill).
-constexpr int kMaxRows = 4;
-// Multi-token variant over nr (<= kMaxRows) rows: out[r * kMaxTile + k]. A register tile of
-// rows x tokens reuses each loaded activation vector for several rows (float formats, prefill:
-// otherwise the fp32 activations of a token tile come from L2 once per row).
-typedef void (*RowsFn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t0, int nt, float *out);
+// Rows per multi-row register tile (prefill, batched decode).
+constexpr int kMaxRows = 3;
+// Multi-token variant over nr (<= kMaxRows) rows x nt (<= kMaxTile) tokens, written straight
+// into the output: y[(t0 + k) * ldy + i] for row i, token k. A register tile of rows x tokens
+// reuses each loaded activation vector for several rows and each converted weight vector for
+// every token (float formats: otherwise the fp32 activations come from L2 once per row).
+typedef void (*RowsFn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy);
 RowsFn rows_fn_avx512(int32_t fmt);  // nullptr where none
 
 // offset subtracted from the unsigned codes the AVX-512 kernels feed to vpdpbusd (0 if none);

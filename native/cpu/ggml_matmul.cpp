@@ -317,7 +317,8 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     // memory once per block (then re-read from L1/L2 for the next tiles). Blocks are handed out
     // in chunks of about 1/16 of a thread's share, dynamically: on a shared machine a thread
     // that gets descheduled does not hold the whole operator back.
-    const int64_t kRowBlock = 16;
+    // (a multiple of the register tile's rows where those tiles are used)
+    const int64_t kRowBlock = fnr && ntok > 1 ? 5 * kMaxRows : 16;
     // columns per chunk for multi-token tiles: a multiple of 4 blocks of 32 and of 256
     const int64_t chunk = a.blk ? 2048 : 1024;
     const int64_t nrb = (rows + kRowBlock - 1) / kRowBlock;
@@ -330,20 +331,20 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
         const int64_t b1 = (ch + 1) * per_chunk < nrb ? (ch + 1) * per_chunk : nrb;
         for (int64_t blk = ch * per_chunk; blk < b1; blk++) {
             const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
+            if (fnr && ntok > 1) {
+                // rows x tokens register tiles, all token tiles of a few rows in turn: the rows
+                // come from DRAM once and stay in L1 for the other tiles
+                for (int64_t r = r0; r < r1; r += kMaxRows) {
+                    const int nr = (int)(r1 - r < kMaxRows ? r1 - r : kMaxRows);
+                    for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile)
+                        fnr(wb + r * rb, rb, nr, a, t0, (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile), y + r, rows);
+                }
+                continue;
+            }
             for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile) {
                 const int nt = (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile);
                 if (nt == 1 && fn1) {  // whole row block, rows in order (see below)
                     fn1(wb + r0 * rb, rb, (int)(r1 - r0), a, t0, y + t0 * rows + r0);
-                    continue;
-                }
-                if (fnr && nt > 1) {  // rows x tokens register tiles
-                    for (int64_t r = r0; r < r1; r += kMaxRows) {
-                        const int nr = (int)(r1 - r < kMaxRows ? r1 - r : kMaxRows);
-                        float out[kMaxRows * kMaxTile];
-                        fnr(wb + r * rb, rb, nr, a, t0, nt, out);
-                        for (int i = 0; i < nr; i++)
-                            for (int k = 0; k < nt; k++) y[(t0 + k) * rows + r + i] = out[i * kMaxTile + k];
-                    }
                     continue;
                 }
                 // A single token reads each row once, front to back, without column chunks (its
