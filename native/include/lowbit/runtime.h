@@ -27,6 +27,13 @@ int32_t lb_isa_set(int32_t level);
 void lb_threads_set(int32_t n);
 int32_t lb_threads_get(void);
 
+/* Native memory for kernels' buffers. Blocks of at least LB_HUGE_MIN_BYTES are 2 MiB aligned
+ * anonymous mappings advised to use transparent huge pages (zero-filled); smaller ones are 64-byte
+ * aligned heap blocks (not zeroed). NULL when out of memory. Free with the same byte count. */
+#define LB_HUGE_MIN_BYTES (4LL << 20)
+void *lb_alloc(int64_t bytes);
+void lb_free(void *p, int64_t bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -28,6 +28,11 @@ public final class LowbitNative {
     public static native void lb_threads_set(int n);
     public static native int lb_threads_get();
 
+    // memory: blocks >= HUGE_MIN_BYTES come 2 MiB aligned in transparent huge pages
+    public static final long HUGE_MIN_BYTES = 4L << 20;
+    public static native @Cast("void*") long lb_alloc(long bytes);
+    public static native void lb_free(@Cast("void*") long p, long bytes);
+
     // format table
     public static native long lb_row_bytes(int fmt, int group, long cols);
 

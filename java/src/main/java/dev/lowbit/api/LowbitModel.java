@@ -69,7 +69,7 @@ public final class LowbitModel implements AutoCloseable {
             int ctx = o.contextLength() > 0 ? o.contextLength() : Math.min(c.contextLength(), 32768);
             c = new ModelConfig(c.arch(), c.nEmbd(), c.nLayer(), c.nHead(), c.nKvHead(), c.headDim(), c.nFf(), c.vocab(), ctx,
                     c.rmsEps(), c.ropeBase(), c.ropeDim(), c.ropeNeox(), c.qkNorm());
-            w = ModelWeights.load(f, c, o.plan());
+            w = ModelWeights.load(f, c, o.plan(), o.weightsFromMapping());
             int block = 256;
             long perSeq = (long) ((ctx + block - 1) / block) * block
                     * 2L * c.nLayer() * c.nKvHead() * o.plan().kv().rowBytes(kvGroup(o, c), c.headDim());

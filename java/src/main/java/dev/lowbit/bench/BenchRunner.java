@@ -80,7 +80,7 @@ public final class BenchRunner {
     }
 
     LoadOptions options(QuantPlan plan) {
-        return new LoadOptions(plan, s.threads(), s.contextNeeded(), s.maxBatch(), s.ubatch(), 0, null);
+        return new LoadOptions(plan, s.threads(), s.contextNeeded(), s.maxBatch(), s.ubatch(), 0, null, false);
     }
 
     /** lowbit pp / tg rows get the ratio to llama.cpp's row of the same test */

@@ -25,6 +25,9 @@ final class ModelOptions {
     @Option(names = "--chat-template", description = "deepseek-r1 | chatml | chatml-think | llama3 | raw (default: from the GGUF)")
     String chatTemplate;
 
+    @Option(names = "--mmap", description = "read weights kept in the file's format from the file mapping instead of copying them into huge pages (less memory, slower decode)")
+    boolean mmap;
+
     Path resolve() throws IOException {
         return ModelResolver.resolve(model);
     }
@@ -33,7 +36,7 @@ final class ModelOptions {
         if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0");
         if (ctx < 0) throw new IllegalArgumentException("--ctx must be >= 0");
         if (kvMib < 0) throw new IllegalArgumentException("--kv-mib must be >= 0");
-        return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate);
+        return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate, mmap);
     }
 
     LowbitModel load(QuantPlan plan, int batch) throws IOException {

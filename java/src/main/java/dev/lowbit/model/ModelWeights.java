@@ -15,9 +15,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * All weights of a model, in the formats the plan asks for. Tensors kept as loaded point into
- * the mmap'd file; requantized ones live in owned native buffers. Embeddings and the output
- * head stay as loaded (16-bit in the study) whatever the plan.
+ * All weights of a model, in the formats the plan asks for. The matrices live in one arena of
+ * huge pages (kept ones copied from the file, requantized ones written there), or, on request,
+ * kept ones stay in the file mapping. The embedding table is read in place (one row per token).
+ * Embeddings and the output head stay as loaded (16-bit in the study) whatever the plan.
  */
 public final class ModelWeights implements AutoCloseable {
     public final ModelConfig config;
@@ -31,10 +32,12 @@ public final class ModelWeights implements AutoCloseable {
     public final List<LayerWeights> layers;
     /** Llama-3.1 RoPE frequency divisors ("rope_freqs.weight", ropeDim/2 values), or null */
     public final NativeBuffer ropeFreqs;
+    /** the matrices' memory (null when every matrix is read from the file mapping) */
+    private final NativeBuffer arena;
 
     private ModelWeights(ModelConfig config, QuantPlan plan, Format embFormat, long embAddress, long embRowBytes,
                          NativeBuffer outputNorm, Linear output, boolean tiedOutput, List<LayerWeights> layers,
-                         NativeBuffer ropeFreqs) {
+                         NativeBuffer ropeFreqs, NativeBuffer arena) {
         this.config = config;
         this.plan = plan;
         this.embFormat = embFormat;
@@ -45,51 +48,79 @@ public final class ModelWeights implements AutoCloseable {
         this.tiedOutput = tiedOutput;
         this.layers = layers;
         this.ropeFreqs = ropeFreqs;
+        this.arena = arena;
     }
 
     public static ModelWeights load(GgufFile f, ModelConfig c, QuantPlan plan) throws GgufFormatException {
+        return load(f, c, plan, false);
+    }
+
+    /**
+     * @param fromMapping matrices kept in the file's format are read straight from the file mapping
+     *                    (no copy, 4 KiB pages) instead of being copied into the huge-page weight arena
+     */
+    public static ModelWeights load(GgufFile f, ModelConfig c, QuantPlan plan, boolean fromMapping) throws GgufFormatException {
         Native.ensureLoaded();
         GgufTensor emb = f.tensor("token_embd.weight");
+        if (emb == null) throw new GgufFormatException("missing tensor token_embd.weight");
         Format embFormat = kernelFormat(emb);
+        GgufTensor out = f.tensor("output.weight");
+        boolean tied = out == null;
+        if (tied) out = emb;
+        // pass 1 sizes every matrix, pass 2 fills one arena: all weights in consecutive huge pages
+        Arena sizing = new Arena(0, Long.MAX_VALUE, fromMapping);
+        for (int i = 0; i < c.nLayer(); i++) for (MatrixSpec m : layerMatrices(c, i)) sizing.take(f, m, plan, false);
+        sizing.take(f, new MatrixSpec("output.weight", c.vocab(), c.nEmbd()), plan, true);
+        NativeBuffer arenaBuf = sizing.used == 0 ? null : new NativeBuffer(sizing.used);
         List<LayerWeights> layers = new ArrayList<>();
         NativeBuffer outNorm = null, ropeFreqs = null;
-        Linear output = null;
         try {
-            for (int i = 0; i < c.nLayer(); i++) layers.add(loadLayer(f, c, plan, i));
+            Arena arena = new Arena(arenaBuf == null ? 0 : arenaBuf.address(), sizing.used, fromMapping);
+            for (int i = 0; i < c.nLayer(); i++) layers.add(loadLayer(f, c, plan, i, arena));
             outNorm = vector(f, "output_norm.weight", c.nEmbd(), true);
             ropeFreqs = vector(f, "rope_freqs.weight", c.ropeDim() / 2, false);
-            GgufTensor out = f.tensor("output.weight");
-            boolean tied = out == null;
-            if (tied) out = emb;
-            output = keep(out, c.vocab(), c.nEmbd(), "output.weight");
+            Linear output = arena.head(out, c.vocab(), c.nEmbd(), plan);
             return new ModelWeights(c, plan, embFormat, emb.address(), embFormat.rowBytes(0, c.nEmbd()), outNorm, output,
-                    tied, layers, ropeFreqs);
+                    tied, layers, ropeFreqs, arenaBuf);
         } catch (RuntimeException | GgufFormatException e) {
             layers.forEach(LayerWeights::close);
             if (outNorm != null) outNorm.close();
             if (ropeFreqs != null) ropeFreqs.close();
+            if (arenaBuf != null) arenaBuf.close();
             throw e;
         }
     }
 
-    private static LayerWeights loadLayer(GgufFile f, ModelConfig c, QuantPlan plan, int i) throws GgufFormatException {
+    /** group of a head quantized to a grouped format ("head4") */
+    private static final int HEAD_GROUP = 128;
+
+    private record MatrixSpec(String name, int rows, int cols) {}
+
+    private static List<MatrixSpec> layerMatrices(ModelConfig c, int i) {
         String p = "blk." + i + ".";
         int d = c.nEmbd();
+        return List.of(new MatrixSpec(p + "attn_q.weight", c.qDim(), d), new MatrixSpec(p + "attn_k.weight", c.kvDim(), d),
+                new MatrixSpec(p + "attn_v.weight", c.kvDim(), d), new MatrixSpec(p + "attn_output.weight", d, c.qDim()),
+                new MatrixSpec(p + "ffn_gate.weight", c.nFf(), d), new MatrixSpec(p + "ffn_up.weight", c.nFf(), d),
+                new MatrixSpec(p + "ffn_down.weight", d, c.nFf()));
+    }
+
+    private static LayerWeights loadLayer(GgufFile f, ModelConfig c, QuantPlan plan, int i, Arena arena) throws GgufFormatException {
+        String p = "blk." + i + ".";
+        int d = c.nEmbd();
+        List<MatrixSpec> m = layerMatrices(c, i);
+        Linear[] lin = new Linear[m.size()];
+        for (int k = 0; k < lin.length; k++) lin[k] = arena.linear(f, m.get(k), plan);
         return new LayerWeights(
                 vector(f, p + "attn_norm.weight", d, true),
-                linear(f, p + "attn_q.weight", c.qDim(), d, plan),
-                linear(f, p + "attn_k.weight", c.kvDim(), d, plan),
-                linear(f, p + "attn_v.weight", c.kvDim(), d, plan),
-                linear(f, p + "attn_output.weight", d, c.qDim(), plan),
+                lin[0], lin[1], lin[2], lin[3],
                 vector(f, p + "attn_q.bias", c.qDim(), false),
                 vector(f, p + "attn_k.bias", c.kvDim(), false),
                 vector(f, p + "attn_v.bias", c.kvDim(), false),
                 vector(f, p + "attn_q_norm.weight", c.headDim(), c.qkNorm()),
                 vector(f, p + "attn_k_norm.weight", c.headDim(), c.qkNorm()),
                 vector(f, p + "ffn_norm.weight", d, true),
-                linear(f, p + "ffn_gate.weight", c.nFf(), d, plan),
-                linear(f, p + "ffn_up.weight", c.nFf(), d, plan),
-                linear(f, p + "ffn_down.weight", d, c.nFf(), plan));
+                lin[4], lin[5], lin[6]);
     }
 
     /** the lowbit format a GGUF tensor type runs as */
@@ -112,42 +143,93 @@ public final class ModelWeights implements AutoCloseable {
         return t;
     }
 
-    private static Linear keep(GgufTensor t, int rows, int cols, String name) throws GgufFormatException {
-        Format fmt = kernelFormat(t);
-        if (fmt.rowBytes(0, cols) < 0) throw new GgufFormatException(name + ": row of " + cols + " invalid for " + fmt);
-        return new Linear(name, fmt, 0, rows, cols, t.address(), null, false);
-    }
+    /**
+     * Hands out consecutive 64-byte aligned slices of the weight arena and fills them: matrices
+     * kept as loaded are copied (or, fromMapping, left in the file), requantized ones are written
+     * there by lb_quantize. With base 0 it only counts bytes (the sizing pass).
+     */
+    private static final class Arena {
+        final long base, capacity;
+        final boolean fromMapping;
+        long used;
 
-    private static Linear linear(GgufFile f, String name, int rows, int cols, QuantPlan plan) throws GgufFormatException {
-        GgufTensor t = shaped(f, name, rows, cols);
-        if (plan.weights() == null) return keep(t, rows, cols, name);
-        Format src = kernelFormat(t);
-        Format dst = plan.weights();
-        int group = plan.groupFor(cols);
-        int padded = (int) plan.paddedCols(cols);
-        long rb = dst.rowBytes(group, padded);
-        if (rb < 0) throw new IllegalArgumentException(name + ": " + cols + " inputs cannot be quantized to " + dst + " (group " + group + ")");
-        try (NativeBuffer tmp = NativeBuffer.floats((long) rows * cols)) {
-            Native.check(LowbitNative.lb_dequantize(src.id, 0, t.address(), tmp.address(), rows, cols), "dequantize " + name);
-            if (plan.rotate()) Rotation.apply(tmp.address(), rows, cols);
-            long from = tmp.address();
-            NativeBuffer pad = null;
-            if (padded != cols) { // zero-extend each row to whole groups
-                pad = NativeBuffer.floats((long) rows * padded);
-                RawMemory.zero(pad.address(), pad.bytes());
-                for (int r = 0; r < rows; r++) RawMemory.copy(pad.address() + 4L * r * padded, from + 4L * r * cols, 4L * cols);
-                from = pad.address();
+        Arena(long base, long capacity, boolean fromMapping) {
+            this.base = base;
+            this.capacity = capacity;
+            this.fromMapping = fromMapping;
+        }
+
+        private long slice(long bytes) {
+            long at = used;
+            used += (bytes + 63) & -64L;
+            if (used > capacity) throw new IllegalStateException("weight arena overflow");
+            return base + at;
+        }
+
+        /** sizing pass: reserve what the matrix will take */
+        void take(GgufFile f, MatrixSpec m, QuantPlan plan, boolean head) throws GgufFormatException {
+            GgufTensor t = head ? (f.tensor(m.name) != null ? f.tensor(m.name) : f.tensor("token_embd.weight"))
+                    : shaped(f, m.name, m.rows, m.cols);
+            Format dst = head ? plan.head() : plan.weights();
+            if (dst == null) {
+                if (!fromMapping) slice(t.nbytes());
+                return;
             }
-            NativeBuffer q = new NativeBuffer(rb * rows);
-            try {
-                Native.check(LowbitNative.lb_quantize(dst.id, group, from, q.address(), rows, padded), "quantize " + name);
-            } catch (RuntimeException e) {
-                q.close();
-                throw e;
-            } finally {
-                if (pad != null) pad.close();
+            int group = head ? HEAD_GROUP : plan.weightGroup();
+            slice(dst.rowBytes(QuantPlan.groupFor(dst, group, m.cols), (int) QuantPlan.paddedCols(dst, group, m.cols)) * m.rows);
+        }
+
+        Linear keep(GgufTensor t, int rows, int cols, String name) throws GgufFormatException {
+            Format fmt = kernelFormat(t);
+            if (fmt.rowBytes(0, cols) < 0) throw new GgufFormatException(name + ": row of " + cols + " invalid for " + fmt);
+            if ((long) rows * fmt.rowBytes(0, cols) != t.nbytes())
+                throw new GgufFormatException(name + ": " + t.nbytes() + " bytes do not hold " + rows + " rows of " + cols + " " + fmt);
+            long at = t.address();
+            if (!fromMapping) {
+                at = slice(t.nbytes());
+                RawMemory.copy(at, t.address(), t.nbytes());
             }
-            return new Linear(name, dst, group, rows, cols, padded, q.address(), q, plan.rotate());
+            return new Linear(name, fmt, 0, rows, cols, at, null, false);
+        }
+
+        /** the output head: kept as loaded unless the plan names a head format */
+        Linear head(GgufTensor t, int rows, int cols, QuantPlan plan) throws GgufFormatException {
+            if (plan.head() == null) return keep(t, rows, cols, "output.weight");
+            return quantized(t, rows, cols, "output.weight", plan.head(), HEAD_GROUP, false);
+        }
+
+        Linear linear(GgufFile f, MatrixSpec m, QuantPlan plan) throws GgufFormatException {
+            GgufTensor t = shaped(f, m.name, m.rows, m.cols);
+            if (plan.weights() == null) return keep(t, m.rows, m.cols, m.name);
+            return quantized(t, m.rows, m.cols, m.name, plan.weights(), plan.weightGroup(), plan.rotate());
+        }
+
+        private Linear quantized(GgufTensor t, int rows, int cols, String name, Format dst, int groupSetting, boolean rotate)
+                throws GgufFormatException {
+            Format src = kernelFormat(t);
+            int group = QuantPlan.groupFor(dst, groupSetting, cols);
+            int padded = (int) QuantPlan.paddedCols(dst, groupSetting, cols);
+            long rb = dst.rowBytes(group, padded);
+            if (rb < 0) throw new IllegalArgumentException(name + ": " + cols + " inputs cannot be quantized to " + dst + " (group " + group + ")");
+            try (NativeBuffer tmp = NativeBuffer.floats((long) rows * cols)) {
+                Native.check(LowbitNative.lb_dequantize(src.id, 0, t.address(), tmp.address(), rows, cols), "dequantize " + name);
+                if (rotate) Rotation.apply(tmp.address(), rows, cols);
+                long from = tmp.address();
+                NativeBuffer pad = null;
+                if (padded != cols) { // zero-extend each row to whole groups
+                    pad = NativeBuffer.floats((long) rows * padded);
+                    RawMemory.zero(pad.address(), pad.bytes());
+                    for (int r = 0; r < rows; r++) RawMemory.copy(pad.address() + 4L * r * padded, from + 4L * r * cols, 4L * cols);
+                    from = pad.address();
+                }
+                long q = slice(rb * rows);
+                try {
+                    Native.check(LowbitNative.lb_quantize(dst.id, group, from, q, rows, padded), "quantize " + name);
+                } finally {
+                    if (pad != null) pad.close();
+                }
+                return new Linear(name, dst, group, rows, cols, padded, q, null, rotate);
+            }
         }
     }
 
@@ -178,5 +260,6 @@ public final class ModelWeights implements AutoCloseable {
         outputNorm.close();
         output.close();
         if (ropeFreqs != null) ropeFreqs.close();
+        if (arena != null) arena.close();
     }
 }

@@ -19,14 +19,18 @@ import java.util.regex.Pattern;
  *                       attention output back), spreading outliers before KV quantization ("kv4-rot";
  *                       implied by w4a4kvN as in QuaRot). Scores q·k and the output are unchanged.
  * @param method         calibration method ("rtn"; others plug in here)
+ * @param head           format of the output head, or null to keep it as loaded (16-bit in the study);
+ *                       "head8" = Q8_0, "head4" = W4G group 128 (not the study's setting: it shows
+ *                       how decode speed follows bytes once the 16-bit head no longer dominates)
  */
 public record QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup,
-                        boolean kvRotate, String method) {
-    public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, false, "rtn");
+                        boolean kvRotate, String method, Format head) {
+    public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, false, "rtn", null);
 
     private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
     private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(-asym)?(?:kv(8|4|3|16))?");
     private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(-rot)?");
+    private static final Pattern HEAD = Pattern.compile("head(16|8|4)");
 
     public static QuantPlan parse(String text) {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("empty quantization plan");
@@ -35,7 +39,8 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         int group = 0;
         boolean rotate = false;
         Format kv = Format.F16;
-        boolean sawWeights = false, sawKv = false, kvRotate = false;
+        boolean sawWeights = false, sawKv = false, kvRotate = false, sawHead = false;
+        Format head = null;
         for (String part : norm.split("\\+")) {
             Matcher m;
             if (part.equals("w16") || part.equals("f16") || part.equals("bf16")) {
@@ -71,6 +76,14 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
             } else if (part.equals("rot")) {
                 // Hadamard rotation alone (weights stored rotated in F32): checks that rotation keeps the function
                 rotate = true;
+            } else if ((m = HEAD.matcher(part)).matches()) {
+                if (sawHead) throw dup(text);
+                sawHead = true;
+                head = switch (m.group(1)) {
+                    case "8" -> Format.Q8_0;
+                    case "4" -> Format.W4G;
+                    default -> null;
+                };
             } else if ((m = KV.matcher(part)).matches()) {
                 if (sawKv) throw dup(text);
                 sawKv = true;
@@ -78,11 +91,11 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                 kvRotate = m.group(2) != null;
             } else {
                 throw new IllegalArgumentException("unknown quantization plan '" + part + "' (expected e.g. w16, w4a16-g128, "
-                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, kv8, kv4, kv3, rot, or combinations with '+')");
+                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, kv8, kv4, kv3, kv4-rot, rot, head8, head4, or combinations with '+')");
             }
         }
         if (rotate && weights == null) weights = Format.F32;
-        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn");
+        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", head);
     }
 
     private static Format kvFormat(String bits) {
@@ -96,7 +109,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     }
 
     private static IllegalArgumentException dup(String text) {
-        throw new IllegalArgumentException("plan '" + text + "' names the weights or the KV cache twice");
+        throw new IllegalArgumentException("plan '" + text + "' names the weights, the head or the KV cache twice");
     }
 
     /**
@@ -104,14 +117,23 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
      * row (rounded up to a multiple of 8) for per-channel plans and rows shorter than a group
      */
     public int groupFor(long cols) {
-        if (weights == null || !weights.grouped()) return 0;
-        int perRow = (int) ((cols + 7) / 8 * 8);
-        return weightGroup == 0 || cols < weightGroup ? perRow : weightGroup;
+        return groupFor(weights, weightGroup, cols);
     }
 
     /** row length the kernels see: cols rounded up to whole groups (the tail of the last group is zero) */
     public long paddedCols(long cols) {
-        int g = groupFor(cols);
+        return paddedCols(weights, weightGroup, cols);
+    }
+
+    /** groupFor for a given format and group (the head has its own format: group 128) */
+    public static int groupFor(Format f, int group, long cols) {
+        if (f == null || !f.grouped()) return 0;
+        int perRow = (int) ((cols + 7) / 8 * 8);
+        return group == 0 || cols < group ? perRow : group;
+    }
+
+    public static long paddedCols(Format f, int group, long cols) {
+        int g = groupFor(f, group, cols);
         return g == 0 ? cols : (cols + g - 1) / g * g;
     }
 

@@ -37,7 +37,7 @@ class QualityOrderingTest {
             assertTrue(m.tokenize(text.toString(), false).length >= 2000, "text too short");
         }
         List<QuantPlan> plans = new ArrayList<>();
-        for (String s : new String[] {"w8a8", "w4a16-g128", "w3a16-g128", "w2a16-g128", "kv8", "kv4", "kv4-rot", "kv3", "w4a4kv4"})
+        for (String s : new String[] {"w8a8", "w4a16-g128", "w3a16-g128", "w2a16-g128", "kv8", "kv4", "kv4-rot", "kv3", "w4a4kv4", "head8", "head4"})
             plans.add(QuantPlan.parse(s));
         List<QualityRow> list = QualityMeter.measure(p, LoadOptions.defaults(), QuantPlan.W16, plans, text.toString(), 256, null);
         list.forEach(r -> System.out.printf("%-12s bpw %.2f ppl %.4f (base %.4f) kld %.6f p99 %.6f top1 %.4f rms %.5f%n", r.plan(),
@@ -66,6 +66,13 @@ class QualityOrderingTest {
     @Test
     void rotatingKeysAndValuesReducesKv4Damage() {
         assertTrue(kld("kv4-rot") < kld("kv4"), "kv4-rot " + kld("kv4-rot") + " vs kv4 " + kld("kv4"));
+    }
+
+    @Test
+    void quantizedHeadDamageFollowsItsBits() {
+        assertTrue(rows.get("head8").top1Agreement() >= 0.98, "head8 top-1 agreement " + rows.get("head8").top1Agreement());
+        assertTrue(kld("head8") < kld("head4"), "head8 " + kld("head8") + " vs head4 " + kld("head4"));
+        assertTrue(kld("head4") > 0);
     }
 
     @Test

@@ -34,6 +34,12 @@ class QuantPlanTest {
         assertEquals(Format.KV4, w4a4.kv());
 
         assertEquals(Format.KV3, QuantPlan.parse("kv3").kv());
+        assertNull(QuantPlan.parse("w4a16-g128").head(), "the study keeps the head 16-bit");
+        assertEquals(Format.Q8_0, QuantPlan.parse("w4a16-g128+head8").head());
+        assertEquals(Format.W4G, QuantPlan.parse("head4").head());
+        assertNull(QuantPlan.parse("head4").weights());
+        assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("head8+head4"));
+        assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("head2"));
         assertFalse(QuantPlan.parse("kv4").kvRotate());
         assertTrue(QuantPlan.parse("kv4-rot").kvRotate());
         assertTrue(QuantPlan.parse("w4a4kv4").kvRotate());
