@@ -322,6 +322,7 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     // columns per chunk for multi-token tiles: a multiple of 4 blocks of 32 and of 256
     const int64_t chunk = a.blk ? 2048 : 1024;
     const int64_t nrb = (rows + kRowBlock - 1) / kRowBlock;
+    const bool x_fits_l2 = ntok * cols * (int64_t)sizeof(float) <= (512 << 10);
     int64_t per_chunk = nrb / ((int64_t)nthreads * 16);
     if (per_chunk < 1) per_chunk = 1;
     const int64_t nchunks = (nrb + per_chunk - 1) / per_chunk;
@@ -332,12 +333,23 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
         for (int64_t blk = ch * per_chunk; blk < b1; blk++) {
             const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
             if (fnr && ntok > 1) {
-                // rows x tokens register tiles, all token tiles of a few rows in turn: the rows
-                // come from DRAM once and stay in L1 for the other tiles
-                for (int64_t r = r0; r < r1; r += kMaxRows) {
-                    const int nr = (int)(r1 - r < kMaxRows ? r1 - r : kMaxRows);
+                // rows x tokens register tiles. When all tokens' activations fit in L2 (batched
+                // decode), all token tiles of a few rows in turn: those rows come from DRAM once
+                // and stay in L1 for the other tiles. Otherwise (prefill) token tiles outside:
+                // a tile's activations are read from L2 for the whole row block, whose rows stay
+                // in L2 for the next tile.
+                if (x_fits_l2) {
+                    for (int64_t r = r0; r < r1; r += kMaxRows) {
+                        const int nr = (int)(r1 - r < kMaxRows ? r1 - r : kMaxRows);
+                        for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile)
+                            fnr(wb + r * rb, rb, nr, a, t0, (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile), y + r, rows);
+                    }
+                } else {
                     for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile)
-                        fnr(wb + r * rb, rb, nr, a, t0, (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile), y + r, rows);
+                        for (int64_t r = r0; r < r1; r += kMaxRows) {
+                            const int nr = (int)(r1 - r < kMaxRows ? r1 - r : kMaxRows);
+                            fnr(wb + r * rb, rb, nr, a, t0, (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile), y + r, rows);
+                        }
                 }
                 continue;
             }
