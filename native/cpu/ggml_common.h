@@ -73,11 +73,15 @@ inline void unpack_q3k_scales(const uint8_t *s, int8_t *sc) {
 //             (whole groups only; a tail of < 4 blocks is read from q)
 //   li[nb*4] i32: first lane of each block = -offset*s, other lanes 0 (the vpdpbusd start value)
 //   ds[nb] f32: d*s per block (the *_1 formats' min term)
+//   dxp[nb16], op[nb16] (nb16 = nb rounded up to 16): per 16 blocks, d and -offset*s in the
+//             lane order of the single-token Q4_0/Q8_0 kernel's 16-block step (lane 4k+g holds
+//             block 4g+k), so that step needs no permute and no per-group start value
+//             (padding lanes 0)
 // blk is 32 (Q8_0-like blocks) or 256 (Q8_K-like super-blocks). d = amax/127, q = rint(x*127/amax).
 struct Act {
     int64_t cols = 0, nb = 0;
     int blk = 0;
-    size_t stride = 0, off_d = 0, off_s = 0, off_b16 = 0, off_qp = 0, off_li = 0, off_ds = 0;
+    size_t stride = 0, off_d = 0, off_s = 0, off_b16 = 0, off_qp = 0, off_li = 0, off_ds = 0, off_dxp = 0, off_op = 0;
     uint8_t *base = nullptr;
     const float *xf = nullptr;
     // column window the row kernels sum over: [c0, c1), block-aligned (the driver splits long
@@ -93,11 +97,15 @@ struct Act {
     const int8_t *qp(int64_t t) const { return (const int8_t *)(base + t * stride + off_qp); }
     const int32_t *li(int64_t t) const { return (const int32_t *)(base + t * stride + off_li); }
     const float *ds(int64_t t) const { return (const float *)(base + t * stride + off_ds); }
+    const float *dxp(int64_t t) const { return (const float *)(base + t * stride + off_dxp); }
+    const int32_t *op(int64_t t) const { return (const int32_t *)(base + t * stride + off_op); }
     const float *x(int64_t t) const { return xf + t * cols; }
 };
 
 // One weight row times nt (<= kMaxTile) tokens t0..t0+nt-1: out[k] for token t0+k.
 constexpr int kMaxTile = 8;
+// lane of block j (0..15) in a 16-block step's vectors: group j/4, block j%4 within it
+constexpr int step16_lane(int j) { return 4 * (j % 4) + j / 4; }
 typedef void (*RowFn)(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out);
 
 // Single-token kernel over nr consecutive rows row_bytes apart, read one after another (one
@@ -106,12 +114,13 @@ typedef void (*RowFn)(const uint8_t *w, const Act &a, int64_t t0, int nt, float 
 typedef void (*Rows1Fn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t, float *out);
 Rows1Fn rows1_fn_avx512(int32_t fmt);  // nullptr where none
 
-// Rows per multi-row register tile (prefill).
-constexpr int kMaxRows = 4;
-// Multi-token variant over nr (<= kMaxRows) rows: out[r * kMaxTile + k]. A register tile of
-// rows x tokens reuses each loaded activation vector for several rows (float formats, prefill:
-// otherwise the fp32 activations of a token tile come from L2 once per row).
-typedef void (*RowsFn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t0, int nt, float *out);
+// Rows per multi-row register tile (prefill, batched decode).
+constexpr int kMaxRows = 3;
+// Multi-token variant over nr (<= kMaxRows) rows x nt (<= kMaxTile) tokens, written straight
+// into the output: y[(t0 + k) * ldy + i] for row i, token k. A register tile of rows x tokens
+// reuses each loaded activation vector for several rows and each converted weight vector for
+// every token (float formats: otherwise the fp32 activations come from L2 once per row).
+typedef void (*RowsFn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy);
 RowsFn rows_fn_avx512(int32_t fmt);  // nullptr where none
 
 // offset subtracted from the unsigned codes the AVX-512 kernels feed to vpdpbusd (0 if none);

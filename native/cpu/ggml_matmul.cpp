@@ -240,10 +240,17 @@ static void quantize_act_row(const float *x, const Act &a, int64_t t, int32_t fm
         int32_t *li = (int32_t *)a.li(t);
         float *ds = (float *)a.ds(t);
         const int off = vnni_offset(fmt);
+        float *dxp = (float *)a.dxp(t);
+        int32_t *op = (int32_t *)a.op(t);
+        const int64_t nb16 = (a.nb + 15) / 16 * 16;
+        for (int64_t b = a.nb; b < nb16; b++) dxp[b - b % 16 + step16_lane((int)(b % 16))] = 0, op[b - b % 16 + step16_lane((int)(b % 16))] = 0;
         for (int64_t b = 0; b < a.nb; b++) {
             li[4 * b] = -off * s[b];
             li[4 * b + 1] = li[4 * b + 2] = li[4 * b + 3] = 0;
             ds[b] = d[b] * (float)s[b];
+            const int64_t l = b - b % 16 + step16_lane((int)(b % 16));
+            dxp[l] = d[b];
+            op[l] = -off * s[b];
         }
     }
 }
@@ -294,7 +301,10 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
             a.off_qp = end;
             a.off_li = a.off_qp + up64((size_t)cols);
             a.off_ds = a.off_li + up64((size_t)a.nb * 16);
-            end = a.off_ds + up64((size_t)a.nb * 4);
+            const size_t nb16 = (size_t)(a.nb + 15) / 16 * 16;
+            a.off_dxp = a.off_ds + up64((size_t)a.nb * 4);
+            a.off_op = a.off_dxp + up64(nb16 * 4);
+            end = a.off_op + up64(nb16 * 4);
         }
         a.stride = end;
         a.base = scratch(a.stride * (size_t)ntok);
@@ -307,10 +317,12 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     // memory once per block (then re-read from L1/L2 for the next tiles). Blocks are handed out
     // in chunks of about 1/16 of a thread's share, dynamically: on a shared machine a thread
     // that gets descheduled does not hold the whole operator back.
-    const int64_t kRowBlock = 16;
+    // (a multiple of the register tile's rows where those tiles are used)
+    const int64_t kRowBlock = fnr && ntok > 1 ? 5 * kMaxRows : 16;
     // columns per chunk for multi-token tiles: a multiple of 4 blocks of 32 and of 256
     const int64_t chunk = a.blk ? 2048 : 1024;
     const int64_t nrb = (rows + kRowBlock - 1) / kRowBlock;
+    const bool x_fits_l2 = ntok * cols * (int64_t)sizeof(float) <= (512 << 10);
     int64_t per_chunk = nrb / ((int64_t)nthreads * 16);
     if (per_chunk < 1) per_chunk = 1;
     const int64_t nchunks = (nrb + per_chunk - 1) / per_chunk;
@@ -320,20 +332,31 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
         const int64_t b1 = (ch + 1) * per_chunk < nrb ? (ch + 1) * per_chunk : nrb;
         for (int64_t blk = ch * per_chunk; blk < b1; blk++) {
             const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
+            if (fnr && ntok > 1) {
+                // rows x tokens register tiles. When all tokens' activations fit in L2 (batched
+                // decode), all token tiles of a few rows in turn: those rows come from DRAM once
+                // and stay in L1 for the other tiles. Otherwise (prefill) token tiles outside:
+                // a tile's activations are read from L2 for the whole row block, whose rows stay
+                // in L2 for the next tile.
+                if (x_fits_l2) {
+                    for (int64_t r = r0; r < r1; r += kMaxRows) {
+                        const int nr = (int)(r1 - r < kMaxRows ? r1 - r : kMaxRows);
+                        for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile)
+                            fnr(wb + r * rb, rb, nr, a, t0, (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile), y + r, rows);
+                    }
+                } else {
+                    for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile)
+                        for (int64_t r = r0; r < r1; r += kMaxRows) {
+                            const int nr = (int)(r1 - r < kMaxRows ? r1 - r : kMaxRows);
+                            fnr(wb + r * rb, rb, nr, a, t0, (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile), y + r, rows);
+                        }
+                }
+                continue;
+            }
             for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile) {
                 const int nt = (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile);
                 if (nt == 1 && fn1) {  // whole row block, rows in order (see below)
                     fn1(wb + r0 * rb, rb, (int)(r1 - r0), a, t0, y + t0 * rows + r0);
-                    continue;
-                }
-                if (fnr && nt > 1) {  // rows x tokens register tiles
-                    for (int64_t r = r0; r < r1; r += kMaxRows) {
-                        const int nr = (int)(r1 - r < kMaxRows ? r1 - r : kMaxRows);
-                        float out[kMaxRows * kMaxTile];
-                        fnr(wb + r * rb, rb, nr, a, t0, nt, out);
-                        for (int i = 0; i < nr; i++)
-                            for (int k = 0; k < nt; k++) y[(t0 + k) * rows + r + i] = out[i * kMaxTile + k];
-                    }
                     continue;
                 }
                 // A single token reads each row once, front to back, without column chunks (its

@@ -105,10 +105,13 @@ void rows1_float(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, 
     }
 }
 
-// R rows x T tokens register tile (prefill): each activation vector feeds R FMAs, each
-// converted weight vector T
+// R (<= 4) rows x T tokens register tile (prefill, batched decode): each activation vector
+// feeds R FMAs, each converted weight vector T. The R rows' sums of one token are reduced
+// together (hsum4) into R consecutive outputs: one store per token, no horizontal sum per
+// accumulator. R = 3, T = 8 uses 24 accumulators + 3 weights + 1 activation of the 32 registers
+// and converts each weight once per 8 tokens.
 template <int32_t FMT, int R, int T>
-void rows_float_rt(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, float *out) {
+void rows_float_rt(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, float *y, int64_t ldy) {
     __m512 acc[R][T];
     for (int r = 0; r < R; r++)
         for (int k = 0; k < T; k++) acc[r][k] = _mm512_setzero_ps();
@@ -116,11 +119,19 @@ void rows_float_rt(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, float
     for (int k = 0; k < T; k++) x[k] = a.x(t0 + k);
     const int64_t n = a.c1;
     int64_t c = a.c0;
+    constexpr int ES = FMT == LB_F32 ? 4 : 2;
     for (; c + 16 <= n; c += 16) {
         __m512 wv[R];
+        // the next row tile is requested from DRAM while this one computes: with three rows
+        // read side by side the hardware prefetchers fall behind (b16 output head from DRAM,
+        // 1 thread: 61 -> 95 GFLOP/s; in cache it costs ~2%). Past the last row of the matrix
+        // a prefetch is only a hint: it never faults.
+        if ((c & 31) == 0)
+            for (int r = 0; r < R; r++) _mm_prefetch((const char *)w + (R + r) * rb + c * ES, _MM_HINT_T0);
         for (int r = 0; r < R; r++) wv[r] = load_w16<FMT>(w + r * rb, c);
         for (int k = 0; k < T; k++) {
-            const __m512 xv = _mm512_loadu_ps(x[k] + c);
+            __m512 xv = _mm512_loadu_ps(x[k] + c);
+            if (R > 1) asm("" : "+v"(xv));  // one load per activation vector, not one per FMA
             for (int r = 0; r < R; r++) acc[r][k] = _mm512_fmadd_ps(wv[r], xv, acc[r][k]);
         }
     }
@@ -133,29 +144,29 @@ void rows_float_rt(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, float
             for (int r = 0; r < R; r++) acc[r][k] = _mm512_fmadd_ps(wv[r], xv, acc[r][k]);
         }
     }
-    for (int r = 0; r < R; r++)
-        for (int k = 0; k < T; k++) out[r * kMaxTile + k] = _mm512_reduce_add_ps(acc[r][k]);
-}
-
-template <int32_t FMT, int R>
-void rows_float_r(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, int nt, float *out) {
-    int k = 0;
-    for (; k + 4 <= nt; k += 4) rows_float_rt<FMT, R, 4>(w, rb, a, t0 + k, out + k);
-    switch (nt - k) {
-        case 3: rows_float_rt<FMT, R, 3>(w, rb, a, t0 + k, out + k); break;
-        case 2: rows_float_rt<FMT, R, 2>(w, rb, a, t0 + k, out + k); break;
-        case 1: rows_float_rt<FMT, R, 1>(w, rb, a, t0 + k, out + k); break;
-        default: break;
+    const __m512 z = _mm512_setzero_ps();
+    for (int k = 0; k < T; k++) {
+        const __m128 s = hsum4(acc[0][k], R > 1 ? acc[1 % R][k] : z, R > 2 ? acc[2 % R][k] : z, R > 3 ? acc[3 % R][k] : z);
+        float *o = y + (t0 + k) * ldy;
+        if (R == 4) _mm_storeu_ps(o, s);
+        else _mm_mask_storeu_ps(o, (__mmask8)((1u << R) - 1), s);
     }
 }
 
+template <int32_t FMT, int R>
+void rows_float_r(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
+#define CALL(N) rows_float_rt<FMT, R, N>(w, rb, a, t0, y, ldy)
+    LB_TILE_SWITCH(CALL)
+#undef CALL
+}
+
 template <int32_t FMT>
-void rows_float(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, int nt, float *out) {
+void rows_float(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
+    static_assert(kMaxRows == 3, "row tiles");
     switch (nr) {
-        case 1: rows_float_r<FMT, 1>(w, rb, a, t0, nt, out); break;
-        case 2: rows_float_r<FMT, 2>(w, rb, a, t0, nt, out); break;
-        case 3: rows_float_r<FMT, 3>(w, rb, a, t0, nt, out); break;
-        default: rows_float_r<FMT, 4>(w, rb, a, t0, nt, out); break;
+        case 1: rows_float_r<FMT, 1>(w, rb, a, t0, nt, y, ldy); break;
+        case 2: rows_float_r<FMT, 2>(w, rb, a, t0, nt, y, ldy); break;
+        default: rows_float_r<FMT, 3>(w, rb, a, t0, nt, y, ldy); break;
     }
 }
 
@@ -285,7 +296,8 @@ struct Row1B32 {
     __m512i icodes, idm;
     const int8_t *qp;
     const int32_t *li;
-    const float *d, *ds;
+    const float *d, *ds, *dxp;
+    const int32_t *op;
     const __m512i lane4 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
     int64_t b0, nb;
 
@@ -299,15 +311,14 @@ struct Row1B32 {
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_permutexvar_ps(lane4, _mm512_castps128_ps512(s4)), acc);
         if (MIN) macc = _mm_fmadd_ps(_mm256_extractf128_ps(dm8, 1), _mm_load_ps(ds + b), macc);
     }
-    // Q4_0/Q8_0, 16 blocks: the 4 groups' int32 sums (4 lanes per block) are added down to one
-    // lane per block by unpacks (lane 4k+g = block 4g+k), so the scales need no spreading: for
-    // Q4_0 the 16 weight scales come from the groups' first 64-byte loads by 2 permutes (Q8_0:
-    // the per-group scale permute places them, 3 blends merge), the activation scales by one
-    // permute. Saves the spreading permute of every group.
+    // Q4_0/Q8_0, up to 16 blocks (G groups of 4): the groups' int32 sums (4 lanes per block)
+    // are added down to one lane per block by unpacks (lane 4k+g = block 4g+k), so the scales
+    // need no spreading: for Q4_0 the 16 weight scales come from the groups' first 64-byte
+    // loads by 2 permutes (Q8_0: the per-group scale permute places them, blends merge); the
+    // activation scales and the offset terms -offset*sum(q) were stored in that lane order
+    // (Act::dxp, Act::op). Saves the spreading permute and the separate FMA of every group.
     __m512i idx16;   // word 4k+g <- scale word of block k in group g (first or second source)
-    __m512i perm16;  // float 4k+g <- activation scale 4g+k
     __m512i idxT;    // Q8_0: word 4k+j <- scale word of block k (unpack4's scale permute)
-    // G = 4 groups (16 blocks) or 2 (8 blocks: lanes 4k+2, 4k+3 are zero)
     template <int G>
     inline __attribute__((always_inline)) void step16(const uint8_t *w, int64_t b, __m512 &acc) const {
         __m512i l0[4], is[4];
@@ -317,7 +328,7 @@ struct Row1B32 {
                 const int64_t bg = b + 4 * g;
                 __m512i lo, hi, dmw;
                 unpack4<FMT>(w + bg * L.bb, icodes, idxT, lo, hi, dmw);
-                const __m512i i0 = _mm512_dpbusd_epi32(_mm512_load_si512(li + bg * 4), lo, _mm512_load_si512(qp + bg * 32));
+                const __m512i i0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_load_si512(qp + bg * 32));
                 is[g] = _mm512_dpbusd_epi32(i0, hi, _mm512_load_si512(qp + bg * 32 + 64));
                 const __m256i dg = _mm512_castsi512_si256(dmw);
                 dsel = g == 0 ? dg : _mm256_mask_mov_epi16(dsel, (__mmask16)(0x1111u << g), dg);
@@ -332,13 +343,14 @@ struct Row1B32 {
             const __m512i l1 = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i *)(p + 64)));
             const __m512i qs = _mm512_permutex2var_epi16(l0[g], icodes, l1);
             const int64_t bg = b + 4 * g;
-            const __m512i i0 = _mm512_dpbusd_epi32(_mm512_load_si512(li + bg * 4), _mm512_and_si512(qs, m0f), _mm512_load_si512(qp + bg * 32));
+            const __m512i i0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(qs, m0f), _mm512_load_si512(qp + bg * 32));
             is[g] = _mm512_dpbusd_epi32(i0, _mm512_and_si512(_mm512_srli_epi16(qs, 4), m0f), _mm512_load_si512(qp + bg * 32 + 64));
         }
-        const __m256i d01 = _mm512_castsi512_si256(_mm512_permutex2var_epi16(l0[0], idx16, l0[1]));
-        __m256i dsel = d01;  // with G = 2, lanes 4k+2, 4k+3 repeat groups 0/1 (finite, times 0)
-        if (G == 4) {
-            const __m256i d23 = _mm512_castsi512_si256(_mm512_permutex2var_epi16(l0[2], idx16, l0[3]));
+        // lanes of missing groups (g >= G) repeat present ones (finite scales, times dx = 0)
+        const __m256i d01 = _mm512_castsi512_si256(_mm512_permutex2var_epi16(l0[0], idx16, l0[G > 1 ? 1 : 0]));
+        __m256i dsel = d01;
+        if (G > 2) {
+            const __m256i d23 = _mm512_castsi512_si256(_mm512_permutex2var_epi16(l0[2], idx16, l0[G > 3 ? 3 : 2]));
             dsel = _mm256_mask_mov_epi16(d01, (__mmask16)0xcccc, d23);
         }
         step16_sum<G>(is, _mm512_cvtph_ps(dsel), b, acc);
@@ -346,12 +358,15 @@ struct Row1B32 {
     // is[g]: int32 sums of group g (4 lanes per block); dw: weight scales at lane 4k+g
     template <int G>
     inline __attribute__((always_inline)) void step16_sum(const __m512i *is, __m512 dw, int64_t b, __m512 &acc) const {
-        const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(is[0], is[1]), _mm512_unpackhi_epi32(is[0], is[1]));
-        const __m512i s23 = G == 4 ? _mm512_add_epi32(_mm512_unpacklo_epi32(is[2], is[3]), _mm512_unpackhi_epi32(is[2], is[3]))
-                                   : _mm512_setzero_si512();
-        const __m512i isum = _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
-        // with G = 2 the activation scales of lanes 4k+2, 4k+3 are 0
-        const __m512 dx = _mm512_permutexvar_ps(perm16, G == 4 ? _mm512_loadu_ps(d + b) : _mm512_maskz_loadu_ps((__mmask16)0xff, d + b));
+        const __m512i z = _mm512_setzero_si512();
+        const __m512i i1 = G > 1 ? is[1] : z, i3 = G > 3 ? is[3] : z;
+        const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(is[0], i1), _mm512_unpackhi_epi32(is[0], i1));
+        const __m512i s23 = G > 2 ? _mm512_add_epi32(_mm512_unpacklo_epi32(is[2], i3), _mm512_unpackhi_epi32(is[2], i3)) : z;
+        const __m512i isum = _mm512_add_epi32(_mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23)),
+                                              _mm512_load_si512(op + b));
+        // lanes of missing groups get activation scale 0
+        constexpr __mmask16 m = G == 4 ? 0xffff : G == 3 ? 0x7777 : G == 2 ? 0x3333 : 0x1111;
+        const __m512 dx = _mm512_maskz_load_ps(m, dxp + b);
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, dx), acc);
     }
     // whole groups of the row; the tail blocks (< 4) go to *tail
@@ -359,9 +374,15 @@ struct Row1B32 {
         __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
         __m128 m0 = _mm_setzero_ps(), m1 = m0;
         int64_t b = b0;
-        if (FMT == LB_Q4_0 || FMT == LB_Q8_0) {  // (Q5_0 measured no faster this way)
-            for (; b + 16 <= nb; b += 16) step16<4>(w, b, acc0);
-            if (b + 8 <= nb) step16<2>(w, b, acc1), b += 8;
+        if ((FMT == LB_Q4_0 || FMT == LB_Q8_0) && b0 % 16 == 0) {  // (Q5_0 measured no faster this way)
+            for (; b + 32 <= nb; b += 32) step16<4>(w, b, acc0), step16<4>(w, b + 16, acc1);
+            if (b + 16 <= nb) step16<4>(w, b, acc0), b += 16;
+            switch ((nb - b) / 4) {
+                case 3: step16<3>(w, b, acc1), b += 12; break;
+                case 2: step16<2>(w, b, acc1), b += 8; break;
+                case 1: step16<1>(w, b, acc1), b += 4; break;
+                default: break;
+            }
         }
         for (; b + 8 <= nb; b += 8) {
             group(w, b, acc0, m0);
@@ -383,17 +404,14 @@ void rows1_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, fl
     Row1B32<FMT> k;
     k.icodes = _mm512_load_si512(I.codes);
     k.idm = _mm512_load_si512(I.dm);
-    k.qp = a.qp(t), k.li = a.li(t), k.d = a.d(t), k.ds = a.ds(t);
+    k.qp = a.qp(t), k.li = a.li(t), k.d = a.d(t), k.ds = a.ds(t), k.dxp = a.dxp(t), k.op = a.op(t);
     k.b0 = a.b0(), k.nb = a.b1();
     if (FMT == LB_Q4_0 || FMT == LB_Q8_0) {
         alignas(64) uint16_t i16[32], iT[32];
-        alignas(64) int32_t p16[16];
         for (int e = 0; e < 32; e++) i16[e] = (uint16_t)((e % 4 % 2 ? 32 : 0) + (e / 4 % 4) * Row1B32<FMT>::L.bb / 2);
         for (int e = 0; e < 32; e++) iT[e] = (uint16_t)((e / 4 % 4) * Row1B32<FMT>::L.bb / 2);
-        for (int e = 0; e < 16; e++) p16[e] = e % 4 * 4 + e / 4;
         k.idx16 = _mm512_load_si512(i16);
         k.idxT = _mm512_load_si512(iT);
-        k.perm16 = _mm512_load_si512(p16);
     }
     int r = 0;
     alignas(16) float tl[4];

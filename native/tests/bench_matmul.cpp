@@ -8,6 +8,7 @@
 // Usage: bench_matmul [formats, e.g. f16,q8_0,q4_0] [min seconds per case, default 0.3]
 //        bench_matmul cache <formats|all>   (compute ceiling: in-L2 matrix, 1 thread, CPU time)
 //        bench_matmul study <w4g,w3g,w2g,i8ch,i8cha> [seconds]   (study formats, see study_bench)
+//        bench_matmul hp <formats> [threads] [ntok list]        (ggml formats per Qwen2.5-0.5B token, see hugepage_bench)
 #include <immintrin.h>
 #include <omp.h>
 #include <algorithm>
@@ -210,7 +211,81 @@ void study_bench(const std::string &fmts, double min_sec) {
     }
 }
 
+// Kernel microbenchmark as the engine runs it: weights in 2 MiB pages (anonymous mmap +
+// MADV_HUGEPAGE, touched after the madvise), rotated over copies (>= 512 MiB in all) so each
+// call streams from DRAM; the fastest of many calls (robust to other jobs on the machine).
+// The output head is timed on a sixteenth of its rows (a call short enough to run between
+// preemptions on a busy machine) and counted 16 times.
+// Usage: bench_matmul hp <formats> [threads, default 1] [ntok list, default 1,16]
+void hugepage_bench(const std::string &fmts, int threads, const std::string &ntoks) {
+    struct S { const char *name; int64_t rows, cols; int per_layer; };
+    const S shapes[] = {{"896x896", 896, 896, 2}, {"128x896", 128, 896, 2}, {"4864x896", 4864, 896, 2},
+                        {"896x4864", 896, 4864, 1}, {"151936x896/16", 151936 / 16, 896, -16}};
+    lb_threads_set(threads);
+    for (size_t p = 0; p < fmts.size();) {
+        size_t e = fmts.find(',', p);
+        if (e == std::string::npos) e = fmts.size();
+        const std::string fname = fmts.substr(p, e - p);
+        p = e + 1;
+        int fmt = -1;
+        for (int id = 0; id < 64; id++)
+            if (lb_format_get(id) && fname == lb_format_get(id)->name) fmt = id;
+        if (fmt < 0) { std::printf("unknown format %s\n", fname.c_str()); continue; }
+        for (size_t q = 0; q < ntoks.size();) {
+            size_t f = ntoks.find(',', q);
+            if (f == std::string::npos) f = ntoks.size();
+            const int ntok = atoi(ntoks.substr(q, f - q).c_str());
+            q = f + 1;
+            double tok_sec = 0, tok_bytes = 0;
+            std::printf("hp %-5s threads %d ntok %2d:", fname.c_str(), threads, ntok);
+            for (const S &s : shapes) {
+                const int64_t rb = lb_row_bytes(fmt, 0, s.cols);
+                const size_t bytes = (size_t)(rb * s.rows), alloc = (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+                const size_t copies = std::max<size_t>(2, (512u << 20) / bytes + 1);
+                uint8_t *mem = (uint8_t *)mmap(nullptr, alloc * copies, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                madvise(mem, alloc * copies, MADV_HUGEPAGE);
+                {
+                    const int64_t qrows = std::min<int64_t>(s.rows, 64);
+                    std::vector<float> fl((size_t)(qrows * s.cols));
+                    std::mt19937 rng(7);
+                    std::uniform_real_distribution<float> d(-1.f, 1.f);
+                    for (auto &v : fl) v = d(rng);
+                    std::vector<uint8_t> qb((size_t)(qrows * rb));
+                    lb_quantize(fmt, 0, fl.data(), qb.data(), qrows, s.cols);
+                    for (size_t c = 0; c < copies; c++)
+                        for (int64_t r = 0; r < s.rows; r += qrows)
+                            std::memcpy(mem + c * alloc + r * rb, qb.data(), (size_t)(std::min(qrows, s.rows - r) * rb));
+                }
+                std::vector<float> x((size_t)(ntok * s.cols)), y((size_t)(ntok * s.rows));
+                std::mt19937 rng(3);
+                std::uniform_real_distribution<float> d(-1.f, 1.f);
+                for (auto &v : x) v = d(rng);
+                double best = 1e30;
+                const double start = now();
+                int calls = 0;
+                for (size_t c = 0; now() - start < 0.4 || calls < 8; c = (c + 1) % copies, calls++) {
+                    const double t0 = now();
+                    lb_matmul(fmt, 0, mem + c * alloc, s.rows, s.cols, x.data(), ntok, y.data());
+                    best = std::min(best, now() - t0);
+                }
+                munmap(mem, alloc * copies);
+                const double mult = s.per_layer > 0 ? s.per_layer * 24.0 : -s.per_layer;
+                tok_sec += mult * best;
+                tok_bytes += mult * bytes;
+                std::printf("  %s %.1fus %.1fGB/s", s.name, best * 1e6, bytes / best / 1e9);
+                if (ntok > 1) std::printf(" %.0fGF", 2.0 * s.rows * s.cols * ntok / best / 1e9);
+            }
+            std::printf("  | qwen0.5b %.1f GB/s, %.1f tok/s\n", tok_bytes / tok_sec / 1e9, ntok / tok_sec);
+            std::fflush(stdout);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
+    if (argc > 2 && std::string(argv[1]) == "hp") {
+        hugepage_bench(argv[2], argc > 3 ? atoi(argv[3]) : 1, argc > 4 ? argv[4] : "1,16");
+        return 0;
+    }
     if (argc > 2 && std::string(argv[1]) == "cache") { incache(argv[2]); return 0; }
     if (argc > 2 && std::string(argv[1]) == "study") { study_bench(argv[2], argc > 3 ? std::atof(argv[3]) : 0.5); return 0; }
     std::string fmts = argc > 1 ? argv[1] : "f16,q8_0,q4_0";

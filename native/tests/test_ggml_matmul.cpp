@@ -20,7 +20,8 @@ const Fmt kFmts[] = {
     {LB_Q2_K, "q2_k", 256}, {LB_Q3_K, "q3_k", 256}, {LB_Q4_K, "q4_k", 256},
     {LB_Q5_K, "q5_k", 256}, {LB_Q6_K, "q6_k", 256},
 };
-const int kNtok[] = {1, 2, 3, 7, 9, 16};  // 9: a single-token tail tile after a full one
+// 9: a single-token tail tile after a full one; 21: two full tiles of 8 and a tile of 5
+const int kNtok[] = {1, 2, 3, 7, 9, 16, 21};
 
 uint16_t to_f16(float v) {
     uint16_t h;
@@ -147,7 +148,9 @@ int main() {
         std::vector<int> cols;
         // (the last of each list is longer than one column chunk of the multi-token path)
         if (f.block == 1) cols = {1, 7, 33, 100, 896, 1500};
-        else if (f.block == 32) cols = {32, 96, 160, 896, 2400};
+        // (20, 28, 48, 75 blocks: the single-token kernel's 16-block steps plus tails of 4, 12,
+        // none and 8 + 3 blocks)
+        else if (f.block == 32) cols = {32, 96, 160, 640, 896, 1536, 2400};
         else cols = {256, 512, 768, 2304};
         const int rows_list[] = {1, 5, 17, 37};
         int i = 0;
@@ -157,6 +160,8 @@ int main() {
                 check_case(f, rows, c, nt, false, seed++);
                 if (f.block > 1) check_case(f, rows + 3, c, nt, true, seed++);
             }
+        // float formats: activations beyond the L2 budget (token tiles outside the row loop)
+        if (f.block == 1) check_case(f, 7, 1500, 90, false, seed++);
     }
     test_bad_args();
     return finish("test_ggml_matmul");
