@@ -22,38 +22,16 @@
 #include "simd512_math.h"
 #include "study_internal.h"
 #include "study_simd512.h"
+#include "kv_simd512.h"
 #include <cmath>
 #include <cstring>
 
 namespace {
-// BITS: 32 = F32, 16 = F16, 8/4/3 = KV8/KV4/KV3 with group GS (compile-time so the row stays in registers)
-template <int NV, int BITS, int GS>
-inline void load_row(const uint8_t *row, __m512 iota, __m512 *v) {
-    if (BITS == 32) {
-        for (int i = 0; i < NV; i++) v[i] = _mm512_loadu_ps((const float *)row + 16 * i);
-    } else if (BITS == 16) {
-        for (int i = 0; i < NV; i++) v[i] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(row + 32 * i)));
-    } else {
-        constexpr int bb = 3 + GS * BITS / 8;
-        for (int g = 0; g < NV * 16 / GS; g++) {
-            const uint8_t *blk = row + g * bb;
-            __m512 *dst = v + g * GS / 16;
-            if (BITS == 8) {
-                const __m512 z = _mm512_set1_ps((float)blk[2]), s = _mm512_set1_ps(lb512_scale(blk));
-                for (int k = 0; k < GS / 16; k++) dst[k] = lb512_unpack16_u8(blk + 3 + 16 * k, z, s);
-            } else {
-                const __m512 lut = lb512_lut(iota, blk);
-                for (int k = 0; k < GS / 32; k++) lb512_unpack32<BITS == 4 ? 4 : 3>(blk + 3 + k * 4 * BITS, lut, dst[2 * k], dst[2 * k + 1]);
-            }
-        }
-    }
-}
-
 // accumulate n (<= KT) weighted V rows j0.. into acc[gh][hd] (weights p[g * ATTN_TILE + jj])
 template <int NV, int BITS, int GS, int KT>
 inline void v_tile(const uint8_t *const *rows, __m512 iota, int n, const float *p, int gh, float *acc) {
     __m512 v[KT][NV];
-    for (int jj = 0; jj < n; jj++) load_row<NV, BITS, GS>(rows[jj], iota, v[jj]);
+    for (int jj = 0; jj < n; jj++) kvsimd::load_row<NV, BITS, GS>(rows[jj], iota, v[jj]);
     for (int g = 0; g < gh; g++) {
         __m512 w[KT];
         for (int jj = 0; jj < n; jj++) w[jj] = _mm512_set1_ps(p[g * ATTN_TILE + jj]);
@@ -104,18 +82,10 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
             }
             __m512 v[NV];
             for (int jj = 0; jj < 16; jj++) {
-                load_row<NV, BITS, GS>(kr[jb + jj], iota, v);
+                kvsimd::load_row<NV, BITS, GS>(kr[jb + jj], iota, v);
                 for (int i = 0; i < NV; i++) _mm512_storeu_ps(kt + jj * hd + 16 * i, v[i]);
             }
-            for (int g = 0; g < gh; g++) {
-                __m512 qv[NV], a[16];
-                for (int i = 0; i < NV; i++) qv[i] = _mm512_loadu_ps(qf + g * hd + 16 * i);
-                for (int jj = 0; jj < 16; jj++) {
-                    a[jj] = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kt + jj * hd));
-                    for (int i = 1; i < NV; i++) a[jj] = _mm512_fmadd_ps(qv[i], _mm512_loadu_ps(kt + jj * hd + 16 * i), a[jj]);
-                }
-                _mm512_storeu_ps(sc + g * T + jb, _mm512_mul_ps(lb512_reduce16(a), vscale));
-            }
+            kvsimd::scores16<NV>(kt, qf, gh, sc, T, jb, vscale);
         }
         // online softmax update; keys past n are masked out
         const int np = (n + 15) / 16 * 16;

@@ -12,6 +12,7 @@
 #include "simd512_math.h"
 #include "study_internal.h"
 #include "study_simd512.h"
+#include "kv_simd512.h"
 #include <cmath>
 #include <cstring>
 
@@ -94,38 +95,7 @@ void scores(const KvsArgs &a, const float *q, int64_t L, int64_t Lp, int gh, int
             else for (int i = 0; i < NV; i++) v[i] = _mm512_setzero_ps();
             for (int i = 0; i < NV; i++) _mm512_storeu_ps(kt + jj * hd + 16 * i, v[i]);
         }
-        for (int g = 0; g < gh; g++) {
-            __m512 qv[NV], acc[16];
-            for (int i = 0; i < NV; i++) qv[i] = _mm512_loadu_ps(qr + g * hd + 16 * i);
-            for (int jj = 0; jj < 16; jj++) {
-                acc[jj] = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kt + jj * hd));
-                for (int i = 1; i < NV; i++) acc[jj] = _mm512_fmadd_ps(qv[i], _mm512_loadu_ps(kt + jj * hd + 16 * i), acc[jj]);
-            }
-            _mm512_storeu_ps(sc + g * Lp + j0, _mm512_mul_ps(lb512_reduce16(acc), vscale));
-        }
-    }
-}
-
-// one V row -> NV vectors (VB: 32 = F32, 16 = F16, 8/4/3 = KV8/4/3 with group GS; 4-bit in code order)
-template <int NV, int VB, int GS>
-inline void load_v(const uint8_t *row, __m512 iota, __m512 *v) {
-    if (VB == 32) {
-        for (int i = 0; i < NV; i++) v[i] = _mm512_loadu_ps((const float *)row + 16 * i);
-    } else if (VB == 16) {
-        for (int i = 0; i < NV; i++) v[i] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(row + 32 * i)));
-    } else {
-        constexpr int bb = 3 + GS * VB / 8;
-        for (int g = 0; g < NV * 16 / GS; g++) {
-            const uint8_t *blk = row + g * bb;
-            __m512 *dst = v + g * GS / 16;
-            if (VB == 8) {
-                const __m512 z = _mm512_set1_ps((float)blk[2]), s = _mm512_set1_ps(lb512_scale(blk));
-                for (int k = 0; k < GS / 16; k++) dst[k] = lb512_unpack16_u8(blk + 3 + 16 * k, z, s);
-            } else {
-                const __m512 lut = lb512_lut(iota, blk);
-                for (int k = 0; k < GS / 32; k++) lb512_unpack32<VB == 4 ? 4 : 3>(blk + 3 + k * 4 * VB, lut, dst[2 * k], dst[2 * k + 1]);
-            }
-        }
+        kvsimd::scores16<NV>(kt, qr, gh, sc, Lp, j0, vscale);
     }
 }
 
@@ -134,7 +104,7 @@ template <int NV, int VB, int GS, int KT>
 inline void v_rows(const KvsArgs &a, int kvh, __m512 iota, int64_t j0, const float *sc, int64_t Lp, int gh, float *acc) {
     constexpr int hd = NV * 16;
     __m512 v[KT][NV];
-    for (int jj = 0; jj < KT; jj++) load_v<NV, VB, GS>(a.vc + a.v.offset(j0 + jj, kvh), iota, v[jj]);
+    for (int jj = 0; jj < KT; jj++) kvsimd::load_row<NV, VB, GS>(a.vc + a.v.offset(j0 + jj, kvh), iota, v[jj]);
     for (int g = 0; g < gh; g++) {
         __m512 p[KT];
         for (int jj = 0; jj < KT; jj++) p[jj] = _mm512_set1_ps(sc[g * Lp + j0 + jj]);
