@@ -23,6 +23,8 @@ public final class BenchRunner {
     private final int rooflineMib;
     private final Consumer<String> progress;
     private boolean weightsFromMapping;
+    private String calibText;
+    private int calibSamples = LoadOptions.DEFAULT_CALIB_SAMPLES;
 
     /**
      * @param rooflineMib size of the bandwidth probe's buffer in MiB, 0 for no probe
@@ -37,6 +39,13 @@ public final class BenchRunner {
     /** read kept weight matrices from the file mapping (4 KiB pages) instead of huge pages, like llama-bench --mmap 1 */
     public BenchRunner weightsFromMapping(boolean m) {
         this.weightsFromMapping = m;
+        return this;
+    }
+
+    /** calibration text for plans calibrated at load time (kvN-kvq), or null */
+    public BenchRunner calibration(String text, int samples) {
+        this.calibText = text;
+        this.calibSamples = samples;
         return this;
     }
 
@@ -87,7 +96,8 @@ public final class BenchRunner {
     }
 
     LoadOptions options(QuantPlan plan) {
-        return new LoadOptions(plan, s.threads(), s.contextNeeded(), s.maxBatch(), s.ubatch(), 0, null, weightsFromMapping);
+        return new LoadOptions(plan, s.threads(), s.contextNeeded(), s.maxBatch(), s.ubatch(), 0, null, weightsFromMapping)
+                .withCalibration(calibText, calibSamples);
     }
 
     /** lowbit pp / tg rows get the ratio to llama.cpp's row of the same test */

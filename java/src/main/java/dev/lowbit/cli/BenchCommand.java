@@ -59,6 +59,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--roofline", description = "measure memory read bandwidth and print each decode test's ceiling")
     boolean roofline;
 
+    @Option(names = "--calib", description = "calibration text (UTF-8 file) for plans calibrated at load time (kvN-kvq)")
+    java.nio.file.Path calib;
+
+    @Option(names = "--calib-samples", description = "at most this many 512-token calibration samples (default ${DEFAULT-VALUE})")
+    int calibSamples = dev.lowbit.api.LoadOptions.DEFAULT_CALIB_SAMPLES;
+
     @Option(names = "--mmap", description = "weights kept in the file's format are read from the file mapping (4 KiB pages, like llama.cpp's default) instead of being copied into huge pages; the backend column says mmap")
     boolean mmap;
 
@@ -69,6 +75,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (compare != null && !compare.equalsIgnoreCase("llama.cpp"))
             throw new IllegalArgumentException("--compare supports only 'llama.cpp', got '" + compare + "'");
+        if (calibSamples < 1) throw new IllegalArgumentException("--calib-samples must be >= 1");
         if (roofline && rooflineMib < 16) throw new IllegalArgumentException("--roofline-mib must be >= 16");
         if (compare != null && depth > 0)
             throw new IllegalArgumentException("--depth cannot be combined with --compare (llama.cpp would need a real prefill of the depth)");
@@ -80,7 +87,8 @@ final class BenchCommand implements Callable<Integer> {
         if (models.isEmpty()) paths.add(ModelResolver.resolve(null));
         for (String m : models) paths.add(ModelResolver.resolve(m));
         BenchRunner runner = new BenchRunner(s, compare != null, roofline ? rooflineMib : 0,
-                msg -> System.err.print("\r\033[K" + msg)).weightsFromMapping(mmap);
+                msg -> System.err.print("\r\033[K" + msg)).weightsFromMapping(mmap)
+                .calibration(ModelOptions.readCalib(calib), calibSamples);
         BenchResult r = runner.run(paths, plans);
         System.err.print("\r\033[K");
         System.out.print(json ? BenchReport.json(r) + "\n" : BenchReport.table(r));

@@ -50,6 +50,11 @@ final class ModelOptions {
     }
 
     private String calibText() {
+        return readCalib(calib);
+    }
+
+    /** the calibration text of --calib (null when not given) */
+    static String readCalib(Path calib) {
         if (calib == null) return null;
         if (!Files.isRegularFile(calib)) throw new IllegalArgumentException("calibration text not found: " + calib);
         try {

@@ -76,6 +76,19 @@ class BenchTest {
     }
 
     @Test
+    void staticKPlansNeedAndUseCalibrationText() throws Exception {
+        Path p = TestModels.stories();
+        BenchSettings s = new BenchSettings(0, 4, new int[] {1}, 1, 1, 512, 4);
+        QuantPlan kvq = QuantPlan.parse("kv4-kvq");
+        Exception e = assertThrows(IllegalArgumentException.class, () -> new BenchRunner(s, false, 0, null).run(List.of(p), List.of(kvq)));
+        assertTrue(e.getMessage().contains("--calib"), e.getMessage());
+        String calib = "Once upon a time there was a little girl named Lily. She liked to play in the park with her dog. ".repeat(30);
+        BenchRow row = new BenchRunner(s, false, 0, null).calibration(calib, 4).run(List.of(p), List.of(kvq)).rows().get(0);
+        assertEquals("kv4-kvq", row.plan());
+        assertTrue(row.ts().mean() > 0);
+    }
+
+    @Test
     void quantizedPlanReadsFewerBytes() throws Exception {
         Path p = TestModels.stories();
         BenchSettings s = new BenchSettings(0, 4, new int[] {1}, 2, 1, 512, 4);
