@@ -142,6 +142,52 @@ void incache(const std::string &fmts) {
     }
 }
 
+// comma-separated list -> items
+std::vector<std::string> split_list(const std::string &s) {
+    std::vector<std::string> out;
+    for (size_t p = 0; p < s.size();) {
+        size_t e = s.find(',', p);
+        if (e == std::string::npos) e = s.size();
+        out.push_back(s.substr(p, e - p));
+        p = e + 1;
+    }
+    return out;
+}
+
+// format id by its table name, or -1 (reported)
+int format_id(const std::string &name) {
+    for (int id = 0; id < 256; id++)
+        if (lb_format_get(id) && name == lb_format_get(id)->name) return id;
+    std::printf("unknown format %s\n", name.c_str());
+    return -1;
+}
+
+// `copies` copies of `bytes`, each starting on a 2 MiB boundary, in transparent huge pages
+struct HugeCopies {
+    uint8_t *base;
+    size_t stride, copies;
+    HugeCopies(size_t bytes, size_t n) : stride((bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1)), copies(n) {
+        base = (uint8_t *)mmap(nullptr, stride * copies, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        madvise(base, stride * copies, MADV_HUGEPAGE);
+    }
+    ~HugeCopies() { munmap(base, stride * copies); }
+    uint8_t *at(size_t c) const { return base + c * stride; }
+};
+
+// fastest of many lb_matmul calls, cycling through the copies so each call streams from DRAM
+double fastest_call(int fmt, int group, const HugeCopies &w, int64_t rows, int64_t cols, const float *x, int ntok, float *y,
+                    double min_sec, int min_calls) {
+    double best = 1e30;
+    const double start = now();
+    int calls = 0;
+    for (size_t c = 0; now() - start < min_sec || calls < min_calls; c = (c + 1) % w.copies, calls++) {
+        const double t0 = now();
+        lb_matmul(fmt, group, w.at(c), rows, cols, x, ntok, y);
+        best = std::min(best, now() - t0);
+    }
+    return best;
+}
+
 // Study formats (group 128 for W*G) at Qwen2.5-0.5B layer shapes, ntok 1 and 16: the fastest call of
 // many, weights in 2 MiB huge pages rotated over >= 256 MiB of copies (every call streams its
 // weights from DRAM, as a decode step does). Threads: BENCH_THREADS (default 1).
@@ -151,31 +197,24 @@ void study_bench(const std::string &fmts, double min_sec) {
     if (getenv("BENCH_ISA")) lb_isa_set(atoi(getenv("BENCH_ISA")));  // 0 scalar, 1 AVX2, 2 AVX-512
     struct S { int64_t rows, cols; };
     const S shapes[] = {{896, 896}, {4864, 896}, {896, 4864}};
-    for (size_t p = 0; p < fmts.size();) {
-        size_t e = fmts.find(',', p);
-        if (e == std::string::npos) e = fmts.size();
-        const std::string fname = fmts.substr(p, e - p);
-        p = e + 1;
-        int fmt = -1;
-        for (int id = 0; id < 256; id++)
-            if (lb_format_get(id) && fname == lb_format_get(id)->name) fmt = id;
-        if (fmt < 0) { std::printf("unknown format %s\n", fname.c_str()); continue; }
+    for (const std::string &fname : split_list(fmts)) {
+        const int fmt = format_id(fname);
+        if (fmt < 0) continue;
         const int group = fmt < 110 ? 128 : 0;
         for (const S &s : shapes) {
             const int64_t rb = lb_row_bytes(fmt, group, s.cols);
-            const size_t bytes = (size_t)(rb * s.rows), stride = (bytes + (2u << 20) - 1) / (2u << 20) * (2u << 20);
+            const size_t bytes = (size_t)(rb * s.rows);
             // BENCH_COPIES=1: one copy, which stays in L2/L3 (compute ceiling)
             const size_t copies = getenv("BENCH_COPIES") && atoi(getenv("BENCH_COPIES")) > 0 ? (size_t)atoi(getenv("BENCH_COPIES"))
-                                                         : std::max<size_t>(2, (256u << 20) / stride + 1);
-            uint8_t *buf = (uint8_t *)mmap(nullptr, stride * copies, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            madvise(buf, stride * copies, MADV_HUGEPAGE);
+                                                         : std::max<size_t>(2, (256u << 20) / bytes + 1);
+            const HugeCopies buf(bytes, copies);
             {
                 std::vector<float> f((size_t)(s.rows * s.cols));
                 std::mt19937 rng(7);
                 std::uniform_real_distribution<float> d(-1.f, 1.f);
                 for (auto &v : f) v = d(rng);
-                lb_quantize(fmt, group, f.data(), buf, s.rows, s.cols);
-                for (size_t c = 1; c < copies; c++) std::memcpy(buf + c * stride, buf, bytes);
+                lb_quantize(fmt, group, f.data(), buf.at(0), s.rows, s.cols);
+                for (size_t c = 1; c < copies; c++) std::memcpy(buf.at(c), buf.at(0), bytes);
             }
             std::printf("%-6s %4lldx%-4lld threads %d:", fname.c_str(), (long long)s.rows, (long long)s.cols, threads);
             std::vector<int> ntoks = {1, 16};  // BENCH_NTOKS=1,2,4 overrides
@@ -192,21 +231,13 @@ void study_bench(const std::string &fmts, double min_sec) {
                 std::mt19937 rng(3);
                 std::uniform_real_distribution<float> d(-1.f, 1.f);
                 for (auto &v : x) v = d(rng);
-                for (size_t c = 0; c < copies; c++) lb_matmul(fmt, group, buf + c * stride, s.rows, s.cols, x.data(), ntok, y.data());
-                double best = 1e30;
-                int n = 0;
-                const double start = now();
-                for (size_t c = 0; now() - start < min_sec || n < 20; c = (c + 1) % copies, n++) {
-                    const double t0 = now();
-                    lb_matmul(fmt, group, buf + c * stride, s.rows, s.cols, x.data(), ntok, y.data());
-                    best = std::min(best, now() - t0);
-                }
+                for (size_t c = 0; c < copies; c++) lb_matmul(fmt, group, buf.at(c), s.rows, s.cols, x.data(), ntok, y.data());
+                const double best = fastest_call(fmt, group, buf, s.rows, s.cols, x.data(), ntok, y.data(), min_sec, 20);
                 std::printf("  ntok %2d %8.1f us %6.1f GMAC/s %5.1f GB/s", ntok, best * 1e6, (double)s.rows * s.cols * ntok / best / 1e9,
                             bytes / best / 1e9);
             }
             std::printf("\n");
             std::fflush(stdout);
-            munmap(buf, stride * copies);
         }
     }
 }
@@ -222,28 +253,18 @@ void hugepage_bench(const std::string &fmts, int threads, const std::string &nto
     const S shapes[] = {{"896x896", 896, 896, 2}, {"128x896", 128, 896, 2}, {"4864x896", 4864, 896, 2},
                         {"896x4864", 896, 4864, 1}, {"151936x896/16", 151936 / 16, 896, -16}};
     lb_threads_set(threads);
-    for (size_t p = 0; p < fmts.size();) {
-        size_t e = fmts.find(',', p);
-        if (e == std::string::npos) e = fmts.size();
-        const std::string fname = fmts.substr(p, e - p);
-        p = e + 1;
-        int fmt = -1;
-        for (int id = 0; id < 64; id++)
-            if (lb_format_get(id) && fname == lb_format_get(id)->name) fmt = id;
-        if (fmt < 0) { std::printf("unknown format %s\n", fname.c_str()); continue; }
-        for (size_t q = 0; q < ntoks.size();) {
-            size_t f = ntoks.find(',', q);
-            if (f == std::string::npos) f = ntoks.size();
-            const int ntok = atoi(ntoks.substr(q, f - q).c_str());
-            q = f + 1;
+    for (const std::string &fname : split_list(fmts)) {
+        const int fmt = format_id(fname);
+        if (fmt < 0) continue;
+        for (const std::string &nt : split_list(ntoks)) {
+            const int ntok = atoi(nt.c_str());
             double tok_sec = 0, tok_bytes = 0;
             std::printf("hp %-5s threads %d ntok %2d:", fname.c_str(), threads, ntok);
             for (const S &s : shapes) {
                 const int64_t rb = lb_row_bytes(fmt, 0, s.cols);
-                const size_t bytes = (size_t)(rb * s.rows), alloc = (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+                const size_t bytes = (size_t)(rb * s.rows);
                 const size_t copies = std::max<size_t>(2, (512u << 20) / bytes + 1);
-                uint8_t *mem = (uint8_t *)mmap(nullptr, alloc * copies, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-                madvise(mem, alloc * copies, MADV_HUGEPAGE);
+                const HugeCopies mem(bytes, copies);
                 {
                     const int64_t qrows = std::min<int64_t>(s.rows, 64);
                     std::vector<float> fl((size_t)(qrows * s.cols));
@@ -254,21 +275,13 @@ void hugepage_bench(const std::string &fmts, int threads, const std::string &nto
                     lb_quantize(fmt, 0, fl.data(), qb.data(), qrows, s.cols);
                     for (size_t c = 0; c < copies; c++)
                         for (int64_t r = 0; r < s.rows; r += qrows)
-                            std::memcpy(mem + c * alloc + r * rb, qb.data(), (size_t)(std::min(qrows, s.rows - r) * rb));
+                            std::memcpy(mem.at(c) + r * rb, qb.data(), (size_t)(std::min(qrows, s.rows - r) * rb));
                 }
                 std::vector<float> x((size_t)(ntok * s.cols)), y((size_t)(ntok * s.rows));
                 std::mt19937 rng(3);
                 std::uniform_real_distribution<float> d(-1.f, 1.f);
                 for (auto &v : x) v = d(rng);
-                double best = 1e30;
-                const double start = now();
-                int calls = 0;
-                for (size_t c = 0; now() - start < 0.4 || calls < 8; c = (c + 1) % copies, calls++) {
-                    const double t0 = now();
-                    lb_matmul(fmt, 0, mem + c * alloc, s.rows, s.cols, x.data(), ntok, y.data());
-                    best = std::min(best, now() - t0);
-                }
-                munmap(mem, alloc * copies);
+                const double best = fastest_call(fmt, 0, mem, s.rows, s.cols, x.data(), ntok, y.data(), 0.4, 8);
                 const double mult = s.per_layer > 0 ? s.per_layer * 24.0 : -s.per_layer;
                 tok_sec += mult * best;
                 tok_bytes += mult * bytes;
