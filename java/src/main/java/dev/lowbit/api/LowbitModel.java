@@ -69,7 +69,7 @@ public final class LowbitModel implements AutoCloseable {
         try {
             ModelConfig c = ModelConfig.from(f);
             if (o.plan().kvStaticK() && (o.calibText() == null || o.calibText().isBlank()))
-                throw new IllegalArgumentException("plan " + o.plan() + " quantizes K with static per-channel scales and needs calibration text (--calib FILE)");
+                throw o.plan().missingCalibration();
             ModelConfig trained = c;
             Tokenizer tok = Tokenizer.fromGguf(f);
             if (tok.vocabSize() > c.vocab())
@@ -78,9 +78,9 @@ public final class LowbitModel implements AutoCloseable {
             c = new ModelConfig(c.arch(), c.nEmbd(), c.nLayer(), c.nHead(), c.nKvHead(), c.headDim(), c.nFf(), c.vocab(), ctx,
                     c.rmsEps(), c.ropeBase(), c.ropeDim(), c.ropeNeox(), c.qkNorm());
             w = ModelWeights.load(f, c, o.plan(), o.weightsFromMapping());
-            boolean addBosTok = tok.addBosByDefault();
+            boolean addBos = tok.addBosByDefault();
             if (o.plan().kvStaticK())
-                ks = KCalibration.run(f, trained, tok, addBosTok, o.calibText(), o.calibSamples(), o.plan(), o.plan().kvClip());
+                ks = KCalibration.run(f, trained, tok, addBos, o.calibText(), o.calibSamples(), o.plan(), o.plan().kvClip());
             int block = 256;
             long kRow = o.plan().kvStaticK() ? o.plan().kFormat().rowBytes(0, c.headDim()) : o.plan().kv().rowBytes(kvGroup(o, c), c.headDim());
             long perSeq = (long) ((ctx + block - 1) / block) * block
@@ -90,7 +90,6 @@ public final class LowbitModel implements AutoCloseable {
             Transformer t = new Transformer(w, kv, Math.max(o.ubatch(), o.maxBatch()), Math.max(o.ubatch(), o.maxBatch()), ks);
             ChatTemplate tpl = o.chatTemplate() != null ? ChatTemplate.byName(o.chatTemplate())
                     : ChatTemplate.detect(f.getString("tokenizer.chat_template", null));
-            boolean addBos = tok.addBosByDefault();
             return new LowbitModel(f, c, tok, w, kv, t, tpl, addBos, o, ks);
         } catch (IOException | RuntimeException e) {
             if (ks != null) ks.close();

@@ -34,7 +34,7 @@ public final class KCalibration {
                                     QuantPlan plan, double clip) throws GgufFormatException {
         if (!plan.kvStaticK()) throw new IllegalArgumentException("plan " + plan + " has no static K quantization");
         if (text == null || text.isBlank())
-            throw new IllegalArgumentException("plan " + plan + " quantizes K with static per-channel scales and needs calibration text (--calib FILE)");
+            throw plan.missingCalibration();
         if (maxChunks < 1) throw new IllegalArgumentException("calibration needs at least one sample, got " + maxChunks);
         int[] all = tok.encode(text, false, false);
         int chunk = Math.min(CHUNK, config.contextLength());
@@ -45,7 +45,9 @@ public final class KCalibration {
         float[][] min = new float[nLayer][C], max = new float[nLayer][C];
         for (float[] r : min) Arrays.fill(r, Float.POSITIVE_INFINITY);
         for (float[] r : max) Arrays.fill(r, Float.NEGATIVE_INFINITY);
-        try (ModelWeights base = ModelWeights.load(f, config, QuantPlan.W16)) {
+        // the unquantized weights are needed only for this pass: read them from the file mapping
+        // instead of copying a second set of matrices beside the plan's
+        try (ModelWeights base = ModelWeights.load(f, config, QuantPlan.W16, true)) {
             boolean preBias = plan.kvPreBias() && Transformer.hasKBias(base);
             float[][] bias = preBias ? biases(base, C) : null;
             long kvBytes = (long) ((chunk + 255) / 256) * 256 * 2L * nLayer * config.nKvHead() * config.headDim() * 2;  // F16 K and V

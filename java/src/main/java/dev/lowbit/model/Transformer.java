@@ -56,7 +56,7 @@ public final class Transformer implements AutoCloseable {
         boolean staticK = w.plan.kvStaticK();
         if (staticK) {
             if (kScales == null)
-                throw new IllegalArgumentException("plan " + w.plan + " quantizes K with static per-channel scales and needs calibration text (--calib FILE)");
+                throw w.plan.missingCalibration();
             if (kv.kFormat != w.plan.kFormat() || kScales.nLayer != c.nLayer() || kScales.channels != c.kvDim()
                     || kScales.bits != w.plan.kFormat().bits)
                 throw new IllegalArgumentException("static K scales / K cache do not match plan " + w.plan);

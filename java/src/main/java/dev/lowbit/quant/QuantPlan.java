@@ -174,6 +174,11 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     }
 
     /** the study's W-A-KV bit label, e.g. "4-16-16" for w4a16-g128, "8-8-8" for w8a8kv8 */
+    /** the error for a static-K plan that was given no calibration text */
+    public IllegalArgumentException missingCalibration() {
+        return new IllegalArgumentException("plan " + name + " quantizes K with static per-channel scales and needs calibration text (--calib FILE)");
+    }
+
     public String wakv() {
         String w = weights == null || weights == Format.F32 ? "16" : String.valueOf(weights.bits);
         String a = weights == Format.I8CH || weights == Format.I8CHA ? "8" : weights == Format.I4CH ? "4" : "16";
