@@ -1,7 +1,14 @@
 // lb_attention: causal grouped-query attention of one sequence over its paged KV cache, read in
 // the cache format (rows dequantised one at a time, never the whole cache). The arithmetic is the
-// study's quantize-dequantize of K/V only: scores = q (float) . dequant(K), softmax in FP32,
-// output = sum p (float) * dequant(V); queries and softmax weights are never quantised.
+// study's quantize-dequantize of K/V only, queries and softmax weights are never quantised:
+//  - F32/F16 caches: scores = q . K, softmax in FP32, output = sum p * V, FP32 products.
+//  - group formats (KV8/KV4/KV3) compute as the study's BF16 model does: the query is rounded to
+//    bf16 (scores = bf16(q) . dequant(K), FP32 sums), softmax in FP32, and each softmax weight
+//    enters the value sum in bf16 together with its group's scale: output = sum over keys and
+//    groups of bf16(p * s) * (code - z) (lb_kv_value_weight, study_pack.h). This is what lets the
+//    AVX512_BF16 kernel (attention_bf16_avx512.cpp) work on the codes with vdpbf16ps: scores as
+//    s * (bf16(q) . codes - z * sum bf16(q)), values as sum bf16(p s) codes - sum bf16(p s) z.
+//    (Static-K caches, kv_static.cpp, keep FP32 products.)
 //
 // Work items are (query token, kv head, span of key positions). An item serves the
 // n_head/n_kv_head query heads that share the kv head, so every cached row is read (and
@@ -11,9 +18,11 @@
 // into spans of ATTN_SPAN positions (flash-decoding) so one sequence's decode uses every thread;
 // the spans' partials are merged afterwards: M = max m_c, out = sum e^(m_c-M) o_c / sum e^(m_c-M) l_c.
 // The split depends only on the shape, never on the thread count, so results do not either.
-// Scalar reference here; AVX-512 variant in attention_avx512.cpp.
+// Scalar reference here; AVX-512 variant in attention_avx512.cpp, AVX512_BF16 (KV4) in
+// attention_bf16_avx512.cpp.
 #include "dispatch.h"
 #include "kv_internal.h"
+#include "study_internal.h"
 #include <cmath>
 #include <vector>
 
@@ -21,7 +30,10 @@ namespace {
 void attention_span_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride,
                            int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc) {
     const int hd = l.head_dim;
-    std::vector<float> row(hd), sc((size_t)gh * ATTN_TILE);
+    const bool bf16 = l.bits != 0;  // group formats: bf16 query and value weights (header comment)
+    std::vector<float> row(hd), sc((size_t)gh * ATTN_TILE), qr((size_t)gh * hd);
+    for (int g = 0; g < gh; g++)
+        for (int i = 0; i < hd; i++) qr[g * hd + i] = bf16 ? lb_bf16_round(q[g * q_stride + i]) : q[g * q_stride + i];
     for (int g = 0; g < gh; g++) {
         m[g] = -INFINITY;
         lsum[g] = 0.f;
@@ -33,7 +45,7 @@ void attention_span_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *
             kv_load_row(l, kc + l.offset(t0 + jj, kvh), row.data());
             for (int g = 0; g < gh; g++) {
                 float d = 0.f;
-                for (int i = 0; i < hd; i++) d += q[g * q_stride + i] * row[i];
+                for (int i = 0; i < hd; i++) d += qr[g * hd + i] * row[i];
                 sc[g * ATTN_TILE + jj] = d * scale;
             }
         }
@@ -48,10 +60,23 @@ void attention_span_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *
             for (int i = 0; i < hd; i++) acc[g * hd + i] *= corr;
         }
         for (int jj = 0; jj < n; jj++) {
-            kv_load_row(l, vc + l.offset(t0 + jj, kvh), row.data());
-            for (int g = 0; g < gh; g++) {
-                const float p = sc[g * ATTN_TILE + jj];
-                for (int i = 0; i < hd; i++) acc[g * hd + i] += p * row[i];
+            const uint8_t *vr = vc + l.offset(t0 + jj, kvh);
+            if (!bf16) {
+                kv_load_row(l, vr, row.data());
+                for (int g = 0; g < gh; g++) {
+                    const float p = sc[g * ATTN_TILE + jj];
+                    for (int i = 0; i < hd; i++) acc[g * hd + i] += p * row[i];
+                }
+                continue;
+            }
+            const int64_t bb = lb_group_block_bytes(l.bits, l.group);
+            for (int b = 0; b < hd / l.group; b++) {
+                const uint8_t *blk = vr + b * bb;
+                const int z = lb_block_zero(blk);
+                for (int g = 0; g < gh; g++) {
+                    const float w = lb_kv_value_weight(sc[g * ATTN_TILE + jj], blk);
+                    for (int i = 0; i < l.group; i++) acc[g * hd + b * l.group + i] += w * (float)(lb_get_code(blk + 3, l.bits, i) - z);
+                }
             }
         }
     }
@@ -78,6 +103,7 @@ extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache
         if (block_table[b] < 0) return LB_ERR_ARG;
     const int gh = n_head / n_kv_head, hd = head_dim;
     const bool simd = lb_isa_current() >= LB_ISA_AVX512 && attention_supported_avx512(l);
+    const bool bf16 = study_bf16_available() && attention_supported_bf16(l);
     const uint8_t *kc = (const uint8_t *)kcache, *vc = (const uint8_t *)vcache;
 
     // split rows into spans only when (token, kv head) pairs alone cannot feed the threads
@@ -111,7 +137,9 @@ extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache
             const float *qi = q + (it.t * n_head + (int64_t)it.kvh * gh) * hd;
             float *p = it.part >= 0 ? parts.data() + it.part * pstride : tmp.data();
             float *pm = p, *pl = p + gh, *pacc = p + 2 * gh;
-            if (simd)
+            if (bf16)
+                attention_span_bf16(l, kc, vc, qi, hd, gh, scale, it.kvh, it.j0, it.j1, pm, pl, pacc);
+            else if (simd)
                 attention_span_avx512(l, kc, vc, qi, hd, gh, scale, it.kvh, it.j0, it.j1, pm, pl, pacc);
             else
                 attention_span_scalar(l, kc, vc, qi, hd, gh, scale, it.kvh, it.j0, it.j1, pm, pl, pacc);

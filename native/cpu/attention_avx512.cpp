@@ -27,18 +27,27 @@
 #include <cstring>
 
 namespace {
-// accumulate n (<= KT) weighted V rows j0.. into acc[gh][hd] (weights p[g * ATTN_TILE + jj])
+// accumulate n (<= KT) weighted V rows j0.. into acc[gh][hd] (weights p[g * ATTN_TILE + jj]); group
+// formats: (code - z) times bf16(p * group scale), as attention_span_scalar
 template <int NV, int BITS, int GS, int KT>
 inline void v_tile(const uint8_t *const *rows, __m512 iota, int n, const float *p, int gh, float *acc) {
+    constexpr bool grouped = BITS <= 8;
+    constexpr int NG = grouped ? NV * 16 / GS : 1, VPG = NV / NG;  // groups per row, vectors per group
     __m512 v[KT][NV];
-    for (int jj = 0; jj < n; jj++) kvsimd::load_row<NV, BITS, GS>(rows[jj], iota, v[jj]);
+    float s[KT][NG];
+    for (int jj = 0; jj < n; jj++) {
+        kvsimd::load_row<NV, BITS, GS, !grouped>(rows[jj], iota, v[jj]);
+        for (int b = 0; b < NG; b++) s[jj][b] = grouped ? lb512_scale(rows[jj] + b * (3 + GS * BITS / 8)) : 1.f;
+    }
     for (int g = 0; g < gh; g++) {
-        __m512 w[KT];
-        for (int jj = 0; jj < n; jj++) w[jj] = _mm512_set1_ps(p[g * ATTN_TILE + jj]);
+        __m512 w[KT][NG];
+        for (int jj = 0; jj < n; jj++)
+            for (int b = 0; b < NG; b++)
+                w[jj][b] = _mm512_set1_ps(grouped ? lb_bf16_round(p[g * ATTN_TILE + jj] * s[jj][b]) : p[g * ATTN_TILE + jj]);
         float *a = acc + g * NV * 16;
         for (int i = 0; i < NV; i++) {
             __m512 x = _mm512_loadu_ps(a + 16 * i);
-            for (int jj = 0; jj < n; jj++) x = _mm512_fmadd_ps(w[jj], v[jj][i], x);
+            for (int jj = 0; jj < n; jj++) x = _mm512_fmadd_ps(w[jj][i / VPG], v[jj][i], x);
             _mm512_storeu_ps(a + 16 * i, x);
         }
     }
@@ -57,7 +66,10 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
     float *sc = study_scratch_f32((size_t)(gh * T + 2 * gh * hd + 16 * hd));
     float *acc = sc + gh * T, *kt = acc + gh * hd, *qf = kt + 16 * hd;
     for (int g = 0; g < gh; g++)
-        for (int i = 0; i < hd; i++) qf[g * hd + i] = q[g * q_stride + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)];
+        for (int i = 0; i < hd; i++) {
+            const float x = q[g * q_stride + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)];
+            qf[g * hd + i] = BITS <= 8 ? lb_bf16_round(x) : x;  // group formats: bf16 query (attention.cpp)
+        }
     for (int g = 0; g < gh; g++) {
         m[g] = -INFINITY;
         lsum[g] = 0.f;
@@ -87,26 +99,9 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
             }
             kvsimd::scores16<NV>(kt, qf, gh, sc, T, jb, vscale);
         }
-        // online softmax update; keys past n are masked out
-        const int np = (n + 15) / 16 * 16;
-        const __mmask16 last = (__mmask16)(n % 16 ? (1u << (n % 16)) - 1 : 0xffff);
+        // online softmax update (keys past n masked out), then the output accumulators rescaled
         for (int g = 0; g < gh; g++) {
-            float *s = sc + g * T;
-            __m512 mx = _mm512_set1_ps(m[g]);
-            for (int j = 0; j < np; j += 16)
-                mx = _mm512_mask_max_ps(mx, j + 16 < np ? (__mmask16)0xffff : last, mx, _mm512_loadu_ps(s + j));
-            const float mnew = _mm512_reduce_max_ps(mx);
-            const float corr = std::exp(m[g] - mnew);  // 0 on the first tile (m = -inf)
-            m[g] = mnew;
-            const __m512 mv = _mm512_set1_ps(mnew);
-            __m512 sum = _mm512_setzero_ps();
-            for (int j = 0; j < np; j += 16) {
-                const __m512 e = _mm512_maskz_mov_ps(j + 16 < np ? (__mmask16)0xffff : last,
-                                                     lb512_exp(_mm512_sub_ps(_mm512_loadu_ps(s + j), mv)));
-                _mm512_storeu_ps(s + j, e);
-                sum = _mm512_add_ps(sum, e);
-            }
-            lsum[g] = lsum[g] * corr + _mm512_reduce_add_ps(sum);
+            const float corr = kvsimd::softmax_tile(sc + g * T, n, m[g], lsum[g]);
             if (corr != 1.f) {
                 const __m512 cv = _mm512_set1_ps(corr);
                 for (int i = 0; i < hd; i += 16) _mm512_storeu_ps(acc + g * hd + i, _mm512_mul_ps(_mm512_loadu_ps(acc + g * hd + i), cv));

@@ -6,10 +6,13 @@
 #include <immintrin.h>
 #include <stdint.h>
 #include "study_simd512.h"
+#include "simd512_math.h"
+#include <cmath>
 
 namespace kvsimd {
-// BITS: 32 = F32, 16 = F16, 8/4/3 = KV8/KV4/KV3 with group GS (compile-time so the row stays in registers)
-template <int NV, int BITS, int GS>
+// BITS: 32 = F32, 16 = F16, 8/4/3 = KV8/KV4/KV3 with group GS (compile-time so the row stays in registers);
+// SCALED = false gives the group formats' (code - z) without the scale (the value sum of attention.cpp)
+template <int NV, int BITS, int GS, bool SCALED = true>
 inline void load_row(const uint8_t *row, __m512 iota, __m512 *v) {
     if (BITS == 32) {
         for (int i = 0; i < NV; i++) v[i] = _mm512_loadu_ps((const float *)row + 16 * i);
@@ -21,10 +24,10 @@ inline void load_row(const uint8_t *row, __m512 iota, __m512 *v) {
             const uint8_t *blk = row + g * bb;
             __m512 *dst = v + g * GS / 16;
             if (BITS == 8) {
-                const __m512 z = _mm512_set1_ps((float)blk[2]), s = _mm512_set1_ps(lb512_scale(blk));
+                const __m512 z = _mm512_set1_ps((float)blk[2]), s = _mm512_set1_ps(SCALED ? lb512_scale(blk) : 1.f);
                 for (int k = 0; k < GS / 16; k++) dst[k] = lb512_unpack16_u8(blk + 3 + 16 * k, z, s);
             } else {
-                const __m512 lut = lb512_lut(iota, blk);
+                const __m512 lut = SCALED ? lb512_lut(iota, blk) : _mm512_sub_ps(iota, _mm512_set1_ps((float)blk[2]));
                 for (int k = 0; k < GS / 32; k++) lb512_unpack32<BITS == 4 ? 4 : 3>(blk + 3 + k * 4 * BITS, lut, dst[2 * k], dst[2 * k + 1]);
             }
         }
@@ -44,6 +47,29 @@ inline void scores16(const float *kt, const float *q, int gh, float *sc, int64_t
         }
         _mm512_storeu_ps(sc + g * ld + j0, _mm512_mul_ps(lb512_reduce16(acc), vscale));
     }
+}
+
+// online-softmax step of one head over a tile of scores s[0..n): s becomes exp(s - m') (and 0 from n
+// up to the next multiple of 16), m becomes m' (the new running max), lsum is rescaled and grown;
+// returns the factor for the head's output accumulators, exp(m - m') (0 on the first tile)
+inline float softmax_tile(float *s, int n, float &m, float &lsum) {
+    const int np = (n + 15) / 16 * 16;
+    const __mmask16 last = (__mmask16)(n % 16 ? (1u << (n % 16)) - 1 : 0xffff);
+    __m512 mx = _mm512_set1_ps(m);
+    for (int j = 0; j < np; j += 16)
+        mx = _mm512_mask_max_ps(mx, j + 16 < np ? (__mmask16)0xffff : last, mx, _mm512_loadu_ps(s + j));
+    const float mnew = _mm512_reduce_max_ps(mx);
+    const float corr = std::exp(m - mnew);
+    m = mnew;
+    const __m512 mv = _mm512_set1_ps(mnew);
+    __m512 sum = _mm512_setzero_ps();
+    for (int j = 0; j < np; j += 16) {
+        const __m512 e = _mm512_maskz_mov_ps(j + 16 < np ? (__mmask16)0xffff : last, lb512_exp(_mm512_sub_ps(_mm512_loadu_ps(s + j), mv)));
+        _mm512_storeu_ps(s + j, e);
+        sum = _mm512_add_ps(sum, e);
+    }
+    lsum = lsum * corr + _mm512_reduce_add_ps(sum);
+    return corr;
 }
 }  // namespace kvsimd
 #endif

@@ -149,6 +149,10 @@ LB_HD float lb_dequant_elem(const uint8_t *blk, int bits, int j) {
     return lb_block_scale(blk) * (float)(lb_get_code(blk + 3, bits, j) - lb_block_zero(blk));
 }
 
+// quantised KV cache (attention.cpp): a softmax weight p enters the value sum of one group block as
+// bf16(p * scale), multiplying the block's (code - z)
+LB_HD float lb_kv_value_weight(float p, const uint8_t *blk) { return lb_bf16_round(p * lb_block_scale(blk)); }
+
 // dequantise a whole group block into out[g] (same arithmetic as lb_dequant_elem, scale decoded once)
 LB_HD void lb_dequant_group(const uint8_t *blk, int bits, int g, float *out) {
     const float s = lb_block_scale(blk);

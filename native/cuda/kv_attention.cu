@@ -1,7 +1,9 @@
 // Quantised-KV attention on CUDA: one thread block per (query token, query head). Pass 1: threads
 // stride over keys, dequantising each K row element by element (study_pack.h) into a dot product;
 // scores go to a global workspace. Block reductions give max and sum for the FP32 softmax.
-// Pass 2: thread d accumulates output dimension d over all V rows. Never run here: see lowbit_cuda.h.
+// Pass 2: thread d accumulates output dimension d over all V rows. Group formats use the CPU
+// reference's arithmetic (attention.cpp): bf16 query, value weights bf16(p s) on (code - z); the
+// weights here are relative to the row's global max rather than a per-tile running max. Never run here: see lowbit_cuda.h.
 #include <cuda_runtime.h>
 #include <math.h>
 #include "lowbit/lowbit.h"
@@ -20,6 +22,12 @@ struct Layout {
     __device__ float elem(const uint8_t *r, int d) const {
         if (fmt == LB_F16) return lb_f16_to_f32((uint16_t)(r[2 * d] | (r[2 * d + 1] << 8)));
         return lb_dequant_elem(r + (d / group) * (3 + group * bits / 8), bits, d % group);
+    }
+    // p times value element d: group formats bf16(p s) (code - z) (lb_kv_value_weight), F16 p v
+    __device__ float weighted(const uint8_t *r, int d, float p) const {
+        if (fmt == LB_F16) return p * elem(r, d);
+        const uint8_t *blk = r + (d / group) * (3 + group * bits / 8);
+        return lb_kv_value_weight(p, blk) * (float)(lb_get_code(blk + 3, bits, d % group) - lb_block_zero(blk));
     }
 };
 
@@ -54,7 +62,8 @@ __global__ void attention_kernel(Layout l, const uint8_t *kc, const uint8_t *vc,
     const int h = blockIdx.x % n_head, kvh = h / (n_head / l.n_kv_head);
     const int64_t L = pos0 + t + 1;
     const float *qr = q + (t * n_head + h) * l.head_dim;
-    for (int d = threadIdx.x; d < l.head_dim; d += blockDim.x) shq[d] = qr[d];
+    // group formats: bf16 query (the CPU reference's arithmetic, attention.cpp)
+    for (int d = threadIdx.x; d < l.head_dim; d += blockDim.x) shq[d] = l.bits ? lb_bf16_round(qr[d]) : qr[d];
     __syncthreads();
     float *sc = scores + (int64_t)blockIdx.x * max_ctx;
     float mx = -INFINITY;
@@ -73,7 +82,7 @@ __global__ void attention_kernel(Layout l, const uint8_t *kc, const uint8_t *vc,
     __syncthreads();
     for (int d = threadIdx.x; d < l.head_dim; d += blockDim.x) {
         float acc = 0.f;
-        for (int64_t j = 0; j < L; j++) acc += sc[j] * l.elem(l.row(vc, j, kvh), d);
+        for (int64_t j = 0; j < L; j++) acc += l.weighted(l.row(vc, j, kvh), d, sc[j]);
         out[(t * n_head + h) * l.head_dim + d] = acc * inv;
     }
 }

@@ -2,8 +2,11 @@
 // cache of ctx tokens, minimum over repetitions (robust to other load on a shared machine).
 // Repetitions cycle through as many copies of the layer's cache as fill 256 MiB (up to 24, the
 // layers of Qwen2.5-0.5B), so each call reads its K/V from DRAM as decoding does, not from L3.
+// KV4 is timed twice where the CPU has AVX512_BF16: "KV4" (the vdpbf16ps kernel) and "KV4/fp32"
+// (the FP32-FMA kernel that CPUs without it use).
 // usage: bench_attention [threads] [head_dim: 64 = Qwen2.5-0.5B (14/2 heads), 128 = R1-Distill-Qwen-1.5B (12/2)]
 #include "lowbit/lowbit.h"
+#include "../cpu/study_internal.h"
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -37,7 +40,10 @@ int main(int argc, char **argv) {
         for (auto &x : src) x = u(rng);
         for (auto &x : q) x = u(rng);
         printf("ctx %6d:", ctx);
-        for (int fmt : {LB_F16, LB_KV8, LB_KV4, LB_KV3}) {
+        for (int variant : {(int)LB_F16, (int)LB_KV8, (int)LB_KV4, -(int)LB_KV4, (int)LB_KV3}) {
+            const int fmt = variant < 0 ? -variant : variant;
+            if (variant < 0 && !study_bf16_available()) continue;
+            study_bf16_allow(variant > 0);
             const int group = fmt == LB_F16 ? 0 : hd;
             const int64_t rb = fmt == LB_F16 ? 2 * hd : lb_row_bytes(fmt, group, hd);
             const size_t bytes = (size_t)blocks * bs * nkv * rb;
@@ -56,7 +62,7 @@ int main(int argc, char **argv) {
                              1.f / std::sqrt((float)hd), out.data());
                 best = std::min(best, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
             }
-            printf("  %s %8.1f us (%lld B)", fmt == LB_F16 ? "F16" : fmt == LB_KV8 ? "KV8" : fmt == LB_KV4 ? "KV4" : "KV3", best,
+            printf("  %s %8.1f us (%lld B)", fmt == LB_F16 ? "F16" : fmt == LB_KV8 ? "KV8" : fmt == LB_KV3 ? "KV3" : variant > 0 ? "KV4" : "KV4/fp32", best,
                    (long long)(2 * nkv * rb));
             for (int c = 0; c < layers; c++) munmap(k[c], bytes), munmap(v[c], bytes);
             fflush(stdout);
