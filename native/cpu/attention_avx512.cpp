@@ -27,30 +27,44 @@
 #include <cstring>
 
 namespace {
-// accumulate n (<= KT) weighted V rows j0.. into acc[gh][hd] (weights p[g * ATTN_TILE + jj]); group
-// formats: (code - z) times bf16(p * group scale), as attention_span_scalar
+// accumulate n (<= KT) weighted V rows j0.. into acc[gh][hd]: weights w[(g * NG + b) * ATTN_TILE + jj]
+// for head g and group b of the row (NG = 1 for F32/F16, where w is the softmax weight p; group
+// formats: bf16(p * group scale), multiplying (code - z), as attention_span_scalar)
 template <int NV, int BITS, int GS, int KT>
-inline void v_tile(const uint8_t *const *rows, __m512 iota, int n, const float *p, int gh, float *acc) {
+inline void v_tile(const uint8_t *const *rows, __m512 iota, int n, const float *w, int gh, float *acc) {
     constexpr bool grouped = BITS <= 8;
     constexpr int NG = grouped ? NV * 16 / GS : 1, VPG = NV / NG;  // groups per row, vectors per group
     __m512 v[KT][NV];
-    float s[KT][NG];
-    for (int jj = 0; jj < n; jj++) {
-        kvsimd::load_row<NV, BITS, GS, !grouped>(rows[jj], iota, v[jj]);
-        for (int b = 0; b < NG; b++) s[jj][b] = grouped ? lb512_scale(rows[jj] + b * (3 + GS * BITS / 8)) : 1.f;
-    }
+    for (int jj = 0; jj < n; jj++) kvsimd::load_row<NV, BITS, GS, !grouped>(rows[jj], iota, v[jj]);
     for (int g = 0; g < gh; g++) {
-        __m512 w[KT][NG];
+        __m512 wv[KT][NG];
         for (int jj = 0; jj < n; jj++)
-            for (int b = 0; b < NG; b++)
-                w[jj][b] = _mm512_set1_ps(grouped ? lb_bf16_round(p[g * ATTN_TILE + jj] * s[jj][b]) : p[g * ATTN_TILE + jj]);
+            for (int b = 0; b < NG; b++) wv[jj][b] = _mm512_set1_ps(w[(g * NG + b) * ATTN_TILE + jj]);
         float *a = acc + g * NV * 16;
         for (int i = 0; i < NV; i++) {
             __m512 x = _mm512_loadu_ps(a + 16 * i);
-            for (int jj = 0; jj < n; jj++) x = _mm512_fmadd_ps(w[jj][i / VPG], v[jj][i], x);
+            for (int jj = 0; jj < n; jj++) x = _mm512_fmadd_ps(wv[jj][i / VPG], v[jj][i], x);
             _mm512_storeu_ps(a + 16 * i, x);
         }
     }
+}
+
+// group formats: w[(g * NG + b) * ATTN_TILE + j] = bf16(p[g][j] * scale of group b of V row j), j < np
+template <int NV, int BITS, int GS>
+inline void value_weights(const uint8_t *const *vr, int np, const float *p, int gh, float *vs, float *w) {
+    constexpr int NG = NV * 16 / GS, bb = 3 + GS * BITS / 8;
+    for (int b = 0; b < NG; b++)
+        for (int j = 0; j < np; j += 16) {
+            alignas(32) uint16_t h[16];
+            for (int jj = 0; jj < 16; jj++) std::memcpy(&h[jj], vr[j + jj] + b * bb, 2);
+            _mm512_storeu_ps(vs + b * ATTN_TILE + j, _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)h)));
+        }
+    for (int g = 0; g < gh; g++)
+        for (int b = 0; b < NG; b++)
+            for (int j = 0; j < np; j += 16)
+                _mm512_storeu_ps(w + (g * NG + b) * ATTN_TILE + j,
+                                 lb512_bf16_round(_mm512_mul_ps(_mm512_loadu_ps(p + g * ATTN_TILE + j),
+                                                                _mm512_loadu_ps(vs + b * ATTN_TILE + j))));
 }
 
 // stands in for the rows past the end of a tile (scale 0, zero 0, codes 0); larger than any row
@@ -62,9 +76,11 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
     constexpr int hd = NV * 16, T = ATTN_TILE, KT = NV <= 4 ? 4 : NV <= 8 ? 2 : 1;
     constexpr bool perm = BITS == 4;  // 4-bit rows dequantise in code order (study_simd512.h)
     const __m512 iota = lb512_iota(BITS == 3 ? 3 : 4), vscale = _mm512_set1_ps(scale);
-    // scratch: scores [gh][T], accumulators [gh][hd] (code order for 4-bit), key tile [16][hd], query [gh][hd] (code order)
-    float *sc = study_scratch_f32((size_t)(gh * T + 2 * gh * hd + 16 * hd));
-    float *acc = sc + gh * T, *kt = acc + gh * hd, *qf = kt + 16 * hd;
+    constexpr int NG = BITS <= 8 ? hd / GS : 0;  // value groups per row (group formats)
+    // scratch: scores [gh][T], accumulators [gh][hd] (code order for 4-bit), key tile [16][hd], query
+    // [gh][hd] (code order), group formats' value scales [NG][T] and weights [gh][NG][T]
+    float *sc = study_scratch_f32((size_t)(gh * T + 2 * gh * hd + 16 * hd + NG * T * (1 + gh)));
+    float *acc = sc + gh * T, *kt = acc + gh * hd, *qf = kt + 16 * hd, *vs = qf + gh * hd, *wv = vs + NG * T;
     for (int g = 0; g < gh; g++)
         for (int i = 0; i < hd; i++) {
             const float x = q[g * q_stride + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)];
@@ -109,8 +125,13 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
         }
         // values: KT rows at a time, so each accumulator is loaded and stored once per KT rows
         int j = 0;
-        for (; j + KT <= n; j += KT) v_tile<NV, BITS, GS, KT>(vr + j, iota, KT, sc + j, gh, acc);
-        for (; j < n; j++) v_tile<NV, BITS, GS, 1>(vr + j, iota, 1, sc + j, gh, acc);
+        const float *w = sc;
+        if constexpr (BITS <= 8) {
+            value_weights<NV, BITS, GS>(vr, (n + 15) / 16 * 16, sc, gh, vs, wv);
+            w = wv;
+        }
+        for (; j + KT <= n; j += KT) v_tile<NV, BITS, GS, KT>(vr + j, iota, KT, w + j, gh, acc);
+        for (; j < n; j++) v_tile<NV, BITS, GS, 1>(vr + j, iota, 1, w + j, gh, acc);
     }
     for (int g = 0; g < gh; g++)
         for (int i = 0; i < hd; i++) acc_out[g * hd + (perm ? i / 32 * 32 + lb512_code_order_elem(4, i % 32) : i)] = acc[g * hd + i];
