@@ -158,15 +158,24 @@ inline void values(const uint8_t *const *rows, const uint16_t *w, int gh, float 
     for (int p = 0; p < KP; p++)
         for (int m = 0; m < 2 * NC; m++) value_pairs(rows[2 * p], rows[2 * p + 1], m, lut, v[p][2 * m], v[p][2 * m + 1]);
     for (int h = 0; h < gh; h++) {
-        __m512i wp[KP];
-        for (int p = 0; p < KP; p++) wp[p] = bcast32(w + h * T + 2 * p);
         float *a = acc + h * NV * 16;
         for (int i = 0; i < NV; i++) {
             __m512 x = _mm512_loadu_ps(a + 16 * i);
-            for (int p = 0; p < KP; p++) x = dp(x, v[p][i], wp[p]);
+            for (int p = 0; p < KP; p++) x = dp_pair(x, v[p][i], w + h * T + 2 * p);
             _mm512_storeu_ps(a + 16 * i, x);
         }
     }
+}
+
+// scales s and centred zeros z - 8 of 16 rows (first 4 bytes of each row: scale, zero, codes) with two
+// gathers, the row pointers as indices
+inline void headers16(const uint8_t *const *rows, __m512 &s, __m512 &z) {
+    const __m256i d0 = _mm512_i64gather_epi32(_mm512_loadu_si512(rows), nullptr, 1);
+    const __m256i d1 = _mm512_i64gather_epi32(_mm512_loadu_si512(rows + 8), nullptr, 1);
+    const __m512i d = _mm512_inserti64x4(_mm512_castsi256_si512(d0), d1, 1);
+    s = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(d));
+    z = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_and_si512(_mm512_srli_epi32(d, 16), _mm512_set1_epi32(0xff)),
+                                            _mm512_set1_epi32(kCodeOffset)));
 }
 
 // stands in for the rows past the end of a tile (scale 0, zero 0, codes 0)
@@ -210,23 +219,16 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
                 _mm_prefetch((const char *)vr[jj], _MM_HINT_T1);
                 _mm_prefetch((const char *)vr[jj] + l.row_bytes - 1, _MM_HINT_T1);
             }
-            alignas(32) uint16_t s16[16];
-            alignas(64) float z16[16];
-            for (int jj = 0; jj < 16; jj++) {
-                std::memcpy(&s16[jj], kr[jb + jj], 2);
-                z16[jj] = (float)(kr[jb + jj][2] - kCodeOffset);
-            }
-            scores16_heads<NC>(kr + jb, qb, qsum, _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)s16)),
-                               _mm512_load_ps(z16), scale, gh, sc + jb);
+            __m512 ks, kz;
+            headers16(kr + jb, ks, kz);
+            scores16_heads<NC>(kr + jb, qb, qsum, ks, kz, scale, gh, sc + jb);
         }
         // value rows' scales and centred zeros (padding rows: scale 0)
         for (int jb = 0; jb < np; jb += 16) {
-            alignas(32) uint16_t s16[16];
-            for (int jj = 0; jj < 16; jj++) {
-                std::memcpy(&s16[jj], vr[jb + jj], 2);
-                vz[jb + jj] = (float)(vr[jb + jj][2] - kCodeOffset);
-            }
-            _mm512_storeu_ps(vs + jb, _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)s16)));
+            __m512 s, z;
+            headers16(vr + jb, s, z);
+            _mm512_storeu_ps(vs + jb, s);
+            _mm512_storeu_ps(vz + jb, z);
         }
         for (int g = 0; g < gh; g++) {
             const float corr = kvsimd::softmax_tile(sc + g * T, n, m[g], lsum[g]);
