@@ -18,20 +18,17 @@ struct KvLayout {
     }
 };
 
-// rows[i] = row of position j0+i, kv head h, for i < n (one division, then steps through the blocks)
+// rows[i] = row of position j0+i, kv head h, for i < n: runs of consecutive slots per block (a block
+// is only looked up when a position lies in it; the run loop vectorises)
 static inline void kv_rows(const KvLayout &l, const uint8_t *base, int h, int64_t j0, int n, const uint8_t **rows) {
     int64_t b = j0 / l.block_size;
     int s = (int)(j0 % l.block_size);
     const int64_t stride = (int64_t)l.n_kv_head * l.row_bytes, head = (int64_t)h * l.row_bytes;
-    const uint8_t *p = base + ((int64_t)l.block_table[b] * l.block_size + s) * stride + head;
-    for (int i = 0; i < n; i++) {
-        rows[i] = p;
-        if (++s < l.block_size) {
-            p += stride;
-        } else if (i + 1 < n) {  // next block (only read when a position lies in it)
-            s = 0;
-            p = base + (int64_t)l.block_table[++b] * l.block_size * stride + head;
-        }
+    for (int i = 0; i < n; b++, s = 0) {
+        const uint8_t *p = base + ((int64_t)l.block_table[b] * l.block_size + s) * stride + head;
+        const int run = n - i < l.block_size - s ? n - i : l.block_size - s;
+        for (int k = 0; k < run; k++) rows[i + k] = p + k * stride;
+        i += run;
     }
 }
 
