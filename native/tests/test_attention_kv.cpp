@@ -178,6 +178,7 @@ int main() {
         test_case(fmt, 64, 14, 2, 64, 256, 700, 37, seed++);    // causal prefill, ragged chunk
         test_case(fmt, 128, 4, 1, 256, 16, 1100, 2, seed++);    // head_dim 256, two groups per row
         test_case(fmt, 64, 14, 2, 64, 256, 2100, 8, seed++);    // prefill rows not split: several online-softmax tiles
+        test_case(fmt, 128, 20, 2, 128, 64, 1500, 1, seed++);   // 10 query heads per kv head (more than one pass of 8)
     }
     test_bad_args();
     return finish("test_attention_kv");
