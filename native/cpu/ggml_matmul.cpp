@@ -2,7 +2,12 @@
 // This file holds the driver (activation quantization, ISA choice, threading, token tiling)
 // and the scalar reference row kernels, which *define* the arithmetic the SIMD variants
 // (ggml_matmul_avx2.cpp, ggml_matmul_avx512.cpp) reproduce:
-//  * F32/F16/BF16: fp32 products of the converted weight with the fp32 activation, fp32 sum.
+//  * F32/F16: fp32 products of the converted weight with the fp32 activation, fp32 sum.
+//  * BF16: fp32 products of the weight with bf16(x), fp32 sum: x is rounded to bf16 once per call
+//    (round to nearest even, below-normal to zero: lb_bf16_round), so every product of two bf16 is
+//    exact and variants differ only in summation order. This is what a BF16 model computes (bf16
+//    activations, FP32 accumulation; also llama.cpp's BF16 dot). AVX512_BF16 CPUs run it with
+//    vdpbf16ps (ggml_bf16_avx512.cpp); the other variants are the FP32 row kernels fed the rounded x.
 //  * *_0/*_1 formats: x quantized per 32 to int8 (d = amax/127, q = rint(x/d)); per block the
 //    exact integer dot isum = sum (w_code - offset) * q, then acc += (dw*dx) * isum
 //    (+ mw * (dx * sum q) for the *_1 formats).
@@ -285,7 +290,15 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     a.c0 = 0;
     a.c1 = cols;
     const int nthreads = lb_threads_for((long long)rows * cols * ntok);
-    if (fmt == LB_F32 || fmt == LB_F16 || fmt == LB_BF16) {
+    if (fmt == LB_BF16 && lb_bf16_dot_enabled()) {
+        matmul_bf16_dot_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
+        return LB_OK;
+    }
+    if (fmt == LB_BF16) {
+        float *xr = (float *)scratch((size_t)(ntok * cols) * sizeof(float));
+        for (int64_t i = 0; i < ntok * cols; i++) xr[i] = lb_bf16_round(x[i]);
+        a.xf = xr;
+    } else if (fmt == LB_F32 || fmt == LB_F16) {
         a.xf = x;
     } else {
         a.blk = is_block32(fmt) ? QK : QKK;

@@ -14,6 +14,7 @@
 #include <immintrin.h>
 #include "lowbit/lowbit.h"
 #include "ggml_common.h"
+#include "simd512_math.h"
 
 namespace lbg {
 namespace {
@@ -64,13 +65,7 @@ void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     }
 }
 
-// horizontal sums of 4 vectors -> [sum a0, sum a1, sum a2, sum a3]; each lane's additions
-// depend only on its own vector (results do not depend on which rows share a call)
-inline __m128 hsum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
-    auto half = [](__m512 v) { return _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1)); };
-    const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(half(a0), half(a1)), _mm256_hadd_ps(half(a2), half(a3)));
-    return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
-}
+inline __m128 hsum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) { return lb512_hsum4(a0, a1, a2, a3); }
 
 // Single token, nr rows one after another: 4 accumulators per row, 4 rows' sums reduced together.
 template <int32_t FMT>

@@ -20,9 +20,16 @@ int g_threads = [] {
     unsigned n = std::thread::hardware_concurrency();
     return n == 0 ? 1 : (int)n;
 }();
+bool cpu_has_avx512bf16() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bf16");
+}
+bool g_bf16_dot_allowed = cpu_has_avx512bf16();
 }  // namespace
 
 int lb_isa_current() { return g_isa; }
+bool lb_bf16_dot_enabled() { return g_bf16_dot_allowed && g_isa >= LB_ISA_AVX512; }
+void lb_bf16_dot_allow(bool on) { g_bf16_dot_allowed = on && cpu_has_avx512bf16(); }
 int lb_threads_for(long long work) { return work < (1LL << 16) ? 1 : g_threads; }
 
 extern "C" {

@@ -20,3 +20,11 @@ static inline __m512 lb512_exp(__m512 x) {
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f));
     return _mm512_scalef_ps(p, n);
 }
+
+// horizontal sums of 4 vectors -> [sum a0, sum a1, sum a2, sum a3]; each lane's additions
+// depend only on its own vector (results do not depend on which rows share a call)
+static inline __m128 lb512_hsum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+    auto half = [](__m512 v) { return _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1)); };
+    const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(half(a0), half(a1)), _mm256_hadd_ps(half(a2), half(a3)));
+    return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}

@@ -13,8 +13,10 @@
 //   4-bit: nibble k of 16-bit word j of the 64 code bytes  = element 4j + k
 //   2-bit: bits 2k..2k+1 of byte j of the 32 code bytes     = element 4j + k
 //   3-bit: element 32k + j (natural; the two bytes holding each code are gathered with vpermb)
-// Register tile: R rows x T tokens of accumulators; per chunk the T activation vectors of each k are
-// loaded once and reused by the R rows, and each unpacked weight vector feeds T tokens.
+// Register tile (1-4, 7 and 8 tokens): R rows x T tokens of accumulators; per chunk the T activation
+// vectors of each k are loaded once and reused by the R rows, and each unpacked weight vector feeds T
+// tokens. Other token counts (batched decode, prefill): each row unpacked to bf16 once into a small
+// buffer, then the dense vdpbf16ps tiles of bf16_tile_avx512.h (run_unpacked).
 // vpermb (3-bit) needs AVX512_VBMI, checked at dispatch together with AVX512_BF16
 #pragma GCC target("avx512vbmi")
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -24,12 +26,20 @@
 #include "study_internal.h"
 #include "study_pack.h"
 #include "study_simd512.h"
+#include "bf16_tile_avx512.h"
 #include <cstring>
+#include <vector>
 #include <type_traits>
 
 namespace {
 constexpr int kRowBlock = 16;     // rows per parallel work item (their codes stay in L1 across token tiles)
 constexpr int kPrefetchRows = 4;  // prefetch the same bytes this many rows ahead (rows are contiguous)
+// Token counts for which rows are unpacked to bf16 once (run_unpacked) rather than per 4x4 token tile.
+// W4G g128, 1 thread, in L2, GMAC/s per token count (tiles; unpacked):
+//   896x896:   5: 61; 68   6: 63; 72   7: 71; 69   8: 79; 78   9: 63; 80   12: 79; 82   16: 79; 87   64: 79; 93
+//   896x4864:  5: 69; 71   6: 72; 74   7: 78; 71   8: 83; 82   9: 72; 85   12: 83; 90   16: 83; 95   64: 82; 102
+// (2-4 tokens: tiles 57-83, unpacked 39-64.)
+inline bool unpack_for(int64_t ntok) { return ntok >= 9 || ntok == 5 || ntok == 6; }
 
 inline __m512i bf16_pair(__m512 hi, __m512 lo) { return (__m512i)_mm512_cvtne2ps_pbh(hi, lo); }
 
@@ -196,8 +206,58 @@ inline int token_tile(int64_t left) {
     return (int)((left + n - 1) / n);
 }
 
+// one row's weights as bf16 words in code order (what the tiles above compute from the codes)
+template <int BITS>
+void unpack_row(const uint8_t *row, int group, int64_t cols, uint16_t *dst) {
+    const int64_t bb = lb_group_block_bytes(BITS, group), ngroups = cols / group;
+    const int cpg = group / 128;
+    for (int64_t g = 0; g < ngroups; g++) {
+        const __m512i lut = group_lut<BITS>(row + g * bb);
+        for (int ch = 0; ch < cpg; ch++) {
+            const uint8_t *codes = row + g * bb + 3 + ch * 16 * BITS;
+            _mm_prefetch((const char *)(codes + kPrefetchRows * (ngroups * bb)), _MM_HINT_T0);
+            const __m512i raw = load_chunk<BITS>(codes);
+            uint16_t *o = dst + (g * cpg + ch) * 128;
+            _mm512_store_si512(o, unpack_k<BITS, 0>(raw, lut));
+            _mm512_store_si512(o + 32, unpack_k<BITS, 1>(raw, lut));
+            _mm512_store_si512(o + 64, unpack_k<BITS, 2>(raw, lut));
+            _mm512_store_si512(o + 96, unpack_k<BITS, 3>(raw, lut));
+        }
+    }
+}
+
+// Many tokens: each row is unpacked to bf16 once (into an L1/L2 buffer of kR rows), then dense
+// kR x kT vdpbf16ps tiles (bf16_tile_avx512.h) run over all token tiles: the table lookups are paid
+// once per row instead of once per token tile.
+template <int BITS>
+void run_unpacked(int group, const uint8_t *w, int64_t rows, int64_t cols, const uint16_t *xb, int64_t ntok, float *y) {
+    const int64_t rb = cols / group * lb_group_block_bytes(BITS, group);
+    const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
+#pragma omp parallel num_threads(lb_threads_for((long long)rows * cols * ntok))
+    {
+        struct alignas(64) Line { uint16_t w[32]; };
+        thread_local std::vector<Line> buf;
+        if ((int64_t)buf.size() * 32 < bf16t::kR * cols) buf.resize((size_t)(bf16t::kR * cols / 32));
+        uint16_t *wb = buf.data()->w;
+#pragma omp for schedule(static)
+        for (int64_t blk = 0; blk < nblocks; blk++) {
+            const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
+            for (int64_t r = r0; r < r1; r += bf16t::kR) {
+                const int nr = (int)(r1 - r < bf16t::kR ? r1 - r : bf16t::kR);
+                for (int i = 0; i < nr; i++) unpack_row<BITS>(w + (r + i) * rb, group, cols, wb + i * cols);
+                for (int64_t t0 = 0; t0 < ntok;) {
+                    const int nt = bf16t::token_tile(ntok - t0);
+                    bf16t::tile_any<false>(nr, nt, wb, cols, xb + t0 * cols, cols, y + t0 * rows + r, rows);
+                    t0 += nt;
+                }
+            }
+        }
+    }
+}
+
 template <int BITS>
 void run(int group, const uint8_t *w, int64_t rows, int64_t cols, const uint16_t *xb, int64_t ntok, float *y) {
+    if (unpack_for(ntok)) return run_unpacked<BITS>(group, w, rows, cols, xb, ntok, y);
     const int64_t rb = cols / group * lb_group_block_bytes(BITS, group);
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
 #pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)

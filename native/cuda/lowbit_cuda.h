@@ -18,6 +18,11 @@ extern "C" {
 int32_t lbc_matmul_wg(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols,
                       const float *x, int64_t ntok, float *y, void *stream);
 
+/* y[t][r] = sum_c W[r][c] bf16(x[t][c]) for BF16 weights (LB_BF16, e.g. the weight-only plans' output
+ * head): x rounded to bf16 (nearest even), FP32 accumulation, as every CPU variant of lb_matmul */
+int32_t lbc_matmul_bf16(const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y,
+                        void *stream);
+
 /* causal GQA attention over the paged cache, as lb_attention; kvfmt LB_F16, LB_KV8, LB_KV4, LB_KV3 */
 int32_t lbc_attention(int32_t kvfmt, int32_t group, const void *kcache, const void *vcache,
                       const int32_t *block_table, int32_t block_size, const float *q, int64_t nq,

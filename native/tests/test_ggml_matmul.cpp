@@ -2,15 +2,22 @@
 //  1. every SIMD level this CPU supports agrees with the scalar reference (1e-5 of sum |w*x|),
 //     for ragged shapes (rows not a multiple of any tile, block counts not a multiple of 4)
 //     and ntok in {1,2,3,7,16}, on quantized real-valued rows and on random block bytes;
+//     BF16 also with the AVX512_BF16 (vdpbf16ps) kernel forced on and off;
 //  2. the result matches a float matmul with the dequantized weights within the error the
-//     8-bit activation quantization allows (half an activation step per weight);
+//     8-bit activation quantization allows (half an activation step per weight); BF16 matches the
+//     exact sum of W * bf16(x) (activations rounded to bf16 once, nearest even) within 1e-5, and
+//     that rounding is checked to be visible (a variant using the fp32 x would fail);
 //  3. 1 and 2 threads give identical results;
 //  4. bad arguments are rejected with a status code.
 #include <algorithm>
 #include <cstring>
 #include "test_util.h"
+#include "../cpu/dispatch.h"
+#include "../cpu/study_pack.h"
 
 namespace {
+
+double g_bf16_rounding = 0;  // largest |W.bf16(x) - W.x| / sum|W x| seen (BF16 cases)
 
 struct Fmt { int id; const char *name; int block; };
 const Fmt kFmts[] = {
@@ -82,7 +89,16 @@ void check_case(const Fmt &f, int rows, int cols, int ntok, bool random_bytes, u
         for (int r = 0; r < rows; r++) {
             const float *xr = &x[(size_t)t * cols], *wr = &wd[(size_t)r * cols];
             double exact = 0, tol = 1e-5 * abs_dot(wr, xr, cols) + 1e-30;
-            for (int c = 0; c < cols; c++) exact += (double)wr[c] * xr[c];
+            if (f.id == LB_BF16) {  // the format's arithmetic: W * bf16(x)
+                double unrounded = 0;
+                for (int c = 0; c < cols; c++) {
+                    exact += (double)wr[c] * lb_bf16_round(xr[c]);
+                    unrounded += (double)wr[c] * xr[c];
+                }
+                g_bf16_rounding = std::max(g_bf16_rounding, std::fabs(exact - unrounded) / (abs_dot(wr, xr, cols) + 1e-30));
+            } else {
+                for (int c = 0; c < cols; c++) exact += (double)wr[c] * xr[c];
+            }
             for (int b0 = 0; ab && b0 < cols; b0 += ab) {
                 float amax = 0;
                 for (int c = b0; c < b0 + ab; c++) amax = std::max(amax, std::fabs(xr[c]));
@@ -95,18 +111,24 @@ void check_case(const Fmt &f, int rows, int cols, int ntok, bool random_bytes, u
                 CHECK(false, "%s %dx%d ntok %d t%d r%d: %g vs float %g (tol %g)", f.name, rows, cols, ntok, t, r, got, exact, tol);
         }
 
-    // (1) every SIMD level against scalar
-    for (int isa = LB_ISA_AVX2; isa <= lb_isa_supported(); isa++) {
+    // (1) every SIMD level against scalar (BF16 at the AVX-512 level: FP32 FMA, then vdpbf16ps if the CPU has it)
+    for (int v = 2 * LB_ISA_AVX2; v <= 2 * lb_isa_supported() + 1; v++) {
+        const int isa = v / 2;
+        const bool dot = v % 2 == 1;
+        if (dot && (f.id != LB_BF16 || isa != LB_ISA_AVX512)) continue;
         lb_isa_set(isa);
+        lb_bf16_dot_allow(dot);
+        if (dot && !lb_bf16_dot_enabled()) continue;  // CPU without AVX512_BF16
         std::vector<float> y((size_t)ntok * rows, NAN);
         CHECK(lb_matmul(f.id, 0, w.data(), rows, cols, x.data(), ntok, y.data()) == LB_OK, "%s %s", f.name, isa_name(isa));
+        lb_bf16_dot_allow(true);
         int nbad = 0;
         for (int t = 0; t < ntok; t++)
             for (int r = 0; r < rows; r++) {
                 const double tol = 1e-5 * abs_dot(&wd[(size_t)r * cols], &x[(size_t)t * cols], cols) + 1e-30;
                 const float a = y[(size_t)t * rows + r], b = ref[(size_t)t * rows + r];
                 if (!(std::fabs(a - b) <= tol) && nbad++ < 3)
-                    CHECK(false, "%s %s %dx%d ntok %d%s t%d r%d: %.9g vs scalar %.9g (tol %g)", f.name, isa_name(isa), rows, cols,
+                    CHECK(false, "%s %s%s %dx%d ntok %d%s t%d r%d: %.9g vs scalar %.9g (tol %g)", f.name, isa_name(isa), dot ? "-bf16" : "", rows, cols,
                           ntok, random_bytes ? " (random bytes)" : "", t, r, a, b, tol);
             }
     }
@@ -163,6 +185,8 @@ int main() {
         // float formats: activations beyond the L2 budget (token tiles outside the row loop)
         if (f.block == 1) check_case(f, 7, 1500, 90, false, seed++);
     }
+    // bf16 rounding of x moves results by ~2^-9 relative per product: far above the 1e-5 tolerance
+    CHECK(g_bf16_rounding > 1e-4, "bf16 rounding of x invisible in the reference (%g)", g_bf16_rounding);
     test_bad_args();
     return finish("test_ggml_matmul");
 }

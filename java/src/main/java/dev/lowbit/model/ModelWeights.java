@@ -18,7 +18,8 @@ import java.util.List;
  * All weights of a model, in the formats the plan asks for. The matrices live in one arena of
  * huge pages (kept ones copied from the file, requantized ones written there), or, on request,
  * kept ones stay in the file mapping. The embedding table is read in place (one row per token).
- * Embeddings and the output head stay as loaded (16-bit in the study) whatever the plan.
+ * Embeddings stay as loaded whatever the plan; the output head stays as loaded unless the plan
+ * names its format ({@link QuantPlan#head()}: BF16 for the weight-only plans, or head8/head4).
  */
 public final class ModelWeights implements AutoCloseable {
     public final ModelConfig config;
@@ -171,6 +172,7 @@ public final class ModelWeights implements AutoCloseable {
             GgufTensor t = head ? (f.tensor(m.name) != null ? f.tensor(m.name) : f.tensor("token_embd.weight"))
                     : shaped(f, m.name, m.rows, m.cols);
             Format dst = head ? plan.head() : plan.weights();
+            if (head && dst == kernelFormat(t)) dst = null;  // already in the head's format: kept
             if (dst == null) {
                 if (!fromMapping) slice(t.nbytes());
                 return;
@@ -192,9 +194,12 @@ public final class ModelWeights implements AutoCloseable {
             return new Linear(name, fmt, 0, rows, cols, at, null, false);
         }
 
-        /** the output head: kept as loaded unless the plan names a head format */
+        /** floats of the F32 staging buffer of {@link #quantized} (64 MiB) */
+        private static final long CHUNK_FLOATS = 16L << 20;
+
+        /** the output head: kept as loaded unless the plan names a head format (other than the file's) */
         Linear head(GgufTensor t, int rows, int cols, QuantPlan plan) throws GgufFormatException {
-            if (plan.head() == null) return keep(t, rows, cols, "output.weight");
+            if (plan.head() == null || plan.head() == kernelFormat(t)) return keep(t, rows, cols, "output.weight");
             return quantized(t, rows, cols, "output.weight", plan.head(), HEAD_GROUP, false);
         }
 
@@ -204,6 +209,11 @@ public final class ModelWeights implements AutoCloseable {
             return quantized(t, m.rows, m.cols, m.name, plan.weights(), plan.weightGroup(), plan.rotate());
         }
 
+        /**
+         * dequantizes the source rows to F32 (rotating them if asked), zero-extends them to whole groups
+         * and quantizes them into the arena, in chunks of rows: every format quantizes row by row, and
+         * an F32 copy of a whole 151,936-row head would take 545 MiB
+         */
         private Linear quantized(GgufTensor t, int rows, int cols, String name, Format dst, int groupSetting, boolean rotate)
                 throws GgufFormatException {
             Format src = kernelFormat(t);
@@ -211,25 +221,28 @@ public final class ModelWeights implements AutoCloseable {
             int padded = (int) QuantPlan.paddedCols(dst, groupSetting, cols);
             long rb = dst.rowBytes(group, padded);
             if (rb < 0) throw new IllegalArgumentException(name + ": " + cols + " inputs cannot be quantized to " + dst + " (group " + group + ")");
-            try (NativeBuffer tmp = NativeBuffer.floats((long) rows * cols)) {
-                Native.check(LowbitNative.lb_dequantize(src.id, 0, t.address(), tmp.address(), rows, cols), "dequantize " + name);
-                if (rotate) Rotation.apply(tmp.address(), rows, cols);
-                long from = tmp.address();
-                NativeBuffer pad = null;
-                if (padded != cols) { // zero-extend each row to whole groups
-                    pad = NativeBuffer.floats((long) rows * padded);
-                    RawMemory.zero(pad.address(), pad.bytes());
-                    for (int r = 0; r < rows; r++) RawMemory.copy(pad.address() + 4L * r * padded, from + 4L * r * cols, 4L * cols);
-                    from = pad.address();
+            long srcRb = src.rowBytes(0, cols);
+            if (srcRb < 0 || srcRb * rows != t.nbytes())
+                throw new GgufFormatException(name + ": " + t.nbytes() + " bytes do not hold " + rows + " rows of " + cols + " " + src);
+            long q = slice(rb * rows);
+            int chunk = (int) Math.max(1, Math.min(rows, CHUNK_FLOATS / padded));
+            try (NativeBuffer tmp = NativeBuffer.floats((long) chunk * cols);
+                 NativeBuffer pad = padded == cols ? null : NativeBuffer.floats((long) chunk * padded)) {
+                if (pad != null) RawMemory.zero(pad.address(), pad.bytes());  // the tails stay zero
+                for (int r0 = 0; r0 < rows; r0 += chunk) {
+                    int n = Math.min(chunk, rows - r0);
+                    Native.check(LowbitNative.lb_dequantize(src.id, 0, t.address() + r0 * srcRb, tmp.address(), n, cols),
+                            "dequantize " + name);
+                    if (rotate) Rotation.apply(tmp.address(), n, cols);
+                    long from = tmp.address();
+                    if (pad != null) { // zero-extend each row to whole groups
+                        for (int r = 0; r < n; r++) RawMemory.copy(pad.address() + 4L * r * padded, from + 4L * r * cols, 4L * cols);
+                        from = pad.address();
+                    }
+                    Native.check(LowbitNative.lb_quantize(dst.id, group, from, q + r0 * rb, n, padded), "quantize " + name);
                 }
-                long q = slice(rb * rows);
-                try {
-                    Native.check(LowbitNative.lb_quantize(dst.id, group, from, q, rows, padded), "quantize " + name);
-                } finally {
-                    if (pad != null) pad.close();
-                }
-                return new Linear(name, dst, group, rows, cols, padded, q, null, rotate);
             }
+            return new Linear(name, dst, group, rows, cols, padded, q, null, rotate);
         }
     }
 

@@ -19,9 +19,14 @@ import java.util.regex.Pattern;
  *                       attention output back), spreading outliers before KV quantization ("kv4-rot";
  *                       implied by w4a4kvN as in QuaRot). Scores q·k and the output are unchanged.
  * @param method         calibration method ("rtn"; others plug in here)
- * @param head           format of the output head, or null to keep it as loaded (16-bit in the study);
- *                       "head8" = Q8_0, "head4" = W4G group 128 (not the study's setting: it shows
- *                       how decode speed follows bytes once the 16-bit head no longer dominates)
+ * @param head           format of the output head, or null to keep it as loaded. The study keeps the head
+ *                       16-bit; its weight-only (W*A16) models are BF16 models, so the w4a16/w3a16/w2a16
+ *                       plans store the head as BF16 (converted at load from F16/F32; exact for a
+ *                       BF16-origin model's F16 file) and compute it as bf16(x) x W with FP32
+ *                       accumulation, as such a model's lm_head does. "head16" written explicitly keeps
+ *                       the head as loaded (e.g. "w4a16-g128+head16" keeps an F16 head). "head8" = Q8_0,
+ *                       "head4" = W4G group 128 (not the study's setting: they show how decode speed
+ *                       follows bytes once the 16-bit head no longer dominates)
  * @param kvStaticK      KVQuant* ("kvN-kvq"): K quantized before RoPE with static per-channel asymmetric scales
  *                       from a calibration pass ({@link #kFormat()}); V stays per-token in {@link #kv()}
  * @param kvPreBias      with kvStaticK ("kvN-kvq-prebias"): K quantized before the K projection's bias is added
@@ -119,6 +124,8 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
             }
         }
         if (rotate && weights == null) weights = Format.F32;
+        // weight-only plans: the 16-bit head of a BF16 model (see the head parameter); head16 keeps it as loaded
+        if (!sawHead && (weights == Format.W4G || weights == Format.W3G || weights == Format.W2G)) head = Format.BF16;
         if (staticK && kvRotate)
             throw new IllegalArgumentException("static pre-RoPE K quantization (-kvq) cannot be combined with K/V rotation (plan '" + text + "')");
         return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", head, staticK, preBias, clip);

@@ -34,7 +34,14 @@ class QuantPlanTest {
         assertEquals(Format.KV4, w4a4.kv());
 
         assertEquals(Format.KV3, QuantPlan.parse("kv3").kv());
-        assertNull(QuantPlan.parse("w4a16-g128").head(), "the study keeps the head 16-bit");
+        assertEquals(Format.BF16, QuantPlan.parse("w4a16-g128").head(), "weight-only plans: the BF16 model's 16-bit head");
+        assertEquals(Format.BF16, QuantPlan.parse("w2a16-g64+kv4").head());
+        assertEquals(Format.BF16, QuantPlan.parse("w3a16-gch").head());
+        assertNull(QuantPlan.parse("w4a16-g128+head16").head(), "head16 keeps the head as loaded");
+        assertNull(QuantPlan.parse("w16").head());
+        assertNull(QuantPlan.parse("w8a8").head());
+        assertNull(QuantPlan.parse("kv4").head());
+        assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("w4a16-g128+head16+head8"));
         assertEquals(Format.Q8_0, QuantPlan.parse("w4a16-g128+head8").head());
         assertEquals(Format.W4G, QuantPlan.parse("head4").head());
         assertNull(QuantPlan.parse("head4").weights());

@@ -1,0 +1,98 @@
+package dev.lowbit.model;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.lowbit.TestModels;
+import dev.lowbit.api.LoadOptions;
+import dev.lowbit.api.LowbitModel;
+import dev.lowbit.bindings.LowbitNative;
+import dev.lowbit.core.NativeBuffer;
+import dev.lowbit.generate.Sequence;
+import dev.lowbit.gguf.GgmlType;
+import dev.lowbit.gguf.GgufFile;
+import dev.lowbit.gguf.GgufTensor;
+import dev.lowbit.quant.Format;
+import dev.lowbit.quant.QuantPlan;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Weight-only plans hold the 16-bit output head in BF16 (the study's W*A16 models are BF16 models):
+ * converted at load by rounding to nearest even, computed with bf16 activations; "+head16" keeps the
+ * file's head. Small synthetic models with F16, F32 and BF16 heads, tied and untied.
+ */
+class HeadFormatTest {
+    @TempDir Path dir;
+
+    @ParameterizedTest
+    @CsvSource({"F16, true", "F32, false", "BF16, true"})
+    void weightOnlyPlansComputeTheHeadInBf16(String type, boolean tied) throws Exception {
+        GgmlType gt = GgmlType.valueOf(type);
+        SyntheticModel.Spec spec = new SyntheticModel.Spec("llama", 128, 1, 4, 2, 32, 256, 32000, 128, tied, gt, 5, 4f);
+        Path p = dir.resolve("head-" + type + ".gguf");
+        try (GgufFile v = GgufFile.open(TestModels.model("vocab/ggml-vocab-llama-spm.gguf"))) {
+            SyntheticModel.write(spec, v, p);
+        }
+        int[] tokens = {11, 523, 99, 7000, 42};
+        try (LowbitModel bf = load(p, "w4a16-g128"); LowbitModel kept = load(p, "w4a16-g128+head16");
+             GgufFile f = GgufFile.open(p)) {
+            Linear hb = bf.transformer().w.output, hk = kept.transformer().w.output;
+            assertEquals(Format.BF16, hb.format);
+            assertEquals(Format.fromId(gt.id()), hk.format, "head16 keeps the file's head");
+            assertEquals(2L * spec.vocab() * spec.nEmbd(), hb.bytes());
+
+            // every head weight is the file's value rounded to bf16 (nearest even)
+            GgufTensor src = f.tensor(tied ? "token_embd.weight" : "output.weight");
+            long n = (long) spec.vocab() * spec.nEmbd();
+            try (NativeBuffer want = NativeBuffer.floats(n); NativeBuffer got = NativeBuffer.floats(n)) {
+                assertEquals(0, LowbitNative.lb_dequantize(Format.fromId(gt.id()).id, 0, src.address(), want.address(), spec.vocab(), spec.nEmbd()));
+                assertEquals(0, LowbitNative.lb_dequantize(Format.BF16.id, 0, hb.address(), got.address(), spec.vocab(), spec.nEmbd()));
+                for (int i = 0; i < n; i += 7) {
+                    float w = want.floatView(i, 1).get(0), g = got.floatView(i, 1).get(0);
+                    assertEquals(Float.floatToRawIntBits(bf16(w)), Float.floatToRawIntBits(g), "weight " + i + ": " + w + " -> " + g);
+                }
+            }
+
+            float[][] lb = logits(bf, tokens, spec.vocab()), lk = logits(kept, tokens, spec.vocab());
+            double num = 0, den = 0;
+            for (int i = 0; i < tokens.length; i++)
+                for (int v = 0; v < spec.vocab(); v++) {
+                    double d = lb[i][v] - lk[i][v];
+                    num += d * d;
+                    den += (double) lk[i][v] * lk[i][v];
+                }
+            double rel = Math.sqrt(num / den);
+            if (gt == GgmlType.BF16) {
+                assertEquals(0.0, rel, "a BF16 head is the same matrix either way");
+            } else {
+                // bf16 activations (and, from F32, weights): ~2^-9 relative per product, averaged over 128
+                assertTrue(rel > 1e-5 && rel < 1e-2, "BF16 vs " + type + " head: relative logit difference " + rel);
+            }
+        }
+    }
+
+    private static LowbitModel load(Path p, String plan) throws Exception {
+        return LowbitModel.load(p, LoadOptions.defaults().withContext(32).withPlan(QuantPlan.parse(plan)));
+    }
+
+    private static float[][] logits(LowbitModel m, int[] tokens, int vocab) {
+        Transformer t = m.transformer();
+        float[][] out = new float[tokens.length][vocab];
+        try (Sequence s = t.kv.newSequence()) {
+            assertTrue(t.kv.reserve(s, tokens.length));
+            assertEquals(tokens.length, t.forward(List.of(new Segment(s, tokens, true))));
+            for (int i = 0; i < tokens.length; i++) t.logits(i, out[i]);
+        }
+        return out;
+    }
+
+    /** round to nearest even bf16 (finite inputs) */
+    private static float bf16(float f) {
+        int u = Float.floatToRawIntBits(f);
+        u += 0x7fff + ((u >>> 16) & 1);
+        return Float.intBitsToFloat(u & 0xffff0000);
+    }
+}
