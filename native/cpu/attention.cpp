@@ -103,7 +103,7 @@ extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache
         if (block_table[b] < 0) return LB_ERR_ARG;
     const int gh = n_head / n_kv_head, hd = head_dim;
     const bool simd = lb_isa_current() >= LB_ISA_AVX512 && attention_supported_avx512(l);
-    const bool bf16 = study_bf16_available() && attention_supported_bf16(l);
+    const bool bf16 = lb_bf16_kernels() && attention_supported_bf16(l);
     const uint8_t *kc = (const uint8_t *)kcache, *vc = (const uint8_t *)vcache;
 
     // split rows into spans only when (token, kv head) pairs alone cannot feed the threads

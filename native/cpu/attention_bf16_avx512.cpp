@@ -11,7 +11,7 @@
 //    dimension with w = bf16(p s) (lb_kv_value_weight); sum w (z - 8) is subtracted at the end.
 // Multiply-adds per instruction double against the FP32 kernel (attention_avx512.cpp), and there
 // is no per-row table or int->float conversion.
-// vpmultishiftqb needs AVX512_VBMI, checked at dispatch with AVX512_BF16 (study_bf16_available)
+// vpmultishiftqb needs AVX512_VBMI: part of level LB_ISA_AVX512_BF16 (lb_bf16_kernels)
 #pragma GCC target("avx512vbmi")
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"

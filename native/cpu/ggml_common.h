@@ -146,7 +146,7 @@ void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d,
 // scalar reference dot of one block (shared by SIMD tails)
 float dot_block32(int32_t fmt, const uint8_t *b, const int8_t *xq, float dx, int32_t xs);
 
-// BF16 weights x bf16(x) with vdpbf16ps (ggml_bf16_avx512.cpp; only where lb_bf16_dot_enabled())
+// BF16 weights x bf16(x) with vdpbf16ps (ggml_bf16_avx512.cpp; only where lb_bf16_kernels())
 void matmul_bf16_dot_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
 
 // runs CALL(N) with the compile-time tile width N matching the runtime token count nt (1..8)

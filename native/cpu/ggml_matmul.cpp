@@ -290,7 +290,7 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     a.c0 = 0;
     a.c1 = cols;
     const int nthreads = lb_threads_for((long long)rows * cols * ntok);
-    if (fmt == LB_BF16 && lb_bf16_dot_enabled()) {
+    if (fmt == LB_BF16 && lb_bf16_kernels()) {
         matmul_bf16_dot_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
         return LB_OK;
     }

@@ -9,7 +9,8 @@ int detect_isa() {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni"))
-        return LB_ISA_AVX512;
+        return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512vbmi") ? LB_ISA_AVX512_BF16
+                                                                                             : LB_ISA_AVX512;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
         return LB_ISA_AVX2;
     return LB_ISA_SCALAR;
@@ -20,16 +21,9 @@ int g_threads = [] {
     unsigned n = std::thread::hardware_concurrency();
     return n == 0 ? 1 : (int)n;
 }();
-bool cpu_has_avx512bf16() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512bf16");
-}
-bool g_bf16_dot_allowed = cpu_has_avx512bf16();
 }  // namespace
 
 int lb_isa_current() { return g_isa; }
-bool lb_bf16_dot_enabled() { return g_bf16_dot_allowed && g_isa >= LB_ISA_AVX512; }
-void lb_bf16_dot_allow(bool on) { g_bf16_dot_allowed = on && cpu_has_avx512bf16(); }
 int lb_threads_for(long long work) { return work < (1LL << 16) ? 1 : g_threads; }
 
 extern "C" {

@@ -18,10 +18,6 @@ float study_quant_act_asym_avx512(const float *x, int64_t cols, uint8_t *q, int3
 
 // out[i] = lb_bf16_round(x[i]) (study_pack.h): the activations of the A16 weight-only matmuls
 void study_round_bf16(const float *x, int64_t n, float *out);
-// whether the W*G matmuls may use the AVX512_BF16 kernel (CPU has avx512_bf16 and the ISA level is
-// AVX-512); study_bf16_allow(false) forces the FP32-FMA paths (tests: all variants must agree)
-bool study_bf16_available();
-void study_bf16_allow(bool on);
 
 // thread-local scratch that only grows (one per calling thread, reused across calls), 64-byte aligned
 float *study_scratch_f32(size_t n);

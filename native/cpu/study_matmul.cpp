@@ -35,15 +35,6 @@ void study_round_bf16(const float *x, int64_t n, float *out) {
     for (int64_t i = 0; i < n; i++) out[i] = lb_bf16_round(x[i]);
 }
 
-namespace {
-bool cpu_has_bf16() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512vbmi");
-}
-bool g_bf16_allowed = cpu_has_bf16();
-}  // namespace
-bool study_bf16_available() { return g_bf16_allowed && lb_isa_current() >= LB_ISA_AVX512; }
-void study_bf16_allow(bool on) { g_bf16_allowed = on && cpu_has_bf16(); }
 
 float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum) {
     if (lb_isa_current() >= LB_ISA_AVX512) return study_quant_act_avx512(x, cols, qmax, q, qsum);
@@ -153,7 +144,7 @@ int32_t matmul_study(int32_t fmt, int32_t group, const void *w, int64_t rows, in
     switch (fmt) {
         case LB_W4G: case LB_W3G: case LB_W2G: {
             const int bits = lb_group_bits(fmt);
-            if (group % 128 == 0 && study_bf16_available())
+            if (group % 128 == 0 && lb_bf16_kernels())
                 matmul_wg_bf16_avx512(bits, group, wb, rows, cols, x, ntok, y);
             else if (isa >= LB_ISA_AVX512 && group % 32 == 0)
                 matmul_wg_avx512(bits, group, wb, rows, cols, x, ntok, y);

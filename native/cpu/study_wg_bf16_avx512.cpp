@@ -17,7 +17,7 @@
 // vectors of each k are loaded once and reused by the R rows, and each unpacked weight vector feeds T
 // tokens. Other token counts (batched decode, prefill): each row unpacked to bf16 once into a small
 // buffer, then the dense vdpbf16ps tiles of bf16_tile_avx512.h (run_unpacked).
-// vpermb (3-bit) needs AVX512_VBMI, checked at dispatch together with AVX512_BF16
+// vpermb (3-bit) needs AVX512_VBMI: part of level LB_ISA_AVX512_BF16 (lb_bf16_kernels)
 #pragma GCC target("avx512vbmi")
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"

@@ -6,7 +6,6 @@
 // (the FP32-FMA kernel that CPUs without it use).
 // usage: bench_attention [threads] [head_dim: 64 = Qwen2.5-0.5B (14/2 heads), 128 = R1-Distill-Qwen-1.5B (12/2)]
 #include "lowbit/lowbit.h"
-#include "../cpu/study_internal.h"
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -42,8 +41,8 @@ int main(int argc, char **argv) {
         printf("ctx %6d:", ctx);
         for (int variant : {(int)LB_F16, (int)LB_KV8, (int)LB_KV4, -(int)LB_KV4, (int)LB_KV3}) {
             const int fmt = variant < 0 ? -variant : variant;
-            if (variant < 0 && !study_bf16_available()) continue;
-            study_bf16_allow(variant > 0);
+            if (variant < 0 && lb_isa_supported() < LB_ISA_AVX512_BF16) continue;
+            lb_isa_set(variant < 0 ? LB_ISA_AVX512 : lb_isa_supported());
             const int group = fmt == LB_F16 ? 0 : hd;
             const int64_t rb = fmt == LB_F16 ? 2 * hd : lb_row_bytes(fmt, group, hd);
             const size_t bytes = (size_t)blocks * bs * nkv * rb;

@@ -10,7 +10,6 @@
 //  - bad arguments are rejected.
 #include "test_util.h"
 #include "../cpu/study_pack.h"
-#include "../cpu/study_internal.h"
 #include <algorithm>
 #include <cstring>
 
@@ -112,34 +111,30 @@ static void test_case(int fmt, int group, int nh, int nkv, int hd, int bs, int64
             flip[t * nh + h] = grouped ? std::ldexp(wmax * vmax, -8) : 0.0;  // one weight rounded the other way
         }
     std::vector<float> scalar;
-    for (int isa = 0; isa <= lb_isa_supported(); isa++)
-        for (bool bf16 : {false, true}) {  // AVX-512: the FP32 kernel and the AVX512_BF16 one
-            if (bf16 && (isa < LB_ISA_AVX512 || !grouped)) continue;
-            lb_isa_set(isa);
-            study_bf16_allow(bf16 || isa < LB_ISA_AVX512);
-            const char *name = bf16 ? "avx512-bf16" : isa_name(isa);
-            std::vector<float> out(nq * nh * hd, -7.f);
-            CHECK(lb_attention(fmt, group, c.k.data(), c.v.data(), c.table.data(), bs, q.data(), nq, pos0, nh, nkv, hd, scale,
-                               out.data()) == LB_OK, "attention");
-            double worst = 0, mag = 0;
-            for (size_t i = 0; i < out.size(); i++) {
-                const double tol = 2e-5 + (grouped ? std::ldexp(wbound[i], -8) : 0.0);
-                worst = std::max(worst, std::fabs(out[i] - ref[i]) / tol);
-                mag = std::max(mag, std::fabs(ref[i]));
-            }
-            CHECK(worst <= 1.0, "%s fmt %d g %d nh %d nkv %d hd %d ctx %lld nq %lld: error %.3g x tolerance", name, fmt, group,
-                  nh, nkv, hd, (long long)ctx, (long long)nq, worst);
-            if (isa == 0) {
-                scalar = out;
-            } else {  // SIMD against the scalar reference, relative to the output's magnitude
-                double d = 0;
-                for (size_t i = 0; i < out.size(); i++)
-                    d = std::max(d, std::fabs(out[i] - scalar[i]) / (1e-5 * mag + flip[i / hd]));
-                CHECK(d <= 1.0, "%s vs scalar fmt %d g %d nh %d nkv %d hd %d ctx %lld nq %lld: diff %.3g x tolerance (|out| %g)",
-                      name, fmt, group, nh, nkv, hd, (long long)ctx, (long long)nq, d, mag);
-            }
+    for (int isa = 0; isa <= lb_isa_supported(); isa++) {  // LB_ISA_AVX512_BF16: the vdpbf16ps KV4 kernel
+        lb_isa_set(isa);
+        const char *name = isa_name(isa);
+        std::vector<float> out(nq * nh * hd, -7.f);
+        CHECK(lb_attention(fmt, group, c.k.data(), c.v.data(), c.table.data(), bs, q.data(), nq, pos0, nh, nkv, hd, scale,
+                           out.data()) == LB_OK, "attention");
+        double worst = 0, mag = 0;
+        for (size_t i = 0; i < out.size(); i++) {
+            const double tol = 2e-5 + (grouped ? std::ldexp(wbound[i], -8) : 0.0);
+            worst = std::max(worst, std::fabs(out[i] - ref[i]) / tol);
+            mag = std::max(mag, std::fabs(ref[i]));
         }
-    study_bf16_allow(true);
+        CHECK(worst <= 1.0, "%s fmt %d g %d nh %d nkv %d hd %d ctx %lld nq %lld: error %.3g x tolerance", name, fmt, group,
+              nh, nkv, hd, (long long)ctx, (long long)nq, worst);
+        if (isa == 0) {
+            scalar = out;
+        } else {  // SIMD against the scalar reference, relative to the output's magnitude
+            double d = 0;
+            for (size_t i = 0; i < out.size(); i++)
+                d = std::max(d, std::fabs(out[i] - scalar[i]) / (1e-5 * mag + flip[i / hd]));
+            CHECK(d <= 1.0, "%s vs scalar fmt %d g %d nh %d nkv %d hd %d ctx %lld nq %lld: diff %.3g x tolerance (|out| %g)",
+                  name, fmt, group, nh, nkv, hd, (long long)ctx, (long long)nq, d, mag);
+        }
+    }
 }
 
 static void test_bad_args() {

@@ -111,24 +111,18 @@ void check_case(const Fmt &f, int rows, int cols, int ntok, bool random_bytes, u
                 CHECK(false, "%s %dx%d ntok %d t%d r%d: %g vs float %g (tol %g)", f.name, rows, cols, ntok, t, r, got, exact, tol);
         }
 
-    // (1) every SIMD level against scalar (BF16 at the AVX-512 level: FP32 FMA, then vdpbf16ps if the CPU has it)
-    for (int v = 2 * LB_ISA_AVX2; v <= 2 * lb_isa_supported() + 1; v++) {
-        const int isa = v / 2;
-        const bool dot = v % 2 == 1;
-        if (dot && (f.id != LB_BF16 || isa != LB_ISA_AVX512)) continue;
+    // (1) every SIMD level against scalar (BF16 weights: FP32 FMA at LB_ISA_AVX512, vdpbf16ps at LB_ISA_AVX512_BF16)
+    for (int isa = LB_ISA_AVX2; isa <= lb_isa_supported(); isa++) {
         lb_isa_set(isa);
-        lb_bf16_dot_allow(dot);
-        if (dot && !lb_bf16_dot_enabled()) continue;  // CPU without AVX512_BF16
         std::vector<float> y((size_t)ntok * rows, NAN);
         CHECK(lb_matmul(f.id, 0, w.data(), rows, cols, x.data(), ntok, y.data()) == LB_OK, "%s %s", f.name, isa_name(isa));
-        lb_bf16_dot_allow(true);
         int nbad = 0;
         for (int t = 0; t < ntok; t++)
             for (int r = 0; r < rows; r++) {
                 const double tol = 1e-5 * abs_dot(&wd[(size_t)r * cols], &x[(size_t)t * cols], cols) + 1e-30;
                 const float a = y[(size_t)t * rows + r], b = ref[(size_t)t * rows + r];
                 if (!(std::fabs(a - b) <= tol) && nbad++ < 3)
-                    CHECK(false, "%s %s%s %dx%d ntok %d%s t%d r%d: %.9g vs scalar %.9g (tol %g)", f.name, isa_name(isa), dot ? "-bf16" : "", rows, cols,
+                    CHECK(false, "%s %s %dx%d ntok %d%s t%d r%d: %.9g vs scalar %.9g (tol %g)", f.name, isa_name(isa), rows, cols,
                           ntok, random_bytes ? " (random bytes)" : "", t, r, a, b, tol);
             }
     }

@@ -27,7 +27,7 @@ inline std::vector<float> random_floats(size_t n, unsigned seed, float lo = -1.f
     return v;
 }
 
-inline const char *isa_name(int isa) { return isa == 2 ? "avx512" : isa == 1 ? "avx2" : "scalar"; }
+inline const char *isa_name(int isa) { return isa == 3 ? "avx512-bf16" : isa == 2 ? "avx512" : isa == 1 ? "avx2" : "scalar"; }
 
 inline int finish(const char *name) {
     lb_isa_set(lb_isa_supported());

@@ -15,6 +15,9 @@ extern "C" {
 #define LB_ISA_SCALAR 0
 #define LB_ISA_AVX2 1
 #define LB_ISA_AVX512 2
+/* AVX-512 plus AVX512_BF16 and AVX512_VBMI: the vdpbf16ps kernels (BF16 weights, W*G weight-only,
+ * KV4 attention). At LB_ISA_AVX512 the same operations take their FP32-FMA AVX-512 paths. */
+#define LB_ISA_AVX512_BF16 3
 
 const char *lb_version(void);
 /* highest level this CPU supports */

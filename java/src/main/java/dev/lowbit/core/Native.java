@@ -30,6 +30,7 @@ public final class Native {
 
     public static String isaName(int isa) {
         return switch (isa) {
+            case LowbitNative.ISA_AVX512_BF16 -> "avx512-bf16";
             case LowbitNative.ISA_AVX512 -> "avx512";
             case LowbitNative.ISA_AVX2 -> "avx2";
             default -> "scalar";

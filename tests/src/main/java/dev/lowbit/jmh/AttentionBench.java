@@ -14,11 +14,12 @@ import org.openjdk.jmh.annotations.*;
  * R1-Distill-Qwen-1.5B's (headDim 128: 12 query heads, 2 KV heads), group = head_dim.
  * KV bytes read per call = 2 (K and V) x ctx x n_kv_head x lb_row_bytes(kv, hd, hd), printed at
  * setup: at head_dim 64 F16 128 B per row, KV8 67, KV4 35 (27% of F16), KV3 27.
- * Every format runs the same FP32 arithmetic on rows dequantised in registers (float query, float
- * softmax weights). With threads > 1 one decode row is split into spans across the threads
+ * F16 runs FP32 products; KV8/KV4/KV3 the study's BF16 attention (bf16 query, value weights
+ * bf16(p s) on the codes; see attention.cpp): "avx512" with FP32 FMAs on rows dequantised in
+ * registers, "avx512-bf16" (KV4) with vdpbf16ps on the codes. With threads > 1 one decode row is split into spans across the threads
  * (flash-decoding). On a shared machine add -bm sample and read the p0.00 (minimum) line.
  * <pre>
- * java -jar tests/target/benchmarks.jar AttentionBench -p isa=avx512 -p threads=1,2
+ * java -jar tests/target/benchmarks.jar AttentionBench -p isa=avx512-bf16,avx512 -p threads=1,2
  * </pre>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -30,7 +31,7 @@ import org.openjdk.jmh.annotations.*;
 public class AttentionBench {
     private static final int N_KV_HEAD = 2, BLOCK = 256;
 
-    @Param({"avx512", "scalar"})
+    @Param({"avx512-bf16", "avx512", "scalar"})
     public String isa;
 
     @Param({"F16", "KV8", "KV4", "KV3"})

@@ -18,7 +18,8 @@ final class KernelSetup {
             case "scalar" -> LowbitNative.ISA_SCALAR;
             case "avx2" -> LowbitNative.ISA_AVX2;
             case "avx512" -> LowbitNative.ISA_AVX512;
-            default -> throw new IllegalArgumentException("isa must be scalar, avx2 or avx512, got " + name);
+            case "avx512-bf16" -> LowbitNative.ISA_AVX512_BF16;
+            default -> throw new IllegalArgumentException("isa must be scalar, avx2, avx512 or avx512-bf16, got " + name);
         };
         if (level > LowbitNative.lb_isa_supported())
             throw new IllegalStateException("this CPU does not support " + name + " (best: " + Native.isaName(LowbitNative.lb_isa_supported()) + ")");

@@ -13,8 +13,8 @@ import org.openjdk.jmh.annotations.*;
  * Qwen2.5-0.5B (896x896 q/o, 4864x896 gate/up, 896x4864 down) and R1-Distill-Qwen-1.5B
  * (1536x1536, 8960x1536), shape written rows x cols (outputs x inputs).
  * Weight bytes per call = rows x lb_row_bytes(format, group, cols), printed at setup, so
- * GB/s = bytes / (time per op). On a CPU with AVX512_BF16 the "avx512" variant of W4G/W3G/W2G is the
- * BF16 kernel (vdpbf16ps); the FP32-FMA AVX-512 variant is only reachable from the ctest. Combinations a format cannot represent (Q4_K needs cols % 256 == 0)
+ * GB/s = bytes / (time per op). "avx512-bf16" runs the vdpbf16ps kernels (W4G/W3G/W2G and BF16
+ * weights; the other formats as "avx512"), "avx512" their FP32-FMA AVX-512 variants. Combinations a format cannot represent (Q4_K needs cols % 256 == 0)
  * or a CPU cannot run fail their trial and JMH moves on.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.*;
 @Warmup(iterations = 1, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 @Measurement(iterations = 2, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 public class MatmulBench {
-    @Param({"avx512", "avx2", "scalar"})
+    @Param({"avx512-bf16", "avx512", "avx2", "scalar"})
     public String isa;
 
     @Param({"F16", "Q8_0", "Q4_0", "Q4_K", "W4G", "W3G", "W2G", "I8CH", "I8CHA", "I4CH"})
