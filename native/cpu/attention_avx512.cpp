@@ -99,15 +99,7 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
         for (int j = n; j < (n + 15) / 16 * 16; j++) kr[j] = vr[j] = kZeroRow;
         // scores of 16 keys at a time into sc[g][jb..]: rows dequantised once into kt, then every head
         for (int jb = 0; jb < n; jb += 16) {
-            // prefetch the next 16 key rows, and this block's value rows for the value pass (into L2)
-            for (int jj = jb + 16; jj < jb + 32 && jj < n; jj++) {
-                _mm_prefetch((const char *)kr[jj], _MM_HINT_T0);
-                _mm_prefetch((const char *)kr[jj] + l.row_bytes - 1, _MM_HINT_T0);
-            }
-            for (int jj = jb; jj < jb + 16 && jj < n; jj++) {
-                _mm_prefetch((const char *)vr[jj], _MM_HINT_T1);
-                _mm_prefetch((const char *)vr[jj] + l.row_bytes - 1, _MM_HINT_T1);
-            }
+            kvsimd::prefetch_block(kr, vr, jb, n, l.row_bytes);
             __m512 v[NV];
             for (int jj = 0; jj < 16; jj++) {
                 kvsimd::load_row<NV, BITS, GS>(kr[jb + jj], iota, v);

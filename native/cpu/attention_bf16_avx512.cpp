@@ -211,14 +211,7 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
         kv_rows(l, vc, kvh, t0, n, vr);
         for (int j = n; j < np; j++) kr[j] = vr[j] = kZeroRow;
         for (int jb = 0; jb < np; jb += 16) {
-            for (int jj = jb + 16; jj < jb + 32 && jj < n; jj++) {
-                _mm_prefetch((const char *)kr[jj], _MM_HINT_T0);
-                _mm_prefetch((const char *)kr[jj] + l.row_bytes - 1, _MM_HINT_T0);
-            }
-            for (int jj = jb; jj < jb + 16 && jj < n; jj++) {
-                _mm_prefetch((const char *)vr[jj], _MM_HINT_T1);
-                _mm_prefetch((const char *)vr[jj] + l.row_bytes - 1, _MM_HINT_T1);
-            }
+            kvsimd::prefetch_block(kr, vr, jb, n, l.row_bytes);
             __m512 ks, kz;
             headers16(kr + jb, ks, kz);
             scores16_heads<NC>(kr + jb, qb, qsum, ks, kz, scale, gh, sc + jb);

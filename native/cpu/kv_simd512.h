@@ -49,6 +49,19 @@ inline void scores16(const float *kt, const float *q, int gh, float *sc, int64_t
     }
 }
 
+// before the scores of keys jb..jb+15 of a tile of n: the next 16 key rows into L1, and this
+// block's value rows (read by the value pass after the tile's softmax) into L2
+inline void prefetch_block(const uint8_t *const *kr, const uint8_t *const *vr, int jb, int n, int64_t row_bytes) {
+    for (int jj = jb + 16; jj < jb + 32 && jj < n; jj++) {
+        _mm_prefetch((const char *)kr[jj], _MM_HINT_T0);
+        _mm_prefetch((const char *)kr[jj] + row_bytes - 1, _MM_HINT_T0);
+    }
+    for (int jj = jb; jj < jb + 16 && jj < n; jj++) {
+        _mm_prefetch((const char *)vr[jj], _MM_HINT_T1);
+        _mm_prefetch((const char *)vr[jj] + row_bytes - 1, _MM_HINT_T1);
+    }
+}
+
 // online-softmax step of one head over a tile of scores s[0..n): s becomes exp(s - m') (and 0 from n
 // up to the next multiple of 16), m becomes m' (the new running max), lsum is rescaled and grown;
 // returns the factor for the head's output accumulators, exp(m - m') (0 on the first tile)
