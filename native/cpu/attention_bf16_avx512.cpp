@@ -138,14 +138,30 @@ void scores16_heads(const uint8_t *const *rows, const uint16_t *qb, const float 
     }
 }
 
-// (c - 8) bf16 pairs of rows r0, r1 for the 32 dimensions of code bytes 16m..16m+15:
-// lo = dimensions 32m + 2i, hi = 32m + 2i + 1 (lane i)
-inline void value_pairs(const uint8_t *r0, const uint8_t *r1, int m, __m512i lut, __m512i &lo, __m512i &hi) {
-    const __m512i a = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(r0 + 3 + 16 * m)));
-    const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(r1 + 3 + 16 * m)));
-    const __m512i x = _mm512_or_si512(a, _mm512_slli_epi32(b, 16));
-    lo = _mm512_permutexvar_epi16(x, lut);
-    hi = _mm512_permutexvar_epi16(_mm512_srli_epi16(x, 4), lut);
+// vpermt2b indices: dword i of vector h = (byte 16h + i of row 0, -, byte 16h + i of row 1, -)
+// (the odd bytes are don't-cares: vpermw reads 5 bits of each word)
+struct PairIdx {
+    uint8_t v[2][64];
+    constexpr PairIdx() : v() {
+        for (int h = 0; h < 2; h++)
+            for (int i = 0; i < 16; i++) {
+                v[h][4 * i] = v[h][4 * i + 1] = (uint8_t)(16 * h + i);
+                v[h][4 * i + 2] = v[h][4 * i + 3] = (uint8_t)(64 + 16 * h + i);
+            }
+    }
+};
+alignas(64) constexpr PairIdx kPair{};
+
+// (c - 8) bf16 pairs of rows r0, r1 for the 64 dimensions of code bytes 32c..32c+31: vector 2h+e
+// lane i = dimension 64c + 32h + 2i + e (e = 0: low nibbles, 1: high)
+inline void value_pairs(const uint8_t *r0, const uint8_t *r1, int c, __m512i lut, __m512i *out) {
+    const __m512i a = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(r0 + 3 + 32 * c)));
+    const __m512i b = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(r1 + 3 + 32 * c)));
+    for (int h = 0; h < 2; h++) {
+        const __m512i x = _mm512_permutex2var_epi8(a, _mm512_load_si512(kPair.v[h]), b);
+        out[2 * h] = _mm512_permutexvar_epi16(x, lut);
+        out[2 * h + 1] = _mm512_permutexvar_epi16(_mm512_srli_epi16(x, 4), lut);
+    }
 }
 
 // KP key pairs (rows[0..2KP)) into acc[gh][hd] (layout: vector 2m+e, lane i = dimension 32m + 2i + e)
@@ -156,7 +172,7 @@ inline void values(const uint8_t *const *rows, const uint16_t *w, int gh, float 
     const __m512i lut = _mm512_load_si512(kCodes.v);
     __m512i v[KP][NV];
     for (int p = 0; p < KP; p++)
-        for (int m = 0; m < 2 * NC; m++) value_pairs(rows[2 * p], rows[2 * p + 1], m, lut, v[p][2 * m], v[p][2 * m + 1]);
+        for (int c = 0; c < NC; c++) value_pairs(rows[2 * p], rows[2 * p + 1], c, lut, v[p] + 4 * c);
     for (int h = 0; h < gh; h++) {
         float *a = acc + h * NV * 16;
         for (int i = 0; i < NV; i++) {
