@@ -84,10 +84,10 @@ void tile_any(int nr, int nt, const uint16_t *w, int64_t n, const uint16_t *x, i
     }
 }
 
-// tokens of the tile starting at t0: at most kT, balanced (16 -> 6 + 5 + 5, 9 -> 5 + 4)
-inline int token_tile(int64_t left) {
-    if (left <= kT) return (int)left;
-    const int64_t n = (left + kT - 1) / kT;
+// tokens of the tile starting at t0: at most maxt (<= kT), balanced (kT: 16 -> 6 + 5 + 5, 9 -> 5 + 4)
+inline int token_tile(int64_t left, int maxt = kT) {
+    if (left <= maxt) return (int)left;
+    const int64_t n = (left + maxt - 1) / maxt;
     return (int)((left + n - 1) / n);
 }
 

@@ -8,7 +8,7 @@
 //    the sums of 4 rows reduced together; memory bound.
 //  - Several tokens: R x T register tiles (4 rows x up to 6 tokens: 24 accumulators), each loaded
 //    weight vector feeds T tokens and each activation vector R rows; the next rows are prefetched
-//    (three rows read side by side defeat the hardware prefetchers).
+//    (four rows read side by side defeat the hardware prefetchers).
 // GCC 12 flags the deliberate _mm*_undefined_* self-initialisation inside its own intrinsics
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"

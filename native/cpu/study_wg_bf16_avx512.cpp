@@ -35,11 +35,14 @@ namespace {
 constexpr int kRowBlock = 16;     // rows per parallel work item (their codes stay in L1 across token tiles)
 constexpr int kPrefetchRows = 4;  // prefetch the same bytes this many rows ahead (rows are contiguous)
 // Token counts for which rows are unpacked to bf16 once (run_unpacked) rather than per 4x4 token tile.
-// W4G g128, 1 thread, in L2, GMAC/s per token count (tiles; unpacked):
+// W4G g128, 1 thread, in L2, GMAC/s per token count (tiles; unpacked with 6-token dense tiles):
 //   896x896:   5: 61; 68   6: 63; 72   7: 71; 69   8: 79; 78   9: 63; 80   12: 79; 82   16: 79; 87   64: 79; 93
 //   896x4864:  5: 69; 71   6: 72; 74   7: 78; 71   8: 83; 82   9: 72; 85   12: 83; 90   16: 83; 95   64: 82; 102
 // (2-4 tokens: tiles 57-83, unpacked 39-64.)
 inline bool unpack_for(int64_t ntok) { return ntok >= 9 || ntok == 5 || ntok == 6; }
+// tokens per dense tile of the unpacked path: 4 (16 -> 4 x 4) measured ~1% faster than 6 (16 -> 6 + 5 + 5)
+// for 896x896 and 4864x896 at 16 tokens (the unpacked rows are in L1 there, unlike the BF16 head's)
+constexpr int kUnpackT = 4;
 
 inline __m512i bf16_pair(__m512 hi, __m512 lo) { return (__m512i)_mm512_cvtne2ps_pbh(hi, lo); }
 
@@ -246,7 +249,7 @@ void run_unpacked(int group, const uint8_t *w, int64_t rows, int64_t cols, const
                 const int nr = (int)(r1 - r < bf16t::kR ? r1 - r : bf16t::kR);
                 for (int i = 0; i < nr; i++) unpack_row<BITS>(w + (r + i) * rb, group, cols, wb + i * cols);
                 for (int64_t t0 = 0; t0 < ntok;) {
-                    const int nt = bf16t::token_tile(ntok - t0);
+                    const int nt = bf16t::token_tile(ntok - t0, kUnpackT);
                     bf16t::tile_any<false>(nr, nt, wb, cols, xb + t0 * cols, cols, y + t0 * rows + r, rows);
                     t0 += nt;
                 }

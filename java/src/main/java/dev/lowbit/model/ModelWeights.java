@@ -97,6 +97,18 @@ public final class ModelWeights implements AutoCloseable {
 
     private record MatrixSpec(String name, int rows, int cols) {}
 
+    /**
+     * the format the head is converted to, or null to keep it as loaded: the plan's head format,
+     * except that the weight-only plans' BF16 applies to a 16-bit or F32 head only (a head the file
+     * stores quantized, e.g. Q6_K, is not 16-bit to begin with and is kept)
+     */
+    static Format headFormat(QuantPlan plan, Format loaded) {
+        Format h = plan.head();
+        if (h == null || h == loaded) return null;
+        if (h == Format.BF16 && loaded != Format.F16 && loaded != Format.F32) return null;
+        return h;
+    }
+
     private static List<MatrixSpec> layerMatrices(ModelConfig c, int i) {
         String p = "blk." + i + ".";
         int d = c.nEmbd();
@@ -171,8 +183,7 @@ public final class ModelWeights implements AutoCloseable {
         void take(GgufFile f, MatrixSpec m, QuantPlan plan, boolean head) throws GgufFormatException {
             GgufTensor t = head ? (f.tensor(m.name) != null ? f.tensor(m.name) : f.tensor("token_embd.weight"))
                     : shaped(f, m.name, m.rows, m.cols);
-            Format dst = head ? plan.head() : plan.weights();
-            if (head && dst == kernelFormat(t)) dst = null;  // already in the head's format: kept
+            Format dst = head ? headFormat(plan, kernelFormat(t)) : plan.weights();
             if (dst == null) {
                 if (!fromMapping) slice(t.nbytes());
                 return;
@@ -197,10 +208,11 @@ public final class ModelWeights implements AutoCloseable {
         /** floats of the F32 staging buffer of {@link #quantized} (64 MiB) */
         private static final long CHUNK_FLOATS = 16L << 20;
 
-        /** the output head: kept as loaded unless the plan names a head format (other than the file's) */
+        /** the output head: kept as loaded unless {@link #headFormat} names another format */
         Linear head(GgufTensor t, int rows, int cols, QuantPlan plan) throws GgufFormatException {
-            if (plan.head() == null || plan.head() == kernelFormat(t)) return keep(t, rows, cols, "output.weight");
-            return quantized(t, rows, cols, "output.weight", plan.head(), HEAD_GROUP, false);
+            Format dst = headFormat(plan, kernelFormat(t));
+            if (dst == null) return keep(t, rows, cols, "output.weight");
+            return quantized(t, rows, cols, "output.weight", dst, HEAD_GROUP, false);
         }
 
         Linear linear(GgufFile f, MatrixSpec m, QuantPlan plan) throws GgufFormatException {

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * @param head           format of the output head, or null to keep it as loaded. The study keeps the head
  *                       16-bit; its weight-only (W*A16) models are BF16 models, so the w4a16/w3a16/w2a16
  *                       plans store the head as BF16 (converted at load from F16/F32; exact for a
- *                       BF16-origin model's F16 file) and compute it as bf16(x) x W with FP32
+ *                       BF16-origin model's F16 file; a head the file stores quantized, e.g. Q6_K,
+ *                       is kept) and compute it as bf16(x) x W with FP32
  *                       accumulation, as such a model's lm_head does. "head16" written explicitly keeps
  *                       the head as loaded (e.g. "w4a16-g128+head16" keeps an F16 head). "head8" = Q8_0,
  *                       "head4" = W4G group 128 (not the study's setting: they show how decode speed

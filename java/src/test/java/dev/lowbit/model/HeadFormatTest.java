@@ -74,6 +74,18 @@ class HeadFormatTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void onlyA16BitOrF32HeadBecomesBf16() {
+        QuantPlan w4 = QuantPlan.parse("w4a16-g128");
+        assertEquals(Format.BF16, ModelWeights.headFormat(w4, Format.F16));
+        assertEquals(Format.BF16, ModelWeights.headFormat(w4, Format.F32));
+        assertNull(ModelWeights.headFormat(w4, Format.BF16), "already BF16: kept");
+        assertNull(ModelWeights.headFormat(w4, Format.Q6_K), "a quantized head is not 16-bit: kept");
+        assertNull(ModelWeights.headFormat(QuantPlan.parse("w4a16-g128+head16"), Format.F16));
+        assertNull(ModelWeights.headFormat(QuantPlan.W16, Format.F16));
+        assertEquals(Format.Q8_0, ModelWeights.headFormat(QuantPlan.parse("w4a16-g128+head8"), Format.Q6_K));
+    }
+
     private static LowbitModel load(Path p, String plan) throws Exception {
         return LowbitModel.load(p, LoadOptions.defaults().withContext(32).withPlan(QuantPlan.parse(plan)));
     }
