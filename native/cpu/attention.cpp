@@ -128,10 +128,14 @@ extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache
     const int64_t pstride = (int64_t)gh * (hd + 2);
     std::vector<float> parts((size_t)(nparts * pstride));
     const int64_t nitems = (int64_t)items.size();
+    // split rows: a thread takes all kv heads of a span (one chunk), so the cache lines that hold the
+    // heads' interleaved rows are fetched by one core, once, and re-read from its L2; two cores
+    // reading the same lines concurrently cost ~20% (KV4 32K decode, 2 threads: 872 -> 695 us)
+    const int chunk = split ? n_kv_head : 1;
 #pragma omp parallel num_threads(lb_threads_for((long long)nq * n_head * (pos0 + nq) * head_dim))
     {
         std::vector<float> tmp((size_t)pstride);
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, chunk)
         for (int64_t i = 0; i < nitems; i++) {
             const Item &it = items[i];
             const float *qi = q + (it.t * n_head + (int64_t)it.kvh * gh) * hd;
