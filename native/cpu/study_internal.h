@@ -22,6 +22,9 @@ void study_round_bf16(const float *x, int64_t n, float *out);
 // thread-local scratch that only grows (one per calling thread, reused across calls), 64-byte aligned
 float *study_scratch_f32(size_t n);
 int8_t *study_scratch_i8(size_t n);
+// per-thread buffer of unpacked weight rows inside a matmul's parallel region (the calling thread's
+// study_scratch_f32 holds the activations meanwhile); 64-byte aligned, at least `bytes`
+void *study_scratch_rows(size_t bytes);
 
 // AVX-512 matmuls. Preconditions checked by the dispatcher: for W*G, group % 32 == 0.
 void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,

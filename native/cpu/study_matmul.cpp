@@ -25,6 +25,11 @@ float *study_scratch_f32(size_t n) {
     if (buf.size() * 16 < n) buf.resize((n + 15) / 16);
     return (float *)buf.data();
 }
+void *study_scratch_rows(size_t bytes) {
+    thread_local std::vector<Line> buf;
+    if (buf.size() * 64 < bytes) buf.resize((bytes + 63) / 64);
+    return buf.data();
+}
 int8_t *study_scratch_i8(size_t n) {
     thread_local std::vector<Line> buf;
     if (buf.size() * 64 < n) buf.resize((n + 63) / 64);

@@ -140,12 +140,8 @@ void wg_run_multi(int group, const uint8_t *w, int64_t rows, int64_t cols, const
     const int64_t nblocks = (rows + kRB - 1) / kRB;
 #pragma omp parallel num_threads(lb_threads_for((long long)rows * cols * ntok))
     {
-        // own buffer: study_scratch_f32 of the calling thread holds the permuted activations
         // 64-byte aligned: unaligned 64-byte stores and loads split cache lines (twice the cost)
-        struct alignas(64) Vec { float f[16]; };
-        thread_local std::vector<Vec> buf;
-        if (buf.size() * 16 < (size_t)(kRB * cols)) buf.resize((size_t)(kRB * cols / 16));
-        float *wd = (float *)buf.data();
+        float *wd = (float *)study_scratch_rows(sizeof(float) * kRB * cols);
         const __m512 iota = lb512_iota(BITS);
 #pragma omp for schedule(static)
         for (int64_t blk = 0; blk < nblocks; blk++) {

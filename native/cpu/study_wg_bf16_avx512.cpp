@@ -28,7 +28,6 @@
 #include "study_simd512.h"
 #include "bf16_tile_avx512.h"
 #include <cstring>
-#include <vector>
 #include <type_traits>
 
 namespace {
@@ -238,10 +237,7 @@ void run_unpacked(int group, const uint8_t *w, int64_t rows, int64_t cols, const
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
 #pragma omp parallel num_threads(lb_threads_for((long long)rows * cols * ntok))
     {
-        struct alignas(64) Line { uint16_t w[32]; };
-        thread_local std::vector<Line> buf;
-        if ((int64_t)buf.size() * 32 < bf16t::kR * cols) buf.resize((size_t)(bf16t::kR * cols / 32));
-        uint16_t *wb = buf.data()->w;
+        uint16_t *wb = (uint16_t *)study_scratch_rows(sizeof(uint16_t) * bf16t::kR * cols);
 #pragma omp for schedule(static)
         for (int64_t blk = 0; blk < nblocks; blk++) {
             const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
