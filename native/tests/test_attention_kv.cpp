@@ -9,6 +9,7 @@
 //    plus, for group formats, one bf16 ulp of the largest weight (a weight may round the other way);
 //  - bad arguments are rejected.
 #include "test_util.h"
+#include "test_attention_ref.h"
 #include "../cpu/study_pack.h"
 #include <algorithm>
 #include <cstring>
@@ -71,7 +72,6 @@ static void test_case(int fmt, int group, int nh, int nkv, int hd, int bs, int64
     // relative to a running maximum that the reference cannot reproduce), so the reference keeps
     // exact weights and bounds the difference per element: 2^-8 * sum_j w_j |v_jd|.
     const bool grouped = fmt >= 100;
-    std::vector<double> ref(nq * nh * hd, 0.0), wbound(nq * nh * hd, 0.0), flip(nq * nh, 0.0);
     // dequantised cache, read back through the block table
     std::vector<float> kd(total * nkv * hd), vd(total * nkv * hd);
     for (int64_t j = 0; j < total; j++)
@@ -81,35 +81,10 @@ static void test_case(int fmt, int group, int nh, int nkv, int hd, int bs, int64
         }
     double vmax = 0;
     for (float x : vd) vmax = std::max(vmax, (double)std::fabs(x));
-    for (int64_t t = 0; t < nq; t++)
-        for (int h = 0; h < nh; h++) {
-            const int kvh = h / (nh / nkv);
-            const int64_t L = pos0 + t + 1;
-            std::vector<double> s(L);
-            double mx = -1e300, sum = 0;
-            for (int64_t j = 0; j < L; j++) {
-                const float *kr = &kd[(j * nkv + kvh) * hd];
-                double d = 0;
-                for (int i = 0; i < hd; i++) {
-                    const float qi = q[(t * nh + h) * hd + i];
-                    d += (double)(grouped ? lb_bf16_round(qi) : qi) * kr[i];
-                }
-                s[j] = d * scale;
-                mx = std::max(mx, s[j]);
-            }
-            for (int64_t j = 0; j < L; j++) sum += (s[j] = std::exp(s[j] - mx));
-            double wmax = 0;
-            for (int64_t j = 0; j < L; j++) {
-                const float *vr = &vd[(j * nkv + kvh) * hd];
-                const double w = s[j] / sum;
-                wmax = std::max(wmax, w);
-                for (int i = 0; i < hd; i++) {
-                    ref[(t * nh + h) * hd + i] += w * vr[i];
-                    wbound[(t * nh + h) * hd + i] += w * std::fabs(vr[i]);
-                }
-            }
-            flip[t * nh + h] = grouped ? std::ldexp(wmax * vmax, -8) : 0.0;  // one weight rounded the other way
-        }
+    std::vector<double> ref, wbound, flip;
+    ref_attention(q.data(), kd.data(), vd.data(), nq, pos0, nh, nkv, hd, scale,
+                  [&](float x) { return grouped ? lb_bf16_round(x) : x; }, ref, &wbound, &flip);
+    for (double &f : flip) f = grouped ? std::ldexp(f * vmax, -8) : 0.0;  // one weight rounded the other way
     std::vector<float> scalar;
     for (int isa = 0; isa <= lb_isa_supported(); isa++) {  // LB_ISA_AVX512_BF16: the vdpbf16ps KV4 kernel
         lb_isa_set(isa);

@@ -10,6 +10,7 @@
 //  - lb_kv_store_clip (per-token formats with a clip ratio) == lb_quantize of the clamped groups;
 //  - bad arguments are rejected.
 #include "test_util.h"
+#include "test_attention_ref.h"
 #include "../cpu/kv_static_internal.h"
 #include <algorithm>
 #include <cstring>
@@ -131,7 +132,7 @@ static void test_case(int bits, int vfmt, int vgroup, int nh, int nkv, int hd, i
     const int64_t pos0 = ctx;
     auto q = random_floats(nq * nh * hd, seed + 5, -1.5f, 1.5f);
     const float scale = 1.f / std::sqrt((float)hd);
-    std::vector<double> kd(total * C), ref(nq * nh * hd, 0.0);
+    std::vector<double> kd(total * C), ref;
     std::vector<float> vd(total * C);
     for (int64_t j = 0; j < total; j++)
         for (int h = 0; h < nkv; h++) {
@@ -149,22 +150,7 @@ static void test_case(int bits, int vfmt, int vgroup, int nh, int nkv, int hd, i
             }
             vdeq(c, row_at(c, c.v, c.rbv, j, h), &vd[(j * nkv + h) * hd]);
         }
-    for (int64_t t = 0; t < nq; t++)
-        for (int h = 0; h < nh; h++) {
-            const int kvh = h / (nh / nkv);
-            const int64_t L = pos0 + t + 1;
-            std::vector<double> s(L);
-            double mx = -1e300, sum = 0;
-            for (int64_t j = 0; j < L; j++) {
-                double d = 0;
-                for (int i = 0; i < hd; i++) d += (double)q[(t * nh + h) * hd + i] * kd[(j * nkv + kvh) * hd + i];
-                s[j] = d * scale;
-                mx = std::max(mx, s[j]);
-            }
-            for (int64_t j = 0; j < L; j++) sum += (s[j] = std::exp(s[j] - mx));
-            for (int64_t j = 0; j < L; j++)
-                for (int i = 0; i < hd; i++) ref[(t * nh + h) * hd + i] += s[j] / sum * vd[(j * nkv + kvh) * hd + i];
-        }
+    ref_attention(q.data(), kd.data(), vd.data(), nq, pos0, nh, nkv, hd, scale, [](float x) { return x; }, ref);
     std::vector<float> scalar_out;
     for (int isa = 0; isa <= lb_isa_supported(); isa++) {
         lb_isa_set(isa);
