@@ -70,17 +70,11 @@ struct ShiftCtl {
 };
 alignas(64) constexpr ShiftCtl kShift{};
 
-inline __m512 dp(__m512 acc, __m512i a, __m512i b) { return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)b); }
 // acc += x . (the bf16 pair at p, broadcast): the broadcast folded into the instruction ({1to16}),
 // which the compiler does not do from the intrinsics (a separate vpbroadcastd per product)
 inline __m512 dp_pair(__m512 acc, __m512i x, const uint16_t *p) {
     asm("vdpbf16ps %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(x), "m"(*(const uint32_t *)p));
     return acc;
-}
-inline __m512i bcast32(const uint16_t *p) {
-    uint32_t u;
-    std::memcpy(&u, p, 4);
-    return _mm512_set1_epi32((int)u);
 }
 
 // acc[h][k] += bf16(q_h) . (c - 8) over the 64 dimensions of code chunk c (bytes 32c..) of 16 keys
