@@ -72,8 +72,9 @@ alignas(64) constexpr ShiftCtl kShift{};
 
 // acc += x . (the bf16 pair at p, broadcast): the broadcast folded into the instruction ({1to16}),
 // which the compiler does not do from the intrinsics (a separate vpbroadcastd per product)
+typedef uint32_t __attribute__((may_alias)) PairBits;  // the pair is read from uint16_t arrays
 inline __m512 dp_pair(__m512 acc, __m512i x, const uint16_t *p) {
-    asm("vdpbf16ps %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(x), "m"(*(const uint32_t *)p));
+    asm("vdpbf16ps %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(x), "m"(*(const PairBits *)p));
     return acc;
 }
 
