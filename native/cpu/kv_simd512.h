@@ -49,13 +49,18 @@ inline void scores16(const float *kt, const float *q, int gh, float *sc, int64_t
     }
 }
 
-// before the scores of keys jb..jb+15 of a tile of n: the next 16 key rows into L1, and this
-// block's value rows (read by the value pass after the tile's softmax) into L2
-inline void prefetch_block(const uint8_t *const *kr, const uint8_t *const *vr, int jb, int n, int64_t row_bytes) {
+// before the scores of keys jb..jb+15 of a tile of n: the next 16 key rows into L1
+inline void prefetch_keys(const uint8_t *const *kr, int jb, int n, int64_t row_bytes) {
     for (int jj = jb + 16; jj < jb + 32 && jj < n; jj++) {
         _mm_prefetch((const char *)kr[jj], _MM_HINT_T0);
         _mm_prefetch((const char *)kr[jj] + row_bytes - 1, _MM_HINT_T0);
     }
+}
+
+// the value rows of keys jb..jb+15 into L2 for the value pass after the tile's softmax. Measured
+// (bench_attention, 32K, from DRAM): helps KV8 (-8 to -15%), slows F16 (~+20%) and the KV4 kernels
+// (+4-12%), whose value rows the hardware prefetcher streams in time
+inline void prefetch_values(const uint8_t *const *vr, int jb, int n, int64_t row_bytes) {
     for (int jj = jb; jj < jb + 16 && jj < n; jj++) {
         _mm_prefetch((const char *)vr[jj], _MM_HINT_T1);
         _mm_prefetch((const char *)vr[jj] + row_bytes - 1, _MM_HINT_T1);
