@@ -99,8 +99,10 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
         for (int j = n; j < (n + 15) / 16 * 16; j++) kr[j] = vr[j] = kZeroRow;
         // scores of 16 keys at a time into sc[g][jb..]: rows dequantised once into kt, then every head
         for (int jb = 0; jb < n; jb += 16) {
-            if constexpr (BITS == 8) kvsimd::prefetch_values(vr, jb, n, l.row_bytes);
-            kvsimd::prefetch_keys(kr, jb, n, l.row_bytes);
+            if constexpr (BITS == 8)
+                kvsimd::prefetch_keys_values(kr, vr, jb, n, l.row_bytes);
+            else
+                kvsimd::prefetch_keys(kr, jb, n, l.row_bytes);
             __m512 v[NV];
             for (int jj = 0; jj < 16; jj++) {
                 kvsimd::load_row<NV, BITS, GS>(kr[jb + jj], iota, v);

@@ -57,10 +57,14 @@ inline void prefetch_keys(const uint8_t *const *kr, int jb, int n, int64_t row_b
     }
 }
 
-// the value rows of keys jb..jb+15 into L2 for the value pass after the tile's softmax. Measured
-// (bench_attention, 32K, from DRAM): helps KV8 (-8 to -15%), slows F16 (~+20%) and the KV4 kernels
-// (+4-12%), whose value rows the hardware prefetcher streams in time
-inline void prefetch_values(const uint8_t *const *vr, int jb, int n, int64_t row_bytes) {
+// prefetch_keys, and the value rows of keys jb..jb+15 into L2 for the value pass after the tile's
+// softmax. Measured (bench_attention, 32K, from DRAM): the value prefetch helps KV8 (-8 to -15%),
+// slows F16 (~+15%) and the KV4 kernels (+4-12%), whose value rows the hardware prefetcher streams
+inline void prefetch_keys_values(const uint8_t *const *kr, const uint8_t *const *vr, int jb, int n, int64_t row_bytes) {
+    for (int jj = jb + 16; jj < jb + 32 && jj < n; jj++) {
+        _mm_prefetch((const char *)kr[jj], _MM_HINT_T0);
+        _mm_prefetch((const char *)kr[jj] + row_bytes - 1, _MM_HINT_T0);
+    }
     for (int jj = jb; jj < jb + 16 && jj < n; jj++) {
         _mm_prefetch((const char *)vr[jj], _MM_HINT_T1);
         _mm_prefetch((const char *)vr[jj] + row_bytes - 1, _MM_HINT_T1);
