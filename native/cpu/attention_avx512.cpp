@@ -102,7 +102,7 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
             if constexpr (BITS == 8)
                 kvsimd::prefetch_keys_values(kr, vr, jb, n, l.row_bytes);
             else
-                kvsimd::prefetch_keys(kr, jb, n, l.row_bytes);
+                kvsimd::prefetch_keys<false>(kr, jb, n, l.row_bytes);
             __m512 v[NV];
             for (int jj = 0; jj < 16; jj++) {
                 kvsimd::load_row<NV, BITS, GS>(kr[jb + jj], iota, v);

@@ -222,7 +222,7 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
         kv_rows(l, vc, kvh, t0, n, vr);
         for (int j = n; j < np; j++) kr[j] = vr[j] = kZeroRow;
         for (int jb = 0; jb < np; jb += 16) {
-            kvsimd::prefetch_keys(kr, jb, n, l.row_bytes);
+            kvsimd::prefetch_keys<true>(kr, jb, n, l.row_bytes);
             __m512 ks, kz;
             headers16(kr + jb, ks, kz);
             scores16_heads<NC>(kr + jb, qb, qsum, ks, kz, scale, gh, sc + jb);

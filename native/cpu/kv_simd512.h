@@ -49,26 +49,32 @@ inline void scores16(const float *kt, const float *q, int gh, float *sc, int64_t
     }
 }
 
-// before the scores of keys jb..jb+15 of a tile of n: the next 16 key rows into L1
-inline void prefetch_keys(const uint8_t *const *kr, int jb, int n, int64_t row_bytes) {
-    for (int jj = jb + 16; jj < jb + 32 && jj < n; jj++) {
-        _mm_prefetch((const char *)kr[jj], _MM_HINT_T0);
-        _mm_prefetch((const char *)kr[jj] + row_bytes - 1, _MM_HINT_T0);
+// a row's first and last byte, or (EVERY_LINE) each cache line it touches once: KV4 rows of 67
+// bytes (head_dim 128) may straddle 3 lines, and the bf16 KV4 kernel gains 10% from the middle one
+// at 32K; the FP32 kernel's F16 rows lose 10% from the extra loop (measured, bench_attention)
+template <int HINT, bool EVERY_LINE>
+inline void prefetch_row(const uint8_t *row, int64_t row_bytes) {
+    if (EVERY_LINE) {
+        const uintptr_t end = (uintptr_t)(row + row_bytes - 1);
+        for (uintptr_t a = (uintptr_t)row & ~(uintptr_t)63; a <= end; a += 64) _mm_prefetch((const char *)a, (_mm_hint)HINT);
+    } else {
+        _mm_prefetch((const char *)row, (_mm_hint)HINT);
+        _mm_prefetch((const char *)row + row_bytes - 1, (_mm_hint)HINT);
     }
+}
+
+// before the scores of keys jb..jb+15 of a tile of n: the next 16 key rows into L1
+template <bool EVERY_LINE>
+inline void prefetch_keys(const uint8_t *const *kr, int jb, int n, int64_t row_bytes) {
+    for (int jj = jb + 16; jj < jb + 32 && jj < n; jj++) prefetch_row<_MM_HINT_T0, EVERY_LINE>(kr[jj], row_bytes);
 }
 
 // prefetch_keys, and the value rows of keys jb..jb+15 into L2 for the value pass after the tile's
 // softmax. Measured (bench_attention, 32K, from DRAM): the value prefetch helps KV8 (-8 to -15%),
 // slows F16 (~+15%) and the KV4 kernels (+4-12%), whose value rows the hardware prefetcher streams
 inline void prefetch_keys_values(const uint8_t *const *kr, const uint8_t *const *vr, int jb, int n, int64_t row_bytes) {
-    for (int jj = jb + 16; jj < jb + 32 && jj < n; jj++) {
-        _mm_prefetch((const char *)kr[jj], _MM_HINT_T0);
-        _mm_prefetch((const char *)kr[jj] + row_bytes - 1, _MM_HINT_T0);
-    }
-    for (int jj = jb; jj < jb + 16 && jj < n; jj++) {
-        _mm_prefetch((const char *)vr[jj], _MM_HINT_T1);
-        _mm_prefetch((const char *)vr[jj] + row_bytes - 1, _MM_HINT_T1);
-    }
+    prefetch_keys<false>(kr, jb, n, row_bytes);
+    for (int jj = jb; jj < jb + 16 && jj < n; jj++) prefetch_row<_MM_HINT_T1, false>(vr[jj], row_bytes);
 }
 
 // online-softmax step of one head over a tile of scores s[0..n): s becomes exp(s - m') (and 0 from n
