@@ -22,7 +22,6 @@
 // attention_bf16_avx512.cpp.
 #include "dispatch.h"
 #include "kv_internal.h"
-#include "study_internal.h"
 #include <cmath>
 #include <vector>
 
