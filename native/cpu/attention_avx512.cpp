@@ -137,19 +137,7 @@ using SpanFn = void (*)(const KvLayout &, const uint8_t *, const uint8_t *, cons
 
 template <int NV>
 SpanFn pick_group(const KvLayout &l) {
-    const int bits = l.fmt == LB_F32 ? 32 : l.fmt == LB_F16 ? 16 : l.bits;
-#define LB_SPAN_BITS(B)                                                   \
-    if (bits == B) switch (l.group) {                                     \
-            case 32: return span<NV, B, 32>;                              \
-            case 64: return span<NV, B, (NV * 16 >= 64 ? 64 : 32)>;      \
-            case 128: return span<NV, B, (NV * 16 >= 128 ? 128 : 32)>;   \
-            default: return span<NV, B, (NV * 16 >= 256 ? 256 : 32)>;    \
-        }
-    LB_SPAN_BITS(8)
-    LB_SPAN_BITS(4)
-    LB_SPAN_BITS(3)
-#undef LB_SPAN_BITS
-    return bits == 32 ? span<NV, 32, 0> : span<NV, 16, 0>;
+    LB_KV_PICK(span, NV, l);
 }
 }  // namespace
 

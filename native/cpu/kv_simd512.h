@@ -9,6 +9,25 @@
 #include "simd512_math.h"
 #include <cmath>
 
+// returns FN<NV, BITS, GS> for a KV row layout: BITS 32 (F32), 16 (F16) or the group format's bits,
+// GS its group as a compile-time constant capped at the head dimension NV * 16 (a group larger
+// than the row is the whole row)
+#define LB_KV_PICK(FN, NV, l)                                                     \
+    do {                                                                          \
+        const int bits_ = (l).fmt == LB_F32 ? 32 : (l).fmt == LB_F16 ? 16 : (l).bits; \
+        LB_KV_PICK_GROUP(FN, NV, 8, (l).group)                                    \
+        LB_KV_PICK_GROUP(FN, NV, 4, (l).group)                                    \
+        LB_KV_PICK_GROUP(FN, NV, 3, (l).group)                                    \
+        return bits_ == 32 ? FN<NV, 32, 0> : FN<NV, 16, 0>;                       \
+    } while (0)
+#define LB_KV_PICK_GROUP(FN, NV, B, group)                                  \
+    if (bits_ == B) switch (group) {                                        \
+            case 32: return FN<NV, B, 32>;                                  \
+            case 64: return FN<NV, B, (NV * 16 >= 64 ? 64 : 32)>;           \
+            case 128: return FN<NV, B, (NV * 16 >= 128 ? 128 : 32)>;        \
+            default: return FN<NV, B, (NV * 16 >= 256 ? 256 : 32)>;         \
+        }
+
 namespace kvsimd {
 // BITS: 32 = F32, 16 = F16, 8/4/3 = KV8/KV4/KV3 with group GS (compile-time so the row stays in registers);
 // SCALED = false gives the group formats' (code - z) without the scale (the value sum of attention.cpp)

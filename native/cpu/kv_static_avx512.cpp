@@ -141,19 +141,7 @@ ScoresFn pick_scores(int bits) {
 
 template <int NV>
 ValuesFn pick_values(const KvLayout &l) {
-    const int bits = l.fmt == LB_F32 ? 32 : l.fmt == LB_F16 ? 16 : l.bits;
-#define LB_VALUES_BITS(B)                                                   \
-    if (bits == B) switch (l.group) {                                       \
-            case 32: return values<NV, B, 32>;                              \
-            case 64: return values<NV, B, (NV * 16 >= 64 ? 64 : 32)>;      \
-            case 128: return values<NV, B, (NV * 16 >= 128 ? 128 : 32)>;   \
-            default: return values<NV, B, (NV * 16 >= 256 ? 256 : 32)>;    \
-        }
-    LB_VALUES_BITS(8)
-    LB_VALUES_BITS(4)
-    LB_VALUES_BITS(3)
-#undef LB_VALUES_BITS
-    return bits == 32 ? values<NV, 32, 0> : values<NV, 16, 0>;
+    LB_KV_PICK(values, NV, l);
 }
 }  // namespace
 

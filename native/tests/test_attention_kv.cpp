@@ -45,10 +45,8 @@ static const uint8_t *row_at(const Cache &c, const std::vector<uint8_t> &buf, in
 static void test_case(int fmt, int group, int nh, int nkv, int hd, int bs, int64_t ctx, int64_t nq, unsigned seed) {
     Cache c{fmt, group, std::min(group, hd), nkv, hd, bs, kv_row_bytes(fmt, group, hd), {}, {}, {}};
     const int64_t total = ctx + nq, nblocks = (total + bs - 1) / bs + 1;
-    c.table.resize(nblocks);
-    for (int64_t i = 0; i < nblocks; i++) c.table[i] = (int32_t)i;
     std::mt19937 rng(seed);
-    std::shuffle(c.table.begin(), c.table.end(), rng);
+    c.table = shuffled_blocks(nblocks, rng);
     c.k.assign(nblocks * bs * nkv * c.rb, 0);
     c.v.assign(c.k.size(), 0);
     auto ks = random_floats(total * nkv * hd, seed + 1, -2.f, 2.f), vs = random_floats(total * nkv * hd, seed + 2);

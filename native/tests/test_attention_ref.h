@@ -1,10 +1,20 @@
-// Naive causal grouped-query softmax attention in double precision: the reference of the attention
-// ctests (test_attention_kv over per-token caches, test_kv_static over static-K caches).
+// Shared by the attention ctests (test_attention_kv over per-token caches, test_kv_static over
+// static-K caches): a shuffled block table, and naive causal grouped-query softmax attention in
+// double precision as the reference.
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <random>
 #include <vector>
+
+// a block table of n blocks in shuffled order (pages of a sequence scattered through the pool)
+inline std::vector<int32_t> shuffled_blocks(int64_t n, std::mt19937 &rng) {
+    std::vector<int32_t> t(n);
+    for (int64_t i = 0; i < n; i++) t[i] = (int32_t)i;
+    std::shuffle(t.begin(), t.end(), rng);
+    return t;
+}
 
 // q: [nq][nh][hd] (each element passed through qmap first: the engine's query rounding, or none);
 // kd, vd: dequantised keys / values [pos][nkv][hd] for positions 0 .. pos0 + nq - 1.

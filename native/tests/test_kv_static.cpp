@@ -86,10 +86,8 @@ static void test_case(int bits, int vfmt, int vgroup, int nh, int nkv, int hd, i
     c.rbk = lb_row_bytes(c.kfmt, 0, hd);
     c.rbv = vrow_bytes(vfmt, c.veff, hd);
     const int64_t total = ctx + nq, nblocks = (total + bs - 1) / bs + 1;
-    c.table.resize(nblocks);
-    for (int64_t i = 0; i < nblocks; i++) c.table[i] = (int32_t)i;
     std::mt19937 rng(seed);
-    std::shuffle(c.table.begin(), c.table.end(), rng);
+    c.table = shuffled_blocks(nblocks, rng);
     c.k.assign(nblocks * bs * nkv * c.rbk, 0);
     c.v.assign(nblocks * bs * nkv * c.rbv, 0);
     const int C = nkv * hd, qmax = (1 << bits) - 1;
