@@ -5,6 +5,9 @@
 #include "lowbit/runtime.h"
 #include <stdlib.h>
 #include <sys/mman.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace {
 constexpr int64_t kHuge = 2 << 20;
@@ -33,5 +36,14 @@ void lb_free(void *p, int64_t bytes) {
     if (p == nullptr) return;
     if (bytes < LB_HUGE_MIN_BYTES) free(p);
     else munmap(p, (size_t)round_up(bytes, kHuge));
+}
+
+int64_t lb_heap_in_use(void) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 m = mallinfo2();
+    return (int64_t)(m.uordblks + m.hblkhd);
+#else
+    return -1;
+#endif
 }
 }

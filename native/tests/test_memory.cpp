@@ -29,6 +29,14 @@ int main() {
             CHECK(p[0] == 0x5a && p[n - 1] == 0x5a, "large block of %lld not writable to its end", (long long)n);
             lb_free(p, n);
         }
+    // the C heap counter sees a small block come and go (1 MiB: far above malloc's own churn)
+    const int64_t before = lb_heap_in_use();
+    CHECK(before > 0, "lb_heap_in_use unavailable (%lld)", (long long)before);
+    void *block = lb_alloc(1 << 20);
+    const int64_t during = lb_heap_in_use();
+    CHECK(during - before >= (1 << 20), "1 MiB block moved the heap counter by %lld", (long long)(during - before));
+    lb_free(block, 1 << 20);
+    CHECK(lb_heap_in_use() - before < 4096, "freed block still counted: %lld", (long long)(lb_heap_in_use() - before));
     CHECK(lb_alloc(0) == nullptr, "zero bytes must give NULL");
     CHECK(lb_alloc(-5) == nullptr, "negative size must give NULL");
     lb_free(nullptr, 123);  // no-op

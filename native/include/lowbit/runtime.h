@@ -36,6 +36,10 @@ int32_t lb_threads_get(void);
 #define LB_HUGE_MIN_BYTES (4LL << 20)
 void *lb_alloc(int64_t bytes);
 void lb_free(void *p, int64_t bytes);
+/* Bytes of the C heap (malloc, all arenas, including its own large mappings) in use by this
+ * process right now, or -1 where the C library cannot tell. For leak tests: unlike the resident
+ * set, it does not move with the JVM's heap or with file mappings the GC has not yet dropped. */
+int64_t lb_heap_in_use(void);
 
 #ifdef __cplusplus
 }

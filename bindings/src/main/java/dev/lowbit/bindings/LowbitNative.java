@@ -33,6 +33,7 @@ public final class LowbitNative {
     public static final long HUGE_MIN_BYTES = 4L << 20;
     public static native @Cast("void*") long lb_alloc(long bytes);
     public static native void lb_free(@Cast("void*") long p, long bytes);
+    public static native long lb_heap_in_use();
 
     // format table
     public static native long lb_row_bytes(int fmt, int group, long cols);
