@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  */
 public final class BenchRunner {
     private final BenchSettings s;
-    private final boolean compareLlamaCpp;
+    private final ReferenceEngine.Spec reference;
     private final int rooflineMib;
     private final Consumer<String> progress;
     private boolean weightsFromMapping;
@@ -27,11 +27,14 @@ public final class BenchRunner {
     private int calibSamples = LoadOptions.DEFAULT_CALIB_SAMPLES;
 
     /**
+     * @param reference   the engine to compare with (ReferenceEngine.parse of --compare), or null
      * @param rooflineMib size of the bandwidth probe's buffer in MiB, 0 for no probe
      */
-    public BenchRunner(BenchSettings settings, boolean compareLlamaCpp, int rooflineMib, Consumer<String> progress) {
+    public BenchRunner(BenchSettings settings, ReferenceEngine.Spec reference, int rooflineMib, Consumer<String> progress) {
+        if (reference != null && settings.depth() > 0 && !reference.supportsDepth())
+            throw new IllegalArgumentException("--depth needs --compare llama-bench (the llama.cpp binding would need a real prefill of the depth)");
         this.s = settings;
-        this.compareLlamaCpp = compareLlamaCpp;
+        this.reference = reference;
         this.rooflineMib = rooflineMib;
         this.progress = progress == null ? m -> {} : progress;
     }
@@ -57,12 +60,12 @@ public final class BenchRunner {
         java.util.Map<String, String> machine = MachineInfo.capture();
         java.util.Map<Path, List<BenchRow>> refs = new java.util.HashMap<>();
         String method = null;
-        if (compareLlamaCpp) {
+        if (reference != null) {
             for (Path m : models) {
                 progress.accept(m.getFileName() + " llama.cpp: loading");
-                try (LlamaCppReference llama = new LlamaCppReference(m, s, msg -> progress.accept(m.getFileName() + " " + msg))) {
+                try (ReferenceEngine llama = reference.open(m, s, msg -> progress.accept(m.getFileName() + " " + msg))) {
                     refs.put(m, llama.run());
-                    method = LlamaCppReference.method();
+                    method = llama.method();
                 }
             }
         }
@@ -82,7 +85,7 @@ public final class BenchRunner {
                     mine.addAll(new ThroughputBench(model, s, p).run());
                 }
             }
-            if (compareLlamaCpp) {
+            if (reference != null) {
                 List<BenchRow> ref = refs.get(m);
                 mine = withRatios(mine, ref);
                 rows.addAll(mine);

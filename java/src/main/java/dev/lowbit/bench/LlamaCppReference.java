@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * </ul>
  * Each repetition differences the minima of three completions of each kind; one warm-up pair runs first.
  */
-public final class LlamaCppReference implements AutoCloseable {
+public final class LlamaCppReference implements ReferenceEngine {
     private final Path path;
     private final BenchSettings s;
     private final LlamaModel llama;
@@ -58,6 +58,7 @@ public final class LlamaCppReference implements AutoCloseable {
     }
 
     /** pp and single-stream tg rows (no batched figure for llama.cpp here) */
+    @Override
     public List<BenchRow> run() throws IOException {
         long size = 0, params = 0;
         String arch;
@@ -102,7 +103,8 @@ public final class LlamaCppReference implements AutoCloseable {
     }
 
     /** how the figures were obtained */
-    public static String method() {
+    @Override
+    public String method() {
         return "wall time of de.kherud:llama completions, differenced: pp = (p-1)/(t(p tokens, 1 out) - t(1 token, 1 out)), "
                 + "tg = n/(t(n+1 out) - t(1 out)), each t the minimum of 3 completions";
     }

@@ -4,6 +4,7 @@ import dev.lowbit.bench.BenchReport;
 import dev.lowbit.bench.BenchResult;
 import dev.lowbit.bench.BenchRunner;
 import dev.lowbit.bench.BenchSettings;
+import dev.lowbit.bench.ReferenceEngine;
 import dev.lowbit.catalogue.ModelResolver;
 import dev.lowbit.quant.QuantPlan;
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Prefill (pp), single-stream decode (tg) and aggregate batched decode (tg@bB) tokens/s per plan,",
                 "mean ± std over repetitions after a warm-up; bytes of weights read per token and the implied GB/s.",
-                "--compare llama.cpp runs the same file through llama.cpp (de.kherud:llama) right after and prints the ratio;",
+                "--compare llama.cpp runs the same file through llama.cpp first (the de.kherud:llama binding, in-process;",
+                "  --compare llama-bench[=PATH]: llama.cpp's own llama-bench, a subprocess) and prints the ratio;",
                 "--roofline measures read bandwidth first and prints each decode test's memory ceiling;",
                 "--depth N runs every test after N positions of context (llama-bench's -d), to see attention's cost at long context."})
 final class BenchCommand implements Callable<Integer> {
@@ -53,7 +55,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
 
-    @Option(names = "--compare", description = "reference engine to run on the same file: llama.cpp")
+    @Option(names = "--compare", description = {"reference engine run on the same file with the same -t/-p/-n/-r/-ub: 'llama.cpp' (the de.kherud:llama binding) "
+            + "or 'llama-bench[=PATH]' (llama.cpp's own tool; PATH defaults to $LLAMA_BENCH, then llama-bench on the PATH)"})
     String compare;
 
     @Option(names = "--roofline", description = "measure memory read bandwidth and print each decode test's ceiling")
@@ -73,12 +76,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (compare != null && !compare.equalsIgnoreCase("llama.cpp"))
-            throw new IllegalArgumentException("--compare supports only 'llama.cpp', got '" + compare + "'");
+        ReferenceEngine.Spec reference = ReferenceEngine.parse(compare);
         if (calibSamples < 1) throw new IllegalArgumentException("--calib-samples must be >= 1");
         if (roofline && rooflineMib < 16) throw new IllegalArgumentException("--roofline-mib must be >= 16");
-        if (compare != null && depth > 0)
-            throw new IllegalArgumentException("--depth cannot be combined with --compare (llama.cpp would need a real prefill of the depth)");
         BenchSettings s = new BenchSettings(nPrompt, nGen, batches.stream().mapToInt(Integer::intValue).toArray(), threads, reps, ubatch, 4,
                 depth);
         List<QuantPlan> plans = new ArrayList<>();
@@ -86,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Path> paths = new ArrayList<>();
         if (models.isEmpty()) paths.add(ModelResolver.resolve(null));
         for (String m : models) paths.add(ModelResolver.resolve(m));
-        BenchRunner runner = new BenchRunner(s, compare != null, roofline ? rooflineMib : 0,
+        BenchRunner runner = new BenchRunner(s, reference, roofline ? rooflineMib : 0,
                 msg -> System.err.print("\r\033[K" + msg)).weightsFromMapping(mmap)
                 .calibration(ModelOptions.readCalib(calib), calibSamples);
         BenchResult r = runner.run(paths, plans);

@@ -30,7 +30,7 @@ class BenchTest {
     @Test
     void rowsArePositiveAndCountTheWeightsRead() throws Exception {
         Path p = TestModels.stories();
-        BenchRunner runner = new BenchRunner(SMALL, false, 0, null);
+        BenchRunner runner = new BenchRunner(SMALL, null, 0, null);
         BenchResult r = runner.run(List.of(p), List.of(QuantPlan.W16));
         assertEquals(List.of("pp16", "tg8", "tg8@b4"), r.rows().stream().map(BenchRow::test).toList());
         long perToken = fileBytesPerToken(p);
@@ -60,8 +60,8 @@ class BenchTest {
     void mmapRowsSayTheyReadTheFileMappingAndGiveTheSameTokens() throws Exception {
         Path p = TestModels.stories();
         BenchSettings s = new BenchSettings(0, 4, new int[] {1}, 1, 1, 512, 4);
-        BenchRow mapped = new BenchRunner(s, false, 0, null).weightsFromMapping(true).run(List.of(p), List.of(QuantPlan.W16)).rows().get(0);
-        BenchRow copied = new BenchRunner(s, false, 0, null).run(List.of(p), List.of(QuantPlan.W16)).rows().get(0);
+        BenchRow mapped = new BenchRunner(s, null, 0, null).weightsFromMapping(true).run(List.of(p), List.of(QuantPlan.W16)).rows().get(0);
+        BenchRow copied = new BenchRunner(s, null, 0, null).run(List.of(p), List.of(QuantPlan.W16)).rows().get(0);
         assertTrue(mapped.backend().endsWith(" mmap"), mapped.backend());
         assertFalse(copied.backend().endsWith(" mmap"), copied.backend());
         assertEquals(copied.weightBytesPerToken(), mapped.weightBytesPerToken(), 1e-9);
@@ -80,10 +80,10 @@ class BenchTest {
         Path p = TestModels.stories();
         BenchSettings s = new BenchSettings(0, 4, new int[] {1}, 1, 1, 512, 4);
         QuantPlan kvq = QuantPlan.parse("kv4-kvq");
-        Exception e = assertThrows(IllegalArgumentException.class, () -> new BenchRunner(s, false, 0, null).run(List.of(p), List.of(kvq)));
+        Exception e = assertThrows(IllegalArgumentException.class, () -> new BenchRunner(s, null, 0, null).run(List.of(p), List.of(kvq)));
         assertTrue(e.getMessage().contains("--calib"), e.getMessage());
         String calib = "Once upon a time there was a little girl named Lily. She liked to play in the park with her dog. ".repeat(30);
-        BenchRow row = new BenchRunner(s, false, 0, null).calibration(calib, 4).run(List.of(p), List.of(kvq)).rows().get(0);
+        BenchRow row = new BenchRunner(s, null, 0, null).calibration(calib, 4).run(List.of(p), List.of(kvq)).rows().get(0);
         assertEquals("kv4-kvq", row.plan());
         assertTrue(row.ts().mean() > 0);
     }
@@ -92,7 +92,7 @@ class BenchTest {
     void quantizedPlanReadsFewerBytes() throws Exception {
         Path p = TestModels.stories();
         BenchSettings s = new BenchSettings(0, 4, new int[] {1}, 2, 1, 512, 4);
-        BenchResult r = new BenchRunner(s, false, 0, null).run(List.of(p), List.of(QuantPlan.W16, QuantPlan.parse("w8a8")));
+        BenchResult r = new BenchRunner(s, null, 0, null).run(List.of(p), List.of(QuantPlan.W16, QuantPlan.parse("w8a8")));
         assertEquals(2, r.rows().size());
         BenchRow f32 = r.rows().get(0), w8 = r.rows().get(1);
         assertEquals("w8a8", w8.plan());
@@ -107,7 +107,7 @@ class BenchTest {
         Stats bw = BandwidthProbe.measure(32, 2);
         assertTrue(bw.mean() > 0.1 && bw.mean() < 10_000, "GB/s " + bw);
         BenchSettings s = new BenchSettings(8, 4, new int[] {1}, 2, 1, 512, 4);
-        BenchResult r = new BenchRunner(s, false, 32, null).run(List.of(TestModels.stories()), List.of(QuantPlan.W16));
+        BenchResult r = new BenchRunner(s, null, 32, null).run(List.of(TestModels.stories()), List.of(QuantPlan.W16));
         assertNotNull(r.bandwidthGbs());
         BenchRow pp = r.rows().get(0), tg = r.rows().get(1);
         assertNull(pp.ceilingTs(), "prefill is compute-bound: no memory ceiling");
@@ -117,7 +117,7 @@ class BenchTest {
     @Test
     void llamaCppComparisonAddsReferenceRowsAndRatios() throws Exception {
         BenchSettings s = new BenchSettings(16, 8, new int[] {1}, 2, 2, 512, 4);
-        BenchResult r = new BenchRunner(s, true, 0, null).run(List.of(TestModels.stories()), List.of(QuantPlan.W16));
+        BenchResult r = new BenchRunner(s, ReferenceEngine.parse("llama.cpp"), 0, null).run(List.of(TestModels.stories()), List.of(QuantPlan.W16));
         assertNotNull(r.llamaCppMethod());
         List<BenchRow> ref = r.rows().stream().filter(x -> x.engine().equals("llama.cpp")).toList();
         assertFalse(ref.isEmpty());
@@ -145,7 +145,7 @@ class BenchTest {
     void depthRunsEveryTestOnTopOfSyntheticContext() throws Exception {
         BenchSettings s = new BenchSettings(8, 4, new int[] {1, 2}, 2, 1, 512, 4, 300);
         assertEquals(300 + 8 + 1, s.contextNeeded()); // the depth plus the larger of p and n; no decode prompt at a depth
-        BenchRunner runner = new BenchRunner(s, false, 0, null);
+        BenchRunner runner = new BenchRunner(s, null, 0, null);
         BenchResult r = runner.run(List.of(TestModels.stories()), List.of(QuantPlan.W16, QuantPlan.parse("kv4")));
         assertEquals(List.of("pp8@d300", "tg4@d300", "tg4@b2@d300", "pp8@d300", "tg4@d300", "tg4@b2@d300"),
                 r.rows().stream().map(BenchRow::test).toList());

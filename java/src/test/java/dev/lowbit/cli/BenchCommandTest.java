@@ -84,7 +84,11 @@ class BenchCommandTest {
 
         Outcome cmp = run("bench", "-m", stories(), "--compare", "vllm");
         assertNotEquals(0, cmp.code());
-        assertTrue(cmp.err().contains("--compare supports only 'llama.cpp'"), cmp.err());
+        assertTrue(cmp.err().contains("--compare takes 'llama.cpp' or 'llama-bench[=PATH]'"), cmp.err());
+
+        Outcome noTool = run("bench", "-m", stories(), "--compare", "llama-bench=/nonexistent/llama-bench");
+        assertNotEquals(0, noTool.code());
+        assertTrue(noTool.err().contains("/nonexistent/llama-bench is not an executable file"), noTool.err());
 
         Outcome depth = run("bench", "-m", stories(), "--depth", "-5");
         assertNotEquals(0, depth.code());
@@ -92,7 +96,7 @@ class BenchCommandTest {
 
         Outcome depthCmp = run("bench", "-m", stories(), "-d", "64", "--compare", "llama.cpp");
         assertNotEquals(0, depthCmp.code());
-        assertTrue(depthCmp.err().contains("--depth cannot be combined with --compare"), depthCmp.err());
+        assertTrue(depthCmp.err().contains("--depth needs --compare llama-bench"), depthCmp.err());
 
         Outcome plan = run("bench", "-m", stories(), "--quant", "w5a16");
         assertNotEquals(0, plan.code());
