@@ -283,6 +283,103 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     }
 }
 
+// R rows x T tokens register tile of the 32-block formats (prefill, batched decode): per group of
+// 4 blocks each row is unpacked once for T tokens and each token's codes, offsets and scales are
+// loaded once for R rows. Per (row, token): two vpdpbusd, then the int32 sums converted and
+// scaled by dw*dx (the weight scales spread over the blocks' lanes once per row, the activation
+// scales once per token): the same products and order as row_b32_t, one permute fewer per pair.
+// Registers: R*T accumulators + 2R codes + R scales + 4 of the token: R=2,T=8 and R=3,T=4.
+template <int32_t FMT, int R, int NT>
+void rows_b32_rt(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, float *y, int64_t ldy) {
+    constexpr B32Layout L = layout32(FMT);
+    constexpr bool MIN = L.m >= 0;
+    const B32Idx &I = b32idx<FMT>();
+    const __m512i icodes = _mm512_load_si512(I.codes), idm = _mm512_load_si512(I.dm);
+    const __m512i lane4 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    __m512 acc[R][NT];
+    __m128 macc[R][NT];
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < NT; k++) acc[r][k] = _mm512_setzero_ps(), macc[r][k] = _mm_setzero_ps();
+    const int64_t nb = a.b1();
+    int64_t b = a.b0();
+    for (; b + 4 <= nb; b += 4) {
+        __m512i lo[R], hi[R];
+        __m512 dws[R];
+        __m128 mw[R];
+        // the next row tile's bytes from DRAM while this one computes: rows read side by side
+        // defeat the hardware prefetchers (as in rows_float_rt; past the matrix only a hint)
+        for (int r = 0; r < R; r++)
+            for (int off = 0; off < 4 * L.bb; off += 64) _mm_prefetch((const char *)w + (R + r) * rb + b * L.bb + off, _MM_HINT_T0);
+        for (int r = 0; r < R; r++) {
+            __m512i dmw;
+            unpack4<FMT>(w + r * rb + b * L.bb, icodes, idm, lo[r], hi[r], dmw);
+            const __m256 dm8 = _mm256_cvtph_ps(_mm512_castsi512_si128(dmw));
+            dws[r] = _mm512_permutexvar_ps(lane4, _mm512_castps256_ps512(dm8));
+            if (MIN) mw[r] = _mm256_extractf128_ps(dm8, 1);
+        }
+        for (int k = 0; k < NT; k++) {
+            const int8_t *xq = a.qp(t0 + k) + b * 32;
+            const __m512i x0 = _mm512_load_si512(xq), x1 = _mm512_load_si512(xq + 64);
+            const __m512i li = _mm512_load_si512(a.li(t0 + k) + b * 4);
+            const __m512 dxs = _mm512_permutexvar_ps(lane4, _mm512_castps128_ps512(_mm_load_ps(a.d(t0 + k) + b)));
+            for (int r = 0; r < R; r++) {
+                const __m512i i1 = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(li, lo[r], x0), hi[r], x1);
+                acc[r][k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_mul_ps(dws[r], dxs), acc[r][k]);
+            }
+            if (MIN) {
+                const __m128 ds = _mm_load_ps(a.ds(t0 + k) + b);
+                for (int r = 0; r < R; r++) macc[r][k] = _mm_fmadd_ps(mw[r], ds, macc[r][k]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < NT; k++) {
+            float tail = 0;
+            for (int64_t bt = b; bt < nb; bt++)
+                tail += dot_block32(FMT, w + r * rb + bt * L.bb, a.q(t0 + k) + bt * 32, a.d(t0 + k)[bt], a.s(t0 + k)[bt]);
+            __m512 s = acc[r][k];
+            if (MIN) s = _mm512_add_ps(s, _mm512_zextps128_ps512(macc[r][k]));
+            y[(t0 + k) * ldy + r] = _mm512_reduce_add_ps(s) + tail;
+        }
+}
+
+template <int32_t FMT, int R>
+void rows_b32_r(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
+#define CALL(N) rows_b32_rt<FMT, R, N>(w, rb, a, t0, y, ldy)
+    LB_TILE_SWITCH(CALL)
+#undef CALL
+}
+
+// nr (<= kMaxRows) rows x nt (<= kMaxTile) tokens; three rows take the tokens 4 at a time.
+// Q8_0 under 8 tokens stays one row at a time: its 34-byte blocks make the rows' streams twice as
+// wide, and side by side they lost to one sequential stream (1 thread, DRAM, Qwen2.5-0.5B shapes:
+// 2 tokens 49 -> 40 tok/s, 4 tokens 79 -> 72; 8 tokens 100 -> 114, Q4_0 wins at every count).
+template <int32_t FMT>
+void rows_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
+    static_assert(kMaxRows == 3 && kMaxTile == 8, "row tiles");
+    if (FMT == LB_Q8_0 && nt < kMaxTile) {
+        for (int r = 0; r < nr; r++) {
+            float out[kMaxTile];
+#define CALL(N) row_b32_t<FMT, N>(w + r * rb, a, t0, out)
+            LB_TILE_SWITCH(CALL)
+#undef CALL
+            for (int k = 0; k < nt; k++) y[(t0 + k) * ldy + r] = out[k];
+        }
+        return;
+    }
+    if (nr == 1) return rows_b32_r<FMT, 1>(w, rb, a, t0, nt, y, ldy);
+    if (nr == 2) return rows_b32_r<FMT, 2>(w, rb, a, t0, nt, y, ldy);
+    for (int k0 = 0; k0 < nt; k0 += 4) {
+        const int n = nt - k0 < 4 ? nt - k0 : 4;
+        switch (n) {
+            case 1: rows_b32_rt<FMT, 3, 1>(w, rb, a, t0 + k0, y, ldy); break;
+            case 2: rows_b32_rt<FMT, 3, 2>(w, rb, a, t0 + k0, y, ldy); break;
+            case 3: rows_b32_rt<FMT, 3, 3>(w, rb, a, t0 + k0, y, ldy); break;
+            default: rows_b32_rt<FMT, 3, 4>(w, rb, a, t0 + k0, y, ldy); break;
+        }
+    }
+}
+
 // Single token, nr rows one after another; per row two groups of 4 blocks in flight.
 template <int32_t FMT>
 struct Row1B32 {
@@ -630,6 +727,11 @@ RowsFn rows_fn_avx512(int32_t fmt) {
         case LB_F32: return rows_float<LB_F32>;
         case LB_F16: return rows_float<LB_F16>;
         case LB_BF16: return rows_float<LB_BF16>;
+        case LB_Q8_0: return rows_b32<LB_Q8_0>;
+        case LB_Q4_0: return rows_b32<LB_Q4_0>;
+        case LB_Q4_1: return rows_b32<LB_Q4_1>;
+        case LB_Q5_0: return rows_b32<LB_Q5_0>;
+        case LB_Q5_1: return rows_b32<LB_Q5_1>;
         default: return nullptr;
     }
 }
