@@ -134,7 +134,9 @@ public final class LlamaBench implements ReferenceEngine {
 
     @Override
     public String method() {
-        return "llama-bench " + build + " (" + exe + "), a subprocess: " + String.join(" ", command().subList(1, command().size()))
+        List<String> args = new ArrayList<>(command().subList(1, command().size()));
+        args.set(1, "FILE"); // one reference serves every model of the run
+        return "llama-bench " + build + " (" + exe + "), a subprocess: " + String.join(" ", args)
                 + "; t/s of each repetition as it reports them";
     }
 

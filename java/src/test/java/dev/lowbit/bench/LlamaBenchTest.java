@@ -65,7 +65,7 @@ class LlamaBenchTest {
         }
         BenchRow tg = r.rows().stream().filter(x -> x.engine().equals("lowbit") && x.test().equals("tg8")).findFirst().orElseThrow();
         assertEquals(tg.ts().mean() / ref.get(1).ts().mean(), tg.ratio().mean(), 1e-9);
-        assertTrue(r.llamaCppMethod().startsWith("llama-bench "), r.llamaCppMethod());
+        assertTrue(r.llamaCppMethod().startsWith("llama-bench ") && r.llamaCppMethod().contains("-m FILE -t 2 -p 16 -n 8"), r.llamaCppMethod());
     }
 
     @Test
