@@ -92,6 +92,7 @@ void matmul_bf16_dot_avx512(const uint8_t *wb, int64_t rows, int64_t cols, const
     const int64_t kRowBlock = ntok == 1 ? 16 : 5 * kR;
     const int64_t nrb = (rows + kRowBlock - 1) / kRowBlock;
     int64_t per_chunk = nrb / ((int64_t)nthreads * 16);
+    if (ntok == 1) per_chunk = lb_stream_chunk(per_chunk, nrb, kRowBlock * cols * 2, nthreads);
     if (per_chunk < 1) per_chunk = 1;
     const int64_t nchunks = (nrb + per_chunk - 1) / per_chunk;
     const bool x_fits_l2 = ntok * xs * 2 <= (512 << 10);

@@ -337,6 +337,7 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     const int64_t nrb = (rows + kRowBlock - 1) / kRowBlock;
     const bool x_fits_l2 = ntok * cols * (int64_t)sizeof(float) <= (512 << 10);
     int64_t per_chunk = nrb / ((int64_t)nthreads * 16);
+    if (ntok == 1) per_chunk = lb_stream_chunk(per_chunk, nrb, kRowBlock * rb, nthreads);
     if (per_chunk < 1) per_chunk = 1;
     const int64_t nchunks = (nrb + per_chunk - 1) / per_chunk;
     const uint8_t *wb = (const uint8_t *)w;
