@@ -12,6 +12,7 @@
 //   Q5_K {f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}
 //   Q6_K {u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d}
 #pragma once
+#include <type_traits>
 #include <stdint.h>
 #include <string.h>
 #include <stddef.h>
@@ -148,6 +149,18 @@ float dot_block32(int32_t fmt, const uint8_t *b, const int8_t *xq, float dx, int
 
 // BF16 weights x bf16(x) with vdpbf16ps (ggml_bf16_avx512.cpp; only where lb_bf16_kernels())
 void matmul_bf16_dot_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+
+// calls f(std::integral_constant<int, N>) with the compile-time tile width N matching the runtime
+// token count nt (1..8); for templates that take the width as a parameter
+template <typename F>
+inline void lb_tile_width(int nt, F &&f) {
+    switch (nt) {
+        case 1: f(std::integral_constant<int, 1>{}); break; case 2: f(std::integral_constant<int, 2>{}); break;
+        case 3: f(std::integral_constant<int, 3>{}); break; case 4: f(std::integral_constant<int, 4>{}); break;
+        case 5: f(std::integral_constant<int, 5>{}); break; case 6: f(std::integral_constant<int, 6>{}); break;
+        case 7: f(std::integral_constant<int, 7>{}); break; default: f(std::integral_constant<int, 8>{}); break;
+    }
+}
 
 // runs CALL(N) with the compile-time tile width N matching the runtime token count nt (1..8)
 #define LB_TILE_SWITCH(CALL)                                  \

@@ -148,20 +148,13 @@ void rows_float_rt(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, float
     }
 }
 
-template <int32_t FMT, int R>
-void rows_float_r(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
-#define CALL(N) rows_float_rt<FMT, R, N>(w, rb, a, t0, y, ldy)
-    LB_TILE_SWITCH(CALL)
-#undef CALL
-}
-
 template <int32_t FMT>
 void rows_float(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
     static_assert(kMaxRows == 3, "row tiles");
     switch (nr) {
-        case 1: rows_float_r<FMT, 1>(w, rb, a, t0, nt, y, ldy); break;
-        case 2: rows_float_r<FMT, 2>(w, rb, a, t0, nt, y, ldy); break;
-        default: rows_float_r<FMT, 3>(w, rb, a, t0, nt, y, ldy); break;
+        case 1: lb_tile_width(nt, [&](auto n) { rows_float_rt<FMT, 1, n>(w, rb, a, t0, y, ldy); }); break;
+        case 2: lb_tile_width(nt, [&](auto n) { rows_float_rt<FMT, 2, n>(w, rb, a, t0, y, ldy); }); break;
+        default: lb_tile_width(nt, [&](auto n) { rows_float_rt<FMT, 3, n>(w, rb, a, t0, y, ldy); }); break;
     }
 }
 
@@ -343,13 +336,6 @@ void rows_b32_rt(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, float *
         }
 }
 
-template <int32_t FMT, int R>
-void rows_b32_r(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
-#define CALL(N) rows_b32_rt<FMT, R, N>(w, rb, a, t0, y, ldy)
-    LB_TILE_SWITCH(CALL)
-#undef CALL
-}
-
 // nr (<= kMaxRows) rows x nt (<= kMaxTile) tokens; three rows take the tokens 4 at a time.
 // Q8_0 under 8 tokens stays one row at a time: its 34-byte blocks make the rows' streams twice as
 // wide, and side by side they lost to one sequential stream (1 thread, DRAM, Qwen2.5-0.5B shapes:
@@ -360,24 +346,17 @@ void rows_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, in
     if (FMT == LB_Q8_0 && nt < kMaxTile) {
         for (int r = 0; r < nr; r++) {
             float out[kMaxTile];
-#define CALL(N) row_b32_t<FMT, N>(w + r * rb, a, t0, out)
-            LB_TILE_SWITCH(CALL)
-#undef CALL
+            lb_tile_width(nt, [&](auto n) { row_b32_t<FMT, n>(w + r * rb, a, t0, out); });
             for (int k = 0; k < nt; k++) y[(t0 + k) * ldy + r] = out[k];
         }
         return;
     }
-    if (nr == 1) return rows_b32_r<FMT, 1>(w, rb, a, t0, nt, y, ldy);
-    if (nr == 2) return rows_b32_r<FMT, 2>(w, rb, a, t0, nt, y, ldy);
-    for (int k0 = 0; k0 < nt; k0 += 4) {
-        const int n = nt - k0 < 4 ? nt - k0 : 4;
-        switch (n) {
-            case 1: rows_b32_rt<FMT, 3, 1>(w, rb, a, t0 + k0, y, ldy); break;
-            case 2: rows_b32_rt<FMT, 3, 2>(w, rb, a, t0 + k0, y, ldy); break;
-            case 3: rows_b32_rt<FMT, 3, 3>(w, rb, a, t0 + k0, y, ldy); break;
-            default: rows_b32_rt<FMT, 3, 4>(w, rb, a, t0 + k0, y, ldy); break;
-        }
-    }
+    if (nr == 1) return lb_tile_width(nt, [&](auto n) { rows_b32_rt<FMT, 1, n>(w, rb, a, t0, y, ldy); });
+    if (nr == 2) return lb_tile_width(nt, [&](auto n) { rows_b32_rt<FMT, 2, n>(w, rb, a, t0, y, ldy); });
+    for (int k0 = 0; k0 < nt; k0 += 4)
+        lb_tile_width(nt - k0 < 4 ? nt - k0 : 4, [&](auto n) {
+            if constexpr (n <= 4) rows_b32_rt<FMT, 3, n>(w, rb, a, t0 + k0, y, ldy);
+        });
 }
 
 // Single token, nr rows one after another; per row two groups of 4 blocks in flight.
