@@ -281,7 +281,7 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
 // loaded once for R rows. Per (row, token): two vpdpbusd, then the int32 sums converted and
 // scaled by dw*dx (the weight scales spread over the blocks' lanes once per row, the activation
 // scales once per token): the same products and order as row_b32_t, one permute fewer per pair.
-// Registers: R*T accumulators + 2R codes + R scales + 4 of the token: R=2,T=8 and R=3,T=4.
+// Registers: R*T accumulators + 2R codes + R scales + 4 of the token (R=3,T=8 spills some).
 template <int32_t FMT, int R, int NT>
 void rows_b32_rt(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, float *y, int64_t ldy) {
     constexpr B32Layout L = layout32(FMT);
@@ -336,7 +336,10 @@ void rows_b32_rt(const uint8_t *w, int64_t rb, const Act &a, int64_t t0, float *
         }
 }
 
-// nr (<= kMaxRows) rows x nt (<= kMaxTile) tokens; three rows take the tokens 4 at a time.
+// nr (<= kMaxRows) rows x nt (<= kMaxTile) tokens. Three rows x 8 tokens spill a few registers
+// and still beat 3 x 4 twice (1 thread, Qwen2.5-0.5B shapes from DRAM, A/B: Q4_0 16 tokens
+// 155 -> 163 tok/s, 128 tokens 148 -> 155; Q8_0 16 tokens 118 -> 139, 128 tokens 116-123 -> 137):
+// each row is unpacked once per 8 tokens.
 // Q8_0 under 8 tokens stays one row at a time: its 34-byte blocks make the rows' streams twice as
 // wide, and side by side they lost to one sequential stream (1 thread, DRAM, Qwen2.5-0.5B shapes:
 // 2 tokens 49 -> 40 tok/s, 4 tokens 79 -> 72; 8 tokens 100 -> 114, Q4_0 wins at every count).
@@ -353,10 +356,7 @@ void rows_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, in
     }
     if (nr == 1) return lb_tile_width(nt, [&](auto n) { rows_b32_rt<FMT, 1, n>(w, rb, a, t0, y, ldy); });
     if (nr == 2) return lb_tile_width(nt, [&](auto n) { rows_b32_rt<FMT, 2, n>(w, rb, a, t0, y, ldy); });
-    for (int k0 = 0; k0 < nt; k0 += 4)
-        lb_tile_width(nt - k0 < 4 ? nt - k0 : 4, [&](auto n) {
-            if constexpr (n <= 4) rows_b32_rt<FMT, 3, n>(w, rb, a, t0 + k0, y, ldy);
-        });
+    lb_tile_width(nt, [&](auto n) { rows_b32_rt<FMT, 3, n>(w, rb, a, t0, y, ldy); });
 }
 
 // Single token, nr rows one after another; per row two groups of 4 blocks in flight.
