@@ -1,8 +1,24 @@
 // lb_alloc/lb_free: small blocks are 64-byte aligned heap memory; blocks of LB_HUGE_MIN_BYTES or
 // more are 2 MiB aligned, zero-filled, writable to their last byte, and can be freed and reused.
+// The kernels keep no memory per call: after a first round (which sizes their grow-only scratch)
+// repeated calls leave the C heap in use where it was. Checked here, in a C process, because in
+// the JVM the C heap also moves with the JIT's own arenas (LifecycleTest checks the Java side).
 #include <cstdint>
 #include <cstring>
+#include <vector>
 #include "test_util.h"
+
+namespace {
+// one round of the kernels a decode / prefill step calls, on each format family
+void kernel_round(const std::vector<std::vector<uint8_t>> &w, const int32_t *fmts, int nf, const float *x, float *y) {
+    const int64_t rows = 96, cols = 256;
+    for (int f = 0; f < nf; f++)
+        for (int64_t ntok : {1, 5, 16}) lb_matmul(fmts[f], fmts[f] == LB_W4G ? 128 : 0, w[f].data(), rows, cols, x, ntok, y);
+    std::vector<float> norm(cols, 1.f);
+    lb_rmsnorm(x, norm.data(), y, 16, cols, 1e-6f);
+    lb_silu_mul(y, x, 16 * cols);
+}
+}  // namespace
 
 int main() {
     const int64_t small[] = {1, 100, 4096, (int64_t)LB_HUGE_MIN_BYTES - 1};
@@ -37,6 +53,25 @@ int main() {
     CHECK(during - before >= (1 << 20), "1 MiB block moved the heap counter by %lld", (long long)(during - before));
     lb_free(block, 1 << 20);
     CHECK(lb_heap_in_use() - before < 4096, "freed block still counted: %lld", (long long)(lb_heap_in_use() - before));
+    {
+        const int32_t fmts[] = {LB_F32, LB_F16, LB_Q8_0, LB_Q4_0, LB_Q4_K, LB_W4G};
+        const int nf = 6;
+        const int64_t rows = 96, cols = 256;
+        std::vector<float> wf((size_t)(rows * cols)), x((size_t)(16 * cols)), y((size_t)(16 * (rows > cols ? rows : cols)));
+        for (size_t i = 0; i < wf.size(); i++) wf[i] = (float)((int)(i * 7919 % 2001) - 1000) / 1000.f;
+        for (size_t i = 0; i < x.size(); i++) x[i] = (float)((int)(i * 104729 % 201) - 100) / 100.f;
+        std::vector<std::vector<uint8_t>> w(nf);
+        for (int f = 0; f < nf; f++) {
+            const int32_t g = fmts[f] == LB_W4G ? 128 : 0;
+            w[f].resize((size_t)(lb_row_bytes(fmts[f], g, cols) * rows));
+            CHECK(lb_quantize(fmts[f], g, wf.data(), w[f].data(), rows, cols) == LB_OK, "quantize format %d", fmts[f]);
+        }
+        kernel_round(w, fmts, nf, x.data(), y.data());
+        const int64_t settled = lb_heap_in_use();
+        for (int i = 0; i < 200; i++) kernel_round(w, fmts, nf, x.data(), y.data());
+        const int64_t grown = lb_heap_in_use() - settled;
+        CHECK(grown < 4096, "C heap grew by %lld bytes over 200 rounds of kernel calls", (long long)grown);
+    }
     CHECK(lb_alloc(0) == nullptr, "zero bytes must give NULL");
     CHECK(lb_alloc(-5) == nullptr, "negative size must give NULL");
     lb_free(nullptr, 123);  // no-op
