@@ -8,14 +8,19 @@ int lb_threads_for(long long work);
 // whether the vdpbf16ps kernels may run (level LB_ISA_AVX512_BF16; tests and benchmarks set
 // LB_ISA_AVX512 to run the FP32-FMA AVX-512 paths of the same operations)
 inline bool lb_bf16_kernels() { return lb_isa_current() >= LB_ISA_AVX512_BF16; }
-// Work items (row blocks) per dynamically scheduled chunk of a single-token matmul, which streams
-// its weights from DRAM once: chunks of ~256 KB at least, since two threads reading interleaved
-// small chunks lose bandwidth (2 threads, F16 896x896, bench_matmul hp: 28 KB chunks 28 GB/s,
-// 256 KB 41 GB/s; plain reads of 16 KB vs 256 KB interleaved chunks: 27 vs 54 GB/s when the host
-// reads 58 GB/s at all), yet at least 4 chunks per thread so that small matrices still balance.
-inline long long lb_stream_chunk(long long per_chunk, long long items, long long item_bytes, int threads) {
-    long long want = ((256 << 10) + item_bytes - 1) / item_bytes;
-    const long long balanced = items / (4LL * threads);
-    if (want > balanced) want = balanced;
-    return want > per_chunk ? want : per_chunk;
+// Work items (row blocks) per dynamically scheduled chunk of a matmul: ~1/16 of a thread's share,
+// so that on a shared machine a descheduled thread does not hold the whole call back. A single
+// token streams its weights from DRAM once: there chunks of ~256 KB at least, since two threads
+// reading interleaved small chunks lose bandwidth (2 threads, F16 896x896, bench_matmul hp: 28 KB
+// chunks 28 GB/s, 256 KB 41 GB/s; plain reads of 16 KB vs 256 KB interleaved chunks: 27 vs 54 GB/s
+// when the host reads 58 GB/s at all), yet at least 4 chunks per thread so small matrices balance.
+inline long long lb_chunk_items(long long items, long long item_bytes, int threads, bool single_token) {
+    long long per_chunk = items / (16LL * threads);
+    if (single_token) {
+        long long want = ((256 << 10) + item_bytes - 1) / item_bytes;
+        const long long balanced = items / (4LL * threads);
+        if (want > balanced) want = balanced;
+        if (want > per_chunk) per_chunk = want;
+    }
+    return per_chunk < 1 ? 1 : per_chunk;
 }

@@ -83,17 +83,14 @@ void matmul_bf16_dot_avx512(const uint8_t *wb, int64_t rows, int64_t cols, const
     uint16_t *xb = scratch_words((size_t)(ntok * xs));
     convert_x(x, ntok, cols, xs, xb);
 
-    // Row blocks handed out in chunks of ~1/16 of a thread's share, dynamically (a descheduled thread
-    // on a shared machine does not hold the whole call back). One token: 16 rows read in order. More:
+    // Row blocks handed out dynamically in chunks of lb_chunk_items (dispatch.h). One token: 16 rows read in order. More:
     // when all tokens' activations fit in L2 (batched decode), every token tile of kR rows in turn
     // (those rows come from DRAM once and stay in L1 for the other tiles); otherwise (prefill) token
     // tiles outside, over a block of 8 row tiles that stays in L2.
     const int nthreads = lb_threads_for((long long)rows * cols * ntok);
     const int64_t kRowBlock = ntok == 1 ? 16 : 8 * kR;  // 32 rows: whole output lines per token (ggml_matmul.cpp)
     const int64_t nrb = (rows + kRowBlock - 1) / kRowBlock;
-    int64_t per_chunk = nrb / ((int64_t)nthreads * 16);
-    if (ntok == 1) per_chunk = lb_stream_chunk(per_chunk, nrb, kRowBlock * cols * 2, nthreads);
-    if (per_chunk < 1) per_chunk = 1;
+    const int64_t per_chunk = lb_chunk_items(nrb, kRowBlock * cols * 2, nthreads, ntok == 1);
     const int64_t nchunks = (nrb + per_chunk - 1) / per_chunk;
     const bool x_fits_l2 = ntok * xs * 2 <= (512 << 10);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)

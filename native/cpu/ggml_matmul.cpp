@@ -328,8 +328,7 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     // Rows in blocks of kRowBlock; within a block, tokens in tiles of kMaxTile, so a tile of
     // activations stays in cache across the block's rows and each weight row is streamed from
     // memory once per block (then re-read from L1/L2 for the next tiles). Blocks are handed out
-    // in chunks of about 1/16 of a thread's share, dynamically: on a shared machine a thread
-    // that gets descheduled does not hold the whole operator back.
+    // dynamically in chunks of lb_chunk_items (dispatch.h).
     // Multi-token blocks of 32 rows: a block's outputs for one token are two whole cache lines, so
     // two threads never write the same line (15-row blocks shared lines: the 896-row Q4_0
     // projections at 128 tokens did not scale from 1 to 2 threads, 1406 -> 1341 us; with 32-row
@@ -339,9 +338,7 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     const int64_t chunk = a.blk ? 2048 : 1024;
     const int64_t nrb = (rows + kRowBlock - 1) / kRowBlock;
     const bool x_fits_l2 = ntok * cols * (int64_t)sizeof(float) <= (512 << 10);
-    int64_t per_chunk = nrb / ((int64_t)nthreads * 16);
-    if (ntok == 1) per_chunk = lb_stream_chunk(per_chunk, nrb, kRowBlock * rb, nthreads);
-    if (per_chunk < 1) per_chunk = 1;
+    const int64_t per_chunk = lb_chunk_items(nrb, kRowBlock * rb, nthreads, ntok == 1);
     const int64_t nchunks = (nrb + per_chunk - 1) / per_chunk;
     const uint8_t *wb = (const uint8_t *)w;
     #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
