@@ -115,8 +115,9 @@ public final class LlamaBench implements ReferenceEngine {
             double[] ts = new double[samples.size()];
             for (int i = 0; i < ts.length; i++) ts[i] = samples.get(i).asDouble();
             if (ts.length == 0) throw new IOException("llama-bench test without samples: " + t);
-            String test = (nGen > 0 ? "tg" + nGen : "pp" + nPrompt) + (depth > 0 ? "@d" + depth : "");
-            if (nGen > 0 && nPrompt > 0) test = "pp" + nPrompt + "+tg" + nGen; // llama-bench -pg: no lowbit counterpart
+            // lowbit's names ("pp128", "tg64@d4096"); a -pg test (both counts) has no lowbit counterpart
+            String kind = nGen == 0 ? "pp" + nPrompt : nPrompt == 0 ? "tg" + nGen : "pp" + nPrompt + "+tg" + nGen;
+            String test = kind + (depth > 0 ? "@d" + depth : "");
             long size = need(t, "model_size").asLong();
             build = t.path("build_commit").asText("?") + " (build " + t.path("build_number").asText("?") + ")";
             rows.add(new BenchRow("llama.cpp", gguf.getFileName().toString(), t.path("model_type").asText("?"), "-", size,
@@ -134,7 +135,8 @@ public final class LlamaBench implements ReferenceEngine {
 
     @Override
     public String method() {
-        List<String> args = new ArrayList<>(command().subList(1, command().size()));
+        List<String> cmd = command();
+        List<String> args = new ArrayList<>(cmd.subList(1, cmd.size()));
         args.set(1, "FILE"); // one reference serves every model of the run
         return "llama-bench " + build + " (" + exe + "), a subprocess: " + String.join(" ", args)
                 + "; t/s of each repetition as it reports them";
