@@ -25,8 +25,11 @@ inline float hsum8(__m256 v) {
 template <int32_t FMT>
 inline __m256 load_w8(const uint8_t *w, int64_t c) {
     if (FMT == LB_F32) return _mm256_loadu_ps((const float *)w + c);
-    const __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)w + c));
-    if (FMT == LB_F16) return _mm256_cvtph_ps(h);
+    __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)w + c));
+    if (FMT == LB_F16) {
+        asm("" : "+x"(h));  // separate load, not vcvtph2ps's memory operand (see lb512_load_cvtph)
+        return _mm256_cvtph_ps(h);
+    }
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
 }
 

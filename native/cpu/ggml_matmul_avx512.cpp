@@ -25,8 +25,8 @@ inline float h2f(const uint8_t *p) { return _cvtsh_ss(rd16(p)); }  // F16C, not 
 template <int32_t FMT>
 inline __m512 load_w16(const uint8_t *w, int64_t c) {
     if (FMT == LB_F32) return _mm512_loadu_ps((const float *)w + c);
+    if (FMT == LB_F16) return lb512_load_cvtph((const uint16_t *)w + c);
     const __m256i h = _mm256_loadu_si256((const __m256i *)((const uint16_t *)w + c));
-    if (FMT == LB_F16) return _mm512_cvtph_ps(h);
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
 

@@ -296,6 +296,7 @@ void hugepage_bench(const std::string &fmts, int threads, const std::string &nto
 
 int main(int argc, char **argv) {
     if (argc > 2 && std::string(argv[1]) == "hp") {
+        if (getenv("BENCH_ISA")) lb_isa_set(atoi(getenv("BENCH_ISA")));  // 0 scalar, 1 AVX2, 2 AVX-512
         hugepage_bench(argv[2], argc > 3 ? atoi(argv[3]) : 1, argc > 4 ? argv[4] : "1,16");
         return 0;
     }
