@@ -82,46 +82,64 @@ void attention_span_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *
 }
 
 struct Item {
-    int64_t t, j0, j1;  // query token, key span
-    int kvh;
+    int64_t t, j0, j1;  // query row (over all sequences), key span
+    int kvh, s;         // kv head, sequence
     int64_t part;       // index of the span's partial, -1 when the item covers the whole row
 };
-}  // namespace
 
-extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache, const void *vcache,
-                                const int32_t *block_table, int32_t block_size, const float *q, int64_t nq,
-                                int64_t pos0, int32_t n_head, int32_t n_kv_head, int32_t head_dim, float scale,
-                                float *out) {
-    if (!kcache || !vcache || !q || !out || nq <= 0 || pos0 < 0 || n_head <= 0 || n_kv_head <= 0 ||
+// A sequence's rows are cut into spans exactly when they would be in a call for it alone, so its
+// results never depend on the other sequences of a batch.
+inline bool split_rows(int64_t nq, int64_t pos0, int32_t n_kv_head) {
+    return nq * n_kv_head < 16 && pos0 + nq > ATTN_SPAN;
+}
+
+// nseq sequences; sequence s: nq[s] query rows following those of sequence s-1, positions pos0[s]..,
+// block table tables[s]
+int32_t attend(int32_t kvfmt, int32_t group, const void *kcache, const void *vcache, const int32_t *const *tables,
+               int32_t block_size, const float *q, const int64_t *nq, const int64_t *pos0, int32_t nseq, int32_t n_head,
+               int32_t n_kv_head, int32_t head_dim, float scale, float *out) {
+    if (!kcache || !vcache || !q || !out || !tables || !nq || !pos0 || nseq <= 0 || n_head <= 0 || n_kv_head <= 0 ||
         n_head % n_kv_head != 0 || n_head / n_kv_head > 64 || !std::isfinite(scale))
         return LB_ERR_ARG;
-    KvLayout l;
-    const int32_t st = kv_layout(&l, kvfmt, group, block_table, block_size, n_kv_head, head_dim);
-    if (st != LB_OK) return st;
-    for (int64_t b = 0; b <= (pos0 + nq - 1) / block_size; b++)
-        if (block_table[b] < 0) return LB_ERR_ARG;
+    std::vector<KvLayout> ls((size_t)nseq);
+    for (int s = 0; s < nseq; s++) {
+        if (nq[s] <= 0 || pos0[s] < 0) return LB_ERR_ARG;
+        const int32_t st = kv_layout(&ls[s], kvfmt, group, tables[s], block_size, n_kv_head, head_dim);
+        if (st != LB_OK) return st;
+        for (int64_t b = 0; b <= (pos0[s] + nq[s] - 1) / block_size; b++)
+            if (tables[s][b] < 0) return LB_ERR_ARG;
+    }
     const int gh = n_head / n_kv_head, hd = head_dim;
-    const bool simd = lb_isa_current() >= LB_ISA_AVX512 && attention_supported_avx512(l);
-    const bool bf16 = lb_bf16_kernels() && attention_supported_bf16(l);
+    const bool simd = lb_isa_current() >= LB_ISA_AVX512 && attention_supported_avx512(ls[0]);
+    const bool bf16 = lb_bf16_kernels() && attention_supported_bf16(ls[0]);
     const uint8_t *kc = (const uint8_t *)kcache, *vc = (const uint8_t *)vcache;
 
-    // split rows into spans only when (token, kv head) pairs alone cannot feed the threads
-    const bool split = nq * n_kv_head < 16 && pos0 + nq > ATTN_SPAN;
     // split rows go span by span with their kv heads side by side (the heads' rows interleave in
     // the cache, so a span's lines are fetched together); partial index: per token, [head][span]
     std::vector<Item> items;
-    int64_t nparts = 0;
-    for (int64_t t = 0; t < nq; t++) {
-        const int64_t L = pos0 + t + 1;
-        if (!split || L <= ATTN_SPAN) {
-            for (int h = 0; h < n_kv_head; h++) items.push_back({t, 0, L, h, -1});
-            continue;
+    std::vector<int64_t> row0((size_t)nseq);
+    int64_t nparts = 0, rows = 0;
+    long long work = 0;
+    bool any_split = false;
+    for (int s = 0; s < nseq; s++) {
+        row0[s] = rows;
+        const bool split = split_rows(nq[s], pos0[s], n_kv_head);
+        any_split |= split;
+        for (int64_t t = 0; t < nq[s]; t++) {
+            const int64_t L = pos0[s] + t + 1;
+            if (!split || L <= ATTN_SPAN) {
+                for (int h = 0; h < n_kv_head; h++) items.push_back({rows + t, 0, L, h, s, -1});
+                continue;
+            }
+            const int64_t nsp = (L + ATTN_SPAN - 1) / ATTN_SPAN;
+            for (int64_t c = 0; c < nsp; c++)
+                for (int h = 0; h < n_kv_head; h++)
+                    items.push_back({rows + t, c * ATTN_SPAN, (c + 1) * ATTN_SPAN < L ? (c + 1) * ATTN_SPAN : L, h, s,
+                                     nparts + h * nsp + c});
+            nparts += n_kv_head * nsp;
         }
-        const int64_t nsp = (L + ATTN_SPAN - 1) / ATTN_SPAN;
-        for (int64_t c = 0; c < nsp; c++)
-            for (int h = 0; h < n_kv_head; h++)
-                items.push_back({t, c * ATTN_SPAN, (c + 1) * ATTN_SPAN < L ? (c + 1) * ATTN_SPAN : L, h, nparts + h * nsp + c});
-        nparts += n_kv_head * nsp;
+        work += (long long)nq[s] * n_head * (pos0[s] + nq[s]) * head_dim;
+        rows += nq[s];
     }
     // partials: per span and head, m, l and the unnormalised output
     const int64_t pstride = (int64_t)gh * (hd + 2);
@@ -130,13 +148,14 @@ extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache
     // split rows: a thread takes all kv heads of a span (one chunk), so the cache lines that hold the
     // heads' interleaved rows are fetched by one core, once, and re-read from its L2; two cores
     // reading the same lines concurrently cost ~20% (KV4 32K decode, 2 threads: 872 -> 695 us)
-    const int chunk = split ? n_kv_head : 1;
-#pragma omp parallel num_threads(lb_threads_for((long long)nq * n_head * (pos0 + nq) * head_dim))
+    const int chunk = any_split ? n_kv_head : 1;
+#pragma omp parallel num_threads(lb_threads_for(work))
     {
         std::vector<float> tmp((size_t)pstride);
 #pragma omp for schedule(dynamic, chunk)
         for (int64_t i = 0; i < nitems; i++) {
             const Item &it = items[i];
+            const KvLayout &l = ls[it.s];
             const float *qi = q + (it.t * n_head + (int64_t)it.kvh * gh) * hd;
             float *p = it.part >= 0 ? parts.data() + it.part * pstride : tmp.data();
             float *pm = p, *pl = p + gh, *pacc = p + 2 * gh;
@@ -156,28 +175,49 @@ extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache
         }
     }
     // merge the spans of each split (token, kv head), in span order
-    for (int64_t t = 0, pbase = 0; t < nq && split; t++) {
-        const int64_t L = pos0 + t + 1;
-        if (L <= ATTN_SPAN) continue;
-        const int64_t nsp = (L + ATTN_SPAN - 1) / ATTN_SPAN;
-        for (int h = 0; h < n_kv_head; h++) {
-            const float *p0 = parts.data() + (pbase + h * nsp) * pstride;
-            float *oi = out + (t * n_head + (int64_t)h * gh) * hd;
-            for (int g = 0; g < gh; g++) {
-                float M = -INFINITY, sum = 0.f;
-                for (int64_t c = 0; c < nsp; c++) M = std::fmax(M, p0[c * pstride + g]);
-                for (int d = 0; d < hd; d++) oi[g * hd + d] = 0.f;
-                for (int64_t c = 0; c < nsp; c++) {
-                    const float *p = p0 + c * pstride;
-                    const float w = std::exp(p[g] - M);
-                    sum += w * p[gh + g];
-                    for (int d = 0; d < hd; d++) oi[g * hd + d] += w * p[2 * gh + g * hd + d];
+    int64_t pbase = 0;
+    for (int s = 0; s < nseq; s++) {
+        if (!split_rows(nq[s], pos0[s], n_kv_head)) continue;
+        for (int64_t t = 0; t < nq[s]; t++) {
+            const int64_t L = pos0[s] + t + 1;
+            if (L <= ATTN_SPAN) continue;
+            const int64_t nsp = (L + ATTN_SPAN - 1) / ATTN_SPAN;
+            for (int h = 0; h < n_kv_head; h++) {
+                const float *p0 = parts.data() + (pbase + h * nsp) * pstride;
+                float *oi = out + ((row0[s] + t) * n_head + (int64_t)h * gh) * hd;
+                for (int g = 0; g < gh; g++) {
+                    float M = -INFINITY, sum = 0.f;
+                    for (int64_t c = 0; c < nsp; c++) M = std::fmax(M, p0[c * pstride + g]);
+                    for (int d = 0; d < hd; d++) oi[g * hd + d] = 0.f;
+                    for (int64_t c = 0; c < nsp; c++) {
+                        const float *p = p0 + c * pstride;
+                        const float w = std::exp(p[g] - M);
+                        sum += w * p[gh + g];
+                        for (int d = 0; d < hd; d++) oi[g * hd + d] += w * p[2 * gh + g * hd + d];
+                    }
+                    const float inv = 1.f / sum;
+                    for (int d = 0; d < hd; d++) oi[g * hd + d] *= inv;
                 }
-                const float inv = 1.f / sum;
-                for (int d = 0; d < hd; d++) oi[g * hd + d] *= inv;
             }
+            pbase += n_kv_head * nsp;
         }
-        pbase += n_kv_head * nsp;
     }
     return LB_OK;
+}
+}  // namespace
+
+extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache, const void *vcache,
+                                const int32_t *block_table, int32_t block_size, const float *q, int64_t nq,
+                                int64_t pos0, int32_t n_head, int32_t n_kv_head, int32_t head_dim, float scale,
+                                float *out) {
+    return attend(kvfmt, group, kcache, vcache, &block_table, block_size, q, &nq, &pos0, 1, n_head, n_kv_head,
+                  head_dim, scale, out);
+}
+
+extern "C" int32_t lb_attention_batch(int32_t kvfmt, int32_t group, const void *kcache, const void *vcache,
+                                      const int32_t *const *block_tables, int32_t block_size, const float *q,
+                                      const int64_t *nq, const int64_t *pos0, int32_t nseq, int32_t n_head,
+                                      int32_t n_kv_head, int32_t head_dim, float scale, float *out) {
+    return attend(kvfmt, group, kcache, vcache, block_tables, block_size, q, nq, pos0, nseq, n_head, n_kv_head,
+                  head_dim, scale, out);
 }

@@ -1,36 +1,49 @@
 // lb_kv_store: write ntok tokens' K or V rows into the paged cache in the cache format
-// (F32, F16, or the asymmetric group formats KV8/KV4/KV3 quantised like the W*G weights).
+// (F32, F16, or the asymmetric group formats KV8/KV4/KV3 quantised like the W*G weights);
+// lb_kv_store_batch: the same for the tokens of many sequences in one parallel region.
 #include "kv_internal.h"
-#include <cstring>
+#include <algorithm>
+#include <vector>
+
+namespace {
+// checks shared by the store calls: a layout for the table and every position's block present
+int32_t store_layout(KvLayout *l, int32_t kvfmt, int32_t group, const int32_t *block_table, int32_t block_size,
+                     int32_t n_kv_head, int32_t head_dim, int64_t pos0, int64_t ntok) {
+    if (pos0 < 0 || ntok <= 0) return LB_ERR_ARG;
+    const int32_t st = kv_layout(l, kvfmt, group, block_table, block_size, n_kv_head, head_dim);
+    if (st != LB_OK) return st;
+    if (l->bits && l->group > 4096) return LB_ERR_ARG;  // kv_store_row's clip buffer
+    for (int64_t t = 0; t < ntok; t++)
+        if (block_table[(pos0 + t) / block_size] < 0) return LB_ERR_ARG;
+    return LB_OK;
+}
+}  // namespace
 
 extern "C" int32_t lb_kv_store(int32_t kvfmt, int32_t group, void *cache, const int32_t *block_table,
                                int32_t block_size, int32_t n_kv_head, int32_t head_dim, const float *src,
                                int64_t pos0, int64_t ntok) {
-    if (!cache || !src || pos0 < 0 || ntok <= 0) return LB_ERR_ARG;
-    KvLayout l;
-    const int32_t st = kv_layout(&l, kvfmt, group, block_table, block_size, n_kv_head, head_dim);
-    if (st != LB_OK) return st;
-    for (int64_t t = 0; t < ntok; t++)
-        if (block_table[(pos0 + t) / block_size] < 0) return LB_ERR_ARG;
+    return lb_kv_store_clip(kvfmt, group, 1.f, cache, block_table, block_size, n_kv_head, head_dim, src, pos0, ntok);
+}
+
+extern "C" int32_t lb_kv_store_batch(int32_t kvfmt, int32_t group, float clip, void *cache,
+                                     const int32_t *const *block_tables, int32_t block_size, int32_t n_kv_head,
+                                     int32_t head_dim, const float *src, const int64_t *ntok, const int64_t *pos0,
+                                     int32_t nseq) {
+    if (!cache || !src || !block_tables || !ntok || !pos0 || nseq <= 0 || !(clip > 0.f && clip <= 1.f)) return LB_ERR_ARG;
+    std::vector<KvLayout> ls((size_t)nseq);
+    // rows of all sequences in order: (sequence, token, head) of row i from the sequence's first row
+    std::vector<int64_t> first((size_t)nseq + 1, 0);
+    for (int s = 0; s < nseq; s++) {
+        const int32_t st = store_layout(&ls[s], kvfmt, group, block_tables[s], block_size, n_kv_head, head_dim, pos0[s], ntok[s]);
+        if (st != LB_OK) return st;
+        first[s + 1] = first[s] + ntok[s] * n_kv_head;
+    }
     uint8_t *base = (uint8_t *)cache;
-#pragma omp parallel for num_threads(lb_threads_get()) schedule(static) if (ntok * n_kv_head >= 64)
-    for (int64_t i = 0; i < ntok * n_kv_head; i++) {
-        const int64_t t = i / n_kv_head;
-        const int h = (int)(i % n_kv_head);
-        const float *v = src + i * head_dim;
-        uint8_t *row = base + l.offset(pos0 + t, h);
-        if (kvfmt == LB_F32) {
-            std::memcpy(row, v, 4 * (size_t)head_dim);
-        } else if (kvfmt == LB_F16) {
-            for (int d = 0; d < head_dim; d++) {
-                const uint16_t hv = lb_f32_to_f16(v[d]);
-                row[2 * d] = (uint8_t)(hv & 0xff);
-                row[2 * d + 1] = (uint8_t)(hv >> 8);
-            }
-        } else {
-            const int64_t bb = lb_group_block_bytes(l.bits, l.group);
-            for (int g = 0; g < head_dim / l.group; g++) lb_quant_group(v + g * l.group, l.group, l.bits, row + g * bb);
-        }
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static) if (first[nseq] >= 64)
+    for (int64_t i = 0; i < first[nseq]; i++) {
+        const int s = (int)(std::upper_bound(first.begin(), first.end(), i) - first.begin()) - 1;
+        const int64_t r = i - first[s];
+        kv_store_row(ls[s], clip, src + i * head_dim, base + ls[s].offset(pos0[s] + r / n_kv_head, (int)(r % n_kv_head)));
     }
     return LB_OK;
 }

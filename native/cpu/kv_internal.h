@@ -2,7 +2,9 @@
 // A cache block holds block_size token slots; a slot holds n_kv_head rows of kv_row_bytes bytes.
 // Quantised formats use group min(group, head_dim) (one group per head when head_dim < group).
 #pragma once
+#include <math.h>
 #include <stdint.h>
+#include <string.h>
 #include "lowbit/lowbit.h"
 #include "study_pack.h"
 
@@ -45,6 +47,38 @@ static inline int32_t kv_layout(KvLayout *l, int32_t fmt, int32_t group, const i
     if (rb < 0) return LB_ERR_ARG;
     *l = KvLayout{fmt, g, head_dim, n_kv_head, block_size, bits, rb, block_table};
     return LB_OK;
+}
+
+// store one token's row of one kv head (head_dim values) in the cache format. Group formats with
+// clip < 1 (QuaRot's KV clipping): each group's values are clamped to clip * [min, max] of the group
+// first, so the quantiser's range is the clipped one (groups of at most 4096 values).
+static inline void kv_store_row(const KvLayout &l, float clip, const float *v, uint8_t *row) {
+    if (l.fmt == LB_F32) {
+        memcpy(row, v, 4 * (size_t)l.head_dim);
+        return;
+    }
+    if (l.fmt == LB_F16) {
+        for (int d = 0; d < l.head_dim; d++) {
+            const uint16_t hv = lb_f32_to_f16(v[d]);
+            row[2 * d] = (uint8_t)(hv & 0xff);
+            row[2 * d + 1] = (uint8_t)(hv >> 8);
+        }
+        return;
+    }
+    const int64_t bb = lb_group_block_bytes(l.bits, l.group);
+    for (int g = 0; g < l.head_dim / l.group; g++) {
+        const float *x = v + g * l.group;
+        if (clip == 1.f) {
+            lb_quant_group(x, l.group, l.bits, row + g * bb);
+            continue;
+        }
+        float tmp[4096];
+        float mn = x[0], mx = x[0];
+        for (int j = 1; j < l.group; j++) mn = fminf(mn, x[j]), mx = fmaxf(mx, x[j]);
+        const float lo = mn * clip, hi = mx * clip;
+        for (int j = 0; j < l.group; j++) tmp[j] = x[j] < lo ? lo : x[j] > hi ? hi : x[j];
+        lb_quant_group(tmp, l.group, l.bits, row + g * bb);
+    }
 }
 
 // dequantise one cached row into out[head_dim] (scalar reference)

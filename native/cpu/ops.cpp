@@ -66,11 +66,19 @@ extern "C" int32_t lb_rope_ext(float *x, int64_t ntok, int32_t nheads, int32_t h
 
 extern "C" int32_t lb_silu_mul(float *gate, const float *up, int64_t n) {
     if (!gate || !up || n <= 0) return LB_ERR_ARG;
-    if (lb_isa_current() >= LB_ISA_AVX512) {
-        silu_mul_avx512(gate, up, n);
-        return LB_OK;
+    // element-wise, so chunks change nothing in the result; batched steps and prefill (16 x 4864
+    // values and more) would otherwise leave the other threads waiting
+    constexpr int64_t kChunk = 8192;
+    const bool simd = lb_isa_current() >= LB_ISA_AVX512;
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static) if (n >= 4 * kChunk)
+    for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
+        const int64_t m = n - c0 < kChunk ? n - c0 : kChunk;
+        if (simd) {
+            silu_mul_avx512(gate + c0, up + c0, m);
+            continue;
+        }
+        for (int64_t i = c0; i < c0 + m; i++) gate[i] = gate[i] / (1.f + std::exp(-gate[i])) * up[i];
     }
-    for (int64_t i = 0; i < n; i++) gate[i] = gate[i] / (1.f + std::exp(-gate[i])) * up[i];
     return LB_OK;
 }
 

@@ -308,7 +308,9 @@ void matmul_wg_bf16_avx512(int bits, int group, const uint8_t *w, int64_t rows, 
                            int64_t ntok, float *y) {
     // bf16 activations: 2 bytes each, in the caller thread's scratch (64-byte aligned, cols % 128 == 0)
     uint16_t *xb = (uint16_t *)study_scratch_i8((size_t)(ntok * cols * 2));
-    convert_x(bits, x, ntok, cols, xb);
+    // token rows convert independently: in parallel for batched steps and prefill
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static) if (ntok >= 4)
+    for (int64_t t = 0; t < ntok; t++) convert_x(bits, x + t * cols, 1, cols, xb + t * cols);
     switch (bits) {
         case 4: run<4>(group, w, rows, cols, xb, ntok, y); break;
         case 3: run<3>(group, w, rows, cols, xb, ntok, y); break;

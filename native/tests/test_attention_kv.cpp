@@ -7,6 +7,8 @@
 //    ratios 1, 6, 7, head_dim 64 and 128;
 //  - the SIMD paths equal the scalar reference within 1e-5 relative (to the output's magnitude),
 //    plus, for group formats, one bf16 ulp of the largest weight (a weight may round the other way);
+//  - lb_kv_store_batch / lb_attention_batch over several sequences (short, split, prefill rows) write
+//    the same cache bytes and return the same outputs, bit for bit, as one call per sequence;
 //  - bad arguments are rejected.
 #include "test_util.h"
 #include "test_attention_ref.h"
@@ -110,6 +112,72 @@ static void test_case(int fmt, int group, int nh, int nkv, int hd, int bs, int64
     }
 }
 
+// several sequences with their own block tables into one block pool: batched store and attention
+// equal the per-sequence calls exactly (same bytes, same floats), at every ISA level
+static void test_batch(int fmt, float clip, unsigned seed) {
+    const int nh = 14, nkv = 2, hd = 64, group = 64, bs = 16;
+    const int64_t rb = kv_row_bytes(fmt, group, hd);
+    const std::vector<int64_t> ctx = {0, 1500, 40, 2100}, nq = {1, 1, 5, 1};  // 1500/2100: split rows
+    const int nseq = (int)ctx.size();
+    int64_t nblocks = 0;
+    for (int s = 0; s < nseq; s++) nblocks += (ctx[s] + nq[s] + bs - 1) / bs;
+    std::mt19937 rng(seed);
+    const std::vector<int32_t> pool = shuffled_blocks(nblocks, rng);
+    std::vector<std::vector<int32_t>> tables(nseq);
+    for (int s = 0, next = 0; s < nseq; s++)
+        for (int64_t b = 0; b < (ctx[s] + nq[s] + bs - 1) / bs; b++) tables[s].push_back(pool[next++]);
+    std::vector<const int32_t *> tp;
+    for (auto &t : tables) tp.push_back(t.data());
+    const size_t bytes = (size_t)(nblocks * bs * nkv * rb);
+    std::vector<uint8_t> k1(bytes, 0), v1(bytes, 0);
+    int64_t rows = 0;
+    for (int s = 0; s < nseq; s++) {  // the contexts, per sequence
+        const auto ks = random_floats(std::max<int64_t>(1, ctx[s]) * nkv * hd, seed + 10 + s, -2.f, 2.f);
+        const auto vs = random_floats(std::max<int64_t>(1, ctx[s]) * nkv * hd, seed + 20 + s);
+        if (ctx[s] == 0) continue;
+        CHECK(lb_kv_store(fmt, group, k1.data(), tp[s], bs, nkv, hd, ks.data(), 0, ctx[s]) == LB_OK, "store k");
+        CHECK(lb_kv_store(fmt, group, v1.data(), tp[s], bs, nkv, hd, vs.data(), 0, ctx[s]) == LB_OK, "store v");
+    }
+    for (int s = 0; s < nseq; s++) rows += nq[s];
+    std::vector<uint8_t> k2 = k1, v2 = v1;
+    const auto kn = random_floats(rows * nkv * hd, seed + 1, -2.f, 2.f), vn = random_floats(rows * nkv * hd, seed + 2);
+    const auto q = random_floats(rows * nh * hd, seed + 3);
+    const float scale = 0.125f;
+    for (int isa = 0; isa <= lb_isa_supported(); isa++) {
+        lb_isa_set(isa);
+        std::vector<uint8_t> ka = k1, va = v1, kb = k2, vb = v2;
+        std::vector<float> oa(rows * nh * hd, -1.f), ob(rows * nh * hd, -2.f);
+        for (int64_t s = 0, r = 0; s < nseq; r += nq[s], s++) {
+            CHECK(lb_kv_store_clip(fmt, group, clip, ka.data(), tp[s], bs, nkv, hd, kn.data() + r * nkv * hd, ctx[s], nq[s]) == LB_OK, "k");
+            CHECK(lb_kv_store_clip(fmt, group, clip, va.data(), tp[s], bs, nkv, hd, vn.data() + r * nkv * hd, ctx[s], nq[s]) == LB_OK, "v");
+            CHECK(lb_attention(fmt, group, ka.data(), va.data(), tp[s], bs, q.data() + r * nh * hd, nq[s], ctx[s], nh, nkv, hd,
+                               scale, oa.data() + r * nh * hd) == LB_OK, "attention");
+        }
+        CHECK(lb_kv_store_batch(fmt, group, clip, kb.data(), tp.data(), bs, nkv, hd, kn.data(), nq.data(), ctx.data(), nseq) == LB_OK, "k batch");
+        CHECK(lb_kv_store_batch(fmt, group, clip, vb.data(), tp.data(), bs, nkv, hd, vn.data(), nq.data(), ctx.data(), nseq) == LB_OK, "v batch");
+        CHECK(ka == kb && va == vb, "fmt %d clip %g %s: batched store wrote other bytes", fmt, clip, isa_name(isa));
+        CHECK(lb_attention_batch(fmt, group, kb.data(), vb.data(), tp.data(), bs, q.data(), nq.data(), ctx.data(), nseq, nh, nkv,
+                                 hd, scale, ob.data()) == LB_OK, "attention batch");
+        CHECK(std::memcmp(oa.data(), ob.data(), oa.size() * sizeof(float)) == 0, "fmt %d %s: batched attention differs", fmt, isa_name(isa));
+        // a sequence whose block is missing fails the whole call before anything is written
+        std::vector<int32_t> broken = tables[3];
+        broken.back() = -1;
+        std::vector<const int32_t *> tpb = tp;
+        tpb[3] = broken.data();
+        CHECK(lb_attention_batch(fmt, group, kb.data(), vb.data(), tpb.data(), bs, q.data(), nq.data(), ctx.data(), nseq, nh, nkv,
+                                 hd, scale, ob.data()) == LB_ERR_ARG, "unmapped block in a batch");
+        const std::vector<uint8_t> before = kb;
+        CHECK(lb_kv_store_batch(fmt, group, clip, kb.data(), tpb.data(), bs, nkv, hd, kn.data(), nq.data(), ctx.data(), nseq) ==
+                  LB_ERR_ARG && kb == before, "unmapped block in a batched store");
+    }
+    lb_isa_set(lb_isa_supported());
+    const std::vector<int64_t> bad = {1, 0, 1, 1};
+    CHECK(lb_attention_batch(fmt, group, k1.data(), v1.data(), tp.data(), bs, q.data(), bad.data(), ctx.data(), nseq, nh, nkv, hd,
+                             scale, std::vector<float>(rows * nh * hd).data()) == LB_ERR_ARG, "a sequence without tokens");
+    CHECK(lb_attention_batch(fmt, group, k1.data(), v1.data(), tp.data(), bs, q.data(), nq.data(), ctx.data(), 0, nh, nkv, hd,
+                             scale, std::vector<float>(rows * nh * hd).data()) == LB_ERR_ARG, "no sequences");
+}
+
 static void test_bad_args() {
     std::vector<uint8_t> cache(1 << 16);
     std::vector<float> x(1024), out(1024);
@@ -148,6 +216,8 @@ int main() {
         test_case(fmt, 64, 14, 2, 64, 256, 2100, 8, seed++);    // prefill rows not split: several online-softmax tiles
         test_case(fmt, 128, 20, 2, 128, 64, 1500, 1, seed++);   // 10 query heads per kv head (more than one pass of 8)
     }
+    for (int fmt : {LB_F32, LB_F16, LB_KV8, LB_KV4, LB_KV3}) test_batch(fmt, 1.f, seed++);
+    test_batch(LB_KV4, 0.95f, seed++);
     test_bad_args();
     return finish("test_attention_kv");
 }

@@ -58,6 +58,18 @@ int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache, const voi
                      const float *q, int64_t nq, int64_t pos0, int32_t n_head, int32_t n_kv_head,
                      int32_t head_dim, float scale, float *out);
 
+/* lb_kv_store_clip (clip 1 = lb_kv_store) and lb_attention for nseq sequences in one call (a batched
+ * step: one parallel region instead of one call per sequence). Sequence s has ntok[s] (nq[s]) tokens
+ * at positions pos0[s].. and its own block table block_tables[s]; its rows of src, q and out follow
+ * those of sequence s-1. Each sequence's result is exactly that of the single-sequence call. */
+int32_t lb_kv_store_batch(int32_t kvfmt, int32_t group, float clip, void *cache, const int32_t *const *block_tables,
+                          int32_t block_size, int32_t n_kv_head, int32_t head_dim, const float *src,
+                          const int64_t *ntok, const int64_t *pos0, int32_t nseq);
+int32_t lb_attention_batch(int32_t kvfmt, int32_t group, const void *kcache, const void *vcache,
+                           const int32_t *const *block_tables, int32_t block_size, const float *q,
+                           const int64_t *nq, const int64_t *pos0, int32_t nseq, int32_t n_head,
+                           int32_t n_kv_head, int32_t head_dim, float scale, float *out);
+
 /* ---- static per-channel K cache (KVQuant*: K quantised before RoPE, optionally before the K bias) ----
  * K rows are in LB_KVS8/4/3 (codes only), with per (kv head, channel) arrays of n_kv_head*head_dim floats
  * for the layer: code = clamp(rint(k / k_scale) + k_zero, 0, 2^b-1) on store (k_zero integer-valued),

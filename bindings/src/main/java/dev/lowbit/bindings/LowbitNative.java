@@ -85,4 +85,14 @@ public final class LowbitNative {
     public static native int lb_kv_store_clip(int kvfmt, int group, float clip, @Cast("void*") long cache,
                                               @Cast("const int32_t*") long blockTable, int blockSize, int nKvHead,
                                               int headDim, @Cast("const float*") long src, long pos0, long ntok);
+    // many sequences per call: blockTables is an array of nseq table addresses, ntok/nq and pos0 arrays of nseq int64
+    public static native int lb_kv_store_batch(int kvfmt, int group, float clip, @Cast("void*") long cache,
+                                               @Cast("const int32_t*const*") long blockTables, int blockSize, int nKvHead,
+                                               int headDim, @Cast("const float*") long src, @Cast("const int64_t*") long ntok,
+                                               @Cast("const int64_t*") long pos0, int nseq);
+    public static native int lb_attention_batch(int kvfmt, int group, @Cast("const void*") long kcache,
+                                                @Cast("const void*") long vcache, @Cast("const int32_t*const*") long blockTables,
+                                                int blockSize, @Cast("const float*") long q, @Cast("const int64_t*") long nq,
+                                                @Cast("const int64_t*") long pos0, int nseq, int nHead, int nKvHead, int headDim,
+                                                float scale, @Cast("float*") long out);
 }

@@ -19,7 +19,7 @@ import java.util.List;
  * huge pages (kept ones copied from the file, requantized ones written there), or, on request,
  * kept ones stay in the file mapping. The embedding table is read in place (one row per token).
  * Embeddings stay as loaded whatever the plan; the output head stays as loaded unless the plan
- * names its format ({@link QuantPlan#head()}: BF16 for the weight-only plans, or head8/head4).
+ * names its format ({@link QuantPlan#head()}: BF16 for the plans that quantize the linear layers, or head8/head4).
  */
 public final class ModelWeights implements AutoCloseable {
     public final ModelConfig config;
@@ -99,7 +99,7 @@ public final class ModelWeights implements AutoCloseable {
 
     /**
      * the format the head is converted to, or null to keep it as loaded: the plan's head format,
-     * except that the weight-only plans' BF16 applies to a 16-bit or F32 head only (a head the file
+     * except that the BF16 of the weight-quantizing plans applies to a 16-bit or F32 head only (a head the file
      * stores quantized, e.g. Q6_K, is not 16-bit to begin with and is kept)
      */
     static Format headFormat(QuantPlan plan, Format loaded) {

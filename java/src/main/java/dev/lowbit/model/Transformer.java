@@ -6,13 +6,15 @@ import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.generate.KvCache;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.util.List;
 
 /**
  * The forward pass of llama / qwen2 / qwen3, read top to bottom. Java sequences the steps;
  * every loop over weights or activations runs in a native kernel. One call processes a batch
  * of segments (several sequences, each one or more new tokens): the linear layers see all
- * tokens at once (weights read once per step), attention runs per sequence on its own pages.
+ * tokens at once (weights read once per step), attention reads each sequence's own pages (all
+ * sequences in one native call per layer).
  */
 public final class Transformer implements AutoCloseable {
     public final ModelConfig c;
@@ -29,6 +31,8 @@ public final class Transformer implements AutoCloseable {
     private KObserver kObserver;
     // activations, [maxTokens][dim]
     private final NativeBuffer x, xb, q, k, v, att, hb, hb2, logits, pos;
+    /** per segment of a forward: block table address, token count, first position (int64 each) */
+    private final NativeBuffer segTables, segTokens, segPos0;
 
     /** sees each layer's K as it would be stored by a static-K plan (calibration) */
     public interface KObserver {
@@ -85,6 +89,9 @@ public final class Transformer implements AutoCloseable {
         hb2 = NativeBuffer.floats(t * c.nFf());
         logits = NativeBuffer.floats((long) maxOutputs * c.vocab());
         pos = new NativeBuffer(4 * t);
+        segTables = new NativeBuffer(8 * t);  // a segment has at least one token
+        segTokens = new NativeBuffer(8 * t);
+        segPos0 = new NativeBuffer(8 * t);
     }
 
     /**
@@ -117,6 +124,7 @@ public final class Transformer implements AutoCloseable {
             }
         }
 
+        describeSegments(segments);
         for (int l = 0; l < c.nLayer(); l++) {
             LayerWeights L = w.layers.get(l);
             // attention block
@@ -178,28 +186,41 @@ public final class Transformer implements AutoCloseable {
     }
 
     /** K/V of the new tokens go to each sequence's pages, then causal attention per sequence */
-    private void attention(int layer, List<Segment> segments) {
-        int t = 0;
-        int kvDim = c.kvDim(), qDim = c.qDim();
-        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+    /** the segments' block tables, token counts and first positions, as the batched KV calls read them */
+    private void describeSegments(List<Segment> segments) {
+        LongBuffer tables = segTables.byteView(0, 8 * segments.size()).asLongBuffer();
+        LongBuffer tokens = segTokens.byteView(0, 8 * segments.size()).asLongBuffer();
+        LongBuffer pos0 = segPos0.byteView(0, 8 * segments.size()).asLongBuffer();
         for (Segment s : segments) {
-            int n = s.tokens().length;
-            long p0 = s.seq().length();
-            long table = s.seq().blockTableAddress();
-            if (kScales != null) {
-                attentionStaticK(layer, t, n, p0, table, scale);
-                t += n;
-                continue;
-            }
-            Native.check(lb_kv_store_clip(kv.format.id, kv.group, kvClip, kv.kAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
-                    k.floatAddress((long) t * kvDim), p0, n), "kv store");
-            Native.check(lb_kv_store_clip(kv.format.id, kv.group, kvClip, kv.vAddress(layer), table, kv.blockSize, c.nKvHead(), c.headDim(),
-                    v.floatAddress((long) t * kvDim), p0, n), "kv store");
-            Native.check(lb_attention(kv.format.id, kv.group, kv.kAddress(layer), kv.vAddress(layer), table, kv.blockSize,
-                    q.floatAddress((long) t * qDim), n, p0, c.nHead(), c.nKvHead(), c.headDim(), scale,
-                    att.floatAddress((long) t * qDim)), "attention");
-            t += n;
+            tables.put(s.seq().blockTableAddress());
+            tokens.put(s.tokens().length);
+            pos0.put(s.seq().length());
         }
+    }
+
+    /**
+     * K/V of every segment into the cache, then attention: one native call each for all segments
+     * (a batched decode step is one parallel region per layer, not one per sequence; the results
+     * are those of one call per sequence, bit for bit)
+     */
+    private void attention(int layer, List<Segment> segments) {
+        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        if (kScales != null) {
+            int t = 0;
+            for (Segment s : segments) {
+                attentionStaticK(layer, t, s.tokens().length, s.seq().length(), s.seq().blockTableAddress(), scale);
+                t += s.tokens().length;
+            }
+            return;
+        }
+        int n = segments.size();
+        Native.check(lb_kv_store_batch(kv.format.id, kv.group, kvClip, kv.kAddress(layer), segTables.address(), kv.blockSize,
+                c.nKvHead(), c.headDim(), k.address(), segTokens.address(), segPos0.address(), n), "kv store");
+        Native.check(lb_kv_store_batch(kv.format.id, kv.group, kvClip, kv.vAddress(layer), segTables.address(), kv.blockSize,
+                c.nKvHead(), c.headDim(), v.address(), segTokens.address(), segPos0.address(), n), "kv store");
+        Native.check(lb_attention_batch(kv.format.id, kv.group, kv.kAddress(layer), kv.vAddress(layer), segTables.address(),
+                kv.blockSize, q.address(), segTokens.address(), segPos0.address(), n, c.nHead(), c.nKvHead(), c.headDim(), scale,
+                att.address()), "attention");
     }
 
     /** one segment with a static per-channel K cache: K (pre-RoPE, maybe pre-bias) and V stored, then attention */
@@ -244,7 +265,7 @@ public final class Transformer implements AutoCloseable {
 
     @Override
     public void close() {
-        for (NativeBuffer b : new NativeBuffer[] {x, xb, q, k, v, att, hb, hb2, logits, pos}) b.close();
+        for (NativeBuffer b : new NativeBuffer[] {x, xb, q, k, v, att, hb, hb2, logits, pos, segTables, segTokens, segPos0}) b.close();
         if (ropeTable != null) ropeTable.close();
     }
 }

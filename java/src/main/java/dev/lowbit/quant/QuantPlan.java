@@ -20,8 +20,8 @@ import java.util.regex.Pattern;
  *                       implied by w4a4kvN as in QuaRot). Scores q·k and the output are unchanged.
  * @param method         calibration method ("rtn"; others plug in here)
  * @param head           format of the output head, or null to keep it as loaded. The study keeps the head
- *                       16-bit; its weight-only (W*A16) models are BF16 models, so the w4a16/w3a16/w2a16
- *                       plans store the head as BF16 (converted at load from F16/F32; exact for a
+ *                       16-bit; it runs every model in BF16, so the plans that quantize the linear layers
+ *                       (w4a16/w3a16/w2a16, w8a8, w4a4) store the head as BF16 (converted at load from F16/F32; exact for a
  *                       BF16-origin model's F16 file; a head the file stores quantized, e.g. Q6_K,
  *                       is kept) and compute it as bf16(x) x W with FP32
  *                       accumulation, as such a model's lm_head does. "head16" written explicitly keeps
@@ -125,11 +125,18 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
             }
         }
         if (rotate && weights == null) weights = Format.F32;
-        // weight-only plans: the 16-bit head of a BF16 model (see the head parameter); head16 keeps it as loaded
-        if (!sawHead && (weights == Format.W4G || weights == Format.W3G || weights == Format.W2G)) head = Format.BF16;
+        // plans that quantize the linear layers: the 16-bit head of a BF16 model (see the head parameter);
+        // head16 keeps it as loaded
+        if (!sawHead && quantizesLinears(weights)) head = Format.BF16;
         if (staticK && kvRotate)
             throw new IllegalArgumentException("static pre-RoPE K quantization (-kvq) cannot be combined with K/V rotation (plan '" + text + "')");
         return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", head, staticK, preBias, clip);
+    }
+
+    /** the study's W4A16/W3A16/W2A16, W8A8 and W4A4 formats (not the F32 of a rotation-only plan) */
+    private static boolean quantizesLinears(Format weights) {
+        return weights == Format.W4G || weights == Format.W3G || weights == Format.W2G
+                || weights == Format.I8CH || weights == Format.I8CHA || weights == Format.I4CH;
     }
 
     /** format of the K cache: the static per-channel KVS format for kvq plans, else the per-token {@link #kv()} */

@@ -39,7 +39,11 @@ class QuantPlanTest {
         assertEquals(Format.BF16, QuantPlan.parse("w3a16-gch").head());
         assertNull(QuantPlan.parse("w4a16-g128+head16").head(), "head16 keeps the head as loaded");
         assertNull(QuantPlan.parse("w16").head());
-        assertNull(QuantPlan.parse("w8a8").head());
+        assertEquals(Format.BF16, QuantPlan.parse("w8a8").head(), "W8A8 models of the study are BF16 models too");
+        assertEquals(Format.BF16, QuantPlan.parse("w8a8-asymkv8").head());
+        assertEquals(Format.BF16, QuantPlan.parse("w4a4kv4").head());
+        assertNull(QuantPlan.parse("w8a8+head16").head());
+        assertNull(QuantPlan.parse("rot").head(), "a rotation-only plan keeps its 16-bit layers and head");
         assertNull(QuantPlan.parse("kv4").head());
         assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("w4a16-g128+head16+head8"));
         assertEquals(Format.Q8_0, QuantPlan.parse("w4a16-g128+head8").head());
