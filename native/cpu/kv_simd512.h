@@ -36,7 +36,7 @@ inline void load_row(const uint8_t *row, __m512 iota, __m512 *v) {
     if (BITS == 32) {
         for (int i = 0; i < NV; i++) v[i] = _mm512_loadu_ps((const float *)row + 16 * i);
     } else if (BITS == 16) {
-        for (int i = 0; i < NV; i++) v[i] = lb512_load_cvtph(row + 32 * i);
+        for (int i = 0; i < NV; i++) v[i] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(row + 32 * i)));
     } else {
         constexpr int bb = 3 + GS * BITS / 8;
         for (int g = 0; g < NV * 16 / GS; g++) {
