@@ -1,6 +1,9 @@
 // lb_kv_store: write ntok tokens' K or V rows into the paged cache in the cache format
 // (F32, F16, or the asymmetric group formats KV8/KV4/KV3 quantised like the W*G weights);
-// lb_kv_store_batch: the same for the tokens of many sequences in one parallel region.
+// lb_kv_store_clip: the same with a clip ratio (QuaRot clips KV ranges to 0.95: each group is
+// clamped to clip * [min, max] of itself before quantisation, kv_store_row; F32/F16 and clip 1
+// store exactly as lb_kv_store); lb_kv_store_batch: either for the tokens of many sequences in
+// one parallel region.
 #include "kv_internal.h"
 #include <algorithm>
 #include <vector>
@@ -22,7 +25,13 @@ int32_t store_layout(KvLayout *l, int32_t kvfmt, int32_t group, const int32_t *b
 extern "C" int32_t lb_kv_store(int32_t kvfmt, int32_t group, void *cache, const int32_t *block_table,
                                int32_t block_size, int32_t n_kv_head, int32_t head_dim, const float *src,
                                int64_t pos0, int64_t ntok) {
-    return lb_kv_store_clip(kvfmt, group, 1.f, cache, block_table, block_size, n_kv_head, head_dim, src, pos0, ntok);
+    return lb_kv_store_batch(kvfmt, group, 1.f, cache, &block_table, block_size, n_kv_head, head_dim, src, &ntok, &pos0, 1);
+}
+
+extern "C" int32_t lb_kv_store_clip(int32_t kvfmt, int32_t group, float clip, void *cache, const int32_t *block_table,
+                                    int32_t block_size, int32_t n_kv_head, int32_t head_dim, const float *src, int64_t pos0,
+                                    int64_t ntok) {
+    return lb_kv_store_batch(kvfmt, group, clip, cache, &block_table, block_size, n_kv_head, head_dim, src, &ntok, &pos0, 1);
 }
 
 extern "C" int32_t lb_kv_store_batch(int32_t kvfmt, int32_t group, float clip, void *cache,
