@@ -1,5 +1,6 @@
 // lb_attention: causal grouped-query attention of one sequence over its paged KV cache, read in
-// the cache format (rows dequantised one at a time, never the whole cache). The arithmetic is the
+// the cache format (lb_attention_batch: of many sequences, each on its own block table, in one
+// parallel region) (rows dequantised one at a time, never the whole cache). The arithmetic is the
 // study's quantize-dequantize of K/V only, queries and softmax weights are never quantised:
 //  - F32/F16 caches: scores = q . K, softmax in FP32, output = sum p * V, FP32 products.
 //  - group formats (KV8/KV4/KV3) compute as the study's BF16 model does: the query is rounded to
@@ -87,8 +88,9 @@ struct Item {
     int64_t part;       // index of the span's partial, -1 when the item covers the whole row
 };
 
-// A sequence's rows are cut into spans exactly when they would be in a call for it alone, so its
-// results never depend on the other sequences of a batch.
+// Rows are cut into spans only when a sequence's (token, kv head) pairs alone cannot feed the
+// threads. The test looks at the sequence only, never at the rest of a batch, so a sequence's
+// results are the same in a batch as in a call for it alone.
 inline bool split_rows(int64_t nq, int64_t pos0, int32_t n_kv_head) {
     return nq * n_kv_head < 16 && pos0 + nq > ATTN_SPAN;
 }

@@ -185,7 +185,6 @@ public final class Transformer implements AutoCloseable {
         return row;
     }
 
-    /** K/V of the new tokens go to each sequence's pages, then causal attention per sequence */
     /** the segments' block tables, token counts and first positions, as the batched KV calls read them */
     private void describeSegments(List<Segment> segments) {
         LongBuffer tables = segTables.byteView(0, 8 * segments.size()).asLongBuffer();
