@@ -27,7 +27,7 @@ inline __m256 load_w8(const uint8_t *w, int64_t c) {
     if (FMT == LB_F32) return _mm256_loadu_ps((const float *)w + c);
     __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)w + c));
     if (FMT == LB_F16) {
-        asm("" : "+x"(h));  // separate load, not vcvtph2ps's memory operand (see lb512_load_cvtph)
+        asm("" : "+x"(h));  // separate load, not vcvtph2ps's memory operand (see load_cvtph, ggml_matmul_avx512.cpp)
         return _mm256_cvtph_ps(h);
     }
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));

@@ -21,18 +21,6 @@ static inline __m512 lb512_exp(__m512 x) {
     return _mm512_scalef_ps(p, n);
 }
 
-// 16 F16 values from memory to fp32 with the load kept a separate instruction. GCC folds a plain
-// load into vcvtph2ps's memory operand, and that form streamed F16 rows from DRAM far slower on
-// Zen 4: the F16 GEMV of Qwen2.5-0.5B's shapes read 19 GB/s on one core with it, 27 GB/s with a
-// separate load (2 threads: 35 -> 43 GB/s); from L2 the two forms ran at the same speed. Not for
-// the F16 KV rows of attention (kv_simd512.h), which reuse each row for several query heads and
-// ran 7-13% slower with it (32K context, head_dim 64, 2 threads: 1128 -> 1206-1276 us).
-static inline __m512 lb512_load_cvtph(const void *p) {
-    __m256i h = _mm256_loadu_si256((const __m256i *)p);
-    asm("" : "+v"(h));  // opaque to the compiler: keeps vmovdqu + vcvtph2ps (register form)
-    return _mm512_cvtph_ps(h);
-}
-
 // horizontal sums of 4 vectors -> [sum a0, sum a1, sum a2, sum a3]; each lane's additions
 // depend only on its own vector (results do not depend on which rows share a call)
 static inline __m128 lb512_hsum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {

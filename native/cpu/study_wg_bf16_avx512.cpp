@@ -270,8 +270,8 @@ void run(int group, const uint8_t *w, int64_t rows, int64_t cols, const uint16_t
     }
 }
 
-// x (ntok x cols, cols % 128 == 0) -> bf16 in code order
-void convert_x(int bits, const float *x, int64_t ntok, int64_t cols, uint16_t *xb) {
+// one token's x (cols % 128 == 0) -> bf16 in code order
+void convert_x(int bits, const float *x, int64_t cols, uint16_t *xb) {
     // 4/2-bit: natural bf16 words n0..n3 (elements 0..127) -> out_k[j] = element 4j + k, a 32x4 transpose
     alignas(64) static constexpr struct Idx {
         int16_t a[32], b[32];
@@ -284,23 +284,22 @@ void convert_x(int bits, const float *x, int64_t ntok, int64_t cols, uint16_t *x
         }
     } kIdx{};
     const __m512i ia = _mm512_load_si512(kIdx.a), ib = _mm512_load_si512(kIdx.b);
-    for (int64_t t = 0; t < ntok; t++)
-        for (int64_t c = 0; c < cols; c += 128) {
-            const float *src = x + t * cols + c;
-            __m512i n[4];
-            for (int i = 0; i < 4; i++) n[i] = bf16_pair(_mm512_loadu_ps(src + 32 * i + 16), _mm512_loadu_ps(src + 32 * i));
-            uint16_t *dst = xb + t * cols + c;
-            if (bits == 3) {
-                for (int i = 0; i < 4; i++) _mm512_store_si512(dst + 32 * i, n[i]);
-                continue;
-            }
-            const __m512i A = _mm512_permutex2var_epi16(n[0], ia, n[1]), B = _mm512_permutex2var_epi16(n[0], ib, n[1]);
-            const __m512i C = _mm512_permutex2var_epi16(n[2], ia, n[3]), D = _mm512_permutex2var_epi16(n[2], ib, n[3]);
-            _mm512_store_si512(dst, _mm512_shuffle_i64x2(A, C, 0x44));
-            _mm512_store_si512(dst + 32, _mm512_shuffle_i64x2(A, C, 0xee));
-            _mm512_store_si512(dst + 64, _mm512_shuffle_i64x2(B, D, 0x44));
-            _mm512_store_si512(dst + 96, _mm512_shuffle_i64x2(B, D, 0xee));
+    for (int64_t c = 0; c < cols; c += 128) {
+        const float *src = x + c;
+        __m512i n[4];
+        for (int i = 0; i < 4; i++) n[i] = bf16_pair(_mm512_loadu_ps(src + 32 * i + 16), _mm512_loadu_ps(src + 32 * i));
+        uint16_t *dst = xb + c;
+        if (bits == 3) {
+            for (int i = 0; i < 4; i++) _mm512_store_si512(dst + 32 * i, n[i]);
+            continue;
         }
+        const __m512i A = _mm512_permutex2var_epi16(n[0], ia, n[1]), B = _mm512_permutex2var_epi16(n[0], ib, n[1]);
+        const __m512i C = _mm512_permutex2var_epi16(n[2], ia, n[3]), D = _mm512_permutex2var_epi16(n[2], ib, n[3]);
+        _mm512_store_si512(dst, _mm512_shuffle_i64x2(A, C, 0x44));
+        _mm512_store_si512(dst + 32, _mm512_shuffle_i64x2(A, C, 0xee));
+        _mm512_store_si512(dst + 64, _mm512_shuffle_i64x2(B, D, 0x44));
+        _mm512_store_si512(dst + 96, _mm512_shuffle_i64x2(B, D, 0xee));
+    }
 }
 }  // namespace
 
@@ -310,7 +309,7 @@ void matmul_wg_bf16_avx512(int bits, int group, const uint8_t *w, int64_t rows, 
     uint16_t *xb = (uint16_t *)study_scratch_i8((size_t)(ntok * cols * 2));
     // token rows convert independently: in parallel for batched steps and prefill
 #pragma omp parallel for num_threads(lb_threads_get()) schedule(static) if (ntok >= 4)
-    for (int64_t t = 0; t < ntok; t++) convert_x(bits, x + t * cols, 1, cols, xb + t * cols);
+    for (int64_t t = 0; t < ntok; t++) convert_x(bits, x + t * cols, cols, xb + t * cols);
     switch (bits) {
         case 4: run<4>(group, w, rows, cols, xb, ntok, y); break;
         case 3: run<3>(group, w, rows, cols, xb, ntok, y); break;
