@@ -12,6 +12,7 @@ const lb_format_info kFormats[] = {
     {LB_Q4_K, "q4_k", 4, 256, 144},   {LB_Q5_K, "q5_k", 5, 256, 176},
     {LB_Q6_K, "q6_k", 6, 256, 210},   {LB_W4G, "w4g", 4, 0, 0},
     {LB_W3G, "w3g", 3, 0, 0},         {LB_W2G, "w2g", 2, 0, 0},
+    {LB_BF16X16, "bf16x16", 16, 0, 0},
     {LB_I8CH, "i8ch", 8, 0, 0},       {LB_I4CH, "i4ch", 4, 0, 0},
     {LB_I8CHA, "i8cha", 8, 0, 0},
     {LB_KV8, "kv8", 8, 0, 0},         {LB_KV4, "kv4", 4, 0, 0},
@@ -42,6 +43,9 @@ extern "C" int64_t lb_row_bytes(int32_t fmt, int32_t group, int64_t cols) {
             // codes only (static per-channel scales live outside the row)
             if (cols % 8 != 0) return -1;
             return cols * f->bits / 8;
+        case LB_BF16X16:  // per row of a 16-row block (column pairs)
+            if (cols % 2 != 0) return -1;
+            return 2 * cols;
         case LB_I4CH:
             if (cols % 2 != 0) return -1;
             return 4 + cols / 2;

@@ -11,3 +11,9 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
 int32_t quantize_study(int32_t fmt, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
 int32_t dequantize_study(int32_t fmt, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
 int32_t matmul_study(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+
+// LB_BF16X16 (bf16x16.cpp): BF16 repacked in 16-row blocks; the AVX512_BF16 kernel in bf16x16_avx512.cpp
+int32_t quantize_bf16x16(const float *src, void *dst, int64_t rows, int64_t cols);
+int32_t dequantize_bf16x16(const void *src, float *dst, int64_t rows, int64_t cols);
+int32_t matmul_bf16x16(const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+void matmul_bf16x16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);

@@ -147,6 +147,7 @@ int32_t matmul_study(int32_t fmt, int32_t group, const void *w, int64_t rows, in
     const int isa = lb_isa_current();
     const uint8_t *wb = (const uint8_t *)w;
     switch (fmt) {
+        case LB_BF16X16: return matmul_bf16x16(w, rows, cols, x, ntok, y);
         case LB_W4G: case LB_W3G: case LB_W2G: {
             const int bits = lb_group_bits(fmt);
             if (group % 128 == 0 && lb_bf16_kernels())

@@ -34,6 +34,7 @@ static int64_t study_row_layout(int32_t fmt, int32_t group, int64_t cols, int *b
 }
 
 int32_t quantize_study(int32_t fmt, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols) {
+    if (fmt == LB_BF16X16) return quantize_bf16x16(src, dst, rows, cols);
     int bits;
     const int64_t rb = study_row_layout(fmt, group, cols, &bits);
     if (rb < 0) return (int32_t)rb;
@@ -53,6 +54,7 @@ int32_t quantize_study(int32_t fmt, int32_t group, const float *src, void *dst, 
 }
 
 int32_t dequantize_study(int32_t fmt, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols) {
+    if (fmt == LB_BF16X16) return dequantize_bf16x16(src, dst, rows, cols);
     int bits;
     const int64_t rb = study_row_layout(fmt, group, cols, &bits);
     if (rb < 0) return (int32_t)rb;

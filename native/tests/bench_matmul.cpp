@@ -246,12 +246,12 @@ void study_bench(const std::string &fmts, double min_sec) {
 // MADV_HUGEPAGE, touched after the madvise), rotated over copies (>= 512 MiB in all) so each
 // call streams from DRAM; the fastest of many calls (robust to other jobs on the machine).
 // The output head is timed on a sixteenth of its rows (a call short enough to run between
-// preemptions on a busy machine) and counted 16 times.
+// preemptions on a busy machine; rounded down to whole 16-row blocks for bf16x16) and scaled up.
 // Usage: bench_matmul hp <formats> [threads, default 1] [ntok list, default 1,16]
 void hugepage_bench(const std::string &fmts, int threads, const std::string &ntoks) {
     struct S { const char *name; int64_t rows, cols; int per_layer; };
     const S shapes[] = {{"896x896", 896, 896, 2}, {"128x896", 128, 896, 2}, {"4864x896", 4864, 896, 2},
-                        {"896x4864", 896, 4864, 1}, {"151936x896/16", 151936 / 16, 896, -16}};
+                        {"896x4864", 896, 4864, 1}, {"151936x896/16", 151936 / 16 / 16 * 16, 896, -1}};
     lb_threads_set(threads);
     for (const std::string &fname : split_list(fmts)) {
         const int fmt = format_id(fname);
@@ -282,7 +282,7 @@ void hugepage_bench(const std::string &fmts, int threads, const std::string &nto
                 std::uniform_real_distribution<float> d(-1.f, 1.f);
                 for (auto &v : x) v = d(rng);
                 const double best = fastest_call(fmt, 0, mem, s.rows, s.cols, x.data(), ntok, y.data(), 0.4, 8);
-                const double mult = s.per_layer > 0 ? s.per_layer * 24.0 : -s.per_layer;
+                const double mult = s.per_layer > 0 ? s.per_layer * 24.0 : 151936.0 / s.rows;  // head: whole blocks of 16 rows
                 tok_sec += mult * best;
                 tok_bytes += mult * bytes;
                 std::printf("  %s %.1fus %.1fGB/s", s.name, best * 1e6, bytes / best / 1e9);

@@ -12,6 +12,9 @@ public enum Format {
     Q2_K(10, 2), Q3_K(11, 3), Q4_K(12, 4), Q5_K(13, 5), Q6_K(14, 6), BF16(30, 16),
     /** weight-only asymmetric, group g: {f16 scale, u8 zero, packed codes} per group */
     W4G(100, 4), W3G(101, 3), W2G(102, 2),
+    /** BF16 values in blocks of 16 rows (column pairs of 16 rows per 64-byte vector): the layout of the
+     *  broadcast vdpbf16ps kernel; rows % 16 == 0 */
+    BF16X16(103, 16),
     /** W8A8: int8 per output channel, activations int8 per token (dynamic) */
     I8CH(110, 8),
     /** W8A8 with asymmetric per-token activations (u8 codes + zero point); weights as I8CH */
@@ -39,6 +42,11 @@ public enum Format {
     /** true when the format needs a group parameter (study formats) */
     public boolean grouped() {
         return this == W4G || this == W3G || this == W2G || this == KV8 || this == KV4 || this == KV3;
+    }
+
+    /** rows a matrix of this format must come in multiples of (its layout interleaves them) */
+    public int rowBlock() {
+        return this == BF16X16 ? 16 : 1;
     }
 
     /** bytes of one row of `cols` elements, or -1 if cols/group are invalid for this format */

@@ -40,7 +40,7 @@ class HeadFormatTest {
         try (LowbitModel bf = load(p, "w4a16-g128"); LowbitModel kept = load(p, "w4a16-g128+head16");
              GgufFile f = GgufFile.open(p)) {
             Linear hb = bf.transformer().w.output, hk = kept.transformer().w.output;
-            assertEquals(Format.BF16, hb.format);
+            assertEquals(ModelWeights.bf16Layout(spec.vocab(), spec.nEmbd()), hb.format, "BF16, in the kernel's layout");
             assertEquals(Format.fromId(gt.id()), hk.format, "head16 keeps the file's head");
             assertEquals(2L * spec.vocab() * spec.nEmbd(), hb.bytes());
 
@@ -49,7 +49,7 @@ class HeadFormatTest {
             long n = (long) spec.vocab() * spec.nEmbd();
             try (NativeBuffer want = NativeBuffer.floats(n); NativeBuffer got = NativeBuffer.floats(n)) {
                 assertEquals(0, LowbitNative.lb_dequantize(Format.fromId(gt.id()).id, 0, src.address(), want.address(), spec.vocab(), spec.nEmbd()));
-                assertEquals(0, LowbitNative.lb_dequantize(Format.BF16.id, 0, hb.address(), got.address(), spec.vocab(), spec.nEmbd()));
+                assertEquals(0, LowbitNative.lb_dequantize(hb.format.id, 0, hb.address(), got.address(), spec.vocab(), spec.nEmbd()));
                 for (int i = 0; i < n; i += 7) {
                     float w = want.floatView(i, 1).get(0), g = got.floatView(i, 1).get(0);
                     assertEquals(Float.floatToRawIntBits(bf16(w)), Float.floatToRawIntBits(g), "weight " + i + ": " + w + " -> " + g);
@@ -65,8 +65,11 @@ class HeadFormatTest {
                     den += (double) lk[i][v] * lk[i][v];
                 }
             double rel = Math.sqrt(num / den);
-            if (gt == GgmlType.BF16) {
+            if (gt == GgmlType.BF16 && hb.format == Format.BF16) {
                 assertEquals(0.0, rel, "a BF16 head is the same matrix either way");
+            } else if (gt == GgmlType.BF16) {
+                // repacked (BF16X16): the same products, summed in another order
+                assertTrue(rel < 1e-6, "BF16 head repacked: relative logit difference " + rel);
             } else {
                 // bf16 activations (and, from F32, weights): ~2^-9 relative per product, averaged over 128
                 assertTrue(rel > 1e-5 && rel < 1e-2, "BF16 vs " + type + " head: relative logit difference " + rel);
@@ -77,13 +80,33 @@ class HeadFormatTest {
     @org.junit.jupiter.api.Test
     void onlyA16BitOrF32HeadBecomesBf16() {
         QuantPlan w4 = QuantPlan.parse("w4a16-g128");
-        assertEquals(Format.BF16, ModelWeights.headFormat(w4, Format.F16));
-        assertEquals(Format.BF16, ModelWeights.headFormat(w4, Format.F32));
-        assertNull(ModelWeights.headFormat(w4, Format.BF16), "already BF16: kept");
-        assertNull(ModelWeights.headFormat(w4, Format.Q6_K), "a quantized head is not 16-bit: kept");
-        assertNull(ModelWeights.headFormat(QuantPlan.parse("w4a16-g128+head16"), Format.F16));
-        assertNull(ModelWeights.headFormat(QuantPlan.W16, Format.F16));
-        assertEquals(Format.Q8_0, ModelWeights.headFormat(QuantPlan.parse("w4a16-g128+head8"), Format.Q6_K));
+        Format bf16 = ModelWeights.bf16Layout(32000, 128);
+        assertEquals(bf16, ModelWeights.headFormat(w4, Format.F16, 32000, 128));
+        assertEquals(bf16, ModelWeights.headFormat(w4, Format.F32, 32000, 128));
+        assertEquals(bf16 == Format.BF16 ? null : bf16, ModelWeights.headFormat(w4, Format.BF16, 32000, 128),
+                "already BF16: kept, or repacked into the kernel's layout");
+        assertEquals(Format.BF16, ModelWeights.headFormat(w4, Format.F16, 32001, 128), "rows not whole 16-row blocks: row-major");
+        assertNull(ModelWeights.headFormat(w4, Format.BF16, 32001, 128));
+        assertNull(ModelWeights.headFormat(w4, Format.Q6_K, 32000, 128), "a quantized head is not 16-bit: kept");
+        assertNull(ModelWeights.headFormat(QuantPlan.parse("w4a16-g128+head16"), Format.F16, 32000, 128));
+        assertNull(ModelWeights.headFormat(QuantPlan.W16, Format.F16, 32000, 128));
+        assertEquals(Format.Q8_0, ModelWeights.headFormat(QuantPlan.parse("w4a16-g128+head8"), Format.Q6_K, 32000, 128));
+    }
+
+    @org.junit.jupiter.api.Test
+    void bf16LayoutFollowsTheKernelLevel() {
+        int saved = LowbitNative.lb_isa_get();
+        try {
+            LowbitNative.lb_isa_set(LowbitNative.ISA_AVX512);
+            assertEquals(Format.BF16, ModelWeights.bf16Layout(32000, 128), "no vdpbf16ps kernel: row-major");
+            if (LowbitNative.lb_isa_supported() >= LowbitNative.ISA_AVX512_BF16) {
+                LowbitNative.lb_isa_set(LowbitNative.ISA_AVX512_BF16);
+                assertEquals(Format.BF16X16, ModelWeights.bf16Layout(32000, 128));
+                assertEquals(Format.BF16, ModelWeights.bf16Layout(32008, 128));
+            }
+        } finally {
+            LowbitNative.lb_isa_set(saved);
+        }
     }
 
     private static LowbitModel load(Path p, String plan) throws Exception {
