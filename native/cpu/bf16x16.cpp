@@ -18,20 +18,21 @@ inline int64_t word_at(int64_t r, int64_t c, int64_t cols) {
     return ((r / 16 * (cols / 2) + c / 2) * 16 + r % 16) * 2 + c % 2;
 }
 
-bool shape_ok(int64_t rows, int64_t cols) { return rows % 16 == 0 && cols % 2 == 0; }
+bool shape_ok(int64_t cols) { return cols % 2 == 0; }
 }  // namespace
 
 int32_t quantize_bf16x16(const float *src, void *dst, int64_t rows, int64_t cols) {
-    if (!shape_ok(rows, cols)) return LB_ERR_ARG;
+    if (!shape_ok(cols)) return LB_ERR_ARG;
     uint16_t *w = (uint16_t *)dst;
+    const int64_t padded = (rows + 15) / 16 * 16;  // the last block's missing rows are written as zeros
 #pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t c = 0; c < cols; c++) w[word_at(r, c, cols)] = lbg::f32_to_bf16(src[r * cols + c]);
+    for (int64_t r = 0; r < padded; r++)
+        for (int64_t c = 0; c < cols; c++) w[word_at(r, c, cols)] = r < rows ? lbg::f32_to_bf16(src[r * cols + c]) : 0;
     return LB_OK;
 }
 
 int32_t dequantize_bf16x16(const void *src, float *dst, int64_t rows, int64_t cols) {
-    if (!shape_ok(rows, cols)) return LB_ERR_ARG;
+    if (!shape_ok(cols)) return LB_ERR_ARG;
     const uint16_t *w = (const uint16_t *)src;
 #pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t r = 0; r < rows; r++)
@@ -50,7 +51,7 @@ static void matmul_bf16x16_scalar(const uint16_t *w, int64_t rows, int64_t cols,
 }
 
 int32_t matmul_bf16x16(const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
-    if (!shape_ok(rows, cols)) return LB_ERR_ARG;
+    if (!shape_ok(cols)) return LB_ERR_ARG;
     if (lb_bf16_kernels())
         matmul_bf16x16_avx512((const uint16_t *)w, rows, cols, x, ntok, y);
     else

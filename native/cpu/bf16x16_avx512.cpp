@@ -25,11 +25,11 @@ inline __m512 dp_pair(__m512 acc, __m512i w, const uint32_t *p) {
     return acc;
 }
 
-// one block (16 rows) x T tokens: y[k * rows + lane] for token k. xp: the tile's pairs, T per column
-// pair. Fewer than 4 tokens cycle NA accumulator sets over the column pairs so that enough
+// one block (16 rows) x T tokens: y[k * rows + lane] for token k and the lanes in `live` (the last
+// block's padding rows are not stored). xp: the tile's pairs, T per column pair. Fewer than 4 tokens cycle NA accumulator sets over the column pairs so that enough
 // independent vdpbf16ps chains hide its latency.
 template <int T>
-void block_tile(const uint32_t *wb, int64_t ncp, const uint32_t *xp, float *y, int64_t rows) {
+void block_tile(const uint32_t *wb, int64_t ncp, const uint32_t *xp, float *y, int64_t rows, __mmask16 live) {
     constexpr int NA = T >= 4 ? 1 : T == 1 ? 4 : 2;
     // The loops over accumulators are unrolled by pragma: left to GCC 12 -O3 the array stayed in
     // memory too, all T accumulators stored to the stack after every weight vector (half the speed).
@@ -57,10 +57,10 @@ void block_tile(const uint32_t *wb, int64_t ncp, const uint32_t *xp, float *y, i
         for (int i = T; i < NA * T; i++) acc[i % T] = _mm512_add_ps(acc[i % T], acc[i]);
     }
 #pragma GCC unroll 16
-    for (int k = 0; k < T; k++) _mm512_storeu_ps(y + k * rows, acc[k]);
+    for (int k = 0; k < T; k++) _mm512_mask_storeu_ps(y + k * rows, live, acc[k]);
 }
 
-using TileFn = void (*)(const uint32_t *, int64_t, const uint32_t *, float *, int64_t);
+using TileFn = void (*)(const uint32_t *, int64_t, const uint32_t *, float *, int64_t, __mmask16);
 template <int... T>
 constexpr TileFn pick(int nt, std::integer_sequence<int, T...>) {
     TileFn f = nullptr;
@@ -97,7 +97,7 @@ uint32_t *scratch_pairs(size_t n) {
 }  // namespace
 
 void matmul_bf16x16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
-    const int64_t ncp = cols / 2, nblk = rows / 16;
+    const int64_t ncp = cols / 2, nblk = (rows + 15) / 16;
     // activations: tile by tile, each [column pair][token of the tile]
     uint32_t *xt = scratch_pairs((size_t)(ntok * ncp));
     std::vector<int> tiles;
@@ -117,10 +117,12 @@ void matmul_bf16x16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const 
     for (int64_t ch = 0; ch < nchunks; ch++) {
         const int64_t b1 = (ch + 1) * per_chunk < nblk ? (ch + 1) * per_chunk : nblk;
         for (int64_t b = ch * per_chunk; b < b1; b++) {
+            const int64_t left = rows - 16 * b;
+            const __mmask16 live = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
             int64_t t0 = 0;
             for (int nt : tiles) {
                 pick(nt, std::make_integer_sequence<int, kMaxT>())(wp + b * 16 * ncp, ncp, xt + t0 * ncp,
-                                                                  y + t0 * rows + 16 * b, rows);
+                                                                  y + t0 * rows + 16 * b, rows, live);
                 t0 += nt;
             }
         }

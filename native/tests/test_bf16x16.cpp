@@ -6,7 +6,8 @@
 //  - every level (the AVX512_BF16 broadcast kernel where the CPU has it) within 1e-5 of sum |w x| of a
 //    double-precision sum of the exact bf16 products, at 1..40 tokens (token tiles of 16 and the
 //    balanced splits past them), also on a slice of whole blocks;
-//  - shapes the layout cannot hold (rows % 16, odd cols) are refused with LB_ERR_ARG.
+//  - a row count that is not whole blocks takes whole blocks, the padding rows written as zeros;
+//  - odd column counts (the layout holds column pairs) are refused with LB_ERR_ARG.
 #include "test_util.h"
 #include <cstring>
 #include "../cpu/study_pack.h"
@@ -21,12 +22,23 @@ static std::vector<float> matmul(int fmt, const void *w, int64_t rows, int64_t c
 
 static void test_shape(int64_t rows, int64_t cols, unsigned seed) {
     const auto wf = random_floats(rows * cols, seed, -1.f, 1.5f);
-    std::vector<uint8_t> wb(rows * lb_row_bytes(LB_BF16, 0, cols)), wx(rows * lb_row_bytes(LB_BF16X16, 0, cols));
-    CHECK(wb.size() == wx.size(), "same bytes");
+    const int64_t blocks = (rows + 15) / 16, rb = lb_row_bytes(LB_BF16X16, 0, cols);
+    std::vector<uint8_t> wb(rows * lb_row_bytes(LB_BF16, 0, cols)), wx(blocks * 16 * rb, 0xAB);
+    CHECK(rb == lb_row_bytes(LB_BF16, 0, cols), "same bytes per row");
     CHECK(lb_quantize(LB_BF16, 0, wf.data(), wb.data(), rows, cols) == LB_OK, "quantize bf16");
     CHECK(lb_quantize(LB_BF16X16, 0, wf.data(), wx.data(), rows, cols) == LB_OK, "quantize bf16x16");
     // (with one column pair the blocks are row-major)
     CHECK(std::memcmp(wb.data(), wx.data(), wb.size()) != 0 || cols == 2, "the layout differs from row-major");
+    // the last block's padding rows (lanes rows % 16 ..) are zero words
+    const uint16_t *words = (const uint16_t *)(wx.data() + (blocks - 1) * 16 * rb);
+    for (int64_t p = 0; p < cols / 2; p++)
+        for (int64_t lane = rows - (blocks - 1) * 16; lane < 16; lane++)
+            for (int e = 0; e < 2; e++)
+                if (words[(p * 16 + lane) * 2 + e] != 0) {
+                    CHECK(false, "%lldx%lld: padding lane %lld not zero", (long long)rows, (long long)cols, (long long)lane);
+                    p = cols, lane = 16;
+                    break;
+                }
     std::vector<float> db(rows * cols), dx(rows * cols);
     CHECK(lb_dequantize(LB_BF16, 0, wb.data(), db.data(), rows, cols) == LB_OK, "dequantize bf16");
     CHECK(lb_dequantize(LB_BF16X16, 0, wx.data(), dx.data(), rows, cols) == LB_OK, "dequantize bf16x16");
@@ -70,11 +82,9 @@ static void test_shape(int64_t rows, int64_t cols, unsigned seed) {
 
 static void test_refused() {
     std::vector<float> f(40 * 64, 0.5f), y(40 * 4);
-    std::vector<uint8_t> w(40 * 64 * 2);
-    CHECK(lb_quantize(LB_BF16X16, 0, f.data(), w.data(), 20, 64) == LB_ERR_ARG, "rows 20 quantize");
-    CHECK(lb_dequantize(LB_BF16X16, 0, w.data(), f.data(), 20, 64) == LB_ERR_ARG, "rows 20 dequantize");
-    CHECK(lb_matmul(LB_BF16X16, 0, w.data(), 20, 64, f.data(), 1, y.data()) == LB_ERR_ARG, "rows 20 matmul");
+    std::vector<uint8_t> w(48 * 64 * 2);
     CHECK(lb_quantize(LB_BF16X16, 0, f.data(), w.data(), 16, 63) == LB_ERR_ARG, "odd cols quantize");
+    CHECK(lb_dequantize(LB_BF16X16, 0, w.data(), f.data(), 16, 63) == LB_ERR_ARG, "odd cols dequantize");
     CHECK(lb_matmul(LB_BF16X16, 0, w.data(), 16, 63, f.data(), 1, y.data()) == LB_ERR_ARG, "odd cols matmul");
     CHECK(lb_row_bytes(LB_BF16X16, 0, 64) == 128 && lb_row_bytes(LB_BF16X16, 0, 63) == -1, "row bytes");
 }
@@ -82,6 +92,9 @@ static void test_refused() {
 int main() {
     test_shape(16, 2, 1);
     test_shape(48, 70, 2);      // a tail of 6 columns past the last 32
+    test_shape(40, 70, 5);      // 2 blocks and 8 rows of a third
+    test_shape(5, 64, 6);       // less than one block
+    test_shape(21, 896, 7);     // a last block of 5 rows, as the 151669-row vocabulary of the shared Qwen2.5 tokenizer
     test_shape(160, 896, 3);    // Qwen2.5-0.5B width
     test_shape(64, 4864, 4);    // its FFN width
     test_refused();

@@ -30,9 +30,9 @@ typedef enum lb_format {
     LB_W2G  = 102,
     /* BF16 weights repacked for broadcast vdpbf16ps (the 16-bit output head of the weight-quantizing
      * plans on AVX512_BF16 CPUs): same values and arithmetic as LB_BF16, laid out in blocks of 16 rows
-     * (rows % 16 == 0, cols even). Block b is cols/2 vectors of 64 bytes; lane i of vector p holds
-     * row 16b+i's columns 2p (low word) and 2p+1 (high word). Rows are not contiguous: whole blocks
-     * only (matrix bytes = rows * lb_row_bytes). */
+     * (cols even). Block b is cols/2 vectors of 64 bytes; lane i of vector p holds row 16b+i's columns
+     * 2p (low word) and 2p+1 (high word). Rows are not contiguous, and a matrix of R rows takes
+     * ceil(R/16) whole blocks (R rounded up to 16 times lb_row_bytes; the padding rows are zero). */
     LB_BF16X16 = 103,
     /* W8A8: int8 per output channel, symmetric: row = {f32 scale; int8[cols]}.
      * Activations are quantized per token at run time inside the matmul. */

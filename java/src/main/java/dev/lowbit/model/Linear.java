@@ -34,7 +34,7 @@ public final class Linear implements AutoCloseable {
         if (paddedCols < cols) throw new IllegalArgumentException(name + ": padded row shorter than the row");
         long rb = format.rowBytes(group, paddedCols);
         if (rb < 0) throw new IllegalArgumentException(name + ": " + cols + " columns invalid for " + format + " group " + group);
-        if (owned != null && owned.bytes() < rb * rows) throw new IllegalArgumentException(name + ": buffer too small");
+        if (owned != null && owned.bytes() < format.matrixBytes(group, paddedCols, rows)) throw new IllegalArgumentException(name + ": buffer too small");
         this.name = name;
         this.format = format;
         this.group = group;
@@ -51,7 +51,7 @@ public final class Linear implements AutoCloseable {
     }
 
     public long bytes() {
-        return format.rowBytes(group, paddedCols) * rows;
+        return format.matrixBytes(group, paddedCols, rows);
     }
 
     /** y[ntok][rows] = x[ntok][cols] * W^T (addresses of f32 buffers the caller sized) */

@@ -115,12 +115,12 @@ public final class ModelWeights implements AutoCloseable {
 
     /**
      * how BF16 weights are stored: in the 16-row blocks of the broadcast vdpbf16ps kernel (BF16X16) where the
-     * CPU runs that kernel and the shape allows, else row-major. Same values, same arithmetic; at 16 tokens
-     * (batched decode) the 151936-row head ran ~1.4x faster (bench_matmul hp bf16 vs bf16x16).
+     * CPU runs that kernel, else row-major. Same values, same arithmetic; at 16 tokens (batched decode) the
+     * 151936-row head ran 1.35-1.44x faster (bench_matmul hp bf16 vs bf16x16).
      */
     static Format bf16Layout(int rows, int cols) {
         boolean kernel = LowbitNative.lb_isa_get() >= LowbitNative.ISA_AVX512_BF16;
-        return kernel && rows % Format.BF16X16.rowBlock() == 0 && cols % 2 == 0 ? Format.BF16X16 : Format.BF16;
+        return kernel && cols % 2 == 0 ? Format.BF16X16 : Format.BF16;
     }
 
     private static List<MatrixSpec> layerMatrices(ModelConfig c, int i) {
@@ -203,7 +203,7 @@ public final class ModelWeights implements AutoCloseable {
                 return;
             }
             int group = head ? HEAD_GROUP : plan.weightGroup();
-            slice(dst.rowBytes(QuantPlan.groupFor(dst, group, m.cols), (int) QuantPlan.paddedCols(dst, group, m.cols)) * m.rows);
+            slice(dst.matrixBytes(QuantPlan.groupFor(dst, group, m.cols), (int) QuantPlan.paddedCols(dst, group, m.cols), m.rows));
         }
 
         Linear keep(GgufTensor t, int rows, int cols, String name) throws GgufFormatException {
@@ -250,9 +250,8 @@ public final class ModelWeights implements AutoCloseable {
             long srcRb = src.rowBytes(0, cols);
             if (srcRb < 0 || srcRb * rows != t.nbytes())
                 throw new GgufFormatException(name + ": " + t.nbytes() + " bytes do not hold " + rows + " rows of " + cols + " " + src);
-            long q = slice(rb * rows);
-            int block = dst.rowBlock();  // chunks of whole row blocks (BF16X16 interleaves 16 rows)
-            if (rows % block != 0) throw new IllegalArgumentException(name + ": " + rows + " rows are not whole blocks of " + block + " for " + dst);
+            long q = slice(dst.matrixBytes(group, padded, rows));
+            int block = dst.rowBlock();  // chunks of whole row blocks (BF16X16 interleaves 16 rows), then the rest
             int chunk = (int) Math.max(block, Math.min(rows, CHUNK_FLOATS / padded) / block * block);
             try (NativeBuffer tmp = NativeBuffer.floats((long) chunk * cols);
                  NativeBuffer pad = padded == cols ? null : NativeBuffer.floats((long) chunk * padded)) {

@@ -13,7 +13,7 @@ public enum Format {
     /** weight-only asymmetric, group g: {f16 scale, u8 zero, packed codes} per group */
     W4G(100, 4), W3G(101, 3), W2G(102, 2),
     /** BF16 values in blocks of 16 rows (column pairs of 16 rows per 64-byte vector): the layout of the
-     *  broadcast vdpbf16ps kernel; rows % 16 == 0 */
+     *  broadcast vdpbf16ps kernel; a matrix takes whole blocks (the last one zero-padded) */
     BF16X16(103, 16),
     /** W8A8: int8 per output channel, activations int8 per token (dynamic) */
     I8CH(110, 8),
@@ -44,9 +44,15 @@ public enum Format {
         return this == W4G || this == W3G || this == W2G || this == KV8 || this == KV4 || this == KV3;
     }
 
-    /** rows a matrix of this format must come in multiples of (its layout interleaves them) */
+    /** rows this format interleaves: a matrix takes whole blocks of them */
     public int rowBlock() {
         return this == BF16X16 ? 16 : 1;
+    }
+
+    /** bytes a matrix of `rows` rows of `cols` elements takes (whole row blocks), or -1 if cols/group are invalid */
+    public long matrixBytes(int group, long cols, long rows) {
+        long rb = rowBytes(group, cols);
+        return rb < 0 ? -1 : rb * ((rows + rowBlock() - 1) / rowBlock() * rowBlock());
     }
 
     /** bytes of one row of `cols` elements, or -1 if cols/group are invalid for this format */
