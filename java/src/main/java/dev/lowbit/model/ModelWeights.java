@@ -198,6 +198,7 @@ public final class ModelWeights implements AutoCloseable {
             GgufTensor t = head ? (f.tensor(m.name) != null ? f.tensor(m.name) : f.tensor("token_embd.weight"))
                     : shaped(f, m.name, m.rows, m.cols);
             Format dst = head ? headFormat(plan, kernelFormat(t), m.rows, m.cols) : plan.weights();
+            if (dst == null) dst = keptRepack(kernelFormat(t), m.rows, m.cols);
             if (dst == null) {
                 if (!fromMapping) slice(t.nbytes());
                 return;
@@ -206,8 +207,20 @@ public final class ModelWeights implements AutoCloseable {
             slice(dst.matrixBytes(QuantPlan.groupFor(dst, group, m.cols), (int) QuantPlan.paddedCols(dst, group, m.cols), m.rows));
         }
 
+        /**
+         * the layout a matrix kept as loaded is copied into, or null for a plain copy: BF16 goes into the
+         * kernel's layout ({@link #bf16Layout}; same values) when it is copied anyway (not read from the mapping)
+         */
+        Format keptRepack(Format loaded, int rows, int cols) {
+            if (fromMapping || loaded != Format.BF16) return null;
+            Format f = bf16Layout(rows, cols);
+            return f == loaded ? null : f;
+        }
+
         Linear keep(GgufTensor t, int rows, int cols, String name) throws GgufFormatException {
             Format fmt = kernelFormat(t);
+            Format repack = keptRepack(fmt, rows, cols);
+            if (repack != null) return quantized(t, rows, cols, name, repack, 0, false);
             if (fmt.rowBytes(0, cols) < 0) throw new GgufFormatException(name + ": row of " + cols + " invalid for " + fmt);
             if ((long) rows * fmt.rowBytes(0, cols) != t.nbytes())
                 throw new GgufFormatException(name + ": " + t.nbytes() + " bytes do not hold " + rows + " rows of " + cols + " " + fmt);

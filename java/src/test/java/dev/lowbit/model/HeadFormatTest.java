@@ -41,7 +41,8 @@ class HeadFormatTest {
              GgufFile f = GgufFile.open(p)) {
             Linear hb = bf.transformer().w.output, hk = kept.transformer().w.output;
             assertEquals(ModelWeights.bf16Layout(spec.vocab(), spec.nEmbd()), hb.format, "BF16, in the kernel's layout");
-            assertEquals(Format.fromId(gt.id()), hk.format, "head16 keeps the file's head");
+            Format keptFmt = gt == GgmlType.BF16 ? ModelWeights.bf16Layout(spec.vocab(), spec.nEmbd()) : Format.fromId(gt.id());
+            assertEquals(keptFmt, hk.format, "head16 keeps the file's head (a BF16 one in the kernel's layout)");
             assertEquals(2L * (hb.format == Format.BF16X16 ? (spec.vocab() + 15) / 16 * 16 : spec.vocab()) * spec.nEmbd(), hb.bytes());
 
             // every head weight is the file's value rounded to bf16 (nearest even)
@@ -65,11 +66,8 @@ class HeadFormatTest {
                     den += (double) lk[i][v] * lk[i][v];
                 }
             double rel = Math.sqrt(num / den);
-            if (gt == GgmlType.BF16 && hb.format == Format.BF16) {
+            if (gt == GgmlType.BF16) {
                 assertEquals(0.0, rel, "a BF16 head is the same matrix either way");
-            } else if (gt == GgmlType.BF16) {
-                // repacked (BF16X16): the same products, summed in another order
-                assertTrue(rel < 1e-6, "BF16 head repacked: relative logit difference " + rel);
             } else {
                 // bf16 activations (and, from F32, weights): ~2^-9 relative per product, averaged over 128
                 assertTrue(rel > 1e-5 && rel < 1e-2, "BF16 vs " + type + " head: relative logit difference " + rel);
@@ -90,6 +88,34 @@ class HeadFormatTest {
         assertNull(ModelWeights.headFormat(QuantPlan.parse("w4a16-g128+head16"), Format.F16, 32000, 128));
         assertNull(ModelWeights.headFormat(QuantPlan.W16, Format.F16, 32000, 128));
         assertEquals(Format.Q8_0, ModelWeights.headFormat(QuantPlan.parse("w4a16-g128+head8"), Format.Q6_K, 32000, 128));
+    }
+
+    /** a BF16 file under w16: matrices copied into the arena take the kernel's layout, those read from the mapping stay row-major */
+    @org.junit.jupiter.api.Test
+    void bf16MatricesAreRepackedWhenCopied() throws Exception {
+        SyntheticModel.Spec spec = new SyntheticModel.Spec("llama", 128, 1, 4, 2, 32, 256, 32000, 128, false, GgmlType.BF16, 5, 4f);
+        Path p = dir.resolve("bf16.gguf");
+        try (GgufFile v = GgufFile.open(TestModels.model("vocab/ggml-vocab-llama-spm.gguf"))) {
+            SyntheticModel.write(spec, v, p);
+        }
+        int[] tokens = {11, 523, 99, 7000, 42};
+        LoadOptions o = LoadOptions.defaults().withContext(32).withPlan(QuantPlan.W16);
+        try (LowbitModel copied = LowbitModel.load(p, o); LowbitModel mapped = LowbitModel.load(p, o.withWeightsFromMapping(true))) {
+            Format layout = ModelWeights.bf16Layout(spec.nFf(), spec.nEmbd());
+            LayerWeights lc = copied.transformer().w.layers.get(0), lm = mapped.transformer().w.layers.get(0);
+            assertEquals(layout, lc.gate().format);
+            assertEquals(layout, copied.transformer().w.output.format);
+            assertEquals(Format.BF16, lm.gate().format, "read from the mapping: as stored");
+            float[][] a = logits(copied, tokens, spec.vocab()), b = logits(mapped, tokens, spec.vocab());
+            double num = 0, den = 0;
+            for (int i = 0; i < tokens.length; i++)
+                for (int t = 0; t < spec.vocab(); t++) {
+                    num += (a[i][t] - b[i][t]) * (double) (a[i][t] - b[i][t]);
+                    den += (double) b[i][t] * b[i][t];
+                }
+            // the same products in another summation order
+            assertTrue(Math.sqrt(num / den) < 1e-6, "relative logit difference " + Math.sqrt(num / den));
+        }
     }
 
     @org.junit.jupiter.api.Test
