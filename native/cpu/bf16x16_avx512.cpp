@@ -26,11 +26,11 @@ inline __m512 dp_pair(__m512 acc, __m512i w, const uint32_t *p) {
 }
 
 // one block (16 rows) x T tokens: y[k * rows + lane] for token k and the lanes in `live` (the last
-// block's padding rows are not stored). xp: the tile's pairs, T per column pair. Fewer than 4 tokens cycle NA accumulator sets over the column pairs so that enough
-// independent vdpbf16ps chains hide its latency.
+// block's padding rows are not stored). xp: the tile's pairs, T per column pair. Fewer than 8 tokens
+// cycle NA accumulator sets over the column pairs so that enough independent chains hide the latency.
 template <int T>
 void block_tile(const uint32_t *wb, int64_t ncp, const uint32_t *xp, float *y, int64_t rows, __mmask16 live) {
-    constexpr int NA = T >= 4 ? 1 : T == 1 ? 4 : 2;
+    constexpr int NA = T >= 8 ? 1 : (8 + T - 1) / T;  // >= 8 independent chains (vdpbf16ps latency 6)
     // The loops over accumulators are unrolled by pragma: left to GCC 12 -O3 the array stayed in
     // memory too, all T accumulators stored to the stack after every weight vector (half the speed).
     __m512 acc[NA * T];
@@ -38,10 +38,10 @@ void block_tile(const uint32_t *wb, int64_t ncp, const uint32_t *xp, float *y, i
     for (int i = 0; i < NA * T; i++) acc[i] = _mm512_setzero_ps();
     const int64_t pend = ncp / NA * NA;
     for (int64_t p = 0; p < pend; p += NA) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int a = 0; a < NA; a++) {
             const uint32_t *v = wb + (p + a) * 16;
-            _mm_prefetch((const char *)v + kPrefetchBytes, _MM_HINT_T0);  // a hint: never faults past the end
+            if (T > 1) _mm_prefetch((const char *)v + kPrefetchBytes, _MM_HINT_T0);  // a hint: never faults past the end
             const __m512i wv = _mm512_loadu_si512(v);
 #pragma GCC unroll 16
             for (int k = 0; k < T; k++) acc[a * T + k] = dp_pair(acc[a * T + k], wv, xp + (p + a) * T + k);

@@ -13,8 +13,9 @@ import org.openjdk.jmh.annotations.*;
  * Qwen2.5-0.5B (896x896 q/o, 4864x896 gate/up, 896x4864 down) and R1-Distill-Qwen-1.5B
  * (1536x1536, 8960x1536), shape written rows x cols (outputs x inputs).
  * Weight bytes per call = rows x lb_row_bytes(format, group, cols), printed at setup, so
- * GB/s = bytes / (time per op). "avx512-bf16" runs the vdpbf16ps kernels (W4G/W3G/W2G and BF16
- * weights; the other formats as "avx512"), "avx512" their FP32-FMA AVX-512 variants. Combinations a format cannot represent (Q4_K needs cols % 256 == 0)
+ * GB/s = bytes / (time per op). "avx512-bf16" runs the vdpbf16ps kernels (W4G/W3G/W2G, BF16 and
+ * BF16X16 weights; the other formats as "avx512"), "avx512" their FP32-FMA AVX-512 variants (BF16X16,
+ * the layout of the vdpbf16ps kernel, has only its scalar reference below avx512-bf16). Combinations a format cannot represent (Q4_K needs cols % 256 == 0)
  * or a CPU cannot run fail their trial and JMH moves on.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -27,7 +28,7 @@ public class MatmulBench {
     @Param({"avx512-bf16", "avx512", "avx2", "scalar"})
     public String isa;
 
-    @Param({"F16", "Q8_0", "Q4_0", "Q4_K", "W4G", "W3G", "W2G", "I8CH", "I8CHA", "I4CH"})
+    @Param({"F16", "BF16", "BF16X16", "Q8_0", "Q4_0", "Q4_K", "W4G", "W3G", "W2G", "I8CH", "I8CHA", "I4CH"})
     public String format;
 
     @Param({"896x896", "4864x896", "896x4864", "1536x1536", "8960x1536"})
@@ -56,7 +57,7 @@ public class MatmulBench {
         long rb = LowbitNative.lb_row_bytes(fmt, group, cols);
         if (rb < 0) throw new IllegalStateException(format + " cannot hold rows of " + cols + " (group " + group + ")");
         try (NativeBuffer src = KernelSetup.randomFloats(rows * cols, (float) (1 / Math.sqrt(cols)), 1)) {
-            w = new NativeBuffer(rb * rows);
+            w = new NativeBuffer(f.matrixBytes(group, cols, rows));
             Native.check(LowbitNative.lb_quantize(fmt, group, src.address(), w.address(), rows, cols), "quantize " + format);
         }
         x = KernelSetup.randomFloats(ntok * cols, 1f, 2);
