@@ -1,34 +1,144 @@
 // BF16-weight GEMV on CUDA (the 16-bit output head of the weight-only plans): y = sum W * bf16(x),
 // FP32 accumulation, the arithmetic of every CPU variant (native/cpu/ggml_matmul.cpp): x rounded to
-// bf16 as lb_bf16_round (study_pack.h), products exact in FP32. One warp per (output row, token);
-// lane i takes columns i, i+32, ... then a warp shuffle reduction. Never run here: see lowbit_cuda.h.
+// bf16 as lb_bf16_round (study_pack.h), products exact in FP32; only the order of the sums differs.
+// Fast path (rows 16-byte aligned: cols % 8 == 0 and w aligned): a warp owns kRows consecutive rows
+// and all tokens of a tile (up to 16, accumulators in registers), so the weights are streamed once
+// per call for ntok <= 16, as one 16-byte load per lane per row per 8 columns. The block's 8 warps
+// walk the columns in chunks; each chunk of x, rounded to bf16 once, sits in shared memory and
+// serves the block's 32 rows. Other shapes: one warp per row, all tokens of the tile per weight.
 #include <cuda_runtime.h>
 #include "lowbit/lowbit.h"
 #include "lowbit_cuda.h"
 #include "../cpu/study_pack.h"
 
 namespace {
+constexpr int kThreads = 256, kWarps = kThreads / 32, kRows = 4, kTok = 16;
+constexpr int kChunk = 512, kUnits = kChunk / 256;  // columns per step: 2 units of 8 per lane
+constexpr int kXPitch = kChunk + kChunk / 8;        // x row in shared memory, 4 floats of padding per 32
+
+// padded position of column c in a shared x row: a lane's two float4 reads fall in distinct banks
+__device__ __forceinline__ int xpos(int c) { return c + ((c >> 5) << 2); }
 __device__ __forceinline__ float bf16_to_f32(uint16_t b) { return __uint_as_float((uint32_t)b << 16); }
 
-__global__ void bf16_gemv_kernel(const uint16_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
-    const int64_t warp = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32;
+template <int NT>
+__global__ void __launch_bounds__(kThreads, NT == 1 ? 4 : 1) bf16_gemv_kernel(const uint16_t *w, int64_t rows, int cols, const float *x,
+                                                             int nt, float *y) {
+    extern __shared__ float4 xs4[];  // [nt][kXPitch] this chunk of x, bf16-rounded
+    float *xs = (float *)xs4;
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int64_t r0 = ((int64_t)blockIdx.x * kWarps + warp) * kRows;
+    constexpr int kStage = NT * kChunk / kThreads;  // x elements a thread stages per chunk
+    float acc[kRows][NT];
+#pragma unroll
+    for (int r = 0; r < kRows; r++)
+#pragma unroll
+        for (int t = 0; t < NT; t++) acc[r][t] = 0.f;
+
+    for (int c0 = 0; c0 < cols; c0 += kChunk) {
+        uint4 raw[kUnits][kRows];  // loads in flight together with x's
+#pragma unroll
+        for (int k = 0; k < kUnits; k++) {
+            const int col = c0 + 8 * (lane + 32 * k);
+#pragma unroll
+            for (int r = 0; r < kRows; r++) {
+                raw[k][r] = make_uint4(0, 0, 0, 0);
+                if (col < cols && r0 + r < rows) raw[k][r] = *(const uint4 *)(w + (r0 + r) * cols + col);
+            }
+        }
+        float xr[kStage];  // this thread's share of x, loaded with the weights
+#pragma unroll
+        for (int j = 0; j < kStage; j++) {  // element threadIdx.x + j * kThreads: token j / 2
+            const int t = j * kThreads / kChunk, c = (threadIdx.x + j * kThreads) % kChunk;
+            xr[j] = t < nt && c0 + c < cols ? x[(int64_t)t * cols + c0 + c] : 0.f;
+        }
+        __syncthreads();  // the previous chunk's x is no longer read
+#pragma unroll
+        for (int j = 0; j < kStage; j++) {
+            const int t = j * kThreads / kChunk, c = (threadIdx.x + j * kThreads) % kChunk;
+            if (t < nt) xs[t * kXPitch + xpos(c)] = lb_bf16_round(xr[j]);
+        }
+        __syncthreads();
+#pragma unroll
+        for (int k = 0; k < kUnits; k++) {
+            const int c = 8 * (lane + 32 * k);
+            if (c0 + c >= cols) break;
+            float wv[kRows][8];
+#pragma unroll
+            for (int r = 0; r < kRows; r++) {
+                const uint32_t u[4] = {raw[k][r].x, raw[k][r].y, raw[k][r].z, raw[k][r].w};
+#pragma unroll
+                for (int e = 0; e < 4; e++) {  // little endian: element 2e in the low half
+                    wv[r][2 * e] = __uint_as_float(u[e] << 16);
+                    wv[r][2 * e + 1] = __uint_as_float(u[e] & 0xffff0000u);
+                }
+            }
+#pragma unroll
+            for (int t = 0; t < NT; t++) {
+                if (t >= nt) break;
+                const float4 xa = *(const float4 *)&xs[t * kXPitch + xpos(c)], xb = *(const float4 *)&xs[t * kXPitch + xpos(c + 4)];
+                const float xv[8] = {xa.x, xa.y, xa.z, xa.w, xb.x, xb.y, xb.z, xb.w};
+#pragma unroll
+                for (int r = 0; r < kRows; r++)
+#pragma unroll
+                    for (int e = 0; e < 8; e++) acc[r][t] = __fmaf_rn(wv[r][e], xv[e], acc[r][t]);
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < kRows; r++)
+#pragma unroll
+        for (int t = 0; t < NT; t++) {
+            float v = acc[r][t];
+            for (int off = 16; off > 0; off /= 2) v += __shfl_xor_sync(0xffffffffu, v, off);
+            if (lane == 0 && t < nt && r0 + r < rows) y[(int64_t)t * rows + r0 + r] = v;
+        }
+}
+
+// any alignment and width: one warp per row, lane i takes columns i, i+32, ..., every token per weight
+__global__ void bf16_gemv_generic(const uint16_t *w, int64_t rows, int64_t cols, const float *x, int nt, float *y) {
+    const int64_t r = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32;
     const int lane = threadIdx.x % 32;
-    if (warp >= rows * ntok) return;
-    const int64_t r = warp % rows, t = warp / rows;
-    const uint16_t *row = w + r * cols;
-    const float *xt = x + t * cols;
-    float acc = 0.f;
-    for (int64_t c = lane; c < cols; c += 32) acc += bf16_to_f32(row[c]) * lb_bf16_round(xt[c]);
-    for (int off = 16; off > 0; off /= 2) acc += __shfl_down_sync(0xffffffffu, acc, off);
-    if (lane == 0) y[t * rows + r] = acc;
+    if (r >= rows) return;  // whole warps
+    float acc[kTok];
+#pragma unroll
+    for (int t = 0; t < kTok; t++) acc[t] = 0.f;
+    for (int64_t c = lane; c < cols; c += 32) {
+        const float wv = bf16_to_f32(w[r * cols + c]);
+#pragma unroll
+        for (int t = 0; t < kTok; t++)
+            if (t < nt) acc[t] = __fmaf_rn(wv, lb_bf16_round(x[t * cols + c]), acc[t]);
+    }
+#pragma unroll
+    for (int t = 0; t < kTok; t++) {
+        float v = acc[t];
+        for (int off = 16; off > 0; off /= 2) v += __shfl_xor_sync(0xffffffffu, v, off);
+        if (lane == 0 && t < nt) y[t * rows + r] = v;
+    }
 }
 }  // namespace
 
 extern "C" int32_t lbc_matmul_bf16(const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y,
                                    void *stream) {
     if (!w || !x || !y || rows <= 0 || cols <= 0 || ntok <= 0) return LB_ERR_ARG;
-    const int threads = 256;
-    const int64_t warps = rows * ntok, blocks = (warps * 32 + threads - 1) / threads;
-    bf16_gemv_kernel<<<(unsigned)blocks, threads, 0, (cudaStream_t)stream>>>((const uint16_t *)w, rows, cols, x, ntok, y);
-    return cudaGetLastError() == cudaSuccess ? LB_OK : LB_ERR_CUDA;
+    cudaStream_t st = (cudaStream_t)stream;
+    const uint16_t *wb = (const uint16_t *)w;
+    const bool fast = cols % 8 == 0 && ((uintptr_t)w & 15) == 0 && cols <= (1 << 30);
+    // token tiles of kTok: the weights are read once per tile
+    for (int64_t t0 = 0; t0 < ntok; t0 += kTok) {
+        const int nt = (int)(ntok - t0 < kTok ? ntok - t0 : kTok);
+        const float *xt = x + t0 * cols;
+        float *yt = y + t0 * rows;
+        if (fast) {
+            const unsigned blocks = (unsigned)((rows + kWarps * kRows - 1) / (kWarps * kRows));
+            const size_t smem = sizeof(float) * nt * kXPitch;
+            if (nt == 1) bf16_gemv_kernel<1><<<blocks, kThreads, smem, st>>>(wb, rows, (int)cols, xt, nt, yt);
+            else if (nt <= 4) bf16_gemv_kernel<4><<<blocks, kThreads, smem, st>>>(wb, rows, (int)cols, xt, nt, yt);
+            else bf16_gemv_kernel<kTok><<<blocks, kThreads, smem, st>>>(wb, rows, (int)cols, xt, nt, yt);
+        } else {
+            const unsigned blocks = (unsigned)((rows * 32 + kThreads - 1) / kThreads);
+            bf16_gemv_generic<<<blocks, kThreads, 0, st>>>(wb, rows, cols, xt, nt, yt);
+        }
+        if (cudaGetLastError() != cudaSuccess) return LB_ERR_CUDA;
+    }
+    return LB_OK;
 }

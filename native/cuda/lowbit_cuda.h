@@ -23,7 +23,10 @@ int32_t lbc_matmul_wg(int32_t fmt, int32_t group, const void *w, int64_t rows, i
 int32_t lbc_matmul_bf16(const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y,
                         void *stream);
 
-/* causal GQA attention over the paged cache, as lb_attention; kvfmt LB_F16, LB_KV8, LB_KV4, LB_KV3 */
+/* causal GQA attention over the paged cache, as lb_attention; kvfmt LB_F16, LB_KV8, LB_KV4, LB_KV3.
+ * Split-K (flash-decoding) kernels; group formats weight values by bf16(p s) with p relative to the
+ * row's global max (kv_attention.cu). The workspace comes stream-ordered from a memory pool private
+ * to the library (one per device, keeps up to 256 MB mapped between calls). */
 int32_t lbc_attention(int32_t kvfmt, int32_t group, const void *kcache, const void *vcache,
                       const int32_t *block_table, int32_t block_size, const float *q, int64_t nq,
                       int64_t pos0, int32_t n_head, int32_t n_kv_head, int32_t head_dim, float scale,

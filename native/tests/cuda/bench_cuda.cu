@@ -14,15 +14,8 @@
 #include <vector>
 #include "lowbit/lowbit.h"
 #include "lowbit_cuda.h"
+#include "cuda_check.h"
 
-#define CUDA_OK(call)                                                                                   \
-    do {                                                                                                \
-        const cudaError_t e_ = (call);                                                                  \
-        if (e_ != cudaSuccess) {                                                                        \
-            std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_)); \
-            std::exit(2);                                                                               \
-        }                                                                                               \
-    } while (0)
 
 namespace {
 constexpr int kWarm = 3, kReps = 21;

@@ -12,18 +12,11 @@
 #include <string>
 #include "lowbit/lowbit.h"
 #include "lowbit_cuda.h"
+#include "cuda_check.h"
 #include "test_util.h"
 #include "test_attention_ref.h"
 #include "../../cpu/study_pack.h"
 
-#define CUDA_OK(call)                                                                                   \
-    do {                                                                                                \
-        const cudaError_t e_ = (call);                                                                  \
-        if (e_ != cudaSuccess) {                                                                        \
-            std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_)); \
-            std::exit(2);                                                                               \
-        }                                                                                               \
-    } while (0)
 
 namespace {
 cudaStream_t g_stream;
