@@ -9,15 +9,11 @@
 #include <cuda_runtime.h>
 #include "lowbit/lowbit.h"
 #include "lowbit_cuda.h"
+#include "gemv_tile.cuh"
 #include "../cpu/study_pack.h"
 
 namespace {
-constexpr int kThreads = 256, kWarps = kThreads / 32, kRows = 4, kTok = 16;
-constexpr int kChunk = 512, kUnits = kChunk / 256;  // columns per step: 2 units of 8 per lane
-constexpr int kXPitch = kChunk + kChunk / 8;        // x row in shared memory, 4 floats of padding per 32
-
-// padded position of column c in a shared x row: a lane's two float4 reads fall in distinct banks
-__device__ __forceinline__ int xpos(int c) { return c + ((c >> 5) << 2); }
+using namespace gemv;  // the warp tile's shapes (gemv_tile.cuh)
 __device__ __forceinline__ float bf16_to_f32(uint16_t b) { return __uint_as_float((uint32_t)b << 16); }
 
 template <int NT>
@@ -72,26 +68,10 @@ __global__ void __launch_bounds__(kThreads, NT == 1 ? 4 : 1) bf16_gemv_kernel(co
                     wv[r][2 * e + 1] = __uint_as_float(u[e] & 0xffff0000u);
                 }
             }
-#pragma unroll
-            for (int t = 0; t < NT; t++) {
-                if (t >= nt) break;
-                const float4 xa = *(const float4 *)&xs[t * kXPitch + xpos(c)], xb = *(const float4 *)&xs[t * kXPitch + xpos(c + 4)];
-                const float xv[8] = {xa.x, xa.y, xa.z, xa.w, xb.x, xb.y, xb.z, xb.w};
-#pragma unroll
-                for (int r = 0; r < kRows; r++)
-#pragma unroll
-                    for (int e = 0; e < 8; e++) acc[r][t] = __fmaf_rn(wv[r][e], xv[e], acc[r][t]);
-            }
+            gemv::fma8<NT>(wv, xs, c, nt, acc);
         }
     }
-#pragma unroll
-    for (int r = 0; r < kRows; r++)
-#pragma unroll
-        for (int t = 0; t < NT; t++) {
-            float v = acc[r][t];
-            for (int off = 16; off > 0; off /= 2) v += __shfl_xor_sync(0xffffffffu, v, off);
-            if (lane == 0 && t < nt && r0 + r < rows) y[(int64_t)t * rows + r0 + r] = v;
-        }
+    gemv::store_rows<NT>(acc, lane, nt, r0, rows, y);
 }
 
 // any alignment and width: one warp per row, lane i takes columns i, i+32, ..., every token per weight

@@ -144,12 +144,7 @@ void bench_attention() {
 }  // namespace
 
 int main() {
-    int n = 0;
-    const cudaError_t e = cudaGetDeviceCount(&n);
-    if (e != cudaSuccess || n == 0) {
-        std::printf("no CUDA device (%s)\n", e != cudaSuccess ? cudaGetErrorString(e) : "none found");
-        return 77;
-    }
+    if (!cuda_device_present()) return 77;
     cudaDeviceProp prop;
     CUDA_OK(cudaGetDeviceProperties(&prop, 0));
     int bus_bits = 0, mem_khz = 0;

@@ -13,3 +13,12 @@
             std::exit(2);                                                                               \
         }                                                                                               \
     } while (0)
+
+// true if a CUDA device is present; otherwise says why and the caller exits 77 (ctest's skip code)
+inline bool cuda_device_present() {
+    int n = 0;
+    const cudaError_t e = cudaGetDeviceCount(&n);
+    if (e == cudaSuccess && n > 0) return true;
+    std::printf("no CUDA device (%s)\n", e != cudaSuccess ? cudaGetErrorString(e) : "none found");
+    return false;
+}

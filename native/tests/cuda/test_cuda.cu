@@ -364,12 +364,7 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    int n = 0;
-    const cudaError_t e = cudaGetDeviceCount(&n);
-    if (e != cudaSuccess || n == 0) {
-        std::printf("no CUDA device (%s)\n", e != cudaSuccess ? cudaGetErrorString(e) : "none found");
-        return 77;
-    }
+    if (!cuda_device_present()) return 77;
     cudaDeviceProp prop;
     CUDA_OK(cudaGetDeviceProperties(&prop, 0));
     std::printf("device 0: %s, sm_%d%d, %d SMs, %.1f GiB; CPU reference: %s, %d threads%s\n", prop.name, prop.major, prop.minor,
