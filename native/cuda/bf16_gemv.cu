@@ -23,7 +23,6 @@ __global__ void __launch_bounds__(kThreads, NT == 1 ? 4 : 1) bf16_gemv_kernel(co
     float *xs = (float *)xs4;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int64_t r0 = ((int64_t)blockIdx.x * kWarps + warp) * kRows;
-    constexpr int kStage = NT * kChunk / kThreads;  // x elements a thread stages per chunk
     float acc[kRows][NT];
 #pragma unroll
     for (int r = 0; r < kRows; r++)
@@ -41,19 +40,9 @@ __global__ void __launch_bounds__(kThreads, NT == 1 ? 4 : 1) bf16_gemv_kernel(co
                 if (col < cols && r0 + r < rows) raw[k][r] = *(const uint4 *)(w + (r0 + r) * cols + col);
             }
         }
-        float xr[kStage];  // this thread's share of x, loaded with the weights
-#pragma unroll
-        for (int j = 0; j < kStage; j++) {  // element threadIdx.x + j * kThreads: token j / 2
-            const int t = j * kThreads / kChunk, c = (threadIdx.x + j * kThreads) % kChunk;
-            xr[j] = t < nt && c0 + c < cols ? x[(int64_t)t * cols + c0 + c] : 0.f;
-        }
-        __syncthreads();  // the previous chunk's x is no longer read
-#pragma unroll
-        for (int j = 0; j < kStage; j++) {
-            const int t = j * kThreads / kChunk, c = (threadIdx.x + j * kThreads) % kChunk;
-            if (t < nt) xs[t * kXPitch + xpos(c)] = lb_bf16_round(xr[j]);
-        }
-        __syncthreads();
+        float xr[kStage<NT>];  // this thread's share of x, loaded with the weights
+        load_x<NT>(x, cols, c0, nt, xr);
+        stage_x<NT>(xr, nt, xs);
 #pragma unroll
         for (int k = 0; k < kUnits; k++) {
             const int c = 8 * (lane + 32 * k);

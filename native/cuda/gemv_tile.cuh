@@ -5,6 +5,7 @@
 #pragma once
 #include <cuda_runtime.h>
 #include <stdint.h>
+#include "../cpu/study_pack.h"
 
 namespace gemv {
 constexpr int kThreads = 256, kWarps = kThreads / 32, kRows = 4, kTok = 16;
@@ -14,6 +15,35 @@ constexpr int kXPitch = kChunk + kChunk / 8;        // x row in shared memory, 4
 // padded position of column c in a shared x row: a lane's two float4 reads (8 columns, 32 apart
 // between lanes) then fall in distinct banks
 __device__ __forceinline__ int xpos(int c) { return c + ((c >> 5) << 2); }
+
+// x elements one thread stages per chunk of NT token rows
+template <int NT>
+constexpr int kStage = NT * kChunk / kThreads;
+
+// this thread's share of the chunk of x at column c0: element threadIdx.x + j * kThreads of the
+// chunk's nt rows (token j * kThreads / kChunk), zero past the last column or live token. Issued
+// beside the weight loads so that both are in flight together.
+template <int NT>
+__device__ __forceinline__ void load_x(const float *x, int cols, int c0, int nt, float (&xr)[kStage<NT>]) {
+#pragma unroll
+    for (int j = 0; j < kStage<NT>; j++) {
+        const int t = j * kThreads / kChunk, c = (threadIdx.x + j * kThreads) % kChunk;
+        xr[j] = t < nt && c0 + c < cols ? x[(int64_t)t * cols + c0 + c] : 0.f;
+    }
+}
+
+// the block's chunk of x, rounded to bf16 once, into shared memory (after every warp is done with
+// the previous chunk; returns when all of it is written)
+template <int NT>
+__device__ __forceinline__ void stage_x(const float (&xr)[kStage<NT>], int nt, float *xs) {
+    __syncthreads();
+#pragma unroll
+    for (int j = 0; j < kStage<NT>; j++) {
+        const int t = j * kThreads / kChunk, c = (threadIdx.x + j * kThreads) % kChunk;
+        if (t < nt) xs[t * kXPitch + xpos(c)] = lb_bf16_round(xr[j]);
+    }
+    __syncthreads();
+}
 
 // acc[r][t] += wv[r][e] * x_t[c + e] for the 8 columns at c (FP32 fused multiply-adds in e order),
 // for the nt <= NT live tokens of the staged chunk xs

@@ -71,7 +71,6 @@ __global__ void __launch_bounds__(kThreads) wg_gemv_kernel(int group, const uint
     const int64_t row_bytes = (int64_t)(cols / group) * bb, r0 = ((int64_t)blockIdx.x * kWarps + warp) * kRows;
     const uint8_t *end = w + rows * row_bytes;
     constexpr uint32_t mask = (1u << BITS) - 1;
-    constexpr int kStage = NT * kChunk / kThreads;  // x elements a thread stages per chunk
     float acc[kRows][NT];
 #pragma unroll
     for (int r = 0; r < kRows; r++)
@@ -96,19 +95,9 @@ __global__ void __launch_bounds__(kThreads) wg_gemv_kernel(int group, const uint
                 }
             }
         }
-        float xr[kStage];
-#pragma unroll
-        for (int j = 0; j < kStage; j++) {  // element threadIdx.x + j * kThreads: token j / 2
-            const int t = j * kThreads / kChunk, c = (threadIdx.x + j * kThreads) % kChunk;
-            xr[j] = t < nt && c0 + c < cols ? x[(int64_t)t * cols + c0 + c] : 0.f;
-        }
-        __syncthreads();  // the previous chunk's x is no longer read
-#pragma unroll
-        for (int j = 0; j < kStage; j++) {
-            const int t = j * kThreads / kChunk, c = (threadIdx.x + j * kThreads) % kChunk;
-            if (t < nt) xs[t * kXPitch + xpos(c)] = lb_bf16_round(xr[j]);
-        }
-        __syncthreads();
+        float xr[kStage<NT>];  // this thread's share of x, loaded with the weights
+        load_x<NT>(x, cols, c0, nt, xr);
+        stage_x<NT>(xr, nt, xs);
 #pragma unroll
         for (int k = 0; k < kUnits; k++) {
             const int c = 8 * (lane + 32 * k);
