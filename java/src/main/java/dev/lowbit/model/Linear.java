@@ -46,6 +46,23 @@ public final class Linear implements AutoCloseable {
         this.paddedCols = paddedCols;
     }
 
+    /**
+     * one matrix over parts that lie back to back in memory with the same format and inputs (q, k, v;
+     * gate, up), so that a one-token step makes one matmul call instead of several; null if they do not
+     */
+    static Linear stacked(String name, Linear... parts) {
+        Linear a = parts[0];
+        int rows = 0;
+        long end = a.address;
+        for (Linear p : parts) {
+            if (p.format != a.format || p.group != a.group || p.cols != a.cols || p.paddedCols != a.paddedCols
+                    || p.rotated != a.rotated || p.format.rowBlock() != 1 || p.address != end) return null;
+            end += p.bytes();
+            rows += p.rows;
+        }
+        return new Linear(name, a.format, a.group, rows, a.cols, a.paddedCols, a.address, null, a.rotated);
+    }
+
     public long address() {
         return address;
     }

@@ -4,6 +4,7 @@ import static dev.lowbit.bindings.LowbitNative.*;
 
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
+import dev.lowbit.core.RawMemory;
 import dev.lowbit.generate.KvCache;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -31,6 +32,15 @@ public final class Transformer implements AutoCloseable {
     private KObserver kObserver;
     // activations, [maxTokens][dim]
     private final NativeBuffer x, xb, q, k, v, att, hb, hb2, logits, pos;
+    /** per layer, q|k|v and gate|up as one matrix each where they lie back to back (else null): one-token steps */
+    private final Linear[] qkv, gateUp;
+    /** off in tests that compare the stacked calls with the separate ones */
+    static boolean stackSingleToken = true;
+
+    /** whether layer l's q|k|v and gate|up run as one matmul each in one-token steps */
+    boolean stacked(int l) {
+        return qkv[l] != null && gateUp[l] != null;
+    }
     /** per segment of a forward: block table address, token count, first position (int64 each) */
     private final NativeBuffer segTables, segTokens, segPos0;
 
@@ -81,17 +91,25 @@ public final class Transformer implements AutoCloseable {
         this.ropeTable = table;
         x = NativeBuffer.floats(t * c.nEmbd());
         xb = NativeBuffer.floats(t * Math.max(c.nEmbd(), c.qDim()));
-        q = NativeBuffer.floats(t * c.qDim());
+        // room for a one-token step's stacked outputs: q|k|v in q, gate|up in hb
+        q = NativeBuffer.floats(Math.max(t * c.qDim(), c.qDim() + 2L * c.kvDim()));
         k = NativeBuffer.floats(t * c.kvDim());
         v = NativeBuffer.floats(t * c.kvDim());
         att = NativeBuffer.floats(t * c.qDim());
-        hb = NativeBuffer.floats(t * c.nFf());
+        hb = NativeBuffer.floats(Math.max(t * c.nFf(), 2L * c.nFf()));
         hb2 = NativeBuffer.floats(t * c.nFf());
         logits = NativeBuffer.floats((long) maxOutputs * c.vocab());
         pos = new NativeBuffer(4 * t);
         segTables = new NativeBuffer(8 * t);  // a segment has at least one token
         segTokens = new NativeBuffer(8 * t);
         segPos0 = new NativeBuffer(8 * t);
+        qkv = new Linear[c.nLayer()];
+        gateUp = new Linear[c.nLayer()];
+        for (int l = 0; l < c.nLayer(); l++) {
+            LayerWeights L = w.layers.get(l);
+            qkv[l] = Linear.stacked("blk." + l + ".qkv", L.wq(), L.wk(), L.wv());
+            gateUp[l] = Linear.stacked("blk." + l + ".gate_up", L.gate(), L.up());
+        }
     }
 
     /**
@@ -130,9 +148,16 @@ public final class Transformer implements AutoCloseable {
             // attention block
             Native.check(lb_rmsnorm(x.address(), L.attnNorm().address(), xb.address(), T, d, c.rmsEps()), "rmsnorm");
             rotateInput(L.wq(), xb, T);
-            L.wq().apply(xb.address(), T, q.address());
-            L.wk().apply(xb.address(), T, k.address());
-            L.wv().apply(xb.address(), T, v.address());
+            if (T == 1 && stackSingleToken && qkv[l] != null) {
+                // one call, then k and v moved out of q's buffer (a parallel region less per matrix)
+                qkv[l].apply(xb.address(), 1, q.address());
+                RawMemory.copy(k.address(), q.floatAddress(c.qDim()), 4L * c.kvDim());
+                RawMemory.copy(v.address(), q.floatAddress(c.qDim() + c.kvDim()), 4L * c.kvDim());
+            } else {
+                L.wq().apply(xb.address(), T, q.address());
+                L.wk().apply(xb.address(), T, k.address());
+                L.wv().apply(xb.address(), T, v.address());
+            }
             if (kObserver != null && kObserver.preBias()) kObserver.observe(l, k.floatView(0, T * c.kvDim()), T);
             if (L.bq() != null) Native.check(lb_add_bias(q.address(), L.bq().address(), T, c.qDim()), "bias");
             // pre-bias static K: the bias is folded into the dequantization offset instead
@@ -159,9 +184,14 @@ public final class Transformer implements AutoCloseable {
             // feed-forward block (SwiGLU)
             Native.check(lb_rmsnorm(x.address(), L.ffnNorm().address(), xb.address(), T, d, c.rmsEps()), "rmsnorm");
             rotateInput(L.gate(), xb, T);
-            L.gate().apply(xb.address(), T, hb.address());
-            L.up().apply(xb.address(), T, hb2.address());
-            Native.check(lb_silu_mul(hb.address(), hb2.address(), (long) T * c.nFf()), "silu");
+            if (T == 1 && stackSingleToken && gateUp[l] != null) {
+                gateUp[l].apply(xb.address(), 1, hb.address());  // gate | up
+                Native.check(lb_silu_mul(hb.address(), hb.floatAddress(c.nFf()), c.nFf()), "silu");
+            } else {
+                L.gate().apply(xb.address(), T, hb.address());
+                L.up().apply(xb.address(), T, hb2.address());
+                Native.check(lb_silu_mul(hb.address(), hb2.address(), (long) T * c.nFf()), "silu");
+            }
             rotateInput(L.down(), hb, T);
             L.down().apply(hb.address(), T, xb.address());
             Native.check(lb_add(x.address(), xb.address(), (long) T * d), "residual");
