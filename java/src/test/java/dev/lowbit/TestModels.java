@@ -1,6 +1,9 @@
 package dev.lowbit;
 
+import dev.lowbit.gguf.GgufFile;
+import dev.lowbit.model.SyntheticModel;
 import dev.lowbit.util.SearchPath;
+import java.io.IOException;
 import java.nio.file.Path;
 
 /** The shared fixtures, found through the model search path (fails clearly when missing). */
@@ -11,6 +14,14 @@ public final class TestModels {
         return SearchPath.findModel(relative).orElseThrow(() -> new IllegalStateException(
                 relative + " not found on the model search path " + SearchPath.models()
                         + " (set LOWBIT_MODEL_PATH, e.g. to ../shared/models)"));
+    }
+
+    /** writes a synthetic model of `spec` with the tokenizer of the shared vocab file `vocab` to `out` */
+    public static Path synthetic(SyntheticModel.Spec spec, String vocab, Path out) throws IOException {
+        try (GgufFile v = GgufFile.open(model(vocab))) {
+            SyntheticModel.write(spec, v, out);
+        }
+        return out;
     }
 
     public static Path stories() {

@@ -32,10 +32,7 @@ class HeadFormatTest {
     void weightOnlyPlansComputeTheHeadInBf16(String type, boolean tied) throws Exception {
         GgmlType gt = GgmlType.valueOf(type);
         SyntheticModel.Spec spec = new SyntheticModel.Spec("llama", 128, 1, 4, 2, 32, 256, 32000, 128, tied, gt, 5, 4f);
-        Path p = dir.resolve("head-" + type + ".gguf");
-        try (GgufFile v = GgufFile.open(TestModels.model("vocab/ggml-vocab-llama-spm.gguf"))) {
-            SyntheticModel.write(spec, v, p);
-        }
+        Path p = TestModels.synthetic(spec, "vocab/ggml-vocab-llama-spm.gguf", dir.resolve("head-" + type + ".gguf"));
         int[] tokens = {11, 523, 99, 7000, 42};
         try (LowbitModel bf = load(p, "w4a16-g128"); LowbitModel kept = load(p, "w4a16-g128+head16");
              GgufFile f = GgufFile.open(p)) {
@@ -94,10 +91,7 @@ class HeadFormatTest {
     @org.junit.jupiter.api.Test
     void bf16MatricesAreRepackedWhenCopied() throws Exception {
         SyntheticModel.Spec spec = new SyntheticModel.Spec("llama", 128, 1, 4, 2, 32, 256, 32000, 128, false, GgmlType.BF16, 5, 4f);
-        Path p = dir.resolve("bf16.gguf");
-        try (GgufFile v = GgufFile.open(TestModels.model("vocab/ggml-vocab-llama-spm.gguf"))) {
-            SyntheticModel.write(spec, v, p);
-        }
+        Path p = TestModels.synthetic(spec, "vocab/ggml-vocab-llama-spm.gguf", dir.resolve("bf16.gguf"));
         int[] tokens = {11, 523, 99, 7000, 42};
         LoadOptions o = LoadOptions.defaults().withContext(32).withPlan(QuantPlan.W16);
         try (LowbitModel copied = LowbitModel.load(p, o); LowbitModel mapped = LowbitModel.load(p, o.withWeightsFromMapping(true))) {

@@ -27,10 +27,7 @@ class ReferenceForwardTest {
         int headDim = arch.equals("qwen3") ? 32 : 16;
         SyntheticModel.Spec spec = new SyntheticModel.Spec(arch, 64, 2, 4, 2, headDim, 96, nVocab, 512, arch.equals("qwen2"),
                 GgmlType.F32, 3, 4f);
-        Path p = dir.resolve(arch + ".gguf");
-        try (GgufFile v = GgufFile.open(TestModels.model(vocab))) {
-            SyntheticModel.write(spec, v, p);
-        }
+        Path p = TestModels.synthetic(spec, vocab, dir.resolve(arch + ".gguf"));
         if (variant.equals("llama3.1")) p = withRopeFreqs(p, headDim / 2);
         int[] tokens = {11, 523, 99, 7000, 42, 1234, 5, 17, 300, 2};
         float[][] ref;

@@ -7,7 +7,6 @@ import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
 import dev.lowbit.generate.Sequence;
 import dev.lowbit.gguf.GgmlType;
-import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.quant.QuantPlan;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,10 +33,7 @@ class StackedLinearTest {
     void stackedOneTokenStepsGiveTheSameLogits(String type, String plan) throws Exception {
         GgmlType gt = GgmlType.valueOf(type);
         SyntheticModel.Spec spec = new SyntheticModel.Spec("qwen2", 128, 2, 4, 2, 32, 256, 32000, 128, true, gt, 9, 4f);
-        Path p = dir.resolve("stack-" + type + ".gguf");
-        try (GgufFile v = GgufFile.open(TestModels.model("vocab/ggml-vocab-llama-spm.gguf"))) {
-            SyntheticModel.write(spec, v, p);
-        }
+        Path p = TestModels.synthetic(spec, "vocab/ggml-vocab-llama-spm.gguf", dir.resolve("stack-" + type + ".gguf"));
         LoadOptions o = LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse(plan));
         try (LowbitModel m = LowbitModel.load(p, o)) {
             Transformer t = m.transformer();

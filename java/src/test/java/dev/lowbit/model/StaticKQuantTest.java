@@ -42,10 +42,7 @@ class StaticKQuantTest {
     static void writeModel() throws Exception {
         // hidden 128, 2 layers, 4 query / 2 kv heads of 64, F16
         SyntheticModel.Spec spec = new SyntheticModel.Spec("qwen2", 256, 2, 4, 2, 64, 384, 151936, 4096, false, GgmlType.F16, 5, 4f);
-        plain = dir.resolve("qwen2.gguf");
-        try (GgufFile v = GgufFile.open(TestModels.model("vocab/ggml-vocab-qwen2.gguf"))) {
-            SyntheticModel.write(spec, v, plain);
-        }
+        plain = TestModels.synthetic(spec, "vocab/ggml-vocab-qwen2.gguf", dir.resolve("qwen2.gguf"));
         model = dir.resolve("qwen2-kbias.gguf");
         try (GgufFile f = GgufFile.open(plain)) {
             GgufWriter w = new GgufWriter().putAll(f);
@@ -164,10 +161,7 @@ class StaticKQuantTest {
     @org.junit.jupiter.params.provider.CsvSource({"qwen3, vocab/ggml-vocab-qwen2.gguf, 151936", "llama, vocab/ggml-vocab-llama-spm.gguf, 32000"})
     void eightBitStaticKFollowsTheReferenceOnQwen3AndLlama31(String arch, String vocab, int nVocab) throws Exception {
         SyntheticModel.Spec spec = new SyntheticModel.Spec(arch, 128, 2, 4, 2, 64, 192, nVocab, 4096, false, GgmlType.F32, 9, 4f);
-        Path p0 = dir.resolve(arch + "-plain.gguf"), p = dir.resolve(arch + "-ref.gguf");
-        try (GgufFile v = GgufFile.open(TestModels.model(vocab))) {
-            SyntheticModel.write(spec, v, p0);
-        }
+        Path p0 = TestModels.synthetic(spec, vocab, dir.resolve(arch + "-plain.gguf")), p = dir.resolve(arch + "-ref.gguf");
         try (GgufFile f = GgufFile.open(p0)) {  // llama: add rope_freqs; qwen3: copied as is
             GgufWriter w = new GgufWriter().putAll(f);
             for (GgufTensor t : f.tensors()) w.addTensor(t.name(), t.type(), t.dims(), t.data());
