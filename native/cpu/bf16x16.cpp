@@ -3,8 +3,8 @@
 // lb_quantize LB_BF16 does, y = sum W * bf16(x) with FP32 accumulation. This file holds the repack
 // (quantize / dequantize) and the scalar reference, which sums in column order like the BF16 scalar
 // row kernel (ggml_matmul.cpp), so the two formats' references give the same floats.
-// Only AVX512_BF16 CPUs run the SIMD kernel: the model picks this format only there (elsewhere the
-// head stays LB_BF16), so the other ISA levels use the reference.
+// Only AVX512_BF16 CPUs run the SIMD kernel: the model picks this format only there (elsewhere BF16
+// weights stay row-major LB_BF16, ModelWeights.bf16Layout), so the other ISA levels use the reference.
 #include <omp.h>
 #include "lowbit/lowbit.h"
 #include "dispatch.h"

@@ -5,10 +5,11 @@
 // from one address sequence, prefetched a fixed distance ahead.
 // Output head 151936x896 (bench_matmul hp bf16 / bf16x16 2 1,4,16: a sixteenth of the rows, weights
 // from DRAM in huge pages, 2 threads, fastest call), against the row-major 4x6 tiles of LB_BF16:
-//   16 tokens 650-695 vs 921-938 us (391-418 vs 290-295 GFLOP/s); 4 tokens 463-480 vs 784-802 us;
-//   1 token 459-464 vs 463 us (memory bound either way). Without the prefetch (prototype): no gain.
+//   16 tokens 648-695 vs 914-938 us (391-420 vs 290-298 GFLOP/s); 4 tokens 450-480 vs 784-802 us;
+//   1 token 457-464 vs 451-473 us (memory bound either way). Without the prefetch (prototype): no gain.
 #include <immintrin.h>
 #include <omp.h>
+#include <utility>
 #include <vector>
 #include "lowbit/lowbit.h"
 #include "dispatch.h"

@@ -36,11 +36,6 @@ public final class Transformer implements AutoCloseable {
     private final Linear[] qkv, gateUp;
     /** off in tests that compare the stacked calls with the separate ones */
     static boolean stackSingleToken = true;
-
-    /** whether layer l's q|k|v and gate|up run as one matmul each in one-token steps */
-    boolean stacked(int l) {
-        return qkv[l] != null && gateUp[l] != null;
-    }
     /** per segment of a forward: block table address, token count, first position (int64 each) */
     private final NativeBuffer segTables, segTokens, segPos0;
 
@@ -285,6 +280,11 @@ public final class Transformer implements AutoCloseable {
 
     private static void rotateInput(Linear lin, NativeBuffer in, int T) {
         if (lin.rotated) Rotation.apply(in.address(), T, lin.cols);
+    }
+
+    /** whether layer l's q|k|v and gate|up run as one matmul each in one-token steps */
+    boolean stacked(int l) {
+        return qkv[l] != null && gateUp[l] != null;
     }
 
     /** copies logit row `row` of the last forward into dst (length vocab) */
