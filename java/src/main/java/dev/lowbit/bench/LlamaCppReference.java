@@ -106,23 +106,26 @@ public final class LlamaCppReference implements ReferenceEngine {
     @Override
     public String method() {
         return "wall time of de.kherud:llama completions, differenced: pp = (p-1)/(t(p tokens, 1 out) - t(1 token, 1 out)), "
-                + "tg = n/(t(n+1 out) - t(1 out)), each t the minimum of 3 completions";
+                + "tg = n/(t(n+1 out) - t(1 out)), each t the minimum of 3 completions (of up to 15 while the difference is not positive)";
     }
 
     /**
      * wall(a) - wall(b), each the minimum of 3 completions (the least disturbed: on a busy host a
-     * single pair can even come out negative for a tiny model); retried while not positive
+     * single pair can even come out negative for a tiny model). While the difference is not
+     * positive, 3 more completions of each join the minima (up to 15).
      */
     private double difference(String promptA, int nA, String promptB, int nB) {
+        double a = Double.MAX_VALUE, b = Double.MAX_VALUE;
         for (int attempt = 0; attempt < 5; attempt++) {
-            double a = Double.MAX_VALUE, b = Double.MAX_VALUE;
             for (int i = 0; i < 3; i++) {
                 a = Math.min(a, wall(promptA, nA));
                 b = Math.min(b, wall(promptB, nB));
             }
             if (a > b) return a - b;
         }
-        throw new IllegalStateException("llama.cpp timings too noisy to difference (host overloaded?)");
+        throw new IllegalStateException(String.format(
+                "llama.cpp timings too noisy to difference: best of 15 completions %.3f ms vs %.3f ms "
+                        + "(model too small for -p/-n, or host overloaded: use larger -p/-n)", a * 1e3, b * 1e3));
     }
 
     /** seconds of one greedy completion */
