@@ -9,6 +9,7 @@
 //        bench_matmul cache <formats|all>   (compute ceiling: in-L2 matrix, 1 thread, CPU time)
 //        bench_matmul study <w4g,w3g,w2g,i8ch,i8cha> [seconds]   (study formats, see study_bench)
 //        bench_matmul hp <formats> [threads] [ntok list]        (ggml formats per Qwen2.5-0.5B token, see hugepage_bench)
+//        bench_matmul token <format> [threads] [tokens]         (one token's matmuls back to back, see token_bench)
 #include <immintrin.h>
 #include <omp.h>
 #include <algorithm>
@@ -294,10 +295,73 @@ void hugepage_bench(const std::string &fmts, int threads, const std::string &nto
     }
 }
 
+// One decode token's weight matmuls back to back, as the engine issues them for Qwen2.5-0.5B:
+// 24 layers of q|k|v (1152x896, stacked), o (896x896), gate|up (9728x896, stacked) and down
+// (896x4864), then the tied head (151936x896), every matrix its own bytes in one huge-page arena
+// (~1 GB in F16, so nothing stays cached between tokens). Each token is followed by a plain
+// 2-stream read of the same arena (stream_read_once), so the two share the host's memory state:
+// the ratio is what the per-call starts and ends of the sequence cost against one long read.
+// Usage: bench_matmul token <format> [threads, default 2] [tokens, default 12]
+void token_bench(const std::string &fname, int threads, int tokens) {
+    const int fmt = format_id(fname);
+    if (fmt < 0) return;
+    lb_threads_set(threads);
+    struct M { int64_t rows, cols; };
+    std::vector<M> seq;
+    for (int l = 0; l < 24; l++) {
+        seq.push_back({896 + 2 * 128, 896});
+        seq.push_back({896, 896});
+        seq.push_back({2 * 4864, 896});
+        seq.push_back({896, 4864});
+    }
+    seq.push_back({151936, 896});
+    std::vector<size_t> off;
+    size_t total = 0;
+    for (const M &m : seq) {
+        off.push_back(total);
+        total += (size_t)(lb_row_bytes(fmt, 0, m.cols) * m.rows + 63) & ~(size_t)63;
+    }
+    const HugeCopies mem(total, 1);
+    {
+        const int64_t qrows = 64;
+        std::vector<float> fl((size_t)(qrows * 4864));
+        std::mt19937 rng(7);
+        std::uniform_real_distribution<float> d(-1.f, 1.f);
+        for (auto &v : fl) v = d(rng);
+        for (size_t i = 0; i < seq.size(); i++) {
+            const int64_t rb = lb_row_bytes(fmt, 0, seq[i].cols);
+            std::vector<uint8_t> qb((size_t)(qrows * rb));
+            lb_quantize(fmt, 0, fl.data(), qb.data(), qrows, seq[i].cols);
+            for (int64_t r = 0; r < seq[i].rows; r += qrows)
+                std::memcpy(mem.at(0) + off[i] + r * rb, qb.data(), (size_t)(std::min(qrows, seq[i].rows - r) * rb));
+        }
+    }
+    std::vector<float> x(4864, 0.5f), y(151936);
+    std::vector<double> tok, rd;
+    for (int t = 0; t < tokens + 1; t++) {  // the first token warms up
+        const double t0 = now();
+        for (size_t i = 0; i < seq.size(); i++) lb_matmul(fmt, 0, mem.at(0) + off[i], seq[i].rows, seq[i].cols, x.data(), 1, y.data());
+        const double dt = now() - t0;
+        const double r = stream_read_once(mem.at(0), total / 4096 * 4096, threads);
+        if (t > 0) { tok.push_back(dt); rd.push_back(r); }
+    }
+    std::vector<double> ratio;
+    for (size_t i = 0; i < tok.size(); i++) ratio.push_back(rd[i] / tok[i]);
+    auto med = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
+    std::printf("token %-5s threads %d: %.0f MB per token, %zu tokens: median %.2f ms (%.1f GB/s, %.1f tok/s), fastest %.2f ms; "
+                "plain read median %.1f GB/s; matmuls/read median %.1f%%\n",
+                fname.c_str(), threads, total / 1e6, tok.size(), med(tok) * 1e3, total / med(tok) / 1e9, 1 / med(tok),
+                *std::min_element(tok.begin(), tok.end()) * 1e3, total / med(rd) / 1e9, 100 * med(ratio));
+}
+
 int main(int argc, char **argv) {
     if (argc > 2 && std::string(argv[1]) == "hp") {
         if (getenv("BENCH_ISA")) lb_isa_set(atoi(getenv("BENCH_ISA")));  // 0 scalar, 1 AVX2, 2 AVX-512
         hugepage_bench(argv[2], argc > 3 ? atoi(argv[3]) : 1, argc > 4 ? argv[4] : "1,16");
+        return 0;
+    }
+    if (argc > 2 && std::string(argv[1]) == "token") {
+        token_bench(argv[2], argc > 3 ? atoi(argv[3]) : 2, argc > 4 ? atoi(argv[4]) : 12);
         return 0;
     }
     if (argc > 2 && std::string(argv[1]) == "cache") { incache(argv[2]); return 0; }
