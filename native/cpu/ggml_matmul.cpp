@@ -327,8 +327,8 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
 
     // Rows in blocks of kRowBlock; within a block, tokens in tiles of kMaxTile, so a tile of
     // activations stays in cache across the block's rows and each weight row is streamed from
-    // memory once per block (then re-read from L1/L2 for the next tiles). Blocks are handed out
-    // dynamically in chunks of lb_chunk_items (dispatch.h).
+    // memory once per block (then re-read from L1/L2 for the next tiles). Several tokens: blocks
+    // are handed out dynamically in chunks of lb_chunk_items (dispatch.h); one token: see below.
     // Multi-token blocks of 32 rows: a block's outputs for one token are two whole cache lines, so
     // two threads never write the same line (15-row blocks shared lines: the 896-row Q4_0
     // projections at 128 tokens did not scale from 1 to 2 threads, 1406 -> 1341 us; with 32-row
@@ -338,23 +338,32 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     const int64_t chunk = a.blk ? 2048 : 1024;
     const int64_t nrb = (rows + kRowBlock - 1) / kRowBlock;
     const bool x_fits_l2 = ntok * cols * (int64_t)sizeof(float) <= (512 << 10);
-    const int64_t per_chunk = lb_chunk_items(nrb, kRowBlock * rb, nthreads, ntok == 1);
-    const int64_t nchunks = (nrb + per_chunk - 1) / per_chunk;
     const uint8_t *wb = (const uint8_t *)w;
     // One token: guided row blocks. A thread's first run is half the matrix, then the runs
     // shrink towards one block, so each thread streams long contiguous runs and the two still
     // finish together. bench_matmul token (one token's 97 matmuls back to back, 2 threads), against
-    // dynamic chunks of >= 256 KB: fast memory state F16 45.6 -> 48.1-49.6, Q8_0 75.7-77.6 ->
-    // 89.0-89.9, Q4_0 120-122 -> 131-138 tok/s; slow state +1-4%; smaller first runs (a quarter,
-    // an eighth of a thread's share) were worse.
-    if (ntok == 1 && fn1) {
+    // dynamic chunks of >= 256 KB: AVX-512 in the fast memory state F16 45.6 -> 48.1-49.6, Q8_0
+    // 75.7-77.6 -> 89.0-89.9, Q4_0 120-122 -> 131-138 tok/s, slow state +1-4%; AVX2 (slow state)
+    // +2-7%. Smaller first runs (a quarter, an eighth of a thread's share) were worse. Rows are
+    // read in order, front to back, without column chunks (see the multi-token loop below).
+    if (ntok == 1) {
         #pragma omp parallel for schedule(guided) num_threads(nthreads)
         for (int64_t blk = 0; blk < nrb; blk++) {
             const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
-            fn1(wb + r0 * rb, rb, (int)(r1 - r0), a, 0, y + r0);
+            if (fn1) {
+                fn1(wb + r0 * rb, rb, (int)(r1 - r0), a, 0, y + r0);
+            } else {
+                for (int64_t r = r0; r < r1; r++) {
+                    float out[kMaxTile];
+                    fn(wb + r * rb, a, 0, 1, out);
+                    y[r] = out[0];
+                }
+            }
         }
         return LB_OK;
     }
+    const int64_t per_chunk = lb_chunk_items(nrb, kRowBlock * rb, nthreads, false);
+    const int64_t nchunks = (nrb + per_chunk - 1) / per_chunk;
     #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
     for (int64_t ch = 0; ch < nchunks; ch++) {
         const int64_t b1 = (ch + 1) * per_chunk < nrb ? (ch + 1) * per_chunk : nrb;

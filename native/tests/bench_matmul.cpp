@@ -317,6 +317,11 @@ void token_bench(const std::string &fname, int threads, int tokens) {
     seq.push_back({151936, 896});
     std::vector<size_t> off;
     size_t total = 0;
+    for (const M &m : seq)
+        if (lb_row_bytes(fmt, 0, m.cols) < 0) {
+            std::printf("token %s: rows of %lld columns do not fit this format\n", fname.c_str(), (long long)m.cols);
+            return;
+        }
     for (const M &m : seq) {
         off.push_back(total);
         total += (size_t)(lb_row_bytes(fmt, 0, m.cols) * m.rows + 63) & ~(size_t)63;
@@ -361,6 +366,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc > 2 && std::string(argv[1]) == "token") {
+        if (getenv("BENCH_ISA")) lb_isa_set(atoi(getenv("BENCH_ISA")));  // 0 scalar, 1 AVX2, 2 AVX-512
         token_bench(argv[2], argc > 3 ? atoi(argv[3]) : 2, argc > 4 ? atoi(argv[4]) : 12);
         return 0;
     }
