@@ -305,6 +305,10 @@ void hugepage_bench(const std::string &fmts, int threads, const std::string &nto
 void token_bench(const std::string &fname, int threads, int tokens) {
     const int fmt = format_id(fname);
     if (fmt < 0) return;
+    if (tokens < 1 || threads < 1) {
+        std::printf("token: threads and tokens must be >= 1\n");
+        return;
+    }
     lb_threads_set(threads);
     struct M { int64_t rows, cols; };
     std::vector<M> seq;
