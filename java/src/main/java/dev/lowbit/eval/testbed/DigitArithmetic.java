@@ -1,0 +1,92 @@
+package dev.lowbit.eval.testbed;
+
+/**
+ * Column arithmetic written out one digit position per line, the way the testbed's chains of
+ * thought spell every sum, difference and product. Each line depends only on two digits and the
+ * carry or borrow of the line above, so a small model can learn every step; a long problem is
+ * long because it has many such lines, not because any one step is hard.
+ */
+final class DigitArithmetic {
+    private static final String[] POSITIONS = {"ones", "tens", "hundreds", "thousands", "ten-thousands"};
+
+    private DigitArithmetic() {}
+
+    /** a+b: one line per position, then "So a+b=s." */
+    static String add(long a, long b, StringBuilder out) {
+        out.append(a).append('+').append(b).append(":\n");
+        int n = Math.max(digits(a), digits(b));
+        int carry = 0;
+        for (int i = 0; i < n; i++) {
+            int x = digit(a, i), y = digit(b, i), s = x + y + carry;
+            out.append(POSITIONS[i]).append(' ').append(x).append('+').append(y);
+            if (carry > 0) out.append('+').append(carry);
+            out.append('=').append(s).append(", write ").append(s % 10);
+            carry = s / 10;
+            if (carry > 0) out.append(" carry ").append(carry);
+            out.append(".\n");
+        }
+        if (carry > 0) out.append(POSITIONS[n]).append(" carry ").append(carry).append(", write ").append(carry).append(".\n");
+        long sum = a + b;
+        out.append("So ").append(a).append('+').append(b).append('=').append(sum).append(".\n");
+        return Long.toString(sum);
+    }
+
+    /** a-b for a >= b: one line per position of a, borrowing from the next, then "So a-b=d." */
+    static String subtract(long a, long b, StringBuilder out) {
+        if (b > a) throw new IllegalArgumentException(a + "-" + b + " is negative");
+        out.append(a).append('-').append(b).append(":\n");
+        int n = digits(a);
+        int borrow = 0;
+        for (int i = 0; i < n; i++) {
+            int x = digit(a, i), y = digit(b, i), d = x - y - borrow;
+            out.append(POSITIONS[i]).append(' ');
+            String column = x + "-" + y + (borrow > 0 ? "-1" : "");
+            if (d >= 0) {
+                out.append(column).append('=').append(d).append(", write ").append(d).append(".\n");
+                borrow = 0;
+            } else {
+                out.append(column).append(" needs a borrow, 1").append(column).append('=').append(d + 10)
+                        .append(", write ").append(d + 10).append(" borrow 1.\n");
+                borrow = 1;
+            }
+        }
+        long diff = a - b;
+        out.append("So ").append(a).append('-').append(b).append('=').append(diff).append(".\n");
+        return Long.toString(diff);
+    }
+
+    /** a*k for a one-digit k: one line per position of a, then "So a*k=p." */
+    static String multiply(long a, int k, StringBuilder out) {
+        if (k < 0 || k > 9) throw new IllegalArgumentException("multiplier " + k + " is not one digit");
+        out.append(a).append('*').append(k).append(":\n");
+        int n = digits(a);
+        int carry = 0;
+        for (int i = 0; i < n; i++) {
+            int x = digit(a, i), p = x * k + carry;
+            out.append(POSITIONS[i]).append(' ').append(x).append('*').append(k);
+            if (carry > 0) out.append('+').append(carry);
+            out.append('=').append(p).append(", write ").append(p % 10);
+            carry = p / 10;
+            if (carry > 0) out.append(" carry ").append(carry);
+            out.append(".\n");
+        }
+        if (carry > 0) out.append(POSITIONS[n]).append(" carry ").append(carry).append(", write ").append(carry).append(".\n");
+        long prod = a * k;
+        out.append("So ").append(a).append('*').append(k).append('=').append(prod).append(".\n");
+        return Long.toString(prod);
+    }
+
+    static int digits(long v) {
+        return Long.toString(v).length();
+    }
+
+    private static int digit(long v, int i) {
+        for (int k = 0; k < i; k++) v /= 10;
+        return (int) (v % 10);
+    }
+
+    /** the largest value whose columns have names (the generator keeps totals below it) */
+    static long limit() {
+        return (long) Math.pow(10, POSITIONS.length - 1) - 1;
+    }
+}
