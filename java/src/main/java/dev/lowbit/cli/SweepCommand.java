@@ -1,10 +1,17 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.api.LowbitModel;
+import dev.lowbit.eval.Benchmark;
+import dev.lowbit.eval.Benchmarks;
 import dev.lowbit.eval.GenerationSettings;
+import dev.lowbit.eval.Problem;
+import dev.lowbit.eval.StudyScorers;
+import dev.lowbit.eval.lcb.LcbSubset;
+import dev.lowbit.eval.lcb.SandboxLimits;
 import dev.lowbit.eval.report.PlanSummary;
 import dev.lowbit.eval.report.RunSummary;
 import dev.lowbit.eval.report.SweepReport;
+import dev.lowbit.generate.ChatTemplate;
 import dev.lowbit.generate.GenerationRequest;
 import dev.lowbit.generate.GenerationResult;
 import dev.lowbit.generate.GenerationStats;
@@ -12,6 +19,9 @@ import dev.lowbit.generate.SamplerSettings;
 import dev.lowbit.quality.QualityMeter;
 import dev.lowbit.quality.QualityRow;
 import dev.lowbit.quant.QuantPlan;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +30,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * `lowbit sweep`: the grid of plans for one model — perplexity/KL versus the first plan, decode
@@ -110,15 +117,30 @@ final class SweepCommand implements Callable<Integer> {
         return best;
     }
 
-    /** a text of a few thousand tokens sampled from the baseline itself (T=0.8, fixed seeds) */
+    /**
+     * a text of a few thousand tokens sampled from the baseline itself (T=0.8, fixed seeds): its
+     * reasoning on the first benchmark's first prompts for a chat model given --bench (what the
+     * study's quantized models must reproduce), else a continuation of "Once upon a time"
+     */
     private String selfWrittenText(QuantPlan base) throws Exception {
         StringBuilder sb = new StringBuilder();
         try (LowbitModel m = model.load(base, 6)) {
+            List<String> prompts = new ArrayList<>();
+            boolean chat = bench != null && m.chatTemplate() != ChatTemplate.RAW;
+            if (chat) {
+                Benchmark b = Benchmarks.load(Benchmarks.parseList(bench).get(0), new StudyScorers(), LcbSubset.v4v5(), SandboxLimits.lcbDefaults());
+                for (Problem p : b.problems(0)) if (prompts.size() < 6) prompts.add(b.prompt(p));
+            }
+            while (prompts.size() < 6) prompts.add("Once upon a time");
             List<GenerationRequest> reqs = new ArrayList<>();
-            for (int s = 1; s <= 6; s++)
-                reqs.add(new GenerationRequest(m.textPrompt("Once upon a time"), new SamplerSettings(0.8, 1.0, 0, s),
-                        Math.max(window + 8, 400), List.of(), null));
-            for (GenerationResult r : m.generateAll(reqs, null, null)) sb.append("Once upon a time").append(r.text()).append('\n');
+            for (int s = 1; s <= 6; s++) {
+                String p = prompts.get(s - 1);
+                int[] ids = chat ? m.chatPrompt(p) : m.textPrompt(p);
+                reqs.add(new GenerationRequest(ids, new SamplerSettings(0.8, 1.0, 0, s), Math.max(window + 8, 400), List.of(), null));
+            }
+            List<GenerationResult> done = m.generateAll(reqs, null, null);
+            for (int i = 0; i < done.size(); i++)
+                sb.append(chat ? m.chatTemplate().apply(prompts.get(i)) : prompts.get(i)).append(done.get(i).text()).append('\n');
         }
         Files.writeString(out.resolve("ppl-text.txt"), sb);
         return sb.toString();

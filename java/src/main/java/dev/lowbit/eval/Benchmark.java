@@ -21,4 +21,9 @@ public interface Benchmark {
 
     /** scores one output */
     Judgement judge(Problem problem, String output);
+
+    /** the problem's difficulty level when the benchmark grades them (testbed levels), else null */
+    default Integer level(Problem problem) {
+        return null;
+    }
 }

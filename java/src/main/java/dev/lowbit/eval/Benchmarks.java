@@ -6,6 +6,7 @@ import dev.lowbit.eval.lcb.LcbSubset;
 import dev.lowbit.eval.lcb.LiveCodeBenchBenchmark;
 import dev.lowbit.eval.lcb.PythonSandbox;
 import dev.lowbit.eval.lcb.SandboxLimits;
+import dev.lowbit.eval.testbed.TestbedBenchmark;
 import dev.lowbit.util.SearchPath;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,6 +44,10 @@ public final class Benchmarks {
         for (String raw : csv.split(",")) {
             String t = raw.strip().toLowerCase(java.util.Locale.ROOT).replace("_", "-");
             if (t.isEmpty()) continue;
+            if (TestbedBenchmark.parse(t) != null) {
+                out.add(t);
+                continue;
+            }
             switch (t) {
                 case "study" -> out.addAll(List.of("aime90", "aime25", "math500", "gsm8k", "gpqa", "lcb"));
                 case "aime120", "aime-120" -> out.addAll(List.of("aime90", "aime25"));
@@ -54,7 +59,7 @@ public final class Benchmarks {
                 case "aime-90" -> out.add("aime90");
                 case "amc", "amc-23" -> out.add("amc23");
                 default -> {
-                    if (!IDS.contains(t)) throw new IllegalArgumentException("unknown benchmark '" + raw.strip() + "' (known: " + IDS + ", aime120, study)");
+                    if (!IDS.contains(t)) throw new IllegalArgumentException("unknown benchmark '" + raw.strip() + "' (known: " + IDS + ", aime120, study, testbed[:SEED[:PER_LEVEL]])");
                     out.add(t);
                 }
             }
@@ -89,6 +94,7 @@ public final class Benchmarks {
             case "amc23" -> "AMC23";
             case "gpqa" -> "GPQA-Diamond";
             case "lcb" -> "LiveCodeBench";
+            case TestbedBenchmark.ID -> "Testbed";
             default -> id;
         };
     }
@@ -107,6 +113,8 @@ public final class Benchmarks {
 
     /** loads a benchmark from the data search path */
     public static Benchmark load(String id, StudyScoring scoring, LcbSubset lcbSubset, SandboxLimits sandboxLimits) {
+        TestbedBenchmark.Spec testbed = TestbedBenchmark.parse(id);
+        if (testbed != null) return new TestbedBenchmark(testbed, scoring.math(MathGold.EXPR));   // generated, no data file
         return load(id, dataFile(id), scoring, lcbSubset, sandboxLimits);
     }
 

@@ -1,5 +1,6 @@
 package dev.lowbit.eval;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *
  * @param steps reasoning steps as the study counts them: the number of "\n\n"-separated
  *              segments of the output (Python's len(text.split("\n\n")))
+ * @param level the problem's difficulty level where the benchmark grades them, else null
  */
 public record EvalRecord(
         @JsonProperty("benchmark") String benchmark,
@@ -22,7 +24,8 @@ public record EvalRecord(
         @JsonProperty("prompt_tokens") int promptTokens,
         @JsonProperty("output_tokens") int outputTokens,
         @JsonProperty("steps") int steps,
-        @JsonProperty("seconds") double seconds) {
+        @JsonProperty("seconds") double seconds,
+        @JsonProperty("level") @JsonInclude(JsonInclude.Include.NON_NULL) Integer level) {
 
     public String key() {
         return key(benchmark, problemId, seed);

@@ -141,7 +141,7 @@ public final class EvalRunner {
             if (p != null) {
                 Judgement j = p.benchmark().judge(p.problem(), r.output());
                 n = new EvalRecord(r.benchmark(), r.problemId(), r.seed(), r.requestSeed(), r.prompt(), r.output(),
-                        j.extracted(), j.goldShown(), j.correct(), j.note(), r.promptTokens(), r.outputTokens(), r.steps(), r.seconds());
+                        j.extracted(), j.goldShown(), j.correct(), j.note(), r.promptTokens(), r.outputTokens(), r.steps(), r.seconds(), r.level());
             }
             fresh.add(n);
             if (wanted.contains(n.key())) mine.add(n);
@@ -227,7 +227,7 @@ public final class EvalRunner {
         Judgement j = p.benchmark().judge(p.problem(), text);
         return new EvalRecord(p.benchmark().id(), p.problem().id(), p.seed(), p.requestSeed(), p.prompt(), text,
                 j.extracted(), j.goldShown(), j.correct(), j.note(), result.promptTokens(), result.outputTokens(),
-                EvalRecord.countSteps(text), result.seconds());
+                EvalRecord.countSteps(text), result.seconds(), p.benchmark().level(p.problem()));
     }
 
     private static void awaitQuietly(ExecutorService ex) {

@@ -31,7 +31,8 @@ public final class QualityMeter {
         List<QualityRow> rows = new ArrayList<>();
         LoadOptions o = opts.withContext(ctx).withBatch(1);
         try (LowbitModel b = LowbitModel.load(model, o.withPlan(base))) {
-            int[] tokens = b.tokenizer().encode(text, false, false);
+            // control-token texts read as those tokens, so a chat transcript is scored as the model saw it
+            int[] tokens = b.tokenizer().encode(text, false, true);
             int bos = b.tokenizer().bos();
             int per = ctx - (b.addsBos() ? 1 : 0);
             int windows = tokens.length / per;

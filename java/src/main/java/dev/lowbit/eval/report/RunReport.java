@@ -25,6 +25,8 @@ public final class RunReport {
         int base = baseline != null ? 0 : -1;
         String md = "# " + summary.label() + "\n\n## Accuracy (%)\n\n" + StudyTable.markdown(rows, base)
                 + "\n## Output length and speed\n\n" + StudyTable.lengthMarkdown(rows);
+        String byLevel = StudyTable.levelMarkdown(rows);
+        if (!byLevel.isEmpty()) md += "\n## By difficulty level\n\n" + byLevel;
         try {
             Files.createDirectories(dir);
             Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("summary.json").toFile(), summary);

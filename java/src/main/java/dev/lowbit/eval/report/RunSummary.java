@@ -12,7 +12,8 @@ import java.util.TreeMap;
 /**
  * What a run measured, per benchmark: accuracy per seed (100 x mean over its problems of the
  * verdict, as the study's make_stats_table does), mean output tokens, mean reasoning steps, and
- * the decode speed (output tokens / generation seconds, summed over records).
+ * the decode speed (output tokens / generation seconds, summed over records); for benchmarks that
+ * grade their problems (the testbed), accuracy per seed and mean output tokens per level too.
  */
 public record RunSummary(
         @JsonProperty("label") String label,
@@ -22,7 +23,15 @@ public record RunSummary(
         @JsonProperty("mean_steps") Map<String, Double> meanSteps,
         @JsonProperty("record_count") int recordCount,
         @JsonProperty("output_tokens") long outputTokens,
-        @JsonProperty("generation_seconds") double generationSeconds) {
+        @JsonProperty("generation_seconds") double generationSeconds,
+        @JsonProperty("level_accuracy") Map<String, Map<Integer, Map<Long, Double>>> levelAccuracy,
+        @JsonProperty("level_output_tokens") Map<String, Map<Integer, Double>> levelOutputTokens) {
+
+    public RunSummary {
+        // summaries written before levels were recorded have neither map
+        levelAccuracy = levelAccuracy == null ? Map.of() : levelAccuracy;
+        levelOutputTokens = levelOutputTokens == null ? Map.of() : levelOutputTokens;
+    }
 
     /** decode tokens per second over the whole run; NaN when no time was recorded */
     public double tokensPerSecond() {
@@ -32,12 +41,20 @@ public record RunSummary(
     public static RunSummary of(String label, Collection<EvalRecord> records) {
         Map<String, Map<Long, List<Boolean>>> verdicts = new TreeMap<>();
         Map<String, List<Double>> tokens = new TreeMap<>(), steps = new TreeMap<>();
+        Map<String, Map<Integer, Map<Long, List<Boolean>>>> levelVerdicts = new TreeMap<>();
+        Map<String, Map<Integer, List<Double>>> levelTok = new TreeMap<>();
         long totalTokens = 0;
         double totalSeconds = 0;
         for (EvalRecord r : records) {
             verdicts.computeIfAbsent(r.benchmark(), k -> new TreeMap<>()).computeIfAbsent(r.seed(), k -> new ArrayList<>()).add(r.correct());
             tokens.computeIfAbsent(r.benchmark(), k -> new ArrayList<>()).add((double) r.outputTokens());
             steps.computeIfAbsent(r.benchmark(), k -> new ArrayList<>()).add((double) r.steps());
+            if (r.level() != null) {
+                levelVerdicts.computeIfAbsent(r.benchmark(), k -> new TreeMap<>()).computeIfAbsent(r.level(), k -> new TreeMap<>())
+                        .computeIfAbsent(r.seed(), k -> new ArrayList<>()).add(r.correct());
+                levelTok.computeIfAbsent(r.benchmark(), k -> new TreeMap<>()).computeIfAbsent(r.level(), k -> new ArrayList<>())
+                        .add((double) r.outputTokens());
+            }
             totalTokens += r.outputTokens();
             totalSeconds += r.seconds();
         }
@@ -57,12 +74,25 @@ public record RunSummary(
         Map<String, Double> meanTok = new LinkedHashMap<>(), meanSteps = new LinkedHashMap<>();
         tokens.forEach((b, xs) -> meanTok.put(b, Stats.mean(xs)));
         steps.forEach((b, xs) -> meanSteps.put(b, Stats.mean(xs)));
-        return new RunSummary(label, acc, counts, meanTok, meanSteps, records.size(), totalTokens, totalSeconds);
+        Map<String, Map<Integer, Map<Long, Double>>> levelAcc = new LinkedHashMap<>();
+        levelVerdicts.forEach((bench, byLevel) -> {
+            Map<Integer, Map<Long, Double>> m = new TreeMap<>();
+            byLevel.forEach((level, bySeed) -> m.put(level, percentCorrect(bySeed)));
+            levelAcc.put(bench, m);
+        });
+        Map<String, Map<Integer, Double>> levelMeanTok = new LinkedHashMap<>();
+        levelTok.forEach((bench, byLevel) -> {
+            Map<Integer, Double> m = new TreeMap<>();
+            byLevel.forEach((level, xs) -> m.put(level, Stats.mean(xs)));
+            levelMeanTok.put(bench, m);
+        });
+        return new RunSummary(label, acc, counts, meanTok, meanSteps, records.size(), totalTokens, totalSeconds, levelAcc, levelMeanTok);
     }
 
-    /** the same numbers under another label */
-    public RunSummary withLabel(String newLabel) {
-        return new RunSummary(newLabel, accuracy, problems, meanOutputTokens, meanSteps, recordCount, outputTokens, generationSeconds);
+    private static Map<Long, Double> percentCorrect(Map<Long, List<Boolean>> bySeed) {
+        Map<Long, Double> m = new TreeMap<>();
+        bySeed.forEach((seed, vs) -> m.put(seed, 100.0 * vs.stream().filter(b -> b).count() / vs.size()));
+        return m;
     }
 
     /** per-seed accuracy of a benchmark, or of the derived "aime120" column */

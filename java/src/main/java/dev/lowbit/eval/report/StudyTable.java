@@ -23,7 +23,7 @@ public final class StudyTable {
     private StudyTable() {}
 
     public static final String AIME120 = "aime120";
-    private static final List<String> ORDER = List.of(AIME120, "aime90", "aime25", "aime24", "amc23", "math500", "gsm8k", "gpqa", "lcb");
+    private static final List<String> ORDER = List.of(AIME120, "aime90", "aime25", "aime24", "amc23", "math500", "gsm8k", "gpqa", "lcb", "testbed");
 
     /** one table row: a run with its method name and W-A-KV bits label */
     public record Row(String method, String wakv, RunSummary summary) {}
@@ -148,6 +148,35 @@ public final class StudyTable {
             sb.append(String.format(Locale.ROOT, " %.0f | %s |\n", s.meanOutputTokensOverall(),
                     Double.isNaN(s.tokensPerSecond()) ? "-" : String.format(Locale.ROOT, "%.1f", s.tokensPerSecond())));
         }
+        return sb.toString();
+    }
+
+    /**
+     * accuracy (mean±std over seeds) and mean output tokens per difficulty level, one table per
+     * benchmark that grades its problems; empty when none does
+     */
+    public static String levelMarkdown(List<Row> rows) {
+        Map<String, Set<Integer>> levels = new java.util.TreeMap<>();
+        for (Row r : rows)
+            r.summary().levelAccuracy().forEach((b, m) -> levels.computeIfAbsent(b, k -> new java.util.TreeSet<>()).addAll(m.keySet()));
+        StringBuilder sb = new StringBuilder();
+        levels.forEach((bench, ls) -> {
+            sb.append("### ").append(Benchmarks.displayName(bench)).append(": accuracy % (mean output tokens) by level\n\n| Method |");
+            for (int l : ls) sb.append(" Level ").append(l).append(" |");
+            sb.append("\n|---|").append("---:|".repeat(ls.size())).append('\n');
+            for (Row r : rows) {
+                Map<Integer, Map<Long, Double>> acc = r.summary().levelAccuracy().getOrDefault(bench, Map.of());
+                Map<Integer, Double> tok = r.summary().levelOutputTokens().getOrDefault(bench, Map.of());
+                sb.append("| ").append(r.method()).append(" |");
+                for (int l : ls) {
+                    Map<Long, Double> perSeed = acc.get(l);
+                    sb.append(perSeed == null ? " - |" : " " + cell(perSeed).format()
+                            + String.format(Locale.ROOT, " (%.0f) |", tok.getOrDefault(l, Double.NaN)));
+                }
+                sb.append('\n');
+            }
+            sb.append('\n');
+        });
         return sb.toString();
     }
 

@@ -88,6 +88,8 @@ public final class SweepReport {
         if (!rows.isEmpty()) {
             sb.append("## Accuracy (%, mean±std over seeds)\n\n").append(StudyTable.markdown(rows, base)).append('\n');
             sb.append("## Output length and speed\n\n").append(StudyTable.lengthMarkdown(rows)).append('\n');
+            String byLevel = StudyTable.levelMarkdown(rows);
+            if (!byLevel.isEmpty()) sb.append("## By difficulty level\n\n").append(byLevel);
         } else if (!accuracy) {
             sb.append("No plan was evaluated on a benchmark: the table shows perplexity, KL and speed only.\n\n");
         }

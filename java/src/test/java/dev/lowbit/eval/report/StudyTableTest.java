@@ -20,7 +20,7 @@ class StudyTableTest {
         for (int i = 0; i < n; i++) {
             String text = "a\n\n".repeat(i) + "end";
             out.add(new EvalRecord(bench, "p" + i, seed, 0, "prompt", text, "", "", i < correct, "", 10,
-                    100 * (i + 1), EvalRecord.countSteps(text), 2.0));
+                    100 * (i + 1), EvalRecord.countSteps(text), 2.0, null));
         }
     }
 

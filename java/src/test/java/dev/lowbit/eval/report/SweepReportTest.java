@@ -24,7 +24,7 @@ class SweepReportTest {
             for (long seed = 42; seed <= 44; seed++) {
                 for (int i = 0; i < 10; i++) {
                     boolean ok = i < right + (seed == 43 && b.equals("gsm8k") ? 1 : 0);
-                    rs.add(new EvalRecord(b, "p" + i, seed, 0, "q", "x\n\ny", "", "", ok, "", 5, tokens, 2, tokens / 50.0));
+                    rs.add(new EvalRecord(b, "p" + i, seed, 0, "q", "x\n\ny", "", "", ok, "", 5, tokens, 2, tokens / 50.0, null));
                 }
             }
         }
