@@ -95,6 +95,22 @@ final class Cas {
         return null;
     }
 
+    /** the numeric value of an expression that evaluates to a real number; null otherwise (symbols, complex, infinite, undefined) */
+    static Double realValue(String input) {
+        IExpr e = eval("N(" + input + ")");
+        if (e instanceof IRational q) return q.doubleValue();
+        if (e instanceof INum n) return n.doubleValue();
+        return null;
+    }
+
+    /** the difference is exactly 0 (a float equals only the number it spells); Simplify when it stays symbolic */
+    static boolean exactZero(String difference) {
+        IExpr e = eval(difference);
+        if (e.isZero()) return true;
+        if (e.isNumber()) return false;
+        return eval("Simplify(" + difference + ")").isZero();
+    }
+
     /** both sides evaluate to the same expression */
     static boolean sameValue(String a, String b) {
         return eval(a).equals(eval(b));

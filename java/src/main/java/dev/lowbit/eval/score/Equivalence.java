@@ -36,9 +36,14 @@ final class Equivalence {
         // `x = 3` against `3`: compare the right-hand side; an equation predicted for a plain gold: its last rhs
         if (isAssignment(gold) && !isEquation(pred)) gold = lastRel(gold).rhs();
         if (isEquation(pred) && !isEquation(gold)) pred = lastRel(pred).rhs();
+        // a relation gold against a set: the relation's solution set (lighteval: unwrap_fcs(gold).as_set());
+        // one sympy decides on construction (|x| >= 0) becomes the universal set, which equals no answer
         if (isRelation(gold) && isSet(pred)) {
-            MathNode asSet = relationAsSet(gold);
-            if (asSet != null) gold = asSet;
+            RealSets.Solution solved = RealSets.solve(gold);
+            if (solved != null) {
+                if (solved.universal()) return false;
+                gold = RealSets.toNode(solved.pieces());
+            }
         }
         if (strEq(gold, pred)) return true;
         if (isRelation(gold) && isRelation(pred)) return compareRelational(gold, pred);
@@ -88,45 +93,10 @@ final class Equivalence {
         return n instanceof Interval || n instanceof Union || n instanceof SetOf;
     }
 
-    /** 0 < x < 1 as the interval (0, 1); x >= 2 as [2, oo) */
-    private static MathNode relationAsSet(MathNode rel) {
-        MathNode inf = new Const("Infinity");
-        MathNode ninf = new Neg(inf);
-        if (rel instanceof And a && a.rels().size() == 2) {
-            Rel r1 = a.rels().get(0), r2 = a.rels().get(1);
-            boolean up = r1.op().startsWith("<") && r2.op().startsWith("<");
-            boolean down = r1.op().startsWith(">") && r2.op().startsWith(">");
-            if (up) return new Interval(r1.lhs(), r2.rhs(), r1.op().equals("<"), r2.op().equals("<"), false);
-            if (down) return new Interval(r2.rhs(), r1.lhs(), r2.op().equals(">"), r1.op().equals(">"), false);
-            return null;
-        }
-        if (rel instanceof Rel r && !r.op().equals("=") && !r.op().equals("!=")) {
-            boolean varLeft = !isNumeric(r.lhs()) && isNumeric(r.rhs());
-            boolean varRight = isNumeric(r.lhs()) && !isNumeric(r.rhs());
-            boolean strict = r.op().length() == 1;
-            boolean less = r.op().startsWith("<");
-            if (varLeft) return less ? new Interval(ninf, r.rhs(), true, strict, false) : new Interval(r.rhs(), inf, strict, true, false);
-            if (varRight) return less ? new Interval(r.lhs(), inf, strict, true, false) : new Interval(ninf, r.lhs(), true, strict, false);
-        }
-        return null;
-    }
-
-    private static boolean isNumeric(MathNode n) {
-        if (n instanceof Num x) return true;
-        if (n instanceof Const c) return true;
-        if (n instanceof Neg g) return isNumeric(g.x());
-        if (n instanceof Add a) return a.terms().stream().allMatch(Equivalence::isNumeric);
-        if (n instanceof Mul m) return m.factors().stream().allMatch(Equivalence::isNumeric);
-        if (n instanceof Div d) return isNumeric(d.num()) && isNumeric(d.den());
-        if (n instanceof Pow p) return isNumeric(p.base()) && isNumeric(p.exp());
-        if (n instanceof Fn f) return MathNode.KNOWN_FUNCTIONS.contains(f.name()) && f.args().stream().allMatch(Equivalence::isNumeric);
-        if (n instanceof Pct p) return isNumeric(p.x());
-        return false;
-    }
-
     /** plain expressions (no relation, set, interval) that Symja can evaluate */
     private static boolean isAlgebraic(MathNode n) {
         if (n instanceof Num x) return true;
+        if (n instanceof Value v) return true;
         if (n instanceof Sym s) return true;
         if (n instanceof Const c) return true;
         if (n instanceof Neg g) return isAlgebraic(g.x());
@@ -178,7 +148,10 @@ final class Equivalence {
         MathNode b = isSetOrTuple(pred) ? pred : new SetOf(List.of(pred), false);
         if (a instanceof Interval ia && b instanceof Interval ib) return compareIntervals(ia, ib);
         if (a.equals(b)) return true;
-        if (a instanceof Union ua && b instanceof Union ub) return matchUnordered(ua.parts(), ub.parts());
+        // sympy: the symmetric difference is empty (exact endpoints; merged pieces, so (0,1] U (1,2) = (0,2))
+        List<RealSets.Piece> pa = RealSets.of(a), pb = RealSets.of(b);
+        if (pa != null && pb != null && RealSets.sameSet(pa, pb)) return true;
+        if (a instanceof Union ua && b instanceof Union ub) return (pa == null || pb == null) && matchUnordered(ua.parts(), ub.parts());
         if (a instanceof SetOf sa && b instanceof SetOf sb) return deepCompare(sa, sb);
         if (a instanceof Interval ia && ia.loOpen() && ia.hiOpen() && b instanceof SetOf sb && sb.items().size() == 2)
             return deepCompare(new SetOf(List.of(ia.lo(), ia.hi()), true), sb);

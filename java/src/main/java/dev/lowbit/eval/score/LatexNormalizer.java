@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * Rewrites an extracted LaTeX answer into the form the parser understands, following the
  * normalisation lighteval applies before latex2sympy (basic_latex, units, malformed_operators,
  * nits, boxed, equations all on): take the \boxed content, drop styling (\left, \displaystyle,
- * \mathrm, $), turn "and"/"or" into commas, drop trailing units and \text{...} suffixes, repair
+ * \mathrm, $), turn "and"/"or" into group separators (`;`), drop trailing units and \text{...} suffixes, repair
  * \frac12 / \sqrt3, keep only the last side of a chain of equalities.
  */
 final class LatexNormalizer {
@@ -36,8 +36,10 @@ final class LatexNormalizer {
             {"\\{\\.", "{0."},
             {"~=", "\\approx"},
             {"\\s*\\{\\s*,\\s*\\}", ","},
-            {"(?<![a-zA-Z])(?:,?\\s*(?:and|or))(?![a-zA-Z])", ","},
-            {",?\\s*\\\\text\\{\\s*(?:and|or)\\s*\\}", ","},
+            // "and"/"or" separate groups (latex2sympy2_extended 1.0.6 writes ';', so `x=1, y=2 and x=3, y=4`
+            // becomes two groups, read as a set of tuples); a comma before them stays and breaks the parse
+            {"(?<![\\p{L}\\p{N}_])(?:and|or)(?![\\p{L}\\p{N}_])", ";"},
+            {"\\\\text\\{\\s*(?:and|or)\\s*\\}", ";"},
             {"(?<!\\\\)\\\\\\s", " "},
             {"infinity", "\\infty"},
             {",?\\\\ldots", " "},

@@ -41,6 +41,7 @@ final class LatexParser {
     private final List<Token> toks;
     private int pos;
     private int absDepth;
+    private int vertDepth;
 
     private LatexParser(List<Token> toks) { this.toks = toks; }
 
@@ -102,7 +103,15 @@ final class LatexParser {
 
     // ---------------------------------------------------------------- grammar
 
-    /** top level: comma lists become sets; `;` separates groups that become tuples */
+    /**
+     * Top level, read as latex2sympy2_extended 1.0.6's `math` rule does. Comma lists become sets;
+     * `;` (also what "and"/"or" normalise to) separates groups: when every group has one item the
+     * answer is the set of those items, otherwise every group is a tuple (`x=1, y=2; x=3, y=4` is
+     * {(x=1, y=2), (x=3, y=4)}). `v = 1, 2; 3` with a plain symbol (or a parenthesised list of
+     * symbols) on the left and no other relation in the list is one equation whose right side is
+     * that set. A relation may have a set, tuple or interval on one side only in that form or alone
+     * (`(x, y) = (1, 2)`); anywhere else (`(x,y) = (1,2), (x,y) = (3,4)`) the answer does not parse.
+     */
     private MathNode parseTop() {
         List<List<MathNode>> groups = new ArrayList<>();
         List<MathNode> cur = new ArrayList<>();
@@ -114,12 +123,76 @@ final class LatexParser {
             if (t.sym(";")) { next(); cur = new ArrayList<>(); groups.add(cur); continue; }
             break;
         }
+        int count = 0;
+        for (List<MathNode> g : groups) count += g.size();
+        MathNode first = groups.get(0).get(0);
+        if (count > 1 && first instanceof Rel r && r.op().equals("=") && isAtomList(r.lhs())
+                && !containsRelation(r.rhs()) && restHasNoRelation(groups)) {
+            List<List<MathNode>> rhs = new ArrayList<>();
+            for (List<MathNode> g : groups) rhs.add(new ArrayList<>(g));
+            rhs.get(0).set(0, r.rhs());
+            return new Rel("=", r.lhs(), setOrTuples(rhs));
+        }
+        MathNode result = setOrTuples(groups);
+        boolean alone = result instanceof Rel r && r.op().equals("=") && isAtomList(r.lhs())
+                && !containsRelation(r.rhs());
+        if (!alone) rejectSetOperands(result);
+        return result;
+    }
+
+    /** latex2sympy's grouping: one group is its item or a set; singleton groups a set; else a set of tuples */
+    private static MathNode setOrTuples(List<List<MathNode>> groups) {
         if (groups.size() == 1) {
-            return cur.size() == 1 ? cur.get(0) : finiteSet(cur);
+            List<MathNode> g = groups.get(0);
+            return g.size() == 1 ? g.get(0) : finiteSet(g);
         }
         List<MathNode> items = new ArrayList<>();
-        for (List<MathNode> g : groups) items.add(g.size() == 1 ? g.get(0) : new SetOf(g, true));
+        boolean singletons = groups.stream().allMatch(g -> g.size() == 1);
+        for (List<MathNode> g : groups) items.add(singletons ? g.get(0) : new SetOf(g, true));
         return finiteSet(items);
+    }
+
+    /** a symbol or a parenthesised list of symbols (latex2sympy's atom_expr_list) */
+    private static boolean isAtomList(MathNode n) {
+        if (n instanceof Sym) return true;
+        if (n instanceof Interval i) return i.fromParens() && i.lo() instanceof Sym && i.hi() instanceof Sym;
+        if (n instanceof SetOf s) return s.tuple() && s.items().stream().allMatch(x -> x instanceof Sym);
+        return false;
+    }
+
+    private static boolean isSetLike(MathNode n) {
+        return n instanceof SetOf || n instanceof Interval || n instanceof Union;
+    }
+
+    private static boolean restHasNoRelation(List<List<MathNode>> groups) {
+        boolean skipFirst = true;
+        for (List<MathNode> g : groups) {
+            for (MathNode n : g) {
+                if (skipFirst) { skipFirst = false; continue; }
+                if (containsRelation(n)) return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean containsRelation(MathNode n) {
+        if (n instanceof Rel || n instanceof And) return true;
+        if (n instanceof SetOf s) return s.items().stream().anyMatch(LatexParser::containsRelation);
+        if (n instanceof Union u) return u.parts().stream().anyMatch(LatexParser::containsRelation);
+        return false;
+    }
+
+    /** relations compare expressions: a set, tuple or interval operand is a parse error (see parseTop) */
+    private static void rejectSetOperands(MathNode n) {
+        if (n instanceof Rel r) {
+            if (isSetLike(r.lhs()) || isSetLike(r.rhs())) throw new LatexParseException("set operand in relation " + r);
+        } else if (n instanceof And a) {
+            for (Rel r : a.rels()) rejectSetOperands(r);
+        } else if (n instanceof SetOf s) {
+            for (MathNode x : s.items()) rejectSetOperands(x);
+        } else if (n instanceof Union u) {
+            for (MathNode x : u.parts()) rejectSetOperands(x);
+        }
     }
 
     static SetOf finiteSet(List<MathNode> items) {
@@ -161,14 +234,30 @@ final class LatexParser {
         }
     }
 
-    /** a relation chain a op b op c; \approx drops its right side; `x \in S` is S */
+    /**
+     * a relation chain a op b op c; `x \in S` is S. `lhs \approx rhs` (latex2sympy's APPROX):
+     * when everything written before it is built from symbols alone (`x`, `AB`, `x_1`, `a/b`) the
+     * approximation is the value and the answer becomes rhs (`x \approx 11` is 11); otherwise the
+     * right side is dropped (`\frac13 \approx 0.33` is 1/3, `x = 1/3 \approx 0.33` is x = 1/3).
+     */
     private MathNode parseRelation() {
         MathNode first = parseUnion();
         List<Rel> rels = new ArrayList<>();
         MathNode prev = first;
         while (true) {
             Token t = peek();
-            if (t.cmd("approx") || t.cmd("sim") || t.cmd("simeq")) {
+            if (t.cmd("approx")) {
+                next();
+                MathNode rhs = parseUnion();
+                MathNode sofar = rels.isEmpty() ? first : rels.size() == 1 ? rels.get(0) : new And(List.copyOf(rels));
+                if (onlySymbols(sofar)) {
+                    rels.clear();
+                    first = rhs;
+                    prev = rhs;
+                }
+                continue;
+            }
+            if (t.cmd("sim") || t.cmd("simeq")) {
                 next();
                 parseUnion();
                 continue;
@@ -193,6 +282,21 @@ final class LatexParser {
         return new And(rels);
     }
 
+    /**
+     * latex2sympy's is_expr_of_only_symbols: a symbol, or a node whose every argument is built
+     * from symbols alone (x*y, x/y, |x|, f(x), x = y); numbers and constants are not
+     */
+    static boolean onlySymbols(MathNode n) {
+        if (n instanceof Sym) return true;
+        if (n instanceof Mul m) return m.factors().stream().allMatch(LatexParser::onlySymbols);
+        if (n instanceof Add a) return a.terms().stream().allMatch(LatexParser::onlySymbols);
+        if (n instanceof Div d) return onlySymbols(d.num()) && onlySymbols(d.den());
+        if (n instanceof Fn f) return !f.args().isEmpty() && f.args().stream().allMatch(LatexParser::onlySymbols);
+        if (n instanceof Rel r) return onlySymbols(r.lhs()) && onlySymbols(r.rhs());
+        if (n instanceof And a) return a.rels().stream().allMatch(LatexParser::onlySymbols);
+        return false;
+    }
+
     private MathNode parseUnion() {
         MathNode a = parseAdditive();
         if (!peek().cmd("cup")) return a;
@@ -205,18 +309,13 @@ final class LatexParser {
         return new Union(parts);
     }
 
-    /** sums; a \pm b becomes the set {a + b, a - b} */
+    /** sums; a \pm b becomes the set {a + b, a - b}; a leading \pm (`\pm 2`) does not parse, as in latex2sympy */
     private MathNode parseAdditive() {
         List<MathNode> terms = new ArrayList<>();
         int pmIndex = -1;
         Token t0 = peek();
-        if (t0.cmd("pm") || t0.cmd("mp")) {
-            next();
-            pmIndex = 0;
-            terms.add(parseMultiplicative());
-        } else {
-            terms.add(parseMultiplicative());
-        }
+        if (t0.cmd("pm") || t0.cmd("mp")) throw new LatexParseException("leading \\pm");
+        terms.add(parseMultiplicative());
         while (true) {
             Token t = peek();
             if (t.sym("+")) { next(); terms.add(parseMultiplicative()); }
@@ -268,7 +367,8 @@ final class LatexParser {
             case CMD -> t.text.equals("frac") || t.text.equals("sqrt") || t.text.equals("pi") || t.text.equals("infty")
                     || FUNCTIONS.containsKey(t.text) || GREEK.contains(t.text) || TEXT_COMMANDS.contains(t.text)
                     || STYLE_COMMANDS.contains(t.text) || t.text.equals("binom") || t.text.equals("lfloor")
-                    || t.text.equals("lceil") || t.text.equals("begin") || t.text.equals("{");
+                    || t.text.equals("lceil") || t.text.equals("begin") || t.text.equals("{")
+                    || t.text.equals("lvert") || (t.text.equals("vert") && vertDepth == 0);
             default -> false;
         };
     }
@@ -508,6 +608,15 @@ final class LatexParser {
             case "|": {
                 MathNode inner = parseAdditive();
                 if (!next().cmd("|")) throw new LatexParseException("unclosed norm");
+                return new Fn("Abs", List.of(inner));
+            }
+            case "lvert": case "vert": {
+                // latex2sympy's abs_group: \lvert x \rvert and \vert x \vert
+                int saved = vertDepth;
+                vertDepth = c.equals("vert") ? 1 : 0;
+                MathNode inner = parseAdditive();
+                vertDepth = saved;
+                if (!next().cmd(c.equals("vert") ? "vert" : "rvert")) throw new LatexParseException("unclosed " + c);
                 return new Fn("Abs", List.of(inner));
             }
             case "lfloor": case "lceil": {

@@ -72,6 +72,8 @@ final class LatexTokenizer {
             if (c == '√') { out.add(new Token(Kind.CMD, "sqrt")); i++; continue; }
             if (c == '°') { out.add(new Token(Kind.CMD, "circ")); i++; continue; }
             if (c == '∪') { out.add(new Token(Kind.CMD, "cup")); i++; continue; }
+            // latex2sympy2_extended's APPROX token also takes these characters
+            if ("≈≊≋≃≅".indexOf(c) >= 0) { out.add(new Token(Kind.CMD, "approx")); i++; continue; }
             out.add(new Token(Kind.SYM, sym));
             i++;
         }

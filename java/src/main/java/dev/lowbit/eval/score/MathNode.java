@@ -104,6 +104,12 @@ public sealed interface MathNode {
         }
     }
 
+    /** a real number the CAS computed (a root met while solving an inequality), in Symja input form */
+    record Value(String expr) implements MathNode {
+        public String symja() { return "(" + expr + ")"; }
+        public String toString() { return expr; }
+    }
+
     record Union(List<MathNode> parts) implements MathNode {
         public String symja() { throw new UnsupportedOperationException("union"); }
         public String toString() { return parts.stream().map(Object::toString).collect(Collectors.joining(" U ")); }
