@@ -514,17 +514,19 @@ void rows1_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, fl
 // the sub-block scale as the 16-bit multiplier, accumulated in int32.
 // Q4_K/Q5_K: vpshufb indices turning 8 broadcast scale bytes into words [sc[2j] x16, sc[2j+1] x16];
 // Q6_K: vpermw indices spreading 16 sign-extended scales to words [sc[4i+w/8]] of vector i.
+// constexpr: the table is built at compile time. A dynamic initializer in this file would be
+// compiled with AVX-512 flags and run at library load, killing the JVM with SIGILL on AVX2-only CPUs.
 struct KScaleIdx {
-    alignas(64) int8_t k4[4][64];
-    alignas(64) uint16_t k6[4][32];
-    KScaleIdx() {
+    alignas(64) int8_t k4[4][64] = {};
+    alignas(64) uint16_t k6[4][32] = {};
+    constexpr KScaleIdx() {
         for (int j = 0; j < 4; j++)
             for (int i = 0; i < 64; i++) k4[j][i] = (int8_t)(i % 2 ? -128 : 2 * j + (i >= 32));
         for (int i = 0; i < 4; i++)
             for (int w = 0; w < 32; w++) k6[i][w] = (uint16_t)(4 * i + w / 8);
     }
 };
-const KScaleIdx kKScaleIdx;
+constexpr KScaleIdx kKScaleIdx;
 
 template <bool FIVE, int NT>
 void row_q45k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
