@@ -24,6 +24,12 @@ public final class Main {
             cmd.getErr().println("lowbit: " + Printable.of(ex.getMessage(), 4000) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
             return 2;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes Errors through; one line instead of a stack trace
+            cl.getErr().println("lowbit: out of memory (" + e.getMessage() + "): lower --ctx, --batch or --kv-mib, or raise -Xmx");
+            return 1;
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.api.LowbitModel;
+import dev.lowbit.eval.Benchmark;
+import dev.lowbit.eval.Benchmarks;
 import dev.lowbit.eval.GenerationSettings;
 import dev.lowbit.eval.report.PlanSummary;
 import dev.lowbit.eval.report.RunSummary;
@@ -12,6 +14,8 @@ import dev.lowbit.generate.SamplerSettings;
 import dev.lowbit.quality.QualityMeter;
 import dev.lowbit.quality.QualityRow;
 import dev.lowbit.quant.QuantPlan;
+import dev.lowbit.util.AtomicFiles;
+import dev.lowbit.util.OutputLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,10 +45,6 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--bench", description = "benchmarks to run per plan (none: perplexity and speed only)")
     String bench;
 
-
-
-
-
     @Option(names = "--ppl-text", description = "text for perplexity/KL (default: a text the baseline writes itself)")
     Path pplText;
 
@@ -56,12 +56,24 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // every argument is checked before the first perplexity pass (minutes of work)
         List<QuantPlan> grid = new ArrayList<>();
         for (String p : plans.split(",")) if (!p.isBlank()) grid.add(QuantPlan.parse(p));
-        if (grid.isEmpty()) throw new IllegalArgumentException("no plans");
-        Path file = model.resolve();
-        Files.createDirectories(out);
+        if (grid.isEmpty()) throw new IllegalArgumentException("--plans is empty: name at least one plan, e.g. w16,w4a16-g128");
+        OutputChecks.checkOut(out, "--out");
+        if (window < 8) throw new IllegalArgumentException("--window must be >= 8, got " + window);
+        if (pplText != null && !Files.isRegularFile(pplText)) throw new IllegalArgumentException("--ppl-text " + pplText + ": no such file");
         GenerationSettings gen = run.generation();
+        model.validate();
+        List<Long> seeds = Benchmarks.parseSeeds(run.seeds);
+        List<Benchmark> benches = bench == null ? null : EvalCommand.loadBenchmarks(bench);
+        Path file = model.resolve();
+        try (OutputLock lock = OutputLock.acquire(out, "--out")) {
+            return sweep(grid, file, gen, seeds, benches);
+        }
+    }
+
+    private Integer sweep(List<QuantPlan> grid, Path file, GenerationSettings gen, List<Long> seeds, List<Benchmark> benches) throws Exception {
         String text = pplText != null ? Files.readString(pplText, StandardCharsets.UTF_8) : selfWrittenText(grid.get(0));
 
         System.err.println("lowbit sweep: perplexity / KL of " + grid.size() + " plans");
@@ -80,8 +92,9 @@ final class SweepCommand implements Callable<Integer> {
                 QualityRow q = quality.get(plan.name());
                 Double ppl = q == null ? null : q.ppl();
                 Double kl = q == null ? null : q.kldMean();
-                if (bench != null) {
-                    RunSummary r = EvalCommand.run(m, file.getFileName() + " " + plan.name(), bench, run.seeds, run.limit, gen,
+                if (benches != null) {
+                    OutputChecks.checkContext(m, benches, seeds, run.limit);
+                    RunSummary r = EvalCommand.run(m, file.getFileName() + " " + plan.name(), benches, seeds, run.limit, gen,
                             out.resolve(plan.name()));
                     rows.add(PlanSummary.fromRun(plan.name(), plan.wakv(), bpw, r, speed, ppl, kl));
                 } else {
@@ -120,7 +133,7 @@ final class SweepCommand implements Callable<Integer> {
                         Math.max(window + 8, 400), List.of(), null));
             for (GenerationResult r : m.generateAll(reqs, null, null)) sb.append("Once upon a time").append(r.text()).append('\n');
         }
-        Files.writeString(out.resolve("ppl-text.txt"), sb);
+        AtomicFiles.writeString(out.resolve("ppl-text.txt"), sb);
         return sb.toString();
     }
 }
