@@ -15,6 +15,7 @@ import dev.lowbit.model.ModelWeights;
 import dev.lowbit.model.StaticKScales;
 import dev.lowbit.model.Transformer;
 import dev.lowbit.tokenizer.Tokenizer;
+import dev.lowbit.util.PhysicalMemory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -77,15 +78,12 @@ public final class LowbitModel implements AutoCloseable {
             int ctx = o.contextLength() > 0 ? o.contextLength() : Math.min(c.contextLength(), 32768);
             c = new ModelConfig(c.arch(), c.nEmbd(), c.nLayer(), c.nHead(), c.nKvHead(), c.headDim(), c.nFf(), c.vocab(), ctx,
                     c.rmsEps(), c.ropeBase(), c.ropeDim(), c.ropeNeox(), c.qkNorm());
+            int block = 256;
+            long budget = kvBudget(o, c, ctx, block); // checked before the weights load: a refusal costs nothing
             w = ModelWeights.load(f, c, o.plan(), o.weightsFromMapping());
             boolean addBos = tok.addBosByDefault();
             if (o.plan().kvStaticK())
                 ks = KCalibration.run(f, trained, tok, addBos, o.calibText(), o.calibSamples(), o.plan(), o.plan().kvClip());
-            int block = 256;
-            long kRow = o.plan().kvStaticK() ? o.plan().kFormat().rowBytes(0, c.headDim()) : o.plan().kv().rowBytes(kvGroup(o, c), c.headDim());
-            long perSeq = (long) ((ctx + block - 1) / block) * block
-                    * c.nLayer() * c.nKvHead() * (kRow + o.plan().kv().rowBytes(kvGroup(o, c), c.headDim()));
-            long budget = o.kvBudgetBytes() > 0 ? o.kvBudgetBytes() : perSeq * o.maxBatch();
             kv = new KvCache(o.plan().kv(), o.plan().kFormat(), o.plan().kvGroup(), c.nLayer(), c.nKvHead(), c.headDim(), block, ctx, budget);
             Transformer t = new Transformer(w, kv, Math.max(o.ubatch(), o.maxBatch()), Math.max(o.ubatch(), o.maxBatch()), ks);
             ChatTemplate tpl = o.chatTemplate() != null ? ChatTemplate.byName(o.chatTemplate())
@@ -98,6 +96,35 @@ public final class LowbitModel implements AutoCloseable {
             f.close();
             throw e;
         }
+    }
+
+    /** the largest context accepted (positions per sequence) */
+    public static final int MAX_CONTEXT = 1 << 24;
+
+    /**
+     * KV-cache bytes: the explicit budget, or room for every batch slot at full context; refused
+     * when out of range or beyond physical memory (an allocation that size would die later, or
+     * overflow into a "negative size")
+     */
+    private static long kvBudget(LoadOptions o, ModelConfig c, int ctx, int block) {
+        if (ctx < 1 || ctx > MAX_CONTEXT)
+            throw new IllegalArgumentException("context length " + ctx + " is out of range 1.." + MAX_CONTEXT);
+        long kRow = o.plan().kvStaticK() ? o.plan().kFormat().rowBytes(0, c.headDim()) : o.plan().kv().rowBytes(kvGroup(o, c), c.headDim());
+        long budget;
+        try {
+            long perSeq = Math.multiplyExact(Math.multiplyExact((long) ((ctx + block - 1) / block) * block, (long) c.nLayer() * c.nKvHead()),
+                    kRow + o.plan().kv().rowBytes(kvGroup(o, c), c.headDim()));
+            budget = o.kvBudgetBytes() > 0 ? o.kvBudgetBytes() : Math.multiplyExact(perSeq, (long) o.maxBatch());
+        } catch (ArithmeticException e) {
+            budget = Long.MAX_VALUE;
+        }
+        long phys = PhysicalMemory.bytes();
+        if (budget > phys)
+            throw new IllegalArgumentException(String.format("the KV cache would need %s MiB (context %d x batch %d%s), more than this machine's "
+                    + "%d MiB of physical memory: lower --ctx or --batch, or set a smaller --kv-mib",
+                    budget == Long.MAX_VALUE ? "over 2^43" : Long.toString(budget >> 20), ctx, o.maxBatch(),
+                    o.kvBudgetBytes() > 0 ? ", budget given" : "", phys >> 20));
+        return budget;
     }
 
     private static int kvGroup(LoadOptions o, ModelConfig c) {

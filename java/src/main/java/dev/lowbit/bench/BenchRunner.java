@@ -1,6 +1,8 @@
 package dev.lowbit.bench;
 
 import dev.lowbit.api.LoadOptions;
+import dev.lowbit.gguf.GgufFile;
+import dev.lowbit.model.ModelConfig;
 import dev.lowbit.api.LowbitModel;
 import dev.lowbit.quant.QuantPlan;
 import java.io.IOException;
@@ -39,6 +41,22 @@ public final class BenchRunner {
         this.progress = progress == null ? m -> {} : progress;
     }
 
+    /**
+     * Refuses settings whose sequences need more positions than the model was trained for
+     * (a -p of 100000 would otherwise run far past the context, on garbage positions).
+     */
+    public static void checkContext(Path model, BenchSettings s) throws IOException {
+        int ctx;
+        try (GgufFile f = GgufFile.open(model)) {
+            ctx = ModelConfig.from(f).contextLength();
+        }
+        int needed = s.contextNeeded() - 1;
+        if (needed > ctx)
+            throw new IllegalArgumentException("-p " + s.promptTokens() + " / -n " + s.genTokens() + " / --depth " + s.depth() + " need " + needed
+                    + " positions per sequence, beyond the context of " + ctx + " tokens of " + model.getFileName()
+                    + ": lower -p, -n or --depth so that --depth + max(-p, -n + " + (s.depth() > 0 ? 0 : s.decodePrompt()) + ") <= " + ctx);
+    }
+
     /** read kept weight matrices from the file mapping (4 KiB pages) instead of huge pages, like llama-bench --mmap 1 */
     public BenchRunner weightsFromMapping(boolean m) {
         this.weightsFromMapping = m;
@@ -56,6 +74,7 @@ public final class BenchRunner {
         if (models.isEmpty()) throw new IllegalArgumentException("no model to bench");
         if (plans.isEmpty()) throw new IllegalArgumentException("no quantization plan to bench");
         for (Path m : models) if (!Files.isRegularFile(m)) throw new NoSuchFileException(m.toString(), null, "model file not found");
+        for (Path m : models) checkContext(m, s); // before the reference engine or any load
 
         java.util.Map<String, String> machine = MachineInfo.capture();
         java.util.Map<Path, List<BenchRow>> refs = new java.util.HashMap<>();

@@ -24,7 +24,8 @@ public final class ModelResolver {
     private ModelResolver() {}
 
     public static Path resolve(String spec) throws IOException {
-        if (spec == null || spec.isBlank()) spec = Catalogue.load().defaultEntry().name();
+        if (spec == null) spec = Catalogue.load().defaultEntry().name();
+        if (spec.isBlank()) throw new IllegalArgumentException("empty model name: give a GGUF path or a catalogue name");
         Path direct = Path.of(spec);
         if (Files.isRegularFile(direct)) return direct;
         Catalogue cat = Catalogue.load();
@@ -36,6 +37,7 @@ public final class ModelResolver {
         Path cached = cacheDir().resolve(file);
         if (entry.isPresent() && entry.get().bundled()) return extractBundled(entry.get(), cached);
         if (Files.isRegularFile(cached)) return cached;
+        if (entry.isEmpty() && Files.exists(direct)) throw new IllegalArgumentException(notAFile(direct));
         if (entry.isEmpty())
             throw new NoSuchFileException(spec, null, "no such file, and not a catalogue name nor found on "
                     + SearchPath.MODEL_ENV + " (" + SearchPath.models() + ")");
@@ -46,6 +48,15 @@ public final class ModelResolver {
         if (System.getenv("LOWBIT_OFFLINE") != null)
             throw new NoSuchFileException(spec, null, "not found locally and LOWBIT_OFFLINE is set");
         return download(e, cached);
+    }
+
+    /** what an existing path that is not a regular file is, so the error says so instead of "no such file" */
+    static String notAFile(Path p) {
+        String what;
+        if (Files.isDirectory(p)) what = "a directory";
+        else if (p.startsWith("/dev/") || p.toAbsolutePath().normalize().startsWith("/dev")) what = "a device";
+        else what = "not a regular file (a device, FIFO or socket)";
+        return "model " + p + " is " + what + ", not a GGUF file";
     }
 
     static Path cacheDir() {

@@ -77,6 +77,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ReferenceEngine.Spec reference = ReferenceEngine.parse(compare);
+        if (quant.isEmpty()) throw new IllegalArgumentException("--quant is empty: name at least one plan, e.g. w16");
         if (calibSamples < 1) throw new IllegalArgumentException("--calib-samples must be >= 1");
         if (roofline && rooflineMib < 16) throw new IllegalArgumentException("--roofline-mib must be >= 16");
         BenchSettings s = new BenchSettings(nPrompt, nGen, batches.stream().mapToInt(Integer::intValue).toArray(), threads, reps, ubatch, 4,
@@ -85,7 +86,10 @@ final class BenchCommand implements Callable<Integer> {
         for (String q : quant) plans.add(QuantPlan.parse(q));
         List<Path> paths = new ArrayList<>();
         if (models.isEmpty()) paths.add(ModelResolver.resolve(null));
-        for (String m : models) paths.add(ModelResolver.resolve(m));
+        for (String m : models) {
+            ModelOptions.checkModelName(m);
+            paths.add(ModelResolver.resolve(m));
+        }
         BenchRunner runner = new BenchRunner(s, reference, roofline ? rooflineMib : 0,
                 msg -> System.err.print("\r\033[K" + msg)).weightsFromMapping(mmap)
                 .calibration(ModelOptions.readCalib(calib), calibSamples);

@@ -35,12 +35,6 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--bench", required = true, description = "benchmarks: gsm8k,math500,aime24,aime25,aime90,aime120,amc23,gpqa,lcb or 'study'")
     String bench;
 
-
-
-
-
-
-
     @Option(names = "--out", required = true, description = "output directory (records.jsonl, summary.md/csv/json)")
     Path out;
 
@@ -49,27 +43,37 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // everything that can be refused is refused before the model loads
         QuantPlan plan = QuantPlan.parse(quant);
         GenerationSettings gen = run.generation();
+        OutputChecks.checkOut(out, "--out");
+        OutputChecks.checkBaseline(baseline);
+        model.validate();
+        List<Long> seeds = Benchmarks.parseSeeds(run.seeds);
+        List<Benchmark> benches = loadBenchmarks(bench);
         RunSummary s;
         try (LowbitModel m = model.load(plan, run.batch)) {
-            s = run(m, model.resolve().getFileName() + " " + plan.name(), bench, run.seeds, run.limit, gen, out);
+            OutputChecks.checkContext(m, benches, seeds, run.limit);
+            s = run(m, model.resolve().getFileName() + " " + plan.name(), benches, seeds, run.limit, gen, out);
         }
-        if (baseline != null) {
-            if (!Files.isRegularFile(baseline)) throw new IllegalArgumentException("baseline summary not found: " + baseline);
-            RunReport.write(out, s, RunReport.read(baseline));
-        }
+        if (baseline != null) RunReport.write(out, s, RunReport.read(baseline));
         System.out.println(Files.readString(out.resolve("summary.md")));
         return 0;
     }
 
-    /** runs the benchmarks on a loaded model (shared with `sweep`) */
-    static RunSummary run(LowbitModel m, String label, String bench, String seeds, int limit, GenerationSettings gen, Path out) {
+    /** the --bench list, names checked and data loaded (shared with `sweep`) */
+    static List<Benchmark> loadBenchmarks(String bench) {
+        if (bench == null || bench.isBlank()) throw new IllegalArgumentException("--bench is empty: name benchmarks, e.g. gsm8k,math500 or study");
+        List<String> ids = Benchmarks.parseList(bench); // unknown names fail here, before any data loads
         List<Benchmark> benches = new ArrayList<>();
         StudyScorers scoring = new StudyScorers();
-        for (String id : Benchmarks.parseList(bench))
-            benches.add(Benchmarks.load(id, scoring, LcbSubset.v4v5(), SandboxLimits.lcbDefaults()));
-        EvalRunner.Config cfg = new EvalRunner.Config(benches, Benchmarks.parseSeeds(seeds), limit, out, gen,
+        for (String id : ids) benches.add(Benchmarks.load(id, scoring, LcbSubset.v4v5(), SandboxLimits.lcbDefaults()));
+        return benches;
+    }
+
+    /** runs the benchmarks on a loaded model (shared with `sweep`); the runner locks `out` */
+    static RunSummary run(LowbitModel m, String label, List<Benchmark> benches, List<Long> seeds, int limit, GenerationSettings gen, Path out) {
+        EvalRunner.Config cfg = new EvalRunner.Config(benches, seeds, limit, out, gen,
                 Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())), label);
         return new EvalRunner(cfg, new LowbitEngine(m, label)).log(System.err, System.console() != null).run();
     }

@@ -6,6 +6,7 @@ import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufTensor;
 import dev.lowbit.model.ModelConfig;
 import dev.lowbit.tokenizer.Tokenizer;
+import dev.lowbit.util.Printable;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** `lowbit inspect`: architecture, shapes, tensor types and tokenizer of a GGUF. */
+/** `lowbit inspect`: architecture, shapes, tensor types and tokenizer of a GGUF (every string from the file printed through {@link Printable}). */
 @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Describe a GGUF model.")
 final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "GGUF path or catalogue name")
@@ -26,11 +27,11 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (GgufFile f = GgufFile.open(ModelResolver.resolve(model))) {
-            System.out.printf("file:         %s (GGUF v%d, %d tensors, %d metadata keys)%n", f.path(), f.version(),
+            System.out.printf("file:         %s (GGUF v%d, %d tensors, %d metadata keys)%n", Printable.of(f.path().toString(), 1000), f.version(),
                     f.tensors().size(), f.metadata().size());
-            System.out.printf("name:         %s%n", f.getString("general.name", "?"));
+            System.out.printf("name:         %s%n", Printable.of(f.getString("general.name", "?")));
             ModelConfig c = ModelConfig.from(f);
-            System.out.printf("architecture: %s%n", c.arch());
+            System.out.printf("architecture: %s%n", Printable.of(c.arch()));
             System.out.printf("dims:         embd %d, layers %d, heads %d/%d kv, head_dim %d, ffn %d, vocab %d%n", c.nEmbd(),
                     c.nLayer(), c.nHead(), c.nKvHead(), c.headDim(), c.nFf(), c.vocab());
             System.out.printf("context:      %d, rope base %.0f (%s, dim %d), rms eps %g%s%n", c.contextLength(), c.ropeBase(),
@@ -47,13 +48,13 @@ final class InspectCommand implements Callable<Integer> {
             types.forEach((k, v) -> sb.append(String.format("%s x%d (%.1f MiB)  ", k, v[0], v[1] / 1048576.0)));
             System.out.printf("types:        %s%n", sb.toString().trim());
             Tokenizer tok = Tokenizer.fromGguf(f);
-            System.out.printf("tokenizer:    %s (pre %s), %d tokens, bos %d, eos %d%n", f.getString("tokenizer.ggml.model", "?"),
-                    f.getString("tokenizer.ggml.pre", "default"), tok.vocabSize(), tok.bos(), tok.eos());
+            System.out.printf("tokenizer:    %s (pre %s), %d tokens, bos %d, eos %d%n", Printable.of(f.getString("tokenizer.ggml.model", "?")),
+                    Printable.of(f.getString("tokenizer.ggml.pre", "default")), tok.vocabSize(), tok.bos(), tok.eos());
             System.out.printf("template:     %s%n", ChatTemplate.detect(f.getString("tokenizer.chat_template", null)).name()
                     .toLowerCase().replace('_', '-'));
             if (tensors)
                 for (GgufTensor t : f.tensors())
-                    System.out.printf("  %-32s %-6s %s%n", t.name(), t.type(), Arrays.toString(t.dims()));
+                    System.out.printf("  %-32s %-6s %s%n", Printable.of(t.name()), t.type(), Arrays.toString(t.dims()));
         }
         return 0;
     }

@@ -1,5 +1,6 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.util.Printable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,9 +21,15 @@ public final class Main {
         // bad flags: one clear line and a hint, not the whole usage text
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine cmd = ex.getCommandLine();
-            cmd.getErr().println("lowbit: " + ex.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            cmd.getErr().println("lowbit: " + Printable.of(ex.getMessage(), 4000) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
             return 2;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes Errors through; one line instead of a stack trace
+            cl.getErr().println("lowbit: out of memory (" + e.getMessage() + "): lower --ctx, --batch or --kv-mib, or raise -Xmx");
+            return 1;
+        }
     }
 }

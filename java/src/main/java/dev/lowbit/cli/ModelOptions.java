@@ -4,6 +4,7 @@ import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
 import dev.lowbit.catalogue.ModelResolver;
 import dev.lowbit.quant.QuantPlan;
+import dev.lowbit.util.PhysicalMemory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -37,15 +38,36 @@ final class ModelOptions {
     @Option(names = "--mmap", description = "read weights kept in the file's format from the file mapping instead of copying them into huge pages (less memory, slower decode)")
     boolean mmap;
 
+    /** the largest --ctx accepted (1M positions); the KV memory it implies is checked at load */
+    static final int MAX_CTX = 1 << 20;
+    static final int MAX_THREADS = 4096;
+
     Path resolve() throws IOException {
+        checkModelName(model);
         return ModelResolver.resolve(model);
     }
 
+    /** -m given but empty: refused rather than silently meaning the default model */
+    static void checkModelName(String model) {
+        if (model != null && model.isBlank()) throw new IllegalArgumentException("-m/--model is empty: give a GGUF path or a catalogue name");
+    }
+
+    /** every range check, before anything is loaded */
+    void validate() {
+        checkModelName(model);
+        if (threads < 0 || threads > MAX_THREADS)
+            throw new IllegalArgumentException("--threads " + threads + " is out of range: 0 (all cores) or 1.." + MAX_THREADS);
+        if (ctx < 0 || ctx > MAX_CTX)
+            throw new IllegalArgumentException("--ctx " + ctx + " is out of range: 0 (the model's, at most 32768) or 1.." + MAX_CTX);
+        long physMib = PhysicalMemory.mib();
+        if (kvMib < 0 || kvMib > physMib)
+            throw new IllegalArgumentException("--kv-mib " + kvMib + " is out of range: 0 (room for every batch slot at full context) or 1.."
+                    + physMib + " (this machine's physical memory in MiB)");
+        if (calibSamples < 1) throw new IllegalArgumentException("--calib-samples must be >= 1, got " + calibSamples);
+    }
+
     LoadOptions options(QuantPlan plan, int batch) {
-        if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0");
-        if (ctx < 0) throw new IllegalArgumentException("--ctx must be >= 0");
-        if (kvMib < 0) throw new IllegalArgumentException("--kv-mib must be >= 0");
-        if (calibSamples < 1) throw new IllegalArgumentException("--calib-samples must be >= 1");
+        validate();
         return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate, mmap).withCalibration(calibText(), calibSamples);
     }
 

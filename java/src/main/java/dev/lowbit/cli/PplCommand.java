@@ -41,6 +41,7 @@ final class PplCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        model.validate();
         if (!Files.isRegularFile(text)) throw new NoSuchFileException(text.toString(), null, "text file not found");
         if (window < 8) throw new IllegalArgumentException("--window must be >= 8");
         List<QuantPlan> plans = new ArrayList<>();

@@ -6,6 +6,7 @@ import dev.lowbit.generate.GenerationResult;
 import dev.lowbit.generate.GenerationStats;
 import dev.lowbit.generate.SamplerSettings;
 import dev.lowbit.quant.QuantPlan;
+import dev.lowbit.util.Printable;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -14,7 +15,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** `lowbit run`: stream one completion, printing the prompt's tokens first like llama.cpp does. */
+/**
+ * `lowbit run`: stream one completion, printing the prompt's tokens first like llama.cpp does.
+ * Token texts come from the model file, so control characters other than newline and tab are
+ * shown escaped: a hostile vocabulary cannot drive the terminal.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Generate text from a prompt, streamed.")
 final class RunCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
@@ -59,11 +64,11 @@ final class RunCommand implements Callable<Integer> {
             int[] ids = chat ? m.chatPrompt(prompt) : m.textPrompt(prompt);
             StringBuilder echo = new StringBuilder();
             for (int id : ids) echo.append(m.tokenizer().piece(id));
-            out.print(echo);
+            out.print(Printable.text(echo.toString()));
             out.flush();
             GenerationStats st = new GenerationStats();
             List<GenerationResult> r = m.generateAll(List.of(new GenerationRequest(ids, s, n, stop, (id, text) -> {
-                out.print(text);
+                out.print(Printable.text(text));
                 out.flush();
             })), null, st);
             out.println();

@@ -24,8 +24,11 @@ final class RunOptions {
     int maxTokens = 32768;
 
     GenerationSettings generation() {
-        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
-        if (limit < 0) throw new IllegalArgumentException("--limit must be >= 0");
+        if (batch < 1 || batch > 1024) throw new IllegalArgumentException("--batch " + batch + " is out of range 1..1024");
+        if (limit < 0) throw new IllegalArgumentException("--limit must be >= 0, got " + limit);
+        if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
+        if (!(temp >= 0) || Double.isInfinite(temp)) throw new IllegalArgumentException("--temp must be a number >= 0, got " + temp);
+        if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
         return new GenerationSettings(temp, topP, maxTokens);
     }
 }

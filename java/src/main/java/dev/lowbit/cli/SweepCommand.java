@@ -5,9 +5,6 @@ import dev.lowbit.eval.Benchmark;
 import dev.lowbit.eval.Benchmarks;
 import dev.lowbit.eval.GenerationSettings;
 import dev.lowbit.eval.Problem;
-import dev.lowbit.eval.StudyScorers;
-import dev.lowbit.eval.lcb.LcbSubset;
-import dev.lowbit.eval.lcb.SandboxLimits;
 import dev.lowbit.eval.report.PlanSummary;
 import dev.lowbit.eval.report.RunSummary;
 import dev.lowbit.eval.report.SweepReport;
@@ -19,9 +16,8 @@ import dev.lowbit.generate.SamplerSettings;
 import dev.lowbit.quality.QualityMeter;
 import dev.lowbit.quality.QualityRow;
 import dev.lowbit.quant.QuantPlan;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import dev.lowbit.util.AtomicFiles;
+import dev.lowbit.util.OutputLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +26,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * `lowbit sweep`: the grid of plans for one model — perplexity/KL versus the first plan, decode
@@ -48,10 +47,6 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--bench", description = "benchmarks to run per plan (none: perplexity and speed only)")
     String bench;
 
-
-
-
-
     @Option(names = "--ppl-text", description = "text for perplexity/KL (default: a text the baseline writes itself)")
     Path pplText;
 
@@ -63,13 +58,25 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // every argument is checked before the first perplexity pass (minutes of work)
         List<QuantPlan> grid = new ArrayList<>();
         for (String p : plans.split(",")) if (!p.isBlank()) grid.add(QuantPlan.parse(p));
-        if (grid.isEmpty()) throw new IllegalArgumentException("no plans");
-        Path file = model.resolve();
-        Files.createDirectories(out);
+        if (grid.isEmpty()) throw new IllegalArgumentException("--plans is empty: name at least one plan, e.g. w16,w4a16-g128");
+        OutputChecks.checkOut(out, "--out");
+        if (window < 8) throw new IllegalArgumentException("--window must be >= 8, got " + window);
+        if (pplText != null && !Files.isRegularFile(pplText)) throw new IllegalArgumentException("--ppl-text " + pplText + ": no such file");
         GenerationSettings gen = run.generation();
-        String text = pplText != null ? Files.readString(pplText, StandardCharsets.UTF_8) : selfWrittenText(grid.get(0));
+        model.validate();
+        List<Long> seeds = Benchmarks.parseSeeds(run.seeds);
+        List<Benchmark> benches = bench == null ? null : EvalCommand.loadBenchmarks(bench);
+        Path file = model.resolve();
+        try (OutputLock lock = OutputLock.acquire(out, "--out")) {
+            return sweep(grid, file, gen, seeds, benches);
+        }
+    }
+
+    private Integer sweep(List<QuantPlan> grid, Path file, GenerationSettings gen, List<Long> seeds, List<Benchmark> benches) throws Exception {
+        String text = pplText != null ? Files.readString(pplText, StandardCharsets.UTF_8) : selfWrittenText(grid.get(0), benches);
 
         System.err.println("lowbit sweep: perplexity / KL of " + grid.size() + " plans");
         Map<String, QualityRow> quality = new HashMap<>();
@@ -87,8 +94,9 @@ final class SweepCommand implements Callable<Integer> {
                 QualityRow q = quality.get(plan.name());
                 Double ppl = q == null ? null : q.ppl();
                 Double kl = q == null ? null : q.kldMean();
-                if (bench != null) {
-                    RunSummary r = EvalCommand.run(m, file.getFileName() + " " + plan.name(), bench, run.seeds, run.limit, gen,
+                if (benches != null) {
+                    OutputChecks.checkContext(m, benches, seeds, run.limit);
+                    RunSummary r = EvalCommand.run(m, file.getFileName() + " " + plan.name(), benches, seeds, run.limit, gen,
                             out.resolve(plan.name()));
                     rows.add(PlanSummary.fromRun(plan.name(), plan.wakv(), bpw, r, speed, ppl, kl));
                 } else {
@@ -122,13 +130,13 @@ final class SweepCommand implements Callable<Integer> {
      * reasoning on the first benchmark's first prompts for a chat model given --bench (what the
      * study's quantized models must reproduce), else a continuation of "Once upon a time"
      */
-    private String selfWrittenText(QuantPlan base) throws Exception {
+    private String selfWrittenText(QuantPlan base, List<Benchmark> benches) throws Exception {
         StringBuilder sb = new StringBuilder();
         try (LowbitModel m = model.load(base, 6)) {
             List<String> prompts = new ArrayList<>();
-            boolean chat = bench != null && m.chatTemplate() != ChatTemplate.RAW;
+            boolean chat = benches != null && m.chatTemplate() != ChatTemplate.RAW;
             if (chat) {
-                Benchmark b = Benchmarks.load(Benchmarks.parseList(bench).get(0), new StudyScorers(), LcbSubset.v4v5(), SandboxLimits.lcbDefaults());
+                Benchmark b = benches.get(0);
                 for (Problem p : b.problems(0)) if (prompts.size() < 6) prompts.add(b.prompt(p));
             }
             while (prompts.size() < 6) prompts.add("Once upon a time");
@@ -142,7 +150,7 @@ final class SweepCommand implements Callable<Integer> {
             for (int i = 0; i < done.size(); i++)
                 sb.append(chat ? m.chatTemplate().apply(prompts.get(i)) : prompts.get(i)).append(done.get(i).text()).append('\n');
         }
-        Files.writeString(out.resolve("ppl-text.txt"), sb);
+        AtomicFiles.writeString(out.resolve("ppl-text.txt"), sb);
         return sb.toString();
     }
 }

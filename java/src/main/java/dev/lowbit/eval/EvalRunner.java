@@ -1,5 +1,7 @@
 package dev.lowbit.eval;
 
+import dev.lowbit.util.AtomicFiles;
+import dev.lowbit.util.OutputLock;
 import dev.lowbit.eval.report.RunReport;
 import dev.lowbit.eval.report.RunSummary;
 import java.io.PrintStream;
@@ -85,7 +87,7 @@ public final class EvalRunner {
         Path out = config.outDir();
         List<Pending> pending = new ArrayList<>();
         Set<String> wanted = new LinkedHashSet<>();
-        try (RecordStore store = new RecordStore(out)) {
+        try (OutputLock lock = OutputLock.acquire(out, "--out"); RecordStore store = new RecordStore(out)) {
             writeRunInfo(out);
             for (Benchmark b : config.benchmarks()) {
                 for (long seed : config.seeds()) {
@@ -116,6 +118,12 @@ public final class EvalRunner {
         Path out = config.outDir();
         Path file = out.resolve(RecordStore.FILE);
         if (!Files.exists(file)) throw new IllegalArgumentException("nothing to rescore: no " + file);
+        try (OutputLock lock = OutputLock.acquire(out, "--out")) {
+            return rescoreLocked(out, file);
+        }
+    }
+
+    private RunSummary rescoreLocked(Path out, Path file) {
         Map<String, Pending> byKey = new LinkedHashMap<>();
         Set<String> wanted = new LinkedHashSet<>();
         for (Benchmark b : config.benchmarks()) {
@@ -146,12 +154,10 @@ public final class EvalRunner {
             fresh.add(n);
             if (wanted.contains(n.key())) mine.add(n);
         }
-        Path tmp = out.resolve(RecordStore.FILE + ".tmp");
         try {
             StringBuilder sb = new StringBuilder();
             for (EvalRecord r : fresh) sb.append(Jsonl.MAPPER.writeValueAsString(r)).append('\n');
-            Files.writeString(tmp, sb, StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(file, sb);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot rewrite " + file, e);
         }
@@ -275,7 +281,7 @@ public final class EvalRunner {
                 }
                 return;
             }
-            Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValue(f.toFile(), info);
+            AtomicFiles.writeString(f, Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(info));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + f, e);
         }

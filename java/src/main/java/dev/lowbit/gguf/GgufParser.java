@@ -1,5 +1,6 @@
 package dev.lowbit.gguf;
 
+import dev.lowbit.util.Printable;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,7 +70,7 @@ final class GgufParser {
         Set<String> names = new HashSet<>();
         for (long i = 0; i < tensorCount; i++) {
             TensorInfo t = readTensorInfo(i);
-            if (!names.add(t.name())) throw new GgufFormatException("duplicate tensor name '" + t.name() + "' (tensor info " + i + ")");
+            if (!names.add(t.name())) throw new GgufFormatException("duplicate tensor name " + q(t.name()) + " (tensor info " + i + ")");
             tensors.add(t);
         }
         long end = in.position();
@@ -88,14 +89,14 @@ final class GgufParser {
     private void readKeyValue(long index) throws IOException {
         long at = in.position();
         String key = in.string("key of metadata entry " + index);
-        if (metadata.containsKey(key)) throw new GgufFormatException("duplicate metadata key '" + key + "' at offset " + at);
+        if (metadata.containsKey(key)) throw new GgufFormatException("duplicate metadata key " + q(key) + " at offset " + at);
         long typeAt = in.position();
-        int typeId = in.u32("type of metadata '" + key + "'");
+        int typeId = in.u32("type of metadata " + q(key));
         GgufValueType type = GgufValueType.fromIdOrNull(Integer.toUnsignedLong(typeId));
         if (type == null) {
-            throw new GgufFormatException("metadata '" + key + "' has unknown value type " + Integer.toUnsignedLong(typeId) + " at offset " + typeAt);
+            throw new GgufFormatException("metadata " + q(key) + " has unknown value type " + Integer.toUnsignedLong(typeId) + " at offset " + typeAt);
         }
-        Object value = readValue(type, "metadata '" + key + "'", key, 0);
+        Object value = readValue(type, "metadata " + q(key), key, 0);
         metadata.put(key, value);
         types.put(key, type);
     }
@@ -123,7 +124,7 @@ final class GgufParser {
     }
 
     private GgufArray readArray(String key, int depth) throws IOException {
-        String what = "array '" + key + "'";
+        String what = "array " + q(key);
         if (depth > MAX_ARRAY_DEPTH) throw new GgufFormatException(what + " nests arrays deeper than " + MAX_ARRAY_DEPTH + " levels at offset " + in.position());
         long typeAt = in.position();
         int typeId = in.u32("element type of " + what);
@@ -176,7 +177,7 @@ final class GgufParser {
     private TensorInfo readTensorInfo(long index) throws IOException {
         long at = in.position();
         String name = in.string("name of tensor info " + index);
-        String where = "tensor '" + name + "' (info " + index + " at offset " + at + ")";
+        String where = "tensor " + q(name) + " (info " + index + " at offset " + at + ")";
         int nDims = in.u32("dimension count of " + where);
         if (nDims < 1 || nDims > MAX_DIMS) {
             throw new GgufFormatException(where + ": dimension count " + Integer.toUnsignedLong(nDims) + " is not in 1.." + MAX_DIMS);
@@ -214,7 +215,7 @@ final class GgufParser {
         long size = in.fileSize();
         for (TensorInfo t : tensors) {
             if (t.offset() > size - dataOffset || t.nbytes() > size - dataOffset - t.offset()) {
-                throw new GgufFormatException("tensor '" + t.name() + "': data [" + Long.toUnsignedString(dataOffset + t.offset()) + ", +" + t.nbytes()
+                throw new GgufFormatException("tensor " + q(t.name()) + ": data [" + Long.toUnsignedString(dataOffset + t.offset()) + ", +" + t.nbytes()
                         + ") lies outside the file of " + size + " bytes (data section starts at " + dataOffset + ")");
             }
         }
@@ -223,10 +224,15 @@ final class GgufParser {
         for (int i = 1; i < byOffset.size(); i++) {
             TensorInfo a = byOffset.get(i - 1), b = byOffset.get(i);
             if (a.offset() + a.nbytes() > b.offset()) {
-                throw new GgufFormatException("tensor '" + a.name() + "' [" + a.offset() + ", +" + a.nbytes() + ") overlaps tensor '"
-                        + b.name() + "' at " + b.offset() + " (offsets relative to the data section)");
+                throw new GgufFormatException("tensor " + q(a.name()) + " [" + a.offset() + ", +" + a.nbytes() + ") overlaps tensor "
+                        + q(b.name()) + " at " + b.offset() + " (offsets relative to the data section)");
             }
         }
+    }
+
+    /** a name or key from the file, quoted for a message: escaped and cut (it may be hostile) */
+    static String q(String fromFile) {
+        return "'" + Printable.of(fromFile) + "'";
     }
 
     static long alignUp(long x, long a) {

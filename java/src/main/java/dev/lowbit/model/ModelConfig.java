@@ -3,6 +3,7 @@ package dev.lowbit.model;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufFormatException;
 import dev.lowbit.gguf.GgufTensor;
+import dev.lowbit.util.Printable;
 
 /**
  * Hyper-parameters of a llama / qwen2 / qwen3 model, read from GGUF metadata
@@ -16,7 +17,7 @@ public record ModelConfig(String arch, int nEmbd, int nLayer, int nHead, int nKv
         String arch = f.getString("general.architecture", null);
         if (arch == null) throw new GgufFormatException("missing general.architecture");
         if (!arch.equals("llama") && !arch.equals("qwen2") && !arch.equals("qwen3"))
-            throw new GgufFormatException("unsupported architecture '" + arch + "' (supported: llama, qwen2, qwen3)");
+            throw new GgufFormatException("unsupported architecture '" + Printable.of(arch) + "' (supported: llama, qwen2, qwen3)");
         int nEmbd = req(f, arch + ".embedding_length");
         int nLayer = req(f, arch + ".block_count");
         int nHead = req(f, arch + ".attention.head_count");

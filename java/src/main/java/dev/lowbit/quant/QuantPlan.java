@@ -61,8 +61,11 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         boolean sawWeights = false, sawKv = false, kvRotate = false, sawHead = false, staticK = false, preBias = false;
         double clip = 1.0;
         Format head = null;
-        for (String part : norm.split("\\+")) {
+        for (String part : norm.split("\\+", -1)) {
             Matcher m;
+            // "+", "++", "w4a16-g128+": String.split would drop the empty parts and accept them
+            if (part.isEmpty())
+                throw new IllegalArgumentException("quantization plan '" + text + "' has an empty part (parts are joined by single '+', e.g. w4a16-g128+kv8)");
             if (part.equals("w16") || part.equals("f16") || part.equals("bf16")) {
                 if (sawWeights) throw dup(text);
                 sawWeights = true;

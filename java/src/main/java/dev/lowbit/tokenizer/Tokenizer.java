@@ -76,7 +76,7 @@ public interface Tokenizer {
         return switch (v.model()) {
             case "llama" -> new SpmTokenizer(v);
             case "gpt2" -> new BpeTokenizer(v);
-            default -> throw new IllegalArgumentException("unsupported tokenizer model '" + v.model() + "' (supported: llama, gpt2)");
+            default -> throw new IllegalArgumentException("unsupported tokenizer model '" + dev.lowbit.util.Printable.of(v.model()) + "' (supported: llama, gpt2)");
         };
     }
 }

@@ -1,5 +1,10 @@
 package dev.lowbit.eval.lcb;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +23,9 @@ import java.util.UUID;
  *     failing that, as a list of Decimal numbers.</li>
  * <li>functional tests (metadata.func_name set): the code is executed as module "tmp_sol";
  *     if it mentions "class Solution" the method is looked up on Solution(), else at module
- *     level; each input line is one JSON argument; a tuple result becomes a list; Python
- *     equality with the JSON-decoded expected value decides. The harness prints its verdict
- *     after a random nonce so the program's own prints cannot be mistaken for it.</li>
+ *     level; each input line is one JSON argument; a tuple result becomes a list. The harness
+ *     prints the result as JSON after a random nonce, and Java decides Python equality with the
+ *     JSON-decoded expected value: the expected output never enters the sandbox.</li>
  * </ul>
  */
 public final class LcbGrader {
@@ -48,19 +53,40 @@ public final class LcbGrader {
             "    pass",
             "");
 
+    /**
+     * Calls the solution and prints only its result, as JSON, after a nonce. The expected value
+     * never enters the sandbox: the parent compares (see {@link PyJsonEquality}), so the code
+     * cannot read it, overwrite it, or answer with an object whose {@code __eq__} always agrees.
+     * Values JSON cannot carry exactly (sets, tuples inside containers, non-str dict keys,
+     * objects) are reported as UNCOMPARABLE: Python's == with a JSON-decoded value is False.
+     */
     private static final String CALL_MAIN = String.join("\n",
             "import sys, io, json, types",
             "if hasattr(sys, 'set_int_max_str_digits'): sys.set_int_max_str_digits(50000)",
             "_nonce = sys.stdin.readline().strip()",
             "_fn_name = sys.argv[1]",
             "_real_out = sys.stdout",
-            "def _report(v):",
+            "class _Uncomparable(Exception): pass",
+            "def _plain(v):",
+            "    if v is None or type(v) is bool: return v",
+            "    if isinstance(v, bool): return bool(v)",
+            "    if isinstance(v, int): return int.__index__(v)",
+            "    if isinstance(v, float): return float.__float__(v)",
+            "    if isinstance(v, str): return str.__str__(v)",
+            "    if isinstance(v, list): return [_plain(x) for x in list.__iter__(v)]",
+            "    if isinstance(v, dict):",
+            "        out = {}",
+            "        for k, x in dict.items(v):",
+            "            if not isinstance(k, str): raise _Uncomparable('dict key ' + type(k).__name__)",
+            "            out[str.__str__(k)] = _plain(x)",
+            "        return out",
+            "    raise _Uncomparable(type(v).__name__)",
+            "def _report(kind, v):",
             "    sys.stdout = _real_out",
-            "    print(_nonce, v, flush=True)",
+            "    print(_nonce, kind, v, flush=True)",
             "try:",
             "    _code = open('prelude.py', encoding='utf-8').read() + '\\n\\n' + open('solution.py', encoding='utf-8').read()",
             "    _args = [json.loads(line) for line in open('input.txt', encoding='utf-8').read().split('\\n')]",
-            "    _expected = json.loads(open('expected.json', encoding='utf-8').read())",
             "    sys.stdout = io.StringIO()",
             "    _mod = types.ModuleType('tmp_sol', '')",
             "    exec(compile(_code, 'solution.py', 'exec'), _mod.__dict__)",
@@ -68,10 +94,15 @@ public final class LcbGrader {
             "    _fn = getattr(_target, _fn_name)",
             "    _result = _fn(*_args)",
             "    if isinstance(_result, tuple):",
-            "        _result = list(_result)",
-            "    _report('PASS' if _result == _expected else 'FAIL')",
+            "        _result = list(tuple.__iter__(_result))",
+            "    try:",
+            "        _text = json.dumps(_plain(_result))",
+            "    except (_Uncomparable, RecursionError, ValueError) as _u:",
+            "        _report('UNCOMPARABLE', str(_u).replace('\\n', ' ')[:80])",
+            "    else:",
+            "        _report('RESULT', _text)",
             "except BaseException as _e:",
-            "    _report('ERROR ' + type(_e).__name__)",
+            "    _report('ERROR', type(_e).__name__)",
             "");
 
     private final PythonSandbox sandbox;
@@ -105,19 +136,37 @@ public final class LcbGrader {
     private String runCall(String code, String fnName, LcbTest t) {
         String nonce = UUID.randomUUID().toString();
         PythonSandbox.Run r = sandbox.run(Map.of("main.py", CALL_MAIN, "prelude.py", PRELUDE, "solution.py", code,
-                "input.txt", t.input(), "expected.json", t.output()), "main.py", List.of(fnName), nonce + "\n");
+                "input.txt", t.input()), "main.py", List.of(fnName), nonce + "\n");
         String bad = badRun(r);
         if (bad != null) return bad;
-        for (String line : r.stdout().split("\n")) {
-            if (line.startsWith(nonce + " ")) {
-                String v = line.substring(nonce.length() + 1).strip();
-                return v.equals("PASS") ? null : v.equals("FAIL") ? "wrong answer" : "runtime error (" + v + ")";
-            }
-        }
+        List<String> verdicts = new ArrayList<>();
+        for (String line : r.stdout().split("\n")) if (line.startsWith(nonce + " ")) verdicts.add(line.substring(nonce.length() + 1).strip());
+        // the code can learn the nonce (it shares the process): a second verdict line is its forgery
+        if (verdicts.size() != 1) return verdicts.isEmpty() ? "no verdict from the harness" : "more than one verdict line (forged output)";
+        String v = verdicts.get(0);
+        if (v.startsWith("RESULT ")) return resultMatches(v.substring(7), t.output()) ? null : "wrong answer";
+        if (v.startsWith("UNCOMPARABLE")) return "wrong answer (result not comparable with JSON: " + v.substring(12).strip() + ")";
+        if (v.startsWith("ERROR ")) return "runtime error (" + v + ")";
         return "no verdict from the harness";
     }
 
+    /** Python's result == json.loads(expected), decided here from data the child never saw */
+    static boolean resultMatches(String resultJson, String expectedJson) {
+        try {
+            return PyJsonEquality.equal(JSON.readTree(resultJson), JSON.readTree(expectedJson));
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+    }
+
+    /** Python's json: NaN/Infinity allowed; ints up to the harness's 50,000 digits, deep nesting */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNumberLength(60_000).maxNestingDepth(5_000).build())
+            .build());
+
     private static String badRun(PythonSandbox.Run r) {
+        if (r.sandboxError() != null) return r.sandboxError();
         if (r.timedOut()) return "time limit exceeded";
         if (r.outputOverflow()) return "output limit exceeded";
         if (r.exitCode() != 0) return "runtime error (exit " + r.exitCode() + ")";

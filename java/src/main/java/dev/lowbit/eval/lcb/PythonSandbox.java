@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Runs untrusted Python (model-generated code) in a throwaway, isolated process.
@@ -39,7 +38,9 @@ import java.util.stream.Stream;
  *     uid is not root), RLIMIT_AS (memory), RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NOFILE and no
  *     core dumps;</li>
  * <li>Java enforces the wall-clock timeout (killing the whole process tree) and the stdout
- *     cap, and deletes the working directory afterwards.</li>
+ *     cap, and deletes the working directory afterwards by directory descriptor, never
+ *     following a link ({@link TreeDeleter}); a run whose directory cannot be deleted reports
+ *     it in {@link Run#sandboxError()}, and its uid slot always returns to the pool.</li>
  * </ol>
  * Without root, the same runs in a user namespace ({@code unshare --user --map-root-user}) with
  * the same mounts and limits, capabilities dropped through an empty bounding set, but without
@@ -49,10 +50,23 @@ import java.util.stream.Stream;
 public final class PythonSandbox {
     public enum Mode { ROOT_NAMESPACES, USER_NAMESPACES }
 
-    /** what one run did */
-    public record Run(int exitCode, String stdout, String stderr, boolean timedOut, boolean outputOverflow, double seconds) {
+    /**
+     * what one run did; `sandboxError` is non-null when the sandbox itself failed around an
+     * otherwise finished run (its working directory could not be deleted): the run then counts
+     * as failed, and the error is reported instead of thrown so that the caller's verdict says it.
+     */
+    public record Run(int exitCode, String stdout, String stderr, boolean timedOut, boolean outputOverflow, double seconds,
+                      String sandboxError) {
+        public Run(int exitCode, String stdout, String stderr, boolean timedOut, boolean outputOverflow, double seconds) {
+            this(exitCode, stdout, stderr, timedOut, outputOverflow, seconds, null);
+        }
+
         public boolean exitedNormally() {
-            return !timedOut && !outputOverflow && exitCode == 0;
+            return !timedOut && !outputOverflow && exitCode == 0 && sandboxError == null;
+        }
+
+        Run withSandboxError(String error) {
+            return new Run(exitCode, stdout, stderr, timedOut, outputOverflow, seconds, error);
         }
     }
 
@@ -81,6 +95,11 @@ public final class PythonSandbox {
     private final BlockingQueue<Integer> uids;
 
     public PythonSandbox(SandboxLimits limits) {
+        this(limits, 64);
+    }
+
+    /** `slots`: concurrent runs (one uid each); tests use few to show that slots come back */
+    PythonSandbox(SandboxLimits limits, int slots) {
         this.limits = limits;
         this.mode = detect();
         this.python = findPython();
@@ -91,14 +110,18 @@ public final class PythonSandbox {
         }
         root.toFile().deleteOnExit();
         // a block of uids per JVM so two JVMs running sandboxes rarely share one
-        int slots = 64;
-        int base = 1_600_000 + (int) (ProcessHandle.current().pid() % 4096) * slots;
+        int base = 1_600_000 + (int) (ProcessHandle.current().pid() % 4096) * 64;
         this.uids = new ArrayBlockingQueue<>(slots);
         for (int i = 0; i < slots; i++) uids.add(base + i);
     }
 
     public Mode mode() {
         return mode;
+    }
+
+    /** the per-JVM directory that holds the runs' working directories */
+    Path root() {
+        return root;
     }
 
     public SandboxLimits limits() {
@@ -190,20 +213,48 @@ public final class PythonSandbox {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a sandbox slot", e);
         }
+        try {
+            return runWithUid(uid, files, mainFile, args, stdin);
+        } finally {
+            uids.add(uid); // whatever happened (cleanup failure, exception, Error), the slot comes back
+        }
+    }
+
+    private Run runWithUid(int uid, Map<String, String> files, String mainFile, List<String> args, String stdin) {
         Path work = null;
+        Run run = null;
         try {
             work = Files.createTempDirectory(root, "run-");
             for (Map.Entry<String, String> f : files.entrySet()) {
                 if (f.getKey().contains("/") || f.getKey().startsWith(".")) throw new IllegalArgumentException("bad file name: " + f.getKey());
                 Files.writeString(work.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
             }
-            return execute(work, uid, mainFile, args, stdin);
+            run = execute(work, uid, mainFile, args, stdin);
         } catch (IOException e) {
             throw new UncheckedIOException("sandbox run failed", e);
         } finally {
-            if (work != null) deleteTree(work);
-            uids.add(uid);
+            String error = work == null ? null : cleanUp(work);
+            // a finished run that left a tree we cannot delete is reported, not thrown
+            if (error != null && run != null) run = run.withSandboxError(error);
         }
+        return run;
+    }
+
+    /** deletes a run's working directory; returns why it could not (null when it could) */
+    static String cleanUp(Path work) {
+        Exception last = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                TreeDeleter.delete(work);
+                return null;
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (!Files.exists(work, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return null;
+                last = e;
+            } catch (IOException | RuntimeException e) {
+                last = e;
+            }
+        }
+        return "sandbox cleanup failed: " + last;
     }
 
     private List<String> command(Path work, int uid, String mainFile, List<String> args) {
@@ -291,14 +342,6 @@ public final class PythonSandbox {
         all.sort(Comparator.comparingLong(ProcessHandle::pid));
         for (ProcessHandle h : all) h.destroyForcibly();
         p.destroyForcibly();
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: the directory lives under the per-JVM sandbox root
-        }
     }
 
     /** drains a stream into memory up to a cap; past the cap it kills `owner` (if any) */

@@ -1,6 +1,7 @@
 package dev.lowbit.eval.report;
 
 import dev.lowbit.eval.Jsonl;
+import dev.lowbit.util.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -29,9 +30,10 @@ public final class RunReport {
         if (!byLevel.isEmpty()) md += "\n## By difficulty level\n\n" + byLevel;
         try {
             Files.createDirectories(dir);
-            Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("summary.json").toFile(), summary);
-            Files.writeString(dir.resolve("summary.md"), md, StandardCharsets.UTF_8);
-            Files.writeString(dir.resolve("summary.csv"), StudyTable.csv(rows, base), StandardCharsets.UTF_8);
+            // atomic: a --baseline reader or a crash never sees half a summary
+            AtomicFiles.writeString(dir.resolve("summary.json"), Jsonl.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+            AtomicFiles.writeString(dir.resolve("summary.md"), md);
+            AtomicFiles.writeString(dir.resolve("summary.csv"), StudyTable.csv(rows, base));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the summary into " + dir, e);
         }
