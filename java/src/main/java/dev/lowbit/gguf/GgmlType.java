@@ -43,10 +43,6 @@ public enum GgmlType {
         return typeSize;
     }
 
-    public boolean isQuantized() {
-        return blockSize > 1;
-    }
-
     /**
      * Bytes of one row of {@code cols} elements.
      *

@@ -66,8 +66,4 @@ public enum Format {
         long rb = rowBytes(group, cols);
         return rb < 0 ? Double.NaN : rb * 8.0 / cols;
     }
-
-    public String lowerName() {
-        return name().toLowerCase();
-    }
 }

@@ -113,7 +113,7 @@ class CliTest {
     @Test
     void sweepWritesAReportWithPlots(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("sweep");
-        Result r = lowbit("sweep", "--plans", "w16,w4a16-g128,kv4", "--bench", "gsm8k", "--limit", "1", "--seeds", "42",
+        Result r = lowbit("sweep", "-m", "stories260K", "--plans", "w16,w4a16-g128,kv4", "--bench", "gsm8k", "--limit", "1", "--seeds", "42",
                 "--max-tokens", "16", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         String report = Files.readString(out.resolve("report.md"));

@@ -95,11 +95,6 @@ public final class MathScorer {
         return new Verdict(correct, strings(golds), strings(preds));
     }
 
-    /** the answers extracted from a text with this scorer's prediction targets */
-    public List<String> extractPrediction(String prediction) {
-        return strings(extract(prediction, predPatterns));
-    }
-
     private List<Candidate> extract(String text, List<Entry> patterns) {
         return ScoringExecutor.call(() -> Extractor.extract(text, patterns), 2 * timeoutSeconds, List.of());
     }

@@ -1,0 +1,151 @@
+package dev.lowbit.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every command as a user runs it: the `lowbit` launcher over the shaded jar, in a child process,
+ * with the environment a user has. In-process tests once all passed while the shipped jar died on
+ * its first \boxed{} answer (a manifest entry the shade plugin dropped); these would not have.
+ */
+class JarCommandsTest {
+    record Result(int code, String out, String err) {}
+
+    static Path root;
+    static Path shared;
+
+    @BeforeAll
+    static void findTheJar() {
+        root = Path.of(System.getProperty("lowbit.root", "..")).toAbsolutePath().normalize();
+        Path jar = root.resolve("java/target/lowbit.jar");
+        assertTrue(Files.isRegularFile(jar), jar + " is missing: these tests run the shipped jar, so build it first (mvn -B verify)");
+        shared = Path.of(System.getProperty("lowbit.model.path")).getParent();
+    }
+
+    static Result lowbit(Path cwd, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(root.resolve("lowbit").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
+        pb.environment().put("LOWBIT_MODEL_PATH", System.getProperty("lowbit.model.path"));
+        pb.environment().put("LOWBIT_DATA_PATH", System.getProperty("lowbit.data.path"));
+        pb.environment().put("OMP_WAIT_POLICY", "passive");
+        File out = cwd.resolve("stdout.txt").toFile(), err = cwd.resolve("stderr.txt").toFile();
+        pb.redirectOutput(out).redirectError(err);
+        Process p = pb.start();
+        if (!p.waitFor(600, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("lowbit " + String.join(" ", args) + " ran past 600 s");
+        }
+        Result r = new Result(p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8),
+                Files.readString(err.toPath(), StandardCharsets.UTF_8));
+        assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), "stack trace from lowbit " + String.join(" ", args) + ":\n" + r.err());
+        return r;
+    }
+
+    @Test
+    void scorePrintsItsAgreementLine(@TempDir Path dir) throws Exception {
+        Result r = lowbit(dir, "score", "--cases", shared.resolve("scoring/cases.jsonl").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("agreement: 156/156 (100.0%)"), r.out());
+    }
+
+    @Test
+    void evalOfAMathBenchmarkScoresBoxedAnswers(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("math");
+        Result r = lowbit(dir, "eval", "-m", "stories260K", "--bench", "math500", "--limit", "3", "--seeds", "42",
+                "--max-tokens", "16", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, Files.readAllLines(out.resolve("records.jsonl")).size());
+        assertTrue(r.out().contains("MATH-500"), r.out());
+    }
+
+    @Test
+    void evalOfTheTestbedRecordsLevelsAndTheirTable(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("testbed");
+        Result r = lowbit(dir, "eval", "-m", "lowbit-testbed", "--bench", "testbed:3:1", "--seeds", "42",
+                "--max-tokens", "800", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(out.resolve("records.jsonl"));
+        assertEquals(5, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        int correct = 0;
+        for (String l : lines) {
+            JsonNode rec = json.readTree(l);
+            assertTrue(rec.get("level").asInt() >= 1 && rec.get("level").asInt() <= 5, l);
+            assertTrue(rec.get("output").asText().contains("</think>") || rec.get("output_tokens").asInt() == 800, l);
+            if (rec.get("correct").asBoolean()) correct++;
+        }
+        assertTrue(correct >= 1, "the trained testbed model solves none of 5 fresh problems:\n" + r.out());
+        assertTrue(r.out().contains("By difficulty level") && r.out().contains("Level 5"), r.out());
+    }
+
+    @Test
+    void sweepWritesItsReport(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("sweep");
+        Result r = lowbit(dir, "sweep", "-m", "lowbit-testbed", "--plans", "w16,w4a16-g128", "--bench", "testbed:4:1",
+                "--limit", "2", "--seeds", "42", "--max-tokens", "400", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("w4a16-g128") && report.contains("Testbed"), report);
+        assertTrue(Files.size(out.resolve("kl_vs_bits.png")) > 1000);
+    }
+
+    @Test
+    void runStreamsLlamaCppsGreedyStory(@TempDir Path dir) throws Exception {
+        Result r = lowbit(dir, "run", "-m", "stories260K", "-p", "Once upon a time", "-n", "60", "--temp", "0");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(Files.readString(shared.resolve("models/stories260K.greedy.txt")).strip(), r.out().strip());
+    }
+
+    @Test
+    void inspectAndTokenizeDescribeTheBundledModel(@TempDir Path dir) throws Exception {
+        Result i = lowbit(dir, "inspect", "lowbit-testbed");
+        assertEquals(0, i.code(), i.err());
+        assertTrue(i.out().contains("architecture: qwen2") && i.out().contains("template:     deepseek-r1"), i.out());
+        Result t = lowbit(dir, "tokenize", "-m", "lowbit-testbed", "--no-bos", "1234");
+        assertEquals(0, t.code(), t.err());
+        assertEquals(4, new ObjectMapper().readValue(t.out(), int[].class).length, "digits are single tokens: " + t.out());
+    }
+
+    @Test
+    void pplComparesPlansAgainstTheBase(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, "Once upon a time, there was a little girl named Lily. She loved to play outside in the sun. ".repeat(12));
+        Result r = lowbit(dir, "ppl", "-m", "stories260K", "--text", text.toString(), "--window", "64", "--quant", "w8a8,w3a16-g128", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode rows = new ObjectMapper().readTree(r.out());
+        assertEquals(2, rows.size(), r.out());
+        assertEquals("w3a16-g128", rows.get(1).get("plan").asText());
+        assertTrue(rows.get(0).get("kld_mean").asDouble() < rows.get(1).get("kld_mean").asDouble(), "w8a8 should hurt less than w3a16: " + r.out());
+    }
+
+    @Test
+    void benchPrintsItsTable(@TempDir Path dir) throws Exception {
+        Result r = lowbit(dir, "bench", "-m", "stories260K", "--quant", "w16", "-p", "16", "-n", "8", "-r", "1", "-b", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("pp16") && r.out().contains("tg8"), r.out());
+    }
+
+    @Test
+    void badInputIsOneLineAndANonZeroExit(@TempDir Path dir) throws Exception {
+        Result r = lowbit(dir, "run", "-m", dir.resolve("none.gguf").toString(), "-p", "x");
+        assertNotEquals(0, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Rebuilds models/lowbit-testbed.gguf from nothing: vocabulary, tokenized problems, PyTorch
+# training, GGUF assembly, training curves. About 75-100 minutes on 2 cores.
+# Needs the built jar (mvn -DskipTests package) and Debian's python3-torch, python3-matplotlib.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+work="${1:-$root/target/testbed}"
+mkdir -p "$work"
+build() { java -cp "$root/java/target/lowbit.jar" dev.lowbit.tools.testbed.TestbedBuild "$@"; }
+vocab=$(build vocab --out "$work/vocab.gguf" --seed 1 --per-level 2000 --merges 240 | sed -n 's/^\([0-9]*\) tokens.*/\1/p')
+build data --vocab "$work/vocab.gguf" --out "$work/train" --seed 1 --per-level 6000 --split TRAIN
+build data --vocab "$work/vocab.gguf" --out "$work/test" --seed 99 --per-level 40 --split TEST
+/usr/bin/python3 "$here/train.py" --train "$work/train" --test "$work/test" --out "$work/weights" --vocab "$vocab" \
+  --hidden 256 --layers 4 --heads 4 --kv-heads 2 --ffn 768 --steps 2400 --batch-tokens 4096 --lr 1.5e-3 --warmup 100 \
+  --eval-every 200 --seed 1 --threads 2
+build assemble --vocab "$work/vocab.gguf" --weights "$work/weights" --out "$root/models/lowbit-testbed.gguf"
+/usr/bin/python3 "$here/plot_curves.py" "$work/weights/curves.jsonl" "$here/training-curves.png"
+sha256sum "$root/models/lowbit-testbed.gguf"
