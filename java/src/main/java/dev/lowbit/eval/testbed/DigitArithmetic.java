@@ -2,7 +2,8 @@ package dev.lowbit.eval.testbed;
 
 /**
  * Column arithmetic written out one digit position per line, the way the testbed's chains of
- * thought spell every sum, difference and product. Each line depends only on two digits and the
+ * thought spell every sum, difference and product (the digit a line writes is the last digit of
+ * its value; "carry" and "borrow" pass to the next line). Each line depends only on two digits and the
  * carry or borrow of the line above, so a small model can learn every step; a long problem is
  * long because it has many such lines, not because any one step is hard.
  */
@@ -20,12 +21,12 @@ final class DigitArithmetic {
             int x = digit(a, i), y = digit(b, i), s = x + y + carry;
             out.append(POSITIONS[i]).append(' ').append(x).append('+').append(y);
             if (carry > 0) out.append('+').append(carry);
-            out.append('=').append(s).append(", write ").append(s % 10);
+            out.append('=').append(s);
             carry = s / 10;
-            if (carry > 0) out.append(" carry ").append(carry);
+            if (carry > 0) out.append(", carry ").append(carry);
             out.append(".\n");
         }
-        if (carry > 0) out.append(POSITIONS[n]).append(" carry ").append(carry).append(", write ").append(carry).append(".\n");
+        if (carry > 0) out.append(POSITIONS[n]).append(" carry ").append(carry).append(".\n");
         long sum = a + b;
         out.append("So ").append(a).append('+').append(b).append('=').append(sum).append(".\n");
         return Long.toString(sum);
@@ -42,11 +43,10 @@ final class DigitArithmetic {
             out.append(POSITIONS[i]).append(' ');
             String column = x + "-" + y + (borrow > 0 ? "-1" : "");
             if (d >= 0) {
-                out.append(column).append('=').append(d).append(", write ").append(d).append(".\n");
+                out.append(column).append('=').append(d).append(".\n");
                 borrow = 0;
             } else {
-                out.append(column).append(" needs a borrow, 1").append(column).append('=').append(d + 10)
-                        .append(", write ").append(d + 10).append(" borrow 1.\n");
+                out.append(column).append(" borrow, 1").append(column).append('=').append(d + 10).append(".\n");
                 borrow = 1;
             }
         }
@@ -65,12 +65,12 @@ final class DigitArithmetic {
             int x = digit(a, i), p = x * k + carry;
             out.append(POSITIONS[i]).append(' ').append(x).append('*').append(k);
             if (carry > 0) out.append('+').append(carry);
-            out.append('=').append(p).append(", write ").append(p % 10);
+            out.append('=').append(p);
             carry = p / 10;
-            if (carry > 0) out.append(" carry ").append(carry);
+            if (carry > 0) out.append(", carry ").append(carry);
             out.append(".\n");
         }
-        if (carry > 0) out.append(POSITIONS[n]).append(" carry ").append(carry).append(", write ").append(carry).append(".\n");
+        if (carry > 0) out.append(POSITIONS[n]).append(" carry ").append(carry).append(".\n");
         long prod = a * k;
         out.append("So ").append(a).append('*').append(k).append('=').append(prod).append(".\n");
         return Long.toString(prod);

@@ -83,7 +83,7 @@ public final class TestbedGenerator {
         StringBuilder q = new StringBuilder();
         StringBuilder cot = new StringBuilder();
         q.append(who[0]).append(" has ").append(total).append(' ').append(items).append('.');
-        cot.append(who[0]).append(" starts with ").append(total).append(' ').append(items).append(".\n");
+        cot.append(who[0]).append(" starts with ").append(total).append(".\n");
         int multiplies = 0;
         long limit = DigitArithmetic.limit() / 10;   // totals stay below 10000: four named columns
         for (int e = 0; e < spec.events(); e++) {
@@ -146,7 +146,7 @@ public final class TestbedGenerator {
             }
         }
         q.append(" How many ").append(items).append(" does ").append(who[0]).append(" have now?");
-        cot.append('\n').append(who[0]).append(" has ").append(total).append(' ').append(items).append(" now.\n</think>\n\n")
+        cot.append("\nSo the total is ").append(total).append(".\n</think>\n\n")
                 .append("The answer is \\boxed{").append(total).append("}.");
         return new TestbedProblem(level, q.toString(), cot.toString(), total);
     }

@@ -52,34 +52,24 @@ class TestbedGeneratorTest {
 
     @Test
     void columnLinesAreRightDigitByDigit() {
-        // every "ones 7+5+1=13, write 3 carry 1." style line: the sum, the digit written and the carry agree
-        Pattern add = Pattern.compile("(?m)^[a-z-]+ (\\d)\\+(\\d)(?:\\+(\\d))?=(\\d+), write (\\d)(?: carry (\\d))?\\.");
-        Pattern sub = Pattern.compile("(?m)^[a-z-]+ (\\d)-(\\d)(-1)?(?: needs a borrow, 1\\d-\\d(?:-1)?)?=(\\d+), write (\\d)( borrow 1)?\\.");
-        Pattern mul = Pattern.compile("(?m)^[a-z-]+ (\\d)\\*(\\d)(?:\\+(\\d))?=(\\d+), write (\\d)(?: carry (\\d))?\\.");
+        // every "ones 7+5+1=13, carry 1." / "tens 2-5-1 borrow, 12-5-1=6." line: value and carry or borrow agree
+        Pattern add = Pattern.compile("(?m)^[a-z-]+ (\\d)([+*])(\\d)(?:\\+(\\d))?=(\\d+)(, carry (\\d))?\\.$");
+        Pattern sub = Pattern.compile("(?m)^[a-z-]+ (\\d)-(\\d)(-1)?( borrow, 1\\1-\\2(?:-1)?)?=(\\d+)\\.$");
         int checked = 0;
         for (TestbedProblem p : TestbedGenerator.draw(9, 5, TestbedGenerator.Split.TRAIN, 100)) {
             Matcher a = add.matcher(p.solution());
             while (a.find()) {
-                int s = Integer.parseInt(a.group(1)) + Integer.parseInt(a.group(2)) + (a.group(3) == null ? 0 : Integer.parseInt(a.group(3)));
-                assertEquals(s, Integer.parseInt(a.group(4)), a.group());
-                assertEquals(s % 10, Integer.parseInt(a.group(5)), a.group());
-                assertEquals(s / 10, a.group(6) == null ? 0 : Integer.parseInt(a.group(6)), a.group());
-                checked++;
-            }
-            Matcher x = mul.matcher(p.solution());
-            while (x.find()) {
-                int v = Integer.parseInt(x.group(1)) * Integer.parseInt(x.group(2)) + (x.group(3) == null ? 0 : Integer.parseInt(x.group(3)));
-                assertEquals(v, Integer.parseInt(x.group(4)), x.group());
-                assertEquals(v % 10, Integer.parseInt(x.group(5)), x.group());
-                assertEquals(v / 10, x.group(6) == null ? 0 : Integer.parseInt(x.group(6)), x.group());
+                int x = Integer.parseInt(a.group(1)), y = Integer.parseInt(a.group(3));
+                int v = (a.group(2).equals("+") ? x + y : x * y) + (a.group(4) == null ? 0 : Integer.parseInt(a.group(4)));
+                assertEquals(v, Integer.parseInt(a.group(5)), a.group());
+                assertEquals(v / 10, a.group(6) == null ? 0 : Integer.parseInt(a.group(7)), a.group());
                 checked++;
             }
             Matcher d = sub.matcher(p.solution());
             while (d.find()) {
                 int v = Integer.parseInt(d.group(1)) - Integer.parseInt(d.group(2)) - (d.group(3) == null ? 0 : 1);
-                boolean borrow = v < 0;
-                assertEquals(borrow, d.group(6) != null, d.group());
-                assertEquals(borrow ? v + 10 : v, Integer.parseInt(d.group(5)), d.group());
+                assertEquals(v < 0, d.group(4) != null, d.group());
+                assertEquals(v < 0 ? v + 10 : v, Integer.parseInt(d.group(5)), d.group());
                 checked++;
             }
         }
