@@ -15,18 +15,7 @@ final class DigitArithmetic {
     /** a+b: one line per position, then "So a+b=s." */
     static String add(long a, long b, StringBuilder out) {
         out.append(a).append('+').append(b).append(":\n");
-        int n = Math.max(digits(a), digits(b));
-        int carry = 0;
-        for (int i = 0; i < n; i++) {
-            int x = digit(a, i), y = digit(b, i), s = x + y + carry;
-            out.append(POSITIONS[i]).append(' ').append(x).append('+').append(y);
-            if (carry > 0) out.append('+').append(carry);
-            out.append('=').append(s);
-            carry = s / 10;
-            if (carry > 0) out.append(", carry ").append(carry);
-            out.append(".\n");
-        }
-        if (carry > 0) out.append(POSITIONS[n]).append(" carry ").append(carry).append(".\n");
+        carryColumns(a, b, '+', Math.max(digits(a), digits(b)), out);
         long sum = a + b;
         out.append("So ").append(a).append('+').append(b).append('=').append(sum).append(".\n");
         return Long.toString(sum);
@@ -59,21 +48,29 @@ final class DigitArithmetic {
     static String multiply(long a, int k, StringBuilder out) {
         if (k < 0 || k > 9) throw new IllegalArgumentException("multiplier " + k + " is not one digit");
         out.append(a).append('*').append(k).append(":\n");
-        int n = digits(a);
+        carryColumns(a, k, '*', digits(a), out);
+        long prod = a * k;
+        out.append("So ").append(a).append('*').append(k).append('=').append(prod).append(".\n");
+        return Long.toString(prod);
+    }
+
+    /**
+     * n column lines of a+b (digit by digit) or a*b (b one digit): "x op y[+carry]=v[, carry c].",
+     * then a line for a carry left over
+     */
+    private static void carryColumns(long a, long b, char op, int n, StringBuilder out) {
         int carry = 0;
         for (int i = 0; i < n; i++) {
-            int x = digit(a, i), p = x * k + carry;
-            out.append(POSITIONS[i]).append(' ').append(x).append('*').append(k);
+            int x = digit(a, i), y = op == '+' ? digit(b, i) : (int) b;
+            int v = (op == '+' ? x + y : x * y) + carry;
+            out.append(POSITIONS[i]).append(' ').append(x).append(op).append(y);
             if (carry > 0) out.append('+').append(carry);
-            out.append('=').append(p);
-            carry = p / 10;
+            out.append('=').append(v);
+            carry = v / 10;
             if (carry > 0) out.append(", carry ").append(carry);
             out.append(".\n");
         }
         if (carry > 0) out.append(POSITIONS[n]).append(" carry ").append(carry).append(".\n");
-        long prod = a * k;
-        out.append("So ").append(a).append('*').append(k).append('=').append(prod).append(".\n");
-        return Long.toString(prod);
     }
 
     static int digits(long v) {
