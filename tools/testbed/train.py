@@ -153,9 +153,8 @@ def evaluate(model, tokens, index):
     return loss_sum / tok_sum, {l: exact[l] / count[l] for l in levels}
 
 
-def export(model, c, out, meta):
-    os.makedirs(out, exist_ok=True)
-    sd = {k: v.detach().float().contiguous() for k, v in model.state_dict().items()}
+def gguf_names(c):
+    """(GGUF tensor name, this module's parameter name) pairs"""
     names = [("token_embd.weight", "embed.weight")]
     for l in range(c["layers"]):
         p, q = f"blk.{l}.", f"blocks.{l}."
@@ -167,8 +166,24 @@ def export(model, c, out, meta):
                   (p + "ffn_gate.weight", q + "gate.weight"), (p + "ffn_up.weight", q + "up.weight"),
                   (p + "ffn_down.weight", q + "down.weight")]
     names.append(("output_norm.weight", "norm.weight"))
+    return names
+
+
+def load_export(model, src):
+    """starts from an earlier export (its manifest.json and f32 files), e.g. to train a shipped model further"""
+    m = json.load(open(os.path.join(src, "manifest.json")))
+    files = {t["name"]: t["file"] for t in m["tensors"]}
+    sd = model.state_dict()
+    for gguf, torch_name in gguf_names(model.c):
+        a = np.fromfile(os.path.join(src, files[gguf]), dtype="<f4")
+        sd[torch_name].copy_(torch.from_numpy(a).view(sd[torch_name].shape))
+
+
+def export(model, c, out, meta):
+    os.makedirs(out, exist_ok=True)
+    sd = {k: v.detach().float().contiguous() for k, v in model.state_dict().items()}
     tensors = []
-    for gguf, torch_name in names:
+    for gguf, torch_name in gguf_names(c):
         t = sd[torch_name]
         fname = gguf + ".f32"
         t.numpy().astype("<f4").tofile(os.path.join(out, fname))
@@ -196,6 +211,7 @@ def main():
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", help="an earlier export directory to start from (fresh optimizer)")
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
@@ -205,6 +221,8 @@ def main():
     tokens, index = load(a.train)
     ttokens, tindex = load(a.test)
     model = Model(c)
+    if a.init:
+        load_export(model, a.init)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"{n_params / 1e6:.2f}M parameters, {len(index)} training problems, {len(tokens)} tokens", flush=True)
     decay = [p for n, p in model.named_parameters() if p.dim() == 2]

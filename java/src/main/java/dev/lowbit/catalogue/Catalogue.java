@@ -11,11 +11,7 @@ import java.util.Optional;
 
 /** The catalogue of known models (models/catalogue.json, packaged into the jar). */
 public final class Catalogue {
-    /**
-     * @param bundled the file ships inside the jar (under /models/), as the project's own testbed model does
-     */
-    public record Entry(String name, String file, String arch, String template, String url, String sha256, String note,
-                        boolean bundled) {}
+    public record Entry(String name, String file, String arch, String template, String url, String sha256, String note) {}
 
     private final String defaultName;
     private final List<Entry> entries;
@@ -33,7 +29,7 @@ public final class Catalogue {
             for (JsonNode m : root.get("models")) {
                 list.add(new Entry(m.path("name").asText(), m.path("file").asText(), m.path("arch").asText(null),
                         m.path("template").asText(null), m.path("url").asText(null), m.path("sha256").asText(null),
-                        m.path("note").asText(""), m.path("bundled").asBoolean(false)));
+                        m.path("note").asText("")));
             }
             return new Catalogue(root.path("default").asText(), List.copyOf(list));
         } catch (IOException e) {

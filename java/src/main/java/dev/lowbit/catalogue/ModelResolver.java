@@ -35,7 +35,6 @@ public final class ModelResolver {
         if (found.isEmpty() && !file.equals(spec)) found = SearchPath.findModel(spec);
         if (found.isPresent() && Files.isRegularFile(found.get())) return found.get();
         Path cached = cacheDir().resolve(file);
-        if (entry.isPresent() && entry.get().bundled()) return extractBundled(entry.get(), cached);
         if (Files.isRegularFile(cached)) return cached;
         if (entry.isEmpty() && Files.exists(direct)) throw new IllegalArgumentException(notAFile(direct));
         if (entry.isEmpty())
@@ -64,60 +63,28 @@ public final class ModelResolver {
         return Path.of(home, ".cache", "lowbit", "models");
     }
 
-    /** a model shipped inside the jar: copied into the cache unless an identical copy is there (another jar may ship another) */
-    private static Path extractBundled(Catalogue.Entry e, Path target) throws IOException {
-        if (Files.isRegularFile(target) && e.sha256() != null && e.sha256().equalsIgnoreCase(sha256(target))) return target;
-        InputStream in = ModelResolver.class.getResourceAsStream("/models/" + e.file());
-        if (in == null) throw new NoSuchFileException(e.file(), null, "bundled model missing from the jar");
-        try (in) {
-            return copyVerified(e, in, target);
-        }
-    }
-
-    /** copies into target.part, checks the SHA-256 and only then renames, so a failure leaves nothing under target */
-    private static Path copyVerified(Catalogue.Entry e, InputStream source, Path target) throws IOException {
+    private static Path download(Catalogue.Entry e, Path target) throws IOException {
         Files.createDirectories(target.getParent());
         Path part = target.resolveSibling(target.getFileName() + ".part");
+        System.err.println("lowbit: downloading " + e.name() + " from " + e.url());
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException(ex);
         }
-        try (InputStream in = new DigestInputStream(source, sha)) {
+        try (InputStream in = new DigestInputStream(URI.create(e.url()).toURL().openStream(), sha)) {
             Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException ex) {
             Files.deleteIfExists(part);
-            throw new IOException("reading " + e.name() + " failed: " + ex.getMessage(), ex);
+            throw new IOException("download of " + e.name() + " failed: " + ex.getMessage(), ex);
         }
         String got = HexFormat.of().formatHex(sha.digest());
-        if (e.sha256() != null && !got.equalsIgnoreCase(e.sha256())) {
+        if (!got.equalsIgnoreCase(e.sha256())) {
             Files.deleteIfExists(part);
             throw new IOException("checksum mismatch for " + e.name() + ": expected " + e.sha256() + ", got " + got);
         }
-        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
         return target;
-    }
-
-    private static Path download(Catalogue.Entry e, Path target) throws IOException {
-        System.err.println("lowbit: downloading " + e.name() + " from " + e.url());
-        InputStream in;
-        try {
-            in = URI.create(e.url()).toURL().openStream();
-        } catch (IOException ex) {
-            throw new IOException("download of " + e.name() + " failed: " + ex.getMessage(), ex);
-        }
-        return copyVerified(e, in, target);
-    }
-
-    private static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
-        }
     }
 }

@@ -10,7 +10,6 @@ import de.kherud.llama.ModelParameters;
 import de.kherud.llama.args.LogFormat;
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
-import dev.lowbit.catalogue.ModelResolver;
 import dev.lowbit.eval.Prompts;
 import dev.lowbit.eval.testbed.TestbedGenerator;
 import dev.lowbit.eval.testbed.TestbedProblem;
@@ -21,19 +20,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The bundled testbed model is a real GGUF: llama.cpp (through de.kherud:llama) tokenizes its
- * prompts and worked solutions to the same ids as lowbit, and writes the same greedy chain of
- * thought (token for token in most problems; where its F16 activation rounding meets a near-tie,
- * the two part only after the first half).
+ * The testbed's vocabulary and template make a real GGUF: llama.cpp (through de.kherud:llama)
+ * tokenizes its chat prompts and worked solutions to the same ids as lowbit, and continues them
+ * as lowbit does (a model of the testbed's shape with random weights until a trained one ships).
  */
 class TestbedParityTest {
-    static final int N = 200;
+    static final int N = 40;
 
     @Test
-    void llamaCppTokenizesAndReasonsAsLowbitDoes() throws Exception {
-        Path model = ModelResolver.resolve("lowbit-testbed");
+    void llamaCppTokenizesAndContinuesAsLowbitDoes(@TempDir Path dir) throws Exception {
+        Path model = TestbedFixture.model(dir);
         List<TestbedProblem> problems = new ArrayList<>();
         for (int level = 1; level <= TestbedGenerator.MAX_LEVEL; level++)
             problems.add(TestbedGenerator.draw(31, level, TestbedGenerator.Split.TEST, 1).get(0));
@@ -51,7 +50,6 @@ class TestbedParityTest {
                         .setCachePrompt(false)));
                 theirIds.add(llama.encode(prompt));
             }
-            int identical = 0;
             for (int i = 0; i < problems.size(); i++) {
                 int[] ours = m.chatPrompt(Prompts.math(problems.get(i).question()));
                 assertEquals(m.tokenizer().bos(), ours[0]);
@@ -60,12 +58,9 @@ class TestbedParityTest {
                         null, null).get(0);
                 int agree = LlamaCppParityTest.agreeingTokens(m, r.tokens(), theirs.get(i));
                 System.out.printf("testbed parity, level %d: %d of %d tokens agree%n", i + 1, agree, r.tokens().length);
-                if (agree == r.tokens().length) identical++;
-                // llama.cpp rounds F16 activations where lowbit keeps F32, so a near-tie can part the two later on
-                assertTrue(agree >= Math.min(r.tokens().length, N / 2), "level " + (i + 1) + ": only " + agree + " tokens agree\n lowbit:    "
+                assertTrue(agree >= Math.min(r.tokens().length, LlamaCppParityTest.MIN_AGREE), "level " + (i + 1) + ": only " + agree + " tokens agree\n lowbit:    "
                         + r.text() + "\n llama.cpp: " + theirs.get(i));
             }
-            assertTrue(identical >= 3, "only " + identical + " of 5 chains of thought identical");
         }
     }
 }
