@@ -61,15 +61,8 @@ public record RunSummary(
         Map<String, Map<Long, Double>> acc = new LinkedHashMap<>();
         Map<String, Integer> counts = new LinkedHashMap<>();
         verdicts.forEach((bench, bySeed) -> {
-            Map<Long, Double> m = new TreeMap<>();
-            int most = 0;
-            for (Map.Entry<Long, List<Boolean>> e : bySeed.entrySet()) {
-                long ok = e.getValue().stream().filter(b -> b).count();
-                m.put(e.getKey(), 100.0 * ok / e.getValue().size());
-                most = Math.max(most, e.getValue().size());
-            }
-            acc.put(bench, m);
-            counts.put(bench, most);
+            acc.put(bench, percentCorrect(bySeed));
+            counts.put(bench, bySeed.values().stream().mapToInt(List::size).max().orElse(0));
         });
         Map<String, Double> meanTok = new LinkedHashMap<>(), meanSteps = new LinkedHashMap<>();
         tokens.forEach((b, xs) -> meanTok.put(b, Stats.mean(xs)));
