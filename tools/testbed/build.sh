@@ -12,8 +12,8 @@ vocab=$(build vocab --out "$work/vocab.gguf" --seed 1 --per-level 2000 --merges 
 build data --vocab "$work/vocab.gguf" --out "$work/train" --seed 1 --per-level 5500 --split TRAIN
 build data --vocab "$work/vocab.gguf" --out "$work/test" --seed 99 --per-level 40 --split TEST
 /usr/bin/python3 "$here/train.py" --train "$work/train" --test "$work/test" --out "$work/weights" --vocab "$vocab" \
-  --hidden 256 --layers 6 --heads 4 --kv-heads 2 --ffn 512 --steps 2000 --batch-tokens 4096 --lr 2.5e-3 --warmup 150 \
-  --eval-every 250 --seed 1 --threads 2
+  --hidden 256 --layers 6 --heads 4 --kv-heads 2 --ffn 512 --steps 2400 --batch-tokens 4096 --lr 2.5e-3 --warmup 150 \
+  --eval-every 200 --seed 1 --threads 2
 build assemble --vocab "$work/vocab.gguf" --weights "$work/weights" --out "$root/models/lowbit-testbed.gguf"
 /usr/bin/python3 "$here/plot_curves.py" "$work/weights/curves.jsonl" "$here/training-curves.png"
 sha256sum "$root/models/lowbit-testbed.gguf"

@@ -8,10 +8,11 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The testbed task family: GSM8K-shaped word problems (someone has some items, a few events add,
- * remove or multiply them, how many are left) whose worked solutions are chains of thought in
- * column arithmetic ending in {@code \boxed{answer}}. Five difficulty levels differ in the number
- * of events and of digits, so the hardest needs hundreds of reasoning tokens.
+ * The testbed task family: GSM8K-shaped word problems (someone has some items, on each of a few
+ * days an event adds, removes or multiplies them, how many are left) whose worked solutions restate
+ * each day's event and then work it out in column arithmetic, ending in {@code \boxed{answer}}.
+ * Five difficulty levels differ in the number of events and of digits, so the hardest needs
+ * hundreds of reasoning tokens.
  *
  * <p>Every problem belongs to one split, decided by a hash of its question text, so training and
  * test problems are disjoint whatever seeds draw them. Draws are deterministic in (seed, level).
@@ -42,6 +43,7 @@ public final class TestbedGenerator {
             {"Nora", "She", "her"}, {"Jack", "He", "him"}, {"Ella", "She", "her"}, {"Ben", "He", "him"}};
     private static final String[] ITEMS = {"marbles", "apples", "stickers", "coins", "books", "pencils", "cards", "shells",
             "stamps", "cookies", "beads", "toys", "rocks", "eggs", "buttons", "candies"};
+    private static final String[] DAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"};
     private static final String[] CONTAINERS = {"boxes", "bags", "packs", "jars", "baskets", "crates"};
 
     private TestbedGenerator() {}
@@ -79,6 +81,7 @@ public final class TestbedGenerator {
         String[] friend;
         do friend = PEOPLE[rnd.nextInt(PEOPLE.length)]; while (friend == who);
         String items = ITEMS[rnd.nextInt(ITEMS.length)];
+        String she = who[1].toLowerCase(java.util.Locale.ROOT);
         long total = uniform(rnd, spec.startMin(), spec.startMax());
         StringBuilder q = new StringBuilder();
         StringBuilder cot = new StringBuilder();
@@ -87,7 +90,9 @@ public final class TestbedGenerator {
         int multiplies = 0;
         long limit = DigitArithmetic.limit() / 10;   // totals stay below 10000: four named columns
         for (int e = 0; e < spec.events(); e++) {
-            cot.append('\n');
+            // each event is keyed by its day and restated verbatim in the chain of thought: finding
+            // the k-th event is then a copy after "On <day>," rather than counting sentences
+            String event;
             boolean multiply = multiplies < spec.maxMultiplies() && rnd.nextInt(3) == 0;
             if (multiply) {
                 int k = 2 + rnd.nextInt(8);
@@ -95,10 +100,9 @@ public final class TestbedGenerator {
                 if (total + each * k <= limit) {
                     multiplies++;
                     String box = CONTAINERS[rnd.nextInt(CONTAINERS.length)];
-                    q.append(' ').append(who[1]).append(" buys ").append(k).append(' ').append(box).append(" with ")
-                            .append(each).append(' ').append(items).append(" in each.");
-                    cot.append(who[1]).append(" buys ").append(k).append(' ').append(box).append(" of ").append(each)
-                            .append(", so multiply ").append(each).append(" by ").append(k).append(".\n");
+                    event = "On " + DAYS[e] + ", " + she + " buys " + k + ' ' + box + " with " + each + ' ' + items + " in each.";
+                    q.append(' ').append(event);
+                    cot.append('\n').append(event).append(" So multiply ").append(each).append(" by ").append(k).append(".\n");
                     long product = Long.parseLong(DigitArithmetic.multiply(each, k, cot));
                     cot.append("Then add ").append(product).append(".\n");
                     total = Long.parseLong(DigitArithmetic.add(total, product, cot));
@@ -111,39 +115,23 @@ public final class TestbedGenerator {
             if (!add && !canSub) {                       // neither fits: a smaller operand always does
                 n = uniform(rnd, 1, Math.max(1, total));
             }
+            String day = "On " + DAYS[e] + ", ";
             if (add) {
-                switch (rnd.nextInt(3)) {
-                    case 0 -> {
-                        q.append(' ').append(who[1]).append(" finds ").append(n).append(" more ").append(items).append('.');
-                        cot.append(who[1]).append(" finds ").append(n).append(" more, so add ").append(n).append(".\n");
-                    }
-                    case 1 -> {
-                        q.append(' ').append(friend[0]).append(" gives ").append(who[2]).append(' ').append(n).append(' ').append(items).append('.');
-                        cot.append(friend[0]).append(" gives ").append(n).append(", so add ").append(n).append(".\n");
-                    }
-                    default -> {
-                        q.append(' ').append(who[1]).append(" buys ").append(n).append(" more ").append(items).append('.');
-                        cot.append(who[1]).append(" buys ").append(n).append(" more, so add ").append(n).append(".\n");
-                    }
-                }
-                total = Long.parseLong(DigitArithmetic.add(total, n, cot));
+                event = day + switch (rnd.nextInt(3)) {
+                    case 0 -> she + " finds " + n + " more " + items + '.';
+                    case 1 -> friend[0] + " gives " + who[2] + ' ' + n + ' ' + items + '.';
+                    default -> she + " buys " + n + " more " + items + '.';
+                };
             } else {
-                switch (rnd.nextInt(3)) {
-                    case 0 -> {
-                        q.append(' ').append(who[1]).append(" gives ").append(n).append(' ').append(items).append(" to ").append(friend[0]).append('.');
-                        cot.append(who[1]).append(" gives away ").append(n).append(", so subtract ").append(n).append(".\n");
-                    }
-                    case 1 -> {
-                        q.append(' ').append(who[1]).append(" loses ").append(n).append(' ').append(items).append('.');
-                        cot.append(who[1]).append(" loses ").append(n).append(", so subtract ").append(n).append(".\n");
-                    }
-                    default -> {
-                        q.append(' ').append(who[1]).append(" sells ").append(n).append(' ').append(items).append('.');
-                        cot.append(who[1]).append(" sells ").append(n).append(", so subtract ").append(n).append(".\n");
-                    }
-                }
-                total = Long.parseLong(DigitArithmetic.subtract(total, n, cot));
+                event = day + switch (rnd.nextInt(3)) {
+                    case 0 -> she + " gives " + n + ' ' + items + " to " + friend[0] + '.';
+                    case 1 -> she + " loses " + n + ' ' + items + '.';
+                    default -> she + " sells " + n + ' ' + items + '.';
+                };
             }
+            q.append(' ').append(event);
+            cot.append('\n').append(event).append(add ? " So add " : " So subtract ").append(n).append(".\n");
+            total = Long.parseLong(add ? DigitArithmetic.add(total, n, cot) : DigitArithmetic.subtract(total, n, cot));
         }
         q.append(" How many ").append(items).append(" does ").append(who[0]).append(" have now?");
         cot.append("\nSo the total is ").append(total).append(".\n</think>\n\n")

@@ -115,4 +115,21 @@ class TestbedGeneratorTest {
             previous = mean;
         }
     }
+
+    @Test
+    void theChainRestatesEveryEventOfTheQuestionInOrderUnderItsDay() {
+        Pattern sentence = Pattern.compile("On \\w+day, [^.]*\\.");
+        for (int level = 1; level <= TestbedGenerator.MAX_LEVEL; level++) {
+            for (TestbedProblem p : TestbedGenerator.draw(13, level, TestbedGenerator.Split.TRAIN, 100)) {
+                List<String> events = sentence.matcher(p.question()).results().map(m -> m.group()).toList();
+                assertEquals(level, events.size(), p.question());
+                int from = 0;
+                for (String e : events) {
+                    int at = p.solution().indexOf("\n" + e + " So ", from);
+                    assertTrue(at >= from, "event not restated in order: " + e + "\n" + p.solution());
+                    from = at + e.length();
+                }
+            }
+        }
+    }
 }
