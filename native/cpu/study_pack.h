@@ -113,21 +113,33 @@ LB_HD void lb_put_code(uint8_t *codes, int bits, int j, int q) {
     if (sh + bits > 8) codes[byte + 1] |= (uint8_t)(v >> 8);
 }
 
-// quantise one group of g floats into blk (lb_group_block_bytes(bits, g) bytes)
-LB_HD void lb_quant_group(const float *w, int g, int bits, uint8_t *blk) {
+// the grid of a range [mn, mx] widened to contain 0: scale s = (mx-mn)/(2^b-1) rounded UP to an f16
+// (returned as its f16 bits), zero point z = clamp(rint(-mn/s), 0, 2^b-1); s = 0, z = 0 for mn = mx = 0
+LB_HD uint16_t lb_group_grid(float mn, float mx, int bits, int *z) {
     const int qmax = (1 << bits) - 1;
-    float mn = 0.f, mx = 0.f;
-    for (int i = 0; i < g; i++) {
-        mn = w[i] < mn ? w[i] : mn;
-        mx = w[i] > mx ? w[i] : mx;
-    }
+    mn = mn < 0.f ? mn : 0.f;
+    mx = mx > 0.f ? mx : 0.f;
     uint16_t sh = lb_f32_to_f16_up((mx - mn) / (float)qmax);
     float s = lb_f16_to_f32(sh);
-    int z = 0;
+    int zz = 0;
     if (s > 0.f) {
-        z = (int)lb_roundf(-mn / s);
-        z = z < 0 ? 0 : z > qmax ? qmax : z;
+        zz = (int)lb_roundf(-mn / s);
+        zz = zz < 0 ? 0 : zz > qmax ? qmax : zz;
     }
+    *z = zz;
+    return sh;
+}
+
+// code of w on the grid (s, z): clamp(rint(w/s) + z, 0, 2^b-1) (inv = 1/s, or 0 when s = 0)
+LB_HD int lb_grid_code(float w, float inv, int z, int bits) {
+    const int qmax = (1 << bits) - 1;
+    int q = (int)lb_roundf(w * inv) + z;
+    return q < 0 ? 0 : q > qmax ? qmax : q;
+}
+
+// one group of g floats onto the grid (f16 scale bits sh, zero z) into blk (lb_group_block_bytes(bits, g) bytes)
+LB_HD void lb_pack_group(const float *w, int g, int bits, uint16_t sh, int z, uint8_t *blk) {
+    const float s = lb_f16_to_f32(sh);
     blk[0] = (uint8_t)(sh & 0xff);
     blk[1] = (uint8_t)(sh >> 8);
     blk[2] = (uint8_t)z;
@@ -135,11 +147,19 @@ LB_HD void lb_quant_group(const float *w, int g, int bits, uint8_t *blk) {
     const int nbytes = g * bits / 8;
     for (int i = 0; i < nbytes; i++) codes[i] = 0;
     const float inv = s > 0.f ? 1.f / s : 0.f;
+    for (int i = 0; i < g; i++) lb_put_code(codes, bits, i, lb_grid_code(w[i], inv, z, bits));
+}
+
+// quantise one group of g floats into blk (RTN: the grid of the group's own range)
+LB_HD void lb_quant_group(const float *w, int g, int bits, uint8_t *blk) {
+    float mn = 0.f, mx = 0.f;
     for (int i = 0; i < g; i++) {
-        int q = (int)lb_roundf(w[i] * inv) + z;
-        q = q < 0 ? 0 : q > qmax ? qmax : q;
-        lb_put_code(codes, bits, i, q);
+        mn = w[i] < mn ? w[i] : mn;
+        mx = w[i] > mx ? w[i] : mx;
     }
+    int z;
+    const uint16_t sh = lb_group_grid(mn, mx, bits, &z);
+    lb_pack_group(w, g, bits, sh, z, blk);
 }
 
 // dequantised element j of a group block: s * (q - z) (exact in FP32: an f16 times an integer < 2^8).

@@ -15,6 +15,17 @@ int32_t lb_quantize(int32_t fmt, int32_t group, const float *src, void *dst, int
 /* inverse: dst [rows][cols] f32 */
 int32_t lb_dequantize(int32_t fmt, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
 
+/* Grids of the grouped weight formats (LB_W4G/W3G/W2G) for calibrated methods (GPTQ, AWQ).
+ * lb_group_params: per row r and group g, scale[r*(cols/group)+g] (an f16 value) and zero (an integer)
+ * of the group's range widened to contain 0 and shrunk by the p = 1 - i/grid (i < max_shrink*grid)
+ * that minimises sum |dequant(quant(w)) - w|^norm over the group (GPTQ's clipping search); grid = 0: p = 1,
+ * the RTN grid. lb_quantize_params: src onto those grids, codes clamp(rint(w/s)+z, 0, 2^b-1); scales
+ * that are not f16 values or zeros outside 0..2^b-1 are refused (LB_ERR_ARG). */
+int32_t lb_group_params(int32_t fmt, int32_t group, const float *src, int64_t rows, int64_t cols,
+                        int32_t grid, float max_shrink, float norm, float *scale, float *zero);
+int32_t lb_quantize_params(int32_t fmt, int32_t group, const float *src, const float *scale, const float *zero,
+                           void *dst, int64_t rows, int64_t cols);
+
 /* ---- matrix multiplication ----
  * y[t][r] = sum_c W[r][c] * x[t][c]   for t < ntok, r < rows.
  * W: rows of lb_row_bytes(fmt, group, cols) bytes; x: [ntok][cols] f32; y: [ntok][rows] f32.

@@ -44,6 +44,14 @@ public final class LowbitNative {
     public static native int lb_dequantize(int fmt, int group, @Cast("const void*") long src, @Cast("float*") long dst,
                                            long rows, long cols);
 
+    // grids of the grouped weight formats chosen by calibrated methods (GPTQ, AWQ)
+    public static native int lb_group_params(int fmt, int group, @Cast("const float*") long src, long rows, long cols,
+                                             int grid, float maxShrink, float norm, @Cast("float*") long scale,
+                                             @Cast("float*") long zero);
+    public static native int lb_quantize_params(int fmt, int group, @Cast("const float*") long src,
+                                                @Cast("const float*") long scale, @Cast("const float*") long zero,
+                                                @Cast("void*") long dst, long rows, long cols);
+
     // matmul: y[ntok][rows] = x[ntok][cols] * W^T
     public static native int lb_matmul(int fmt, int group, @Cast("const void*") long w, long rows, long cols,
                                        @Cast("const float*") long x, long ntok, @Cast("float*") long y);

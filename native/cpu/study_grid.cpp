@@ -1,0 +1,88 @@
+// lb_group_params / lb_quantize_params: grids of the grouped weight formats (LB_W4G/W3G/W2G) chosen
+// by a calibrated method instead of RTN. GPTQ fixes each group's grid before it starts (static
+// groups) and then rounds error-compensated weights onto it; the packing stays here, with the
+// format. Scalar and parallel over rows: it runs once per quantisation, not per token.
+#include "kernels.h"
+#include "lowbit/lowbit.h"
+#include "study_pack.h"
+#include <cmath>
+#include <algorithm>
+
+namespace {
+// sum over the group of |dequant(quant(w)) - w|^norm on the grid (sh, z)
+float grid_error(const float *w, int g, int bits, uint16_t sh, int z, float norm) {
+    const float s = lb_f16_to_f32(sh), inv = s > 0.f ? 1.f / s : 0.f;
+    float err = 0.f;
+    for (int i = 0; i < g; i++) {
+        const float d = s * (float)(lb_grid_code(w[i], inv, z, bits) - z) - w[i];
+        err += std::pow(std::fabs(d), norm);
+    }
+    return err;
+}
+
+int group_bits_of(int32_t fmt, int32_t group, int64_t rows, int64_t cols) {
+    const int bits = lb_group_bits(fmt);
+    if (fmt != LB_W4G && fmt != LB_W3G && fmt != LB_W2G) return LB_ERR_FORMAT;
+    if (rows <= 0 || lb_row_bytes(fmt, group, cols) < 0) return LB_ERR_ARG;
+    return bits;
+}
+}  // namespace
+
+extern "C" int32_t lb_group_params(int32_t fmt, int32_t group, const float *src, int64_t rows, int64_t cols,
+                                   int32_t grid, float max_shrink, float norm, float *scale, float *zero) {
+    const int bits = group_bits_of(fmt, group, rows, cols);
+    if (bits < 0) return bits;
+    if (grid < 0 || !(max_shrink >= 0.f && max_shrink < 1.f) || !(norm > 0.f)) return LB_ERR_ARG;
+    const int64_t ng = cols / group;
+    // shrink factors p = 1 - i/grid for i < max_shrink*grid (GPTQ's --w_clip search); p = 1 alone without a grid
+    const int steps = grid > 0 ? std::max(1, (int)(max_shrink * (float)grid)) : 1;
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+        for (int64_t gi = 0; gi < ng; gi++) {
+            const float *w = src + r * cols + gi * group;
+            float mn = 0.f, mx = 0.f;
+            for (int i = 0; i < group; i++) {
+                mn = std::fmin(mn, w[i]);
+                mx = std::fmax(mx, w[i]);
+            }
+            int best_z = 0;
+            uint16_t best_sh = lb_group_grid(mn, mx, bits, &best_z);
+            float best = steps > 1 ? grid_error(w, group, bits, best_sh, best_z, norm) : 0.f;
+            for (int i = 1; i < steps; i++) {
+                const float p = 1.f - (float)i / (float)grid;
+                int z;
+                const uint16_t sh = lb_group_grid(p * mn, p * mx, bits, &z);
+                const float err = grid_error(w, group, bits, sh, z, norm);
+                if (err < best) {
+                    best = err;
+                    best_sh = sh;
+                    best_z = z;
+                }
+            }
+            scale[r * ng + gi] = lb_f16_to_f32(best_sh);
+            zero[r * ng + gi] = (float)best_z;
+        }
+    }
+    return LB_OK;
+}
+
+extern "C" int32_t lb_quantize_params(int32_t fmt, int32_t group, const float *src, const float *scale, const float *zero,
+                                      void *dst, int64_t rows, int64_t cols) {
+    const int bits = group_bits_of(fmt, group, rows, cols);
+    if (bits < 0) return bits;
+    const int64_t ng = cols / group, rb = lb_row_bytes(fmt, group, cols), bb = lb_group_block_bytes(bits, group);
+    const int qmax = (1 << bits) - 1;
+    for (int64_t i = 0; i < rows * ng; i++) {  // grids the format cannot store are refused, not rounded
+        const float z = zero[i];
+        if (!(scale[i] >= 0.f) || lb_f16_to_f32(lb_f32_to_f16(scale[i])) != scale[i] || z != std::floor(z) || z < 0 || z > qmax)
+            return LB_ERR_ARG;
+    }
+#pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+        uint8_t *row = (uint8_t *)dst + r * rb;
+        for (int64_t gi = 0; gi < ng; gi++)
+            lb_pack_group(src + r * cols + gi * group, group, bits, lb_f32_to_f16(scale[r * ng + gi]), (int)zero[r * ng + gi],
+                          row + gi * bb);
+    }
+    return LB_OK;
+}
