@@ -1,0 +1,148 @@
+package dev.lowbit.quant.method;
+
+import static org.bytedeco.openblas.global.openblas.*;
+
+import dev.lowbit.bindings.LowbitNative;
+import dev.lowbit.core.Native;
+import dev.lowbit.core.NativeBuffer;
+import dev.lowbit.quant.Format;
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
+
+/**
+ * GPTQ (Frantar et al. 2022) for the grouped weight formats, one linear layer at a time: columns are
+ * rounded one after another onto fixed grids, and each rounding error is pushed onto the columns not
+ * yet rounded, weighted by the inverse Hessian of the layer's inputs, so that the layer's output on
+ * the calibration tokens moves as little as possible. Follows the QuaRot/GPTQ reference: static groups,
+ * optional act-order, dampening, the Cholesky form of the inverse Hessian and lazy batch updates.
+ */
+public final class Gptq {
+    private Gptq() {}
+
+    /** GPTQ settings; study() = the study's: act-order with static groups, damp 0.01, blocks of 128 columns, clipping search grid 100, max shrink 0.8, norm 2.4 */
+    public record Settings(boolean actOrder, double damp, int blockSize, int clipGrid, float maxShrink, float clipNorm) {
+        public static Settings study() { return new Settings(true, 0.01, 128, 100, 0.8f, 2.4f); }
+    }
+
+    /** weights: the quantized weights dequantized [rows*cols], each exactly scale*(code-zero) on its group's grid; scale/zero: [rows * (cols/group)] */
+    public record Result(float[] weights, float[] scale, float[] zero) {}
+
+    /**
+     * @param w       weights, row-major [rows][cols] (rows = output channels); not modified
+     * @param hessian X^T X summed over the calibration tokens, [cols][cols] row-major, symmetric (float, as GPTQ keeps it)
+     * @param format  Format.W4G, W3G or W2G (dev.lowbit.quant.Format; bits = format.bits)
+     * @param group   group size; cols % group == 0 (else IllegalArgumentException)
+     */
+    public static Result quantize(float[] w, int rows, int cols, float[] hessian, Format format, int group, Settings s) {
+        if (format != Format.W4G && format != Format.W3G && format != Format.W2G)
+            throw new IllegalArgumentException("GPTQ quantizes to W4G, W3G or W2G, not " + format);
+        if (rows <= 0 || cols <= 0 || group <= 0 || cols % group != 0)
+            throw new IllegalArgumentException(rows + "x" + cols + " weights do not split into groups of " + group);
+        if (w.length != (long) rows * cols || hessian.length != (long) cols * cols)
+            throw new IllegalArgumentException("expected " + rows + "x" + cols + " weights and a " + cols + "x" + cols + " Hessian");
+        if (s.blockSize() <= 0) throw new IllegalArgumentException("block size must be positive, got " + s.blockSize());
+        final int n = cols, groups = cols / group, qmax = (1 << format.bits) - 1;
+
+        // An input that is always zero (H[i][i] = 0) never meets its weights: they are zeroed, so they
+        // neither widen their group's grid nor carry error, and H gets a 1 there to stay invertible.
+        // As in the reference, this comes before the grids.
+        float[] w0 = w.clone();
+        double[] h = new double[n * n];
+        for (int i = 0; i < n * n; i++) h[i] = hessian[i];
+        for (int i = 0; i < n; i++) {
+            if (h[i * n + i] != 0) continue;
+            h[i * n + i] = 1;
+            for (int r = 0; r < rows; r++) w0[r * n + i] = 0;
+        }
+
+        // Static groups: every grid is fixed from the weights before any error is pushed onto them, so a
+        // group's grid does not depend on the order act-order visits its columns in.
+        float[] scale = new float[rows * groups], zero = new float[rows * groups];
+        groupParams(format, group, w0, rows, cols, s, scale, zero);
+
+        // act-order: the inputs with the most energy first, while many columns remain to absorb their error
+        double[] diag = IntStream.range(0, n).mapToDouble(i -> h[i * n + i]).toArray();
+        int[] perm = s.actOrder()
+                ? IntStream.range(0, n).boxed().sorted((a, b) -> Double.compare(diag[b], diag[a])).mapToInt(i -> i).toArray()
+                : IntStream.range(0, n).toArray();
+        float[] wp = new float[rows * n];
+        double[] hp = new double[n * n];
+        for (int r = 0; r < rows; r++)
+            for (int k = 0; k < n; k++) wp[r * n + k] = w0[r * n + perm[k]];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) hp[i * n + j] = h[perm[i] * n + perm[j]];
+
+        // dampening keeps H well conditioned when the calibration tokens span few directions
+        double damp = s.damp() * IntStream.range(0, n).mapToDouble(i -> hp[i * n + i]).average().orElse(0);
+        for (int i = 0; i < n; i++) hp[i * n + i] += damp;
+        float[] hinv = upperCholeskyOfInverse(hp, n);
+
+        float[] err = new float[rows * Math.min(s.blockSize(), n)];
+        for (int i1 = 0; i1 < n; i1 += s.blockSize()) {
+            int i2 = Math.min(i1 + s.blockSize(), n), count = i2 - i1;
+            for (int i = i1; i < i2; i++) {
+                int g = perm[i] / group;  // the grid of the column's original group
+                float d = hinv[i * n + i];
+                for (int r = 0; r < rows; r++) {
+                    float x = wp[r * n + i], sc = scale[r * groups + g], z = zero[r * groups + g];
+                    float q = sc == 0 ? 0 : sc * ((float) Math.min(Math.max(Math.rint(x / sc) + z, 0), qmax) - z);
+                    wp[r * n + i] = q;  // a finished column is never read again: it holds its result
+                    // row i of the Cholesky factor is the optimal compensation of the columns after i
+                    float e = (x - q) / d;
+                    err[r * count + (i - i1)] = e;
+                    for (int j = i + 1; j < i2; j++) wp[r * n + j] -= e * hinv[i * n + j];
+                }
+            }
+            if (i2 == n) break;
+            // Lazy batch update: the later columns receive the block's errors in one matrix product,
+            // W[:, i2:] -= Err @ Hinv[i1:i2, i2:], instead of a memory-bound rank-1 update per column.
+            // (JNI hands BLAS a copy of each heap array: the block's rows of Hinv go as a small array of their own)
+            int rest = n - i2;
+            float[] hBlock = new float[count * rest];
+            for (int k = 0; k < count; k++) System.arraycopy(hinv, (i1 + k) * n + i2, hBlock, k * rest, rest);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, rest, count, -1f, FloatBuffer.wrap(err), count,
+                    FloatBuffer.wrap(hBlock), rest, 1f, FloatBuffer.wrap(wp, i2, wp.length - i2), n);
+        }
+
+        float[] out = new float[rows * n];
+        for (int r = 0; r < rows; r++)
+            for (int k = 0; k < n; k++) out[r * n + perm[k]] = wp[r * n + k];
+        return new Result(out, scale, zero);
+    }
+
+    /** per row and group: the grid (scale, zero) chosen by the native clipping search (f16 scales, integer zeros) */
+    private static void groupParams(Format format, int group, float[] w, int rows, int cols, Settings s,
+                                    float[] scale, float[] zero) {
+        try (NativeBuffer src = NativeBuffer.floats(w.length);
+             NativeBuffer sc = NativeBuffer.floats(scale.length);
+             NativeBuffer zr = NativeBuffer.floats(zero.length)) {
+            src.floatView(0, w.length).put(w);
+            Native.check(LowbitNative.lb_group_params(format.id, group, src.address(), rows, cols, s.clipGrid(),
+                    s.maxShrink(), s.clipNorm(), sc.address(), zr.address()), "group params");
+            sc.floatView(0, scale.length).get(scale);
+            zr.floatView(0, zero.length).get(zero);
+        }
+    }
+
+    /**
+     * U with H^-1 = U^T U (upper triangle, zeros below). Row i of U is row i of the inverse Hessian of
+     * the columns i.. (what remains after columns < i are fixed) scaled by 1/sqrt of its diagonal: GPTQ's
+     * stable replacement for removing each quantized column from H^-1 by Gaussian elimination.
+     * All three steps read and write the upper triangle only, so H^-1 needs no symmetrizing between them.
+     */
+    private static float[] upperCholeskyOfInverse(double[] h, int n) {
+        int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, (byte) 'U', n, h, n);
+        if (info > 0)
+            throw new IllegalStateException("GPTQ: the Hessian is not positive definite after dampening (leading minor "
+                    + info + " of " + n + "); check the calibration statistics or raise damp");
+        if (info < 0) throw new IllegalStateException("LAPACKE_dpotrf: argument " + -info + " invalid");
+        info = LAPACKE_dpotri(LAPACK_ROW_MAJOR, (byte) 'U', n, h, n);
+        if (info != 0) throw new IllegalStateException("LAPACKE_dpotri failed: " + info);
+        info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, (byte) 'U', n, h, n);
+        if (info != 0) throw new IllegalStateException("GPTQ: the inverse Hessian is not positive definite (" + info + ")");
+        float[] u = new float[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = i; j < n; j++) u[i * n + j] = (float) h[i * n + j];
+        return u;
+    }
+}
