@@ -14,6 +14,7 @@ import dev.lowbit.model.KCalibration;
 import dev.lowbit.model.ModelWeights;
 import dev.lowbit.model.StaticKScales;
 import dev.lowbit.model.Transformer;
+import dev.lowbit.quant.QuantizedGguf;
 import dev.lowbit.tokenizer.Tokenizer;
 import dev.lowbit.util.PhysicalMemory;
 import java.io.IOException;
@@ -68,6 +69,7 @@ public final class LowbitModel implements AutoCloseable {
         KvCache kv = null;
         StaticKScales ks = null;
         try {
+            o = o.withPlan(QuantizedGguf.effectivePlan(f, o.plan()));  // a quantized file runs under its recorded plan
             ModelConfig c = ModelConfig.from(f);
             if (o.plan().kvStaticK() && (o.calibText() == null || o.calibText().isBlank()))
                 throw o.plan().missingCalibration();

@@ -5,6 +5,7 @@ import dev.lowbit.generate.ChatTemplate;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufTensor;
 import dev.lowbit.model.ModelConfig;
+import dev.lowbit.quant.QuantizedGguf;
 import dev.lowbit.tokenizer.Tokenizer;
 import dev.lowbit.util.Printable;
 import java.util.Arrays;
@@ -52,6 +53,13 @@ final class InspectCommand implements Callable<Integer> {
                     Printable.of(f.getString("tokenizer.ggml.pre", "default")), tok.vocabSize(), tok.bos(), tok.eos());
             System.out.printf("template:     %s%n", ChatTemplate.detect(f.getString("tokenizer.chat_template", null)).name()
                     .toLowerCase().replace('_', '-'));
+            if (f.has(QuantizedGguf.PLAN)) {  // written by lowbit quantize: what was done, with what data
+                System.out.printf("quantized:    %s by %s%s%n", Printable.of(f.getString(QuantizedGguf.PLAN)),
+                        Printable.of(f.getString(QuantizedGguf.METHOD, "?")),
+                        f.getString(QuantizedGguf.SETTINGS, "").isEmpty() ? "" : " (" + Printable.of(f.getString(QuantizedGguf.SETTINGS)) + ")");
+                System.out.printf("calibration:  %s, %d samples of %d tokens, seed %d%n", Printable.of(f.getString(QuantizedGguf.CALIBRATION, "?")),
+                        f.getLong(QuantizedGguf.SAMPLES, 0), f.getLong(QuantizedGguf.SEQUENCE_LENGTH, 0), f.getLong(QuantizedGguf.SEED, 0));
+            }
             if (tensors)
                 for (GgufTensor t : f.tensors())
                     System.out.printf("  %-32s %-6s %s%n", Printable.of(t.name()), t.type(), Arrays.toString(t.dims()));

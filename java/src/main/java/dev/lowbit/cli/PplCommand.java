@@ -27,6 +27,9 @@ final class PplCommand implements Callable<Integer> {
     @Option(names = "--quant", split = ",", description = "plans, comma-separated (default ${DEFAULT-VALUE})")
     List<String> quant = List.of("w8a8", "w4a16-g128", "w3a16-g128", "w2a16-g128", "kv8", "kv4", "kv3");
 
+    @Option(names = "--models", split = ",", description = "quantized files of the same model (lowbit quantize) compared with -m at --base, after the plans")
+    List<Path> models = List.of();
+
     @Option(names = "--base", description = "base plan (default ${DEFAULT-VALUE})")
     String base = "w16";
 
@@ -44,11 +47,16 @@ final class PplCommand implements Callable<Integer> {
         model.validate();
         if (!Files.isRegularFile(text)) throw new NoSuchFileException(text.toString(), null, "text file not found");
         if (window < 8) throw new IllegalArgumentException("--window must be >= 8");
-        List<QuantPlan> plans = new ArrayList<>();
-        for (String q : quant) plans.add(QuantPlan.parse(q));
+        Path baseModel = model.resolve();
+        List<QualityMeter.Candidate> candidates = new ArrayList<>();
+        for (String q : quant) candidates.add(new QualityMeter.Candidate(QuantPlan.parse(q).name(), baseModel, QuantPlan.parse(q)));
+        for (Path f : models) {
+            if (!Files.isRegularFile(f)) throw new NoSuchFileException(f.toString(), null, "model file not found");
+            candidates.add(new QualityMeter.Candidate(f.getFileName().toString(), f, QuantPlan.W16));
+        }
         String content = Files.readString(text, StandardCharsets.UTF_8);
-        List<QualityRow> rows = QualityMeter.measure(model.resolve(), model.options(QuantPlan.W16, 1),
-                QuantPlan.parse(base), plans, content, window, msg -> System.err.print("\r" + msg + "        "));
+        List<QualityRow> rows = QualityMeter.measure(baseModel, model.options(QuantPlan.W16, 1), QuantPlan.parse(base), candidates, window,
+                content, msg -> System.err.print("\r" + msg + "        "));
         System.err.println();
         if (json) {
             List<Map<String, Object>> out = new ArrayList<>();
@@ -67,10 +75,10 @@ final class PplCommand implements Callable<Integer> {
             }
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
         } else {
-            System.out.printf("%-18s %6s %10s %10s %10s %10s %8s %10s%n", "plan", "bpw", "ppl", "base ppl", "KLD mean",
+            System.out.printf("%-24s %6s %10s %10s %10s %10s %8s %10s%n", "plan", "bpw", "ppl", "base ppl", "KLD mean",
                     "KLD p99", "top-1", "RMS dlogit");
             for (QualityRow r : rows)
-                System.out.printf("%-18s %6.2f %10.4f %10.4f %10.6f %10.6f %7.2f%% %10.5f%n", r.plan(), r.bitsPerWeight(), r.ppl(),
+                System.out.printf("%-24s %6.2f %10.4f %10.4f %10.6f %10.6f %7.2f%% %10.5f%n", r.plan(), r.bitsPerWeight(), r.ppl(),
                         r.basePpl(), r.kldMean(), r.kldP99(), 100 * r.top1Agreement(), r.rmsLogitDiff());
             System.out.printf("(%d scored tokens per plan, base %s)%n", rows.isEmpty() ? 0 : rows.get(0).tokens(), base);
         }

@@ -10,6 +10,7 @@ import dev.lowbit.gguf.GgufFormatException;
 import dev.lowbit.gguf.GgufTensor;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.QuantPlan;
+import dev.lowbit.quant.QuantizedGguf;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -150,6 +151,13 @@ public final class ModelWeights implements AutoCloseable {
                 lin[4], lin[5], lin[6]);
     }
 
+    /** the tensor of a layer matrix (shape unchecked: a packed one has its own) */
+    private static GgufTensor packedTensor(GgufFile f, MatrixSpec m) throws GgufFormatException {
+        GgufTensor t = f.tensor(m.name);
+        if (t == null) throw new GgufFormatException("missing tensor " + m.name);
+        return t;
+    }
+
     /** the lowbit format a GGUF tensor type runs as */
     static Format kernelFormat(GgufTensor t) throws GgufFormatException {
         GgmlType g = t.type();
@@ -195,6 +203,10 @@ public final class ModelWeights implements AutoCloseable {
 
         /** sizing pass: reserve what the matrix will take */
         void take(GgufFile f, MatrixSpec m, QuantPlan plan, boolean head) throws GgufFormatException {
+            if (!head && QuantizedGguf.layout(f, packedTensor(f, m)) != null) {  // kept as packed (a copy unless fromMapping)
+                if (!fromMapping) slice(f.tensor(m.name).nbytes());
+                return;
+            }
             GgufTensor t = head ? (f.tensor(m.name) != null ? f.tensor(m.name) : f.tensor("token_embd.weight"))
                     : shaped(f, m.name, m.rows, m.cols);
             Format dst = head ? headFormat(plan, kernelFormat(t), m.rows, m.cols) : plan.weights();
@@ -232,6 +244,19 @@ public final class ModelWeights implements AutoCloseable {
             return new Linear(name, fmt, 0, rows, cols, at, null, false);
         }
 
+        /** a matrix a quantized file stores in a lowbit format: its rows as they are (the plan does not apply) */
+        Linear keepPacked(GgufTensor t, QuantizedGguf.Layout layout, MatrixSpec m, boolean rotated) throws GgufFormatException {
+            if (layout.cols() != m.cols || t.dims()[1] != m.rows)
+                throw new GgufFormatException("packed tensor " + m.name + " holds " + t.dims()[1] + "x" + layout.cols() + ", expected "
+                        + m.rows + "x" + m.cols);
+            long at = t.address();
+            if (!fromMapping) {
+                at = slice(t.nbytes());
+                RawMemory.copy(at, t.address(), t.nbytes());
+            }
+            return new Linear(m.name, layout.format(), layout.group(), m.rows, m.cols, layout.paddedCols(), at, null, rotated);
+        }
+
         /** floats of the F32 staging buffer of {@link #quantized} (64 MiB) */
         private static final long CHUNK_FLOATS = 16L << 20;
 
@@ -243,6 +268,9 @@ public final class ModelWeights implements AutoCloseable {
         }
 
         Linear linear(GgufFile f, MatrixSpec m, QuantPlan plan) throws GgufFormatException {
+            GgufTensor packed = packedTensor(f, m);
+            QuantizedGguf.Layout layout = QuantizedGguf.layout(f, packed);
+            if (layout != null) return keepPacked(packed, layout, m, plan.rotate());
             GgufTensor t = shaped(f, m.name, m.rows, m.cols);
             if (plan.weights() == null) return keep(t, m.rows, m.cols, m.name);
             return quantized(t, m.rows, m.cols, m.name, plan.weights(), plan.weightGroup(), plan.rotate());

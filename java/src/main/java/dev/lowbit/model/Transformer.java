@@ -30,6 +30,9 @@ public final class Transformer implements AutoCloseable {
     private final boolean kPreBias;
     private final float kvClip;
     private KObserver kObserver;
+    private InputObserver inputObserver;
+    /** forward runs only the first this many layers, without the head (layer-by-layer calibration) */
+    private int layerLimit;
     // activations, [maxTokens][dim]
     private final NativeBuffer x, xb, q, k, v, att, hb, hb2, logits, pos;
     /** per layer, q|k|v and gate|up as one matrix each where they lie back to back (else null): one-token steps */
@@ -46,6 +49,24 @@ public final class Transformer implements AutoCloseable {
 
         /** k: [ntok][kvDim] of layer `layer`, valid during the call */
         void observe(int layer, FloatBuffer k, int ntok);
+    }
+
+    /** where a layer's linear layers read their input: the matrices that share one input share one site */
+    public enum Site {
+        /** attention norm output: q, k, v */
+        ATTN_IN,
+        /** attention output: the output projection */
+        ATTN_OUT,
+        /** feed-forward norm output: gate, up */
+        FFN_IN,
+        /** silu(gate) * up: down */
+        FFN_MID
+    }
+
+    /** sees the inputs of each layer's linear layers as they enter the matmul (weight calibration) */
+    public interface InputObserver {
+        /** x: [ntok][cols] input at `site` of layer `layer`, valid during the call */
+        void observe(int layer, Site site, FloatBuffer x, int ntok, int cols);
     }
 
     public Transformer(ModelWeights w, KvCache kv, int maxTokens, int maxOutputs) {
@@ -72,6 +93,7 @@ public final class Transformer implements AutoCloseable {
         }
         this.kScales = staticK ? kScales : null;
         this.kvClip = (float) w.plan.kvClip();
+        this.layerLimit = c.nLayer();
         this.kPreBias = staticK && w.plan.kvPreBias() && hasKBias(w);
         if (kPreBias && c.qkNorm())
             throw new IllegalArgumentException("pre-bias K quantization is undefined for a model with both a K bias and a K norm");
@@ -138,11 +160,12 @@ public final class Transformer implements AutoCloseable {
         }
 
         describeSegments(segments);
-        for (int l = 0; l < c.nLayer(); l++) {
+        for (int l = 0; l < layerLimit; l++) {
             LayerWeights L = w.layers.get(l);
             // attention block
             Native.check(lb_rmsnorm(x.address(), L.attnNorm().address(), xb.address(), T, d, c.rmsEps()), "rmsnorm");
             rotateInput(L.wq(), xb, T);
+            observe(l, Site.ATTN_IN, xb, T, d);
             if (T == 1 && stackSingleToken && qkv[l] != null) {
                 // one call, then k and v moved out of q's buffer (a parallel region less per matrix)
                 qkv[l].apply(xb.address(), 1, q.address());
@@ -173,12 +196,14 @@ public final class Transformer implements AutoCloseable {
             attention(l, segments);
             if (kvRotate) Native.check(lb_hadamard(att.address(), (long) T * c.nHead(), c.headDim()), "hadamard");
             rotateInput(L.wo(), att, T);
+            observe(l, Site.ATTN_OUT, att, T, c.qDim());
             L.wo().apply(att.address(), T, xb.address());
             Native.check(lb_add(x.address(), xb.address(), (long) T * d), "residual");
 
             // feed-forward block (SwiGLU)
             Native.check(lb_rmsnorm(x.address(), L.ffnNorm().address(), xb.address(), T, d, c.rmsEps()), "rmsnorm");
             rotateInput(L.gate(), xb, T);
+            observe(l, Site.FFN_IN, xb, T, d);
             if (T == 1 && stackSingleToken && gateUp[l] != null) {
                 gateUp[l].apply(xb.address(), 1, hb.address());  // gate | up
                 Native.check(lb_silu_mul(hb.address(), hb.floatAddress(c.nFf()), c.nFf()), "silu");
@@ -188,11 +213,13 @@ public final class Transformer implements AutoCloseable {
                 Native.check(lb_silu_mul(hb.address(), hb2.address(), (long) T * c.nFf()), "silu");
             }
             rotateInput(L.down(), hb, T);
+            observe(l, Site.FFN_MID, hb, T, c.nFf());
             L.down().apply(hb.address(), T, xb.address());
             Native.check(lb_add(x.address(), xb.address(), (long) T * d), "residual");
         }
 
         for (Segment s : segments) s.seq().setLength(s.seq().length() + s.tokens().length);
+        if (layerLimit < c.nLayer()) return 0;
 
         // final norm on the rows that need logits, gathered contiguously
         int row = 0;
@@ -259,6 +286,24 @@ public final class Transformer implements AutoCloseable {
                 ropeTable.address(), npos, c.ropeDim(), c.ropeNeox() ? 1 : 0, kv.format.id, kv.group, kv.vAddress(layer), table,
                 kv.blockSize, q.floatAddress((long) t * qDim), n, p0, c.nHead(), c.nKvHead(), c.headDim(), scale,
                 att.floatAddress((long) t * qDim)), "static-k attention");
+    }
+
+    /** installs (or removes, with null) an observer of the linear layers' inputs; used by weight calibration */
+    public void setInputObserver(InputObserver o) {
+        this.inputObserver = o;
+    }
+
+    /**
+     * makes forward run the first `layers` layers only and compute no logits (it returns 0 rows):
+     * layer-by-layer calibration needs the inputs of one layer, not the rest of the model
+     */
+    public void setLayerLimit(int layers) {
+        if (layers < 1 || layers > c.nLayer()) throw new IllegalArgumentException("layer limit " + layers + " not in 1.." + c.nLayer());
+        this.layerLimit = layers;
+    }
+
+    private void observe(int layer, Site site, NativeBuffer in, int T, int cols) {
+        if (inputObserver != null) inputObserver.observe(layer, site, in.floatView(0, T * cols), T, cols);
     }
 
     /** installs (or removes, with null) an observer of each layer's K; used by calibration */

@@ -26,8 +26,20 @@ import java.util.function.Consumer;
 public final class QualityMeter {
     private QualityMeter() {}
 
+    /** one model compared with the base: a plan applied at load, or a quantized file */
+    public record Candidate(String label, Path model, QuantPlan plan) {}
+
+    /** plans of one model against a base plan of the same model */
     public static List<QualityRow> measure(Path model, LoadOptions opts, QuantPlan base, List<QuantPlan> plans, String text,
                                            int ctx, Consumer<String> progress) throws IOException {
+        List<Candidate> c = new ArrayList<>();
+        for (QuantPlan p : plans) c.add(new Candidate(p.name(), model, p));
+        return measure(model, opts, base, c, ctx, text, progress);
+    }
+
+    /** candidates (plans or quantized files of the same model, one vocabulary) against the base model under the base plan */
+    public static List<QualityRow> measure(Path model, LoadOptions opts, QuantPlan base, List<Candidate> candidates, int ctx, String text,
+                                           Consumer<String> progress) throws IOException {
         List<QualityRow> rows = new ArrayList<>();
         LoadOptions o = opts.withContext(ctx).withBatch(1);
         try (LowbitModel b = LowbitModel.load(model, o.withPlan(base))) {
@@ -37,8 +49,8 @@ public final class QualityMeter {
             int per = ctx - (b.addsBos() ? 1 : 0);
             int windows = tokens.length / per;
             if (windows < 1) throw new IllegalArgumentException("text has " + tokens.length + " tokens, fewer than one window of " + ctx);
-            for (QuantPlan plan : plans) {
-                try (LowbitModel q = LowbitModel.load(model, o.withPlan(plan))) {
+            for (Candidate cand : candidates) {
+                try (LowbitModel q = LowbitModel.load(cand.model(), o.withPlan(cand.plan()))) {
                     LogitStats st = new LogitStats();
                     for (int w = 0; w < windows; w++) {
                         int[] win = new int[per + (b.addsBos() ? 1 : 0)];
@@ -47,9 +59,9 @@ public final class QualityMeter {
                         System.arraycopy(tokens, w * per, win, off, per);
                         compareWindow(b.transformer(), q.transformer(), win, st);
                         if (progress != null)
-                            progress.accept(String.format("%s: window %d/%d", plan, w + 1, windows));
+                            progress.accept(String.format("%s: window %d/%d", cand.label(), w + 1, windows));
                     }
-                    rows.add(st.row(plan.name(), bitsPerWeight(q.weights())));
+                    rows.add(st.row(cand.label(), bitsPerWeight(q.weights())));
                 }
             }
         }

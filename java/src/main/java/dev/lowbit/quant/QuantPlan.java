@@ -142,6 +142,11 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                 || weights == Format.I8CH || weights == Format.I8CHA || weights == Format.I4CH;
     }
 
+    /** the same plan, produced by another method (a calibrated file's plan: "gptq", "awq", ...) */
+    public QuantPlan withMethod(String m) {
+        return new QuantPlan(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, m, head, kvStaticK, kvPreBias, kvClip);
+    }
+
     /** format of the K cache: the static per-channel KVS format for kvq plans, else the per-token {@link #kv()} */
     public Format kFormat() {
         if (!kvStaticK) return kv;

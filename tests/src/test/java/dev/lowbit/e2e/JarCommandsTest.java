@@ -139,6 +139,36 @@ class JarCommandsTest {
     }
 
     @Test
+    void quantizeByGptqSavesAModelThatEveryCommandLoadsAndThatBeatsRtn(@TempDir Path dir) throws Exception {
+        // calibration and evaluation texts: the model's own stories under two seeds (the study calibrates on self-generated text)
+        Path calib = dir.resolve("calib.txt"), eval = dir.resolve("eval.txt");
+        for (Path p : new Path[] {calib, eval}) {
+            Result g = lowbit(dir, "run", "-m", "stories260K", "-p", "Once upon a time", "-n", "400", "--temp", "1", "--seed",
+                    p == calib ? "3" : "11");
+            assertEquals(0, g.code(), g.err());
+            Files.writeString(p, g.out());
+        }
+        Path out = dir.resolve("gptq-w3.gguf");
+        Result q = lowbit(dir, "quantize", "-m", "stories260K", "--plan", "w3a16-g128", "--method", "gptq", "--calib", calib.toString(),
+                "--calib-samples", "16", "--calib-len", "128", "-o", out.toString());
+        assertEquals(0, q.code(), q.err());
+        assertTrue(Files.isRegularFile(out) && Files.isRegularFile(dir.resolve("gptq-w3.gguf.calib.jsonl")), q.out());
+        Result i = lowbit(dir, "inspect", out.toString());
+        assertTrue(i.out().contains("quantized:    w3a16-g128 by gptq") && i.out().contains("16 samples of 128 tokens"), i.out());
+        Result r = lowbit(dir, "run", "-m", out.toString(), "-p", "Once upon a time", "-n", "8", "--temp", "0");
+        assertEquals(0, r.code(), r.err());
+        Result p = lowbit(dir, "ppl", "-m", "stories260K", "--text", eval.toString(), "--window", "64", "--quant", "w3a16-g128",
+                "--models", out.toString(), "--json");
+        assertEquals(0, p.code(), p.err());
+        JsonNode rows = new ObjectMapper().readTree(p.out());
+        assertEquals("gptq-w3.gguf", rows.get(1).get("plan").asText(), p.out());
+        assertTrue(rows.get(1).get("kld_mean").asDouble() < rows.get(0).get("kld_mean").asDouble(), "GPTQ should beat RTN at w3: " + p.out());
+        Result again = lowbit(dir, "quantize", "-m", out.toString(), "--plan", "w4a16-g128", "--method", "rtn", "-o", dir.resolve("x.gguf").toString());
+        assertNotEquals(0, again.code());
+        assertEquals(1, again.err().strip().lines().count(), again.err());
+    }
+
+    @Test
     void benchPrintsItsTable(@TempDir Path dir) throws Exception {
         Result r = lowbit(dir, "bench", "-m", "stories260K", "--quant", "w16", "-p", "16", "-n", "8", "-r", "1", "-b", "1");
         assertEquals(0, r.code(), r.err());
