@@ -2,7 +2,6 @@ package dev.lowbit.cli;
 
 import dev.lowbit.catalogue.ModelResolver;
 import dev.lowbit.core.Native;
-import dev.lowbit.generate.ChatTemplate;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.model.LayerwiseQuantizer;
 import dev.lowbit.model.ModelConfig;
@@ -10,10 +9,9 @@ import dev.lowbit.quant.PackedMatrix;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantizedGguf;
 import dev.lowbit.quant.method.CalibrationSet;
+import dev.lowbit.quant.method.CalibrationSources;
 import dev.lowbit.quant.method.Gptq;
 import dev.lowbit.quant.method.MatrixMethods;
-import dev.lowbit.tokenizer.Tokenizer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +44,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--method", description = "rtn | gptq (default ${DEFAULT-VALUE})")
     String method = "gptq";
 
-    @Option(names = "--calib", description = "calibration source: a UTF-8 text file, or testbed[:SEED] (worked problems of the testbed's training split)")
+    @Option(names = "--calib", description = "calibration source: a UTF-8 text file, testbed[:SEED] (worked problems of the testbed's "
+            + "training split) or gen:testbed[:SEED] (the model's own reasoning on those prompts)")
     String calib;
 
     @Option(names = "--calib-samples", description = "calibration windows (default ${DEFAULT-VALUE}, as GPTQ)")
@@ -117,7 +116,8 @@ final class QuantizeCommand implements Callable<Integer> {
             ModelConfig c = ModelConfig.from(f);
             CalibrationSet cal = null;
             if (calibrated) {
-                cal = calibration(f, c);
+                cal = CalibrationSources.load(calib, in, samples, length, seed, msg -> System.err.print("\r" + msg + "   "));
+                System.err.println();
                 cal.save(out.resolveSibling(out.getFileName() + ".calib.jsonl"));
                 System.err.printf("calibration: %s, %d windows of %d tokens (seed %d)%n", cal.source(), cal.windows().size(), cal.length(), seed);
             }
@@ -133,33 +133,5 @@ final class QuantizeCommand implements Callable<Integer> {
                     Duration.ofNanos(System.nanoTime() - t0).toMillis() / 1000.0 + " s");
         }
         return 0;
-    }
-
-    /** the windows of --calib: a text file, or the testbed's training problems */
-    private CalibrationSet calibration(GgufFile f, ModelConfig c) throws java.io.IOException {
-        Tokenizer tok = Tokenizer.fromGguf(f);
-        int len = Math.min(length, c.contextLength());
-        String text, source;
-        if (calib.equals("testbed") || calib.startsWith("testbed:")) {
-            long s = calib.equals("testbed") ? 1 : parseSeed(calib.substring("testbed:".length()));
-            // enough problems for the windows asked, without drawing far more than needed
-            int perLevel = Math.max(20, Math.min(4000, samples * len / 1000));
-            text = CalibrationSet.testbedText(ChatTemplate.detect(f.getString("tokenizer.chat_template", null)), s, perLevel);
-            source = "testbed:" + s + " (train split, " + perLevel + " per level)";
-        } else {
-            Path file = Path.of(calib);
-            if (!Files.isRegularFile(file)) throw new IllegalArgumentException("calibration source not found: " + calib + " (a text file or testbed)");
-            text = Files.readString(file, StandardCharsets.UTF_8);
-            source = "text:" + file.getFileName();
-        }
-        return CalibrationSet.sample(source, tok.encode(text, false, true), samples, len, seed);
-    }
-
-    private static long parseSeed(String s) {
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("testbed calibration seed '" + s + "' is not an integer");
-        }
     }
 }
