@@ -43,10 +43,10 @@ class EvalJobTest {
                 base.sandboxLimits(), 2, "w4a16-g128", dir.resolve("w16/summary.json"));
         RunSummary s = q.run(new ConstantEngine(), new FakeScoring(), quiet);
         String md = Files.readString(dir.resolve("w4/summary.md"));
-        assertTrue(md.contains("| Method | W-A-KV | MATH-500 | GSM8K | Avg. | Drop |"), md);
+        assertTrue(md.contains("| Method | W-A-KV | MATH-500 | GSM8K | Avg. | Drop | Label |"), md);
         assertTrue(md.contains("| w16 |"), md);
         assertTrue(md.contains("| w4a16-g128 |"), md);
-        assertTrue(md.lines().filter(l -> l.startsWith("| w4a16-g128")).findFirst().orElseThrow().endsWith("| 0.0 |"), md);
+        assertTrue(md.lines().filter(l -> l.startsWith("| w4a16-g128")).findFirst().orElseThrow().endsWith("| 0.0 | lossless |"), md);
         assertEquals(b.accuracy(), s.accuracy());
         // GSM8K problem 0 (gold 18) is right under both seeds: 1 of 3 -> 33.3%
         assertEquals(100.0 / 3, s.accuracy().get("gsm8k").get(42L), 1e-9);

@@ -91,22 +91,28 @@ public final class StudyTable {
         List<String> cols = columns(rows);
         StringBuilder sb = new StringBuilder("| Method | W-A-KV |");
         for (String c : cols) sb.append(' ').append(Benchmarks.displayName(c)).append(" |");
-        sb.append(" Avg. | Drop |\n|---|---|");
-        sb.append("---:|".repeat(cols.size() + 2)).append('\n');
+        sb.append(" Avg. | Drop | Label |\n|---|---|");
+        sb.append("---:|".repeat(cols.size() + 2)).append("---|\n");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             sb.append("| ").append(r.method()).append(" | ").append(r.wakv()).append(" |");
             for (String c : cols) sb.append(' ').append(cell(r.summary().perSeed(c)).format()).append(" |");
             Cell avg = cell(avgPerSeed(r.summary(), cols));
-            sb.append(' ').append(avg.format()).append(" | ").append(dropText(rows, i, baseline, cols)).append(" |\n");
+            double d = baseline < 0 || i == baseline ? Double.NaN : drop(r.summary(), rows.get(baseline).summary(), cols);
+            sb.append(' ').append(avg.format()).append(" | ").append(Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%.1f", d))
+                    .append(" | ").append(label(d)).append(" |\n");
         }
         return sb.toString();
     }
 
-    private static String dropText(List<Row> rows, int i, int baseline, List<String> cols) {
-        if (baseline < 0 || i == baseline) return "-";
-        double d = drop(rows.get(i).summary(), rows.get(baseline).summary(), cols);
-        return Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%.1f", d);
+    /**
+     * the study's reading of a drop in average accuracy points: lossless (at most 1 point lost), fair
+     * (1 to 3), risky (3 or more); "-" without a baseline
+     */
+    public static String label(double drop) {
+        if (Double.isNaN(drop)) return "-";
+        double lost = -drop;
+        return lost <= 1 ? "lossless" : lost < 3 ? "fair" : "risky";
     }
 
     /** the same numbers unrounded, one row per run: method, w_a_kv, per column mean and std, avg, drop */
@@ -114,7 +120,7 @@ public final class StudyTable {
         List<String> cols = columns(rows);
         StringBuilder sb = new StringBuilder("method,w_a_kv");
         for (String c : cols) sb.append(',').append(c).append("_mean,").append(c).append("_std");
-        sb.append(",avg_mean,avg_std,drop,seeds\n");
+        sb.append(",avg_mean,avg_std,drop,label,seeds\n");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             sb.append(csvField(r.method())).append(',').append(csvField(r.wakv()));
@@ -125,7 +131,7 @@ public final class StudyTable {
             Cell avg = cell(avgPerSeed(r.summary(), cols));
             double d = baseline < 0 || i == baseline ? Double.NaN : drop(r.summary(), rows.get(baseline).summary(), cols);
             sb.append(',').append(num(avg.mean())).append(',').append(num(avg.std())).append(',').append(num(d))
-                    .append(',').append(avg.seeds()).append('\n');
+                    .append(',').append(Double.isNaN(d) ? "" : label(d)).append(',').append(avg.seeds()).append('\n');
         }
         return sb.toString();
     }

@@ -71,16 +71,27 @@ class StudyTableTest {
 
         String md = StudyTable.markdown(List.of(new StudyTable.Row("BF16", "16-16-16", b),
                 new StudyTable.Row("RTN W4G128", "4-16-16", q)), 0);
-        assertEquals("| Method | W-A-KV | AIME-120 | GSM8K | Avg. | Drop |\n"
-                + "|---|---|---:|---:|---:|---:|\n"
-                + "| BF16 | 16-16-16 | 100.0±0.0 | 100.0±0.0 | 100.0±0.0 | - |\n"
-                + "| RTN W4G128 | 4-16-16 | 50.0±27.2 | 66.7±28.9 | 58.3±23.5 | -41.7 |\n", md);
+        assertEquals("| Method | W-A-KV | AIME-120 | GSM8K | Avg. | Drop | Label |\n"
+                + "|---|---|---:|---:|---:|---:|---|\n"
+                + "| BF16 | 16-16-16 | 100.0±0.0 | 100.0±0.0 | 100.0±0.0 | - | - |\n"
+                + "| RTN W4G128 | 4-16-16 | 50.0±27.2 | 66.7±28.9 | 58.3±23.5 | -41.7 | risky |\n", md);
 
         String csv = StudyTable.csv(List.of(new StudyTable.Row("BF16", "16-16-16", b), new StudyTable.Row("RTN, g128", "4-16-16", q)), 0);
         String[] lines = csv.split("\n");
-        assertEquals("method,w_a_kv,aime120_mean,aime120_std,gsm8k_mean,gsm8k_std,avg_mean,avg_std,drop,seeds", lines[0]);
+        assertEquals("method,w_a_kv,aime120_mean,aime120_std,gsm8k_mean,gsm8k_std,avg_mean,avg_std,drop,label,seeds", lines[0]);
         assertTrue(lines[2].startsWith("\"RTN, g128\",4-16-16,50.0,27.24311839712921,66.66666666666667,"), lines[2]);
-        assertTrue(lines[2].endsWith(",-41.666666666666664,3"), lines[2]);
+        assertTrue(lines[2].endsWith(",-41.666666666666664,risky,3"), lines[2]);
+    }
+
+    @Test
+    void labelsReadDropsAsTheStudyDoes() {
+        // lossless: at most 1 point lost (gains too); fair: more than 1, less than 3; risky: 3 or more
+        assertEquals("lossless", StudyTable.label(0.4));
+        assertEquals("lossless", StudyTable.label(-1.0));
+        assertEquals("fair", StudyTable.label(-1.01));
+        assertEquals("fair", StudyTable.label(-2.99));
+        assertEquals("risky", StudyTable.label(-3.0));
+        assertEquals("-", StudyTable.label(Double.NaN));
     }
 
     @Test
@@ -90,8 +101,8 @@ class StudyTableTest {
         RunSummary one = RunSummary.of("one", rs);
         assertEquals("75.0", StudyTable.cell(one.perSeed("math500")).format());
         String md = StudyTable.markdown(List.of(new StudyTable.Row("a", "x", one), new StudyTable.Row("b", "y", quantized())), -1);
-        assertTrue(md.startsWith("| Method | W-A-KV | AIME-120 | MATH-500 | GSM8K | Avg. | Drop |"), md);
-        assertTrue(md.contains("| a | x | - | 75.0 | - | - | - |"), md);
+        assertTrue(md.startsWith("| Method | W-A-KV | AIME-120 | MATH-500 | GSM8K | Avg. | Drop | Label |"), md);
+        assertTrue(md.contains("| a | x | - | 75.0 | - | - | - | - |"), md);
     }
 
     @Test

@@ -59,10 +59,10 @@ class SweepReportTest {
             assertEquals(600, img.getHeight());
         }
         String md = Files.readString(dir.resolve("report.md"));
-        assertTrue(md.contains("| Method | W-A-KV | MATH-500 | GSM8K | Avg. | Drop |"), md);
+        assertTrue(md.contains("| Method | W-A-KV | MATH-500 | GSM8K | Avg. | Drop | Label |"), md);
         // w16: math 80 each seed, gsm8k 80/90/80; w3: math 50, gsm8k 50/60/50 -> drop -30.0
-        assertTrue(md.contains("| w16 | 16-16-16 | 80.0±0.0 | 83.3±5.8 | 81.7±2.9 | - |"), md);
-        assertTrue(md.contains("| w3a16-g128 | 3-16-16 | 50.0±0.0 | 53.3±5.8 | 51.7±2.9 | -30.0 |"), md);
+        assertTrue(md.contains("| w16 | 16-16-16 | 80.0±0.0 | 83.3±5.8 | 81.7±2.9 | - | - |"), md);
+        assertTrue(md.contains("| w3a16-g128 | 3-16-16 | 50.0±0.0 | 53.3±5.8 | 51.7±2.9 | -30.0 | risky |"), md);
         assertTrue(md.contains("| w4a16-g128 | 4-16-16 | 4.25 | 71.7 | 450 | 55.0 | 5.4000 | 0.02000 |"), md);
         assertTrue(md.contains("![accuracy vs bits](accuracy_vs_bits.png)"), md);
     }
