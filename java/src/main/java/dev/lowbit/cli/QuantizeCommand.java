@@ -77,6 +77,7 @@ final class QuantizeCommand implements Callable<Integer> {
         ModelOptions.checkModelName(model);
         QuantPlan p = QuantPlan.parse(plan);
         if (p.weights() == null) throw new IllegalArgumentException("--plan " + plan + " quantizes no weights: nothing to save");
+        if (!p.overrides().isEmpty()) throw new IllegalArgumentException("--plan " + plan + " is a mixed plan; quantize saves uniform plans only (for now)");
         if (p.rotate()) throw new IllegalArgumentException("--plan " + plan + " rotates its inputs; saving rotated plans is not supported yet");
         if (samples < 1 || samples > 100_000) throw new IllegalArgumentException("--calib-samples must be in 1..100000, got " + samples);
         if (length < 16 || length > ModelOptions.MAX_CTX) throw new IllegalArgumentException("--calib-len must be in 16.." + ModelOptions.MAX_CTX);

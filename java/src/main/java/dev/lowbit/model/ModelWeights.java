@@ -72,7 +72,7 @@ public final class ModelWeights implements AutoCloseable {
         // pass 1 sizes every matrix, pass 2 fills one arena: all weights in consecutive huge pages
         Arena sizing = new Arena(0, Long.MAX_VALUE, fromMapping);
         for (int i = 0; i < c.nLayer(); i++) for (MatrixSpec m : layerMatrices(c, i)) sizing.take(f, m, plan, false);
-        sizing.take(f, new MatrixSpec("output.weight", c.vocab(), c.nEmbd()), plan, true);
+        sizing.take(f, new MatrixSpec("output.weight", -1, null, c.vocab(), c.nEmbd()), plan, true);
         NativeBuffer arenaBuf = sizing.used == 0 ? null : new NativeBuffer(sizing.used);
         List<LayerWeights> layers = new ArrayList<>();
         NativeBuffer outNorm = null, ropeFreqs = null;
@@ -96,7 +96,8 @@ public final class ModelWeights implements AutoCloseable {
     /** group of a head quantized to a grouped format ("head4") */
     private static final int HEAD_GROUP = 128;
 
-    private record MatrixSpec(String name, int rows, int cols) {}
+    /** a matrix to load: layer and kind (QuantPlan.MATRICES) for a layer matrix, layer -1 for the head */
+    private record MatrixSpec(String name, int layer, String kind, int rows, int cols) {}
 
     /**
      * the format the head is converted to, or null to keep it as loaded: the plan's head format,
@@ -125,12 +126,14 @@ public final class ModelWeights implements AutoCloseable {
     }
 
     private static List<MatrixSpec> layerMatrices(ModelConfig c, int i) {
-        String p = "blk." + i + ".";
         int d = c.nEmbd();
-        return List.of(new MatrixSpec(p + "attn_q.weight", c.qDim(), d), new MatrixSpec(p + "attn_k.weight", c.kvDim(), d),
-                new MatrixSpec(p + "attn_v.weight", c.kvDim(), d), new MatrixSpec(p + "attn_output.weight", d, c.qDim()),
-                new MatrixSpec(p + "ffn_gate.weight", c.nFf(), d), new MatrixSpec(p + "ffn_up.weight", c.nFf(), d),
-                new MatrixSpec(p + "ffn_down.weight", d, c.nFf()));
+        int[][] shapes = {{c.qDim(), d}, {c.kvDim(), d}, {c.kvDim(), d}, {d, c.qDim()}, {c.nFf(), d}, {c.nFf(), d}, {d, c.nFf()}};
+        List<MatrixSpec> out = new ArrayList<>();
+        for (int k = 0; k < shapes.length; k++) {
+            String kind = QuantPlan.MATRICES.get(k);
+            out.add(new MatrixSpec("blk." + i + "." + kind + ".weight", i, kind, shapes[k][0], shapes[k][1]));
+        }
+        return out;
     }
 
     private static LayerWeights loadLayer(GgufFile f, ModelConfig c, QuantPlan plan, int i, Arena arena) throws GgufFormatException {
@@ -209,13 +212,14 @@ public final class ModelWeights implements AutoCloseable {
             }
             GgufTensor t = head ? (f.tensor(m.name) != null ? f.tensor(m.name) : f.tensor("token_embd.weight"))
                     : shaped(f, m.name, m.rows, m.cols);
-            Format dst = head ? headFormat(plan, kernelFormat(t), m.rows, m.cols) : plan.weights();
+            QuantPlan.MatrixFormat mf = head ? null : plan.weightsFor(m.layer, m.kind);
+            Format dst = head ? headFormat(plan, kernelFormat(t), m.rows, m.cols) : mf.weights();
             if (dst == null) dst = keptRepack(kernelFormat(t), m.rows, m.cols);
             if (dst == null) {
                 if (!fromMapping) slice(t.nbytes());
                 return;
             }
-            int group = head ? HEAD_GROUP : plan.weightGroup();
+            int group = head ? HEAD_GROUP : mf.group();
             slice(dst.matrixBytes(QuantPlan.groupFor(dst, group, m.cols), (int) QuantPlan.paddedCols(dst, group, m.cols), m.rows));
         }
 
@@ -272,8 +276,9 @@ public final class ModelWeights implements AutoCloseable {
             QuantizedGguf.Layout layout = QuantizedGguf.layout(f, packed);
             if (layout != null) return keepPacked(packed, layout, m, plan.rotate());
             GgufTensor t = shaped(f, m.name, m.rows, m.cols);
-            if (plan.weights() == null) return keep(t, m.rows, m.cols, m.name);
-            return quantized(t, m.rows, m.cols, m.name, plan.weights(), plan.weightGroup(), plan.rotate());
+            QuantPlan.MatrixFormat mf = plan.weightsFor(m.layer, m.kind);
+            if (mf.weights() == null) return keep(t, m.rows, m.cols, m.name);
+            return quantized(t, m.rows, m.cols, m.name, mf.weights(), mf.group(), plan.rotate());
         }
 
         /**

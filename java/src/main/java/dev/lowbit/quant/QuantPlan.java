@@ -1,5 +1,7 @@
 package dev.lowbit.quant;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -7,7 +9,8 @@ import java.util.regex.Pattern;
 /**
  * A quantization configuration in the study's W-A-KV notation, e.g. "w16", "w4a16-g128",
  * "w8a8kv8", "w8a8-asym" (asymmetric per-token activations), "w4a4kv4", "kv4", "kv4-rot", "kv4-kvq", "kv4-kvq-prebias",
- * "w4a16-g128+kv4". Applied when a model is loaded.
+ * "w4a16-g128+kv4", and mixed plans that override the weights of some layers or matrix kinds:
+ * "w3a16-g128+l0-1=w16+ffn_down=w4a16-g128" (later parts win). Applied when a model is loaded.
  *
  * @param name           the plan as written (normalised)
  * @param weights        target format of the linear-layer weights, or null to keep them as loaded
@@ -37,19 +40,49 @@ import java.util.regex.Pattern;
  *                       per-token groups are clamped to clip * [min, max]; static K ranges are scaled by it
  */
 public record QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup,
-                        boolean kvRotate, String method, Format head, boolean kvStaticK, boolean kvPreBias, double kvClip) {
+                        boolean kvRotate, String method, Format head, boolean kvStaticK, boolean kvPreBias, double kvClip,
+                        List<WeightOverride> overrides) {
     public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, false, "rtn", null);
 
-    /** a plan without static K quantization or KV clipping */
+    public QuantPlan {
+        overrides = List.copyOf(overrides);
+    }
+
+    /** a plan without static K quantization, KV clipping or per-matrix overrides */
     public QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup, boolean kvRotate,
                      String method, Format head) {
-        this(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, method, head, false, false, 1.0);
+        this(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, method, head, false, false, 1.0, List.of());
+    }
+
+    /** the linear-layer matrix kinds, as GGUF names them ("blk.N.<kind>.weight") */
+    public static final List<String> MATRICES = List.of("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down");
+
+    /**
+     * A part of a mixed plan ("l0-1=w16", "ffn_down=w4a16-g128", "l3.attn_v=w8a8"): the matrices of
+     * layers first..last (all layers when first < 0) of one kind (all kinds when null) take this
+     * weight format (null: kept as loaded) and group instead of the plan's.
+     */
+    public record WeightOverride(int first, int last, String matrix, Format weights, int group) {
+        boolean matches(int layer, String kind) {
+            return (first < 0 || (layer >= first && layer <= last)) && (matrix == null || matrix.equals(kind));
+        }
+    }
+
+    /** the format (null: kept as loaded) and group of one layer matrix: the last override that matches, else the plan's */
+    public record MatrixFormat(Format weights, int group) {}
+
+    public MatrixFormat weightsFor(int layer, String kind) {
+        MatrixFormat f = new MatrixFormat(weights, weightGroup);
+        for (WeightOverride o : overrides) if (o.matches(layer, kind)) f = new MatrixFormat(o.weights(), o.group());
+        return f;
     }
 
     private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
     private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(-asym)?(?:kv(8|4|3|16))?");
     private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(?:(-rot)|(-kvq)(-prebias)?)?(?:-clip(\\d*\\.?\\d+))?");
     private static final Pattern HEAD = Pattern.compile("head(16|8|4)");
+    private static final Pattern OVERRIDE = Pattern.compile(
+            "(?:l(\\d+)(?:-(\\d+))?)?\\.?(attn_q|attn_k|attn_v|attn_output|ffn_gate|ffn_up|ffn_down)?=(.+)");
 
     public static QuantPlan parse(String text) {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("empty quantization plan");
@@ -61,12 +94,15 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         boolean sawWeights = false, sawKv = false, kvRotate = false, sawHead = false, staticK = false, preBias = false;
         double clip = 1.0;
         Format head = null;
+        List<WeightOverride> overrides = new ArrayList<>();
         for (String part : norm.split("\\+", -1)) {
             Matcher m;
             // "+", "++", "w4a16-g128+": String.split would drop the empty parts and accept them
             if (part.isEmpty())
                 throw new IllegalArgumentException("quantization plan '" + text + "' has an empty part (parts are joined by single '+', e.g. w4a16-g128+kv8)");
-            if (part.equals("w16") || part.equals("f16") || part.equals("bf16")) {
+            if ((m = OVERRIDE.matcher(part)).matches()) {
+                overrides.add(override(text, part, m));
+            } else if (part.equals("w16") || part.equals("f16") || part.equals("bf16")) {
                 if (sawWeights) throw dup(text);
                 sawWeights = true;
             } else if ((m = WEIGHT_ONLY.matcher(part)).matches()) {
@@ -133,7 +169,22 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         if (!sawHead && quantizesLinears(weights)) head = Format.BF16;
         if (staticK && kvRotate)
             throw new IllegalArgumentException("static pre-RoPE K quantization (-kvq) cannot be combined with K/V rotation (plan '" + text + "')");
-        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", head, staticK, preBias, clip);
+        if (!overrides.isEmpty() && rotate)
+            throw new IllegalArgumentException("plan '" + text + "': per-matrix overrides cannot be mixed with rotated (w4a4) weights");
+        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", head, staticK, preBias, clip, overrides);
+    }
+
+    /** one override part: layers and/or a matrix kind, and a weight plan without rotation (w16, wNa16[-gG], w8a8[-asym]) */
+    private static WeightOverride override(String text, String part, Matcher m) {
+        if (m.group(1) == null && m.group(3) == null)
+            throw new IllegalArgumentException("override '" + part + "' in plan '" + text + "' names no layers (l0-3) and no matrix (ffn_down)");
+        int first = m.group(1) == null ? -1 : Integer.parseInt(m.group(1));
+        int last = m.group(2) == null ? first : Integer.parseInt(m.group(2));
+        if (last < first) throw new IllegalArgumentException("override '" + part + "': layer range " + first + "-" + last + " is empty");
+        QuantPlan w = parse(m.group(4));
+        if (w.rotate() || w.kv() != Format.F16 || w.head() != null && !quantizesLinears(w.weights()) || !w.overrides().isEmpty())
+            throw new IllegalArgumentException("override '" + part + "' in plan '" + text + "': give a weight format only (w16, w4a16-g128, w8a8, ...)");
+        return new WeightOverride(first, last, m.group(3), w.weights(), w.weightGroup());
     }
 
     /** the study's W4A16/W3A16/W2A16, W8A8 and W4A4 formats (not the F32 of a rotation-only plan) */
@@ -144,7 +195,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
 
     /** the same plan, produced by another method (a calibrated file's plan: "gptq", "awq", ...) */
     public QuantPlan withMethod(String m) {
-        return new QuantPlan(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, m, head, kvStaticK, kvPreBias, kvClip);
+        return new QuantPlan(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, m, head, kvStaticK, kvPreBias, kvClip, overrides);
     }
 
     /** format of the K cache: the static per-channel KVS format for kvq plans, else the per-token {@link #kv()} */

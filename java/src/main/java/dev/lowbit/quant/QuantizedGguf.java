@@ -72,7 +72,7 @@ public final class QuantizedGguf {
     public static QuantPlan effectivePlan(GgufFile f, QuantPlan user) {
         QuantPlan recorded = recordedPlan(f);
         if (recorded == null) return user;
-        if (user.weights() != null)
+        if (user.weights() != null || !user.overrides().isEmpty())
             throw new IllegalArgumentException(f.path().getFileName() + " is already quantized (plan " + recorded.name() + ", method "
                     + recorded.method() + "): --quant may only add run-time parts such as kv8, kv4 or head16");
         if (java.util.Set.of("w16", "f16", "bf16").contains(user.name())) return recorded;

@@ -1,0 +1,80 @@
+package dev.lowbit.quant;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lowbit.TestModels;
+import dev.lowbit.api.LoadOptions;
+import dev.lowbit.api.LowbitModel;
+import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.LayerWeights;
+import dev.lowbit.model.Segment;
+import dev.lowbit.model.Transformer;
+import dev.lowbit.quality.QualityMeter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Mixed plans: per-layer and per-matrix weight overrides, later parts winning, applied at load. */
+class MixedPlanTest {
+    @Test
+    void overridesPickTheFormatOfEachMatrixAndLaterPartsWin() {
+        QuantPlan p = QuantPlan.parse("w3a16-g128+L0-1=w16+ffn_down=w4a16-g128+l2.ffn_down=w8a8");
+        assertNull(p.weightsFor(0, "attn_q").weights());
+        assertNull(p.weightsFor(1, "ffn_up").weights());
+        assertEquals(new QuantPlan.MatrixFormat(Format.W3G, 128), p.weightsFor(3, "attn_q"));
+        assertEquals(new QuantPlan.MatrixFormat(Format.W4G, 128), p.weightsFor(1, "ffn_down"), "the later ffn_down part wins over l0-1");
+        assertEquals(Format.I8CH, p.weightsFor(2, "ffn_down").weights());
+        assertEquals(Format.BF16, p.head(), "the base plan still quantizes the linear layers: BF16 head");
+        assertEquals("w3a16-g128+l0-1=w16+ffn_down=w4a16-g128+l2.ffn_down=w8a8", p.name());
+        assertNull(QuantPlan.parse("w16+l3=w3a16-g128").head(), "a w16 base keeps its head whatever one layer does");
+    }
+
+    @Test
+    void badOverridesAreRefusedWithTheirPart() {
+        for (String bad : new String[] {"w4a4kv4+l0=w16", "w16+=w4a16-g128", "w16+l3-1=w16", "w16+l0=kv4", "w16+ffn_down=head8",
+                "w16+l0=w3a16-g128+l1=w16+kv4=w16", "w16+attn_z=w16"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse(bad), bad);
+            assertTrue(e.getMessage().contains("plan") || e.getMessage().contains("override"), e.getMessage());
+        }
+    }
+
+    @Test
+    void theLoaderAppliesTheOverridesAndAFullOverrideIsTheBaseModel() throws Exception {
+        try (LowbitModel m = load("w3a16-g128+l0-1=w16+ffn_down=w4a16-g128")) {
+            List<LayerWeights> layers = m.transformer().w.layers;
+            assertEquals(Format.F32, layers.get(0).wq().format, "stories260K stores F32: layer 0 kept");
+            assertEquals(Format.W4G, layers.get(0).down().format);
+            assertEquals(Format.W3G, layers.get(2).wq().format);
+            assertEquals(Format.W4G, layers.get(4).down().format);
+            double mixed = QualityMeter.bitsPerWeight(m.weights());
+            try (LowbitModel w3 = load("w3a16-g128")) {
+                assertTrue(mixed > QualityMeter.bitsPerWeight(w3.weights()), "keeping layers at 16 bits costs bits");
+            }
+        }
+        int n = 0;
+        try (LowbitModel base = load("w16"); LowbitModel all = load("w3a16-g128+l0-99=w16+head16")) {
+            int[] tokens = {1, 400, 31, 277, 90};
+            float[][] a = logits(base, tokens), b = logits(all, tokens);
+            for (int i = 0; i < tokens.length; i++, n++) assertArrayEquals(a[i], b[i], 0f, "token " + i);
+        }
+        assertEquals(5, n);
+    }
+
+    private static LowbitModel load(String plan) throws Exception {
+        return LowbitModel.load(TestModels.stories(), LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse(plan)));
+    }
+
+    private static float[][] logits(LowbitModel m, int[] tokens) {
+        Transformer t = m.transformer();
+        float[][] out = new float[tokens.length][t.c.vocab()];
+        try (Sequence s = t.kv.newSequence()) {
+            assertTrue(t.kv.reserve(s, tokens.length));
+            t.forward(List.of(new Segment(s, tokens, true)));
+            for (int i = 0; i < tokens.length; i++) t.logits(i, out[i]);
+        }
+        return out;
+    }
+}
