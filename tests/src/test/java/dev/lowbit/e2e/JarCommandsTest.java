@@ -169,6 +169,19 @@ class JarCommandsTest {
     }
 
     @Test
+    void sensitivityWritesItsTablesHeatmapAndASuggestion(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, "Once upon a time, there was a little girl named Lily. She loved to play outside in the sun. ".repeat(8));
+        Path out = dir.resolve("sens");
+        Result r = lowbit(dir, "sensitivity", "-m", "stories260K", "--plan", "w3a16-g128", "--keep", "w4a16-g128", "--text", text.toString(),
+                "--window", "48", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("## One layer at a time") && r.out().contains("Suggested: `w3a16-g128+"), r.out());
+        assertTrue(Files.size(out.resolve("heatmap.png")) > 1000);
+        assertEquals(1 + 5 + 7 + 35, Files.readAllLines(out.resolve("sensitivity.csv")).size(), "header, 5 layers, 7 kinds, 35 matrices");
+    }
+
+    @Test
     void benchPrintsItsTable(@TempDir Path dir) throws Exception {
         Result r = lowbit(dir, "bench", "-m", "stories260K", "--quant", "w16", "-p", "16", "-n", "8", "-r", "1", "-b", "1");
         assertEquals(0, r.code(), r.err());

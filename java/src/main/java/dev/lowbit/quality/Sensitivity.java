@@ -1,0 +1,103 @@
+package dev.lowbit.quality;
+
+import dev.lowbit.api.LoadOptions;
+import dev.lowbit.quant.QuantPlan;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Where a weight plan hurts: the KL divergence from the 16-bit model when one layer, one matrix
+ * kind, or one matrix of one layer alone is quantized, and the cheapest mixed plan under a KL
+ * budget. The search keeps the most sensitive matrices at the fallback format, in order of their
+ * KL alone, and measures each candidate mixed plan (no additivity is assumed); it bisects on how
+ * many matrices to keep, since keeping more never costs fewer bits.
+ */
+public final class Sensitivity {
+    private Sensitivity() {}
+
+    /** one measurement: what was quantized (layer -1 = all layers, kind null = all kinds) and its damage */
+    public record Unit(int layer, String kind, QualityRow quality) {}
+
+    /** a mixed plan the search measured */
+    public record Candidate(int kept, String plan, QualityRow quality) {}
+
+    public record Result(String weights, List<Unit> layers, List<Unit> kinds, List<Unit> matrices, QualityRow uniform,
+                         double budget, List<Candidate> tried, Candidate chosen) {}
+
+    /**
+     * @param weights  the weight plan measured (e.g. "w3a16-g128")
+     * @param fallback what kept matrices become (e.g. "w16", "w4a16-g128")
+     * @param budget   mean KL the mixed plan must stay within; NaN = half of the uniform plan's
+     * @param weightsPerKind weights of one matrix of each kind (QuantPlan.MATRICES order)
+     */
+    public static Result run(Path model, LoadOptions opts, String weights, String fallback, String text, int window, int layers,
+                             long[] weightsPerKind, double budget, Consumer<String> progress) throws IOException {
+        QuantPlan base = QuantPlan.parse("w16");
+        List<String> kinds = QuantPlan.MATRICES;
+        List<QualityMeter.Candidate> c = new ArrayList<>();
+        for (int l = 0; l < layers; l++) c.add(candidate(model, "w16+l" + l + "=" + weights));
+        for (String k : kinds) c.add(candidate(model, "w16+" + k + "=" + weights));
+        for (int l = 0; l < layers; l++) for (String k : kinds) c.add(candidate(model, "w16+l" + l + "." + k + "=" + weights));
+        c.add(candidate(model, weights));
+        List<QualityRow> rows = QualityMeter.measure(model, opts, base, c, window, text, progress);
+        List<Unit> byLayer = new ArrayList<>(), byKind = new ArrayList<>(), byMatrix = new ArrayList<>();
+        int i = 0;
+        for (int l = 0; l < layers; l++) byLayer.add(new Unit(l, null, rows.get(i++)));
+        for (String k : kinds) byKind.add(new Unit(-1, k, rows.get(i++)));
+        for (int l = 0; l < layers; l++) for (String k : kinds) byMatrix.add(new Unit(l, k, rows.get(i++)));
+        QualityRow uniform = rows.get(i);
+        double target = Double.isNaN(budget) ? uniform.kldMean() / 2 : budget;
+
+        // keep the k matrices with the most KL per weight at the fallback; the smallest k within the budget, by bisection
+        List<Unit> order = new ArrayList<>(byMatrix);
+        order.sort(Comparator.comparingDouble((Unit u) -> u.quality().kldMean() / weightsPerKind[kinds.indexOf(u.kind())]).reversed());
+        List<Candidate> tried = new ArrayList<>();
+        int lo = 0, hi = order.size();  // k = hi keeps everything: the fallback plan itself
+        Candidate best = null;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            Candidate m = measure(model, opts, base, weights, fallback, order.subList(0, mid), mid, window, text, progress);
+            tried.add(m);
+            if (m.quality().kldMean() <= target) {
+                best = m;
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        if (best == null || best.kept() != lo) {
+            Candidate m = measure(model, opts, base, weights, fallback, order.subList(0, lo), lo, window, text, progress);
+            tried.add(m);
+            if (m.quality().kldMean() <= target) best = m;
+        }
+        return new Result(weights, byLayer, byKind, byMatrix, uniform, target, tried, best);
+    }
+
+    /** the mixed plan keeping these matrices at the fallback: whole layers where all their kinds are kept */
+    public static String mixedPlan(String weights, String fallback, List<Unit> kept) {
+        StringBuilder sb = new StringBuilder(weights);
+        java.util.Map<Integer, List<String>> byLayer = new java.util.TreeMap<>();
+        for (Unit u : kept) byLayer.computeIfAbsent(u.layer(), k -> new ArrayList<>()).add(u.kind());
+        byLayer.forEach((l, ks) -> {
+            if (ks.size() == QuantPlan.MATRICES.size()) sb.append("+l").append(l).append('=').append(fallback);
+            else for (String k : QuantPlan.MATRICES) if (ks.contains(k)) sb.append("+l").append(l).append('.').append(k).append('=').append(fallback);
+        });
+        return sb.toString();
+    }
+
+    private static Candidate measure(Path model, LoadOptions opts, QuantPlan base, String weights, String fallback, List<Unit> kept, int k,
+                                     int window, String text, Consumer<String> progress) throws IOException {
+        String plan = mixedPlan(weights, fallback, kept);
+        QualityRow q = QualityMeter.measure(model, opts, base, List.of(candidate(model, plan)), window, text, progress).get(0);
+        return new Candidate(k, plan, q);
+    }
+
+    private static QualityMeter.Candidate candidate(Path model, String plan) {
+        QuantPlan p = QuantPlan.parse(plan);
+        return new QualityMeter.Candidate(p.name(), model, p);
+    }
+}
