@@ -45,10 +45,11 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // everything that can be refused is refused before the model loads
         QuantPlan plan = QuantPlan.parse(quant);
-        GenerationSettings gen = run.generation();
+        run.validate();
         OutputChecks.checkOut(out, "--out");
         OutputChecks.checkBaseline(baseline);
         model.validate();
+        GenerationSettings gen = run.generation(model.displayName());
         List<Long> seeds = Benchmarks.parseSeeds(run.seeds);
         List<Benchmark> benches = loadBenchmarks(bench);
         RunSummary s;

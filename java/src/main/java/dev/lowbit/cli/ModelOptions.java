@@ -42,6 +42,14 @@ final class ModelOptions {
     static final int MAX_CTX = 1 << 20;
     static final int MAX_THREADS = 4096;
 
+    /** the model's file name and general.name: what per-model presets (sampling) match */
+    String displayName() throws IOException {
+        Path p = resolve();
+        try (dev.lowbit.gguf.GgufFile f = dev.lowbit.gguf.GgufFile.open(p)) {
+            return p.getFileName() + " " + f.getString("general.name", "");
+        }
+    }
+
     Path resolve() throws IOException {
         checkModelName(model);
         return ModelResolver.resolve(model);

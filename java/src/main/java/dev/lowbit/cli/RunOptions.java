@@ -20,15 +20,25 @@ final class RunOptions {
     @Option(names = "--top-p", description = "top-p (default ${DEFAULT-VALUE})")
     double topP = 0.95;
 
+    @Option(names = "--top-k", description = "top-k cut, 0 = none (default: the model's preset: 30 for QwQ, as the study; else none)")
+    Integer topK;
+
     @Option(names = "--max-tokens", description = "max output tokens (prompt + output within the context; default ${DEFAULT-VALUE})")
     int maxTokens = 32768;
 
-    GenerationSettings generation() {
+    /** the sampling settings; modelName (file name and general.name) picks the preset top-k */
+    GenerationSettings generation(String modelName) {
+        validate();
+        return new GenerationSettings(temp, topP, topK != null ? topK : GenerationSettings.presetTopK(modelName), maxTokens);
+    }
+
+    /** range checks, before anything loads */
+    void validate() {
         if (batch < 1 || batch > 1024) throw new IllegalArgumentException("--batch " + batch + " is out of range 1..1024");
         if (limit < 0) throw new IllegalArgumentException("--limit must be >= 0, got " + limit);
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
         if (!(temp >= 0) || Double.isInfinite(temp)) throw new IllegalArgumentException("--temp must be a number >= 0, got " + temp);
         if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
-        return new GenerationSettings(temp, topP, maxTokens);
+        if (topK != null && (topK < 0 || topK > 1_000_000)) throw new IllegalArgumentException("--top-k must be in 0..1000000, got " + topK);
     }
 }

@@ -65,8 +65,9 @@ final class SweepCommand implements Callable<Integer> {
         OutputChecks.checkOut(out, "--out");
         if (window < 8) throw new IllegalArgumentException("--window must be >= 8, got " + window);
         if (pplText != null && !Files.isRegularFile(pplText)) throw new IllegalArgumentException("--ppl-text " + pplText + ": no such file");
-        GenerationSettings gen = run.generation();
+        run.validate();
         model.validate();
+        GenerationSettings gen = run.generation(model.displayName());
         List<Long> seeds = Benchmarks.parseSeeds(run.seeds);
         List<Benchmark> benches = bench == null ? null : EvalCommand.loadBenchmarks(bench);
         Path file = model.resolve();

@@ -177,7 +177,7 @@ public final class EvalRunner {
         for (Pending p : pending) {
             String id = EvalRecord.key(p.benchmark().id(), p.problem().id(), p.seed());
             byId.put(id, p);
-            requests.add(new CompletionRequest(id, p.prompt(), g.temperature(), g.topP(), g.maxTokens(), p.requestSeed()));
+            requests.add(new CompletionRequest(id, p.prompt(), g.temperature(), g.topP(), g.topK(), g.maxTokens(), p.requestSeed()));
         }
         Set<String> done = ConcurrentHashMap.newKeySet();
         List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
@@ -268,14 +268,17 @@ public final class EvalRunner {
         info.put("engine", engine.describe());
         info.put("temperature", g.temperature());
         info.put("top_p", g.topP());
+        info.put("top_k", g.topK());
         info.put("max_tokens", g.maxTokens());
         try {
             if (Files.exists(f)) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> old = Jsonl.MAPPER.readValue(f.toFile(), Map.class);
-                for (String k : List.of("temperature", "top_p", "max_tokens")) {
-                    if (!String.valueOf(old.get(k)).equals(String.valueOf(info.get(k)))) {
-                        throw new IllegalStateException(out + " was generated with " + k + "=" + old.get(k)
+                for (String k : List.of("temperature", "top_p", "top_k", "max_tokens")) {
+                    // runs written before top_k was recorded had no top-k cut
+                    Object was = k.equals("top_k") && !old.containsKey(k) ? 0 : old.get(k);
+                    if (!String.valueOf(was).equals(String.valueOf(info.get(k)))) {
+                        throw new IllegalStateException(out + " was generated with " + k + "=" + was
                                 + ", this run asks for " + info.get(k) + ": use another output directory");
                     }
                 }

@@ -1,15 +1,29 @@
 package dev.lowbit.eval;
 
-/** Sampling settings for every request of a run. */
-public record GenerationSettings(double temperature, double topP, int maxTokens) {
+/** Sampling settings for every request of a run (topK 0: no top-k cut). */
+public record GenerationSettings(double temperature, double topP, int topK, int maxTokens) {
     public GenerationSettings {
-        if (temperature < 0 || topP <= 0 || topP > 1 || maxTokens < 1) {
-            throw new IllegalArgumentException("bad generation settings: T=" + temperature + " top-p=" + topP + " max=" + maxTokens);
+        if (temperature < 0 || topP <= 0 || topP > 1 || topK < 0 || maxTokens < 1) {
+            throw new IllegalArgumentException("bad generation settings: T=" + temperature + " top-p=" + topP + " top-k=" + topK
+                    + " max=" + maxTokens);
         }
+    }
+
+    /** without a top-k cut */
+    public GenerationSettings(double temperature, double topP, int maxTokens) {
+        this(temperature, topP, 0, maxTokens);
     }
 
     /** the study's: T=0.6, top-p 0.95, 32,768 tokens (prompt + output within the context) */
     public static GenerationSettings studyDefaults() {
         return new GenerationSettings(0.6, 0.95, 32768);
+    }
+
+    /**
+     * the study's per-model sampling preset: QwQ runs with top_k = 30 (the authors' inference code sets
+     * it for QwQ only); other models with no top-k cut
+     */
+    public static int presetTopK(String modelName) {
+        return modelName != null && modelName.toLowerCase(java.util.Locale.ROOT).contains("qwq") ? 30 : 0;
     }
 }

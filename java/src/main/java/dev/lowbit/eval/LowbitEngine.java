@@ -38,7 +38,7 @@ public final class LowbitEngine implements CompletionEngine {
             }
             int room = ctx - prompt.length;
             ids.put(reqs.size(), r.id());
-            reqs.add(new GenerationRequest(prompt, new SamplerSettings(r.temperature(), r.topP(), 0, r.seed()),
+            reqs.add(new GenerationRequest(prompt, new SamplerSettings(r.temperature(), r.topP(), r.topK(), r.seed()),
                     Math.min(r.maxTokens(), room), List.of(), null));
         }
         model.generateAll(reqs, res -> sink.accept(new CompletionResult(ids.get(res.index()), res.text(), res.promptTokens(),

@@ -208,6 +208,19 @@ class EvalRunnerTest {
     }
 
     @Test
+    void topKIsRecordedAndAResumeWithAnotherIsRefused() throws Exception {
+        Path out = dir.resolve("topk");
+        GenerationSettings s = GenerationSettings.studyDefaults();
+        runner(out, new FakeEngine(-1), 1).run();
+        assertTrue(Files.readString(out.resolve("run.json")).contains("\"top_k\" : 0"), Files.readString(out.resolve("run.json")));
+        EvalRunner.Config qwq = new EvalRunner.Config(benchmarks(), List.of(42L), 1, out,
+                new GenerationSettings(s.temperature(), s.topP(), GenerationSettings.presetTopK("qwq-32b-q4_k_m.gguf QwQ 32B"), s.maxTokens()), 1, "x");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new EvalRunner(qwq, new FakeEngine(-1)).run());
+        assertTrue(e.getMessage().contains("top_k=0") && e.getMessage().contains("asks for 30"), e.getMessage());
+        assertEquals(0, GenerationSettings.presetTopK("DeepSeek-R1-Distill-Qwen-7B-Q8_0.gguf DeepSeek R1 Distill Qwen 7B"));
+    }
+
+    @Test
     void plainProgressLinesShowCountsAndEta() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         EvalRunner.Config c = new EvalRunner.Config(benchmarks(), List.of(42L), 5, dir.resolve("p"), GenerationSettings.studyDefaults(), 1, "p");

@@ -19,9 +19,9 @@ class LowbitEngineTest {
             LowbitEngine engine = new LowbitEngine(m, "stories");
             String longText = "Once upon a time there was a cat. ".repeat(20);
             List<CompletionRequest> reqs = new ArrayList<>();
-            reqs.add(new CompletionRequest("a", "Once upon a time", 0.6, 0.95, 20, 1));
-            reqs.add(new CompletionRequest("b", longText, 0.6, 0.95, 20, 2));
-            reqs.add(new CompletionRequest("c", "The dog", 0.6, 0.95, 100, 3));
+            reqs.add(new CompletionRequest("a", "Once upon a time", 0.6, 0.95, 0, 20, 1));
+            reqs.add(new CompletionRequest("b", longText, 0.6, 0.95, 0, 20, 2));
+            reqs.add(new CompletionRequest("c", "The dog", 0.6, 0.95, 0, 100, 3));
             Map<String, CompletionResult> got = new ConcurrentHashMap<>();
             engine.complete(reqs, r -> assertNull(got.put(r.id(), r), "answered twice: " + r.id()));
             assertEquals(3, got.size());
