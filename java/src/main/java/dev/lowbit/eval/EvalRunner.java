@@ -177,7 +177,8 @@ public final class EvalRunner {
         for (Pending p : pending) {
             String id = EvalRecord.key(p.benchmark().id(), p.problem().id(), p.seed());
             byId.put(id, p);
-            requests.add(new CompletionRequest(id, p.prompt(), g.temperature(), g.topP(), g.topK(), g.maxTokens(), p.requestSeed()));
+            requests.add(new CompletionRequest(id, p.prompt(), g.temperature(), g.topP(), g.topK(), g.maxTokens(), p.requestSeed(),
+                    g.budget()));
         }
         Set<String> done = ConcurrentHashMap.newKeySet();
         List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
@@ -269,14 +270,16 @@ public final class EvalRunner {
         info.put("temperature", g.temperature());
         info.put("top_p", g.topP());
         info.put("top_k", g.topK());
+        info.put("think_budget", g.budget().maxThinking());
+        info.put("think_min", g.budget().minThinking());
         info.put("max_tokens", g.maxTokens());
         try {
             if (Files.exists(f)) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> old = Jsonl.MAPPER.readValue(f.toFile(), Map.class);
-                for (String k : List.of("temperature", "top_p", "top_k", "max_tokens")) {
-                    // runs written before top_k was recorded had no top-k cut
-                    Object was = k.equals("top_k") && !old.containsKey(k) ? 0 : old.get(k);
+                for (String k : List.of("temperature", "top_p", "top_k", "think_budget", "think_min", "max_tokens")) {
+                    // runs written before these were recorded had no top-k cut and no budget forcing
+                    Object was = !old.containsKey(k) && java.util.Set.of("top_k", "think_budget", "think_min").contains(k) ? 0 : old.get(k);
                     if (!String.valueOf(was).equals(String.valueOf(info.get(k)))) {
                         throw new IllegalStateException(out + " was generated with " + k + "=" + was
                                 + ", this run asks for " + info.get(k) + ": use another output directory");

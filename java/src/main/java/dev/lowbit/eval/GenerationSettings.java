@@ -1,17 +1,29 @@
 package dev.lowbit.eval;
 
+import dev.lowbit.generate.BudgetForcing;
+
 /** Sampling settings for every request of a run (topK 0: no top-k cut). */
-public record GenerationSettings(double temperature, double topP, int topK, int maxTokens) {
+public record GenerationSettings(double temperature, double topP, int topK, int maxTokens, BudgetForcing budget) {
     public GenerationSettings {
         if (temperature < 0 || topP <= 0 || topP > 1 || topK < 0 || maxTokens < 1) {
             throw new IllegalArgumentException("bad generation settings: T=" + temperature + " top-p=" + topP + " top-k=" + topK
                     + " max=" + maxTokens);
         }
+        if (budget == null) budget = new BudgetForcing(0, 0);
+    }
+
+    /** without budget forcing */
+    public GenerationSettings(double temperature, double topP, int topK, int maxTokens) {
+        this(temperature, topP, topK, maxTokens, null);
     }
 
     /** without a top-k cut */
     public GenerationSettings(double temperature, double topP, int maxTokens) {
         this(temperature, topP, 0, maxTokens);
+    }
+
+    public GenerationSettings withBudget(BudgetForcing b) {
+        return new GenerationSettings(temperature, topP, topK, maxTokens, b);
     }
 
     /** the study's: T=0.6, top-p 0.95, 32,768 tokens (prompt + output within the context) */

@@ -39,7 +39,7 @@ public final class LowbitEngine implements CompletionEngine {
             int room = ctx - prompt.length;
             ids.put(reqs.size(), r.id());
             reqs.add(new GenerationRequest(prompt, new SamplerSettings(r.temperature(), r.topP(), r.topK(), r.seed()),
-                    Math.min(r.maxTokens(), room), List.of(), null));
+                    Math.min(r.maxTokens(), room), List.of(), null, r.budget()));
         }
         model.generateAll(reqs, res -> sink.accept(new CompletionResult(ids.get(res.index()), res.text(), res.promptTokens(),
                 res.outputTokens(), res.seconds())), stats);

@@ -22,6 +22,7 @@ public final class Generator {
     private final Transformer model;
     private final Tokenizer tokenizer;
     private final int maxBatch;
+    private int endOfThought = -2;
 
     public Generator(Transformer model, Tokenizer tokenizer, int maxBatch) {
         if (maxBatch < 1) throw new IllegalArgumentException("batch must be >= 1");
@@ -42,6 +43,9 @@ public final class Generator {
         int processed; // tokens whose K/V are in the cache
         final long start = System.nanoTime();
         String stopReason;
+        // budget forcing: still inside the thought (the chat prompt opened it), and its length so far
+        boolean thinking;
+        int thought;
 
         Active(int index, GenerationRequest req) {
             this.index = index;
@@ -51,6 +55,7 @@ public final class Generator {
             this.seq = model.kv.newSequence();
             this.tokens = Arrays.copyOf(req.prompt(), req.prompt().length + Math.max(16, Math.min(req.maxTokens(), 4096)));
             this.count = req.prompt().length;
+            this.thinking = req.budget() != null && req.budget().active();
         }
 
         int generated() {
@@ -78,6 +83,8 @@ public final class Generator {
         Deque<Active> waiting = new ArrayDeque<>();
         for (int i = 0; i < requests.size(); i++) {
             GenerationRequest r = requests.get(i);
+            if (r.budget() != null && r.budget().active() && endOfThought() < 0)
+                throw new IllegalArgumentException("budget forcing needs a model whose vocabulary has " + BudgetForcing.END + " as one token");
             if (r.prompt().length >= ctx)
                 throw new IllegalArgumentException("prompt of " + r.prompt().length + " tokens does not fit the context of " + ctx);
             waiting.add(new Active(i, r));
@@ -146,17 +153,50 @@ public final class Generator {
         return Arrays.asList(results);
     }
 
-    /** applies a sampled token: end-of-generation, text, stop strings, limits */
+    /** the id of "</think>" when it is a single token, else -1 (looked up once) */
+    private int endOfThought() {
+        if (endOfThought == -2) {
+            int[] ids = tokenizer.encode(BudgetForcing.END, false, true);
+            endOfThought = ids.length == 1 ? ids[0] : -1;
+        }
+        return endOfThought;
+    }
+
+    /** applies a sampled token: budget forcing, end-of-generation, text, stop strings, limits */
     private void step(Active a, int tok, int ctx) {
         if (a.req.maxTokens() == 0) {
             a.stopReason = "length";
             return;
+        }
+        if (a.thinking) {
+            BudgetForcing b = a.req.budget();
+            if (tok == endOfThought()) {
+                if (a.thought < b.minThinking()) {  // too early: "Wait" instead, and the thought goes on
+                    for (int id : tokenizer.encode(BudgetForcing.WAIT, false, false)) emit(a, id);
+                    a.thought++;
+                    limits(a, ctx);
+                    return;
+                }
+                a.thinking = false;
+            } else if (++a.thought >= b.maxThinking() && b.maxThinking() > 0) {
+                emit(a, tok);  // the budget is spent: the generator closes the thought itself
+                if (a.stopReason == null) for (int id : tokenizer.encode(BudgetForcing.FORCED_END, false, true)) emit(a, id);
+                a.thinking = false;
+                if (a.stopReason == null) limits(a, ctx);
+                return;
+            }
         }
         if (tokenizer.isEog(tok)) {
             a.append(tok);
             a.stopReason = "eos";
             return;
         }
+        emit(a, tok);
+        if (a.stopReason == null) limits(a, ctx);
+    }
+
+    /** appends a token (sampled or forced) to the sequence, its text and the listener; checks stop strings */
+    private void emit(Active a, int tok) {
         a.append(tok);
         String delta = a.decoder.push(tok);
         int before = a.text.length();
@@ -172,7 +212,10 @@ public final class Generator {
             }
         }
         if (a.req.listener() != null && !delta.isEmpty()) a.req.listener().onToken(tok, delta);
-        if (a.stopReason != null) return;
+    }
+
+    /** the length and context limits, after a token */
+    private void limits(Active a, int ctx) {
         if (a.generated() >= a.req.maxTokens()) a.stopReason = "length";
         else if (a.count >= ctx) a.stopReason = "context";
         if (a.stopReason != null) {
