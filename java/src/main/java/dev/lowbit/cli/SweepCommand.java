@@ -6,8 +6,10 @@ import dev.lowbit.eval.Benchmarks;
 import dev.lowbit.eval.GenerationSettings;
 import dev.lowbit.eval.Problem;
 import dev.lowbit.eval.report.PlanSummary;
+import dev.lowbit.eval.report.ScalingReport;
 import dev.lowbit.eval.report.RunSummary;
 import dev.lowbit.eval.report.SweepReport;
+import dev.lowbit.generate.BudgetForcing;
 import dev.lowbit.generate.ChatTemplate;
 import dev.lowbit.generate.GenerationRequest;
 import dev.lowbit.generate.GenerationResult;
@@ -56,6 +58,10 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "report directory")
     Path out;
 
+    @Option(names = "--think-budgets", split = ",", description = "also run every plan under these thinking budgets (budget forcing) "
+            + "and plot accuracy against thinking tokens, e.g. 64,128,256 (needs --bench)")
+    List<Integer> thinkBudgets = List.of();
+
     @Override
     public Integer call() throws Exception {
         // every argument is checked before the first perplexity pass (minutes of work)
@@ -70,6 +76,8 @@ final class SweepCommand implements Callable<Integer> {
         GenerationSettings gen = run.generation(model.displayName());
         List<Long> seeds = Benchmarks.parseSeeds(run.seeds);
         List<Benchmark> benches = bench == null ? null : EvalCommand.loadBenchmarks(bench);
+        if (!thinkBudgets.isEmpty() && benches == null) throw new IllegalArgumentException("--think-budgets needs --bench");
+        for (int b : thinkBudgets) if (b < 1) throw new IllegalArgumentException("--think-budgets must be positive, got " + b);
         Path file = model.resolve();
         try (OutputLock lock = OutputLock.acquire(out, "--out")) {
             return sweep(grid, file, gen, seeds, benches);
@@ -87,6 +95,7 @@ final class SweepCommand implements Callable<Integer> {
         System.err.println();
 
         List<PlanSummary> rows = new ArrayList<>();
+        List<ScalingReport.Point> scaling = new ArrayList<>();
         for (QuantPlan plan : grid) {
             try (LowbitModel m = model.load(plan, run.batch)) {
                 double bpw = QualityMeter.bitsPerWeight(m.weights());
@@ -100,6 +109,12 @@ final class SweepCommand implements Callable<Integer> {
                     RunSummary r = EvalCommand.run(m, file.getFileName() + " " + plan.name(), benches, seeds, run.limit, gen,
                             out.resolve(plan.name()));
                     rows.add(PlanSummary.fromRun(plan.name(), plan.wakv(), bpw, r, speed, ppl, kl));
+                    for (int b : thinkBudgets) {
+                        RunSummary rb = EvalCommand.run(m, file.getFileName() + " " + plan.name() + " think " + b, benches, seeds, run.limit,
+                                gen.withBudget(new BudgetForcing(b, 0)), out.resolve(plan.name()).resolve("think-" + b));
+                        scaling.add(new ScalingReport.Point(plan.name(), b, rb));
+                    }
+                    if (!thinkBudgets.isEmpty()) scaling.add(new ScalingReport.Point(plan.name(), 0, r));
                 } else {
                     rows.add(PlanSummary.ofPerplexity(plan.name(), plan.wakv(), bpw, speed, ppl, kl));
                 }
@@ -108,7 +123,12 @@ final class SweepCommand implements Callable<Integer> {
         String notes = "Model: " + file.getFileName() + ". Perplexity/KL over " + (pplText != null ? pplText : "a text the baseline wrote")
                 + " (windows of " + window + " tokens); decode speed: single stream, " + model.threads + " threads (0 = all cores)."
                 + (bench == null ? "" : " Benchmarks: " + bench + ", seeds " + run.seeds + (run.limit > 0 ? ", first " + run.limit + " problems" : "") + ".");
-        List<Path> files = SweepReport.write(out, "lowbit sweep", notes, rows, 0);
+        List<Path> files = new ArrayList<>(SweepReport.write(out, "lowbit sweep", notes, rows, 0));
+        if (!scaling.isEmpty()) {  // budget 0 = unforced, listed last per plan
+            ScalingReport.plot(scaling, out.resolve(ScalingReport.PNG));
+            AtomicFiles.writeString(out.resolve("report.md"), Files.readString(out.resolve("report.md")) + "\n" + ScalingReport.markdown(scaling));
+            files.add(out.resolve(ScalingReport.PNG));
+        }
         System.out.println(Files.readString(out.resolve("report.md")));
         System.err.println("lowbit sweep: wrote " + files);
         return 0;

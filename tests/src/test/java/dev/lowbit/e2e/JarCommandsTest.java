@@ -100,10 +100,15 @@ class JarCommandsTest {
     void sweepWritesItsReport(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("sweep");
         Result r = lowbit(dir, "sweep", "-m", TestbedFixture.model(dir).toString(), "--plans", "w16,w4a16-g128", "--bench", "testbed:4:1",
-                "--limit", "2", "--seeds", "42", "--max-tokens", "32", "--window", "64", "--out", out.toString());
+                "--limit", "2", "--seeds", "42", "--max-tokens", "32", "--window", "64", "--think-budgets", "8", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("w4a16-g128") && report.contains("Testbed"), report);
+        assertTrue(report.contains("## Test-time scaling (budget forcing)") && report.contains("| w4a16-g128 | 8 |"), report);
+        assertTrue(Files.size(out.resolve("test_time_scaling.png")) > 1000);
+        // the budget run closed every thought at 8 tokens: the forced end is in each record
+        for (String line : Files.readAllLines(out.resolve("w16/think-8/records.jsonl")))
+            assertTrue(line.contains("</think>"), line);
         assertTrue(Files.readString(out.resolve("ppl-text.txt")).contains("<｜Assistant｜><think>"), "the chat model's own reasoning is the PPL text");
         assertTrue(Files.size(out.resolve("kl_vs_bits.png")) > 1000);
     }
