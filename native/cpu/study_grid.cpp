@@ -1,12 +1,14 @@
 // lb_group_params / lb_quantize_params: grids of the grouped weight formats (LB_W4G/W3G/W2G) chosen
 // by a calibrated method instead of RTN. GPTQ fixes each group's grid before it starts (static
 // groups) and then rounds error-compensated weights onto it; the packing stays here, with the
-// format. Scalar and parallel over rows: it runs once per quantisation, not per token.
+// format. lb_group_params_awq: AWQ's clipping search, judged by the output error of the layer on its
+// calibration inputs (X^T X). Scalar and parallel over rows: it runs once per quantisation, not per token.
 #include "kernels.h"
 #include "lowbit/lowbit.h"
 #include "study_pack.h"
 #include <cmath>
 #include <algorithm>
+#include <vector>
 
 namespace {
 // sum over the group of |dequant(quant(w)) - w|^norm on the grid (sh, z)
@@ -83,6 +85,71 @@ extern "C" int32_t lb_quantize_params(int32_t fmt, int32_t group, const float *s
         for (int64_t gi = 0; gi < ng; gi++)
             lb_pack_group(src + r * cols + gi * group, group, bits, lb_f32_to_f16(scale[r * ng + gi]), (int)zero[r * ng + gi],
                           row + gi * bb);
+    }
+    return LB_OK;
+}
+
+namespace {
+// d^T H d over one group: d = dequant(quant(w)) - w on the grid (sh, z), H the group's block of a
+// [cols][cols] matrix starting at h (row stride cols); h = NULL: sum d^2
+double output_error(const float *w, int g, int bits, uint16_t sh, int z, const float *h, int64_t cols, float *d) {
+    const float s = lb_f16_to_f32(sh), inv = s > 0.f ? 1.f / s : 0.f;
+    for (int i = 0; i < g; i++) d[i] = s * (float)(lb_grid_code(w[i], inv, z, bits) - z) - w[i];
+    double err = 0.0;
+    for (int i = 0; i < g; i++) {
+        if (h == nullptr) {
+            err += (double)d[i] * d[i];
+            continue;
+        }
+        double hd = 0.0;
+        const float *row = h + i * cols;
+        for (int j = 0; j < g; j++) hd += (double)row[j] * d[j];
+        err += d[i] * hd;
+    }
+    return err;
+}
+}  // namespace
+
+extern "C" int32_t lb_group_params_awq(int32_t fmt, int32_t group, const float *src, int64_t rows, int64_t cols, const float *xtx,
+                                       int32_t grid, float max_shrink, float *scale, float *zero) {
+    const int bits = group_bits_of(fmt, group, rows, cols);
+    if (bits < 0) return bits;
+    if (grid < 0 || !(max_shrink >= 0.f && max_shrink < 1.f)) return LB_ERR_ARG;
+    const int64_t ng = cols / group;
+    // limits m = p * max|w|, p = 1 - i/grid for i < max_shrink*grid (AWQ's auto_clip); p = 1 alone without a grid
+    const int steps = grid > 0 ? std::max(1, (int)(max_shrink * (float)grid)) : 1;
+#pragma omp parallel num_threads(lb_threads_get())
+    {
+        std::vector<float> d(group);
+#pragma omp for schedule(static)
+        for (int64_t r = 0; r < rows; r++) {
+            for (int64_t gi = 0; gi < ng; gi++) {
+                const float *w = src + r * cols + gi * group;
+                const float *h = xtx == nullptr ? nullptr : xtx + (gi * group) * cols + gi * group;
+                float mn = 0.f, mx = 0.f;
+                for (int i = 0; i < group; i++) {
+                    mn = std::fmin(mn, w[i]);
+                    mx = std::fmax(mx, w[i]);
+                }
+                const float amax = std::fmax(-mn, mx);
+                int best_z = 0;
+                uint16_t best_sh = lb_group_grid(mn, mx, bits, &best_z);
+                double best = steps > 1 ? output_error(w, group, bits, best_sh, best_z, h, cols, d.data()) : 0.0;
+                for (int i = 1; i < steps; i++) {
+                    const float m = amax * (1.f - (float)i / (float)grid);
+                    int z;
+                    const uint16_t sh = lb_group_grid(std::fmax(mn, -m), std::fmin(mx, m), bits, &z);
+                    const double err = output_error(w, group, bits, sh, z, h, cols, d.data());
+                    if (err < best) {
+                        best = err;
+                        best_sh = sh;
+                        best_z = z;
+                    }
+                }
+                scale[r * ng + gi] = lb_f16_to_f32(best_sh);
+                zero[r * ng + gi] = (float)best_z;
+            }
+        }
     }
     return LB_OK;
 }

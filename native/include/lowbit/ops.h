@@ -25,6 +25,13 @@ int32_t lb_group_params(int32_t fmt, int32_t group, const float *src, int64_t ro
                         int32_t grid, float max_shrink, float norm, float *scale, float *zero);
 int32_t lb_quantize_params(int32_t fmt, int32_t group, const float *src, const float *scale, const float *zero,
                            void *dst, int64_t rows, int64_t cols);
+/* AWQ's clipping search: per row r and group g, the group's range [mn, mx] clamped to [-m, m] with
+ * m = p * max|w| for p = 1 - i/grid (i < max_shrink*grid; grid = 0: p = 1 alone, the RTN grid), the p whose
+ * grid (lb_group_grid of the clamped range) minimises the group's output error d^T H_gg d, d = dequant(quant(w)) - w,
+ * H_gg the group's diagonal block of xtx [cols][cols] (X^T X of the layer's inputs; NULL: the identity,
+ * plain squared error). scale/zero as lb_group_params gives them, for lb_quantize_params. */
+int32_t lb_group_params_awq(int32_t fmt, int32_t group, const float *src, int64_t rows, int64_t cols, const float *xtx,
+                            int32_t grid, float max_shrink, float *scale, float *zero);
 
 /* ---- matrix multiplication ----
  * y[t][r] = sum_c W[r][c] * x[t][c]   for t < ntok, r < rows.

@@ -51,6 +51,9 @@ public final class LowbitNative {
     public static native int lb_quantize_params(int fmt, int group, @Cast("const float*") long src,
                                                 @Cast("const float*") long scale, @Cast("const float*") long zero,
                                                 @Cast("void*") long dst, long rows, long cols);
+    public static native int lb_group_params_awq(int fmt, int group, @Cast("const float*") long src, long rows, long cols,
+                                                 @Cast("const float*") long xtx, int grid, float maxShrink,
+                                                 @Cast("float*") long scale, @Cast("float*") long zero);
 
     // matmul: y[ntok][rows] = x[ntok][cols] * W^T
     public static native int lb_matmul(int fmt, int group, @Cast("const void*") long w, long rows, long cols,

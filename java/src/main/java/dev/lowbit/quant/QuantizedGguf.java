@@ -7,6 +7,7 @@ import dev.lowbit.gguf.GgufTensor;
 import dev.lowbit.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -14,8 +15,9 @@ import java.util.Map;
  * The GGUF files {@code lowbit quantize} writes. A matrix in a lowbit format (W4G, I8CH, ...) is
  * stored as an I8 tensor of its packed rows, shape [row bytes, rows], with its layout under
  * {@code lowbit.packed.<tensor>} (format id, group, columns, padded columns); the plan, method and
- * calibration are recorded under {@code lowbit.quant.*}. Everything else is the source model's,
- * unchanged. Loading such a file keeps its packed matrices as they are; the recorded plan supplies
+ * calibration are recorded under {@code lowbit.quant.*}. A tensor a method changed without packing
+ * it (a norm weight AWQ folded its scales into) is stored as F32. Everything else is the source
+ * model's, unchanged. Loading such a file keeps its packed matrices as they are; the recorded plan supplies
  * what it decides at run time (head format, activation and KV formats).
  */
 public final class QuantizedGguf {
@@ -79,22 +81,37 @@ public final class QuantizedGguf {
         return QuantPlan.parse(recorded.name() + "+" + user.name()).withMethod(recorded.method());
     }
 
-    /** writes src with the given matrices replaced by their packed form, and the provenance */
-    public static void write(GgufFile src, Map<String, PackedMatrix> packed, Provenance p, Path out) throws IOException {
+    /**
+     * writes src with the replaced tensors: packed matrices as I8 [row bytes, rows] tensors with their
+     * layout, F32 replacements as F32 tensors of the source's shape; and the provenance
+     */
+    public static void write(GgufFile src, Replacements r, Provenance p, Path out) throws IOException {
         GgufWriter w = new GgufWriter().putAll(src);
         w.putString(PLAN, p.plan()).putString(METHOD, p.method()).putString(SETTINGS, p.settings())
                 .putString(CALIBRATION, p.calibration()).putU32(SAMPLES, p.samples()).putU32(SEQUENCE_LENGTH, p.sequenceLength())
                 .putU64(SEED, p.seed());
+        int used = 0;
         for (GgufTensor t : src.tensors()) {
-            PackedMatrix m = packed.get(t.name());
-            if (m == null) {
+            PackedMatrix m = r.packed().get(t.name());
+            float[] v = r.floats().get(t.name());
+            if (m != null) {
+                long rb = m.format().rowBytes(m.group(), m.paddedCols());
+                w.putIntArray(PACKED + t.name(), new int[] {m.format().id, m.group(), m.cols(), m.paddedCols()});
+                w.addTensor(t.name(), GgmlType.I8, new long[] {rb, m.rows()}, ByteBuffer.wrap(m.data()));
+                used++;
+            } else if (v != null) {
+                if (v.length != t.elements())
+                    throw new IllegalArgumentException(t.name() + ": " + v.length + " values replace " + t.elements());
+                ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(v);
+                w.addTensor(t.name(), GgmlType.F32, t.dims(), b);
+                used++;
+            } else {
                 w.addTensor(t.name(), t.type(), t.dims(), t.data());
-                continue;
             }
-            long rb = m.format().rowBytes(m.group(), m.paddedCols());
-            w.putIntArray(PACKED + t.name(), new int[] {m.format().id, m.group(), m.cols(), m.paddedCols()});
-            w.addTensor(t.name(), GgmlType.I8, new long[] {rb, m.rows()}, ByteBuffer.wrap(m.data()));
         }
+        if (used != r.packed().size() + r.floats().size())
+            throw new IllegalArgumentException("replacements name tensors " + src.path().getFileName() + " does not have");
         w.write(out);
     }
 }

@@ -18,7 +18,6 @@ import dev.lowbit.model.Transformer;
 import dev.lowbit.quant.method.MatrixMethods;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -76,8 +75,8 @@ class QuantizedGgufTest {
         Path out = dir.resolve(plan + ".gguf");
         QuantPlan p = QuantPlan.parse(plan);
         try (GgufFile f = GgufFile.open(src)) {
-            Map<String, PackedMatrix> packed = LayerwiseQuantizer.run(f, ModelConfig.from(f), List.of(), MatrixMethods.rtn(p), null);
-            QuantizedGguf.write(f, packed, new QuantizedGguf.Provenance(p.name(), "rtn", "", "none", 0, 0, 0), out);
+            Replacements r = LayerwiseQuantizer.run(f, ModelConfig.from(f), List.of(), MatrixMethods.rtn(p), null);
+            QuantizedGguf.write(f, r, new QuantizedGguf.Provenance(p.name(), "rtn", "", "none", 0, 0, 0), out);
         }
         return out;
     }

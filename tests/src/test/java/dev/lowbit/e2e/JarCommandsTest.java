@@ -145,14 +145,8 @@ class JarCommandsTest {
 
     @Test
     void quantizeByGptqSavesAModelThatEveryCommandLoadsAndThatBeatsRtn(@TempDir Path dir) throws Exception {
-        // calibration and evaluation texts: the model's own stories under two seeds (the study calibrates on self-generated text)
         Path calib = dir.resolve("calib.txt"), eval = dir.resolve("eval.txt");
-        for (Path p : new Path[] {calib, eval}) {
-            Result g = lowbit(dir, "run", "-m", "stories260K", "-p", "Once upon a time", "-n", "400", "--temp", "1", "--seed",
-                    p == calib ? "3" : "11");
-            assertEquals(0, g.code(), g.err());
-            Files.writeString(p, g.out());
-        }
+        selfGenerated(dir, calib, eval);
         Path out = dir.resolve("gptq-w3.gguf");
         Result q = lowbit(dir, "quantize", "-m", "stories260K", "--plan", "w3a16-g128", "--method", "gptq", "--calib", calib.toString(),
                 "--calib-samples", "16", "--calib-len", "128", "-o", out.toString());
@@ -184,6 +178,37 @@ class JarCommandsTest {
         assertTrue(r.out().contains("## One layer at a time") && r.out().contains("Suggested: `w3a16-g128+"), r.out());
         assertTrue(Files.size(out.resolve("heatmap.png")) > 1000);
         assertEquals(1 + 5 + 7 + 35, Files.readAllLines(out.resolve("sensitivity.csv")).size(), "header, 5 layers, 7 kinds, 35 matrices");
+    }
+
+    @Test
+    void quantizeByAwqFoldsItsScalesIntoAPlainModelThatBeatsRtn(@TempDir Path dir) throws Exception {
+        Path calib = dir.resolve("calib.txt"), eval = dir.resolve("eval.txt");
+        selfGenerated(dir, calib, eval);
+        for (String plan : new String[] {"w3a16-g128", "w4a16-g128"}) {
+            Path out = dir.resolve("awq-" + plan + ".gguf");
+            Result q = lowbit(dir, "quantize", "-m", "stories260K", "--plan", plan, "--method", "awq", "--calib", calib.toString(),
+                    "--calib-samples", "16", "--calib-len", "128", "-o", out.toString());
+            assertEquals(0, q.code(), q.err());
+            assertTrue(q.err().contains("awq scales: mean alpha"), q.err());
+            Result i = lowbit(dir, "inspect", out.toString());
+            assertTrue(i.out().contains("quantized:    " + plan + " by awq") && i.out().contains("scale_grid=20 clip=true"), i.out());
+            Result p = lowbit(dir, "ppl", "-m", "stories260K", "--text", eval.toString(), "--window", "64", "--quant", plan,
+                    "--models", out.toString(), "--json");
+            assertEquals(0, p.code(), p.err());
+            JsonNode rows = new ObjectMapper().readTree(p.out());
+            assertEquals(out.getFileName().toString(), rows.get(1).get("plan").asText(), p.out());
+            assertTrue(rows.get(1).get("kld_mean").asDouble() < rows.get(0).get("kld_mean").asDouble(), "AWQ should beat RTN at " + plan + ": " + p.out());
+        }
+    }
+
+    /** calibration and evaluation texts: the model's own stories under two seeds (the study calibrates on self-generated text) */
+    private static void selfGenerated(Path dir, Path calib, Path eval) throws Exception {
+        for (Path p : new Path[] {calib, eval}) {
+            Result g = lowbit(dir, "run", "-m", "stories260K", "-p", "Once upon a time", "-n", "400", "--temp", "1", "--seed",
+                    p == calib ? "3" : "11");
+            assertEquals(0, g.code(), g.err());
+            Files.writeString(p, g.out());
+        }
     }
 
     @Test

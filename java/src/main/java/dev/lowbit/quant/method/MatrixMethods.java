@@ -3,45 +3,70 @@ package dev.lowbit.quant.method;
 import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
-import dev.lowbit.model.LayerwiseQuantizer;
+import dev.lowbit.model.LayerMethod;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.PackedMatrix;
 import dev.lowbit.quant.QuantPlan;
+import dev.lowbit.quant.Replacements;
 
 /**
- * The weight quantization methods of {@code lowbit quantize}, one matrix at a time. Rows whose
- * length is not a whole number of groups are zero-extended as the loader does (zero weights on
- * inputs that do not exist, which GPTQ sees as dead inputs).
+ * The weight quantization methods of {@code lowbit quantize} that take one matrix at a time (RTN,
+ * GPTQ), and the packing the methods share. Rows whose length is not a whole number of groups are
+ * zero-extended as the loader does (zero weights on inputs that do not exist, which GPTQ sees as
+ * dead inputs).
  */
 public final class MatrixMethods {
     private MatrixMethods() {}
 
+    /** one matrix's method: its 16-bit weights [rows][cols] and the summed input products X^T X [cols][cols] (null without calibration) */
+    interface MatrixMethod {
+        PackedMatrix quantize(String name, float[] w, int rows, int cols, float[] xtx);
+    }
+
     /** round to nearest: the bytes the loader itself would produce for the plan */
-    public static LayerwiseQuantizer.MatrixMethod rtn(QuantPlan plan) {
+    public static LayerMethod rtn(QuantPlan plan) {
         Format fmt = plan.weights();
-        return (name, w, rows, cols, xtx) -> {
+        return perMatrix((name, w, rows, cols, xtx) -> {
             int group = QuantPlan.groupFor(fmt, plan.weightGroup(), cols);
             int padded = (int) QuantPlan.paddedCols(fmt, plan.weightGroup(), cols);
             return pack(fmt, group, rows, cols, padded, padRows(w, rows, cols, padded), null, null);
-        };
+        });
     }
 
     /** GPTQ onto the plan's grouped format (W4G/W3G/W2G) */
-    public static LayerwiseQuantizer.MatrixMethod gptq(QuantPlan plan, Gptq.Settings settings) {
-        Format fmt = plan.weights();
-        if (fmt != Format.W4G && fmt != Format.W3G && fmt != Format.W2G)
-            throw new IllegalArgumentException("GPTQ needs a weight-only grouped plan (w4a16-g128, w3a16-g128, w2a16-g128), not " + plan.name());
-        return (name, w, rows, cols, xtx) -> {
+    public static LayerMethod gptq(QuantPlan plan, Gptq.Settings settings) {
+        Format fmt = groupedFormat(plan, "GPTQ");
+        return perMatrix((name, w, rows, cols, xtx) -> {
             if (xtx == null) throw new IllegalArgumentException("GPTQ needs calibration data");
             int group = QuantPlan.groupFor(fmt, plan.weightGroup(), cols);
             int padded = (int) QuantPlan.paddedCols(fmt, plan.weightGroup(), cols);
             Gptq.Result r = Gptq.quantize(padRows(w, rows, cols, padded), rows, padded, padSquare(xtx, cols, padded), fmt, group, settings);
             return pack(fmt, group, rows, cols, padded, r.weights(), r.scale(), r.zero());
+        });
+    }
+
+    /** the plan's weight format, which must be a grouped weight-only one */
+    static Format groupedFormat(QuantPlan plan, String method) {
+        Format fmt = plan.weights();
+        if (fmt != Format.W4G && fmt != Format.W3G && fmt != Format.W2G)
+            throw new IllegalArgumentException(method + " needs a weight-only grouped plan (w4a16-g128, w3a16-g128, w2a16-g128), not " + plan.name());
+        return fmt;
+    }
+
+    /** a layer method that quantizes each linear on its own from its site's X^T X; nothing else of the layer changes */
+    static LayerMethod perMatrix(MatrixMethod m) {
+        return layer -> {
+            Replacements r = Replacements.empty();
+            for (LayerMethod.Matrix x : layer.matrices()) {
+                LayerMethod.SiteStats s = layer.stats(x.site());
+                r.packed().put(x.name(), m.quantize(x.name(), x.w(), x.rows(), x.cols(), s == null ? null : s.xtx()));
+            }
+            return r;
         };
     }
 
     /** rows onto the format: RTN (lb_quantize) without grids, else onto the given grids */
-    private static PackedMatrix pack(Format fmt, int group, int rows, int cols, int padded, float[] w, float[] scale, float[] zero) {
+    static PackedMatrix pack(Format fmt, int group, int rows, int cols, int padded, float[] w, float[] scale, float[] zero) {
         long rb = fmt.rowBytes(group, padded);
         if (rb < 0) throw new IllegalArgumentException(cols + " inputs cannot be quantized to " + fmt + " (group " + group + ")");
         byte[] out = new byte[Math.toIntExact(fmt.matrixBytes(group, padded, rows))];
@@ -59,20 +84,20 @@ public final class MatrixMethods {
         return new PackedMatrix(fmt, group, rows, cols, padded, out);
     }
 
-    private static NativeBuffer floats(float[] v) {
+    static NativeBuffer floats(float[] v) {
         NativeBuffer b = NativeBuffer.floats(v.length);
         b.floatView(0, v.length).put(v);
         return b;
     }
 
-    private static float[] padRows(float[] w, int rows, int cols, int padded) {
+    static float[] padRows(float[] w, int rows, int cols, int padded) {
         if (padded == cols) return w;
         float[] p = new float[rows * padded];
         for (int r = 0; r < rows; r++) System.arraycopy(w, r * cols, p, r * padded, cols);
         return p;
     }
 
-    private static float[] padSquare(float[] h, int n, int padded) {
+    static float[] padSquare(float[] h, int n, int padded) {
         if (padded == n) return h;
         float[] p = new float[padded * padded];
         for (int i = 0; i < n; i++) System.arraycopy(h, i * n, p, i * padded, n);

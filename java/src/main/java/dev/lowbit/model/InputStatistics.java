@@ -1,0 +1,64 @@
+package dev.lowbit.model;
+
+import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
+import static org.bytedeco.openblas.global.openblas.CblasTrans;
+import static org.bytedeco.openblas.global.openblas.CblasUpper;
+import static org.bytedeco.openblas.global.openblas.cblas_ssyrk;
+
+import dev.lowbit.generate.KvCache;
+import dev.lowbit.generate.Sequence;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the calibration windows show at the input sites of one layer: the windows run through
+ * layers 0..l of the model as it stands (earlier layers already quantized), and at each site of
+ * layer l the inputs are summed into X^T X (BLAS ssyrk: upper triangle, mirrored at the end) and
+ * into sum |x| per input channel, with the token count.
+ */
+final class InputStatistics {
+    private InputStatistics() {}
+
+    private static final class Sums {
+        final float[] xtx;
+        final double[] sumAbs;
+        long tokens;
+
+        Sums(int cols) {
+            xtx = new float[cols * cols];
+            sumAbs = new double[cols];
+        }
+    }
+
+    static Map<Transformer.Site, LayerMethod.SiteStats> of(ModelWeights model, KvCache kv, List<int[]> windows, int longest, int l) {
+        Map<Transformer.Site, Sums> sums = new EnumMap<>(Transformer.Site.class);
+        try (Transformer t = new Transformer(model, kv, longest, 1)) {
+            t.setLayerLimit(l + 1);
+            t.setInputObserver((layer, site, x, ntok, cols) -> {
+                if (layer != l) return;
+                Sums s = sums.computeIfAbsent(site, k -> new Sums(cols));
+                float[] a = new float[ntok * cols];
+                x.get(a);
+                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, cols, ntok, 1f, a, cols, 1f, s.xtx, cols);
+                for (int i = 0; i < ntok; i++)
+                    for (int c = 0; c < cols; c++) s.sumAbs[c] += Math.abs(a[i * cols + c]);
+                s.tokens += ntok;
+            });
+            for (int[] w : windows) {
+                try (Sequence seq = kv.newSequence()) {
+                    if (!kv.reserve(seq, w.length)) throw new IllegalStateException("calibration KV cache too small");
+                    t.forward(List.of(new Segment(seq, w, false)));
+                }
+            }
+        }
+        Map<Transformer.Site, LayerMethod.SiteStats> out = new EnumMap<>(Transformer.Site.class);
+        sums.forEach((site, s) -> {
+            float[] h = s.xtx;
+            int n = s.sumAbs.length;
+            for (int i = 0; i < n; i++) for (int j = 0; j < i; j++) h[i * n + j] = h[j * n + i];
+            out.put(site, new LayerMethod.SiteStats(h, s.sumAbs, s.tokens));
+        });
+        return out;
+    }
+}
