@@ -55,7 +55,9 @@ final class EvalCommand implements Callable<Integer> {
         RunSummary s;
         try (LowbitModel m = model.load(plan, run.batch)) {
             OutputChecks.checkContext(m, benches, seeds, run.limit);
-            s = run(m, model.resolve().getFileName() + " " + plan.name(), benches, seeds, run.limit, gen, out);
+            QuantPlan runs = m.options().plan();  // a quantized file runs its recorded plan, by its method
+            s = run(m, model.resolve().getFileName() + " " + runs.name() + (runs.method().equals("rtn") ? "" : " " + runs.method()),
+                    benches, seeds, run.limit, gen, out);
         }
         if (baseline != null) RunReport.write(out, s, RunReport.read(baseline));
         System.out.println(Files.readString(out.resolve("summary.md")));
