@@ -28,6 +28,30 @@ int group_bits_of(int32_t fmt, int32_t group, int64_t rows, int64_t cols) {
     if (rows <= 0 || lb_row_bytes(fmt, group, cols) < 0) return LB_ERR_ARG;
     return bits;
 }
+
+// the grid with the least error among `steps` candidate ranges; candidate 0 is the group's own
+// range [mn, mx] (the RTN grid, kept on ties), range_at(i, &lo, &hi) gives the others. Writes the
+// f16 scale as a float and the zero point.
+template <class Range, class Error>
+void best_grid(int bits, float mn, float mx, int steps, Range range_at, Error error_of, float *scale, float *zero) {
+    int best_z = 0;
+    uint16_t best_sh = lb_group_grid(mn, mx, bits, &best_z);
+    double best = steps > 1 ? error_of(best_sh, best_z) : 0.0;
+    for (int i = 1; i < steps; i++) {
+        float lo, hi;
+        range_at(i, &lo, &hi);
+        int z;
+        const uint16_t sh = lb_group_grid(lo, hi, bits, &z);
+        const double err = error_of(sh, z);
+        if (err < best) {
+            best = err;
+            best_sh = sh;
+            best_z = z;
+        }
+    }
+    *scale = lb_f16_to_f32(best_sh);
+    *zero = (float)best_z;
+}
 }  // namespace
 
 extern "C" int32_t lb_group_params(int32_t fmt, int32_t group, const float *src, int64_t rows, int64_t cols,
@@ -47,22 +71,14 @@ extern "C" int32_t lb_group_params(int32_t fmt, int32_t group, const float *src,
                 mn = std::fmin(mn, w[i]);
                 mx = std::fmax(mx, w[i]);
             }
-            int best_z = 0;
-            uint16_t best_sh = lb_group_grid(mn, mx, bits, &best_z);
-            float best = steps > 1 ? grid_error(w, group, bits, best_sh, best_z, norm) : 0.f;
-            for (int i = 1; i < steps; i++) {
-                const float p = 1.f - (float)i / (float)grid;
-                int z;
-                const uint16_t sh = lb_group_grid(p * mn, p * mx, bits, &z);
-                const float err = grid_error(w, group, bits, sh, z, norm);
-                if (err < best) {
-                    best = err;
-                    best_sh = sh;
-                    best_z = z;
-                }
-            }
-            scale[r * ng + gi] = lb_f16_to_f32(best_sh);
-            zero[r * ng + gi] = (float)best_z;
+            best_grid(bits, mn, mx, steps,
+                      [&](int i, float *lo, float *hi) {
+                          const float p = 1.f - (float)i / (float)grid;
+                          *lo = p * mn;
+                          *hi = p * mx;
+                      },
+                      [&](uint16_t sh, int z) { return (double)grid_error(w, group, bits, sh, z, norm); },
+                      &scale[r * ng + gi], &zero[r * ng + gi]);
         }
     }
     return LB_OK;
@@ -132,22 +148,14 @@ extern "C" int32_t lb_group_params_awq(int32_t fmt, int32_t group, const float *
                     mx = std::fmax(mx, w[i]);
                 }
                 const float amax = std::fmax(-mn, mx);
-                int best_z = 0;
-                uint16_t best_sh = lb_group_grid(mn, mx, bits, &best_z);
-                double best = steps > 1 ? output_error(w, group, bits, best_sh, best_z, h, cols, d.data()) : 0.0;
-                for (int i = 1; i < steps; i++) {
-                    const float m = amax * (1.f - (float)i / (float)grid);
-                    int z;
-                    const uint16_t sh = lb_group_grid(std::fmax(mn, -m), std::fmin(mx, m), bits, &z);
-                    const double err = output_error(w, group, bits, sh, z, h, cols, d.data());
-                    if (err < best) {
-                        best = err;
-                        best_sh = sh;
-                        best_z = z;
-                    }
-                }
-                scale[r * ng + gi] = lb_f16_to_f32(best_sh);
-                zero[r * ng + gi] = (float)best_z;
+                best_grid(bits, mn, mx, steps,
+                          [&](int i, float *lo, float *hi) {
+                              const float m = amax * (1.f - (float)i / (float)grid);
+                              *lo = std::fmax(mn, -m);
+                              *hi = std::fmin(mx, m);
+                          },
+                          [&](uint16_t sh, int z) { return output_error(w, group, bits, sh, z, h, cols, d.data()); },
+                          &scale[r * ng + gi], &zero[r * ng + gi]);
             }
         }
     }

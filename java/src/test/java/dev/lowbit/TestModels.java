@@ -1,10 +1,15 @@
 package dev.lowbit;
 
+import dev.lowbit.api.LowbitModel;
+import dev.lowbit.generate.Sequence;
 import dev.lowbit.gguf.GgufFile;
+import dev.lowbit.model.Segment;
+import dev.lowbit.model.Transformer;
 import dev.lowbit.model.SyntheticModel;
 import dev.lowbit.util.SearchPath;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /** The shared fixtures, found through the model search path (fails clearly when missing). */
 public final class TestModels {
@@ -26,5 +31,17 @@ public final class TestModels {
 
     public static Path stories() {
         return model("stories260K.gguf");
+    }
+
+    /** logits at every position of tokens fed as one fresh sequence */
+    public static float[][] logits(LowbitModel m, int[] tokens) {
+        Transformer t = m.transformer();
+        float[][] out = new float[tokens.length][t.c.vocab()];
+        try (Sequence s = t.kv.newSequence()) {
+            if (!t.kv.reserve(s, tokens.length)) throw new IllegalStateException("KV cache too small for " + tokens.length + " tokens");
+            if (t.forward(List.of(new Segment(s, tokens, true))) != tokens.length) throw new IllegalStateException("missing logit rows");
+            for (int i = 0; i < tokens.length; i++) t.logits(i, out[i]);
+        }
+        return out;
     }
 }

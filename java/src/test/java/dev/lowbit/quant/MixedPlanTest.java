@@ -9,10 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lowbit.TestModels;
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
-import dev.lowbit.generate.Sequence;
+
 import dev.lowbit.model.LayerWeights;
-import dev.lowbit.model.Segment;
-import dev.lowbit.model.Transformer;
+
 import dev.lowbit.quality.QualityMeter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -57,7 +56,7 @@ class MixedPlanTest {
         int n = 0;
         try (LowbitModel base = load("w16"); LowbitModel all = load("w3a16-g128+l0-99=w16+head16")) {
             int[] tokens = {1, 400, 31, 277, 90};
-            float[][] a = logits(base, tokens), b = logits(all, tokens);
+            float[][] a = TestModels.logits(base, tokens), b = TestModels.logits(all, tokens);
             for (int i = 0; i < tokens.length; i++, n++) assertArrayEquals(a[i], b[i], 0f, "token " + i);
         }
         assertEquals(5, n);
@@ -67,14 +66,4 @@ class MixedPlanTest {
         return LowbitModel.load(TestModels.stories(), LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse(plan)));
     }
 
-    private static float[][] logits(LowbitModel m, int[] tokens) {
-        Transformer t = m.transformer();
-        float[][] out = new float[tokens.length][t.c.vocab()];
-        try (Sequence s = t.kv.newSequence()) {
-            assertTrue(t.kv.reserve(s, tokens.length));
-            t.forward(List.of(new Segment(s, tokens, true)));
-            for (int i = 0; i < tokens.length; i++) t.logits(i, out[i]);
-        }
-        return out;
-    }
 }

@@ -8,13 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lowbit.TestModels;
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
-import dev.lowbit.generate.Sequence;
+
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.model.LayerwiseQuantizer;
 import dev.lowbit.model.Linear;
 import dev.lowbit.model.ModelConfig;
-import dev.lowbit.model.Segment;
-import dev.lowbit.model.Transformer;
+
 import dev.lowbit.quant.method.MatrixMethods;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,7 +41,7 @@ class QuantizedGgufTest {
             Linear a = atLoad.transformer().w.layers.get(0).down(), b = saved.transformer().w.layers.get(0).down();
             assertEquals(a.format, b.format);
             assertEquals(a.bytes(), b.bytes());
-            float[][] la = logits(atLoad, tokens), lb = logits(saved, tokens);
+            float[][] la = TestModels.logits(atLoad, tokens), lb = TestModels.logits(saved, tokens);
             for (int i = 0; i < tokens.length; i++) assertArrayEquals(la[i], lb[i], 0f, "token " + i);
         }
     }
@@ -85,14 +84,4 @@ class QuantizedGgufTest {
         return LowbitModel.load(p, LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse(plan)));
     }
 
-    private static float[][] logits(LowbitModel m, int[] tokens) {
-        Transformer t = m.transformer();
-        float[][] out = new float[tokens.length][t.c.vocab()];
-        try (Sequence s = t.kv.newSequence()) {
-            assertTrue(t.kv.reserve(s, tokens.length));
-            assertEquals(tokens.length, t.forward(List.of(new Segment(s, tokens, true))));
-            for (int i = 0; i < tokens.length; i++) t.logits(i, out[i]);
-        }
-        return out;
-    }
 }

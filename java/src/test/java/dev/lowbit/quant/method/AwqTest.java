@@ -12,12 +12,12 @@ import dev.lowbit.gguf.GgufTensor;
 import dev.lowbit.model.SyntheticModel;
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
-import dev.lowbit.generate.Sequence;
+
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.model.LayerMethod;
 import dev.lowbit.model.LayerwiseQuantizer;
 import dev.lowbit.model.ModelConfig;
-import dev.lowbit.model.Segment;
+
 import dev.lowbit.model.Transformer;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.QuantPlan;
@@ -89,7 +89,7 @@ class AwqTest {
         }
         try (LowbitModel a = load(src); LowbitModel b = load(out)) {
             assertEquals(Format.F32, b.transformer().w.layers.get(0).up().format, "the folded weights stay F32");
-            float[][] la = logits(a, tokens), lb = logits(b, tokens);
+            float[][] la = TestModels.logits(a, tokens), lb = TestModels.logits(b, tokens);
             for (int t = 0; t < tokens.length; t++) {
                 double maxAbs = 0, maxDiff = 0;
                 for (int i = 0; i < la[t].length; i++) {
@@ -157,14 +157,4 @@ class AwqTest {
         return LowbitModel.load(p, LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse("kv32")));
     }
 
-    private static float[][] logits(LowbitModel m, int[] tokens) {
-        Transformer t = m.transformer();
-        float[][] out = new float[tokens.length][t.c.vocab()];
-        try (Sequence s = t.kv.newSequence()) {
-            assertTrue(t.kv.reserve(s, tokens.length));
-            assertEquals(tokens.length, t.forward(List.of(new Segment(s, tokens, true))));
-            for (int i = 0; i < tokens.length; i++) t.logits(i, out[i]);
-        }
-        return out;
-    }
 }
