@@ -80,20 +80,42 @@ void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
 inline __m128 hsum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) { return lb512_hsum4(a0, a1, a2, a3); }
 
 // Single token, nr rows one after another: 4 accumulators per row, 4 rows' sums reduced together.
-template <int32_t FMT>
-inline __attribute__((always_inline)) __m512 row1_float(const uint8_t *w, const float *x, int64_t c, int64_t n) {
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (; c + 64 <= n; c += 64) {
-        a0 = _mm512_fmadd_ps(load_w16<FMT>(w, c), _mm512_loadu_ps(x + c), a0);
-        a1 = _mm512_fmadd_ps(load_w16<FMT>(w, c + 16), _mm512_loadu_ps(x + c + 16), a1);
-        a2 = _mm512_fmadd_ps(load_w16<FMT>(w, c + 32), _mm512_loadu_ps(x + c + 32), a2);
-        a3 = _mm512_fmadd_ps(load_w16<FMT>(w, c + 48), _mm512_loadu_ps(x + c + 48), a3);
-    }
+// row1_float_t: R rows against T tokens, each (row, token) summed exactly so (4 accumulators of its
+// own, the same steps): each weight vector is loaded and converted once for T tokens, each activation
+// vector loaded once for R rows (batch-invariant multi-token calls; R = T = 1 is the one-token kernel).
+template <int32_t FMT, int R, int T>
+inline __attribute__((always_inline)) void row1_float_t(const uint8_t *w, int64_t rb, const float *const *x, int64_t c, int64_t n,
+                                                        __m512 (*s)[T]) {
+    __m512 a[R][T][4];
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < T; k++) a[r][k][0] = a[r][k][1] = a[r][k][2] = a[r][k][3] = _mm512_setzero_ps();
+    for (; c + 64 <= n; c += 64)
+        for (int u = 0; u < 4; u++) {
+            __m512 wv[R];
+            for (int r = 0; r < R; r++) wv[r] = load_w16<FMT>(w + r * rb, c + 16 * u);
+            for (int k = 0; k < T; k++) {
+                __m512 xv = _mm512_loadu_ps(x[k] + c + 16 * u);
+                if (R > 1) asm("" : "+v"(xv));  // one load per activation vector, not one per row
+                for (int r = 0; r < R; r++) a[r][k][u] = _mm512_fmadd_ps(wv[r], xv, a[r][k][u]);
+            }
+        }
     for (; c < n; c += 16) {
         const __mmask16 m = n - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - c)) - 1);
-        a0 = _mm512_fmadd_ps(load_w16_tail<FMT>(w, c, m), _mm512_maskz_loadu_ps(m, x + c), a0);
+        for (int r = 0; r < R; r++) {
+            const __m512 wv = load_w16_tail<FMT>(w + r * rb, c, m);
+            for (int k = 0; k < T; k++) a[r][k][0] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, x[k] + c), a[r][k][0]);
+        }
     }
-    return _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < T; k++)
+            s[r][k] = _mm512_add_ps(_mm512_add_ps(a[r][k][0], a[r][k][1]), _mm512_add_ps(a[r][k][2], a[r][k][3]));
+}
+
+template <int32_t FMT>
+inline __attribute__((always_inline)) __m512 row1_float(const uint8_t *w, const float *x, int64_t c, int64_t n) {
+    __m512 s[1][1];
+    row1_float_t<FMT, 1, 1>(w, 0, &x, c, n, s);
+    return s[0][0];
 }
 
 template <int32_t FMT>
@@ -109,6 +131,38 @@ void rows1_float(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, 
     for (; r < nr; r++) {
         const __m512 z = _mm512_setzero_ps();
         out[r] = _mm_cvtss_f32(hsum4(row1_float<FMT>(w + r * rb, x, c, n), z, z, z));
+    }
+}
+
+// nr rows x T (<= kInvTile) tokens t0.., every output as rows1_float computes it, in register tiles of
+// 2 rows x T tokens (hsum4 reduces each of its four inputs on its own, so rows may be grouped
+// differently): y[(t0 + k) * ldy + r]
+template <int32_t FMT, int T>
+void rows1_float_tokens_t(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, float *y, int64_t ldy) {
+    const float *x[T];
+    for (int k = 0; k < T; k++) x[k] = a.x(t0 + k);
+    const __m512 z = _mm512_setzero_ps();
+    for (int r = 0; r < nr; r += 4) {
+        const int n4 = nr - r < 4 ? nr - r : 4;
+        __m512 s[4][T];
+        for (int i = 0; i < 4; i++)
+            for (int k = 0; k < T; k++) s[i][k] = z;
+        for (int i = 0; i < n4; i += 2) {
+            if (i + 1 < n4) row1_float_t<FMT, 2, T>(w + (r + i) * rb, rb, x, a.c0, a.c1, s + i);
+            else row1_float_t<FMT, 1, T>(w + (r + i) * rb, rb, x, a.c0, a.c1, s + i);
+        }
+        for (int k = 0; k < T; k++)
+            _mm_mask_storeu_ps(y + (t0 + k) * ldy + r, (__mmask8)((1u << n4) - 1), hsum4(s[0][k], s[1][k], s[2][k], s[3][k]));
+    }
+}
+
+template <int32_t FMT>
+void rows1_float_tokens(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
+    static_assert(kInvTile == 3, "token tiles");
+    switch (nt) {
+        case 1: rows1_float_tokens_t<FMT, 1>(w, rb, nr, a, t0, y, ldy); break;
+        case 2: rows1_float_tokens_t<FMT, 2>(w, rb, nr, a, t0, y, ldy); break;
+        default: rows1_float_tokens_t<FMT, 3>(w, rb, nr, a, t0, y, ldy); break;
     }
 }
 
@@ -739,6 +793,15 @@ Rows1Fn rows1_fn_avx512(int32_t fmt) {
         case LB_Q4_1: return rows1_b32<LB_Q4_1>;
         case LB_Q5_0: return rows1_b32<LB_Q5_0>;
         case LB_Q5_1: return rows1_b32<LB_Q5_1>;
+        default: return nullptr;
+    }
+}
+
+RowsFn rows1_tokens_fn_avx512(int32_t fmt) {
+    switch (fmt) {
+        case LB_F32: return rows1_float_tokens<LB_F32>;
+        case LB_F16: return rows1_float_tokens<LB_F16>;
+        case LB_BF16: return rows1_float_tokens<LB_BF16>;
         default: return nullptr;
     }
 }
