@@ -117,8 +117,7 @@ Rows1Fn rows1_fn_avx512(int32_t fmt);  // nullptr where none
 
 // Batch-invariant multi-token calls (lb_matmul_invariant): nr rows x nt (<= kInvTile) tokens, each
 // token's outputs exactly as the one-token kernel (Rows1Fn) computes them, the weights unpacked once
-// per tile. Same signature as RowsFn below; nullptr where none (the driver then runs the one-token
-// kernel token by token).
+// per tile. Same signature as RowsFn below; one wherever there is a Rows1Fn.
 constexpr int kInvTile = 3;
 
 // Rows per multi-row register tile (prefill, batched decode).

@@ -275,21 +275,6 @@ static uint8_t *scratch(size_t bytes) {
 
 using namespace lbg;
 
-// rows r0..r1 of token t, exactly as a one-token call computes them: the one-token kernel over the
-// rows when the ISA has one, else the row kernel with a tile of one token over whole rows
-static void one_token_rows(RowFn fn, Rows1Fn fn1, const uint8_t *wb, int64_t rb, int64_t r0, int64_t r1, const Act &a,
-                           int64_t t, float *yt) {
-    if (fn1) {
-        fn1(wb + r0 * rb, rb, (int)(r1 - r0), a, t, yt + r0);
-        return;
-    }
-    for (int64_t r = r0; r < r1; r++) {
-        float out[kMaxTile];
-        fn(wb + r * rb, a, t, 1, out);
-        yt[r] = out[0];
-    }
-}
-
 int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y,
                     bool invariant) {
     const int64_t rb = lb_row_bytes(fmt, 0, cols);
@@ -369,7 +354,15 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
         #pragma omp parallel for schedule(guided) num_threads(nthreads)
         for (int64_t blk = 0; blk < nrb; blk++) {
             const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
-            one_token_rows(fn, fn1, wb, rb, r0, r1, a, 0, y);
+            if (fn1) {
+                fn1(wb + r0 * rb, rb, (int)(r1 - r0), a, 0, y + r0);
+            } else {
+                for (int64_t r = r0; r < r1; r++) {
+                    float out[kMaxTile];
+                    fn(wb + r * rb, a, 0, 1, out);
+                    y[r] = out[0];
+                }
+            }
         }
         return LB_OK;
     }
@@ -378,28 +371,23 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     if (invariant) {
         // Every token summed as a one-token call sums it, all tokens of a row block in turn while
         // the block's rows are in L1/L2 (read from DRAM once per call, as by the tiles): where the
-        // ISA has a one-token kernel, its multi-token form (kInvTile tokens sharing the unpacked
-        // weights) or else that kernel token by token; otherwise the row kernel over whole rows (no
-        // column chunks), in tiles of kMaxTile tokens for the quantized formats, whose row kernels
-        // keep one chain per token whatever the tile width, one token at a time for the float
-        // formats, whose kernels change their chains with the width.
+        // ISA has one-token kernels, their multi-token form (kInvTile tokens sharing the unpacked
+        // weights); otherwise the row kernel over whole rows (no column chunks) as for one token, in
+        // tiles of kMaxTile tokens for the quantized formats, whose row kernels keep one chain per
+        // token whatever the tile width, one token at a time for the float formats, whose kernels
+        // change their chains with the width.
         const int tile = fn1t ? kInvTile : a.blk ? kMaxTile : 1;
         #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
         for (int64_t ch = 0; ch < nchunks; ch++) {
             const int64_t b1 = (ch + 1) * per_chunk < nrb ? (ch + 1) * per_chunk : nrb;
             for (int64_t blk = ch * per_chunk; blk < b1; blk++) {
                 const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
-                if (fn1t) {
-                    for (int64_t t0 = 0; t0 < ntok; t0 += tile)
-                        fn1t(wb + r0 * rb, rb, (int)(r1 - r0), a, t0, (int)(ntok - t0 < tile ? ntok - t0 : tile), y + r0, rows);
-                    continue;
-                }
-                if (fn1 || tile == 1) {
-                    for (int64_t t = 0; t < ntok; t++) one_token_rows(fn, fn1, wb, rb, r0, r1, a, t, y + t * rows);
-                    continue;
-                }
                 for (int64_t t0 = 0; t0 < ntok; t0 += tile) {
                     const int nt = (int)(ntok - t0 < tile ? ntok - t0 : tile);
+                    if (fn1t) {
+                        fn1t(wb + r0 * rb, rb, (int)(r1 - r0), a, t0, nt, y + r0, rows);
+                        continue;
+                    }
                     for (int64_t r = r0; r < r1; r++) {
                         float out[kMaxTile];
                         fn(wb + r * rb, a, t0, nt, out);
