@@ -15,14 +15,18 @@
 // n_head/n_kv_head query heads that share the kv head, so every cached row is read (and
 // dequantised) once for all of them, and runs an online softmax over tiles of ATTN_TILE keys:
 // it returns per head the running max m, the sum l of exp(s - m) and the unnormalised output
-// sum exp(s - m) v. When there are few (token, kv head) pairs - decode - each row of keys is cut
-// into spans of ATTN_SPAN positions (flash-decoding) so one sequence's decode uses every thread;
-// the spans' partials are merged afterwards: M = max m_c, out = sum e^(m_c-M) o_c / sum e^(m_c-M) l_c.
-// The split depends only on the shape, never on the thread count, so results do not either.
+// sum exp(s - m) v. A row of more than ATTN_SPAN keys is always computed in spans of ATTN_SPAN
+// positions whose partials are merged in span order: M = max m_c, out = sum e^(m_c-M) o_c /
+// sum e^(m_c-M) l_c. When there are few (token, kv head) pairs - decode - the spans are separate work
+// items (flash-decoding) so one sequence's decode uses every thread; otherwise one item runs a row's
+// spans one after another. Either way a row's arithmetic depends on its own position only, never on
+// the thread count or on how many query rows share the call (prefill chunks of any length, other
+// sequences of a batch): batch-invariant results.
 // Scalar reference here; AVX-512 variant in attention_avx512.cpp, AVX512_BF16 (KV4) in
 // attention_bf16_avx512.cpp.
 #include "dispatch.h"
 #include "kv_internal.h"
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -79,6 +83,24 @@ void attention_span_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *
                 }
             }
         }
+    }
+}
+
+// the spans of one (token, kv head) row, partials pstride floats apart (m[gh], l[gh], acc[gh][hd]),
+// merged in span order into oi[gh][hd]
+void merge_spans(const float *p0, int64_t nsp, int64_t pstride, int gh, int hd, float *oi) {
+    for (int g = 0; g < gh; g++) {
+        float M = -INFINITY, sum = 0.f;
+        for (int64_t c = 0; c < nsp; c++) M = std::fmax(M, p0[c * pstride + g]);
+        for (int d = 0; d < hd; d++) oi[g * hd + d] = 0.f;
+        for (int64_t c = 0; c < nsp; c++) {
+            const float *p = p0 + c * pstride;
+            const float w = std::exp(p[g] - M);
+            sum += w * p[gh + g];
+            for (int d = 0; d < hd; d++) oi[g * hd + d] += w * p[2 * gh + g * hd + d];
+        }
+        const float inv = 1.f / sum;
+        for (int d = 0; d < hd; d++) oi[g * hd + d] *= inv;
     }
 }
 
@@ -147,32 +169,44 @@ int32_t attend(int32_t kvfmt, int32_t group, const void *kcache, const void *vca
     const int64_t pstride = (int64_t)gh * (hd + 2);
     std::vector<float> parts((size_t)(nparts * pstride));
     const int64_t nitems = (int64_t)items.size();
+    auto span = [&](const KvLayout &l, const float *qi, int kvh, int64_t j0, int64_t j1, float *p) {
+        float *pm = p, *pl = p + gh, *pacc = p + 2 * gh;
+        if (bf16)
+            attention_span_bf16(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
+        else if (simd)
+            attention_span_avx512(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
+        else
+            attention_span_scalar(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
+    };
     // split rows: a thread takes all kv heads of a span (one chunk), so the cache lines that hold the
     // heads' interleaved rows are fetched by one core, once, and re-read from its L2; two cores
     // reading the same lines concurrently cost ~20% (KV4 32K decode, 2 threads: 872 -> 695 us)
     const int chunk = any_split ? n_kv_head : 1;
 #pragma omp parallel num_threads(lb_threads_for(work))
     {
-        std::vector<float> tmp((size_t)pstride);
+        std::vector<float> tmp;  // a whole row's span partials (rows not split into items)
 #pragma omp for schedule(dynamic, chunk)
         for (int64_t i = 0; i < nitems; i++) {
             const Item &it = items[i];
             const KvLayout &l = ls[it.s];
             const float *qi = q + (it.t * n_head + (int64_t)it.kvh * gh) * hd;
-            float *p = it.part >= 0 ? parts.data() + it.part * pstride : tmp.data();
-            float *pm = p, *pl = p + gh, *pacc = p + 2 * gh;
-            if (bf16)
-                attention_span_bf16(l, kc, vc, qi, hd, gh, scale, it.kvh, it.j0, it.j1, pm, pl, pacc);
-            else if (simd)
-                attention_span_avx512(l, kc, vc, qi, hd, gh, scale, it.kvh, it.j0, it.j1, pm, pl, pacc);
-            else
-                attention_span_scalar(l, kc, vc, qi, hd, gh, scale, it.kvh, it.j0, it.j1, pm, pl, pacc);
-            if (it.part < 0) {
-                float *oi = out + (it.t * n_head + (int64_t)it.kvh * gh) * hd;
-                for (int g = 0; g < gh; g++) {
-                    const float inv = 1.f / pl[g];
-                    for (int d = 0; d < hd; d++) oi[g * hd + d] = pacc[g * hd + d] * inv;
-                }
+            if (it.part >= 0) {
+                span(l, qi, it.kvh, it.j0, it.j1, parts.data() + it.part * pstride);
+                continue;
+            }
+            float *oi = out + (it.t * n_head + (int64_t)it.kvh * gh) * hd;
+            const int64_t nsp = (it.j1 - it.j0 + ATTN_SPAN - 1) / ATTN_SPAN;
+            if (tmp.size() < (size_t)(nsp * pstride)) tmp.resize((size_t)(nsp * pstride));
+            for (int64_t c = 0; c < nsp; c++)
+                span(l, qi, it.kvh, it.j0 + c * ATTN_SPAN, std::min(it.j1, it.j0 + (c + 1) * ATTN_SPAN), tmp.data() + c * pstride);
+            if (nsp > 1) {
+                merge_spans(tmp.data(), nsp, pstride, gh, hd, oi);
+                continue;
+            }
+            const float *pl = tmp.data() + gh, *pacc = tmp.data() + 2 * gh;
+            for (int g = 0; g < gh; g++) {
+                const float inv = 1.f / pl[g];
+                for (int d = 0; d < hd; d++) oi[g * hd + d] = pacc[g * hd + d] * inv;
             }
         }
     }
@@ -184,23 +218,9 @@ int32_t attend(int32_t kvfmt, int32_t group, const void *kcache, const void *vca
             const int64_t L = pos0[s] + t + 1;
             if (L <= ATTN_SPAN) continue;
             const int64_t nsp = (L + ATTN_SPAN - 1) / ATTN_SPAN;
-            for (int h = 0; h < n_kv_head; h++) {
-                const float *p0 = parts.data() + (pbase + h * nsp) * pstride;
-                float *oi = out + ((row0[s] + t) * n_head + (int64_t)h * gh) * hd;
-                for (int g = 0; g < gh; g++) {
-                    float M = -INFINITY, sum = 0.f;
-                    for (int64_t c = 0; c < nsp; c++) M = std::fmax(M, p0[c * pstride + g]);
-                    for (int d = 0; d < hd; d++) oi[g * hd + d] = 0.f;
-                    for (int64_t c = 0; c < nsp; c++) {
-                        const float *p = p0 + c * pstride;
-                        const float w = std::exp(p[g] - M);
-                        sum += w * p[gh + g];
-                        for (int d = 0; d < hd; d++) oi[g * hd + d] += w * p[2 * gh + g * hd + d];
-                    }
-                    const float inv = 1.f / sum;
-                    for (int d = 0; d < hd; d++) oi[g * hd + d] *= inv;
-                }
-            }
+            for (int h = 0; h < n_kv_head; h++)
+                merge_spans(parts.data() + (pbase + h * nsp) * pstride, nsp, pstride, gh, hd,
+                            out + ((row0[s] + t) * n_head + (int64_t)h * gh) * hd);
             pbase += n_kv_head * nsp;
         }
     }

@@ -50,10 +50,10 @@ static void matmul_bf16x16_scalar(const uint16_t *w, int64_t rows, int64_t cols,
         }
 }
 
-int32_t matmul_bf16x16(const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+int32_t matmul_bf16x16(const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y, bool invariant) {
     if (!shape_ok(cols)) return LB_ERR_ARG;
     if (lb_bf16_kernels())
-        matmul_bf16x16_avx512((const uint16_t *)w, rows, cols, x, ntok, y);
+        matmul_bf16x16_avx512((const uint16_t *)w, rows, cols, x, ntok, y, invariant);
     else
         matmul_bf16x16_scalar((const uint16_t *)w, rows, cols, x, ntok, y);
     return LB_OK;

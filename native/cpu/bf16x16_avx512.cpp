@@ -7,6 +7,8 @@
 // from DRAM in huge pages, 2 threads, fastest call), against the row-major 4x6 tiles of LB_BF16:
 //   16 tokens 648-695 vs 914-938 us (391-420 vs 290-298 GFLOP/s); 4 tokens 450-480 vs 784-802 us;
 //   1 token 457-464 vs 451-473 us (memory bound either way). Without the prefetch (prototype): no gain.
+// Batch-invariant calls (lb_matmul_invariant): tiles of up to 3 tokens with the one-token tile's 8
+// accumulator sets, so every token is summed as alone.
 #include <immintrin.h>
 #include <omp.h>
 #include <utility>
@@ -29,9 +31,13 @@ inline __m512 dp_pair(__m512 acc, __m512i w, const uint32_t *p) {
 // one block (16 rows) x T tokens: y[k * rows + lane] for token k and the lanes in `live` (the last
 // block's padding rows are not stored). xp: the tile's pairs, T per column pair. Fewer than 8 tokens
 // cycle NA accumulator sets over the column pairs so that enough independent chains hide the latency.
+// A token's sums depend on NA only: block_tile<T, 8> (T <= 3) sums each token as the one-token
+// block_tile<1> does (batch-invariant calls).
 template <int T>
+constexpr int n_acc() { return T >= 8 ? 1 : (8 + T - 1) / T; }  // >= 8 independent chains (vdpbf16ps latency 6)
+
+template <int T, int NA = n_acc<T>()>
 void block_tile(const uint32_t *wb, int64_t ncp, const uint32_t *xp, float *y, int64_t rows, __mmask16 live) {
-    constexpr int NA = T >= 8 ? 1 : (8 + T - 1) / T;  // >= 8 independent chains (vdpbf16ps latency 6)
     // The loops over accumulators are unrolled by pragma: left to GCC 12 -O3 the array stayed in
     // memory too, all T accumulators stored to the stack after every weight vector (half the speed).
     __m512 acc[NA * T];
@@ -69,8 +75,16 @@ constexpr TileFn pick(int nt, std::integer_sequence<int, T...>) {
     return f;
 }
 
-// token tiles of at most kMaxT, balanced (20 -> 10 + 10)
-int tile_tokens(int64_t left) {
+// batch-invariant calls: tiles of up to 3 tokens with the one-token tile's 8 accumulator sets (24)
+constexpr int kInvT = 3;
+TileFn pick_invariant(int nt) {
+    static_assert(n_acc<1>() == 8 && kInvT == 3, "tiles");
+    return nt == 1 ? block_tile<1> : nt == 2 ? block_tile<2, 8> : block_tile<3, 8>;
+}
+
+// token tiles of at most kMaxT (invariant: kInvT), balanced (20 -> 10 + 10)
+int tile_tokens(int64_t left, bool invariant) {
+    if (invariant) return (int)(left < kInvT ? left : kInvT);
     if (left <= kMaxT) return (int)left;
     const int64_t n = (left + kMaxT - 1) / kMaxT;
     return (int)((left + n - 1) / n);
@@ -97,13 +111,13 @@ uint32_t *scratch_pairs(size_t n) {
 }
 }  // namespace
 
-void matmul_bf16x16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+void matmul_bf16x16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y, bool invariant) {
     const int64_t ncp = cols / 2, nblk = (rows + 15) / 16;
     // activations: tile by tile, each [column pair][token of the tile]
     uint32_t *xt = scratch_pairs((size_t)(ntok * ncp));
     std::vector<int> tiles;
     for (int64_t t0 = 0; t0 < ntok;) {
-        const int nt = tile_tokens(ntok - t0);
+        const int nt = tile_tokens(ntok - t0, invariant);
         for (int k = 0; k < nt; k++) convert_row(x + (t0 + k) * cols, cols, xt + t0 * ncp + k, nt);
         tiles.push_back(nt);
         t0 += nt;
@@ -122,8 +136,8 @@ void matmul_bf16x16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const 
             const __mmask16 live = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
             int64_t t0 = 0;
             for (int nt : tiles) {
-                pick(nt, std::make_integer_sequence<int, kMaxT>())(wp + b * 16 * ncp, ncp, xt + t0 * ncp,
-                                                                  y + t0 * rows + 16 * b, rows, live);
+                const TileFn f = invariant ? pick_invariant(nt) : pick(nt, std::make_integer_sequence<int, kMaxT>());
+                f(wp + b * 16 * ncp, ncp, xt + t0 * ncp, y + t0 * rows + 16 * b, rows, live);
                 t0 += nt;
             }
         }

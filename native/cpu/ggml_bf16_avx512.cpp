@@ -8,7 +8,8 @@
 //    the sums of 4 rows reduced together; memory bound.
 //  - Several tokens: R x T register tiles (4 rows x up to 6 tokens: 24 accumulators), each loaded
 //    weight vector feeds T tokens and each activation vector R rows; the next rows are prefetched
-//    (four rows read side by side defeat the hardware prefetchers).
+//    (four rows read side by side defeat the hardware prefetchers). Batch-invariant calls
+//    (lb_matmul_invariant): 2 x 3 tiles with the one-token kernel's 4 chains per output instead.
 // GCC 12 flags the deliberate _mm*_undefined_* self-initialisation inside its own intrinsics
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -28,18 +29,40 @@ using bf16t::kR;
 using bf16t::token_tile;
 using bf16t::wtail;
 
-// one row against one token's bf16 x (zero-padded to whole vectors): 4 chains of vdpbf16ps
-inline __attribute__((always_inline)) __m512 row1(const uint16_t *w, const uint16_t *x, int64_t n) {
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+// R rows (n words apart) against T tokens' bf16 x (zero-padded to whole vectors): per (row, token) 4
+// chains of vdpbf16ps and their sum in s[r][k]. R = T = 1 is the one-token kernel; larger tiles (the
+// batch-invariant multi-token calls) sum every (row, token) exactly as it does, loading each weight
+// vector once for T tokens and each activation vector once for R rows.
+template <int R, int T>
+inline __attribute__((always_inline)) void row1_t(const uint16_t *w, int64_t n, const uint16_t *const *x, __m512 (*s)[T]) {
+    __m512 a[R][T][4];
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < T; k++) a[r][k][0] = a[r][k][1] = a[r][k][2] = a[r][k][3] = _mm512_setzero_ps();
     int64_t c = 0;
-    for (; c + 128 <= n; c += 128) {
-        a0 = dp(a0, _mm512_loadu_si512(w + c), _mm512_load_si512(x + c));
-        a1 = dp(a1, _mm512_loadu_si512(w + c + 32), _mm512_load_si512(x + c + 32));
-        a2 = dp(a2, _mm512_loadu_si512(w + c + 64), _mm512_load_si512(x + c + 64));
-        a3 = dp(a3, _mm512_loadu_si512(w + c + 96), _mm512_load_si512(x + c + 96));
-    }
-    for (; c < n; c += 32) a0 = dp(a0, wtail(w, c, n), _mm512_load_si512(x + c));
-    return _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+    for (; c + 128 <= n; c += 128)
+        for (int u = 0; u < 4; u++) {
+            __m512i wv[R];
+            for (int r = 0; r < R; r++) wv[r] = _mm512_loadu_si512(w + r * n + c + 32 * u);
+            for (int k = 0; k < T; k++) {
+                __m512i xv = _mm512_load_si512(x[k] + c + 32 * u);
+                if (R > 1) asm("" : "+v"(xv));  // one load per activation vector, not one per row
+                for (int r = 0; r < R; r++) a[r][k][u] = dp(a[r][k][u], wv[r], xv);
+            }
+        }
+    for (; c < n; c += 32)
+        for (int r = 0; r < R; r++) {
+            const __m512i wv = wtail(w + r * n, c, n);
+            for (int k = 0; k < T; k++) a[r][k][0] = dp(a[r][k][0], wv, _mm512_load_si512(x[k] + c));
+        }
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < T; k++)
+            s[r][k] = _mm512_add_ps(_mm512_add_ps(a[r][k][0], a[r][k][1]), _mm512_add_ps(a[r][k][2], a[r][k][3]));
+}
+
+inline __attribute__((always_inline)) __m512 row1(const uint16_t *w, const uint16_t *x, int64_t n) {
+    __m512 s[1][1];
+    row1_t<1, 1>(w, n, &x, s);
+    return s[0][0];
 }
 
 // nr consecutive rows (n words apart) x one token -> out[0..nr)
@@ -52,6 +75,37 @@ void rows1(const uint16_t *w, int64_t n, int nr, const uint16_t *x, float *out) 
     }
     const __m512 z = _mm512_setzero_ps();
     for (; r < nr; r++) out[r] = _mm_cvtss_f32(lb512_hsum4(row1(w + r * n, x, n), z, z, z));
+}
+
+// nr rows x T tokens (x rows xs words apart), every output as rows1 computes it, in register tiles of
+// 2 rows x T tokens (lb512_hsum4 reduces each input on its own): y[k * ldy + r] for token k
+template <int T>
+void rows1_tokens_t(const uint16_t *w, int64_t n, int nr, const uint16_t *xb, int64_t xs, float *y, int64_t ldy) {
+    const uint16_t *x[T];
+    for (int k = 0; k < T; k++) x[k] = xb + k * xs;
+    const __m512 z = _mm512_setzero_ps();
+    for (int r = 0; r < nr; r += 4) {
+        const int n4 = nr - r < 4 ? nr - r : 4;
+        __m512 s[4][T];
+        for (int i = 0; i < 4; i++)
+            for (int k = 0; k < T; k++) s[i][k] = z;
+        for (int i = 0; i < n4; i += 2) {
+            if (i + 1 < n4) row1_t<2, T>(w + (r + i) * n, n, x, s + i);
+            else row1_t<1, T>(w + (r + i) * n, n, x, s + i);
+        }
+        for (int k = 0; k < T; k++)
+            _mm_mask_storeu_ps(y + k * ldy + r, (__mmask8)((1u << n4) - 1), lb512_hsum4(s[0][k], s[1][k], s[2][k], s[3][k]));
+    }
+}
+
+// batch-invariant calls: tokens in tiles of up to 3 (2 rows x 3 tokens x 4 chains: 24 accumulators)
+constexpr int kInvTokens = 3;
+void rows1_tokens(const uint16_t *w, int64_t n, int nr, const uint16_t *xb, int64_t xs, int nt, float *y, int64_t ldy) {
+    switch (nt) {
+        case 1: rows1_tokens_t<1>(w, n, nr, xb, xs, y, ldy); break;
+        case 2: rows1_tokens_t<2>(w, n, nr, xb, xs, y, ldy); break;
+        default: rows1_tokens_t<3>(w, n, nr, xb, xs, y, ldy); break;
+    }
 }
 
 // x (ntok x cols f32) -> bf16, rows of xs words (xs = cols rounded up to 32, the tail zero)
@@ -77,7 +131,8 @@ uint16_t *scratch_words(size_t n) {
 
 }  // namespace
 
-void matmul_bf16_dot_avx512(const uint8_t *wb, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+void matmul_bf16_dot_avx512(const uint8_t *wb, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y,
+                            bool invariant) {
     const uint16_t *w = (const uint16_t *)wb;
     const int64_t xs = (cols + 31) / 32 * 32;
     uint16_t *xb = scratch_words((size_t)(ntok * xs));
@@ -100,6 +155,13 @@ void matmul_bf16_dot_avx512(const uint8_t *wb, int64_t rows, int64_t cols, const
             const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
             if (ntok == 1) {
                 rows1(w + r0 * cols, cols, (int)(r1 - r0), xb, y + r0);
+                continue;
+            }
+            if (invariant) {  // each token as a one-token call computes it
+                for (int64_t t0 = 0; t0 < ntok; t0 += kInvTokens) {
+                    const int nt = (int)(ntok - t0 < kInvTokens ? ntok - t0 : kInvTokens);
+                    rows1_tokens(w + r0 * cols, cols, (int)(r1 - r0), xb + t0 * xs, xs, nt, y + t0 * rows + r0, rows);
+                }
                 continue;
             }
             if (x_fits_l2) {

@@ -115,6 +115,11 @@ typedef void (*RowFn)(const uint8_t *w, const Act &a, int64_t t0, int nt, float 
 typedef void (*Rows1Fn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t, float *out);
 Rows1Fn rows1_fn_avx512(int32_t fmt);  // nullptr where none
 
+// Batch-invariant multi-token calls (lb_matmul_invariant): nr rows x nt (<= kInvTile) tokens, each
+// token's outputs exactly as the one-token kernel (Rows1Fn) computes them, the weights unpacked once
+// per tile. Same signature as RowsFn below; one wherever there is a Rows1Fn.
+constexpr int kInvTile = 3;
+
 // Rows per multi-row register tile (prefill, batched decode).
 constexpr int kMaxRows = 3;
 // Multi-token variant over nr (<= kMaxRows) rows x nt (<= kMaxTile) tokens, written straight
@@ -123,6 +128,7 @@ constexpr int kMaxRows = 3;
 // every token (float formats: otherwise the fp32 activations come from L2 once per row).
 typedef void (*RowsFn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy);
 RowsFn rows_fn_avx512(int32_t fmt);  // nullptr where none
+RowsFn rows1_tokens_fn_avx512(int32_t fmt);  // the batch-invariant tiles (kInvTile above)
 
 // offset subtracted from the unsigned codes the AVX-512 kernels feed to vpdpbusd (0 if none);
 // Q8_0's int8 codes are fed as (code ^ 0x80) = code + 128
@@ -147,8 +153,10 @@ void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d,
 // scalar reference dot of one block (shared by SIMD tails)
 float dot_block32(int32_t fmt, const uint8_t *b, const int8_t *xq, float dx, int32_t xs);
 
-// BF16 weights x bf16(x) with vdpbf16ps (ggml_bf16_avx512.cpp; only where lb_bf16_kernels())
-void matmul_bf16_dot_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+// BF16 weights x bf16(x) with vdpbf16ps (ggml_bf16_avx512.cpp; only where lb_bf16_kernels());
+// invariant: every token through the one-token kernel (lb_matmul_invariant)
+void matmul_bf16_dot_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y,
+                            bool invariant);
 
 // calls f(std::integral_constant<int, N>) with the compile-time tile width N matching the runtime
 // token count nt (1..8); for templates that take the width as a parameter

@@ -14,6 +14,8 @@
 //  * K-quants: x quantized per 256 the same way (plus sums of q per 16); per super-block exact
 //    integer sums over the sub-block scales, then acc += (d*dx)*sumi - (dmin*dx)*summ.
 // SIMD variants compute the same integer block sums and only reorder the fp32 accumulation.
+// The order also changes with the number of tokens (one-token kernels, multi-token register tiles,
+// column chunks of long rows): lb_matmul_invariant (`invariant`) sums every token as ntok = 1 does.
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -273,7 +275,8 @@ static uint8_t *scratch(size_t bytes) {
 
 using namespace lbg;
 
-int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y,
+                    bool invariant) {
     const int64_t rb = lb_row_bytes(fmt, 0, cols);
     if (rb < 0 || rows <= 0 || ntok <= 0) return LB_ERR_ARG;
     const int isa = lb_isa_current();
@@ -284,6 +287,7 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     if (!fn) return LB_ERR_FORMAT;
     const RowsFn fnr = isa >= LB_ISA_AVX512 ? rows_fn_avx512(fmt) : nullptr;
     const Rows1Fn fn1 = isa >= LB_ISA_AVX512 ? rows1_fn_avx512(fmt) : nullptr;
+    const RowsFn fn1t = invariant && isa >= LB_ISA_AVX512 ? rows1_tokens_fn_avx512(fmt) : nullptr;
 
     Act a;
     a.cols = cols;
@@ -291,7 +295,7 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     a.c1 = cols;
     const int nthreads = lb_threads_for((long long)rows * cols * ntok);
     if (fmt == LB_BF16 && lb_bf16_kernels()) {
-        matmul_bf16_dot_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
+        matmul_bf16_dot_avx512((const uint8_t *)w, rows, cols, x, ntok, y, invariant);
         return LB_OK;
     }
     if (fmt == LB_BF16) {
@@ -364,6 +368,36 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
     }
     const int64_t per_chunk = lb_chunk_items(nrb, kRowBlock * rb, nthreads, false);
     const int64_t nchunks = (nrb + per_chunk - 1) / per_chunk;
+    if (invariant) {
+        // Every token summed as a one-token call sums it, all tokens of a row block in turn while
+        // the block's rows are in L1/L2 (read from DRAM once per call, as by the tiles): where the
+        // ISA has one-token kernels, their multi-token form (kInvTile tokens sharing the unpacked
+        // weights); otherwise the row kernel over whole rows (no column chunks) as for one token, in
+        // tiles of kMaxTile tokens for the quantized formats, whose row kernels keep one chain per
+        // token whatever the tile width, one token at a time for the float formats, whose kernels
+        // change their chains with the width.
+        const int tile = fn1t ? kInvTile : a.blk ? kMaxTile : 1;
+        #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+        for (int64_t ch = 0; ch < nchunks; ch++) {
+            const int64_t b1 = (ch + 1) * per_chunk < nrb ? (ch + 1) * per_chunk : nrb;
+            for (int64_t blk = ch * per_chunk; blk < b1; blk++) {
+                const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
+                for (int64_t t0 = 0; t0 < ntok; t0 += tile) {
+                    const int nt = (int)(ntok - t0 < tile ? ntok - t0 : tile);
+                    if (fn1t) {
+                        fn1t(wb + r0 * rb, rb, (int)(r1 - r0), a, t0, nt, y + r0, rows);
+                        continue;
+                    }
+                    for (int64_t r = r0; r < r1; r++) {
+                        float out[kMaxTile];
+                        fn(wb + r * rb, a, t0, nt, out);
+                        for (int k = 0; k < nt; k++) y[(t0 + k) * rows + r] = out[k];
+                    }
+                }
+            }
+        }
+        return LB_OK;
+    }
     #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
     for (int64_t ch = 0; ch < nchunks; ch++) {
         const int64_t b1 = (ch + 1) * per_chunk < nrb ? (ch + 1) * per_chunk : nrb;

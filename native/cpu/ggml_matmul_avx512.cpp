@@ -80,20 +80,42 @@ void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
 inline __m128 hsum4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) { return lb512_hsum4(a0, a1, a2, a3); }
 
 // Single token, nr rows one after another: 4 accumulators per row, 4 rows' sums reduced together.
-template <int32_t FMT>
-inline __attribute__((always_inline)) __m512 row1_float(const uint8_t *w, const float *x, int64_t c, int64_t n) {
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (; c + 64 <= n; c += 64) {
-        a0 = _mm512_fmadd_ps(load_w16<FMT>(w, c), _mm512_loadu_ps(x + c), a0);
-        a1 = _mm512_fmadd_ps(load_w16<FMT>(w, c + 16), _mm512_loadu_ps(x + c + 16), a1);
-        a2 = _mm512_fmadd_ps(load_w16<FMT>(w, c + 32), _mm512_loadu_ps(x + c + 32), a2);
-        a3 = _mm512_fmadd_ps(load_w16<FMT>(w, c + 48), _mm512_loadu_ps(x + c + 48), a3);
-    }
+// row1_float_t: R rows against T tokens, each (row, token) summed exactly so (4 accumulators of its
+// own, the same steps): each weight vector is loaded and converted once for T tokens, each activation
+// vector loaded once for R rows (batch-invariant multi-token calls; R = T = 1 is the one-token kernel).
+template <int32_t FMT, int R, int T>
+inline __attribute__((always_inline)) void row1_float_t(const uint8_t *w, int64_t rb, const float *const *x, int64_t c, int64_t n,
+                                                        __m512 (*s)[T]) {
+    __m512 a[R][T][4];
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < T; k++) a[r][k][0] = a[r][k][1] = a[r][k][2] = a[r][k][3] = _mm512_setzero_ps();
+    for (; c + 64 <= n; c += 64)
+        for (int u = 0; u < 4; u++) {
+            __m512 wv[R];
+            for (int r = 0; r < R; r++) wv[r] = load_w16<FMT>(w + r * rb, c + 16 * u);
+            for (int k = 0; k < T; k++) {
+                __m512 xv = _mm512_loadu_ps(x[k] + c + 16 * u);
+                if (R > 1) asm("" : "+v"(xv));  // one load per activation vector, not one per row
+                for (int r = 0; r < R; r++) a[r][k][u] = _mm512_fmadd_ps(wv[r], xv, a[r][k][u]);
+            }
+        }
     for (; c < n; c += 16) {
         const __mmask16 m = n - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - c)) - 1);
-        a0 = _mm512_fmadd_ps(load_w16_tail<FMT>(w, c, m), _mm512_maskz_loadu_ps(m, x + c), a0);
+        for (int r = 0; r < R; r++) {
+            const __m512 wv = load_w16_tail<FMT>(w + r * rb, c, m);
+            for (int k = 0; k < T; k++) a[r][k][0] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, x[k] + c), a[r][k][0]);
+        }
     }
-    return _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < T; k++)
+            s[r][k] = _mm512_add_ps(_mm512_add_ps(a[r][k][0], a[r][k][1]), _mm512_add_ps(a[r][k][2], a[r][k][3]));
+}
+
+template <int32_t FMT>
+inline __attribute__((always_inline)) __m512 row1_float(const uint8_t *w, const float *x, int64_t c, int64_t n) {
+    __m512 s[1][1];
+    row1_float_t<FMT, 1, 1>(w, 0, &x, c, n, s);
+    return s[0][0];
 }
 
 template <int32_t FMT>
@@ -109,6 +131,38 @@ void rows1_float(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, 
     for (; r < nr; r++) {
         const __m512 z = _mm512_setzero_ps();
         out[r] = _mm_cvtss_f32(hsum4(row1_float<FMT>(w + r * rb, x, c, n), z, z, z));
+    }
+}
+
+// nr rows x T (<= kInvTile) tokens t0.., every output as rows1_float computes it, in register tiles of
+// 2 rows x T tokens (hsum4 reduces each of its four inputs on its own, so rows may be grouped
+// differently): y[(t0 + k) * ldy + r]
+template <int32_t FMT, int T>
+void rows1_float_tokens_t(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, float *y, int64_t ldy) {
+    const float *x[T];
+    for (int k = 0; k < T; k++) x[k] = a.x(t0 + k);
+    const __m512 z = _mm512_setzero_ps();
+    for (int r = 0; r < nr; r += 4) {
+        const int n4 = nr - r < 4 ? nr - r : 4;
+        __m512 s[4][T];
+        for (int i = 0; i < 4; i++)
+            for (int k = 0; k < T; k++) s[i][k] = z;
+        for (int i = 0; i < n4; i += 2) {
+            if (i + 1 < n4) row1_float_t<FMT, 2, T>(w + (r + i) * rb, rb, x, a.c0, a.c1, s + i);
+            else row1_float_t<FMT, 1, T>(w + (r + i) * rb, rb, x, a.c0, a.c1, s + i);
+        }
+        for (int k = 0; k < T; k++)
+            _mm_mask_storeu_ps(y + (t0 + k) * ldy + r, (__mmask8)((1u << n4) - 1), hsum4(s[0][k], s[1][k], s[2][k], s[3][k]));
+    }
+}
+
+template <int32_t FMT>
+void rows1_float_tokens(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
+    static_assert(kInvTile == 3, "token tiles");
+    switch (nt) {
+        case 1: rows1_float_tokens_t<FMT, 1>(w, rb, nr, a, t0, y, ldy); break;
+        case 2: rows1_float_tokens_t<FMT, 2>(w, rb, nr, a, t0, y, ldy); break;
+        default: rows1_float_tokens_t<FMT, 3>(w, rb, nr, a, t0, y, ldy); break;
     }
 }
 
@@ -372,27 +426,48 @@ void rows_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, in
 }
 
 // Single token, nr rows one after another; per row two groups of 4 blocks in flight.
-template <int32_t FMT>
+// Row1B32<FMT, T>: one row against T tokens t0.., each summed exactly as the one-token kernel (T = 1)
+// sums it (its own accumulators, the same steps); the weights are unpacked once for the T tokens
+// (batch-invariant multi-token calls).
+template <int32_t FMT, int T>
 struct Row1B32 {
     static constexpr B32Layout L = layout32(FMT);
     static constexpr bool MIN = L.m >= 0;
     __m512i icodes, idm;
-    const int8_t *qp;
-    const int32_t *li;
-    const float *d, *ds, *dxp;
-    const int32_t *op;
+    const int8_t *qp[T];
+    const int32_t *li[T];
+    const float *d[T], *ds[T], *dxp[T];
+    const int32_t *op[T];
     const __m512i lane4 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
     int64_t b0, nb;
 
-    inline __attribute__((always_inline)) void group(const uint8_t *w, int64_t b, __m512 &acc, __m128 &macc) const {
+    Row1B32(const Act &a, int64_t t0) {
+        const B32Idx &I = b32idx<FMT>();
+        icodes = _mm512_load_si512(I.codes);
+        idm = _mm512_load_si512(I.dm);
+        for (int k = 0; k < T; k++)
+            qp[k] = a.qp(t0 + k), li[k] = a.li(t0 + k), d[k] = a.d(t0 + k), ds[k] = a.ds(t0 + k), dxp[k] = a.dxp(t0 + k), op[k] = a.op(t0 + k);
+        b0 = a.b0(), nb = a.b1();
+        if (FMT == LB_Q4_0 || FMT == LB_Q8_0) {
+            alignas(64) uint16_t i16[32], iT[32];
+            for (int e = 0; e < 32; e++) i16[e] = (uint16_t)((e % 4 % 2 ? 32 : 0) + (e / 4 % 4) * L.bb / 2);
+            for (int e = 0; e < 32; e++) iT[e] = (uint16_t)((e / 4 % 4) * L.bb / 2);
+            idx16 = _mm512_load_si512(i16);
+            idxT = _mm512_load_si512(iT);
+        }
+    }
+
+    inline __attribute__((always_inline)) void group(const uint8_t *w, int64_t b, __m512 *acc, __m128 *macc) const {
         __m512i lo, hi, dmw;
         unpack4<FMT>(w + b * L.bb, icodes, idm, lo, hi, dmw);
         const __m256 dm8 = _mm256_cvtph_ps(_mm512_castsi512_si128(dmw));
-        const __m512i i0 = _mm512_dpbusd_epi32(_mm512_load_si512(li + b * 4), lo, _mm512_load_si512(qp + b * 32));
-        const __m512i i1 = _mm512_dpbusd_epi32(i0, hi, _mm512_load_si512(qp + b * 32 + 64));
-        const __m128 s4 = _mm_mul_ps(_mm256_castps256_ps128(dm8), _mm_load_ps(d + b));
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_permutexvar_ps(lane4, _mm512_castps128_ps512(s4)), acc);
-        if (MIN) macc = _mm_fmadd_ps(_mm256_extractf128_ps(dm8, 1), _mm_load_ps(ds + b), macc);
+        for (int k = 0; k < T; k++) {
+            const __m512i i0 = _mm512_dpbusd_epi32(_mm512_load_si512(li[k] + b * 4), lo, _mm512_load_si512(qp[k] + b * 32));
+            const __m512i i1 = _mm512_dpbusd_epi32(i0, hi, _mm512_load_si512(qp[k] + b * 32 + 64));
+            const __m128 s4 = _mm_mul_ps(_mm256_castps256_ps128(dm8), _mm_load_ps(d[k] + b));
+            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), _mm512_permutexvar_ps(lane4, _mm512_castps128_ps512(s4)), acc[k]);
+            if (MIN) macc[k] = _mm_fmadd_ps(_mm256_extractf128_ps(dm8, 1), _mm_load_ps(ds[k] + b), macc[k]);
+        }
     }
     // Q4_0/Q8_0, up to 16 blocks (G groups of 4): the groups' int32 sums (4 lanes per block)
     // are added down to one lane per block by unpacks (lane 4k+g = block 4g+k), so the scales
@@ -403,20 +478,23 @@ struct Row1B32 {
     __m512i idx16;   // word 4k+g <- scale word of block k in group g (first or second source)
     __m512i idxT;    // Q8_0: word 4k+j <- scale word of block k (unpack4's scale permute)
     template <int G>
-    inline __attribute__((always_inline)) void step16(const uint8_t *w, int64_t b, __m512 &acc) const {
-        __m512i l0[4], is[4];
+    inline __attribute__((always_inline)) void step16(const uint8_t *w, int64_t b, __m512 *acc) const {
+        __m512i l0[4], is[T][4];
         if (FMT != LB_Q4_0) {  // Q8_0: scales not all in the first 64 bytes; one permute per group, blended
             __m256i dsel;
             for (int g = 0; g < G; g++) {
                 const int64_t bg = b + 4 * g;
                 __m512i lo, hi, dmw;
                 unpack4<FMT>(w + bg * L.bb, icodes, idxT, lo, hi, dmw);
-                const __m512i i0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_load_si512(qp + bg * 32));
-                is[g] = _mm512_dpbusd_epi32(i0, hi, _mm512_load_si512(qp + bg * 32 + 64));
+                for (int k = 0; k < T; k++) {
+                    const __m512i i0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_load_si512(qp[k] + bg * 32));
+                    is[k][g] = _mm512_dpbusd_epi32(i0, hi, _mm512_load_si512(qp[k] + bg * 32 + 64));
+                }
                 const __m256i dg = _mm512_castsi512_si256(dmw);
                 dsel = g == 0 ? dg : _mm256_mask_mov_epi16(dsel, (__mmask16)(0x1111u << g), dg);
             }
-            step16_sum<G>(is, _mm512_cvtph_ps(dsel), b, acc);
+            const __m512 dw = _mm512_cvtph_ps(dsel);
+            for (int k = 0; k < T; k++) step16_sum<G>(is[k], dw, b, k, acc[k]);
             return;
         }
         const __m512i m0f = _mm512_set1_epi8(0x0f);
@@ -425,9 +503,12 @@ struct Row1B32 {
             l0[g] = _mm512_loadu_si512(p);
             const __m512i l1 = _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i *)(p + 64)));
             const __m512i qs = _mm512_permutex2var_epi16(l0[g], icodes, l1);
+            const __m512i lo = _mm512_and_si512(qs, m0f), hi = _mm512_and_si512(_mm512_srli_epi16(qs, 4), m0f);
             const int64_t bg = b + 4 * g;
-            const __m512i i0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(qs, m0f), _mm512_load_si512(qp + bg * 32));
-            is[g] = _mm512_dpbusd_epi32(i0, _mm512_and_si512(_mm512_srli_epi16(qs, 4), m0f), _mm512_load_si512(qp + bg * 32 + 64));
+            for (int k = 0; k < T; k++) {
+                const __m512i i0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_load_si512(qp[k] + bg * 32));
+                is[k][g] = _mm512_dpbusd_epi32(i0, hi, _mm512_load_si512(qp[k] + bg * 32 + 64));
+            }
         }
         // lanes of missing groups (g >= G) repeat present ones (finite scales, times dx = 0)
         const __m256i d01 = _mm512_castsi512_si256(_mm512_permutex2var_epi16(l0[0], idx16, l0[G > 1 ? 1 : 0]));
@@ -436,26 +517,28 @@ struct Row1B32 {
             const __m256i d23 = _mm512_castsi512_si256(_mm512_permutex2var_epi16(l0[2], idx16, l0[G > 3 ? 3 : 2]));
             dsel = _mm256_mask_mov_epi16(d01, (__mmask16)0xcccc, d23);
         }
-        step16_sum<G>(is, _mm512_cvtph_ps(dsel), b, acc);
+        const __m512 dw = _mm512_cvtph_ps(dsel);
+        for (int k = 0; k < T; k++) step16_sum<G>(is[k], dw, b, k, acc[k]);
     }
-    // is[g]: int32 sums of group g (4 lanes per block); dw: weight scales at lane 4k+g
+    // is[g]: token k's int32 sums of group g (4 lanes per block); dw: weight scales at lane 4k+g
     template <int G>
-    inline __attribute__((always_inline)) void step16_sum(const __m512i *is, __m512 dw, int64_t b, __m512 &acc) const {
+    inline __attribute__((always_inline)) void step16_sum(const __m512i *is, __m512 dw, int64_t b, int k, __m512 &acc) const {
         const __m512i z = _mm512_setzero_si512();
         const __m512i i1 = G > 1 ? is[1] : z, i3 = G > 3 ? is[3] : z;
         const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(is[0], i1), _mm512_unpackhi_epi32(is[0], i1));
         const __m512i s23 = G > 2 ? _mm512_add_epi32(_mm512_unpacklo_epi32(is[2], i3), _mm512_unpackhi_epi32(is[2], i3)) : z;
         const __m512i isum = _mm512_add_epi32(_mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23)),
-                                              _mm512_load_si512(op + b));
+                                              _mm512_load_si512(op[k] + b));
         // lanes of missing groups get activation scale 0
         constexpr __mmask16 m = G == 4 ? 0xffff : G == 3 ? 0x7777 : G == 2 ? 0x3333 : 0x1111;
-        const __m512 dx = _mm512_maskz_load_ps(m, dxp + b);
+        const __m512 dx = _mm512_maskz_load_ps(m, dxp[k] + b);
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, dx), acc);
     }
-    // whole groups of the row; the tail blocks (< 4) go to *tail
-    inline __attribute__((always_inline)) __m512 row(const uint8_t *w, const Act &a, int64_t t, float *tail) const {
-        __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
-        __m128 m0 = _mm_setzero_ps(), m1 = m0;
+    // whole groups of the row into s[k]; the tail blocks (< 4) go to tail[k]
+    inline __attribute__((always_inline)) void row(const uint8_t *w, const Act &a, int64_t t0, __m512 *s, float *tail) const {
+        __m512 acc0[T], acc1[T];
+        __m128 m0[T], m1[T];
+        for (int k = 0; k < T; k++) acc0[k] = acc1[k] = _mm512_setzero_ps(), m0[k] = m1[k] = _mm_setzero_ps();
         int64_t b = b0;
         if ((FMT == LB_Q4_0 || FMT == LB_Q8_0) && b0 % 16 == 0) {  // (Q5_0 measured no faster this way)
             for (; b + 32 <= nb; b += 32) step16<4>(w, b, acc0), step16<4>(w, b + 16, acc1);
@@ -472,40 +555,64 @@ struct Row1B32 {
             group(w, b + 4, acc1, m1);
         }
         if (b + 4 <= nb) group(w, b, acc0, m0), b += 4;
-        acc0 = _mm512_add_ps(acc0, acc1);
-        if (MIN) acc0 = _mm512_add_ps(acc0, _mm512_zextps128_ps512(_mm_add_ps(m0, m1)));
-        float tl = 0;
-        for (; b < nb; b++) tl += dot_block32(FMT, w + b * L.bb, a.q(t) + b * 32, a.d(t)[b], a.s(t)[b]);
-        *tail = tl;
-        return acc0;
+        for (int k = 0; k < T; k++) {
+            s[k] = _mm512_add_ps(acc0[k], acc1[k]);
+            if (MIN) s[k] = _mm512_add_ps(s[k], _mm512_zextps128_ps512(_mm_add_ps(m0[k], m1[k])));
+            float tl = 0;
+            for (int64_t bt = b; bt < nb; bt++) tl += dot_block32(FMT, w + bt * L.bb, a.q(t0 + k) + bt * 32, a.d(t0 + k)[bt], a.s(t0 + k)[bt]);
+            tail[k] = tl;
+        }
     }
 };
 
 template <int32_t FMT>
 void rows1_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, float *out) {
-    const B32Idx &I = b32idx<FMT>();
-    Row1B32<FMT> k;
-    k.icodes = _mm512_load_si512(I.codes);
-    k.idm = _mm512_load_si512(I.dm);
-    k.qp = a.qp(t), k.li = a.li(t), k.d = a.d(t), k.ds = a.ds(t), k.dxp = a.dxp(t), k.op = a.op(t);
-    k.b0 = a.b0(), k.nb = a.b1();
-    if (FMT == LB_Q4_0 || FMT == LB_Q8_0) {
-        alignas(64) uint16_t i16[32], iT[32];
-        for (int e = 0; e < 32; e++) i16[e] = (uint16_t)((e % 4 % 2 ? 32 : 0) + (e / 4 % 4) * Row1B32<FMT>::L.bb / 2);
-        for (int e = 0; e < 32; e++) iT[e] = (uint16_t)((e / 4 % 4) * Row1B32<FMT>::L.bb / 2);
-        k.idx16 = _mm512_load_si512(i16);
-        k.idxT = _mm512_load_si512(iT);
-    }
+    const Row1B32<FMT, 1> k(a, t);
     int r = 0;
     alignas(16) float tl[4];
+    __m512 s[4];
     for (; r + 4 <= nr; r += 4) {
-        const __m512 s0 = k.row(w + r * rb, a, t, tl), s1 = k.row(w + (r + 1) * rb, a, t, tl + 1);
-        const __m512 s2 = k.row(w + (r + 2) * rb, a, t, tl + 2), s3 = k.row(w + (r + 3) * rb, a, t, tl + 3);
-        _mm_storeu_ps(out + r, _mm_add_ps(hsum4(s0, s1, s2, s3), _mm_load_ps(tl)));
+        for (int i = 0; i < 4; i++) k.row(w + (r + i) * rb, a, t, s + i, tl + i);
+        _mm_storeu_ps(out + r, _mm_add_ps(hsum4(s[0], s[1], s[2], s[3]), _mm_load_ps(tl)));
     }
     for (; r < nr; r++) {
         const __m512 z = _mm512_setzero_ps();
-        out[r] = _mm_cvtss_f32(hsum4(k.row(w + r * rb, a, t, tl), z, z, z)) + tl[0];
+        k.row(w + r * rb, a, t, s, tl);
+        out[r] = _mm_cvtss_f32(hsum4(s[0], z, z, z)) + tl[0];
+    }
+}
+
+// nr rows x T (<= kInvTile) tokens t0.., every output as rows1_b32 computes it (hsum4 reduces each
+// of its inputs on its own, a tail adds per lane): y[(t0 + k) * ldy + r]
+template <int32_t FMT, int T>
+void rows1_b32_tokens_t(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, float *y, int64_t ldy) {
+    const Row1B32<FMT, T> k(a, t0);
+    const __m512 z = _mm512_setzero_ps();
+    for (int r = 0; r < nr; r += 4) {
+        const int n4 = nr - r < 4 ? nr - r : 4;
+        __m512 s[4][T];
+        alignas(16) float tl[T][4] = {};
+        float tk[T];
+        for (int i = 0; i < 4; i++) {
+            if (i < n4) k.row(w + (r + i) * rb, a, t0, s[i], tk);
+            for (int j = 0; j < T; j++) {
+                if (i >= n4) s[i][j] = z;
+                else tl[j][i] = tk[j];
+            }
+        }
+        for (int j = 0; j < T; j++)
+            _mm_mask_storeu_ps(y + (t0 + j) * ldy + r, (__mmask8)((1u << n4) - 1),
+                               _mm_add_ps(hsum4(s[0][j], s[1][j], s[2][j], s[3][j]), _mm_load_ps(tl[j])));
+    }
+}
+
+template <int32_t FMT>
+void rows1_b32_tokens(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
+    static_assert(kInvTile == 3, "token tiles");
+    switch (nt) {
+        case 1: rows1_b32_tokens_t<FMT, 1>(w, rb, nr, a, t0, y, ldy); break;
+        case 2: rows1_b32_tokens_t<FMT, 2>(w, rb, nr, a, t0, y, ldy); break;
+        default: rows1_b32_tokens_t<FMT, 3>(w, rb, nr, a, t0, y, ldy); break;
     }
 }
 
@@ -739,6 +846,20 @@ Rows1Fn rows1_fn_avx512(int32_t fmt) {
         case LB_Q4_1: return rows1_b32<LB_Q4_1>;
         case LB_Q5_0: return rows1_b32<LB_Q5_0>;
         case LB_Q5_1: return rows1_b32<LB_Q5_1>;
+        default: return nullptr;
+    }
+}
+
+RowsFn rows1_tokens_fn_avx512(int32_t fmt) {
+    switch (fmt) {
+        case LB_F32: return rows1_float_tokens<LB_F32>;
+        case LB_F16: return rows1_float_tokens<LB_F16>;
+        case LB_BF16: return rows1_float_tokens<LB_BF16>;
+        case LB_Q8_0: return rows1_b32_tokens<LB_Q8_0>;
+        case LB_Q4_0: return rows1_b32_tokens<LB_Q4_0>;
+        case LB_Q4_1: return rows1_b32_tokens<LB_Q4_1>;
+        case LB_Q5_0: return rows1_b32_tokens<LB_Q5_0>;
+        case LB_Q5_1: return rows1_b32_tokens<LB_Q5_1>;
         default: return nullptr;
     }
 }

@@ -26,15 +26,16 @@ int8_t *study_scratch_i8(size_t n);
 // study_scratch_f32 holds the activations meanwhile); 64-byte aligned, at least `bytes`
 void *study_scratch_rows(size_t bytes);
 
-// AVX-512 matmuls. Preconditions checked by the dispatcher: for W*G, group % 32 == 0.
+// AVX-512 matmuls. Preconditions checked by the dispatcher: for W*G, group % 32 == 0. invariant
+// (lb_matmul_invariant): each token's row summed as a one-token call sums it.
 void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,
-                      const float *x, int64_t ntok, float *y);
+                      const float *x, int64_t ntok, float *y, bool invariant);
 void matmul_i8ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
 void matmul_i8cha_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
 void matmul_i4ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
 // AVX512_BF16 variant (group % 128 == 0): LUT of bf16 weights + vdpbf16ps
 void matmul_wg_bf16_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,
-                           const float *x, int64_t ntok, float *y);
+                           const float *x, int64_t ntok, float *y, bool invariant);
 // AVX2 variant of the weight-only matmul (group % 32 == 0)
 void matmul_wg_avx2(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,
                     const float *x, int64_t ntok, float *y);

@@ -141,19 +141,21 @@ void matmul_i8cha_scalar(const uint8_t *w, int64_t rows, int64_t cols, const flo
 }
 }  // namespace
 
+// invariant: only the W*G SIMD kernels and BF16X16 sum a token's row in an order that depends on the
+// token count (the scalar references, the AVX2 kernel and the integer formats never do)
 int32_t matmul_study(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
-                     int64_t ntok, float *y) {
+                     int64_t ntok, float *y, bool invariant) {
     if (lb_row_bytes(fmt, group, cols) < 0) return LB_ERR_ARG;
     const int isa = lb_isa_current();
     const uint8_t *wb = (const uint8_t *)w;
     switch (fmt) {
-        case LB_BF16X16: return matmul_bf16x16(w, rows, cols, x, ntok, y);
+        case LB_BF16X16: return matmul_bf16x16(w, rows, cols, x, ntok, y, invariant);
         case LB_W4G: case LB_W3G: case LB_W2G: {
             const int bits = lb_group_bits(fmt);
             if (group % 128 == 0 && lb_bf16_kernels())
-                matmul_wg_bf16_avx512(bits, group, wb, rows, cols, x, ntok, y);
+                matmul_wg_bf16_avx512(bits, group, wb, rows, cols, x, ntok, y, invariant);
             else if (isa >= LB_ISA_AVX512 && group % 32 == 0)
-                matmul_wg_avx512(bits, group, wb, rows, cols, x, ntok, y);
+                matmul_wg_avx512(bits, group, wb, rows, cols, x, ntok, y, invariant);
             else if (isa >= LB_ISA_AVX2 && group % 32 == 0)
                 matmul_wg_avx2(bits, group, wb, rows, cols, x, ntok, y);
             else

@@ -2,7 +2,9 @@
 // Weight-only W*G (CPUs without AVX512_BF16, or groups that 128 does not divide; the BF16 kernel is
 // study_wg_bf16_avx512.cpp): weights unpacked in registers (study_simd512.h) through a table of
 // bf16-rounded values, activations rounded to bf16 once per call, FP32 FMA (the products of two bf16
-// values are exact, so this is the format's arithmetic); each unpacked block serves T<=4 tokens. Rows are streamed one at a time, strictly sequentially: reading two
+// values are exact, so this is the format's arithmetic); each unpacked block serves T<=4 tokens, each
+// summed as a token alone would be (not so the many-token GEMM tiles of wg_run_multi, which
+// batch-invariant calls never take). Rows are streamed one at a time, strictly sequentially: reading two
 // rows interleaved measured 2.4x slower from DRAM (the prefetcher does not follow short streams).
 // I8CH / I4CH / I8CHA: vpdpbusd (u8 x s8 -> s32). Weight codes are made unsigned by adding 128 (int8) or 8
 // (int4) with one xor; the per-token correction 128*sum(xq) (or 8*sum(xq)) keeps the integer sums
@@ -464,7 +466,7 @@ float study_quant_act_asym_avx512(const float *x, int64_t cols, uint8_t *q, int3
 }
 
 void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x,
-                      int64_t ntok, float *y) {
+                      int64_t ntok, float *y, bool invariant) {
     // 4-bit codes come out in code order (see study_simd512.h): permute each 32-column chunk of x to match
     // (and every path rounds x to bf16 once here, into aligned rows)
     float *xs = study_scratch_f32((size_t)(ntok * cols));
@@ -479,7 +481,9 @@ void matmul_wg_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64
             _mm512_storeu_ps(p, lb512_bf16_round(_mm512_loadu_ps(p)));
             _mm512_storeu_ps(p + 16, lb512_bf16_round(_mm512_loadu_ps(p + 16)));
         }
-    if (ntok >= multi_tok_from(bits)) {
+    // wg_row sums each token's row the same way whatever the tile's token count; the unpacked path's
+    // GEMM tiles (one chain per output) do not: not for batch-invariant calls
+    if (!invariant && ntok >= multi_tok_from(bits)) {
         switch (bits) {
             case 4: wg_run_multi<4>(group, w, rows, cols, xs, ntok, y); break;
             case 3: wg_run_multi<3>(group, w, rows, cols, xs, ntok, y); break;

@@ -16,7 +16,8 @@
 // Register tile (1-4, 7 and 8 tokens): R rows x T tokens of accumulators; per chunk the T activation
 // vectors of each k are loaded once and reused by the R rows, and each unpacked weight vector feeds T
 // tokens. Other token counts (batched decode, prefill): each row unpacked to bf16 once into a small
-// buffer, then the dense vdpbf16ps tiles of bf16_tile_avx512.h (run_unpacked).
+// buffer, then the dense vdpbf16ps tiles of bf16_tile_avx512.h (run_unpacked). Batch-invariant calls
+// (lb_matmul_invariant): one row x up to 6 tokens with the one-token tile's 4 accumulators each.
 // vpermb (3-bit) needs AVX512_VBMI: part of level LB_ISA_AVX512_BF16 (lb_bf16_kernels)
 #pragma GCC target("avx512vbmi")
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -113,11 +114,11 @@ template <int R, int T>
 constexpr int n_acc() { return R * T >= 8 ? 1 : R * T >= 4 ? 2 : 4; }
 
 // y[t*rows + r] for r < R, t < T. rowp: first row's bytes (rows rb apart); xb: bf16 activations in
-// code order (token stride xs words).
-template <int BITS, int R, int T>
+// code order (token stride xs words). A (row, token)'s sum depends on NA and, from 16 outputs on, on
+// the reduction: tile<BITS, 1, T, 4> (T <= 4) sums each one as the one-token tile<BITS, 1, 1> does.
+template <int BITS, int R, int T, int NA = n_acc<R, T>()>
 void tile(const uint8_t *rowp, int64_t rb, int64_t cols, int group, const uint16_t *xb, int64_t xs, float *y,
           int64_t rows) {
-    constexpr int NA = n_acc<R, T>();
     const int64_t bb = lb_group_block_bytes(BITS, group), ngroups = cols / group;
     const int cpg = group / 128;
     __m512 acc[R][T][NA];
@@ -200,11 +201,33 @@ void rows_tile_t(int T, int64_t r0, int64_t r1, const uint8_t *w, int64_t rb, in
     }
 }
 
-// token tiles: at most kMaxTT, balanced (16 -> 4 x 4, 6 -> 3 + 3)
+// Batch-invariant calls (several tokens): rows one at a time, each against token tiles of up to
+// kInvTT with the one-token tile's 4 accumulators per token (24 in all), so every output is summed as
+// in a one-token call; a row's codes are unpacked once per token tile.
+constexpr int kInvTT = 6;
+template <int BITS>
+void rows_invariant(int T, int64_t r0, int64_t r1, const uint8_t *w, int64_t rb, int64_t cols, int group,
+                    const uint16_t *xb, int64_t xs, float *y, int64_t rows) {
+    constexpr int NA = n_acc<1, 1>();
+    static_assert(kInvTT == 6, "tiles");
+    for (int64_t r = r0; r < r1; r++) {
+        const uint8_t *row = w + r * rb;
+        switch (T) {
+            case 1: tile<BITS, 1, 1, NA>(row, rb, cols, group, xb, xs, y + r, rows); break;
+            case 2: tile<BITS, 1, 2, NA>(row, rb, cols, group, xb, xs, y + r, rows); break;
+            case 3: tile<BITS, 1, 3, NA>(row, rb, cols, group, xb, xs, y + r, rows); break;
+            case 4: tile<BITS, 1, 4, NA>(row, rb, cols, group, xb, xs, y + r, rows); break;
+            case 5: tile<BITS, 1, 5, NA>(row, rb, cols, group, xb, xs, y + r, rows); break;
+            default: tile<BITS, 1, 6, NA>(row, rb, cols, group, xb, xs, y + r, rows); break;
+        }
+    }
+}
+
+// token tiles: at most `most` (kMaxTT by default), balanced (16 -> 4 x 4, 6 -> 3 + 3)
 constexpr int kMaxTT = 4;  // 4 rows x 4 tokens measured faster than 2 x 8 (fewer unpacks per FMA)
-inline int token_tile(int64_t left) {
-    if (left <= kMaxTT) return (int)left;
-    const int64_t n = (left + kMaxTT - 1) / kMaxTT;
+inline int token_tile(int64_t left, int most = kMaxTT) {
+    if (left <= most) return (int)left;
+    const int64_t n = (left + most - 1) / most;
     return (int)((left + n - 1) / n);
 }
 
@@ -255,16 +278,20 @@ void run_unpacked(int group, const uint8_t *w, int64_t rows, int64_t cols, const
 }
 
 template <int BITS>
-void run(int group, const uint8_t *w, int64_t rows, int64_t cols, const uint16_t *xb, int64_t ntok, float *y) {
-    if (unpack_for(ntok)) return run_unpacked<BITS>(group, w, rows, cols, xb, ntok, y);
+void run(int group, const uint8_t *w, int64_t rows, int64_t cols, const uint16_t *xb, int64_t ntok, float *y,
+         bool invariant) {
+    if (!invariant && unpack_for(ntok)) return run_unpacked<BITS>(group, w, rows, cols, xb, ntok, y);
     const int64_t rb = cols / group * lb_group_block_bytes(BITS, group);
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
 #pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)
     for (int64_t blk = 0; blk < nblocks; blk++) {
         const int64_t r0 = blk * kRowBlock, r1 = r0 + kRowBlock < rows ? r0 + kRowBlock : rows;
         for (int64_t t0 = 0; t0 < ntok;) {
-            const int T = token_tile(ntok - t0);
-            rows_tile_t<BITS>(T, r0, r1, w, rb, cols, group, xb + t0 * cols, cols, y + t0 * rows, rows, ntok == 1);
+            const int T = token_tile(ntok - t0, invariant ? kInvTT : kMaxTT);
+            if (invariant)
+                rows_invariant<BITS>(T, r0, r1, w, rb, cols, group, xb + t0 * cols, cols, y + t0 * rows, rows);
+            else
+                rows_tile_t<BITS>(T, r0, r1, w, rb, cols, group, xb + t0 * cols, cols, y + t0 * rows, rows, ntok == 1);
             t0 += T;
         }
     }
@@ -304,15 +331,15 @@ void convert_x(int bits, const float *x, int64_t cols, uint16_t *xb) {
 }  // namespace
 
 void matmul_wg_bf16_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x,
-                           int64_t ntok, float *y) {
+                           int64_t ntok, float *y, bool invariant) {
     // bf16 activations: 2 bytes each, in the caller thread's scratch (64-byte aligned, cols % 128 == 0)
     uint16_t *xb = (uint16_t *)study_scratch_i8((size_t)(ntok * cols * 2));
     // token rows convert independently: in parallel for batched steps and prefill
 #pragma omp parallel for num_threads(lb_threads_get()) schedule(static) if (ntok >= 4)
     for (int64_t t = 0; t < ntok; t++) convert_x(bits, x + t * cols, cols, xb + t * cols);
     switch (bits) {
-        case 4: run<4>(group, w, rows, cols, xb, ntok, y); break;
-        case 3: run<3>(group, w, rows, cols, xb, ntok, y); break;
-        default: run<2>(group, w, rows, cols, xb, ntok, y); break;
+        case 4: run<4>(group, w, rows, cols, xb, ntok, y, invariant); break;
+        case 3: run<3>(group, w, rows, cols, xb, ntok, y, invariant); break;
+        default: run<2>(group, w, rows, cols, xb, ntok, y, invariant); break;
     }
 }

@@ -10,6 +10,7 @@
 //        bench_matmul study <w4g,w3g,w2g,i8ch,i8cha> [seconds]   (study formats, see study_bench)
 //        bench_matmul hp <formats> [threads] [ntok list]        (ggml formats per Qwen2.5-0.5B token, see hugepage_bench)
 //        bench_matmul token <format> [threads] [tokens]         (one token's matmuls back to back, see token_bench)
+// BENCH_INVARIANT=1: hp and study time lb_matmul_invariant (batch-invariant sums) instead of lb_matmul
 #include <immintrin.h>
 #include <omp.h>
 #include <algorithm>
@@ -181,9 +182,10 @@ double fastest_call(int fmt, int group, const HugeCopies &w, int64_t rows, int64
     double best = 1e30;
     const double start = now();
     int calls = 0;
+    const auto matmul = getenv("BENCH_INVARIANT") && atoi(getenv("BENCH_INVARIANT")) ? lb_matmul_invariant : lb_matmul;
     for (size_t c = 0; now() - start < min_sec || calls < min_calls; c = (c + 1) % w.copies, calls++) {
         const double t0 = now();
-        lb_matmul(fmt, group, w.at(c), rows, cols, x, ntok, y);
+        matmul(fmt, group, w.at(c), rows, cols, x, ntok, y);
         best = std::min(best, now() - t0);
     }
     return best;

@@ -40,6 +40,12 @@ int32_t lb_group_params_awq(int32_t fmt, int32_t group, const float *src, int64_
  * per-token int8/int4 for LB_I8CH/LB_I4CH). Parallel over rows with the kernel pool. */
 int32_t lb_matmul(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols,
                   const float *x, int64_t ntok, float *y);
+/* lb_matmul with batch-invariant results: every token's row is computed exactly as a call with
+ * ntok = 1 computes it (the one-token kernel's summation order), so a token's outputs do not depend
+ * on which other tokens share the call. lb_matmul's multi-token register tiles sum in other orders
+ * (bit-different, equally accurate); this form gives them up for ntok > 1 and is slower there. */
+int32_t lb_matmul_invariant(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols,
+                            const float *x, int64_t ntok, float *y);
 
 /* ---- element-wise and normalisation ---- */
 /* out[t] = x[t] / rms(x[t]) * weight, for rows t of n elements (out may equal x) */
