@@ -16,6 +16,12 @@ import java.util.List;
  * of segments (several sequences, each one or more new tokens): the linear layers see all
  * tokens at once (weights read once per step), attention reads each sequence's own pages (all
  * sequences in one native call per layer).
+ *
+ * <p>Batch invariance: every step except the matmuls computes a token's row from that row alone
+ * (attention from its own sequence's cache, split by position only). The matmuls' multi-token tiles
+ * sum in other orders than the one-token kernels, so by default a token's floats depend on how many
+ * tokens share the step; with {@link #setBatchInvariant} every matmul sums each token as a one-token
+ * step does, and a sequence's tokens no longer depend on its batch (at a cost in batched steps).
  */
 public final class Transformer implements AutoCloseable {
     public final ModelConfig c;
@@ -30,6 +36,7 @@ public final class Transformer implements AutoCloseable {
     private final boolean kPreBias;
     private final float kvClip;
     private KObserver kObserver;
+    private boolean batchInvariant;
     // activations, [maxTokens][dim]
     private final NativeBuffer x, xb, q, k, v, att, hb, hb2, logits, pos;
     /** per layer, q|k|v and gate|up as one matrix each where they lie back to back (else null): one-token steps */
@@ -145,13 +152,13 @@ public final class Transformer implements AutoCloseable {
             rotateInput(L.wq(), xb, T);
             if (T == 1 && stackSingleToken && qkv[l] != null) {
                 // one call, then k and v moved out of q's buffer (a parallel region less per matrix)
-                qkv[l].apply(xb.address(), 1, q.address());
+                qkv[l].apply(xb.address(), 1, q.address(), batchInvariant);
                 RawMemory.copy(k.address(), q.floatAddress(c.qDim()), 4L * c.kvDim());
                 RawMemory.copy(v.address(), q.floatAddress(c.qDim() + c.kvDim()), 4L * c.kvDim());
             } else {
-                L.wq().apply(xb.address(), T, q.address());
-                L.wk().apply(xb.address(), T, k.address());
-                L.wv().apply(xb.address(), T, v.address());
+                L.wq().apply(xb.address(), T, q.address(), batchInvariant);
+                L.wk().apply(xb.address(), T, k.address(), batchInvariant);
+                L.wv().apply(xb.address(), T, v.address(), batchInvariant);
             }
             if (kObserver != null && kObserver.preBias()) kObserver.observe(l, k.floatView(0, T * c.kvDim()), T);
             if (L.bq() != null) Native.check(lb_add_bias(q.address(), L.bq().address(), T, c.qDim()), "bias");
@@ -173,22 +180,22 @@ public final class Transformer implements AutoCloseable {
             attention(l, segments);
             if (kvRotate) Native.check(lb_hadamard(att.address(), (long) T * c.nHead(), c.headDim()), "hadamard");
             rotateInput(L.wo(), att, T);
-            L.wo().apply(att.address(), T, xb.address());
+            L.wo().apply(att.address(), T, xb.address(), batchInvariant);
             Native.check(lb_add(x.address(), xb.address(), (long) T * d), "residual");
 
             // feed-forward block (SwiGLU)
             Native.check(lb_rmsnorm(x.address(), L.ffnNorm().address(), xb.address(), T, d, c.rmsEps()), "rmsnorm");
             rotateInput(L.gate(), xb, T);
             if (T == 1 && stackSingleToken && gateUp[l] != null) {
-                gateUp[l].apply(xb.address(), 1, hb.address());  // gate | up
+                gateUp[l].apply(xb.address(), 1, hb.address(), batchInvariant);  // gate | up
                 Native.check(lb_silu_mul(hb.address(), hb.floatAddress(c.nFf()), c.nFf()), "silu");
             } else {
-                L.gate().apply(xb.address(), T, hb.address());
-                L.up().apply(xb.address(), T, hb2.address());
+                L.gate().apply(xb.address(), T, hb.address(), batchInvariant);
+                L.up().apply(xb.address(), T, hb2.address(), batchInvariant);
                 Native.check(lb_silu_mul(hb.address(), hb2.address(), (long) T * c.nFf()), "silu");
             }
             rotateInput(L.down(), hb, T);
-            L.down().apply(hb.address(), T, xb.address());
+            L.down().apply(hb.address(), T, xb.address(), batchInvariant);
             Native.check(lb_add(x.address(), xb.address(), (long) T * d), "residual");
         }
 
@@ -206,7 +213,7 @@ public final class Transformer implements AutoCloseable {
             row += count;
             t += n;
         }
-        w.output.apply(xb.address(), row, logits.address());
+        w.output.apply(xb.address(), row, logits.address(), batchInvariant);
         return row;
     }
 
@@ -259,6 +266,14 @@ public final class Transformer implements AutoCloseable {
                 ropeTable.address(), npos, c.ropeDim(), c.ropeNeox() ? 1 : 0, kv.format.id, kv.group, kv.vAddress(layer), table,
                 kv.blockSize, q.floatAddress((long) t * qDim), n, p0, c.nHead(), c.nKvHead(), c.headDim(), scale,
                 att.floatAddress((long) t * qDim)), "static-k attention");
+    }
+
+    /**
+     * on: every matmul computes each token's row as a one-token step does (lb_matmul_invariant), so a
+     * sequence's logits do not depend on which sequences share its steps or how its prompt is chunked
+     */
+    public void setBatchInvariant(boolean on) {
+        this.batchInvariant = on;
     }
 
     /** installs (or removes, with null) an observer of each layer's K; used by calibration */
