@@ -37,7 +37,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * LoadOptions.batchInvariant: a sequence's results do not depend on which sequences share its steps.
  *  - Logits, bit for bit, on a random-weight Qwen2-shape model in every weight format and plan: a
  *    sequence prefilled in chunks of 16 and decoded alone, against the same sequence prefilled in
- *    chunks of 5 and decoded between two others (one prefilling, one decoding) in every step.
+ *    chunks of 5 and decoded between two others (one prefilling, one decoding) in every step; some
+ *    of them at every ISA level of the CPU.
  *  - Sampled tokens (T = 0.6, each request its own seed), batch 1 against batch 8 with a 16-token
  *    step budget (prompts cut into other prefill chunks, prefill next to decode), on stories260K
  *    (real weights) and the Qwen2 shape.
@@ -73,6 +74,21 @@ class BatchInvarianceTest {
             "F16, kv4-rot", "F16, kv3", "BF16, kv4", "F16, kv4-kvq"})
     void aSequencesLogitsDoNotDependOnItsBatch(String type, String plan) throws Exception {
         assertEquals(0, logitDifferences(qwen2(type), plan, true));
+    }
+
+    /** at every ISA level the engine can be forced to on this CPU: scalar, AVX2, AVX-512 FP32, AVX512_BF16 */
+    @ParameterizedTest
+    @CsvSource({"F16, w16", "BF16, w16", "Q4_0, w16", "Q4_K, w16", "F16, w4a16-g128", "F16, w8a8", "F16, kv4"})
+    void logitsDoNotDependOnTheBatchAtEveryIsaLevel(String type, String plan) throws Exception {
+        int saved = LowbitNative.lb_isa_get();
+        try {
+            for (int isa = LowbitNative.ISA_SCALAR; isa <= LowbitNative.lb_isa_supported(); isa++) {
+                LowbitNative.lb_isa_set(isa);  // before the load: the BF16 layout follows the level
+                assertEquals(0, logitDifferences(qwen2(type), plan, true), "ISA level " + isa);
+            }
+        } finally {
+            LowbitNative.lb_isa_set(saved);
+        }
     }
 
     @Test
