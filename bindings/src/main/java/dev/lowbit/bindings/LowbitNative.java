@@ -58,6 +58,9 @@ public final class LowbitNative {
     // matmul: y[ntok][rows] = x[ntok][cols] * W^T
     public static native int lb_matmul(int fmt, int group, @Cast("const void*") long w, long rows, long cols,
                                        @Cast("const float*") long x, long ntok, @Cast("float*") long y);
+    // the same, each token's row summed exactly as with ntok = 1 (batch-invariant results)
+    public static native int lb_matmul_invariant(int fmt, int group, @Cast("const void*") long w, long rows, long cols,
+                                                 @Cast("const float*") long x, long ntok, @Cast("float*") long y);
 
     // element-wise
     public static native int lb_rmsnorm(@Cast("const float*") long x, @Cast("const float*") long weight,

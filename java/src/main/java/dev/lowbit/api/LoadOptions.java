@@ -16,14 +16,20 @@ import dev.lowbit.quant.QuantPlan;
  * @param calibText     calibration text for plans that calibrate at load time (static K scales of
  *                      kvN-kvq plans), or null
  * @param calibSamples  at most this many calibration samples of 512 tokens (the study uses 128)
+ * @param batchInvariant every matmul computes each token as a one-token step does, so a sequence's tokens
+ *                      do not depend on which sequences share its batch or on how its prompt is chunked
+ *                      (off: batched steps are faster, and a token's logits move in the last bits with the
+ *                      batch, which can change a sampled token now and then)
  */
 public record LoadOptions(QuantPlan plan, int threads, int contextLength, int maxBatch, int ubatch, long kvBudgetBytes,
-                          String chatTemplate, boolean weightsFromMapping, String calibText, int calibSamples) {
+                          String chatTemplate, boolean weightsFromMapping, String calibText, int calibSamples,
+                          boolean batchInvariant) {
     public static final int DEFAULT_CALIB_SAMPLES = 128;
 
     public LoadOptions(QuantPlan plan, int threads, int contextLength, int maxBatch, int ubatch, long kvBudgetBytes,
                        String chatTemplate, boolean weightsFromMapping) {
-        this(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, null, DEFAULT_CALIB_SAMPLES);
+        this(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, null, DEFAULT_CALIB_SAMPLES,
+                false);
     }
 
     public static LoadOptions defaults() {
@@ -32,34 +38,38 @@ public record LoadOptions(QuantPlan plan, int threads, int contextLength, int ma
 
     /** calibration text (null for none) and the most 512-token samples to take from it */
     public LoadOptions withCalibration(String text, int samples) {
-        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, text, samples);
+        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, text, samples, batchInvariant);
     }
 
     public LoadOptions withPlan(QuantPlan p) {
-        return new LoadOptions(p, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, calibText, calibSamples);
+        return new LoadOptions(p, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, calibText, calibSamples, batchInvariant);
     }
 
     public LoadOptions withThreads(int t) {
-        return new LoadOptions(plan, t, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, calibText, calibSamples);
+        return new LoadOptions(plan, t, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, calibText, calibSamples, batchInvariant);
     }
 
     public LoadOptions withContext(int n) {
-        return new LoadOptions(plan, threads, n, maxBatch, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, calibText, calibSamples);
+        return new LoadOptions(plan, threads, n, maxBatch, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, calibText, calibSamples, batchInvariant);
     }
 
     public LoadOptions withBatch(int b) {
-        return new LoadOptions(plan, threads, contextLength, b, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, calibText, calibSamples);
+        return new LoadOptions(plan, threads, contextLength, b, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, calibText, calibSamples, batchInvariant);
     }
 
     public LoadOptions withKvBudget(long bytes) {
-        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, bytes, chatTemplate, weightsFromMapping, calibText, calibSamples);
+        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, bytes, chatTemplate, weightsFromMapping, calibText, calibSamples, batchInvariant);
     }
 
     public LoadOptions withChatTemplate(String name) {
-        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, name, weightsFromMapping, calibText, calibSamples);
+        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, name, weightsFromMapping, calibText, calibSamples, batchInvariant);
     }
 
     public LoadOptions withWeightsFromMapping(boolean m) {
-        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, m, calibText, calibSamples);
+        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, m, calibText, calibSamples, batchInvariant);
+    }
+
+    public LoadOptions withBatchInvariant(boolean on) {
+        return new LoadOptions(plan, threads, contextLength, maxBatch, ubatch, kvBudgetBytes, chatTemplate, weightsFromMapping, calibText, calibSamples, on);
     }
 }

@@ -88,6 +88,7 @@ public final class LowbitModel implements AutoCloseable {
                 ks = KCalibration.run(f, trained, tok, addBos, o.calibText(), o.calibSamples(), o.plan(), o.plan().kvClip());
             kv = new KvCache(o.plan().kv(), o.plan().kFormat(), o.plan().kvGroup(), c.nLayer(), c.nKvHead(), c.headDim(), block, ctx, budget);
             Transformer t = new Transformer(w, kv, Math.max(o.ubatch(), o.maxBatch()), Math.max(o.ubatch(), o.maxBatch()), ks);
+            t.setBatchInvariant(o.batchInvariant());
             ChatTemplate tpl = o.chatTemplate() != null ? ChatTemplate.byName(o.chatTemplate())
                     : ChatTemplate.detect(f.getString("tokenizer.chat_template", null));
             return new LowbitModel(f, c, tok, w, kv, t, tpl, addBos, o, ks);

@@ -25,6 +25,7 @@ public final class BenchRunner {
     private final int rooflineMib;
     private final Consumer<String> progress;
     private boolean weightsFromMapping;
+    private boolean batchInvariant;
     private String calibText;
     private int calibSamples = LoadOptions.DEFAULT_CALIB_SAMPLES;
 
@@ -60,6 +61,12 @@ public final class BenchRunner {
     /** read kept weight matrices from the file mapping (4 KiB pages) instead of huge pages, like llama-bench --mmap 1 */
     public BenchRunner weightsFromMapping(boolean m) {
         this.weightsFromMapping = m;
+        return this;
+    }
+
+    /** every matmul sums each token as a one-token step does (LoadOptions.batchInvariant) */
+    public BenchRunner batchInvariant(boolean on) {
+        this.batchInvariant = on;
         return this;
     }
 
@@ -119,7 +126,7 @@ public final class BenchRunner {
 
     LoadOptions options(QuantPlan plan) {
         return new LoadOptions(plan, s.threads(), s.contextNeeded(), s.maxBatch(), s.ubatch(), 0, null, weightsFromMapping)
-                .withCalibration(calibText, calibSamples);
+                .withCalibration(calibText, calibSamples).withBatchInvariant(batchInvariant);
     }
 
     /** lowbit pp / tg rows get the ratio to llama.cpp's row of the same test */

@@ -193,9 +193,9 @@ public final class ThroughputBench {
     }
 
     private BenchRow row(String test, int nPrompt, int nGen, int batch, Stats ts, double bytesPerToken) {
+        String backend = backend() + (model.options().weightsFromMapping() ? " mmap" : "") + (model.options().batchInvariant() ? " invariant" : "");
         return new BenchRow("lowbit", model.file().path().getFileName().toString(), modelType(model), model.weights().plan.name(),
-                weightBytes(model.weights()), parameterCount(model),
-                backend() + (model.options().weightsFromMapping() ? " mmap" : ""), s.threads(), test, nPrompt, nGen, batch, ts,
+                weightBytes(model.weights()), parameterCount(model), backend, s.threads(), test, nPrompt, nGen, batch, ts,
                 bytesPerToken, model.transformer().kv.bytesPerToken(), null, null);
     }
 

@@ -71,6 +71,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--mmap", description = "weights kept in the file's format are read from the file mapping (4 KiB pages, like llama.cpp's default) instead of being copied into huge pages; the backend column says mmap")
     boolean mmap;
 
+    @Option(names = "--batch-invariant", description = "every matmul sums each token as a one-token step does (a sequence's tokens do not depend on its batch); the backend column says invariant")
+    boolean batchInvariant;
+
     @Option(names = "--roofline-mib", description = "buffer the bandwidth probe reads, MiB (default ${DEFAULT-VALUE})")
     int rooflineMib = 1024;
 
@@ -92,7 +95,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         BenchRunner runner = new BenchRunner(s, reference, roofline ? rooflineMib : 0,
                 msg -> System.err.print("\r\033[K" + msg)).weightsFromMapping(mmap)
-                .calibration(ModelOptions.readCalib(calib), calibSamples);
+                .batchInvariant(batchInvariant).calibration(ModelOptions.readCalib(calib), calibSamples);
         BenchResult r = runner.run(paths, plans);
         System.err.print("\r\033[K");
         System.out.print(json ? BenchReport.json(r) + "\n" : BenchReport.table(r));

@@ -12,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** Options every model-running command shares (-m, --quant, --threads, --ctx, --chat-template). */
+/** Options every model-running command shares (-m, --quant, --threads, --ctx, --chat-template, --batch-invariant). */
 final class ModelOptions {
     @Option(names = {"-m", "--model"}, description = "GGUF path or catalogue name (default: the embedded default model)")
     String model;
@@ -37,6 +37,9 @@ final class ModelOptions {
 
     @Option(names = "--mmap", description = "read weights kept in the file's format from the file mapping instead of copying them into huge pages (less memory, slower decode)")
     boolean mmap;
+
+    @Option(names = "--batch-invariant", description = "a sequence's tokens do not depend on the other sequences of its batch (--batch 1 and 8 give the same records); batched decode is slower")
+    boolean batchInvariant;
 
     /** the largest --ctx accepted (1M positions); the KV memory it implies is checked at load */
     static final int MAX_CTX = 1 << 20;
@@ -76,7 +79,8 @@ final class ModelOptions {
 
     LoadOptions options(QuantPlan plan, int batch) {
         validate();
-        return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate, mmap).withCalibration(calibText(), calibSamples);
+        return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate, mmap).withCalibration(calibText(), calibSamples)
+                .withBatchInvariant(batchInvariant);
     }
 
     private String calibText() {

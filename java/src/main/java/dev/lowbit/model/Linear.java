@@ -71,10 +71,16 @@ public final class Linear implements AutoCloseable {
         return format.matrixBytes(group, paddedCols, rows);
     }
 
-    /** y[ntok][rows] = x[ntok][cols] * W^T (addresses of f32 buffers the caller sized) */
-    public void apply(long x, int ntok, long y) {
+    /**
+     * y[ntok][rows] = x[ntok][cols] * W^T (addresses of f32 buffers the caller sized). invariant: each
+     * token's row computed as a one-token call computes it (lb_matmul_invariant), so that it does not
+     * depend on the other tokens of the call; slower for several tokens.
+     */
+    public void apply(long x, int ntok, long y, boolean invariant) {
         if (paddedCols != cols) x = padded(x, ntok);
-        Native.check(LowbitNative.lb_matmul(format.id, group, address, rows, paddedCols, x, ntok, y), "matmul " + name);
+        int st = invariant ? LowbitNative.lb_matmul_invariant(format.id, group, address, rows, paddedCols, x, ntok, y)
+                : LowbitNative.lb_matmul(format.id, group, address, rows, paddedCols, x, ntok, y);
+        Native.check(st, "matmul " + name);
     }
 
     /** copies the input rows into zero-padded rows of paddedCols (only toy models have such rows) */

@@ -16,6 +16,12 @@ import java.util.List;
  * of segments (several sequences, each one or more new tokens): the linear layers see all
  * tokens at once (weights read once per step), attention reads each sequence's own pages (all
  * sequences in one native call per layer).
+ *
+ * <p>Batch invariance: every step except the matmuls computes a token's row from that row alone
+ * (attention from its own sequence's cache, split by position only). The matmuls' multi-token tiles
+ * sum in other orders than the one-token kernels, so by default a token's floats depend on how many
+ * tokens share the step; with {@link #setBatchInvariant} every matmul sums each token as a one-token
+ * step does, and a sequence's tokens no longer depend on its batch (at a cost in batched steps).
  */
 public final class Transformer implements AutoCloseable {
     public final ModelConfig c;
@@ -33,6 +39,7 @@ public final class Transformer implements AutoCloseable {
     private InputObserver inputObserver;
     /** forward runs only the first this many layers, without the head (layer-by-layer calibration) */
     private int layerLimit;
+    private boolean batchInvariant;
     // activations, [maxTokens][dim]
     private final NativeBuffer x, xb, q, k, v, att, hb, hb2, logits, pos;
     /** per layer, q|k|v and gate|up as one matrix each where they lie back to back (else null): one-token steps */
@@ -168,13 +175,13 @@ public final class Transformer implements AutoCloseable {
             observe(l, Site.ATTN_IN, xb, T, d);
             if (T == 1 && stackSingleToken && qkv[l] != null) {
                 // one call, then k and v moved out of q's buffer (a parallel region less per matrix)
-                qkv[l].apply(xb.address(), 1, q.address());
+                qkv[l].apply(xb.address(), 1, q.address(), batchInvariant);
                 RawMemory.copy(k.address(), q.floatAddress(c.qDim()), 4L * c.kvDim());
                 RawMemory.copy(v.address(), q.floatAddress(c.qDim() + c.kvDim()), 4L * c.kvDim());
             } else {
-                L.wq().apply(xb.address(), T, q.address());
-                L.wk().apply(xb.address(), T, k.address());
-                L.wv().apply(xb.address(), T, v.address());
+                L.wq().apply(xb.address(), T, q.address(), batchInvariant);
+                L.wk().apply(xb.address(), T, k.address(), batchInvariant);
+                L.wv().apply(xb.address(), T, v.address(), batchInvariant);
             }
             if (kObserver != null && kObserver.preBias()) kObserver.observe(l, k.floatView(0, T * c.kvDim()), T);
             if (L.bq() != null) Native.check(lb_add_bias(q.address(), L.bq().address(), T, c.qDim()), "bias");
@@ -197,7 +204,7 @@ public final class Transformer implements AutoCloseable {
             if (kvRotate) Native.check(lb_hadamard(att.address(), (long) T * c.nHead(), c.headDim()), "hadamard");
             rotateInput(L.wo(), att, T);
             observe(l, Site.ATTN_OUT, att, T, c.qDim());
-            L.wo().apply(att.address(), T, xb.address());
+            L.wo().apply(att.address(), T, xb.address(), batchInvariant);
             Native.check(lb_add(x.address(), xb.address(), (long) T * d), "residual");
 
             // feed-forward block (SwiGLU)
@@ -205,16 +212,16 @@ public final class Transformer implements AutoCloseable {
             rotateInput(L.gate(), xb, T);
             observe(l, Site.FFN_IN, xb, T, d);
             if (T == 1 && stackSingleToken && gateUp[l] != null) {
-                gateUp[l].apply(xb.address(), 1, hb.address());  // gate | up
+                gateUp[l].apply(xb.address(), 1, hb.address(), batchInvariant);  // gate | up
                 Native.check(lb_silu_mul(hb.address(), hb.floatAddress(c.nFf()), c.nFf()), "silu");
             } else {
-                L.gate().apply(xb.address(), T, hb.address());
-                L.up().apply(xb.address(), T, hb2.address());
+                L.gate().apply(xb.address(), T, hb.address(), batchInvariant);
+                L.up().apply(xb.address(), T, hb2.address(), batchInvariant);
                 Native.check(lb_silu_mul(hb.address(), hb2.address(), (long) T * c.nFf()), "silu");
             }
             rotateInput(L.down(), hb, T);
             observe(l, Site.FFN_MID, hb, T, c.nFf());
-            L.down().apply(hb.address(), T, xb.address());
+            L.down().apply(hb.address(), T, xb.address(), batchInvariant);
             Native.check(lb_add(x.address(), xb.address(), (long) T * d), "residual");
         }
 
@@ -233,7 +240,7 @@ public final class Transformer implements AutoCloseable {
             row += count;
             t += n;
         }
-        w.output.apply(xb.address(), row, logits.address());
+        w.output.apply(xb.address(), row, logits.address(), batchInvariant);
         return row;
     }
 
@@ -288,22 +295,14 @@ public final class Transformer implements AutoCloseable {
                 att.floatAddress((long) t * qDim)), "static-k attention");
     }
 
-    /** installs (or removes, with null) an observer of the linear layers' inputs; used by weight calibration */
-    public void setInputObserver(InputObserver o) {
-        this.inputObserver = o;
-    }
-
-    /**
-     * makes forward run the first `layers` layers only and compute no logits (it returns 0 rows):
-     * layer-by-layer calibration needs the inputs of one layer, not the rest of the model
-     */
-    public void setLayerLimit(int layers) {
-        if (layers < 1 || layers > c.nLayer()) throw new IllegalArgumentException("layer limit " + layers + " not in 1.." + c.nLayer());
-        this.layerLimit = layers;
-    }
-
     private void observe(int layer, Site site, NativeBuffer in, int T, int cols) {
         if (inputObserver != null) inputObserver.observe(layer, site, in.floatView(0, T * cols), T, cols);
+    /**
+     * on: every matmul computes each token's row as a one-token step does (lb_matmul_invariant), so a
+     * sequence's logits do not depend on which sequences share its steps or how its prompt is chunked
+     */
+    public void setBatchInvariant(boolean on) {
+        this.batchInvariant = on;
     }
 
     /** installs (or removes, with null) an observer of each layer's K; used by calibration */

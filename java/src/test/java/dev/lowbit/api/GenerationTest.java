@@ -42,15 +42,18 @@ class GenerationTest {
         }
     }
 
+    // batch-invariant kernels, so that batched (and recomputed) tokens must equal the lone ones exactly
+    private static final LoadOptions INVARIANT = LoadOptions.defaults().withBatchInvariant(true);
+
     @Test
     void batchedDecodingGivesTheSameTokensAsOneAtATime() throws Exception {
         List<int[]> single = new ArrayList<>();
-        try (LowbitModel m = LowbitModel.load(TestModels.stories(), LoadOptions.defaults())) {
+        try (LowbitModel m = LowbitModel.load(TestModels.stories(), INVARIANT)) {
             for (int i = 0; i < PROMPTS.length; i++)
                 single.add(m.generateAll(List.of(req(m, i)), null, null).get(0).tokens());
         }
         // batch 3 for 4 requests: the 4th starts when a slot frees (continuous batching)
-        try (LowbitModel m = LowbitModel.load(TestModels.stories(), LoadOptions.defaults().withBatch(3))) {
+        try (LowbitModel m = LowbitModel.load(TestModels.stories(), INVARIANT.withBatch(3))) {
             List<GenerationRequest> reqs = new ArrayList<>();
             for (int i = 0; i < PROMPTS.length; i++) reqs.add(req(m, i));
             List<Integer> order = new ArrayList<>();
@@ -65,7 +68,7 @@ class GenerationTest {
     @Test
     void exhaustedKvBudgetMakesSequencesWaitInsteadOfFailing() throws Exception {
         List<int[]> single = new ArrayList<>();
-        LoadOptions small = LoadOptions.defaults().withContext(512);
+        LoadOptions small = INVARIANT.withContext(512);
         try (LowbitModel m = LowbitModel.load(TestModels.stories(), small)) {
             for (int i = 0; i < PROMPTS.length; i++)
                 single.add(m.generateAll(List.of(req(m, i)), null, null).get(0).tokens());
