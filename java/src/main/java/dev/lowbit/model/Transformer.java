@@ -295,8 +295,24 @@ public final class Transformer implements AutoCloseable {
                 att.floatAddress((long) t * qDim)), "static-k attention");
     }
 
+    /** installs (or removes, with null) an observer of the linear layers' inputs; used by weight calibration */
+    public void setInputObserver(InputObserver o) {
+        this.inputObserver = o;
+    }
+
+    /**
+     * makes forward run the first `layers` layers only and compute no logits (it returns 0 rows):
+     * layer-by-layer calibration needs the inputs of one layer, not the rest of the model
+     */
+    public void setLayerLimit(int layers) {
+        if (layers < 1 || layers > c.nLayer()) throw new IllegalArgumentException("layer limit " + layers + " not in 1.." + c.nLayer());
+        this.layerLimit = layers;
+    }
+
     private void observe(int layer, Site site, NativeBuffer in, int T, int cols) {
         if (inputObserver != null) inputObserver.observe(layer, site, in.floatView(0, T * cols), T, cols);
+    }
+
     /**
      * on: every matmul computes each token's row as a one-token step does (lb_matmul_invariant), so a
      * sequence's logits do not depend on which sequences share its steps or how its prompt is chunked
