@@ -261,6 +261,9 @@ public final class EvalRunner {
         return (z ^ (z >>> 31)) & Long.MAX_VALUE;
     }
 
+    /** run.json keys older runs lack: they ran with no top-k cut and no budget forcing (0) */
+    private static final Set<String> RECORDED_LATER = Set.of("top_k", "think_budget", "think_min");
+
     /** run.json: what produced these records; a resume with other sampling settings is refused */
     private void writeRunInfo(Path out) {
         Path f = out.resolve("run.json");
@@ -279,7 +282,7 @@ public final class EvalRunner {
                 Map<String, Object> old = Jsonl.MAPPER.readValue(f.toFile(), Map.class);
                 for (String k : List.of("temperature", "top_p", "top_k", "think_budget", "think_min", "max_tokens")) {
                     // runs written before these were recorded had no top-k cut and no budget forcing
-                    Object was = !old.containsKey(k) && java.util.Set.of("top_k", "think_budget", "think_min").contains(k) ? 0 : old.get(k);
+                    Object was = !old.containsKey(k) && RECORDED_LATER.contains(k) ? 0 : old.get(k);
                     if (!String.valueOf(was).equals(String.valueOf(info.get(k)))) {
                         throw new IllegalStateException(out + " was generated with " + k + "=" + was
                                 + ", this run asks for " + info.get(k) + ": use another output directory");
