@@ -17,12 +17,10 @@ namespace {
 inline int64_t word_at(int64_t r, int64_t c, int64_t cols) {
     return ((r / 16 * (cols / 2) + c / 2) * 16 + r % 16) * 2 + c % 2;
 }
-
-bool shape_ok(int64_t cols) { return cols % 2 == 0; }
 }  // namespace
 
-int32_t quantize_bf16x16(const float *src, void *dst, int64_t rows, int64_t cols) {
-    if (!shape_ok(cols)) return LB_ERR_ARG;
+// the format table's entries (format_table.h; cols is even, checked by the lb_* entry)
+int32_t quantize_bf16x16(const FormatRow &, int32_t, const float *src, void *dst, int64_t rows, int64_t cols) {
     uint16_t *w = (uint16_t *)dst;
     const int64_t padded = (rows + 15) / 16 * 16;  // the last block's missing rows are written as zeros
 #pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
@@ -31,8 +29,7 @@ int32_t quantize_bf16x16(const float *src, void *dst, int64_t rows, int64_t cols
     return LB_OK;
 }
 
-int32_t dequantize_bf16x16(const void *src, float *dst, int64_t rows, int64_t cols) {
-    if (!shape_ok(cols)) return LB_ERR_ARG;
+int32_t dequantize_bf16x16(const FormatRow &, int32_t, const void *src, float *dst, int64_t rows, int64_t cols) {
     const uint16_t *w = (const uint16_t *)src;
 #pragma omp parallel for num_threads(lb_threads_get()) schedule(static)
     for (int64_t r = 0; r < rows; r++)
@@ -50,8 +47,8 @@ static void matmul_bf16x16_scalar(const uint16_t *w, int64_t rows, int64_t cols,
         }
 }
 
-int32_t matmul_bf16x16(const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y, bool invariant) {
-    if (!shape_ok(cols)) return LB_ERR_ARG;
+int32_t matmul_bf16x16(const FormatRow &, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
+                       float *y, bool invariant) {
     if (lb_bf16_kernels())
         matmul_bf16x16_avx512((const uint16_t *)w, rows, cols, x, ntok, y, invariant);
     else

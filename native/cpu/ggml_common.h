@@ -17,6 +17,7 @@
 #include <string.h>
 #include <stddef.h>
 #include "study_pack.h"
+#include "format_table.h"
 
 namespace lbg {
 
@@ -113,7 +114,6 @@ typedef void (*RowFn)(const uint8_t *w, const Act &a, int64_t t0, int nt, float 
 // sequential stream): out[r] for row r. Sharing one call spares the per-row epilogue (the
 // horizontal sums of 4 rows are done together) and the per-call setup.
 typedef void (*Rows1Fn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t, float *out);
-Rows1Fn rows1_fn_avx512(int32_t fmt);  // nullptr where none
 
 // Batch-invariant multi-token calls (lb_matmul_invariant): nr rows x nt (<= kInvTile) tokens, each
 // token's outputs exactly as the one-token kernel (Rows1Fn) computes them, the weights unpacked once
@@ -127,17 +127,21 @@ constexpr int kMaxRows = 3;
 // reuses each loaded activation vector for several rows and each converted weight vector for
 // every token (float formats: otherwise the fp32 activations come from L2 once per row).
 typedef void (*RowsFn)(const uint8_t *w, int64_t row_bytes, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy);
-RowsFn rows_fn_avx512(int32_t fmt);  // nullptr where none
-RowsFn rows1_tokens_fn_avx512(int32_t fmt);  // the batch-invariant tiles (kInvTile above)
 
-// offset subtracted from the unsigned codes the AVX-512 kernels feed to vpdpbusd (0 if none);
-// Q8_0's int8 codes are fed as (code ^ 0x80) = code + 128
-constexpr int vnni_offset(int32_t fmt) { return fmt == 8 ? 128 : fmt == 2 ? 8 : fmt == 6 ? 16 : 0; }
+// A format's kernels at one ISA level (a format table row points to one per level, format_table.h):
+// the row kernel; where the level has them, the multi-row tiles (RowsFn), the one-token kernel
+// (Rows1Fn) and its batch-invariant multi-token form (kInvTile above); or a whole-call kernel that
+// replaces the driver (BF16 with vdpbf16ps; invariant as lb_matmul_invariant).
+struct GgmlKernels {
+    RowFn row = nullptr;
+    RowsFn rows = nullptr;
+    Rows1Fn rows1 = nullptr;
+    RowsFn rows1_tokens = nullptr;
+    void (*matmul)(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y, bool invariant) = nullptr;
+};
 
-// per ISA: the row kernel of a format, or nullptr when that ISA has none (falls back)
-RowFn row_fn_scalar(int32_t fmt);
-RowFn row_fn_avx2(int32_t fmt);
-RowFn row_fn_avx512(int32_t fmt);
+// offset subtracted from the unsigned codes the kernels feed to vpdpbusd (the table's code_offset)
+constexpr int vnni_offset(int32_t fmt) { return format_row(fmt)->code_offset; }
 
 // quantize activations in blocks of blk (32 or 256): q, d = amax/127, s = sum q, and for
 // blk 256 the sums per 16 (b16, else nullptr). Both variants give identical bytes.
@@ -153,7 +157,7 @@ void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d,
 // scalar reference dot of one block (shared by SIMD tails)
 float dot_block32(int32_t fmt, const uint8_t *b, const int8_t *xq, float dx, int32_t xs);
 
-// BF16 weights x bf16(x) with vdpbf16ps (ggml_bf16_avx512.cpp; only where lb_bf16_kernels());
+// BF16 weights x bf16(x) with vdpbf16ps (ggml_bf16_avx512.cpp; BF16's AVX512_BF16 GgmlKernels.matmul);
 // invariant: every token through the one-token kernel (lb_matmul_invariant)
 void matmul_bf16_dot_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y,
                             bool invariant);

@@ -1,4 +1,4 @@
-// dequantize_ggml: scalar decoding of every ggml-native weight format, one block at a time,
+// Scalar decoding of every ggml-native weight format, one block at a time,
 // exactly as the GGUF/ggml definitions say (see ggml_common.h for the block layouts).
 #include "lowbit/lowbit.h"
 #include "kernels.h"
@@ -128,38 +128,36 @@ void deq_q6_k(const uint8_t *b, float *y) {
 
 }  // namespace
 
-int32_t dequantize_ggml(int32_t fmt, const void *src, float *dst, int64_t rows, int64_t cols) {
-    const int64_t rb = lb_row_bytes(fmt, 0, cols);
-    if (rb < 0) return LB_ERR_ARG;
-    void (*blk)(const uint8_t *, float *) = nullptr;
-    switch (fmt) {
-        case LB_F32:
-            memcpy(dst, src, (size_t)(rows * cols) * 4);
-            return LB_OK;
-        case LB_F16: case LB_BF16: {
-            const uint16_t *s = (const uint16_t *)src;
-            const int64_t n = rows * cols;
-            if (fmt == LB_F16) for (int64_t i = 0; i < n; i++) dst[i] = f16_to_f32(s[i]);
-            else for (int64_t i = 0; i < n; i++) dst[i] = bf16_to_f32(s[i]);
-            return LB_OK;
-        }
-        case LB_Q8_0: blk = deq_q8_0; break;
-        case LB_Q4_0: blk = deq_q4_0; break;
-        case LB_Q4_1: blk = deq_q4_1; break;
-        case LB_Q5_0: blk = deq_q5_0; break;
-        case LB_Q5_1: blk = deq_q5_1; break;
-        case LB_Q2_K: blk = deq_q2_k; break;
-        case LB_Q3_K: blk = deq_q3_k; break;
-        case LB_Q4_K: blk = deq_q4_k; break;
-        case LB_Q5_K: blk = deq_q5_k; break;
-        case LB_Q6_K: blk = deq_q6_k; break;
-        default: return LB_ERR_FORMAT;
-    }
-    const lb_format_info *fi = lb_format_get(fmt);
-    const int64_t nb = cols / fi->block;
+// the format table's entries (format_table.h): whole matrices, and one block of each block format
+int32_t dequantize_f32(const FormatRow &, int32_t, const void *src, float *dst, int64_t rows, int64_t cols) {
+    memcpy(dst, src, (size_t)(rows * cols) * 4);
+    return LB_OK;
+}
+int32_t dequantize_f16(const FormatRow &, int32_t, const void *src, float *dst, int64_t rows, int64_t cols) {
+    const uint16_t *s = (const uint16_t *)src;
+    for (int64_t i = 0; i < rows * cols; i++) dst[i] = f16_to_f32(s[i]);
+    return LB_OK;
+}
+int32_t dequantize_bf16(const FormatRow &, int32_t, const void *src, float *dst, int64_t rows, int64_t cols) {
+    const uint16_t *s = (const uint16_t *)src;
+    for (int64_t i = 0; i < rows * cols; i++) dst[i] = bf16_to_f32(s[i]);
+    return LB_OK;
+}
+int32_t dequantize_blocks(const FormatRow &f, int32_t, const void *src, float *dst, int64_t rows, int64_t cols) {
+    const int64_t rb = format_row_bytes(f, 0, cols), nb = cols / f.info.block;
     const uint8_t *s = (const uint8_t *)src;
     for (int64_t r = 0; r < rows; r++)
         for (int64_t i = 0; i < nb; i++)
-            blk(s + r * rb + i * fi->block_bytes, dst + r * cols + i * fi->block);
+            f.dequantize_block(s + r * rb + i * f.info.block_bytes, dst + r * cols + i * f.info.block);
     return LB_OK;
 }
+void dequantize_q8_0(const uint8_t *b, float *y) { deq_q8_0(b, y); }
+void dequantize_q4_0(const uint8_t *b, float *y) { deq_q4_0(b, y); }
+void dequantize_q4_1(const uint8_t *b, float *y) { deq_q4_1(b, y); }
+void dequantize_q5_0(const uint8_t *b, float *y) { deq_q5_0(b, y); }
+void dequantize_q5_1(const uint8_t *b, float *y) { deq_q5_1(b, y); }
+void dequantize_q2_k(const uint8_t *b, float *y) { deq_q2_k(b, y); }
+void dequantize_q3_k(const uint8_t *b, float *y) { deq_q3_k(b, y); }
+void dequantize_q4_k(const uint8_t *b, float *y) { deq_q4_k(b, y); }
+void dequantize_q5_k(const uint8_t *b, float *y) { deq_q5_k(b, y); }
+void dequantize_q6_k(const uint8_t *b, float *y) { deq_q6_k(b, y); }

@@ -30,13 +30,6 @@ namespace lbg {
 static_assert(vnni_offset(LB_Q8_0) == 128 && vnni_offset(LB_Q4_0) == 8 && vnni_offset(LB_Q5_0) == 16 &&
               vnni_offset(LB_Q4_1) == 0, "format ids");
 
-static bool is_block32(int32_t fmt) {
-    return fmt == LB_Q8_0 || fmt == LB_Q4_0 || fmt == LB_Q4_1 || fmt == LB_Q5_0 || fmt == LB_Q5_1;
-}
-static bool is_kquant(int32_t fmt) {
-    return fmt == LB_Q2_K || fmt == LB_Q3_K || fmt == LB_Q4_K || fmt == LB_Q5_K || fmt == LB_Q6_K;
-}
-
 // ---------------------------------------------------------------- scalar block dots
 // integer dot of a 32-block's codes (minus offset) with int8 activations
 static inline int32_t idot32(const uint8_t *codes, int off, const int8_t *xq) {
@@ -78,7 +71,7 @@ float dot_block32(int32_t fmt, const uint8_t *b, const int8_t *xq, float dx, int
 
 template <int32_t FMT>
 static void row_b32_scalar(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
-    const int bb = lb_format_get(FMT)->block_bytes;
+    constexpr int bb = format_row(FMT)->info.block_bytes;
     for (int k = 0; k < nt; k++) {
         const int8_t *q = a.q(t0 + k);
         const float *d = a.d(t0 + k);
@@ -158,7 +151,7 @@ static float dot_q6_k(const uint8_t *b, const int8_t *q, const int16_t *, float 
 
 template <int32_t FMT>
 static void row_k_scalar(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
-    const int bb = lb_format_get(FMT)->block_bytes;
+    constexpr int bb = format_row(FMT)->info.block_bytes;
     float (*dot)(const uint8_t *, const int8_t *, const int16_t *, float) =
         FMT == LB_Q2_K ? dot_q2_k : FMT == LB_Q3_K ? dot_q3_k : FMT == LB_Q4_K ? dot_q45_k<false>
         : FMT == LB_Q5_K ? dot_q45_k<true> : dot_q6_k;
@@ -187,24 +180,20 @@ static void row_float_scalar(const uint8_t *w, const Act &a, int64_t t0, int nt,
     }
 }
 
-RowFn row_fn_scalar(int32_t fmt) {
-    switch (fmt) {
-        case LB_F32: return row_float_scalar<LB_F32>;
-        case LB_F16: return row_float_scalar<LB_F16>;
-        case LB_BF16: return row_float_scalar<LB_BF16>;
-        case LB_Q8_0: return row_b32_scalar<LB_Q8_0>;
-        case LB_Q4_0: return row_b32_scalar<LB_Q4_0>;
-        case LB_Q4_1: return row_b32_scalar<LB_Q4_1>;
-        case LB_Q5_0: return row_b32_scalar<LB_Q5_0>;
-        case LB_Q5_1: return row_b32_scalar<LB_Q5_1>;
-        case LB_Q2_K: return row_k_scalar<LB_Q2_K>;
-        case LB_Q3_K: return row_k_scalar<LB_Q3_K>;
-        case LB_Q4_K: return row_k_scalar<LB_Q4_K>;
-        case LB_Q5_K: return row_k_scalar<LB_Q5_K>;
-        case LB_Q6_K: return row_k_scalar<LB_Q6_K>;
-        default: return nullptr;
-    }
-}
+// the scalar level of the format table's ggml kernels: the row kernels only
+const GgmlKernels ggml_scalar_f32 = {row_float_scalar<LB_F32>};
+const GgmlKernels ggml_scalar_f16 = {row_float_scalar<LB_F16>};
+const GgmlKernels ggml_scalar_bf16 = {row_float_scalar<LB_BF16>};
+const GgmlKernels ggml_scalar_q8_0 = {row_b32_scalar<LB_Q8_0>};
+const GgmlKernels ggml_scalar_q4_0 = {row_b32_scalar<LB_Q4_0>};
+const GgmlKernels ggml_scalar_q4_1 = {row_b32_scalar<LB_Q4_1>};
+const GgmlKernels ggml_scalar_q5_0 = {row_b32_scalar<LB_Q5_0>};
+const GgmlKernels ggml_scalar_q5_1 = {row_b32_scalar<LB_Q5_1>};
+const GgmlKernels ggml_scalar_q2_k = {row_k_scalar<LB_Q2_K>};
+const GgmlKernels ggml_scalar_q3_k = {row_k_scalar<LB_Q3_K>};
+const GgmlKernels ggml_scalar_q4_k = {row_k_scalar<LB_Q4_K>};
+const GgmlKernels ggml_scalar_q5_k = {row_k_scalar<LB_Q5_K>};
+const GgmlKernels ggml_scalar_q6_k = {row_k_scalar<LB_Q6_K>};
 
 // ---------------------------------------------------------------- activation quantization
 void act_blocks_scalar(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16) {
@@ -231,7 +220,7 @@ void act_blocks_scalar(const float *x, int64_t nb, int blk, int8_t *q, float *d,
 }
 
 // one token's row: blocks of blk elements -> q, d, s (+ b16 for K; qp, li, ds for 32-blocks)
-static void quantize_act_row(const float *x, const Act &a, int64_t t, int32_t fmt, int isa) {
+static void quantize_act_row(const float *x, const Act &a, int64_t t, int off, int isa) {
     int8_t *q = (int8_t *)a.q(t);
     float *d = (float *)a.d(t);
     int32_t *s = (int32_t *)a.s(t);
@@ -246,7 +235,6 @@ static void quantize_act_row(const float *x, const Act &a, int64_t t, int32_t fm
             }
         int32_t *li = (int32_t *)a.li(t);
         float *ds = (float *)a.ds(t);
-        const int off = vnni_offset(fmt);
         float *dxp = (float *)a.dxp(t);
         int32_t *op = (int32_t *)a.op(t);
         const int64_t nb16 = (a.nb + 15) / 16 * 16;
@@ -275,38 +263,35 @@ static uint8_t *scratch(size_t bytes) {
 
 using namespace lbg;
 
-int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y,
-                    bool invariant) {
-    const int64_t rb = lb_row_bytes(fmt, 0, cols);
-    if (rb < 0 || rows <= 0 || ntok <= 0) return LB_ERR_ARG;
+int32_t matmul_ggml(const FormatRow &f, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
+                    float *y, bool invariant) {
+    const int64_t rb = format_row_bytes(f, 0, cols);
+    // the kernels of the highest level the row has at or below the current ISA level
     const int isa = lb_isa_current();
-    RowFn fn = nullptr;
-    if (isa >= LB_ISA_AVX512) fn = row_fn_avx512(fmt);
-    if (!fn && isa >= LB_ISA_AVX2) fn = row_fn_avx2(fmt);
-    if (!fn) fn = row_fn_scalar(fmt);
-    if (!fn) return LB_ERR_FORMAT;
-    const RowsFn fnr = isa >= LB_ISA_AVX512 ? rows_fn_avx512(fmt) : nullptr;
-    const Rows1Fn fn1 = isa >= LB_ISA_AVX512 ? rows1_fn_avx512(fmt) : nullptr;
-    const RowsFn fn1t = invariant && isa >= LB_ISA_AVX512 ? rows1_tokens_fn_avx512(fmt) : nullptr;
+    const GgmlKernels *k = nullptr;
+    for (int level = isa; !k && level >= LB_ISA_SCALAR; level--) k = f.kernels[level];
+    if (k->matmul) {
+        k->matmul((const uint8_t *)w, rows, cols, x, ntok, y, invariant);
+        return LB_OK;
+    }
+    const RowFn fn = k->row;
+    const RowsFn fnr = k->rows;
+    const Rows1Fn fn1 = k->rows1;
+    const RowsFn fn1t = invariant ? k->rows1_tokens : nullptr;
 
     Act a;
     a.cols = cols;
     a.c0 = 0;
     a.c1 = cols;
     const int nthreads = lb_threads_for((long long)rows * cols * ntok);
-    if (fmt == LB_BF16 && lb_bf16_kernels()) {
-        matmul_bf16_dot_avx512((const uint8_t *)w, rows, cols, x, ntok, y, invariant);
-        return LB_OK;
-    }
-    if (fmt == LB_BF16) {
+    if (f.act == GgmlAct::bf16) {
         float *xr = (float *)scratch((size_t)(ntok * cols) * sizeof(float));
         for (int64_t i = 0; i < ntok * cols; i++) xr[i] = lb_bf16_round(x[i]);
         a.xf = xr;
-    } else if (fmt == LB_F32 || fmt == LB_F16) {
+    } else if (f.act == GgmlAct::f32) {
         a.xf = x;
     } else {
-        a.blk = is_block32(fmt) ? QK : QKK;
-        if (!is_block32(fmt) && !is_kquant(fmt)) return LB_ERR_FORMAT;
+        a.blk = f.act == GgmlAct::q8_32 ? QK : QKK;
         a.nb = cols / a.blk;
         a.off_d = up64((size_t)cols);
         a.off_s = a.off_d + up64((size_t)a.nb * 4);
@@ -326,7 +311,7 @@ int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, cons
         a.stride = end;
         a.base = scratch(a.stride * (size_t)ntok);
         #pragma omp parallel for schedule(static) num_threads(nthreads) if (ntok >= 4)
-        for (int64_t t = 0; t < ntok; t++) quantize_act_row(x + t * cols, a, t, fmt, isa);
+        for (int64_t t = 0; t < ntok; t++) quantize_act_row(x + t * cols, a, t, f.code_offset, isa);
     }
 
     // Rows in blocks of kRowBlock; within a block, tokens in tiles of kMaxTile, so a tile of

@@ -213,21 +213,17 @@ LB_TILE_WRAPPERS
 
 }  // namespace
 
-RowFn row_fn_avx2(int32_t fmt) {
-    switch (fmt) {
-        case LB_F32: return row_float<LB_F32>;
-        case LB_F16: return row_float<LB_F16>;
-        case LB_BF16: return row_float<LB_BF16>;
-        case LB_Q8_0: return row_b32<LB_Q8_0>;
-        case LB_Q4_0: return row_b32<LB_Q4_0>;
-        case LB_Q4_1: return row_b32<LB_Q4_1>;
-        case LB_Q5_0: return row_b32<LB_Q5_0>;
-        case LB_Q5_1: return row_b32<LB_Q5_1>;
-        case LB_Q4_K: return row_q45k<false>;
-        case LB_Q5_K: return row_q45k<true>;
-        case LB_Q6_K: return row_q6k;
-        default: return nullptr;  // Q2_K, Q3_K: scalar reference
-    }
-}
+// the AVX2 level of the format table's ggml kernels: row kernels (Q2_K, Q3_K have none: scalar)
+const GgmlKernels ggml_avx2_f32 = {row_float<LB_F32>};
+const GgmlKernels ggml_avx2_f16 = {row_float<LB_F16>};
+const GgmlKernels ggml_avx2_bf16 = {row_float<LB_BF16>};
+const GgmlKernels ggml_avx2_q8_0 = {row_b32<LB_Q8_0>};
+const GgmlKernels ggml_avx2_q4_0 = {row_b32<LB_Q4_0>};
+const GgmlKernels ggml_avx2_q4_1 = {row_b32<LB_Q4_1>};
+const GgmlKernels ggml_avx2_q5_0 = {row_b32<LB_Q5_0>};
+const GgmlKernels ggml_avx2_q5_1 = {row_b32<LB_Q5_1>};
+const GgmlKernels ggml_avx2_q4_k = {row_q45k<false>};
+const GgmlKernels ggml_avx2_q5_k = {row_q45k<true>};
+const GgmlKernels ggml_avx2_q6_k = {row_q6k};
 
 }  // namespace lbg

@@ -822,65 +822,26 @@ void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d,
     }
 }
 
-RowsFn rows_fn_avx512(int32_t fmt) {
-    switch (fmt) {
-        case LB_F32: return rows_float<LB_F32>;
-        case LB_F16: return rows_float<LB_F16>;
-        case LB_BF16: return rows_float<LB_BF16>;
-        case LB_Q8_0: return rows_b32<LB_Q8_0>;
-        case LB_Q4_0: return rows_b32<LB_Q4_0>;
-        case LB_Q4_1: return rows_b32<LB_Q4_1>;
-        case LB_Q5_0: return rows_b32<LB_Q5_0>;
-        case LB_Q5_1: return rows_b32<LB_Q5_1>;
-        default: return nullptr;
-    }
-}
-
-Rows1Fn rows1_fn_avx512(int32_t fmt) {
-    switch (fmt) {
-        case LB_F32: return rows1_float<LB_F32>;
-        case LB_F16: return rows1_float<LB_F16>;
-        case LB_BF16: return rows1_float<LB_BF16>;
-        case LB_Q8_0: return rows1_b32<LB_Q8_0>;
-        case LB_Q4_0: return rows1_b32<LB_Q4_0>;
-        case LB_Q4_1: return rows1_b32<LB_Q4_1>;
-        case LB_Q5_0: return rows1_b32<LB_Q5_0>;
-        case LB_Q5_1: return rows1_b32<LB_Q5_1>;
-        default: return nullptr;
-    }
-}
-
-RowsFn rows1_tokens_fn_avx512(int32_t fmt) {
-    switch (fmt) {
-        case LB_F32: return rows1_float_tokens<LB_F32>;
-        case LB_F16: return rows1_float_tokens<LB_F16>;
-        case LB_BF16: return rows1_float_tokens<LB_BF16>;
-        case LB_Q8_0: return rows1_b32_tokens<LB_Q8_0>;
-        case LB_Q4_0: return rows1_b32_tokens<LB_Q4_0>;
-        case LB_Q4_1: return rows1_b32_tokens<LB_Q4_1>;
-        case LB_Q5_0: return rows1_b32_tokens<LB_Q5_0>;
-        case LB_Q5_1: return rows1_b32_tokens<LB_Q5_1>;
-        default: return nullptr;
-    }
-}
-
-RowFn row_fn_avx512(int32_t fmt) {
-    switch (fmt) {
-        case LB_F32: return row_float<LB_F32>;
-        case LB_F16: return row_float<LB_F16>;
-        case LB_BF16: return row_float<LB_BF16>;
-        case LB_Q8_0: return row_b32<LB_Q8_0>;
-        case LB_Q4_0: return row_b32<LB_Q4_0>;
-        case LB_Q4_1: return row_b32<LB_Q4_1>;
-        case LB_Q5_0: return row_b32<LB_Q5_0>;
-        case LB_Q5_1: return row_b32<LB_Q5_1>;
-        case LB_Q4_K: return row_q45k<false>;
-        case LB_Q5_K: return row_q45k<true>;
-        case LB_Q6_K: return row_q6k;
-        case LB_Q2_K: return row_q23k<false>;
-        case LB_Q3_K: return row_q23k<true>;
-        default: return nullptr;
-    }
-}
+// the AVX-512 level of the format table's ggml kernels: row kernels, and for the float and 32-block
+// formats the multi-row tiles, the one-token kernels and their batch-invariant multi-token form
+#define LB_AVX512_TILED(n, FMT, kind) \
+    const GgmlKernels ggml_avx512_##n = {row_##kind<FMT>, rows_##kind<FMT>, rows1_##kind<FMT>, rows1_##kind##_tokens<FMT>};
+LB_AVX512_TILED(f32, LB_F32, float)
+LB_AVX512_TILED(f16, LB_F16, float)
+LB_AVX512_TILED(bf16, LB_BF16, float)
+LB_AVX512_TILED(q8_0, LB_Q8_0, b32)
+LB_AVX512_TILED(q4_0, LB_Q4_0, b32)
+LB_AVX512_TILED(q4_1, LB_Q4_1, b32)
+LB_AVX512_TILED(q5_0, LB_Q5_0, b32)
+LB_AVX512_TILED(q5_1, LB_Q5_1, b32)
+#undef LB_AVX512_TILED
+const GgmlKernels ggml_avx512_q4_k = {row_q45k<false>};
+const GgmlKernels ggml_avx512_q5_k = {row_q45k<true>};
+const GgmlKernels ggml_avx512_q6_k = {row_q6k};
+const GgmlKernels ggml_avx512_q2_k = {row_q23k<false>};
+const GgmlKernels ggml_avx512_q3_k = {row_q23k<true>};
+// AVX512_BF16: BF16 with vdpbf16ps in a kernel of its own (ggml_bf16_avx512.cpp)
+const GgmlKernels ggml_avx512bf16_bf16 = {row_float<LB_BF16>, rows_float<LB_BF16>, rows1_float<LB_BF16>,
+                                          rows1_float_tokens<LB_BF16>, matmul_bf16_dot_avx512};
 
 }  // namespace lbg

@@ -1,11 +1,11 @@
-// quantize_ggml: round-to-nearest reference quantizers of the ggml-native formats (scalar).
+// Round-to-nearest reference quantizers of the ggml-native formats (scalar).
 // *_0/*_1 follow the classic ggml reference rules (scale from the block's extreme value);
 // the K-quants use a plain two-level RTN (sub-block scale/min, then 6- or 4-bit quantized
 // scales, codes re-rounded against the scales actually stored). No importance weighting:
 // GGUF files are normally quantized elsewhere; this exists for tests and ad-hoc conversion.
 #include <math.h>
 #include "lowbit/lowbit.h"
-#include "kernels.h"
+#include "format_table.h"
 #include "ggml_common.h"
 
 using namespace lbg;
@@ -205,31 +205,34 @@ void q_q6_k(const float *x, uint8_t *b) {
 
 }  // namespace
 
-int32_t quantize_ggml(int32_t fmt, const float *src, void *dst, int64_t rows, int64_t cols) {
-    const int64_t rb = lb_row_bytes(fmt, 0, cols);
-    if (rb < 0) return LB_ERR_ARG;
-    const int64_t n = rows * cols;
-    void (*blk)(const float *, uint8_t *) = nullptr;
-    switch (fmt) {
-        case LB_F32: memcpy(dst, src, (size_t)n * 4); return LB_OK;
-        case LB_F16: for (int64_t i = 0; i < n; i++) ((uint16_t *)dst)[i] = f32_to_f16(src[i]); return LB_OK;
-        case LB_BF16: for (int64_t i = 0; i < n; i++) ((uint16_t *)dst)[i] = f32_to_bf16(src[i]); return LB_OK;
-        case LB_Q8_0: blk = q_q8_0; break;
-        case LB_Q4_0: blk = q_sym<4>; break;
-        case LB_Q5_0: blk = q_sym<5>; break;
-        case LB_Q4_1: blk = q_asym<4>; break;
-        case LB_Q5_1: blk = q_asym<5>; break;
-        case LB_Q2_K: blk = q_q2_k; break;
-        case LB_Q3_K: blk = q_q3_k; break;
-        case LB_Q4_K: blk = q_q4_k; break;
-        case LB_Q5_K: blk = q_q5_k; break;
-        case LB_Q6_K: blk = q_q6_k; break;
-        default: return LB_ERR_FORMAT;
-    }
-    const lb_format_info *fi = lb_format_get(fmt);
-    const int64_t nb = cols / fi->block;
-    uint8_t *d = (uint8_t *)dst;
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t i = 0; i < nb; i++) blk(src + r * cols + i * fi->block, d + r * rb + i * fi->block_bytes);
+// the format table's entries (format_table.h): whole matrices, and one block of each block format
+int32_t quantize_f32(const FormatRow &, int32_t, const float *src, void *dst, int64_t rows, int64_t cols) {
+    memcpy(dst, src, (size_t)(rows * cols) * 4);
     return LB_OK;
 }
+int32_t quantize_f16(const FormatRow &, int32_t, const float *src, void *dst, int64_t rows, int64_t cols) {
+    for (int64_t i = 0; i < rows * cols; i++) ((uint16_t *)dst)[i] = f32_to_f16(src[i]);
+    return LB_OK;
+}
+int32_t quantize_bf16(const FormatRow &, int32_t, const float *src, void *dst, int64_t rows, int64_t cols) {
+    for (int64_t i = 0; i < rows * cols; i++) ((uint16_t *)dst)[i] = f32_to_bf16(src[i]);
+    return LB_OK;
+}
+int32_t quantize_blocks(const FormatRow &f, int32_t, const float *src, void *dst, int64_t rows, int64_t cols) {
+    const int64_t rb = format_row_bytes(f, 0, cols), nb = cols / f.info.block;
+    uint8_t *d = (uint8_t *)dst;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t i = 0; i < nb; i++)
+            f.quantize_block(src + r * cols + i * f.info.block, d + r * rb + i * f.info.block_bytes);
+    return LB_OK;
+}
+void quantize_q8_0(const float *x, uint8_t *b) { q_q8_0(x, b); }
+void quantize_q4_0(const float *x, uint8_t *b) { q_sym<4>(x, b); }
+void quantize_q5_0(const float *x, uint8_t *b) { q_sym<5>(x, b); }
+void quantize_q4_1(const float *x, uint8_t *b) { q_asym<4>(x, b); }
+void quantize_q5_1(const float *x, uint8_t *b) { q_asym<5>(x, b); }
+void quantize_q2_k(const float *x, uint8_t *b) { q_q2_k(x, b); }
+void quantize_q3_k(const float *x, uint8_t *b) { q_q3_k(x, b); }
+void quantize_q4_k(const float *x, uint8_t *b) { q_q4_k(x, b); }
+void quantize_q5_k(const float *x, uint8_t *b) { q_q5_k(x, b); }
+void quantize_q6_k(const float *x, uint8_t *b) { q_q6_k(x, b); }

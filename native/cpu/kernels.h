@@ -1,22 +1,65 @@
-// Internal kernel entry points (not part of the C ABI). lb_* entries in quantize.cpp and
-// matmul.cpp validate arguments and route here: ggml-native formats (< 100) to *_ggml,
-// the study's formats (>= 100) to *_study. Each family has a scalar reference and SIMD variants.
+// Internal: the entries a format's table row (format_table.h) points to. lb_quantize,
+// lb_dequantize and lb_matmul validate their arguments, look the row up and call these; each
+// family has a scalar reference and SIMD variants chosen inside by ISA level.
 // invariant (lb_matmul_invariant): each token's outputs exactly as an ntok = 1 call computes them.
 #pragma once
 #include <stdint.h>
 
-int32_t quantize_ggml(int32_t fmt, const float *src, void *dst, int64_t rows, int64_t cols);
-int32_t dequantize_ggml(int32_t fmt, const void *src, float *dst, int64_t rows, int64_t cols);
-int32_t matmul_ggml(int32_t fmt, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y,
-                    bool invariant);
+struct FormatRow;
 
-int32_t quantize_study(int32_t fmt, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
-int32_t dequantize_study(int32_t fmt, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
-int32_t matmul_study(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y,
-                     bool invariant);
+// F32 / F16 / BF16 element by element; the fixed-block ggml formats block by block through the
+// row's quantize_block / dequantize_block (ggml_quantize.cpp, ggml_dequant.cpp)
+int32_t quantize_f32(const FormatRow &f, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
+int32_t quantize_f16(const FormatRow &f, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
+int32_t quantize_bf16(const FormatRow &f, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
+int32_t quantize_blocks(const FormatRow &f, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
+int32_t dequantize_f32(const FormatRow &f, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
+int32_t dequantize_f16(const FormatRow &f, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
+int32_t dequantize_bf16(const FormatRow &f, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
+int32_t dequantize_blocks(const FormatRow &f, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
+// one block of a ggml block format (ggml_common.h layouts)
+void quantize_q8_0(const float *x, uint8_t *b);
+void quantize_q4_0(const float *x, uint8_t *b);
+void quantize_q4_1(const float *x, uint8_t *b);
+void quantize_q5_0(const float *x, uint8_t *b);
+void quantize_q5_1(const float *x, uint8_t *b);
+void quantize_q2_k(const float *x, uint8_t *b);
+void quantize_q3_k(const float *x, uint8_t *b);
+void quantize_q4_k(const float *x, uint8_t *b);
+void quantize_q5_k(const float *x, uint8_t *b);
+void quantize_q6_k(const float *x, uint8_t *b);
+void dequantize_q8_0(const uint8_t *b, float *y);
+void dequantize_q4_0(const uint8_t *b, float *y);
+void dequantize_q4_1(const uint8_t *b, float *y);
+void dequantize_q5_0(const uint8_t *b, float *y);
+void dequantize_q5_1(const uint8_t *b, float *y);
+void dequantize_q2_k(const uint8_t *b, float *y);
+void dequantize_q3_k(const uint8_t *b, float *y);
+void dequantize_q4_k(const uint8_t *b, float *y);
+void dequantize_q5_k(const uint8_t *b, float *y);
+void dequantize_q6_k(const uint8_t *b, float *y);
+// the ggml formats' matmul driver: activations and row kernels per ISA level from the row (ggml_matmul.cpp)
+int32_t matmul_ggml(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
+                    int64_t ntok, float *y, bool invariant);
+
+// grouped formats (W*G, KV*): group blocks of study_pack.h; per-channel formats (I8CH, I8CHA, I4CH)
+// (study_quant.cpp, study_matmul.cpp)
+int32_t quantize_groups(const FormatRow &f, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
+int32_t dequantize_groups(const FormatRow &f, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
+int32_t quantize_channels(const FormatRow &f, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
+int32_t dequantize_channels(const FormatRow &f, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
+int32_t matmul_groups(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
+                      int64_t ntok, float *y, bool invariant);
+int32_t matmul_i8ch(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
+                    int64_t ntok, float *y, bool invariant);
+int32_t matmul_i8cha(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
+                     int64_t ntok, float *y, bool invariant);
+int32_t matmul_i4ch(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
+                    int64_t ntok, float *y, bool invariant);
 
 // LB_BF16X16 (bf16x16.cpp): BF16 repacked in 16-row blocks; the AVX512_BF16 kernel in bf16x16_avx512.cpp
-int32_t quantize_bf16x16(const float *src, void *dst, int64_t rows, int64_t cols);
-int32_t dequantize_bf16x16(const void *src, float *dst, int64_t rows, int64_t cols);
-int32_t matmul_bf16x16(const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y, bool invariant);
+int32_t quantize_bf16x16(const FormatRow &f, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
+int32_t dequantize_bf16x16(const FormatRow &f, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
+int32_t matmul_bf16x16(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
+                       int64_t ntok, float *y, bool invariant);
 void matmul_bf16x16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y, bool invariant);

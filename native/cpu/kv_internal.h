@@ -7,6 +7,7 @@
 #include <string.h>
 #include "lowbit/lowbit.h"
 #include "study_pack.h"
+#include "format_table.h"
 
 struct KvLayout {
     int32_t fmt, group, head_dim, n_kv_head, block_size, bits;
@@ -38,12 +39,11 @@ static inline void kv_rows(const KvLayout &l, const uint8_t *base, int h, int64_
 static inline int32_t kv_layout(KvLayout *l, int32_t fmt, int32_t group, const int32_t *block_table,
                                 int32_t block_size, int32_t n_kv_head, int32_t head_dim) {
     if (!block_table || block_size <= 0 || n_kv_head <= 0 || head_dim <= 0) return LB_ERR_ARG;
-    const int bits = lb_group_bits(fmt);
-    if (fmt != LB_F32 && fmt != LB_F16 && fmt != LB_KV8 && fmt != LB_KV4 && fmt != LB_KV3) return LB_ERR_FORMAT;
+    const FormatRow *f = format_row(fmt);
+    if (!f || !(f->info.uses & LB_USE_KV)) return LB_ERR_FORMAT;
+    const int bits = format_grouped(*f) ? f->info.bits : 0;
     const int32_t g = bits ? (group < head_dim ? group : head_dim) : 0;
-    const int64_t rb = fmt == LB_F32 ? 4 * (int64_t)head_dim
-                     : fmt == LB_F16 ? 2 * (int64_t)head_dim
-                                     : lb_row_bytes(fmt, g, head_dim);
+    const int64_t rb = format_row_bytes(*f, g, head_dim);
     if (rb < 0) return LB_ERR_ARG;
     *l = KvLayout{fmt, g, head_dim, n_kv_head, block_size, bits, rb, block_table};
     return LB_OK;

@@ -4,8 +4,10 @@
 #include <stdint.h>
 #include "kv_internal.h"
 
+// bits of a static-K format's codes, 0 for any other id
 static inline int kvs_bits(int32_t fmt) {
-    return fmt == LB_KVS8 ? 8 : fmt == LB_KVS4 ? 4 : fmt == LB_KVS3 ? 3 : 0;
+    const FormatRow *f = format_row(fmt);
+    return f && (f->info.uses & LB_USE_K_STATIC) ? f->info.bits : 0;
 }
 
 // code of channel i in a row of hd codes

@@ -1,14 +1,15 @@
-// lb_matmul entry: validate, then route by format family (kernels.h).
+// lb_matmul entry: validate, then the format's matmul entry (format_table.h).
 #include "lowbit/lowbit.h"
-#include "kernels.h"
+#include "format_table.h"
 
 static int32_t matmul(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
                       float *y, bool invariant) {
     if (!w || !x || !y || rows <= 0 || cols <= 0 || ntok <= 0) return LB_ERR_ARG;
-    if (!lb_format_get(fmt)) return LB_ERR_FORMAT;
-    if (lb_row_bytes(fmt, group, cols) < 0) return LB_ERR_ARG;
-    return fmt >= 100 ? matmul_study(fmt, group, w, rows, cols, x, ntok, y, invariant)
-                      : matmul_ggml(fmt, w, rows, cols, x, ntok, y, invariant);
+    const FormatRow *f = format_row(fmt);
+    if (!f) return LB_ERR_FORMAT;
+    if (format_row_bytes(*f, group, cols) < 0) return LB_ERR_ARG;
+    if (!f->matmul) return LB_ERR_FORMAT;  // KV formats are cache formats, not weight formats
+    return f->matmul(*f, group, w, rows, cols, x, ntok, y, invariant);
 }
 
 extern "C" int32_t lb_matmul(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols,

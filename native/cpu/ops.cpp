@@ -1,4 +1,4 @@
-// Element-wise ops and normalisation: lb_rmsnorm, lb_rope, lb_silu_mul, lb_add, lb_add_bias.
+// Element-wise ops and normalisation: lb_rmsnorm, lb_rope_ext, lb_silu_mul, lb_add, lb_add_bias.
 // Scalar references here; AVX-512 variants of the two that do arithmetic per element
 // (rmsnorm, silu) in ops_avx512.cpp. The rest is memory bound and left to the compiler.
 #include "dispatch.h"
@@ -22,11 +22,6 @@ extern "C" int32_t lb_rmsnorm(const float *x, const float *weight, float *out, i
         for (int64_t i = 0; i < n; i++) o[i] = xr[i] * inv * weight[i];
     }
     return LB_OK;
-}
-
-extern "C" int32_t lb_rope(float *x, int64_t ntok, int32_t nheads, int32_t head_dim, int32_t rot_dim,
-                           const int32_t *pos, float theta_base, int32_t neox) {
-    return lb_rope_ext(x, ntok, nheads, head_dim, rot_dim, pos, theta_base, neox, nullptr);
 }
 
 // theta_i = pos * base^(-2i/rot_dim) / factor_i; angles in double so that positions up to 32K+ keep precision

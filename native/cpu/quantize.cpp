@@ -1,17 +1,26 @@
-// lb_quantize / lb_dequantize entries: validate, then route by format family (kernels.h).
+// lb_quantize / lb_dequantize entries: validate, then the format's entries (format_table.h).
 #include "lowbit/lowbit.h"
-#include "kernels.h"
+#include "format_table.h"
+
+// the row of fmt when the call is valid for it, else nullptr with *status set
+static const FormatRow *checked(int32_t fmt, int32_t group, const void *src, const void *dst, int64_t rows, int64_t cols,
+                                int32_t *status) {
+    const FormatRow *f = nullptr;
+    if (!src || !dst || rows <= 0 || cols <= 0) *status = LB_ERR_ARG;
+    else if (!(f = format_row(fmt))) *status = LB_ERR_FORMAT;
+    else if (format_row_bytes(*f, group, cols) < 0) *status = LB_ERR_ARG, f = nullptr;
+    else if (!f->quantize) *status = LB_ERR_FORMAT, f = nullptr;
+    return f;
+}
 
 extern "C" int32_t lb_quantize(int32_t fmt, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols) {
-    if (!src || !dst || rows <= 0 || cols <= 0) return LB_ERR_ARG;
-    if (!lb_format_get(fmt)) return LB_ERR_FORMAT;
-    if (lb_row_bytes(fmt, group, cols) < 0) return LB_ERR_ARG;
-    return fmt >= 100 ? quantize_study(fmt, group, src, dst, rows, cols) : quantize_ggml(fmt, src, dst, rows, cols);
+    int32_t status;
+    const FormatRow *f = checked(fmt, group, src, dst, rows, cols, &status);
+    return f ? f->quantize(*f, group, src, dst, rows, cols) : status;
 }
 
 extern "C" int32_t lb_dequantize(int32_t fmt, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols) {
-    if (!src || !dst || rows <= 0 || cols <= 0) return LB_ERR_ARG;
-    if (!lb_format_get(fmt)) return LB_ERR_FORMAT;
-    if (lb_row_bytes(fmt, group, cols) < 0) return LB_ERR_ARG;
-    return fmt >= 100 ? dequantize_study(fmt, group, src, dst, rows, cols) : dequantize_ggml(fmt, src, dst, rows, cols);
+    int32_t status;
+    const FormatRow *f = checked(fmt, group, src, dst, rows, cols, &status);
+    return f ? f->dequantize(*f, group, src, dst, rows, cols) : status;
 }

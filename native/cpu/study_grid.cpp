@@ -3,7 +3,7 @@
 // groups) and then rounds error-compensated weights onto it; the packing stays here, with the
 // format. lb_group_params_awq: AWQ's clipping search, judged by the output error of the layer on its
 // calibration inputs (X^T X). Scalar and parallel over rows: it runs once per quantisation, not per token.
-#include "kernels.h"
+#include "format_table.h"
 #include "lowbit/lowbit.h"
 #include "study_pack.h"
 #include <cmath>
@@ -23,8 +23,9 @@ float grid_error(const float *w, int g, int bits, uint16_t sh, int z, float norm
 }
 
 int group_bits_of(int32_t fmt, int32_t group, int64_t rows, int64_t cols) {
-    const int bits = lb_group_bits(fmt);
-    if (fmt != LB_W4G && fmt != LB_W3G && fmt != LB_W2G) return LB_ERR_FORMAT;
+    const FormatRow *f = format_row(fmt);  // a grouped weight format
+    if (!f || !format_grouped(*f) || !(f->info.uses & LB_USE_WEIGHT)) return LB_ERR_FORMAT;
+    const int bits = f->info.bits;
     if (rows <= 0 || lb_row_bytes(fmt, group, cols) < 0) return LB_ERR_ARG;
     return bits;
 }

@@ -1,4 +1,4 @@
-// matmul_study: y[t][r] = sum_c W[r][c] x[t][c] for the study weight formats, with the scalar
+// y[t][r] = sum_c W[r][c] x[t][c] for the grouped and per-channel weight formats, with the scalar
 // reference of each and the dispatch to the SIMD variants (study_matmul_avx512.cpp).
 //  - W*G (weight-only, 16-bit activations): FP32 accumulation of bf16(s*(q-z)) * bf16(x), the
 //    arithmetic of the study's BF16 fake-quant (dequantised weight and activation both rounded to
@@ -10,7 +10,7 @@
 //    sum is sum w*q - z_x*sum w.
 //  - I4CH (W4A4): x quantised per token to int4 (symmetric, -7..7, never -8), int32 dot products.
 #include "dispatch.h"
-#include "kernels.h"
+#include "format_table.h"
 #include "lowbit/lowbit.h"
 #include "study_internal.h"
 #include "study_pack.h"
@@ -97,7 +97,7 @@ void matmul_wg_scalar(int bits, int group, const uint8_t *w, int64_t rows, int64
 // I8CH and I4CH share everything but the weight code accessor
 void matmul_sym_scalar(bool int4, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
                        float *y) {
-    const int64_t rb = lb_row_bytes(int4 ? LB_I4CH : LB_I8CH, 0, cols);
+    const int64_t rb = 4 + (int4 ? cols / 2 : cols);  // {f32 scale; codes}
     int8_t *xq = study_scratch_i8((size_t)(ntok * cols));
     float *sx = study_scratch_f32((size_t)ntok);
     for (int64_t t = 0; t < ntok; t++) sx[t] = study_quant_act(x + t * cols, cols, int4 ? 7 : 127, xq + t * cols, nullptr);
@@ -141,40 +141,41 @@ void matmul_i8cha_scalar(const uint8_t *w, int64_t rows, int64_t cols, const flo
 }
 }  // namespace
 
-// invariant: only the W*G SIMD kernels and BF16X16 sum a token's row in an order that depends on the
-// token count (the scalar references, the AVX2 kernel and the integer formats never do)
-int32_t matmul_study(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
-                     int64_t ntok, float *y, bool invariant) {
-    if (lb_row_bytes(fmt, group, cols) < 0) return LB_ERR_ARG;
-    const int isa = lb_isa_current();
+// The format table's entries (format_table.h). invariant: only the W*G SIMD kernels and BF16X16 sum
+// a token's row in an order that depends on the token count (the scalar references, the AVX2 kernel
+// and the integer formats never do).
+int32_t matmul_groups(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
+                      int64_t ntok, float *y, bool invariant) {
+    const int isa = lb_isa_current(), bits = f.info.bits;
     const uint8_t *wb = (const uint8_t *)w;
-    switch (fmt) {
-        case LB_BF16X16: return matmul_bf16x16(w, rows, cols, x, ntok, y, invariant);
-        case LB_W4G: case LB_W3G: case LB_W2G: {
-            const int bits = lb_group_bits(fmt);
-            if (group % 128 == 0 && lb_bf16_kernels())
-                matmul_wg_bf16_avx512(bits, group, wb, rows, cols, x, ntok, y, invariant);
-            else if (isa >= LB_ISA_AVX512 && group % 32 == 0)
-                matmul_wg_avx512(bits, group, wb, rows, cols, x, ntok, y, invariant);
-            else if (isa >= LB_ISA_AVX2 && group % 32 == 0)
-                matmul_wg_avx2(bits, group, wb, rows, cols, x, ntok, y);
-            else
-                matmul_wg_scalar(bits, group, wb, rows, cols, x, ntok, y);
-            return LB_OK;
-        }
-        case LB_I8CH:
-            if (isa >= LB_ISA_AVX512) matmul_i8ch_avx512(wb, rows, cols, x, ntok, y);
-            else matmul_sym_scalar(false, wb, rows, cols, x, ntok, y);
-            return LB_OK;
-        case LB_I8CHA:
-            if (isa >= LB_ISA_AVX512) matmul_i8cha_avx512(wb, rows, cols, x, ntok, y);
-            else matmul_i8cha_scalar(wb, rows, cols, x, ntok, y);
-            return LB_OK;
-        case LB_I4CH:
-            if (isa >= LB_ISA_AVX512) matmul_i4ch_avx512(wb, rows, cols, x, ntok, y);
-            else matmul_sym_scalar(true, wb, rows, cols, x, ntok, y);
-            return LB_OK;
-        default:
-            return LB_ERR_FORMAT;  // KV formats are cache formats, not weight formats
-    }
+    if (group % 128 == 0 && lb_bf16_kernels())
+        matmul_wg_bf16_avx512(bits, group, wb, rows, cols, x, ntok, y, invariant);
+    else if (isa >= LB_ISA_AVX512 && group % 32 == 0)
+        matmul_wg_avx512(bits, group, wb, rows, cols, x, ntok, y, invariant);
+    else if (isa >= LB_ISA_AVX2 && group % 32 == 0)
+        matmul_wg_avx2(bits, group, wb, rows, cols, x, ntok, y);
+    else
+        matmul_wg_scalar(bits, group, wb, rows, cols, x, ntok, y);
+    return LB_OK;
+}
+
+int32_t matmul_i8ch(const FormatRow &, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
+                    float *y, bool) {
+    if (lb_isa_current() >= LB_ISA_AVX512) matmul_i8ch_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
+    else matmul_sym_scalar(false, (const uint8_t *)w, rows, cols, x, ntok, y);
+    return LB_OK;
+}
+
+int32_t matmul_i8cha(const FormatRow &, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
+                     float *y, bool) {
+    if (lb_isa_current() >= LB_ISA_AVX512) matmul_i8cha_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
+    else matmul_i8cha_scalar((const uint8_t *)w, rows, cols, x, ntok, y);
+    return LB_OK;
+}
+
+int32_t matmul_i4ch(const FormatRow &, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
+                    float *y, bool) {
+    if (lb_isa_current() >= LB_ISA_AVX512) matmul_i4ch_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
+    else matmul_sym_scalar(true, (const uint8_t *)w, rows, cols, x, ntok, y);
+    return LB_OK;
 }

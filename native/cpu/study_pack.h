@@ -213,14 +213,3 @@ LB_HD int lb_asym_act_quant(float v, float inv, int z) {
     int q = (int)lb_roundf(v * inv) + z;
     return q < 0 ? 0 : q > 255 ? 255 : q;
 }
-
-// bits of a group format (W*G and KV*), 0 otherwise
-LB_HD int lb_group_bits(int fmt) {
-    switch (fmt) {
-        case 100: case 121: return 4;  // LB_W4G, LB_KV4
-        case 101: case 122: return 3;  // LB_W3G, LB_KV3
-        case 102: return 2;            // LB_W2G
-        case 120: return 8;            // LB_KV8
-        default: return 0;
-    }
-}

@@ -373,8 +373,9 @@ extern "C" int32_t lbc_attention(int32_t kvfmt, int32_t group, const void *kcach
     if (!kcache || !vcache || !block_table || !q || !out || nq <= 0 || pos0 < 0 || block_size <= 0 || n_head <= 0 ||
         n_kv_head <= 0 || n_head % n_kv_head != 0 || head_dim <= 0)
         return LB_ERR_ARG;
-    if (kvfmt != LB_F16 && kvfmt != LB_KV8 && kvfmt != LB_KV4 && kvfmt != LB_KV3) return LB_ERR_FORMAT;
-    const int bits = lb_group_bits(kvfmt);
+    const lb_format_info *f = lb_format_get(kvfmt);  // a KV format; no F32 cache kernel here
+    if (!f || !(f->uses & LB_USE_KV) || f->bits == 32) return LB_ERR_FORMAT;
+    const int bits = f->block == 0 ? f->bits : 0;
     const int g = bits ? (group < head_dim ? group : head_dim) : 0;
     if (bits && (g <= 0 || g % 8 != 0 || head_dim % g != 0)) return LB_ERR_ARG;
     cudaStream_t st = (cudaStream_t)stream;

@@ -168,8 +168,9 @@ cudaError_t launch(int group, const uint8_t *w, int64_t rows, int cols, const fl
 extern "C" int32_t lbc_matmul_wg(int32_t fmt, int32_t group, const void *w, int64_t rows, int64_t cols,
                                  const float *x, int64_t ntok, float *y, void *stream) {
     if (!w || !x || !y || rows <= 0 || cols <= 0 || ntok <= 0) return LB_ERR_ARG;
-    const int bits = lb_group_bits(fmt);
-    if (fmt != LB_W4G && fmt != LB_W3G && fmt != LB_W2G) return LB_ERR_FORMAT;
+    const lb_format_info *f = lb_format_get(fmt);  // a grouped weight format (W*G)
+    if (!f || f->block != 0 || !(f->uses & LB_USE_WEIGHT)) return LB_ERR_FORMAT;
+    const int bits = f->bits;
     if (group <= 0 || group % 8 != 0 || cols % group != 0 || cols > (1 << 30)) return LB_ERR_ARG;
     if ((rows + kWarps * kRows - 1) / (kWarps * kRows) > 0x7fffffff) return LB_ERR_ARG;
     cudaStream_t st = (cudaStream_t)stream;

@@ -35,7 +35,7 @@ static void deq_row(const Cache &c, const uint8_t *row, float *out) {
         for (int i = 0; i < c.hd; i++) out[i] = lb_f16_to_f32((uint16_t)(row[2 * i] | row[2 * i + 1] << 8));
     else  // per-group decode from the shared packing header (lb_dequantize per row would fork threads each time)
         for (int g = 0; g < c.hd / c.eff_group; g++)
-            lb_dequant_group(row + g * (3 + c.eff_group * lb_group_bits(c.fmt) / 8), lb_group_bits(c.fmt), c.eff_group,
+            lb_dequant_group(row + g * (3 + c.eff_group * group_bits(c.fmt) / 8), group_bits(c.fmt), c.eff_group,
                              out + g * c.eff_group);
 }
 

@@ -73,7 +73,7 @@ static void vdeq(const Setup &c, const uint8_t *row, float *out) {
         for (int i = 0; i < c.hd; i++) out[i] = lb_f16_to_f32((uint16_t)(row[2 * i] | row[2 * i + 1] << 8));
     else
         for (int g = 0; g < c.hd / c.veff; g++)
-            lb_dequant_group(row + g * lb_group_block_bytes(lb_group_bits(c.vfmt), c.veff), lb_group_bits(c.vfmt), c.veff,
+            lb_dequant_group(row + g * lb_group_block_bytes(group_bits(c.vfmt), c.veff), group_bits(c.vfmt), c.veff,
                              out + g * c.veff);
 }
 

@@ -1,4 +1,4 @@
-// lb_rmsnorm, lb_rope, lb_silu_mul, lb_add, lb_add_bias: hand-computed values, every ISA level
+// lb_rmsnorm, lb_rope_ext (plain), lb_silu_mul, lb_add, lb_add_bias: hand-computed values, every ISA level
 // against the scalar reference (1e-5 relative), bad arguments.
 #include "test_util.h"
 
@@ -39,36 +39,36 @@ static void test_rope() {
     const int32_t pos = 2;
     float v[4];
     std::copy(base, base + 4, v);
-    CHECK(lb_rope(v, 1, 1, 4, 4, &pos, 100.f, 0) == LB_OK, "rope");
+    CHECK(lb_rope_ext(v, 1, 1, 4, 4, &pos, 100.f, 0, nullptr) == LB_OK, "rope");
     // pairs (0,1) angle 2, (2,3) angle 0.2
     CHECK(close(v[0], 1 * std::cos(2.f) - 2 * std::sin(2.f)) && close(v[1], 1 * std::sin(2.f) + 2 * std::cos(2.f)), "llama pair 0");
     CHECK(close(v[2], 3 * std::cos(.2f) - 4 * std::sin(.2f)) && close(v[3], 3 * std::sin(.2f) + 4 * std::cos(.2f)), "llama pair 1");
     std::copy(base, base + 4, v);
-    CHECK(lb_rope(v, 1, 1, 4, 4, &pos, 100.f, 1) == LB_OK, "rope neox");
+    CHECK(lb_rope_ext(v, 1, 1, 4, 4, &pos, 100.f, 1, nullptr) == LB_OK, "rope neox");
     // pairs (0,2) angle 2, (1,3) angle 0.2
     CHECK(close(v[0], 1 * std::cos(2.f) - 3 * std::sin(2.f)) && close(v[2], 1 * std::sin(2.f) + 3 * std::cos(2.f)), "neox pair 0");
     CHECK(close(v[1], 2 * std::cos(.2f) - 4 * std::sin(.2f)) && close(v[3], 2 * std::sin(.2f) + 4 * std::cos(.2f)), "neox pair 1");
     // partial rotation leaves the tail, two heads rotate alike, position 0 is the identity
     float w[2][6] = {{1, 2, 3, 4, 5, 6}, {1, 2, 3, 4, 5, 6}};
-    CHECK(lb_rope(&w[0][0], 1, 2, 6, 4, &pos, 100.f, 1) == LB_OK, "partial");
+    CHECK(lb_rope_ext(&w[0][0], 1, 2, 6, 4, &pos, 100.f, 1, nullptr) == LB_OK, "partial");
     CHECK(w[0][4] == 5.f && w[0][5] == 6.f, "tail untouched");
     for (int i = 0; i < 6; i++) CHECK(w[0][i] == w[1][i], "heads alike");
     const int32_t p0[2] = {0, 0};
     float u[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-    lb_rope(u, 2, 1, 4, 4, p0, 10000.f, 0);
+    lb_rope_ext(u, 2, 1, 4, 4, p0, 10000.f, 0, nullptr);
     for (int i = 0; i < 8; i++) CHECK(u[i] == (float)(i + 1), "pos 0 identity");
     // rotations preserve the norm at long positions
     const int32_t far = 32000;
     auto r = random_floats(128, 3);
     double n0 = 0, n1 = 0;
     for (float f : r) n0 += f * f;
-    lb_rope(r.data(), 1, 1, 128, 128, &far, 1e6f, 1);
+    lb_rope_ext(r.data(), 1, 1, 128, 128, &far, 1e6f, 1, nullptr);
     for (float f : r) n1 += f * f;
     CHECK(std::fabs(n0 - n1) < 1e-4 * n0, "norm preserved");
-    CHECK(lb_rope(v, 1, 1, 4, 3, &pos, 100.f, 0) == LB_ERR_ARG, "odd rot_dim");
-    CHECK(lb_rope(v, 1, 1, 4, 6, &pos, 100.f, 0) == LB_ERR_ARG, "rot_dim > head_dim");
-    CHECK(lb_rope(v, 1, 1, 4, 4, nullptr, 100.f, 0) == LB_ERR_ARG, "null pos");
-    CHECK(lb_rope(v, 1, 1, 4, 4, &pos, 100.f, 2) == LB_ERR_ARG, "neox 2");
+    CHECK(lb_rope_ext(v, 1, 1, 4, 3, &pos, 100.f, 0, nullptr) == LB_ERR_ARG, "odd rot_dim");
+    CHECK(lb_rope_ext(v, 1, 1, 4, 6, &pos, 100.f, 0, nullptr) == LB_ERR_ARG, "rot_dim > head_dim");
+    CHECK(lb_rope_ext(v, 1, 1, 4, 4, nullptr, 100.f, 0, nullptr) == LB_ERR_ARG, "null pos");
+    CHECK(lb_rope_ext(v, 1, 1, 4, 4, &pos, 100.f, 2, nullptr) == LB_ERR_ARG, "neox 2");
 }
 
 static void test_silu_add() {

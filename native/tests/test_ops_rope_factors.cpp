@@ -1,5 +1,5 @@
 // lb_rope_ext: per-frequency divisors (Llama-3.1 rope_freqs) against hand-computed rotations,
-// and NULL factors == plain lb_rope.
+// and NULL factors == factors of 1.
 #include "test_util.h"
 
 int main() {
@@ -19,7 +19,8 @@ int main() {
         }
     std::vector<float> w = x;
     CHECK(lb_rope_ext(z.data(), 2, 1, head_dim, head_dim, pos, base, 1, nullptr) == LB_OK, "rope_ext null");
-    CHECK(lb_rope(w.data(), 2, 1, head_dim, head_dim, pos, base, 1) == LB_OK, "rope");
+    const float ones[half] = {1.f, 1.f, 1.f, 1.f};
+    CHECK(lb_rope_ext(w.data(), 2, 1, head_dim, head_dim, pos, base, 1, ones) == LB_OK, "rope ones");
     for (int i = 0; i < 2 * head_dim; i++) CHECK(z[i] == w[i], "null factors differ at %d", i);
     const float bad[half] = {1.f, 0.f, 1.f, 1.f};
     CHECK(lb_rope_ext(z.data(), 2, 1, head_dim, head_dim, pos, base, 0, bad) == LB_ERR_ARG, "zero factor accepted");

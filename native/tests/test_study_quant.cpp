@@ -49,7 +49,7 @@ static void test_pack() {
 static void test_group_formats() {
     const int fmts[] = {LB_W4G, LB_W3G, LB_W2G, LB_KV8, LB_KV4, LB_KV3};
     for (int fmt : fmts) {
-        const int bits = lb_group_bits(fmt);
+        const int bits = group_bits(fmt);
         for (int group : {8, 32, 64, 128, 192}) {
             const int64_t rows = 5, cols = 384;
             auto w = random_floats(rows * cols, 7 + group, -2.f, 1.f);

@@ -27,6 +27,12 @@ inline std::vector<float> random_floats(size_t n, unsigned seed, float lo = -1.f
     return v;
 }
 
+// bits of a grouped format's codes (W*G, KV*) from the format table, 0 for any other format
+inline int group_bits(int fmt) {
+    const lb_format_info *f = lb_format_get(fmt);
+    return f && f->block == 0 ? f->bits : 0;
+}
+
 inline const char *isa_name(int isa) { return isa == 3 ? "avx512-bf16" : isa == 2 ? "avx512" : isa == 1 ? "avx2" : "scalar"; }
 
 inline int finish(const char *name) {

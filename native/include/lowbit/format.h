@@ -1,6 +1,8 @@
-/* lowbit format table: every weight, activation and KV-cache format is one id.
- * GGUF-native types keep their ggml type ids so a GGUF tensor type maps 1:1;
- * the study's own formats start at 100. The Java enum dev.lowbit.quant.Format mirrors this. */
+/* lowbit formats: every weight and KV-cache format is one id and one row of the format table
+ * (native/cpu/format_table.h), which says everything else about it: bits, block and row layout,
+ * what it may be used for, its quantizer and its kernels. GGUF-native types keep their ggml type
+ * ids so a GGUF tensor type maps 1:1; the study's own formats start at 100. The Java enum
+ * dev.lowbit.quant.Format names the same ids and reads the rest through lb_format_get. */
 #ifndef LOWBIT_FORMAT_H
 #define LOWBIT_FORMAT_H
 #include <stdint.h>
@@ -59,17 +61,32 @@ typedef enum lb_format {
     LB_KVS3 = 125,
 } lb_format;
 
-/* static description of a format (the format table row) */
+/* what a format may be used for (lb_format_info.uses) */
+enum {
+    LB_USE_WEIGHT = 1,   /* lb_matmul weights */
+    LB_USE_KV = 2,       /* rows of a K or V cache pool (lb_kv_store, lb_attention) */
+    LB_USE_K_STATIC = 4, /* rows of a static per-channel K pool (lb_kvs_*) */
+};
+
+/* static description of a format (the public part of its table row). A row of `cols` elements is
+ * row_header bytes, then cols/block blocks of block_bytes; grouped formats (block == 0) take the
+ * block from the group parameter (a positive multiple of 8): {f16 scale; u8 zero; group*bits/8
+ * bytes of codes}. */
 typedef struct lb_format_info {
     int32_t id;
     const char *name;
     int32_t bits;          /* nominal bits per weight code */
-    int32_t block;         /* elements per block for fixed-block formats (ggml), 0 if set by the group parameter */
-    int32_t block_bytes;   /* bytes per block for fixed-block formats, 0 if computed */
+    int32_t block;         /* elements per block, 0 if set by the group parameter */
+    int32_t block_bytes;   /* bytes per block, 0 for grouped formats (see above) */
+    int32_t row_header;    /* bytes before a row's blocks (the per-channel scale), 0 if none */
+    int32_t row_block;     /* rows a matrix interleaves (it takes whole blocks of them); 1 if rows are contiguous */
+    int32_t uses;          /* LB_USE_* bits */
 } lb_format_info;
 
 /* NULL if the id is unknown */
 const lb_format_info *lb_format_get(int32_t fmt);
+/* the i-th row of the table (0, 1, ...), NULL past the last: to walk every format */
+const lb_format_info *lb_format_at(int32_t i);
 /* bytes one row of `cols` elements takes; -1 if cols/group are invalid for the format */
 int64_t lb_row_bytes(int32_t fmt, int32_t group, int64_t cols);
 

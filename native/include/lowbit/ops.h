@@ -51,11 +51,9 @@ int32_t lb_matmul_invariant(int32_t fmt, int32_t group, const void *w, int64_t r
 /* out[t] = x[t] / rms(x[t]) * weight, for rows t of n elements (out may equal x) */
 int32_t lb_rmsnorm(const float *x, const float *weight, float *out, int64_t rows, int64_t n, float eps);
 /* rotary embedding in place on x [ntok][nheads][head_dim]; pos[t] is token t's position.
- * neox=0: pairs (2i, 2i+1) (llama); neox=1: pairs (i, i+d/2) (qwen2/qwen3). rot_dim <= head_dim. */
-int32_t lb_rope(float *x, int64_t ntok, int32_t nheads, int32_t head_dim, int32_t rot_dim,
-                const int32_t *pos, float theta_base, int32_t neox);
-/* lb_rope with per-frequency divisors (Llama-3.1 "rope_freqs"): theta_i = pos * base^(-2i/rot_dim) / freq_factors[i];
- * freq_factors has rot_dim/2 entries, or NULL for plain RoPE */
+ * neox=0: pairs (2i, 2i+1) (llama); neox=1: pairs (i, i+d/2) (qwen2/qwen3). rot_dim <= head_dim.
+ * theta_i = pos * base^(-2i/rot_dim) / freq_factors[i]: freq_factors (Llama-3.1 "rope_freqs") has
+ * rot_dim/2 entries, or is NULL for plain RoPE */
 int32_t lb_rope_ext(float *x, int64_t ntok, int32_t nheads, int32_t head_dim, int32_t rot_dim,
                     const int32_t *pos, float theta_base, int32_t neox, const float *freq_factors);
 /* gate[i] = silu(gate[i]) * up[i] */
@@ -108,7 +106,7 @@ int32_t lb_kvs_store(int32_t kfmt, void *cache, const int32_t *block_table, int3
                      int32_t head_dim, const float *k_scale, const float *k_zero, const float *src, int64_t pos0,
                      int64_t ntok);
 /* causal attention as lb_attention, K read from an LB_KVS* cache (dequantised, then rotated at its position
- * with rope_table rows, pairs as lb_rope: neox 0 = (2i, 2i+1), 1 = (i, i+rot_dim/2)); rope_table must hold
+ * with rope_table rows, pairs as lb_rope_ext: neox 0 = (2i, 2i+1), 1 = (i, i+rot_dim/2)); rope_table must hold
  * rope_npos >= pos0+nq positions of lb_rope_table(.., rot_dim, ..). q is already rotated. V is read from a
  * per-token cache exactly as lb_attention reads it (vfmt LB_F32/F16/KV8/4/3, vgroup). */
 int32_t lb_kvs_attention(int32_t kfmt, const void *kcache, const float *k_scale, const float *k_offset,

@@ -188,7 +188,7 @@ struct AttnCase { int fmt, group, nh, nkv, hd, bs; int64_t pos0, nq; };
 //    outputs per case) plus 1e-4 sum_j p_j |v_jd| for the rest (polynomial exp, tile rescaling).
 void attention_case(const AttnCase &c, unsigned seed) {
     const bool grouped = c.fmt != LB_F16;
-    const int g = grouped ? std::min(c.group, c.hd) : 0, bits = lb_group_bits(c.fmt);
+    const int g = grouped ? std::min(c.group, c.hd) : 0, bits = group_bits(c.fmt);
     const int64_t rb = grouped ? lb_row_bytes(c.fmt, g, c.hd) : 2 * c.hd, bb = grouped ? lb_group_block_bytes(bits, g) : 0;
     const int64_t total = c.pos0 + c.nq, nblocks = (total + c.bs - 1) / c.bs + 2;  // 2 spare blocks, never read
     std::mt19937 rng(seed);
