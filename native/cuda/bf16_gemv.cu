@@ -8,7 +8,7 @@
 // serves the block's 32 rows. Other shapes: one warp per row, all tokens of the tile per weight.
 #include <cuda_runtime.h>
 #include "lowbit/lowbit.h"
-#include "lowbit_cuda.h"
+#include "lowbit/lowbit_cuda.h"
 #include "gemv_tile.cuh"
 #include "../cpu/study_pack.h"
 

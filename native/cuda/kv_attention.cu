@@ -22,7 +22,7 @@
 #include <math.h>
 #include <mutex>
 #include "lowbit/lowbit.h"
-#include "lowbit_cuda.h"
+#include "lowbit/lowbit_cuda.h"
 #include "../cpu/study_pack.h"
 
 namespace {

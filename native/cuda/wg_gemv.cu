@@ -16,7 +16,7 @@
 #include <cuda_runtime.h>
 #include <cuda_fp16.h>
 #include "lowbit/lowbit.h"
-#include "lowbit_cuda.h"
+#include "lowbit/lowbit_cuda.h"
 #include "gemv_tile.cuh"
 #include "../cpu/study_pack.h"
 

@@ -13,7 +13,7 @@
 #include <random>
 #include <vector>
 #include "lowbit/lowbit.h"
-#include "lowbit_cuda.h"
+#include "lowbit/lowbit_cuda.h"
 #include "cuda_check.h"
 
 

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <string>
 #include "lowbit/lowbit.h"
-#include "lowbit_cuda.h"
+#include "lowbit/lowbit_cuda.h"
 #include "cuda_check.h"
 #include "test_util.h"
 #include "test_attention_ref.h"

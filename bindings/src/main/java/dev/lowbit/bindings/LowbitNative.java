@@ -1,7 +1,12 @@
 package dev.lowbit.bindings;
 
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.MemberGetter;
+import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Platform;
 
 /**
@@ -35,7 +40,33 @@ public final class LowbitNative {
     public static native void lb_free(@Cast("void*") long p, long bytes);
     public static native long lb_heap_in_use();
 
-    // format table
+    // format table (format.h): a row's public part, read-only
+    public static final int USE_WEIGHT = 1, USE_KV = 2, USE_K_STATIC = 4;
+
+    @Name("lb_format_info")
+    public static final class FormatInfo extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public FormatInfo(Pointer p) {
+            super(p);
+        }
+
+        public native @MemberGetter int id();
+        public native @MemberGetter @Cast("const char*") BytePointer name();
+        public native @MemberGetter int bits();
+        public native @MemberGetter int block();
+        public native @MemberGetter int block_bytes();
+        public native @MemberGetter int row_header();
+        public native @MemberGetter int row_block();
+        public native @MemberGetter int uses();
+    }
+
+    /** null (a null pointer) if the id is unknown */
+    public static native @Const FormatInfo lb_format_get(int fmt);
+    /** the i-th row of the table, null past the last */
+    public static native @Const FormatInfo lb_format_at(int i);
     public static native long lb_row_bytes(int fmt, int group, long cols);
 
     // quantization
@@ -65,8 +96,6 @@ public final class LowbitNative {
     // element-wise
     public static native int lb_rmsnorm(@Cast("const float*") long x, @Cast("const float*") long weight,
                                         @Cast("float*") long out, long rows, long n, float eps);
-    public static native int lb_rope(@Cast("float*") long x, long ntok, int nheads, int headDim, int rotDim,
-                                     @Cast("const int32_t*") long pos, float thetaBase, int neox);
     public static native int lb_rope_ext(@Cast("float*") long x, long ntok, int nheads, int headDim, int rotDim,
                                          @Cast("const int32_t*") long pos, float thetaBase, int neox,
                                          @Cast("const float*") long freqFactors);

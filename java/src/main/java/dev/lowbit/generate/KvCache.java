@@ -39,9 +39,9 @@ public final class KvCache implements AutoCloseable {
     /** @param kFormat the K pool's format: `format` or, for static per-channel K, KVS8/KVS4/KVS3 */
     public KvCache(Format format, Format kFormat, int group, int nLayer, int nKvHead, int headDim, int blockSize,
                    int maxTokensPerSeq, long budgetBytes) {
-        if (format != Format.F32 && format != Format.F16 && format != Format.KV8 && format != Format.KV4 && format != Format.KV3)
+        if (!format.kvCache())
             throw new IllegalArgumentException("not a KV-cache format: " + format);
-        if (kFormat != format && kFormat != Format.KVS8 && kFormat != Format.KVS4 && kFormat != Format.KVS3)
+        if (kFormat != format && !kFormat.staticK())
             throw new IllegalArgumentException("not a K-cache format: " + kFormat);
         this.format = format;
         this.kFormat = kFormat;

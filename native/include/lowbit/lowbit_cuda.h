@@ -1,9 +1,10 @@
-/* lowbit CUDA kernels (liblowbit-cuda, built with cmake -DLOWBIT_CUDA=ON). Same arithmetic and
- * layouts as the CPU ABI in ../include/lowbit/ops.h (the per-element packing math is shared via
- * ../cpu/study_pack.h, which the CPU ctests cover). All pointers are device pointers; the calls
- * are asynchronous on `stream` (a cudaStream_t, NULL = default stream).
- * Status codes as in runtime.h; LB_ERR_CUDA when a launch or allocation fails.
- * NOTE: compiled here, never run here (no GPU on the build machines). */
+/* lowbit CUDA kernels (liblowbit-cuda from native/cuda, built with cmake -DLOWBIT_CUDA=ON). Same
+ * arithmetic and layouts as the CPU ABI in ops.h (the per-element packing math is shared via
+ * native/cpu/study_pack.h, which the CPU ctests cover; formats are read from the format table,
+ * lb_format_get). All pointers are device pointers; the calls are asynchronous on `stream` (a
+ * cudaStream_t, NULL = default stream). Status codes as in runtime.h; LB_ERR_CUDA when a launch or
+ * allocation fails. No Java binding calls these yet; on a GPU host native/tests/cuda/device_check.sh
+ * runs test_cuda (the kernels against the CPU calls) and bench_cuda. */
 #ifndef LOWBIT_CUDA_H
 #define LOWBIT_CUDA_H
 #include <stdint.h>
