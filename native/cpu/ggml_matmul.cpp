@@ -334,7 +334,11 @@ int32_t matmul_ggml(const FormatRow &f, int32_t, const void *w, int64_t rows, in
     // dynamic chunks of >= 256 KB: AVX-512 in the fast memory state F16 45.6 -> 48.1-49.6, Q8_0
     // 75.7-77.6 -> 89.0-89.9, Q4_0 120-122 -> 131-138 tok/s, slow state +1-4%; AVX2 (slow state)
     // +2-7%. Smaller first runs (a quarter, an eighth of a thread's share) were worse. Rows are
-    // read in order, front to back, without column chunks (see the multi-token loop below).
+    // read whole, front to back, one after another (the token's activations fit L1: 4864 fp32
+    // columns are 19 KB), so a row block is one sequential stream. From DRAM on Zen 4 that measured
+    // 17-20 GB/s for the 896x4864 down projection in F16/Q8_0/Q4_0 against 10-12 GB/s with
+    // 1024-column chunks (F16) or 4 rows per pass (Q8_0/Q4_0); 4 rows per pass also halved the rate
+    // of the 896-column shapes, software prefetch or not.
     if (ntok == 1) {
         #pragma omp parallel for schedule(guided) num_threads(nthreads)
         for (int64_t blk = 0; blk < nrb; blk++) {
@@ -411,12 +415,8 @@ int32_t matmul_ggml(const FormatRow &f, int32_t, const void *w, int64_t rows, in
             }
             for (int64_t t0 = 0; t0 < ntok; t0 += kMaxTile) {
                 const int nt = (int)(ntok - t0 < kMaxTile ? ntok - t0 : kMaxTile);
-                // A single token reads each row once, front to back, without column chunks (its
-                // activations fit L1: 4864 fp32 columns are 19 KB) and without interleaving rows:
-                // the whole row block is then one sequential stream. From DRAM on Zen 4 that
-                // measured 17-20 GB/s for the 896x4864 down projection in F16/Q8_0/Q4_0 against
-                // 10-12 GB/s with 1024-column chunks (F16) or 4 rows per pass (Q8_0/Q4_0); 4 rows
-                // per pass also halved the rate of the 896-column shapes, software prefetch or not.
+                // short rows, or a tile of one token (the last one when ntok % kMaxTile == 1): whole
+                // rows, as the one-token path reads them
                 if (cols <= chunk || nt == 1) {
                     for (int64_t r = r0; r < r1; r++) {
                         float out[kMaxTile];

@@ -3,6 +3,8 @@ package dev.lowbit.gguf;
 /**
  * The ggml tensor element types as stored in GGUF tensor infos: id, elements per block and
  * bytes per block. Ids that ggml removed (4, 5, 31-33, 36-38) are unknown here and rejected.
+ * Every GGUF type is listed, also those the engine does not compute; for those it does, the block
+ * sizes agree with the native format table (dev.lowbit.quant.FormatTableTest).
  */
 public enum GgmlType {
     F32(0, 1, 4), F16(1, 1, 2), Q4_0(2, 32, 18), Q4_1(3, 32, 20), Q5_0(6, 32, 22),
