@@ -261,7 +261,7 @@ public final class PythonSandbox {
         return "sandbox cleanup failed: " + last;
     }
 
-    private List<String> command(Path work, int uid, String mainFile, List<String> args) {
+    private List<String> command(Path work, int uid, String mainFile, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add("unshare");
         if (mode == Mode.USER_NAMESPACES) {

@@ -1,7 +1,10 @@
 package dev.lowbit.eval.lcb;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The filesystem a sandboxed program sees, built by a shell script that runs as root inside
@@ -15,9 +18,9 @@ import java.util.List;
  *     fresh, read-only mount of the sandbox's PID namespace (root of a user namespace could
  *     otherwise write its namespaced sysctls);</li>
  * <li>the working directory /tmp/box is a tmpfs of its own, {@code size} and {@code nr_inodes}
- *     from {@link SandboxLimits} (the disk quota: writing past it fails with ENOSPC, and
- *     nothing the program writes reaches the host's disk), into which the run's input files
- *     are copied and which is handed to the run's uid;</li>
+ *     from {@link SandboxLimits} plus room for the run's input files, which are copied into
+ *     it (the disk quota: writing past it fails with ENOSPC, and nothing the program writes
+ *     reaches the host's disk); it is handed to the run's uid;</li>
  * <li>the seccomp launcher is copied to {@link #LAUNCHER};</li>
  * <li>{@code pivot_root} makes the tmpfs the root, the old root is detached (lazily
  *     unmounted), and the new root is remounted read-only. The project, /work, /root, /home,
@@ -70,13 +73,29 @@ final class SandboxFilesystem {
             "cd /tmp/box",
             "exec \"$@\"");
 
+    /** tmpfs allocates whole pages */
+    private static final long PAGE = 4096;
+
     private SandboxFilesystem() {}
 
-    /** the script's arguments after $0: `owner` is the run's uid, or null to keep root of a user namespace */
-    static List<String> arguments(Path runDir, Integer owner, SandboxLimits limits, Path launcher, SandboxPython python) {
+    /**
+     * The script's arguments after $0: `owner` is the run's uid, or null to keep root of a user
+     * namespace. The work dir's tmpfs holds the input files on top of the quota, so that the
+     * quota is what the program itself may write, and large test inputs always fit.
+     */
+    static List<String> arguments(Path runDir, Integer owner, SandboxLimits limits, Path launcher, SandboxPython python)
+            throws IOException {
+        long inputBytes = 0;
+        int inputFiles = 0;
+        try (Stream<Path> files = Files.list(runDir.resolve("files"))) {
+            for (Path f : files.toList()) {
+                inputBytes += (Files.size(f) + PAGE - 1) / PAGE * PAGE;
+                inputFiles++;
+            }
+        }
         return List.of(runDir.toAbsolutePath().toString(),
                 owner == null ? "keep" : owner.toString(),
-                "size=" + limits.workDirBytes() + ",nr_inodes=" + limits.workDirInodes(),
+                "size=" + (limits.workDirBytes() + inputBytes) + ",nr_inodes=" + (limits.workDirInodes() + inputFiles + 1),
                 launcher.toAbsolutePath().toString(),
                 String.join("\n", python.extraDirs()));
     }

@@ -11,9 +11,11 @@ import java.time.Duration;
  * @param maxProcesses   RLIMIT_NPROC for the sandbox's own uid (counts threads too)
  * @param maxOutputBytes stdout cap; more output kills the process and fails the test
  * @param maxFileBytes   RLIMIT_FSIZE: largest file the code may write in its working dir
- * @param workDirBytes   size of the working directory's tmpfs (the input files included): the
- *                       disk quota, past which writes fail with ENOSPC; it lives in memory
- * @param workDirInodes  files and directories that tmpfs holds (its nr_inodes)
+ * @param workDirBytes   what the code may write into its working directory, a tmpfs (which also
+ *                       holds the input files, on top of this): the disk quota, past which
+ *                       writes fail with ENOSPC; it lives in memory
+ * @param workDirInodes  files and directories the code may create there (the tmpfs's nr_inodes,
+ *                       less the input files)
  */
 public record SandboxLimits(Duration wallTimeout, int cpuSeconds, long memoryBytes, int maxProcesses,
                            long maxOutputBytes, long maxFileBytes, long workDirBytes, int workDirInodes) {
