@@ -20,32 +20,42 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs untrusted Python (model-generated code) in a throwaway, isolated process.
  *
- * <p>Mechanism (Linux, util-linux tools), when running as root:
+ * <p>Mechanism (Linux, util-linux tools and one small native launcher), when running as root:
  * <ol>
  * <li>{@code unshare --net --pid --mount --ipc --uts --fork --mount-proc}: a new network
  *     namespace with no interfaces up (every connection fails with "Network is unreachable",
  *     loopback included), a new PID namespace whose init is the python process (when it
  *     exits or is killed, the kernel kills every process left in it), a private mount
  *     namespace;</li>
- * <li>inside, a shell (still root, only in those namespaces) masks every world-writable
- *     directory (/tmp, /var/tmp, /run/lock, /dev/shm) with a read-only tmpfs, binds the
- *     working directory at /tmp/box (the only writable place) and hands it to a uid of its
- *     own;</li>
+ * <li>inside, a shell (still root, only in those namespaces) builds a new root and
+ *     {@code pivot_root}s into it ({@link SandboxFilesystem}): read-only binds of /usr, /lib*
+ *     and the interpreter's own prefixes, a minimal /etc and /dev, a fresh /proc, and the
+ *     working directory /tmp/box as a size- and inode-limited tmpfs (the disk quota) holding a
+ *     copy of the run's files and owned by the run's uid. Nothing else of the host exists
+ *     there: not the project, not the benchmark data, not /root or /home;</li>
  * <li>{@code setpriv} switches to that unprivileged uid/gid (one uid per concurrent run,
  *     from a per-JVM pool, so process limits do not interfere), drops every capability,
  *     sets no-new-privs and a parent-death SIGKILL;</li>
+ * <li>{@code lowbit-seccomp-exec} ({@link SeccompLauncher}, native/sandbox/seccomp_exec.c)
+ *     installs a seccomp filter before the interpreter is loaded: unshare, setns, clone with
+ *     namespace flags, mount and the mount API, ptrace, bpf, io_uring... fail with EPERM, in
+ *     every process the code starts;</li>
  * <li>{@code prlimit} sets RLIMIT_NPROC (fork bombs stop at the limit; it applies because the
  *     uid is not root), RLIMIT_AS (memory), RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NOFILE and no
  *     core dumps;</li>
  * <li>Java enforces the wall-clock timeout (killing the whole process tree) and the stdout
- *     cap, and deletes the working directory afterwards by directory descriptor, never
+ *     cap. What the code wrote vanishes with its mount namespace; the host-side run directory
+ *     (the input files and the mount point) is deleted by directory descriptor, never
  *     following a link ({@link TreeDeleter}); a run whose directory cannot be deleted reports
  *     it in {@link Run#sandboxError()}, and its uid slot always returns to the pool.</li>
  * </ol>
  * Without root, the same runs in a user namespace ({@code unshare --user --map-root-user}) with
- * the same mounts and limits, capabilities dropped through an empty bounding set, but without
- * the uid switch (RLIMIT_NPROC then counts the user's own processes too). Both modes were
- * checked by hand on Linux 6.18 / util-linux 2.38; the tests exercise the mode the machine has. With neither, construction fails with {@link SandboxUnavailableException}.
+ * the same root, quota, filter and limits, capabilities dropped through an empty bounding set,
+ * but without the uid switch (RLIMIT_NPROC then counts the user's own processes too). The
+ * constructor runs one trivial program through the whole chain, so a machine where any step
+ * fails refuses up front ({@link SandboxUnavailableException}) instead of failing every test
+ * later. The tests exercise the mode the machine has, and user-namespace mode too where root
+ * can create one.
  */
 public final class PythonSandbox {
     public enum Mode { ROOT_NAMESPACES, USER_NAMESPACES }
@@ -70,27 +80,13 @@ public final class PythonSandbox {
         }
     }
 
-    private static final String INNER_SCRIPT = String.join("\n",
-            "set -e",
-            "cd \"$1\"",
-            "if [ \"$2\" != keep ]; then chown -R \"$2:$2\" .; fi",
-            "for d in /var/tmp /run/lock /dev/shm; do",
-            "  if [ -d \"$d\" ]; then mount -t tmpfs -o ro,size=4k,mode=755 lowbit-sandbox \"$d\"; fi",
-            "done",
-            "mount -t tmpfs -o size=4k,mode=755 lowbit-sandbox /tmp",
-            "mkdir /tmp/box",
-            "mount --no-canonicalize --bind . /tmp/box",
-            "mount -o remount,bind,ro /tmp",
-            "cd /tmp/box",
-            "shift 2",
-            "exec \"$@\"");
-
     private static volatile Mode detected;
     private static final Object DETECT_LOCK = new Object();
 
     private final SandboxLimits limits;
     private final Mode mode;
-    private final String python;
+    private final SandboxPython python;
+    private final Path launcher;
     private final Path root;
     private final BlockingQueue<Integer> uids;
 
@@ -100,9 +96,15 @@ public final class PythonSandbox {
 
     /** `slots`: concurrent runs (one uid each); tests use few to show that slots come back */
     PythonSandbox(SandboxLimits limits, int slots) {
+        this(limits, slots, detect());
+    }
+
+    /** `mode`: tests force user-namespace mode where root can run both */
+    PythonSandbox(SandboxLimits limits, int slots, Mode mode) {
         this.limits = limits;
-        this.mode = detect();
-        this.python = findPython();
+        this.mode = mode;
+        this.python = SandboxPython.find();
+        this.launcher = SeccompLauncher.path();
         try {
             this.root = Files.createTempDirectory("lowbit-sandbox-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
@@ -113,6 +115,17 @@ public final class PythonSandbox {
         int base = 1_600_000 + (int) (ProcessHandle.current().pid() % 4096) * 64;
         this.uids = new ArrayBlockingQueue<>(slots);
         for (int i = 0; i < slots; i++) uids.add(base + i);
+        selfTest();
+    }
+
+    /** one trivial program through the whole chain: a step that fails here would fail every test */
+    private void selfTest() {
+        Run r = run(Map.of("main.py", "import sys\nprint('ok', sys.version_info[0])\n"), "main.py", List.of(), "");
+        if (!r.exitedNormally() || !r.stdout().equals("ok 3\n")) {
+            String why = (r.stderr() + (r.sandboxError() == null ? "" : " " + r.sandboxError())).strip();
+            throw new SandboxUnavailableException("the sandbox (" + describe() + ") does not run python here: "
+                    + (r.timedOut() ? "timed out" : "exit " + r.exitCode()) + (why.isEmpty() ? "" : ": " + why.lines().reduce((a, b) -> b).orElse("")));
+        }
     }
 
     public Mode mode() {
@@ -130,9 +143,11 @@ public final class PythonSandbox {
 
     /** the isolation in one line, for reports */
     public String describe() {
+        String fs = " + pivot_root to a read-only root of /usr, /lib*, the python prefix + " + (limits.workDirBytes() >> 20)
+                + " MiB tmpfs work dir";
         return mode == Mode.ROOT_NAMESPACES
-                ? "unshare(net,pid,mount,ipc,uts) + read-only tmpfs over world-writable dirs + setpriv(own uid, no caps, no-new-privs) + prlimit"
-                : "unshare(user,net,pid,mount,ipc,uts) + read-only tmpfs over world-writable dirs + prlimit (no uid switch)";
+                ? "unshare(net,pid,mount,ipc,uts)" + fs + " + setpriv(own uid, no caps, no-new-privs) + seccomp(no namespaces/mounts/ptrace) + prlimit"
+                : "unshare(user,net,pid,mount,ipc,uts)" + fs + " + seccomp(no namespaces/mounts/ptrace) + prlimit (no uid switch)";
     }
 
     /** which isolation works on this machine; throws when none does */
@@ -188,19 +203,6 @@ public final class PythonSandbox {
     }
 
     /**
-     * A system python3 that an unprivileged uid can execute (not a per-user shim such as
-     * pyenv's under /root); the property lowbit.sandbox.python overrides.
-     */
-    private static String findPython() {
-        String prop = System.getProperty("lowbit.sandbox.python");
-        if (prop != null && !prop.isBlank()) return prop;
-        for (String c : new String[] {"/usr/bin/python3", "/usr/local/bin/python3", "/bin/python3"}) {
-            if (Files.isExecutable(Path.of(c))) return c;
-        }
-        throw new SandboxUnavailableException("no system python3 in /usr/bin, /usr/local/bin or /bin (set -Dlowbit.sandbox.python)");
-    }
-
-    /**
      * Writes `files` into a fresh working directory, runs {@code python3 -I -B mainFile args}
      * there with `stdin` as standard input, and deletes the directory afterwards.
      */
@@ -225,9 +227,11 @@ public final class PythonSandbox {
         Run run = null;
         try {
             work = Files.createTempDirectory(root, "run-");
+            Path inputs = Files.createDirectory(work.resolve("files"));
+            Files.createDirectory(work.resolve("root")); // the new root's mount point
             for (Map.Entry<String, String> f : files.entrySet()) {
                 if (f.getKey().contains("/") || f.getKey().startsWith(".")) throw new IllegalArgumentException("bad file name: " + f.getKey());
-                Files.writeString(work.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
+                Files.writeString(inputs.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
             }
             run = execute(work, uid, mainFile, args, stdin);
         } catch (IOException e) {
@@ -257,7 +261,7 @@ public final class PythonSandbox {
         return "sandbox cleanup failed: " + last;
     }
 
-    private List<String> command(Path work, int uid, String mainFile, List<String> args) {
+    private List<String> command(Path work, int uid, String mainFile, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add("unshare");
         if (mode == Mode.USER_NAMESPACES) {
@@ -265,25 +269,24 @@ public final class PythonSandbox {
             cmd.add("--map-root-user");
         }
         cmd.addAll(List.of("--net", "--pid", "--mount", "--ipc", "--uts", "--fork", "--kill-child", "--mount-proc",
-                "--", "/bin/sh", "-c", INNER_SCRIPT, "lowbit-sandbox", work.toAbsolutePath().toString()));
+                "--", "/bin/sh", "-c", SandboxFilesystem.SCRIPT, "lowbit-sandbox"));
+        cmd.addAll(SandboxFilesystem.arguments(work, mode == Mode.ROOT_NAMESPACES ? uid : null, limits, launcher, python));
         if (mode == Mode.ROOT_NAMESPACES) {
-            cmd.add(Integer.toString(uid));
             cmd.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--no-new-privs",
                     "--inh-caps=-all", "--bounding-set=-all", "--pdeathsig", "KILL", "--"));
         } else {
-            cmd.add("keep");
             // root inside the user namespace: an empty bounding set leaves python with no capabilities,
-            // so it cannot unmount the masks
+            // so it cannot remount the read-only root or reach under it
             cmd.addAll(List.of("setpriv", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--pdeathsig", "KILL", "--"));
         }
-        cmd.addAll(List.of("prlimit",
+        cmd.addAll(List.of(SandboxFilesystem.LAUNCHER, "prlimit",
                 "--nproc=" + limits.maxProcesses(),
                 "--as=" + limits.memoryBytes(),
                 "--cpu=" + limits.cpuSeconds() + ":" + (limits.cpuSeconds() + 1),
                 "--fsize=" + limits.maxFileBytes(),
                 "--nofile=256",
                 "--core=0",
-                "--", python, "-I", "-B", mainFile));
+                "--", python.executable(), "-I", "-B", mainFile));
         cmd.addAll(args);
         return cmd;
     }

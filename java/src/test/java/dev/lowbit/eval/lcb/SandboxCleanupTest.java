@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Whatever tree the code leaves in its working directory, the run returns, the directory is
  * gone, nothing outside it is touched, and the uid slot comes back (a sandbox with 2 slots
- * runs many hostile programs in a row without waiting forever).
+ * runs many hostile programs in a row without waiting forever). The working directory is a
+ * tmpfs that dies with the sandbox's mount namespace, so these trees never reach the host; the
+ * host-side run directory is still deleted by descriptor ({@link TreeDeleter}, tested on a
+ * host tree below).
  */
 class SandboxCleanupTest {
     static PythonSandbox sandbox;
@@ -63,7 +66,7 @@ class SandboxCleanupTest {
         Path outside = Files.createTempDirectory("lowbit-cleanup-canary-");
         Path canary = Files.writeString(outside.resolve("keep.txt"), "keep");
         try {
-            // the code cannot see the host's /tmp, but links it makes are resolved on the host at cleanup time
+            // links to host paths: were the work dir on the host, a following deleter would reach them
             String code = String.join("\n",
                     "import os",
                     "os.symlink('" + outside + "', 'to-outside')",
