@@ -78,8 +78,7 @@ public final class LowbitModel implements AutoCloseable {
             if (tok.vocabSize() > c.vocab())
                 throw new dev.lowbit.gguf.GgufFormatException("tokenizer has " + tok.vocabSize() + " tokens but the embedding only " + c.vocab());
             int ctx = o.contextLength() > 0 ? o.contextLength() : Math.min(c.contextLength(), 32768);
-            c = new ModelConfig(c.arch(), c.nEmbd(), c.nLayer(), c.nHead(), c.nKvHead(), c.headDim(), c.nFf(), c.vocab(), ctx,
-                    c.rmsEps(), c.ropeBase(), c.ropeDim(), c.ropeNeox(), c.qkNorm());
+            c = c.withContext(ctx);
             int block = 256;
             long budget = kvBudget(o, c, ctx, block); // checked before the weights load: a refusal costs nothing
             w = ModelWeights.load(f, c, o.plan(), o.weightsFromMapping());
@@ -90,7 +89,7 @@ public final class LowbitModel implements AutoCloseable {
             Transformer t = new Transformer(w, kv, Math.max(o.ubatch(), o.maxBatch()), Math.max(o.ubatch(), o.maxBatch()), ks);
             t.setBatchInvariant(o.batchInvariant());
             ChatTemplate tpl = o.chatTemplate() != null ? ChatTemplate.byName(o.chatTemplate())
-                    : ChatTemplate.detect(f.getString("tokenizer.chat_template", null));
+                    : ChatTemplate.detect(f.getString("tokenizer.chat_template", null), c.arch().chatTemplate());
             return new LowbitModel(f, c, tok, w, kv, t, tpl, addBos, o, ks);
         } catch (IOException | RuntimeException e) {
             if (ks != null) ks.close();

@@ -8,6 +8,7 @@ import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufFormatException;
 import dev.lowbit.gguf.GgufTensor;
+import dev.lowbit.model.Architecture.Tensor;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantizedGguf;
@@ -63,25 +64,26 @@ public final class ModelWeights implements AutoCloseable {
      */
     public static ModelWeights load(GgufFile f, ModelConfig c, QuantPlan plan, boolean fromMapping) throws GgufFormatException {
         Native.ensureLoaded();
-        GgufTensor emb = f.tensor("token_embd.weight");
-        if (emb == null) throw new GgufFormatException("missing tensor token_embd.weight");
+        Architecture a = c.arch();
+        GgufTensor emb = f.tensor(a.name(Tensor.TOKEN_EMBD));
+        if (emb == null) throw new GgufFormatException("missing tensor " + a.name(Tensor.TOKEN_EMBD));
         Format embFormat = kernelFormat(emb);
-        GgufTensor out = f.tensor("output.weight");
+        GgufTensor out = f.tensor(a.name(Tensor.OUTPUT));
         boolean tied = out == null;
         if (tied) out = emb;
         // pass 1 sizes every matrix, pass 2 fills one arena: all weights in consecutive huge pages
         Arena sizing = new Arena(0, Long.MAX_VALUE, fromMapping);
         for (int i = 0; i < c.nLayer(); i++) for (MatrixSpec m : layerMatrices(c, i)) sizing.take(f, m, plan, false);
-        sizing.take(f, new MatrixSpec("output.weight", -1, null, c.vocab(), c.nEmbd()), plan, true);
+        sizing.take(f, new MatrixSpec(out.name(), -1, null, c.vocab(), c.nEmbd()), plan, true);
         NativeBuffer arenaBuf = sizing.used == 0 ? null : new NativeBuffer(sizing.used);
         List<LayerWeights> layers = new ArrayList<>();
         NativeBuffer outNorm = null, ropeFreqs = null;
         try {
             Arena arena = new Arena(arenaBuf == null ? 0 : arenaBuf.address(), sizing.used, fromMapping);
             for (int i = 0; i < c.nLayer(); i++) layers.add(loadLayer(f, c, plan, i, arena));
-            outNorm = vector(f, "output_norm.weight", c.nEmbd(), true);
-            ropeFreqs = vector(f, "rope_freqs.weight", c.ropeDim() / 2, false);
-            Linear output = arena.head(out, c.vocab(), c.nEmbd(), plan);
+            outNorm = vector(f, a, Tensor.OUTPUT_NORM, -1, c.nEmbd());
+            ropeFreqs = vector(f, a, Tensor.ROPE_FREQS, -1, c.ropeDim() / 2);
+            Linear output = arena.head(out, c.vocab(), c.nEmbd(), plan, a.name(Tensor.OUTPUT));
             return new ModelWeights(c, plan, embFormat, emb.address(), embFormat.rowBytes(0, c.nEmbd()), outNorm, output,
                     tied, layers, ropeFreqs, arenaBuf);
         } catch (RuntimeException | GgufFormatException e) {
@@ -129,28 +131,26 @@ public final class ModelWeights implements AutoCloseable {
         int d = c.nEmbd();
         int[][] shapes = {{c.qDim(), d}, {c.kvDim(), d}, {c.kvDim(), d}, {d, c.qDim()}, {c.nFf(), d}, {c.nFf(), d}, {d, c.nFf()}};
         List<MatrixSpec> out = new ArrayList<>();
-        for (int k = 0; k < shapes.length; k++) {
-            String kind = QuantPlan.MATRICES.get(k);
-            out.add(new MatrixSpec("blk." + i + "." + kind + ".weight", i, kind, shapes[k][0], shapes[k][1]));
-        }
+        for (int k = 0; k < shapes.length; k++)
+            out.add(new MatrixSpec(c.arch().name(Tensor.LINEARS.get(k), i), i, QuantPlan.MATRICES.get(k), shapes[k][0], shapes[k][1]));
         return out;
     }
 
     private static LayerWeights loadLayer(GgufFile f, ModelConfig c, QuantPlan plan, int i, Arena arena) throws GgufFormatException {
-        String p = "blk." + i + ".";
+        Architecture a = c.arch();
         int d = c.nEmbd();
         List<MatrixSpec> m = layerMatrices(c, i);
         Linear[] lin = new Linear[m.size()];
         for (int k = 0; k < lin.length; k++) lin[k] = arena.linear(f, m.get(k), plan);
         return new LayerWeights(
-                vector(f, p + "attn_norm.weight", d, true),
+                vector(f, a, Tensor.ATTN_NORM, i, d),
                 lin[0], lin[1], lin[2], lin[3],
-                vector(f, p + "attn_q.bias", c.qDim(), false),
-                vector(f, p + "attn_k.bias", c.kvDim(), false),
-                vector(f, p + "attn_v.bias", c.kvDim(), false),
-                vector(f, p + "attn_q_norm.weight", c.headDim(), c.qkNorm()),
-                vector(f, p + "attn_k_norm.weight", c.headDim(), c.qkNorm()),
-                vector(f, p + "ffn_norm.weight", d, true),
+                vector(f, a, Tensor.ATTN_Q_BIAS, i, c.qDim()),
+                vector(f, a, Tensor.ATTN_K_BIAS, i, c.kvDim()),
+                vector(f, a, Tensor.ATTN_V_BIAS, i, c.kvDim()),
+                vector(f, a, Tensor.ATTN_Q_NORM, i, c.headDim()),
+                vector(f, a, Tensor.ATTN_K_NORM, i, c.headDim()),
+                vector(f, a, Tensor.FFN_NORM, i, d),
                 lin[4], lin[5], lin[6]);
     }
 
@@ -210,8 +210,7 @@ public final class ModelWeights implements AutoCloseable {
                 if (!fromMapping) slice(f.tensor(m.name).nbytes());
                 return;
             }
-            GgufTensor t = head ? (f.tensor(m.name) != null ? f.tensor(m.name) : f.tensor("token_embd.weight"))
-                    : shaped(f, m.name, m.rows, m.cols);
+            GgufTensor t = head ? f.tensor(m.name) : shaped(f, m.name, m.rows, m.cols);
             QuantPlan.MatrixFormat mf = head ? null : plan.weightsFor(m.layer, m.kind);
             Format dst = head ? headFormat(plan, kernelFormat(t), m.rows, m.cols) : mf.weights();
             if (dst == null) dst = keptRepack(kernelFormat(t), m.rows, m.cols);
@@ -265,10 +264,10 @@ public final class ModelWeights implements AutoCloseable {
         private static final long CHUNK_FLOATS = 16L << 20;
 
         /** the output head: kept as loaded unless {@link #headFormat} names another format */
-        Linear head(GgufTensor t, int rows, int cols, QuantPlan plan) throws GgufFormatException {
+        Linear head(GgufTensor t, int rows, int cols, QuantPlan plan, String name) throws GgufFormatException {
             Format dst = headFormat(plan, kernelFormat(t), rows, cols);
-            if (dst == null) return keep(t, rows, cols, "output.weight");
-            return quantized(t, rows, cols, "output.weight", dst, HEAD_GROUP, false);
+            if (dst == null) return keep(t, rows, cols, name);
+            return quantized(t, rows, cols, name, dst, HEAD_GROUP, false);
         }
 
         Linear linear(GgufFile f, MatrixSpec m, QuantPlan plan) throws GgufFormatException {
@@ -319,11 +318,13 @@ public final class ModelWeights implements AutoCloseable {
         }
     }
 
-    /** a 1-D tensor as f32 in native memory; null if absent and optional */
-    private static NativeBuffer vector(GgufFile f, String name, int n, boolean required) throws GgufFormatException {
+    /** a 1-D tensor (of block `layer`, or model-level with -1) as f32 in native memory; null if the family lacks it or it is optional and absent */
+    private static NativeBuffer vector(GgufFile f, Architecture a, Tensor kind, int layer, int n) throws GgufFormatException {
+        if (!a.has(kind)) return null;
+        String name = layer < 0 ? a.name(kind) : a.name(kind, layer);
         GgufTensor t = f.tensor(name);
         if (t == null) {
-            if (required) throw new GgufFormatException("missing tensor " + name);
+            if (a.requires(kind)) throw new GgufFormatException("missing tensor " + name);
             return null;
         }
         if (t.elements() != n) throw new GgufFormatException("tensor " + name + " has " + t.elements() + " elements, expected " + n);
