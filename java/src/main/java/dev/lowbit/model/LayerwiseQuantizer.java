@@ -4,7 +4,7 @@ import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.model.Architecture.Tensor;
-import dev.lowbit.generate.KvCache;
+import dev.lowbit.model.kv.KvCache;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufFormatException;
 import dev.lowbit.gguf.GgufTensor;
@@ -42,10 +42,10 @@ public final class LayerwiseQuantizer {
         if (longest > c.contextLength())
             throw new IllegalArgumentException("calibration windows of " + longest + " tokens exceed the context of " + c.contextLength());
         Replacements out = Replacements.empty();
-        long kvBytes = (long) ((longest + 255) / 256) * 256 * 2L * c.nLayer() * c.kvDim() * 2;  // F16 K and V of one window
+        KvCache.Shape shape = new KvCache.Shape(Format.F16, Format.F16, 0, c.nLayer(), c.nKvHead(), c.headDim(), 256, longest);
         // weights copied into the arena (not read from the mapping): layers are replaced as they are quantized
         try (ModelWeights model = ModelWeights.load(f, c, QuantPlan.W16, false);
-             KvCache kv = new KvCache(Format.F16, 0, c.nLayer(), c.nKvHead(), c.headDim(), 256, longest, kvBytes)) {
+             KvCache kv = new KvCache(shape, shape.bytesPerSequence())) {
             for (int l = 0; l < c.nLayer(); l++) {
                 Map<Transformer.Site, LayerMethod.SiteStats> stats = windows.isEmpty() ? Map.of()
                         : InputStatistics.of(model, kv, windows, longest, l);
