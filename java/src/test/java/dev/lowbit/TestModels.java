@@ -1,7 +1,7 @@
 package dev.lowbit;
 
 import dev.lowbit.api.LowbitModel;
-import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.kv.Sequence;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.model.Segment;
 import dev.lowbit.model.Transformer;
@@ -36,9 +36,9 @@ public final class TestModels {
     /** logits at every position of tokens fed as one fresh sequence */
     public static float[][] logits(LowbitModel m, int[] tokens) {
         Transformer t = m.transformer();
-        float[][] out = new float[tokens.length][t.c.vocab()];
-        try (Sequence s = t.kv.newSequence()) {
-            if (!t.kv.reserve(s, tokens.length)) throw new IllegalStateException("KV cache too small for " + tokens.length + " tokens");
+        float[][] out = new float[tokens.length][t.config().vocab()];
+        try (Sequence s = t.kv().newSequence()) {
+            if (!t.kv().reserve(s, tokens.length)) throw new IllegalStateException("KV cache too small for " + tokens.length + " tokens");
             if (t.forward(List.of(new Segment(s, tokens, true))) != tokens.length) throw new IllegalStateException("missing logit rows");
             for (int i = 0; i < tokens.length; i++) t.logits(i, out[i]);
         }

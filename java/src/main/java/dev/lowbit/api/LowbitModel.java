@@ -6,14 +6,15 @@ import dev.lowbit.generate.GenerationRequest;
 import dev.lowbit.generate.GenerationResult;
 import dev.lowbit.generate.GenerationStats;
 import dev.lowbit.generate.Generator;
-import dev.lowbit.generate.KvCache;
+import dev.lowbit.model.kv.KvCache;
 import dev.lowbit.generate.SamplerSettings;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.model.ModelConfig;
 import dev.lowbit.model.KCalibration;
 import dev.lowbit.model.ModelWeights;
-import dev.lowbit.model.StaticKScales;
+import dev.lowbit.model.kv.StaticKScales;
 import dev.lowbit.model.Transformer;
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantizedGguf;
 import dev.lowbit.tokenizer.Tokenizer;
 import dev.lowbit.util.PhysicalMemory;
@@ -78,19 +79,18 @@ public final class LowbitModel implements AutoCloseable {
             if (tok.vocabSize() > c.vocab())
                 throw new dev.lowbit.gguf.GgufFormatException("tokenizer has " + tok.vocabSize() + " tokens but the embedding only " + c.vocab());
             int ctx = o.contextLength() > 0 ? o.contextLength() : Math.min(c.contextLength(), 32768);
-            c = new ModelConfig(c.arch(), c.nEmbd(), c.nLayer(), c.nHead(), c.nKvHead(), c.headDim(), c.nFf(), c.vocab(), ctx,
-                    c.rmsEps(), c.ropeBase(), c.ropeDim(), c.ropeNeox(), c.qkNorm());
-            int block = 256;
-            long budget = kvBudget(o, c, ctx, block); // checked before the weights load: a refusal costs nothing
+            c = c.withContext(ctx);
+            KvCache.Shape shape = kvShape(o.plan(), c, ctx);
+            long budget = kvBudget(o, shape); // checked before the weights load: a refusal costs nothing
             w = ModelWeights.load(f, c, o.plan(), o.weightsFromMapping());
             boolean addBos = tok.addBosByDefault();
             if (o.plan().kvStaticK())
                 ks = KCalibration.run(f, trained, tok, addBos, o.calibText(), o.calibSamples(), o.plan(), o.plan().kvClip());
-            kv = new KvCache(o.plan().kv(), o.plan().kFormat(), o.plan().kvGroup(), c.nLayer(), c.nKvHead(), c.headDim(), block, ctx, budget);
-            Transformer t = new Transformer(w, kv, Math.max(o.ubatch(), o.maxBatch()), Math.max(o.ubatch(), o.maxBatch()), ks);
-            t.setBatchInvariant(o.batchInvariant());
+            kv = new KvCache(shape, budget);
+            int step = Math.max(o.ubatch(), o.maxBatch());
+            Transformer t = new Transformer(w, kv, step, step, ks, Transformer.Options.DEFAULT.withBatchInvariant(o.batchInvariant()));
             ChatTemplate tpl = o.chatTemplate() != null ? ChatTemplate.byName(o.chatTemplate())
-                    : ChatTemplate.detect(f.getString("tokenizer.chat_template", null));
+                    : ChatTemplate.detect(f.getString("tokenizer.chat_template", null), c.arch().chatTemplate());
             return new LowbitModel(f, c, tok, w, kv, t, tpl, addBos, o, ks);
         } catch (IOException | RuntimeException e) {
             if (ks != null) ks.close();
@@ -104,20 +104,21 @@ public final class LowbitModel implements AutoCloseable {
     /** the largest context accepted (positions per sequence) */
     public static final int MAX_CONTEXT = 1 << 24;
 
-    /**
-     * KV-cache bytes: the explicit budget, or room for every batch slot at full context; refused
-     * when out of range or beyond physical memory (an allocation that size would die later, or
-     * overflow into a "negative size")
-     */
-    private static long kvBudget(LoadOptions o, ModelConfig c, int ctx, int block) {
+    /** the cache the plan asks for, 256-token blocks; the context range checked first */
+    private static KvCache.Shape kvShape(QuantPlan plan, ModelConfig c, int ctx) {
         if (ctx < 1 || ctx > MAX_CONTEXT)
             throw new IllegalArgumentException("context length " + ctx + " is out of range 1.." + MAX_CONTEXT);
-        long kRow = o.plan().kvStaticK() ? o.plan().kFormat().rowBytes(0, c.headDim()) : o.plan().kv().rowBytes(kvGroup(o, c), c.headDim());
+        return KvCache.Shape.of(plan, c.nLayer(), c.nKvHead(), c.headDim(), 256, ctx);
+    }
+
+    /**
+     * KV-cache bytes: the explicit budget, or room for every batch slot at full context; refused
+     * when beyond physical memory (an allocation that size would die later, or overflow into a "negative size")
+     */
+    private static long kvBudget(LoadOptions o, KvCache.Shape shape) {
         long budget;
         try {
-            long perSeq = Math.multiplyExact(Math.multiplyExact((long) ((ctx + block - 1) / block) * block, (long) c.nLayer() * c.nKvHead()),
-                    kRow + o.plan().kv().rowBytes(kvGroup(o, c), c.headDim()));
-            budget = o.kvBudgetBytes() > 0 ? o.kvBudgetBytes() : Math.multiplyExact(perSeq, (long) o.maxBatch());
+            budget = o.kvBudgetBytes() > 0 ? o.kvBudgetBytes() : Math.multiplyExact(shape.bytesPerSequence(), (long) o.maxBatch());
         } catch (ArithmeticException e) {
             budget = Long.MAX_VALUE;
         }
@@ -125,13 +126,9 @@ public final class LowbitModel implements AutoCloseable {
         if (budget > phys)
             throw new IllegalArgumentException(String.format("the KV cache would need %s MiB (context %d x batch %d%s), more than this machine's "
                     + "%d MiB of physical memory: lower --ctx or --batch, or set a smaller --kv-mib",
-                    budget == Long.MAX_VALUE ? "over 2^43" : Long.toString(budget >> 20), ctx, o.maxBatch(),
+                    budget == Long.MAX_VALUE ? "over 2^43" : Long.toString(budget >> 20), shape.maxTokensPerSeq(), o.maxBatch(),
                     o.kvBudgetBytes() > 0 ? ", budget given" : "", phys >> 20));
         return budget;
-    }
-
-    private static int kvGroup(LoadOptions o, ModelConfig c) {
-        return o.plan().kv().grouped() ? Math.min(o.plan().kvGroup(), c.headDim()) : 0;
     }
 
     public ModelConfig config() {

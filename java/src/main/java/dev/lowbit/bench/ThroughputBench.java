@@ -4,8 +4,8 @@ import dev.lowbit.api.LowbitModel;
 import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
-import dev.lowbit.generate.KvCache;
-import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.kv.KvCache;
+import dev.lowbit.model.kv.Sequence;
 import dev.lowbit.gguf.GgufTensor;
 import dev.lowbit.model.LayerWeights;
 import dev.lowbit.model.Linear;
@@ -44,8 +44,8 @@ public final class ThroughputBench {
         this.s = settings;
         this.progress = progress == null ? m -> {} : progress;
         Transformer t = model.transformer();
-        if (t.maxTokens < settings.maxBatch())
-            throw new IllegalArgumentException("model loaded for " + t.maxTokens + " tokens per step, bench needs batch " + settings.maxBatch());
+        if (t.maxTokens() < settings.maxBatch())
+            throw new IllegalArgumentException("model loaded for " + t.maxTokens() + " tokens per step, bench needs batch " + settings.maxBatch());
         if (model.config().contextLength() < settings.contextNeeded())
             throw new IllegalArgumentException("model context " + model.config().contextLength() + " < " + settings.contextNeeded()
                     + " tokens the bench needs");
@@ -85,8 +85,8 @@ public final class ThroughputBench {
     /** one prefill of p tokens into a fresh sequence, in ubatch chunks */
     double prefillSeconds() {
         Transformer t = model.transformer();
-        KvCache kv = t.kv;
-        int chunk = Math.min(s.ubatch(), t.maxTokens);
+        KvCache kv = t.kv();
+        int chunk = Math.min(s.ubatch(), t.maxTokens());
         int[] prompt = tokens(s.promptTokens(), 1);
         try (Sequence seq = kv.newSequence()) {
             reserve(kv, seq, s.depth() + prompt.length);
@@ -105,7 +105,7 @@ public final class ThroughputBench {
     /** b sequences: untimed prefill of the short prompt, then n timed steps of b one-token segments */
     double decodeSeconds(int b, int n) {
         Transformer t = model.transformer();
-        KvCache kv = t.kv;
+        KvCache kv = t.kv();
         List<Sequence> seqs = new ArrayList<>();
         try {
             List<Segment> prefill = new ArrayList<>();
@@ -121,7 +121,7 @@ public final class ThroughputBench {
                 }
             }
             // prefill in groups that fit one forward step
-            int perStep = Math.max(1, t.maxTokens / s.decodePrompt());
+            int perStep = Math.max(1, t.maxTokens() / s.decodePrompt());
             for (int i = 0; i < prefill.size(); i += perStep) t.forward(prefill.subList(i, Math.min(prefill.size(), i + perStep)));
 
             int[][] next = new int[b][];
@@ -149,7 +149,7 @@ public final class ThroughputBench {
     void fillDepth(Sequence seq, long salt) {
         int depth = s.depth();
         if (depth == 0) return;
-        KvCache kv = model.transformer().kv;
+        KvCache kv = model.transformer().kv();
         int rowFloats = kv.nKvHead * kv.headDim;
         int chunk = Math.min(FILL_CHUNK, depth);
         try (NativeBuffer src = NativeBuffer.floats((long) chunk * rowFloats)) {
@@ -196,12 +196,12 @@ public final class ThroughputBench {
         String backend = backend() + (model.options().weightsFromMapping() ? " mmap" : "") + (model.options().batchInvariant() ? " invariant" : "");
         return new BenchRow("lowbit", model.file().path().getFileName().toString(), modelType(model), model.weights().plan.name(),
                 weightBytes(model.weights()), parameterCount(model), backend, s.threads(), test, nPrompt, nGen, batch, ts,
-                bytesPerToken, model.transformer().kv.bytesPerToken(), null, null);
+                bytesPerToken, model.transformer().kv().bytesPerToken(), null, null);
     }
 
     /** prefill reads the weights once per ubatch chunk */
     private double prefillBytesPerToken() {
-        int chunk = Math.min(s.ubatch(), model.transformer().maxTokens);
+        int chunk = Math.min(s.ubatch(), model.transformer().maxTokens());
         int steps = (s.promptTokens() + chunk - 1) / chunk;
         return (double) weightBytesPerStep() * steps / s.promptTokens();
     }

@@ -32,12 +32,12 @@ final class InspectCommand implements Callable<Integer> {
                     f.tensors().size(), f.metadata().size());
             System.out.printf("name:         %s%n", Printable.of(f.getString("general.name", "?")));
             ModelConfig c = ModelConfig.from(f);
-            System.out.printf("architecture: %s%n", Printable.of(c.arch()));
+            System.out.printf("architecture: %s%n", Printable.of(c.arch().name()));
             System.out.printf("dims:         embd %d, layers %d, heads %d/%d kv, head_dim %d, ffn %d, vocab %d%n", c.nEmbd(),
                     c.nLayer(), c.nHead(), c.nKvHead(), c.headDim(), c.nFf(), c.vocab());
             System.out.printf("context:      %d, rope base %.0f (%s, dim %d), rms eps %g%s%n", c.contextLength(), c.ropeBase(),
                     c.ropeNeox() ? "neox" : "normal", c.ropeDim(), c.rmsEps(), c.qkNorm() ? ", QK-norm" : "");
-            boolean tied = f.tensor("output.weight") == null;
+            boolean tied = f.tensor(c.arch().name(dev.lowbit.model.Architecture.Tensor.OUTPUT)) == null;
             System.out.printf("parameters:   %.1f M (%s output)%n", c.parameterCount(tied) / 1e6, tied ? "tied" : "untied");
             Map<String, long[]> types = new LinkedHashMap<>();
             for (GgufTensor t : f.tensors()) {

@@ -37,7 +37,15 @@ public enum ChatTemplate {
 
     /** recognises the family from a Jinja chat template; RAW if absent or unknown */
     public static ChatTemplate detect(String jinja) {
-        if (jinja == null || jinja.isBlank()) return RAW;
+        return detect(jinja, "raw");
+    }
+
+    /**
+     * recognises the family from a Jinja chat template; the architecture's default ({@code Architecture.chatTemplate()})
+     * if the file has none, RAW if the template is unknown
+     */
+    public static ChatTemplate detect(String jinja, String architectureDefault) {
+        if (jinja == null || jinja.isBlank()) return byName(architectureDefault);
         if (jinja.contains("<｜Assistant｜>")) return DEEPSEEK_R1;
         if (jinja.contains("<|start_header_id|>")) return LLAMA3;
         if (jinja.contains("<|im_start|>")) {

@@ -1,5 +1,6 @@
 package dev.lowbit.generate;
 
+import dev.lowbit.model.kv.Sequence;
 import dev.lowbit.model.Segment;
 import dev.lowbit.model.Transformer;
 import dev.lowbit.tokenizer.StreamDecoder;
@@ -52,7 +53,7 @@ public final class Generator {
             this.req = req;
             this.sampler = new Sampler(req.sampler());
             this.decoder = tokenizer.streamDecoder();
-            this.seq = model.kv.newSequence();
+            this.seq = model.kv().newSequence();
             this.tokens = Arrays.copyOf(req.prompt(), req.prompt().length + Math.max(16, Math.min(req.maxTokens(), 4096)));
             this.count = req.prompt().length;
             this.thinking = req.budget() != null && req.budget().active();
@@ -78,7 +79,7 @@ public final class Generator {
     public List<GenerationResult> generate(List<GenerationRequest> requests, Consumer<GenerationResult> onDone,
                                            GenerationStats stats) {
         long t0 = System.nanoTime();
-        int ctx = Math.min(model.c.contextLength(), model.kv.maxBlocksPerSeq * model.kv.blockSize);
+        int ctx = Math.min(model.config().contextLength(), model.kv().maxBlocksPerSeq * model.kv().blockSize);
         GenerationResult[] results = new GenerationResult[requests.size()];
         Deque<Active> waiting = new ArrayDeque<>();
         for (int i = 0; i < requests.size(); i++) {
@@ -90,13 +91,13 @@ public final class Generator {
             waiting.add(new Active(i, r));
         }
         List<Active> active = new ArrayList<>();
-        float[] row = new float[model.c.vocab()];
+        float[] row = new float[model.config().vocab()];
         try {
             while (!waiting.isEmpty() || !active.isEmpty()) {
                 // admit while slots and pages allow
                 while (active.size() < maxBatch && !waiting.isEmpty()) {
                     Active a = waiting.peek();
-                    if (!model.kv.reserve(a.seq, a.count)) break;
+                    if (!model.kv().reserve(a.seq, a.count)) break;
                     waiting.poll();
                     active.add(a);
                 }
@@ -105,12 +106,12 @@ public final class Generator {
                 List<Segment> segs = new ArrayList<>();
                 List<Active> fed = new ArrayList<>();
                 List<Boolean> complete = new ArrayList<>();
-                int budget = model.maxTokens;
+                int budget = model.maxTokens();
                 for (Active a : active) {
                     int pending = a.count - a.processed;
                     if (pending <= 0 || budget <= 0) continue;
                     int n = Math.min(pending, budget);
-                    if (!model.kv.reserve(a.seq, a.processed + n)) continue;
+                    if (!model.kv().reserve(a.seq, a.processed + n)) continue;
                     segs.add(new Segment(a.seq, Arrays.copyOfRange(a.tokens, a.processed, a.processed + n), false));
                     fed.add(a);
                     complete.add(n == pending);

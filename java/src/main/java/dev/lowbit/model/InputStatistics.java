@@ -5,8 +5,8 @@ import static org.bytedeco.openblas.global.openblas.CblasTrans;
 import static org.bytedeco.openblas.global.openblas.CblasUpper;
 import static org.bytedeco.openblas.global.openblas.cblas_ssyrk;
 
-import dev.lowbit.generate.KvCache;
-import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.kv.KvCache;
+import dev.lowbit.model.kv.Sequence;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;

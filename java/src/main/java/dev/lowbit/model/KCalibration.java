@@ -1,7 +1,9 @@
 package dev.lowbit.model;
 
-import dev.lowbit.generate.KvCache;
-import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.kv.StaticKScales;
+import dev.lowbit.model.kv.KvCache;
+import dev.lowbit.model.kv.KvLayout;
+import dev.lowbit.model.kv.Sequence;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufFormatException;
 import dev.lowbit.quant.Format;
@@ -50,26 +52,26 @@ public final class KCalibration {
         try (ModelWeights base = ModelWeights.load(f, config, QuantPlan.W16, true)) {
             boolean preBias = plan.kvPreBias() && Transformer.hasKBias(base);
             float[][] bias = preBias ? biases(base, C) : null;
-            long kvBytes = (long) ((chunk + 255) / 256) * 256 * 2L * nLayer * config.nKvHead() * config.headDim() * 2;  // F16 K and V
-            try (KvCache kv = new KvCache(Format.F16, 0, nLayer, config.nKvHead(), config.headDim(), 256, chunk, kvBytes);
-                 Transformer t = new Transformer(base, kv, chunk, 1)) {
-                t.setKObserver(new Transformer.KObserver() {
-                    @Override
-                    public boolean preBias() {
-                        return preBias;
-                    }
+            KvCache.Shape shape = new KvCache.Shape(Format.F16, Format.F16, 0, nLayer, config.nKvHead(), config.headDim(), 256, chunk);
+            KvLayout.KObserver observer = new KvLayout.KObserver() {
+                @Override
+                public boolean preBias() {
+                    return preBias;
+                }
 
-                    @Override
-                    public void observe(int layer, FloatBuffer k, int ntok) {
-                        float[] mn = min[layer], mx = max[layer];
-                        for (int i = 0; i < ntok; i++)
-                            for (int ch = 0; ch < C; ch++) {
-                                float x = k.get(i * C + ch);
-                                if (x < mn[ch]) mn[ch] = x;
-                                if (x > mx[ch]) mx[ch] = x;
-                            }
-                    }
-                });
+                @Override
+                public void observe(int layer, FloatBuffer k, int ntok) {
+                    float[] mn = min[layer], mx = max[layer];
+                    for (int i = 0; i < ntok; i++)
+                        for (int ch = 0; ch < C; ch++) {
+                            float x = k.get(i * C + ch);
+                            if (x < mn[ch]) mn[ch] = x;
+                            if (x > mx[ch]) mx[ch] = x;
+                        }
+                }
+            };
+            try (KvCache kv = new KvCache(shape, shape.bytesPerSequence());
+                 Transformer t = Transformer.observingK(base, kv, chunk, observer)) {
                 for (int s = 0; s < chunks; s++) {
                     int from = s * per, n = Math.min(per, all.length - from);
                     int[] toks = new int[n + (addBos ? 1 : 0)];

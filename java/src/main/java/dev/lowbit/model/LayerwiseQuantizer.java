@@ -3,7 +3,8 @@ package dev.lowbit.model;
 import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
-import dev.lowbit.generate.KvCache;
+import dev.lowbit.model.Architecture.Tensor;
+import dev.lowbit.model.kv.KvCache;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufFormatException;
 import dev.lowbit.gguf.GgufTensor;
@@ -41,16 +42,16 @@ public final class LayerwiseQuantizer {
         if (longest > c.contextLength())
             throw new IllegalArgumentException("calibration windows of " + longest + " tokens exceed the context of " + c.contextLength());
         Replacements out = Replacements.empty();
-        long kvBytes = (long) ((longest + 255) / 256) * 256 * 2L * c.nLayer() * c.kvDim() * 2;  // F16 K and V of one window
+        KvCache.Shape shape = new KvCache.Shape(Format.F16, Format.F16, 0, c.nLayer(), c.nKvHead(), c.headDim(), 256, longest);
         // weights copied into the arena (not read from the mapping): layers are replaced as they are quantized
         try (ModelWeights model = ModelWeights.load(f, c, QuantPlan.W16, false);
-             KvCache kv = new KvCache(Format.F16, 0, c.nLayer(), c.nKvHead(), c.headDim(), 256, longest, kvBytes)) {
+             KvCache kv = new KvCache(shape, shape.bytesPerSequence())) {
             for (int l = 0; l < c.nLayer(); l++) {
                 Map<Transformer.Site, LayerMethod.SiteStats> stats = windows.isEmpty() ? Map.of()
                         : InputStatistics.of(model, kv, windows, longest, l);
                 LayerWeights old = model.layers.get(l);
                 Replacements r = method.quantize(layer(f, c, l, old, stats));
-                model.layers.set(l, replaced(old, r, "blk." + l + "."));
+                model.layers.set(l, replaced(old, r, c.arch(), l));
                 out.addAll(r);
                 if (progress != null) progress.layerDone(l, c.nLayer());
             }
@@ -64,14 +65,14 @@ public final class LayerwiseQuantizer {
         Linear[] lin = old.linears();
         List<LayerMethod.Matrix> m = new ArrayList<>();
         for (int k = 0; k < lin.length; k++) m.add(new LayerMethod.Matrix(lin[k].name, SITES[k], weights(f, lin[k]), lin[k].rows, lin[k].cols));
-        String p = "blk." + l + ".";
-        return new LayerMethod.Layer(l, c, m, vector(p + "attn_norm.weight", old.attnNorm(), c.nEmbd()),
-                vector(p + "ffn_norm.weight", old.ffnNorm(), c.nEmbd()),
-                old.bv() == null ? null : vector(p + "attn_v.bias", old.bv(), c.kvDim()), stats);
+        Architecture a = c.arch();
+        return new LayerMethod.Layer(l, c, m, vector(a.name(Tensor.ATTN_NORM, l), old.attnNorm(), c.nEmbd()),
+                vector(a.name(Tensor.FFN_NORM, l), old.ffnNorm(), c.nEmbd()),
+                old.bv() == null ? null : vector(a.name(Tensor.ATTN_V_BIAS, l), old.bv(), c.kvDim()), stats);
     }
 
     /** the layer with the method's results in place; replaced vectors' old buffers are closed */
-    private static LayerWeights replaced(LayerWeights old, Replacements r, String p) {
+    private static LayerWeights replaced(LayerWeights old, Replacements r, Architecture a, int l) {
         Linear[] lin = old.linears();
         Linear[] q = new Linear[lin.length];
         for (int k = 0; k < lin.length; k++) {
@@ -81,10 +82,11 @@ public final class LayerwiseQuantizer {
             else if (w != null) q[k] = f32Linear(lin[k], w);
             else throw new IllegalStateException("the method returned no weights for " + lin[k].name);
         }
-        NativeBuffer attnNorm = vectorOr(r, p + "attn_norm.weight", old.attnNorm());
-        NativeBuffer ffnNorm = vectorOr(r, p + "ffn_norm.weight", old.ffnNorm());
-        NativeBuffer bv = old.bv() == null ? null : vectorOr(r, p + "attn_v.bias", old.bv());
-        if (bv == null && r.floats().containsKey(p + "attn_v.bias")) throw new IllegalStateException("the model has no v bias to replace");
+        NativeBuffer attnNorm = vectorOr(r, a.name(Tensor.ATTN_NORM, l), old.attnNorm());
+        NativeBuffer ffnNorm = vectorOr(r, a.name(Tensor.FFN_NORM, l), old.ffnNorm());
+        String vBias = a.has(Tensor.ATTN_V_BIAS) ? a.name(Tensor.ATTN_V_BIAS, l) : null;
+        NativeBuffer bv = old.bv() == null ? null : vectorOr(r, vBias, old.bv());
+        if (bv == null && vBias != null && r.floats().containsKey(vBias)) throw new IllegalStateException("the model has no v bias to replace");
         return new LayerWeights(attnNorm, q[0], q[1], q[2], q[3], old.bq(), old.bk(), bv, old.qNorm(), old.kNorm(), ffnNorm,
                 q[4], q[5], q[6]);
     }

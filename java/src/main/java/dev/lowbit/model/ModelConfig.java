@@ -3,21 +3,19 @@ package dev.lowbit.model;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufFormatException;
 import dev.lowbit.gguf.GgufTensor;
-import dev.lowbit.util.Printable;
 
 /**
- * Hyper-parameters of a llama / qwen2 / qwen3 model, read from GGUF metadata
+ * Hyper-parameters of a model of one of the {@link Architecture} table's families, read from GGUF metadata
  * (`{arch}.embedding_length` etc.) and checked against the tensor shapes.
  */
-public record ModelConfig(String arch, int nEmbd, int nLayer, int nHead, int nKvHead, int headDim, int nFf,
-                          int vocab, int contextLength, float rmsEps, float ropeBase, int ropeDim,
-                          boolean ropeNeox, boolean qkNorm) {
+public record ModelConfig(Architecture arch, int nEmbd, int nLayer, int nHead, int nKvHead, int headDim, int nFf,
+                          int vocab, int contextLength, float rmsEps, float ropeBase, int ropeDim) {
 
     public static ModelConfig from(GgufFile f) throws GgufFormatException {
-        String arch = f.getString("general.architecture", null);
-        if (arch == null) throw new GgufFormatException("missing general.architecture");
-        if (!arch.equals("llama") && !arch.equals("qwen2") && !arch.equals("qwen3"))
-            throw new GgufFormatException("unsupported architecture '" + Printable.of(arch) + "' (supported: llama, qwen2, qwen3)");
+        String name = f.getString("general.architecture", null);
+        if (name == null) throw new GgufFormatException("missing general.architecture");
+        Architecture a = Architecture.of(name);
+        String arch = a.name();
         int nEmbd = req(f, arch + ".embedding_length");
         int nLayer = req(f, arch + ".block_count");
         int nHead = req(f, arch + ".attention.head_count");
@@ -28,10 +26,11 @@ public record ModelConfig(String arch, int nEmbd, int nLayer, int nHead, int nKv
         float eps = f.getFloat(arch + ".attention.layer_norm_rms_epsilon", 1e-5f);
         float base = f.getFloat(arch + ".rope.freq_base", 10000f);
         int ropeDim = f.getInt(arch + ".rope.dimension_count", headDim);
-        GgufTensor emb = f.tensor("token_embd.weight");
-        if (emb == null) throw new GgufFormatException("missing tensor token_embd.weight");
+        String embName = a.name(Architecture.Tensor.TOKEN_EMBD);
+        GgufTensor emb = f.tensor(embName);
+        if (emb == null) throw new GgufFormatException("missing tensor " + embName);
         if (emb.dims().length != 2 || emb.dims()[0] != nEmbd)
-            throw new GgufFormatException("token_embd.weight has shape " + java.util.Arrays.toString(emb.dims())
+            throw new GgufFormatException(embName + " has shape " + java.util.Arrays.toString(emb.dims())
                     + ", expected [" + nEmbd + ", vocab]");
         int vocab = Math.toIntExact(emb.dims()[1]);
         if (nHead <= 0 || nKv <= 0 || nHead % nKv != 0)
@@ -39,9 +38,22 @@ public record ModelConfig(String arch, int nEmbd, int nLayer, int nHead, int nKv
         if (headDim <= 0 || headDim % 2 != 0 || ropeDim > headDim || ropeDim % 2 != 0)
             throw new GgufFormatException("invalid head/rope dimensions " + headDim + "/" + ropeDim);
         if (nLayer <= 0 || nFf <= 0 || nEmbd <= 0) throw new GgufFormatException("non-positive model dimensions");
-        boolean neox = !arch.equals("llama");
-        boolean qkNorm = arch.equals("qwen3");
-        return new ModelConfig(arch, nEmbd, nLayer, nHead, nKv, headDim, nFf, vocab, ctx, eps, base, ropeDim, neox, qkNorm);
+        return new ModelConfig(a, nEmbd, nLayer, nHead, nKv, headDim, nFf, vocab, ctx, eps, base, ropeDim);
+    }
+
+    /** the same model run with another context length */
+    public ModelConfig withContext(int ctx) {
+        return new ModelConfig(arch, nEmbd, nLayer, nHead, nKvHead, headDim, nFf, vocab, ctx, rmsEps, ropeBase, ropeDim);
+    }
+
+    /** RoPE pairs halves of a head (GPT-NeoX) rather than adjacent dimensions */
+    public boolean ropeNeox() {
+        return arch.rope() == Architecture.RopeStyle.NEOX;
+    }
+
+    /** per-head RMSNorm of Q and K before RoPE */
+    public boolean qkNorm() {
+        return arch.qkNorm();
     }
 
     private static int req(GgufFile f, String key) throws GgufFormatException {

@@ -8,6 +8,7 @@ import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufFormatException;
 import dev.lowbit.gguf.GgufTensor;
+import dev.lowbit.model.Architecture.Tensor;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantizedGguf;
@@ -63,25 +64,33 @@ public final class ModelWeights implements AutoCloseable {
      */
     public static ModelWeights load(GgufFile f, ModelConfig c, QuantPlan plan, boolean fromMapping) throws GgufFormatException {
         Native.ensureLoaded();
-        GgufTensor emb = f.tensor("token_embd.weight");
-        if (emb == null) throw new GgufFormatException("missing tensor token_embd.weight");
+        Architecture a = c.arch();
+        GgufTensor emb = f.tensor(a.name(Tensor.TOKEN_EMBD));
+        if (emb == null) throw new GgufFormatException("missing tensor " + a.name(Tensor.TOKEN_EMBD));
         Format embFormat = kernelFormat(emb);
-        GgufTensor out = f.tensor("output.weight");
+        GgufTensor out = f.tensor(a.name(Tensor.OUTPUT));
         boolean tied = out == null;
         if (tied) out = emb;
-        // pass 1 sizes every matrix, pass 2 fills one arena: all weights in consecutive huge pages
-        Arena sizing = new Arena(0, Long.MAX_VALUE, fromMapping);
-        for (int i = 0; i < c.nLayer(); i++) for (MatrixSpec m : layerMatrices(c, i)) sizing.take(f, m, plan, false);
-        sizing.take(f, new MatrixSpec("output.weight", -1, null, c.vocab(), c.nEmbd()), plan, true);
-        NativeBuffer arenaBuf = sizing.used == 0 ? null : new NativeBuffer(sizing.used);
+        // every matrix's storage decided once; the arena is sized from those plans and filled from them
+        List<List<MatrixPlan>> layerPlans = new ArrayList<>();
+        long total = 0;
+        for (int i = 0; i < c.nLayer(); i++) {
+            List<MatrixPlan> ps = new ArrayList<>();
+            for (MatrixSpec m : layerMatrices(c, i)) ps.add(planLayerMatrix(f, m, plan, fromMapping));
+            for (MatrixPlan p : ps) total += Arena.aligned(p.arenaBytes());
+            layerPlans.add(ps);
+        }
+        MatrixPlan head = planHead(out, c.vocab(), c.nEmbd(), plan, fromMapping).named(a.name(Tensor.OUTPUT));
+        total += Arena.aligned(head.arenaBytes());
+        NativeBuffer arenaBuf = total == 0 ? null : new NativeBuffer(total);
         List<LayerWeights> layers = new ArrayList<>();
         NativeBuffer outNorm = null, ropeFreqs = null;
         try {
-            Arena arena = new Arena(arenaBuf == null ? 0 : arenaBuf.address(), sizing.used, fromMapping);
-            for (int i = 0; i < c.nLayer(); i++) layers.add(loadLayer(f, c, plan, i, arena));
-            outNorm = vector(f, "output_norm.weight", c.nEmbd(), true);
-            ropeFreqs = vector(f, "rope_freqs.weight", c.ropeDim() / 2, false);
-            Linear output = arena.head(out, c.vocab(), c.nEmbd(), plan);
+            Arena arena = new Arena(arenaBuf == null ? 0 : arenaBuf.address(), total);
+            for (int i = 0; i < c.nLayer(); i++) layers.add(loadLayer(f, c, i, layerPlans.get(i), arena));
+            outNorm = vector(f, a, Tensor.OUTPUT_NORM, -1, c.nEmbd());
+            ropeFreqs = vector(f, a, Tensor.ROPE_FREQS, -1, c.ropeDim() / 2);
+            Linear output = arena.fill(head);
             return new ModelWeights(c, plan, embFormat, emb.address(), embFormat.rowBytes(0, c.nEmbd()), outNorm, output,
                     tied, layers, ropeFreqs, arenaBuf);
         } catch (RuntimeException | GgufFormatException e) {
@@ -129,36 +138,59 @@ public final class ModelWeights implements AutoCloseable {
         int d = c.nEmbd();
         int[][] shapes = {{c.qDim(), d}, {c.kvDim(), d}, {c.kvDim(), d}, {d, c.qDim()}, {c.nFf(), d}, {c.nFf(), d}, {d, c.nFf()}};
         List<MatrixSpec> out = new ArrayList<>();
-        for (int k = 0; k < shapes.length; k++) {
-            String kind = QuantPlan.MATRICES.get(k);
-            out.add(new MatrixSpec("blk." + i + "." + kind + ".weight", i, kind, shapes[k][0], shapes[k][1]));
-        }
+        for (int k = 0; k < shapes.length; k++)
+            out.add(new MatrixSpec(c.arch().name(Tensor.LINEARS.get(k), i), i, QuantPlan.MATRICES.get(k), shapes[k][0], shapes[k][1]));
         return out;
     }
 
-    private static LayerWeights loadLayer(GgufFile f, ModelConfig c, QuantPlan plan, int i, Arena arena) throws GgufFormatException {
-        String p = "blk." + i + ".";
+    private static LayerWeights loadLayer(GgufFile f, ModelConfig c, int i, List<MatrixPlan> plans, Arena arena)
+            throws GgufFormatException {
+        Architecture a = c.arch();
         int d = c.nEmbd();
-        List<MatrixSpec> m = layerMatrices(c, i);
-        Linear[] lin = new Linear[m.size()];
-        for (int k = 0; k < lin.length; k++) lin[k] = arena.linear(f, m.get(k), plan);
+        Linear[] lin = new Linear[plans.size()];
+        for (int k = 0; k < lin.length; k++) lin[k] = arena.fill(plans.get(k));
         return new LayerWeights(
-                vector(f, p + "attn_norm.weight", d, true),
+                vector(f, a, Tensor.ATTN_NORM, i, d),
                 lin[0], lin[1], lin[2], lin[3],
-                vector(f, p + "attn_q.bias", c.qDim(), false),
-                vector(f, p + "attn_k.bias", c.kvDim(), false),
-                vector(f, p + "attn_v.bias", c.kvDim(), false),
-                vector(f, p + "attn_q_norm.weight", c.headDim(), c.qkNorm()),
-                vector(f, p + "attn_k_norm.weight", c.headDim(), c.qkNorm()),
-                vector(f, p + "ffn_norm.weight", d, true),
+                vector(f, a, Tensor.ATTN_Q_BIAS, i, c.qDim()),
+                vector(f, a, Tensor.ATTN_K_BIAS, i, c.kvDim()),
+                vector(f, a, Tensor.ATTN_V_BIAS, i, c.kvDim()),
+                vector(f, a, Tensor.ATTN_Q_NORM, i, c.headDim()),
+                vector(f, a, Tensor.ATTN_K_NORM, i, c.headDim()),
+                vector(f, a, Tensor.FFN_NORM, i, d),
                 lin[4], lin[5], lin[6]);
     }
 
-    /** the tensor of a layer matrix (shape unchecked: a packed one has its own) */
-    private static GgufTensor packedTensor(GgufFile f, MatrixSpec m) throws GgufFormatException {
-        GgufTensor t = f.tensor(m.name);
-        if (t == null) throw new GgufFormatException("missing tensor " + m.name);
-        return t;
+    /** a layer matrix: kept packed if the file stores it in a lowbit layout, else as the plan says */
+    private static MatrixPlan planLayerMatrix(GgufFile f, MatrixSpec m, QuantPlan plan, boolean fromMapping) throws GgufFormatException {
+        GgufTensor packed = f.tensor(m.name);
+        if (packed == null) throw new GgufFormatException("missing tensor " + m.name);
+        QuantizedGguf.Layout layout = QuantizedGguf.layout(f, packed);
+        if (layout != null) return MatrixPlan.packed(packed, layout, m.rows, m.cols, plan.rotate(), fromMapping);
+        GgufTensor t = shaped(f, m.name, m.rows, m.cols);
+        QuantPlan.MatrixFormat mf = plan.weightsFor(m.layer, m.kind);
+        if (mf.weights() == null) return planKept(t, m.rows, m.cols, fromMapping);
+        return MatrixPlan.quantized(t, kernelFormat(t), m.rows, m.cols, mf.weights(), mf.group(), plan.rotate());
+    }
+
+    /** the output head: kept as loaded unless {@link #headFormat} names another format */
+    private static MatrixPlan planHead(GgufTensor t, int rows, int cols, QuantPlan plan, boolean fromMapping) throws GgufFormatException {
+        Format dst = headFormat(plan, kernelFormat(t), rows, cols);
+        if (dst == null) return planKept(t, rows, cols, fromMapping);
+        return MatrixPlan.quantized(t, kernelFormat(t), rows, cols, dst, HEAD_GROUP, false);
+    }
+
+    /**
+     * a matrix kept as loaded; BF16 goes into the kernel's layout ({@link #bf16Layout}; same values) when it is
+     * copied anyway (not read from the mapping)
+     */
+    private static MatrixPlan planKept(GgufTensor t, int rows, int cols, boolean fromMapping) throws GgufFormatException {
+        Format fmt = kernelFormat(t);
+        if (!fromMapping && fmt == Format.BF16) {
+            Format layout = bf16Layout(rows, cols);
+            if (layout != fmt) return MatrixPlan.quantized(t, fmt, rows, cols, layout, 0, false);
+        }
+        return MatrixPlan.kept(t, fmt, rows, cols, fromMapping);
     }
 
     /** the lowbit format a GGUF tensor type runs as */
@@ -182,121 +214,54 @@ public final class ModelWeights implements AutoCloseable {
     }
 
     /**
-     * Hands out consecutive 64-byte aligned slices of the weight arena and fills them: matrices
-     * kept as loaded are copied (or, fromMapping, left in the file), requantized ones are written
-     * there by lb_quantize. With base 0 it only counts bytes (the sizing pass).
+     * Hands out consecutive 64-byte aligned slices of the weight arena and fills them as each matrix's plan
+     * says: kept ones are copied (or, from the mapping, left in the file), requantized ones are written there
+     * by lb_quantize.
      */
     private static final class Arena {
         final long base, capacity;
-        final boolean fromMapping;
         long used;
 
-        Arena(long base, long capacity, boolean fromMapping) {
+        Arena(long base, long capacity) {
             this.base = base;
             this.capacity = capacity;
-            this.fromMapping = fromMapping;
+        }
+
+        static long aligned(long bytes) {
+            return (bytes + 63) & -64L;
         }
 
         private long slice(long bytes) {
             long at = used;
-            used += (bytes + 63) & -64L;
+            used += aligned(bytes);
             if (used > capacity) throw new IllegalStateException("weight arena overflow");
             return base + at;
         }
 
-        /** sizing pass: reserve what the matrix will take */
-        void take(GgufFile f, MatrixSpec m, QuantPlan plan, boolean head) throws GgufFormatException {
-            if (!head && QuantizedGguf.layout(f, packedTensor(f, m)) != null) {  // kept as packed (a copy unless fromMapping)
-                if (!fromMapping) slice(f.tensor(m.name).nbytes());
-                return;
+        Linear fill(MatrixPlan p) throws GgufFormatException {
+            if (p.how() == MatrixPlan.How.QUANTIZE) return quantized(p);
+            long at = p.tensor().address();
+            if (p.arenaBytes() > 0) {
+                at = slice(p.arenaBytes());
+                RawMemory.copy(at, p.tensor().address(), p.arenaBytes());
             }
-            GgufTensor t = head ? (f.tensor(m.name) != null ? f.tensor(m.name) : f.tensor("token_embd.weight"))
-                    : shaped(f, m.name, m.rows, m.cols);
-            QuantPlan.MatrixFormat mf = head ? null : plan.weightsFor(m.layer, m.kind);
-            Format dst = head ? headFormat(plan, kernelFormat(t), m.rows, m.cols) : mf.weights();
-            if (dst == null) dst = keptRepack(kernelFormat(t), m.rows, m.cols);
-            if (dst == null) {
-                if (!fromMapping) slice(t.nbytes());
-                return;
-            }
-            int group = head ? HEAD_GROUP : mf.group();
-            slice(dst.matrixBytes(QuantPlan.groupFor(dst, group, m.cols), (int) QuantPlan.paddedCols(dst, group, m.cols), m.rows));
-        }
-
-        /**
-         * the layout a matrix kept as loaded is copied into, or null for a plain copy: BF16 goes into the
-         * kernel's layout ({@link #bf16Layout}; same values) when it is copied anyway (not read from the mapping)
-         */
-        Format keptRepack(Format loaded, int rows, int cols) {
-            if (fromMapping || loaded != Format.BF16) return null;
-            Format f = bf16Layout(rows, cols);
-            return f == loaded ? null : f;
-        }
-
-        Linear keep(GgufTensor t, int rows, int cols, String name) throws GgufFormatException {
-            Format fmt = kernelFormat(t);
-            Format repack = keptRepack(fmt, rows, cols);
-            if (repack != null) return quantized(t, rows, cols, name, repack, 0, false);
-            if (fmt.rowBytes(0, cols) < 0) throw new GgufFormatException(name + ": row of " + cols + " invalid for " + fmt);
-            if ((long) rows * fmt.rowBytes(0, cols) != t.nbytes())
-                throw new GgufFormatException(name + ": " + t.nbytes() + " bytes do not hold " + rows + " rows of " + cols + " " + fmt);
-            long at = t.address();
-            if (!fromMapping) {
-                at = slice(t.nbytes());
-                RawMemory.copy(at, t.address(), t.nbytes());
-            }
-            return new Linear(name, fmt, 0, rows, cols, at, null, false);
-        }
-
-        /** a matrix a quantized file stores in a lowbit format: its rows as they are (the plan does not apply) */
-        Linear keepPacked(GgufTensor t, QuantizedGguf.Layout layout, MatrixSpec m, boolean rotated) throws GgufFormatException {
-            if (layout.cols() != m.cols || t.dims()[1] != m.rows)
-                throw new GgufFormatException("packed tensor " + m.name + " holds " + t.dims()[1] + "x" + layout.cols() + ", expected "
-                        + m.rows + "x" + m.cols);
-            long at = t.address();
-            if (!fromMapping) {
-                at = slice(t.nbytes());
-                RawMemory.copy(at, t.address(), t.nbytes());
-            }
-            return new Linear(m.name, layout.format(), layout.group(), m.rows, m.cols, layout.paddedCols(), at, null, rotated);
+            return new Linear(p.name(), p.format(), p.group(), p.rows(), p.cols(), p.paddedCols(), at, null, p.rotate());
         }
 
         /** floats of the F32 staging buffer of {@link #quantized} (64 MiB) */
         private static final long CHUNK_FLOATS = 16L << 20;
-
-        /** the output head: kept as loaded unless {@link #headFormat} names another format */
-        Linear head(GgufTensor t, int rows, int cols, QuantPlan plan) throws GgufFormatException {
-            Format dst = headFormat(plan, kernelFormat(t), rows, cols);
-            if (dst == null) return keep(t, rows, cols, "output.weight");
-            return quantized(t, rows, cols, "output.weight", dst, HEAD_GROUP, false);
-        }
-
-        Linear linear(GgufFile f, MatrixSpec m, QuantPlan plan) throws GgufFormatException {
-            GgufTensor packed = packedTensor(f, m);
-            QuantizedGguf.Layout layout = QuantizedGguf.layout(f, packed);
-            if (layout != null) return keepPacked(packed, layout, m, plan.rotate());
-            GgufTensor t = shaped(f, m.name, m.rows, m.cols);
-            QuantPlan.MatrixFormat mf = plan.weightsFor(m.layer, m.kind);
-            if (mf.weights() == null) return keep(t, m.rows, m.cols, m.name);
-            return quantized(t, m.rows, m.cols, m.name, mf.weights(), mf.group(), plan.rotate());
-        }
 
         /**
          * dequantizes the source rows to F32 (rotating them if asked), zero-extends them to whole groups
          * and quantizes them into the arena, in chunks of rows: every format quantizes row by row, and
          * an F32 copy of a whole 151,936-row head would take 545 MiB
          */
-        private Linear quantized(GgufTensor t, int rows, int cols, String name, Format dst, int groupSetting, boolean rotate)
-                throws GgufFormatException {
-            Format src = kernelFormat(t);
-            int group = QuantPlan.groupFor(dst, groupSetting, cols);
-            int padded = (int) QuantPlan.paddedCols(dst, groupSetting, cols);
-            long rb = dst.rowBytes(group, padded);
-            if (rb < 0) throw new IllegalArgumentException(name + ": " + cols + " inputs cannot be quantized to " + dst + " (group " + group + ")");
-            long srcRb = src.rowBytes(0, cols);
-            if (srcRb < 0 || srcRb * rows != t.nbytes())
-                throw new GgufFormatException(name + ": " + t.nbytes() + " bytes do not hold " + rows + " rows of " + cols + " " + src);
-            long q = slice(dst.matrixBytes(group, padded, rows));
+        private Linear quantized(MatrixPlan p) throws GgufFormatException {
+            GgufTensor t = p.tensor();
+            Format src = kernelFormat(t), dst = p.format();
+            int rows = p.rows(), cols = p.cols(), padded = p.paddedCols();
+            long rb = p.rowBytes(), srcRb = src.rowBytes(0, cols);
+            long q = slice(p.arenaBytes());
             int block = dst.rowBlock();  // chunks of whole row blocks (BF16X16 interleaves 16 rows), then the rest
             int chunk = (int) Math.max(block, Math.min(rows, CHUNK_FLOATS / padded) / block * block);
             try (NativeBuffer tmp = NativeBuffer.floats((long) chunk * cols);
@@ -305,25 +270,27 @@ public final class ModelWeights implements AutoCloseable {
                 for (int r0 = 0; r0 < rows; r0 += chunk) {
                     int n = Math.min(chunk, rows - r0);
                     Native.check(LowbitNative.lb_dequantize(src.id, 0, t.address() + r0 * srcRb, tmp.address(), n, cols),
-                            "dequantize " + name);
-                    if (rotate) Rotation.apply(tmp.address(), n, cols);
+                            "dequantize " + p.name());
+                    if (p.rotate()) Rotation.apply(tmp.address(), n, cols);
                     long from = tmp.address();
                     if (pad != null) { // zero-extend each row to whole groups
                         for (int r = 0; r < n; r++) RawMemory.copy(pad.address() + 4L * r * padded, from + 4L * r * cols, 4L * cols);
                         from = pad.address();
                     }
-                    Native.check(LowbitNative.lb_quantize(dst.id, group, from, q + r0 * rb, n, padded), "quantize " + name);
+                    Native.check(LowbitNative.lb_quantize(dst.id, p.group(), from, q + r0 * rb, n, padded), "quantize " + p.name());
                 }
             }
-            return new Linear(name, dst, group, rows, cols, padded, q, null, rotate);
+            return new Linear(p.name(), dst, p.group(), rows, cols, padded, q, null, p.rotate());
         }
     }
 
-    /** a 1-D tensor as f32 in native memory; null if absent and optional */
-    private static NativeBuffer vector(GgufFile f, String name, int n, boolean required) throws GgufFormatException {
+    /** a 1-D tensor (of block `layer`, or model-level with -1) as f32 in native memory; null if the family lacks it or it is optional and absent */
+    private static NativeBuffer vector(GgufFile f, Architecture a, Tensor kind, int layer, int n) throws GgufFormatException {
+        if (!a.has(kind)) return null;
+        String name = layer < 0 ? a.name(kind) : a.name(kind, layer);
         GgufTensor t = f.tensor(name);
         if (t == null) {
-            if (required) throw new GgufFormatException("missing tensor " + name);
+            if (a.requires(kind)) throw new GgufFormatException("missing tensor " + name);
             return null;
         }
         if (t.elements() != n) throw new GgufFormatException("tensor " + name + " has " + t.elements() + " elements, expected " + n);

@@ -1,6 +1,6 @@
 package dev.lowbit.model;
 
-import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.kv.Sequence;
 
 /**
  * Tokens to append to one sequence in a forward step: a whole prompt chunk (prefill) or one

@@ -6,6 +6,7 @@ import dev.lowbit.gguf.GgufValueType;
 import dev.lowbit.gguf.GgufWriter;
 import dev.lowbit.gguf.TensorSource;
 import dev.lowbit.gguf.Quant;
+import dev.lowbit.model.Architecture.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -62,7 +63,8 @@ public final class SyntheticModel {
      *                  not exceed spec.vocab)
      */
     public static void write(Spec s, GgufFile vocabFrom, Path out) throws IOException {
-        String a = s.arch();
+        Architecture arch = Architecture.of(s.arch());
+        String a = arch.name();
         int headDim = s.headDim();
         GgufWriter w = new GgufWriter();
         w.putString("general.architecture", a);
@@ -74,7 +76,7 @@ public final class SyntheticModel {
         w.putU32(a + ".attention.head_count", s.nHead());
         w.putU32(a + ".attention.head_count_kv", s.nKvHead());
         w.putF32(a + ".attention.layer_norm_rms_epsilon", 1e-6f);
-        w.putF32(a + ".rope.freq_base", a.equals("llama") ? 10000f : 1000000f);
+        w.putF32(a + ".rope.freq_base", arch.ropeBase());
         if (headDim * s.nHead() != s.nEmbd()) {
             w.putU32(a + ".attention.key_length", headDim);
             w.putU32(a + ".attention.value_length", headDim);
@@ -91,33 +93,29 @@ public final class SyntheticModel {
             else w.put(k, t, e.getValue());
         }
 
+        // the tensors every file of the family holds (and the untied head), in llama.cpp's order
         long seed = s.seed();
         int d = s.nEmbd(), qd = s.nHead() * headDim, kvd = s.nKvHead() * headDim;
-        w.addTensor("token_embd.weight", s.type(), new long[] {d, s.vocab()}, src(s.type(), s.vocab(), d, 1f, seed++, s.tied()));
+        w.addTensor(arch.name(Tensor.TOKEN_EMBD), s.type(), new long[] {d, s.vocab()}, src(s.type(), s.vocab(), d, 1f, seed++, s.tied()));
         for (int l = 0; l < s.nLayer(); l++) {
-            String p = "blk." + l + ".";
-            w.addTensor(p + "attn_norm.weight", GgmlType.F32, new long[] {d}, ones(d, seed++));
-            w.addTensor(p + "attn_q.weight", s.type(), new long[] {d, qd}, src(s.type(), qd, d, fan(d), seed++));
-            w.addTensor(p + "attn_k.weight", s.type(), new long[] {d, kvd}, src(s.type(), kvd, d, fan(d), seed++));
-            w.addTensor(p + "attn_v.weight", s.type(), new long[] {d, kvd}, src(s.type(), kvd, d, fan(d), seed++));
-            if (a.equals("qwen2")) {
-                w.addTensor(p + "attn_q.bias", GgmlType.F32, new long[] {qd}, vec(qd, 0.1f, seed++));
-                w.addTensor(p + "attn_k.bias", GgmlType.F32, new long[] {kvd}, vec(kvd, 0.1f, seed++));
-                w.addTensor(p + "attn_v.bias", GgmlType.F32, new long[] {kvd}, vec(kvd, 0.1f, seed++));
-            }
-            if (a.equals("qwen3")) {
-                w.addTensor(p + "attn_q_norm.weight", GgmlType.F32, new long[] {headDim}, ones(headDim, seed++));
-                w.addTensor(p + "attn_k_norm.weight", GgmlType.F32, new long[] {headDim}, ones(headDim, seed++));
-            }
-            w.addTensor(p + "attn_output.weight", s.type(), new long[] {qd, d}, src(s.type(), d, qd, fan(qd), seed++));
-            w.addTensor(p + "ffn_norm.weight", GgmlType.F32, new long[] {d}, ones(d, seed++));
-            w.addTensor(p + "ffn_gate.weight", s.type(), new long[] {d, s.nFf()}, src(s.type(), s.nFf(), d, fan(d), seed++));
-            w.addTensor(p + "ffn_up.weight", s.type(), new long[] {d, s.nFf()}, src(s.type(), s.nFf(), d, fan(d), seed++));
-            w.addTensor(p + "ffn_down.weight", s.type(), new long[] {s.nFf(), d}, src(s.type(), d, s.nFf(), fan(s.nFf()), seed++));
+            w.addTensor(arch.name(Tensor.ATTN_NORM, l), GgmlType.F32, new long[] {d}, ones(d, seed++));
+            w.addTensor(arch.name(Tensor.ATTN_Q, l), s.type(), new long[] {d, qd}, src(s.type(), qd, d, fan(d), seed++));
+            w.addTensor(arch.name(Tensor.ATTN_K, l), s.type(), new long[] {d, kvd}, src(s.type(), kvd, d, fan(d), seed++));
+            w.addTensor(arch.name(Tensor.ATTN_V, l), s.type(), new long[] {d, kvd}, src(s.type(), kvd, d, fan(d), seed++));
+            if (arch.requires(Tensor.ATTN_Q_BIAS)) w.addTensor(arch.name(Tensor.ATTN_Q_BIAS, l), GgmlType.F32, new long[] {qd}, vec(qd, 0.1f, seed++));
+            if (arch.requires(Tensor.ATTN_K_BIAS)) w.addTensor(arch.name(Tensor.ATTN_K_BIAS, l), GgmlType.F32, new long[] {kvd}, vec(kvd, 0.1f, seed++));
+            if (arch.requires(Tensor.ATTN_V_BIAS)) w.addTensor(arch.name(Tensor.ATTN_V_BIAS, l), GgmlType.F32, new long[] {kvd}, vec(kvd, 0.1f, seed++));
+            if (arch.requires(Tensor.ATTN_Q_NORM)) w.addTensor(arch.name(Tensor.ATTN_Q_NORM, l), GgmlType.F32, new long[] {headDim}, ones(headDim, seed++));
+            if (arch.requires(Tensor.ATTN_K_NORM)) w.addTensor(arch.name(Tensor.ATTN_K_NORM, l), GgmlType.F32, new long[] {headDim}, ones(headDim, seed++));
+            w.addTensor(arch.name(Tensor.ATTN_OUT, l), s.type(), new long[] {qd, d}, src(s.type(), d, qd, fan(qd), seed++));
+            w.addTensor(arch.name(Tensor.FFN_NORM, l), GgmlType.F32, new long[] {d}, ones(d, seed++));
+            w.addTensor(arch.name(Tensor.FFN_GATE, l), s.type(), new long[] {d, s.nFf()}, src(s.type(), s.nFf(), d, fan(d), seed++));
+            w.addTensor(arch.name(Tensor.FFN_UP, l), s.type(), new long[] {d, s.nFf()}, src(s.type(), s.nFf(), d, fan(d), seed++));
+            w.addTensor(arch.name(Tensor.FFN_DOWN, l), s.type(), new long[] {s.nFf(), d}, src(s.type(), d, s.nFf(), fan(s.nFf()), seed++));
         }
-        w.addTensor("output_norm.weight", GgmlType.F32, new long[] {d}, ones(d, seed++));
+        w.addTensor(arch.name(Tensor.OUTPUT_NORM), GgmlType.F32, new long[] {d}, ones(d, seed++));
         if (!s.tied())
-            w.addTensor("output.weight", s.type(), new long[] {d, s.vocab()}, src(s.type(), s.vocab(), d, s.logitScale() * fan(d), seed++, true));
+            w.addTensor(arch.name(Tensor.OUTPUT), s.type(), new long[] {d, s.vocab()}, src(s.type(), s.vocab(), d, s.logitScale() * fan(d), seed++, true));
         w.write(out);
     }
 

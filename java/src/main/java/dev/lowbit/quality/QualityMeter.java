@@ -2,7 +2,7 @@ package dev.lowbit.quality;
 
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
-import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.kv.Sequence;
 import dev.lowbit.model.Linear;
 import dev.lowbit.model.LayerWeights;
 import dev.lowbit.model.ModelWeights;
@@ -69,18 +69,18 @@ public final class QualityMeter {
     }
 
     private static void compareWindow(Transformer base, Transformer plan, int[] win, LogitStats st) {
-        int vocab = base.c.vocab();
+        int vocab = base.config().vocab();
         float[][] lb = logitsAll(base, win), lp = logitsAll(plan, win);
         for (int i = win.length / 2; i < win.length - 1; i++) st.add(lb[i], lp[i], win[i + 1]);
-        if (vocab != plan.c.vocab()) throw new IllegalStateException("vocabularies differ");
+        if (vocab != plan.config().vocab()) throw new IllegalStateException("vocabularies differ");
     }
 
     /** logits at every position of one window, fed in chunks of the model's step size */
     static float[][] logitsAll(Transformer t, int[] win) {
-        float[][] out = new float[win.length][t.c.vocab()];
-        try (Sequence seq = t.kv.newSequence()) {
-            if (!t.kv.reserve(seq, win.length)) throw new IllegalStateException("KV cache too small for a window of " + win.length);
-            int step = t.maxTokens;
+        float[][] out = new float[win.length][t.config().vocab()];
+        try (Sequence seq = t.kv().newSequence()) {
+            if (!t.kv().reserve(seq, win.length)) throw new IllegalStateException("KV cache too small for a window of " + win.length);
+            int step = t.maxTokens();
             for (int s = 0; s < win.length; s += step) {
                 int n = Math.min(step, win.length - s);
                 int rows = t.forward(List.of(new Segment(seq, Arrays.copyOfRange(win, s, s + n), true)));

@@ -8,9 +8,9 @@ import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.generate.GenerationRequest;
 import dev.lowbit.generate.GenerationResult;
-import dev.lowbit.generate.KvCache;
+import dev.lowbit.model.kv.KvCache;
 import dev.lowbit.generate.SamplerSettings;
-import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.kv.Sequence;
 import dev.lowbit.gguf.Dequant;
 import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.gguf.GgufFile;
@@ -154,7 +154,7 @@ class BatchInvarianceTest {
      */
     private static float[][] logits(Transformer t, int[] prompt, int chunk, int[] next, boolean company) {
         float[][] out = new float[next.length + 1][];
-        try (Sequence s = t.kv.newSequence(); Sequence a = t.kv.newSequence(); Sequence b = t.kv.newSequence()) {
+        try (Sequence s = t.kv().newSequence(); Sequence a = t.kv().newSequence(); Sequence b = t.kv().newSequence()) {
             for (int p = 0; p < prompt.length; p += chunk)
                 out[0] = step(t, s, Arrays.copyOfRange(prompt, p, Math.min(prompt.length, p + chunk)), company ? a : null, b);
             for (int i = 0; i < next.length; i++) out[i + 1] = step(t, s, new int[] {next[i]}, company ? a : null, b);
@@ -165,11 +165,11 @@ class BatchInvarianceTest {
     /** one forward step of s's tokens (beside a and b when a is given): s's logits */
     private static float[] step(Transformer t, Sequence s, int[] tokens, Sequence a, Sequence b) {
         List<Segment> segs = new ArrayList<>();
-        if (a != null) segs.add(segment(t.kv, a, new int[] {5, 17, 300, 41, 9, 88, 120, 7, 64}));
-        segs.add(segment(t.kv, s, tokens));
-        if (a != null) segs.add(segment(t.kv, b, new int[] {3 + b.length()}));
+        if (a != null) segs.add(segment(t.kv(), a, new int[] {5, 17, 300, 41, 9, 88, 120, 7, 64}));
+        segs.add(segment(t.kv(), s, tokens));
+        if (a != null) segs.add(segment(t.kv(), b, new int[] {3 + b.length()}));
         t.forward(segs);
-        float[] row = new float[t.c.vocab()];
+        float[] row = new float[t.config().vocab()];
         t.logits(a != null ? 1 : 0, row);
         return row;
     }

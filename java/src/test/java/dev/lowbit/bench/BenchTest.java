@@ -163,8 +163,8 @@ class BenchTest {
         assertTrue(r.rows().get(3).kvBytesPerToken() < 0.5 * r.rows().get(0).kvBytesPerToken(), "kv4 rows are smaller than F16 ones");
         try (LowbitModel m = LowbitModel.load(TestModels.stories(), runner.options(QuantPlan.parse("kv4")))) {
             ThroughputBench b = new ThroughputBench(m, s, null);
-            try (var seq = m.transformer().kv.newSequence()) {
-                assertTrue(m.transformer().kv.reserve(seq, 300 + 4));
+            try (var seq = m.transformer().kv().newSequence()) {
+                assertTrue(m.transformer().kv().reserve(seq, 300 + 4));
                 b.fillDepth(seq, 1);
                 assertEquals(300, seq.length());
             }

@@ -7,7 +7,7 @@ import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
 import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.NativeBuffer;
-import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.kv.Sequence;
 import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufTensor;
@@ -36,7 +36,7 @@ class HeadFormatTest {
         int[] tokens = {11, 523, 99, 7000, 42};
         try (LowbitModel bf = load(p, "w4a16-g128"); LowbitModel kept = load(p, "w4a16-g128+head16");
              GgufFile f = GgufFile.open(p)) {
-            Linear hb = bf.transformer().w.output, hk = kept.transformer().w.output;
+            Linear hb = bf.weights().output, hk = kept.weights().output;
             assertEquals(ModelWeights.bf16Layout(spec.vocab(), spec.nEmbd()), hb.format, "BF16, in the kernel's layout");
             Format keptFmt = gt == GgmlType.BF16 ? ModelWeights.bf16Layout(spec.vocab(), spec.nEmbd()) : Format.fromId(gt.id());
             assertEquals(keptFmt, hk.format, "head16 keeps the file's head (a BF16 one in the kernel's layout)");
@@ -96,9 +96,9 @@ class HeadFormatTest {
         LoadOptions o = LoadOptions.defaults().withContext(32).withPlan(QuantPlan.W16);
         try (LowbitModel copied = LowbitModel.load(p, o); LowbitModel mapped = LowbitModel.load(p, o.withWeightsFromMapping(true))) {
             Format layout = ModelWeights.bf16Layout(spec.nFf(), spec.nEmbd());
-            LayerWeights lc = copied.transformer().w.layers.get(0), lm = mapped.transformer().w.layers.get(0);
+            LayerWeights lc = copied.weights().layers.get(0), lm = mapped.weights().layers.get(0);
             assertEquals(layout, lc.gate().format);
-            assertEquals(layout, copied.transformer().w.output.format);
+            assertEquals(layout, copied.weights().output.format);
             assertEquals(Format.BF16, lm.gate().format, "read from the mapping: as stored");
             float[][] a = logits(copied, tokens, spec.vocab()), b = logits(mapped, tokens, spec.vocab());
             double num = 0, den = 0;
@@ -135,8 +135,8 @@ class HeadFormatTest {
     private static float[][] logits(LowbitModel m, int[] tokens, int vocab) {
         Transformer t = m.transformer();
         float[][] out = new float[tokens.length][vocab];
-        try (Sequence s = t.kv.newSequence()) {
-            assertTrue(t.kv.reserve(s, tokens.length));
+        try (Sequence s = t.kv().newSequence()) {
+            assertTrue(t.kv().reserve(s, tokens.length));
             assertEquals(tokens.length, t.forward(List.of(new Segment(s, tokens, true))));
             for (int i = 0; i < tokens.length; i++) t.logits(i, out[i]);
         }

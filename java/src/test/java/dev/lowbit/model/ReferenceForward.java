@@ -3,6 +3,7 @@ package dev.lowbit.model;
 import dev.lowbit.gguf.Dequant;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufTensor;
+import dev.lowbit.model.Architecture.Tensor;
 
 /**
  * A plain-Java forward pass written straight from the architecture definitions (llama2.c
@@ -23,20 +24,29 @@ final class ReferenceForward {
         return t == null ? null : Dequant.toFloat(t.type(), t.data(), t.elements());
     }
 
+    /** a model-level tensor, named by the architecture table (null if absent) */
+    private float[] t(Tensor kind) {
+        return c.arch().has(kind) ? t(c.arch().name(kind)) : null;
+    }
+
+    /** a tensor of block l, named by the architecture table (null if the family or the file lacks it) */
+    private float[] t(Tensor kind, int l) {
+        return c.arch().has(kind) ? t(c.arch().name(kind, l)) : null;
+    }
+
     /** logits at every position of the token sequence */
     float[][] logits(int[] tokens) {
         int d = c.nEmbd(), hd = c.headDim(), nh = c.nHead(), nkv = c.nKvHead(), T = tokens.length;
-        float[] emb = t("token_embd.weight");
+        float[] emb = t(Tensor.TOKEN_EMBD);
         float[][] x = new float[T][d];
         for (int i = 0; i < T; i++) System.arraycopy(emb, tokens[i] * d, x[i], 0, d);
         for (int l = 0; l < c.nLayer(); l++) {
-            String p = "blk." + l + ".";
             float[][] h = new float[T][];
-            for (int i = 0; i < T; i++) h[i] = rms(x[i], t(p + "attn_norm.weight"));
-            float[][] q = mat(h, t(p + "attn_q.weight"), nh * hd, t(p + "attn_q.bias"));
-            float[][] k = mat(h, t(p + "attn_k.weight"), nkv * hd, t(p + "attn_k.bias"));
-            float[][] v = mat(h, t(p + "attn_v.weight"), nkv * hd, t(p + "attn_v.bias"));
-            float[] qn = t(p + "attn_q_norm.weight"), kn = t(p + "attn_k_norm.weight");
+            for (int i = 0; i < T; i++) h[i] = rms(x[i], t(Tensor.ATTN_NORM, l));
+            float[][] q = mat(h, t(Tensor.ATTN_Q, l), nh * hd, t(Tensor.ATTN_Q_BIAS, l));
+            float[][] k = mat(h, t(Tensor.ATTN_K, l), nkv * hd, t(Tensor.ATTN_K_BIAS, l));
+            float[][] v = mat(h, t(Tensor.ATTN_V, l), nkv * hd, t(Tensor.ATTN_V_BIAS, l));
+            float[] qn = t(Tensor.ATTN_Q_NORM, l), kn = t(Tensor.ATTN_K_NORM, l);
             for (int i = 0; i < T; i++) {
                 headNorm(q[i], nh, hd, qn);
                 headNorm(k[i], nkv, hd, kn);
@@ -63,18 +73,18 @@ final class ReferenceForward {
                         att[i][hh * hd + e] = (float) acc;
                     }
                 }
-            float[][] o = mat(att, t(p + "attn_output.weight"), d, null);
+            float[][] o = mat(att, t(Tensor.ATTN_OUT, l), d, null);
             for (int i = 0; i < T; i++) for (int e = 0; e < d; e++) x[i][e] += o[i][e];
-            for (int i = 0; i < T; i++) h[i] = rms(x[i], t(p + "ffn_norm.weight"));
-            float[][] g = mat(h, t(p + "ffn_gate.weight"), c.nFf(), null), u = mat(h, t(p + "ffn_up.weight"), c.nFf(), null);
+            for (int i = 0; i < T; i++) h[i] = rms(x[i], t(Tensor.FFN_NORM, l));
+            float[][] g = mat(h, t(Tensor.FFN_GATE, l), c.nFf(), null), u = mat(h, t(Tensor.FFN_UP, l), c.nFf(), null);
             for (int i = 0; i < T; i++)
                 for (int e = 0; e < c.nFf(); e++) g[i][e] = (float) (g[i][e] / (1 + Math.exp(-g[i][e])) * u[i][e]);
-            float[][] dn = mat(g, t(p + "ffn_down.weight"), d, null);
+            float[][] dn = mat(g, t(Tensor.FFN_DOWN, l), d, null);
             for (int i = 0; i < T; i++) for (int e = 0; e < d; e++) x[i][e] += dn[i][e];
         }
-        float[] out = f.tensor("output.weight") != null ? t("output.weight") : emb;
+        float[] out = t(Tensor.OUTPUT) != null ? t(Tensor.OUTPUT) : emb;
         float[][] h = new float[T][];
-        for (int i = 0; i < T; i++) h[i] = rms(x[i], t("output_norm.weight"));
+        for (int i = 0; i < T; i++) h[i] = rms(x[i], t(Tensor.OUTPUT_NORM));
         return mat(h, out, c.vocab(), null);
     }
 
@@ -98,7 +108,7 @@ final class ReferenceForward {
     /** rotary embedding: llama rotates pairs (2i, 2i+1), NeoX (qwen) pairs (i, i + dim/2); Llama-3.1 divides by rope_freqs */
     private void rope(float[] x, int heads, int pos) {
         int hd = c.headDim(), rd = c.ropeDim();
-        float[] factors = t("rope_freqs.weight");
+        float[] factors = t(Tensor.ROPE_FREQS);
         for (int hh = 0; hh < heads; hh++)
             for (int i = 0; i < rd / 2; i++) {
                 double theta = pos * Math.pow(c.ropeBase(), -2.0 * i / rd) / (factors == null ? 1 : factors[i]);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.lowbit.TestModels;
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
-import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.kv.Sequence;
 import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.gguf.GgufFile;
 import java.nio.file.Path;
@@ -36,8 +36,8 @@ class ReferenceForwardTest {
         }
         try (LowbitModel m = LowbitModel.load(p, LoadOptions.defaults().withContext(64))) {
             Transformer t = m.transformer();
-            try (Sequence s = t.kv.newSequence()) {
-                assertTrue(t.kv.reserve(s, tokens.length));
+            try (Sequence s = t.kv().newSequence()) {
+                assertTrue(t.kv().reserve(s, tokens.length));
                 // feed in two chunks to also cover attention over cached positions
                 float[] row = new float[nVocab];
                 int rows = t.forward(List.of(new Segment(s, java.util.Arrays.copyOf(tokens, 6), true)));

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.lowbit.TestModels;
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
-import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.kv.Sequence;
 import dev.lowbit.quant.QuantPlan;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 class RotationTest {
     private static float[][] logits(LowbitModel m, int[] tokens) {
         Transformer t = m.transformer();
-        float[][] out = new float[tokens.length][t.c.vocab()];
-        try (Sequence s = t.kv.newSequence()) {
-            assertTrue(t.kv.reserve(s, tokens.length));
+        float[][] out = new float[tokens.length][t.config().vocab()];
+        try (Sequence s = t.kv().newSequence()) {
+            assertTrue(t.kv().reserve(s, tokens.length));
             int rows = t.forward(List.of(new Segment(s, tokens, true)));
             for (int r = 0; r < rows; r++) t.logits(r, out[r]);
         }

@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.lowbit.TestModels;
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
-import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.kv.Sequence;
 import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.quant.QuantPlan;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,11 +22,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 class StackedLinearTest {
     @TempDir Path dir;
 
-    @AfterEach
-    void restore() {
-        Transformer.stackSingleToken = true;
-    }
-
     @ParameterizedTest
     @CsvSource({"F16, w16", "F16, w4a16-g128", "F16, w8a8", "Q8_0, w16", "Q4_0, w16"})
     void stackedOneTokenStepsGiveTheSameLogits(String type, String plan) throws Exception {
@@ -39,8 +33,12 @@ class StackedLinearTest {
             Transformer t = m.transformer();
             for (int l = 0; l < spec.nLayer(); l++) assertTrue(t.stacked(l), "layer " + l + " matrices lie back to back");
             float[][] stacked = decode(t, spec.vocab());
-            Transformer.stackSingleToken = false;
-            float[][] separate = decode(t, spec.vocab());
+            float[][] separate;
+            try (Transformer apart = new Transformer(m.weights(), t.kv(), t.maxTokens(), 1, null,
+                    Transformer.Options.DEFAULT.withStackOneTokenSteps(false))) {
+                for (int l = 0; l < spec.nLayer(); l++) assertFalse(apart.stacked(l));
+                separate = decode(apart, spec.vocab());
+            }
             for (int i = 0; i < stacked.length; i++) assertArrayEquals(separate[i], stacked[i], 0f, "step " + i);
         }
     }
@@ -49,8 +47,8 @@ class StackedLinearTest {
     private static float[][] decode(Transformer t, int vocab) {
         int[] next = {523, 99, 7000, 42};
         float[][] out = new float[next.length][vocab];
-        try (Sequence s = t.kv.newSequence()) {
-            assertTrue(t.kv.reserve(s, 3 + next.length));
+        try (Sequence s = t.kv().newSequence()) {
+            assertTrue(t.kv().reserve(s, 3 + next.length));
             t.forward(List.of(new Segment(s, new int[] {11, 29, 31}, false)));
             for (int i = 0; i < next.length; i++) {
                 assertEquals(1, t.forward(List.of(new Segment(s, new int[] {next[i]}, false))));

@@ -1,11 +1,12 @@
 package dev.lowbit.model;
 
+import dev.lowbit.model.kv.StaticKScales;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lowbit.TestModels;
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
-import dev.lowbit.generate.Sequence;
+import dev.lowbit.model.kv.Sequence;
 import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufTensor;
@@ -133,10 +134,10 @@ class StaticKQuantTest {
         try (LowbitModel m = LowbitModel.load(file, LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse(plan))
                 .withCalibration(text, 8))) {
             Transformer t = m.transformer();
-            if (plan.contains("kvq")) assertEquals(Format.KVS8, t.kv.kFormat);
-            try (Sequence s = t.kv.newSequence()) {
-                assertTrue(t.kv.reserve(s, tokens.length));
-                float[] row = new float[t.c.vocab()];
+            if (plan.contains("kvq")) assertEquals(Format.KVS8, t.kv().kFormat);
+            try (Sequence s = t.kv().newSequence()) {
+                assertTrue(t.kv().reserve(s, tokens.length));
+                float[] row = new float[t.config().vocab()];
                 t.forward(List.of(new Segment(s, Arrays.copyOf(tokens, 16), true)));
                 for (int i = 0; i < 16; i++) {
                     t.logits(i, row);
@@ -217,9 +218,9 @@ class StaticKQuantTest {
                 .withCalibration(cal, 4))) {
             int[] toks = m.tokenize(story, true);
             Transformer t = m.transformer();
-            float[][] out = new float[toks.length][t.c.vocab()];
-            try (Sequence s = t.kv.newSequence()) {
-                assertTrue(t.kv.reserve(s, toks.length));
+            float[][] out = new float[toks.length][t.config().vocab()];
+            try (Sequence s = t.kv().newSequence()) {
+                assertTrue(t.kv().reserve(s, toks.length));
                 t.forward(List.of(new Segment(s, toks, true)));
                 for (int i = 0; i < toks.length; i++) t.logits(i, out[i]);
             }
@@ -241,8 +242,8 @@ class StaticKQuantTest {
              LowbitModel kv4 = LowbitModel.load(TestModels.stories(), LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse("kv4")))) {
             int hd = kvq.config().headDim(), layers = kvq.config().nLayer(), nkv = kvq.config().nKvHead();
             long kv4Row = Format.KV4.rowBytes(Math.min(128, hd), hd);
-            assertEquals((long) layers * nkv * (hd / 2 + kv4Row), kvq.transformer().kv.bytesPerToken());
-            assertEquals((long) layers * nkv * 2 * kv4Row, kv4.transformer().kv.bytesPerToken());
+            assertEquals((long) layers * nkv * (hd / 2 + kv4Row), kvq.transformer().kv().bytesPerToken());
+            assertEquals((long) layers * nkv * 2 * kv4Row, kv4.transformer().kv().bytesPerToken());
         }
     }
 

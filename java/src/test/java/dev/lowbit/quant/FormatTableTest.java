@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
-import dev.lowbit.generate.KvCache;
+import dev.lowbit.model.kv.KvCache;
 import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.gguf.GgufFormatException;
 import java.util.HashSet;
@@ -77,7 +77,7 @@ class FormatTableTest {
             }
             assertEquals(f.kvCache(), accepted, f + " as a KV cache format");
             boolean staticK;
-            try (KvCache kv = new KvCache(Format.KV8, f, 32, 1, 1, 64, 16, 16, 1 << 20)) {
+            try (KvCache kv = new KvCache(new KvCache.Shape(Format.KV8, f, 32, 1, 1, 64, 16, 16), 1 << 20)) {
                 staticK = true;
             } catch (IllegalArgumentException e) {
                 staticK = false;

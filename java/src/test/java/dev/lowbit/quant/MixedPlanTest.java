@@ -43,7 +43,7 @@ class MixedPlanTest {
     @Test
     void theLoaderAppliesTheOverridesAndAFullOverrideIsTheBaseModel() throws Exception {
         try (LowbitModel m = load("w3a16-g128+l0-1=w16+ffn_down=w4a16-g128")) {
-            List<LayerWeights> layers = m.transformer().w.layers;
+            List<LayerWeights> layers = m.weights().layers;
             assertEquals(Format.F32, layers.get(0).wq().format, "stories260K stores F32: layer 0 kept");
             assertEquals(Format.W4G, layers.get(0).down().format);
             assertEquals(Format.W3G, layers.get(2).wq().format);

@@ -1,7 +1,8 @@
-package dev.lowbit.generate;
+package dev.lowbit.model.kv;
 
 import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.quant.Format;
+import dev.lowbit.quant.QuantPlan;
 import java.util.ArrayDeque;
 
 /**
@@ -28,40 +29,80 @@ public final class KvCache implements AutoCloseable {
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
 
     /**
+     * The shape of a cache, decided once from the plan and the model: what the constructor allocates and
+     * what a loader checks against a memory budget before it allocates anything.
+     * @param format          format of the V pool, and of the K pool unless kFormat says otherwise
+     * @param kFormat         the K pool's format: `format` or, for static per-channel K, KVS8/KVS4/KVS3
+     * @param group           group of a grouped format, capped at head_dim (0 otherwise)
+     * @param maxTokensPerSeq the longest sequence (context length)
+     */
+    public record Shape(Format format, Format kFormat, int group, int nLayer, int nKvHead, int headDim, int blockSize, int maxTokensPerSeq) {
+        public Shape {
+            if (!format.kvCache())
+                throw new IllegalArgumentException("not a KV-cache format: " + format);
+            if (kFormat != format && !kFormat.staticK())
+                throw new IllegalArgumentException("not a K-cache format: " + kFormat);
+            group = format.grouped() ? Math.min(group, headDim) : 0;
+            if (format.rowBytes(group, headDim) < 0)
+                throw new IllegalArgumentException("head_dim " + headDim + " invalid for KV format " + format);
+            if (kFormat != format && kFormat.rowBytes(0, headDim) < 0)
+                throw new IllegalArgumentException("head_dim " + headDim + " invalid for K format " + kFormat + " (needs a multiple of 8)");
+        }
+
+        /** the cache a plan asks for: its KV format and group, and the static-K format of a kvq plan */
+        public static Shape of(QuantPlan plan, int nLayer, int nKvHead, int headDim, int blockSize, int maxTokensPerSeq) {
+            return new Shape(plan.kv(), plan.kFormat(), plan.kvGroup(), nLayer, nKvHead, headDim, blockSize, maxTokensPerSeq);
+        }
+
+        public long vRowBytes() {
+            return format.rowBytes(group, headDim);
+        }
+
+        public long kRowBytes() {
+            return kFormat == format ? vRowBytes() : kFormat.rowBytes(0, headDim);
+        }
+
+        public int maxBlocksPerSeq() {
+            return (maxTokensPerSeq + blockSize - 1) / blockSize;
+        }
+
+        /** bytes of one block (blockSize token slots) of K and V over all layers */
+        public long blockBytes() {
+            return (kRowBytes() + vRowBytes()) * nKvHead * blockSize * nLayer;
+        }
+
+        /** bytes one full-length sequence takes (ArithmeticException past 2^63) */
+        public long bytesPerSequence() {
+            return Math.multiplyExact((long) maxBlocksPerSeq(), blockBytes());
+        }
+    }
+
+    /**
      * @param maxTokensPerSeq the longest sequence (context length)
      * @param budgetBytes     memory for all K and V pools together
      */
     public KvCache(Format format, int group, int nLayer, int nKvHead, int headDim, int blockSize, int maxTokensPerSeq,
                    long budgetBytes) {
-        this(format, format, group, nLayer, nKvHead, headDim, blockSize, maxTokensPerSeq, budgetBytes);
+        this(new Shape(format, format, group, nLayer, nKvHead, headDim, blockSize, maxTokensPerSeq), budgetBytes);
     }
 
-    /** @param kFormat the K pool's format: `format` or, for static per-channel K, KVS8/KVS4/KVS3 */
-    public KvCache(Format format, Format kFormat, int group, int nLayer, int nKvHead, int headDim, int blockSize,
-                   int maxTokensPerSeq, long budgetBytes) {
-        if (!format.kvCache())
-            throw new IllegalArgumentException("not a KV-cache format: " + format);
-        if (kFormat != format && !kFormat.staticK())
-            throw new IllegalArgumentException("not a K-cache format: " + kFormat);
-        this.format = format;
-        this.kFormat = kFormat;
-        this.group = format.grouped() ? Math.min(group, headDim) : 0;
-        long rowBytes = format.rowBytes(this.group, headDim);
-        if (rowBytes < 0) throw new IllegalArgumentException("head_dim " + headDim + " invalid for KV format " + format);
-        long kRowBytes = kFormat == format ? rowBytes : kFormat.rowBytes(0, headDim);
-        if (kRowBytes < 0) throw new IllegalArgumentException("head_dim " + headDim + " invalid for K format " + kFormat + " (needs a multiple of 8)");
-        this.blockSize = blockSize;
-        this.nLayer = nLayer;
-        this.nKvHead = nKvHead;
-        this.headDim = headDim;
-        this.kBlockBytes = kRowBytes * nKvHead * blockSize;
-        this.vBlockBytes = rowBytes * nKvHead * blockSize;
-        this.maxBlocksPerSeq = (maxTokensPerSeq + blockSize - 1) / blockSize;
-        long perBlockAllLayers = (kBlockBytes + vBlockBytes) * nLayer;
+    /** @param budgetBytes memory for all K and V pools together */
+    public KvCache(Shape shape, long budgetBytes) {
+        this.format = shape.format();
+        this.kFormat = shape.kFormat();
+        this.group = shape.group();
+        this.blockSize = shape.blockSize();
+        this.nLayer = shape.nLayer();
+        this.nKvHead = shape.nKvHead();
+        this.headDim = shape.headDim();
+        this.kBlockBytes = shape.kRowBytes() * nKvHead * blockSize;
+        this.vBlockBytes = shape.vRowBytes() * nKvHead * blockSize;
+        this.maxBlocksPerSeq = shape.maxBlocksPerSeq();
+        long perBlockAllLayers = shape.blockBytes();
         long n = budgetBytes / perBlockAllLayers;
         if (n < maxBlocksPerSeq)
             throw new IllegalArgumentException(String.format("KV budget of %.1f MiB cannot hold one sequence of %d tokens (needs %.1f MiB)",
-                    budgetBytes / 1048576.0, maxTokensPerSeq, maxBlocksPerSeq * perBlockAllLayers / 1048576.0));
+                    budgetBytes / 1048576.0, shape.maxTokensPerSeq(), maxBlocksPerSeq * perBlockAllLayers / 1048576.0));
         this.numBlocks = (int) Math.min(n, Integer.MAX_VALUE / 2);
         this.k = new NativeBuffer[nLayer];
         this.v = new NativeBuffer[nLayer];

@@ -1,4 +1,4 @@
-package dev.lowbit.model;
+package dev.lowbit.model.kv;
 
 import dev.lowbit.core.NativeBuffer;
 

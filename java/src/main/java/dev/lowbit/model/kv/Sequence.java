@@ -1,4 +1,4 @@
-package dev.lowbit.generate;
+package dev.lowbit.model.kv;
 
 import dev.lowbit.core.NativeBuffer;
 
