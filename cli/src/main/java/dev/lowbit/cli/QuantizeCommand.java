@@ -12,7 +12,6 @@ import dev.lowbit.quant.QuantizedGguf;
 import dev.lowbit.quant.Replacements;
 import dev.lowbit.quant.method.Awq;
 import dev.lowbit.quant.method.CalibrationSet;
-import dev.lowbit.quant.method.CalibrationSources;
 import dev.lowbit.quant.method.Gptq;
 import dev.lowbit.quant.method.MatrixMethods;
 import java.nio.file.Files;

@@ -1,10 +1,6 @@
 package dev.lowbit.quant.method;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lowbit.eval.Prompts;
-import dev.lowbit.eval.testbed.TestbedGenerator;
-import dev.lowbit.eval.testbed.TestbedProblem;
-import dev.lowbit.generate.ChatTemplate;
 import dev.lowbit.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,19 +31,6 @@ public record CalibrationSet(String source, List<int[]> windows, int length, lon
             }
         }
         return new CalibrationSet(source, windows, Math.min(length, stream.length), seed);
-    }
-
-    /**
-     * Worked testbed problems of the TRAIN split (never a test problem), each as the model reads it
-     * in a chat, prompt then reasoning and answer, followed by a blank line: the layout of the study's
-     * reasoning calibration data (prompt + generated text + "\n\n").
-     */
-    public static String testbedText(ChatTemplate template, long seed, int perLevel) {
-        StringBuilder sb = new StringBuilder();
-        for (int level = 1; level <= TestbedGenerator.MAX_LEVEL; level++)
-            for (TestbedProblem p : TestbedGenerator.draw(seed, level, TestbedGenerator.Split.TRAIN, perLevel))
-                sb.append(template.apply(Prompts.math(p.question()))).append(p.solution()).append("\n\n");
-        return sb.toString();
     }
 
     /** the windows as JSONL (one {"window", "tokens"} per line), so a quantization can be reproduced or audited */

@@ -1,4 +1,4 @@
-package dev.lowbit.quant.method;
+package dev.lowbit.cli;
 
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
@@ -11,6 +11,7 @@ import dev.lowbit.generate.GenerationResult;
 import dev.lowbit.generate.SamplerSettings;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.model.ModelConfig;
+import dev.lowbit.quant.method.CalibrationSet;
 import dev.lowbit.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,8 @@ import java.util.function.Consumer;
  *   <li>{@code gen:testbed[:SEED]}: the model's own sampled reasoning on testbed training prompts (T=0.6,
  *       top-p 0.95, as the study generates its "reasoning-numina" data), prompt + trace + blank line each</li>
  * </ul>
- * Training-split problems only: calibration never sees a test problem.
+ * Training-split problems only: calibration never sees a test problem. The testbed and its prompts are
+ * the evaluation harness's, so the sources live here, where the quantize command meets both.
  */
 public final class CalibrationSources {
     /** sampling of self-generated traces: the study's generation settings */
@@ -53,7 +55,7 @@ public final class CalibrationSources {
         String text, source;
         if (spec.equals("testbed") || spec.startsWith("testbed:")) {
             long s = seedOf(spec, "testbed");
-            text = CalibrationSet.testbedText(template, s, perLevel);
+            text = testbedText(template, s, perLevel);
             source = "testbed:" + s + " (train split, " + perLevel + " per level)";
         } else if (spec.equals("gen:testbed") || spec.startsWith("gen:testbed:")) {
             long s = seedOf(spec, "gen:testbed");
@@ -67,6 +69,19 @@ public final class CalibrationSources {
             source = "text:" + file.getFileName();
         }
         return CalibrationSet.sample(source, tok.encode(text, false, true), samples, len, seed);
+    }
+
+    /**
+     * Worked testbed problems of the TRAIN split (never a test problem), each as the model reads it
+     * in a chat, prompt then reasoning and answer, followed by a blank line: the layout of the study's
+     * reasoning calibration data (prompt + generated text + "\n\n").
+     */
+    static String testbedText(ChatTemplate template, long seed, int perLevel) {
+        StringBuilder sb = new StringBuilder();
+        for (int level = 1; level <= TestbedGenerator.MAX_LEVEL; level++)
+            for (TestbedProblem p : TestbedGenerator.draw(seed, level, TestbedGenerator.Split.TRAIN, perLevel))
+                sb.append(template.apply(Prompts.math(p.question()))).append(p.solution()).append("\n\n");
+        return sb.toString();
     }
 
     /** the model's reasoning on training prompts, sampled in batches */
