@@ -2,8 +2,8 @@ package dev.lowbit.cli;
 
 import dev.lowbit.api.LowbitModel;
 import dev.lowbit.eval.Benchmark;
-import dev.lowbit.eval.Benchmarks;
-import dev.lowbit.eval.EvalRunner;
+import dev.lowbit.eval.catalogue.Benchmarks;
+import dev.lowbit.eval.run.EvalRunner;
 import dev.lowbit.eval.GenerationSettings;
 import dev.lowbit.eval.LowbitEngine;
 import dev.lowbit.eval.StudyScorers;

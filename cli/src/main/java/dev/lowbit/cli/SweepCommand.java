@@ -2,7 +2,7 @@ package dev.lowbit.cli;
 
 import dev.lowbit.api.LowbitModel;
 import dev.lowbit.eval.Benchmark;
-import dev.lowbit.eval.Benchmarks;
+import dev.lowbit.eval.catalogue.Benchmarks;
 import dev.lowbit.eval.GenerationSettings;
 import dev.lowbit.eval.Problem;
 import dev.lowbit.eval.report.PlanSummary;

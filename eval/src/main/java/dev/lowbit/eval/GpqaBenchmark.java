@@ -23,7 +23,7 @@ import org.apache.commons.csv.CSVRecord;
  * verbatim, surrounding whitespace included) or gpqa_diamond.min.jsonl (id, question,
  * correct_answer, incorrect_answers[3]; same row order, but fields stripped of surrounding
  * whitespace, so 26 of the 198 prompts differ from the study's in whitespace only).
- * {@link Benchmarks} prefers the CSV when both are there.
+ * {@link dev.lowbit.eval.catalogue.Benchmarks} prefers the CSV when both are there.
  * GPQA text must never be logged or committed: records written by the runner hold it (that is
  * the point of a record), so keep run directories out of the repository.
  */

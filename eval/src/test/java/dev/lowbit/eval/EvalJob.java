@@ -1,5 +1,7 @@
 package dev.lowbit.eval;
 
+import dev.lowbit.eval.run.EvalRunner;
+import dev.lowbit.eval.catalogue.Benchmarks;
 import dev.lowbit.eval.lcb.LcbSubset;
 import dev.lowbit.eval.lcb.SandboxLimits;
 import dev.lowbit.eval.report.RunReport;

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  * \boxed{...} (or last "Answer: X") must equal a normalised gold string. Not the study's
  * scoring; that lives in dev.lowbit.eval.score.
  */
-final class FakeScoring implements StudyScoring {
+public final class FakeScoring implements StudyScoring {
     private static final Pattern BOXED = Pattern.compile("\\\\boxed\\{([^{}]*)\\}");
     private static final Pattern LETTER = Pattern.compile("Answer:\\s*([A-D])");
 

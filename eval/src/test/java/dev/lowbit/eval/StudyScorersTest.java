@@ -1,5 +1,6 @@
 package dev.lowbit.eval;
 
+import dev.lowbit.eval.catalogue.Benchmarks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,6 +1,6 @@
 package dev.lowbit.eval.report;
 
-import dev.lowbit.eval.Benchmarks;
+import dev.lowbit.eval.catalogue.Benchmarks;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

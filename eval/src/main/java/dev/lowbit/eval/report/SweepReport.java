@@ -1,6 +1,6 @@
 package dev.lowbit.eval.report;
 
-import dev.lowbit.eval.Benchmarks;
+import dev.lowbit.eval.catalogue.Benchmarks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

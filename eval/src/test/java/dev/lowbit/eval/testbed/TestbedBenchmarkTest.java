@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.eval.Benchmark;
-import dev.lowbit.eval.Benchmarks;
+import dev.lowbit.eval.catalogue.Benchmarks;
 import dev.lowbit.eval.Problem;
 import dev.lowbit.eval.StudyScorers;
 import dev.lowbit.eval.lcb.LcbSubset;

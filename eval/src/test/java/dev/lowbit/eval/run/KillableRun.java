@@ -1,5 +1,9 @@
-package dev.lowbit.eval;
+package dev.lowbit.eval.run;
 
+import dev.lowbit.eval.CompletionEngine;
+import dev.lowbit.eval.CompletionRequest;
+import dev.lowbit.eval.CompletionResult;
+import dev.lowbit.eval.GenerationSettings;
 import java.io.PrintStream;
 import java.io.OutputStream;
 import java.nio.file.Path;

@@ -1,5 +1,16 @@
-package dev.lowbit.eval;
+package dev.lowbit.eval.run;
 
+import dev.lowbit.eval.Benchmark;
+import dev.lowbit.eval.CompletionEngine;
+import dev.lowbit.eval.CompletionRequest;
+import dev.lowbit.eval.CompletionResult;
+import dev.lowbit.eval.EvalRecord;
+import dev.lowbit.eval.GenerationSettings;
+import dev.lowbit.eval.Jsonl;
+import dev.lowbit.eval.Judgement;
+import dev.lowbit.eval.Problem;
+import dev.lowbit.eval.Progress;
+import dev.lowbit.eval.RecordStore;
 import dev.lowbit.util.AtomicFiles;
 import dev.lowbit.util.OutputLock;
 import dev.lowbit.eval.report.RunReport;

@@ -1,5 +1,19 @@
-package dev.lowbit.eval;
+package dev.lowbit.eval.run;
 
+import dev.lowbit.eval.catalogue.Benchmarks;
+import dev.lowbit.eval.FakeScoring;
+import dev.lowbit.eval.Benchmark;
+import dev.lowbit.eval.CompletionEngine;
+import dev.lowbit.eval.CompletionRequest;
+import dev.lowbit.eval.CompletionResult;
+import dev.lowbit.eval.EvalRecord;
+import dev.lowbit.eval.GenerationSettings;
+import dev.lowbit.eval.Judgement;
+import dev.lowbit.eval.MathBenchmark;
+import dev.lowbit.eval.MathGold;
+import dev.lowbit.eval.Problem;
+import dev.lowbit.eval.Prompts;
+import dev.lowbit.eval.RecordStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

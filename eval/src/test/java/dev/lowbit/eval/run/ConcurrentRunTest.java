@@ -1,5 +1,9 @@
-package dev.lowbit.eval;
+package dev.lowbit.eval.run;
 
+import dev.lowbit.eval.CompletionEngine;
+import dev.lowbit.eval.CompletionRequest;
+import dev.lowbit.eval.CompletionResult;
+import dev.lowbit.eval.RecordStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

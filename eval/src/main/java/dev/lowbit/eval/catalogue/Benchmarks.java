@@ -1,5 +1,11 @@
-package dev.lowbit.eval;
+package dev.lowbit.eval.catalogue;
 
+import dev.lowbit.eval.Benchmark;
+import dev.lowbit.eval.GpqaBenchmark;
+import dev.lowbit.eval.MathBenchmark;
+import dev.lowbit.eval.MathDatasets;
+import dev.lowbit.eval.MathGold;
+import dev.lowbit.eval.StudyScoring;
 import dev.lowbit.eval.lcb.LcbGrader;
 import dev.lowbit.eval.lcb.LcbLoader;
 import dev.lowbit.eval.lcb.LcbSubset;
