@@ -7,7 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 work="${1:-$root/target/testbed}"
 mkdir -p "$work"
-build() { java -cp "$root/java/target/lowbit.jar" dev.lowbit.tools.testbed.TestbedBuild "$@"; }
+build() { java -cp "$root/cli/target/lowbit.jar" dev.lowbit.tools.testbed.TestbedBuild "$@"; }
 vocab=$(build vocab --out "$work/vocab.gguf" --seed 1 --per-level 2000 --merges 240 | sed -n 's/^\([0-9]*\) tokens.*/\1/p')
 build data --vocab "$work/vocab.gguf" --out "$work/train" --seed 1 --per-level 5500 --split TRAIN
 build data --vocab "$work/vocab.gguf" --out "$work/test" --seed 99 --per-level 40 --split TEST

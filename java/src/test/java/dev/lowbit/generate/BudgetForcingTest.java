@@ -18,11 +18,13 @@ import org.junit.jupiter.api.Test;
 class BudgetForcingTest {
     private static final Path TESTBED = Path.of("..", "models", "lowbit-testbed.gguf");
     private static final String QUESTION = "Mia has 45 marbles. On Monday, she finds 23 more marbles. How many marbles does Mia have now?";
+    /** the study's math prompt (dev.lowbit.eval.Prompts.math in lowbit-eval, which the engine's tests do not see) */
+    private static final String PROMPT = QUESTION + "\n\nPlease reason step by step, and put your final answer within \\boxed{}.";
 
     @Test
     void aBudgetClosesTheThoughtAfterExactlyThatManyTokens() throws Exception {
         try (LowbitModel m = LowbitModel.load(TESTBED, LoadOptions.defaults().withContext(512))) {
-            int[] prompt = m.chatPrompt(dev.lowbit.eval.Prompts.math(QUESTION));
+            int[] prompt = m.chatPrompt(PROMPT);
             GenerationResult free = generate(m, prompt, new BudgetForcing(0, 0));
             int natural = thinkingTokens(m, free);
             assertTrue(natural > 20, "the model thinks on its own: " + free.text());
@@ -37,7 +39,7 @@ class BudgetForcingTest {
     @Test
     void aMinimumTurnsAnEarlyEndIntoWait() throws Exception {
         try (LowbitModel m = LowbitModel.load(TESTBED, LoadOptions.defaults().withContext(1024))) {
-            int[] prompt = m.chatPrompt(dev.lowbit.eval.Prompts.math(QUESTION));
+            int[] prompt = m.chatPrompt(PROMPT);
             int natural = thinkingTokens(m, generate(m, prompt, new BudgetForcing(0, 0)));
             GenerationResult longer = generate(m, prompt, new BudgetForcing(0, natural + 5));
             String thought = longer.text().substring(0, Math.max(0, longer.text().indexOf(BudgetForcing.END)));

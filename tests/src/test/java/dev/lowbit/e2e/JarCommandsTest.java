@@ -33,7 +33,7 @@ class JarCommandsTest {
     @BeforeAll
     static void findTheJar() {
         root = Path.of(System.getProperty("lowbit.root", "..")).toAbsolutePath().normalize();
-        Path jar = root.resolve("java/target/lowbit.jar");
+        Path jar = root.resolve("cli/target/lowbit.jar");
         assertTrue(Files.isRegularFile(jar), jar + " is missing: these tests run the shipped jar, so build it first (mvn -B verify)");
         shared = Path.of(System.getProperty("lowbit.model.path")).getParent();
     }

@@ -1,0 +1,166 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.catalogue.ModelResolver;
+import dev.lowbit.core.Native;
+import dev.lowbit.gguf.GgufFile;
+import dev.lowbit.model.LayerMethod;
+import dev.lowbit.model.LayerwiseQuantizer;
+import dev.lowbit.model.ModelConfig;
+import dev.lowbit.model.Transformer;
+import dev.lowbit.quant.QuantPlan;
+import dev.lowbit.quant.QuantizedGguf;
+import dev.lowbit.quant.Replacements;
+import dev.lowbit.quant.method.Awq;
+import dev.lowbit.quant.method.CalibrationSet;
+import dev.lowbit.quant.method.Gptq;
+import dev.lowbit.quant.method.MatrixMethods;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * `lowbit quantize`: a model quantized once, by RTN or a calibrated method, saved as a GGUF that
+ * every command loads as it is (see {@link QuantizedGguf}); the calibration windows are saved beside it.
+ */
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+        description = "Quantize a model's linear layers by a method (rtn, gptq, awq) and save it as a GGUF every command loads directly.")
+final class QuantizeCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, description = "GGUF path or catalogue name (default: the embedded default model)")
+    String model;
+
+    @Option(names = {"-o", "--out"}, required = true, description = "output GGUF (written to a temporary file, then renamed)")
+    Path out;
+
+    @Option(names = "--plan", required = true, description = "weight plan: w4a16-g128, w3a16-g128, w2a16-g128 (gptq, awq); also w8a8 for rtn; "
+            + "run-time parts (kv8, kv4, ...) are recorded and applied at load")
+    String plan;
+
+    @Option(names = "--method", description = "rtn | gptq | awq (default ${DEFAULT-VALUE})")
+    String method = "gptq";
+
+    @Option(names = "--calib", description = "calibration source: a UTF-8 text file, testbed[:SEED] (worked problems of the testbed's "
+            + "training split) or gen:testbed[:SEED] (the model's own reasoning on those prompts)")
+    String calib;
+
+    @Option(names = "--calib-samples", description = "calibration windows (default ${DEFAULT-VALUE}, as GPTQ and AWQ)")
+    int samples = 128;
+
+    @Option(names = "--calib-len", description = "tokens per window (default 2048 for gptq, 512 for awq, as each calibrates; capped at the model's context)")
+    Integer length;
+
+    @Option(names = "--seed", description = "seed of the window sampling (default ${DEFAULT-VALUE})")
+    long seed = 42;
+
+    @Option(names = "--damp", description = "GPTQ: dampening, a fraction of the mean Hessian diagonal (default ${DEFAULT-VALUE})")
+    double damp = 0.01;
+
+    @Option(names = "--no-act-order", description = "GPTQ: quantize columns in their order instead of by decreasing Hessian diagonal")
+    boolean noActOrder;
+
+    @Option(names = "--clip-grid", description = "GPTQ: steps of the clipping search per group range, 0 = none (default ${DEFAULT-VALUE})")
+    int clipGrid = 100;
+
+    @Option(names = "--block", description = "GPTQ: columns per lazy batch update (default ${DEFAULT-VALUE})")
+    int block = 128;
+
+    @Option(names = "--awq-grid", description = "AWQ: points of the scale search, alpha = i/N for i < N (default ${DEFAULT-VALUE})")
+    int awqGrid = 20;
+
+    @Option(names = "--no-awq-clip", description = "AWQ: round the scaled weights onto RTN grids instead of searching each group's clipping")
+    boolean noAwqClip;
+
+    @Option(names = {"-t", "--threads"}, description = "kernel threads (default: all cores)")
+    int threads = 0;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelOptions.checkModelName(model);
+        QuantPlan p = QuantPlan.parse(plan);
+        if (p.weights() == null) throw new IllegalArgumentException("--plan " + plan + " quantizes no weights: nothing to save");
+        if (!p.overrides().isEmpty()) throw new IllegalArgumentException("--plan " + plan + " is a mixed plan; quantize saves uniform plans only (for now)");
+        if (p.rotate()) throw new IllegalArgumentException("--plan " + plan + " rotates its inputs; saving rotated plans is not supported yet");
+        if (samples < 1 || samples > 100_000) throw new IllegalArgumentException("--calib-samples must be in 1..100000, got " + samples);
+        int length = this.length != null ? this.length : method.equals("awq") ? 512 : 2048;
+        if (length < 16 || length > ModelOptions.MAX_CTX) throw new IllegalArgumentException("--calib-len must be in 16.." + ModelOptions.MAX_CTX);
+        if (awqGrid < 1 || awqGrid > 1000) throw new IllegalArgumentException("--awq-grid must be in 1..1000, got " + awqGrid);
+        if (!(damp > 0 && damp < 1)) throw new IllegalArgumentException("--damp must be in (0, 1), got " + damp);
+        if (clipGrid < 0 || clipGrid > 1000) throw new IllegalArgumentException("--clip-grid must be in 0..1000, got " + clipGrid);
+        if (block < 1) throw new IllegalArgumentException("--block must be >= 1");
+        if (threads < 0 || threads > ModelOptions.MAX_THREADS) throw new IllegalArgumentException("--threads out of range");
+        if (out.toString().isBlank()) throw new IllegalArgumentException("-o/--out is empty");
+        Path in = ModelResolver.resolve(model);
+        if (Files.exists(out) && Files.isSameFile(in, out)) throw new IllegalArgumentException("-o would overwrite the input model " + in);
+        if (Files.isDirectory(out)) throw new IllegalArgumentException("-o " + out + " is a directory; give a file name");
+        Native.ensureLoaded();
+        if (threads > 0) Native.setThreads(threads);
+
+        Gptq.Settings gptq = new Gptq.Settings(!noActOrder, damp, block, clipGrid, 0.8f, 2.4f);
+        LayerMethod m;
+        Awq awq = null;
+        String settings;
+        switch (method) {
+            case "rtn" -> {
+                m = MatrixMethods.rtn(p);
+                settings = "";
+            }
+            case "gptq" -> {
+                m = MatrixMethods.gptq(p, gptq);
+                settings = String.format("act_order=%b static_groups=%b damp=%s block=%d clip_grid=%d max_shrink=%s norm=%s", gptq.actOrder(),
+                        gptq.actOrder(), gptq.damp(), gptq.blockSize(), gptq.clipGrid(), gptq.maxShrink(), gptq.clipNorm());
+            }
+            case "awq" -> {
+                Awq.Settings a = Awq.Settings.study().withGrid(awqGrid).withClip(!noAwqClip);
+                m = awq = Awq.of(p, a);
+                settings = a.describe();
+            }
+            default -> throw new IllegalArgumentException("unknown --method " + method + " (rtn, gptq, awq)");
+        }
+        boolean calibrated = !method.equals("rtn");
+        if (calibrated && calib == null) throw new IllegalArgumentException("--method " + method + " needs --calib (a text file or testbed)");
+
+        long t0 = System.nanoTime();
+        try (GgufFile f = GgufFile.open(in)) {
+            if (QuantizedGguf.recordedPlan(f) != null)
+                throw new IllegalArgumentException(in.getFileName() + " is already quantized (" + f.getString(QuantizedGguf.PLAN) + ")");
+            ModelConfig c = ModelConfig.from(f);
+            CalibrationSet cal = null;
+            if (calibrated) {
+                cal = CalibrationSources.load(calib, in, samples, length, seed, msg -> System.err.print("\r" + msg + "   "));
+                System.err.println();
+                cal.save(out.resolveSibling(out.getFileName() + ".calib.jsonl"));
+                System.err.printf("calibration: %s, %d windows of %d tokens (seed %d)%n", cal.source(), cal.windows().size(), cal.length(), seed);
+            }
+            Replacements packed;
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName(method + " " + p.name()).setInitialMax(c.nLayer())
+                    .setStyle(ProgressBarStyle.ASCII).setUnit(" layers", 1).setMaxRenderedLength(100).build()) {
+                packed = LayerwiseQuantizer.run(f, c, cal == null ? List.of() : cal.windows(), m, (l, n) -> bar.step());
+            }
+            if (awq != null) System.err.println(awqSummary(awq.choices()));
+            QuantizedGguf.write(f, packed, new QuantizedGguf.Provenance(p.name(), method, settings, cal == null ? "none" : cal.source(),
+                    cal == null ? 0 : cal.windows().size(), cal == null ? 0 : cal.length(), seed), out);
+            long bytes = packed.packed().values().stream().mapToLong(x -> x.data().length).sum();
+            System.out.printf("wrote %s: %s by %s, %d matrices (%.1f MiB), %s%n", out, p.name(), method, packed.packed().size(), bytes / 1048576.0,
+                    Duration.ofNanos(System.nanoTime() - t0).toMillis() / 1000.0 + " s");
+        }
+        return 0;
+    }
+
+    /** the chosen alpha per site (mean over the layers) and the output error the scales reached against plain RTN grids */
+    private static String awqSummary(List<Awq.Choice> choices) {
+        StringBuilder sb = new StringBuilder("awq scales: mean alpha");
+        for (Transformer.Site s : Transformer.Site.values()) {
+            List<Awq.Choice> at = choices.stream().filter(x -> x.site() == s).toList();
+            sb.append(' ').append(s.name().toLowerCase(java.util.Locale.ROOT)).append(' ')
+                    .append(at.isEmpty() ? "-" : String.format("%.2f", at.stream().mapToDouble(Awq.Choice::alpha).average().orElse(0)));
+        }
+        double err = choices.stream().mapToDouble(Awq.Choice::error).sum(), rtn = choices.stream().mapToDouble(Awq.Choice::rtnError).sum();
+        return sb.append(String.format("; output error %.4g vs %.4g unscaled (x%.3f)", err, rtn, rtn > 0 ? err / rtn : 1)).toString();
+    }
+}
