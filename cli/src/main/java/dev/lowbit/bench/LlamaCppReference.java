@@ -5,6 +5,7 @@ import de.kherud.llama.LlamaModel;
 import de.kherud.llama.ModelParameters;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufTensor;
+import dev.lowbit.model.Architecture;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -163,11 +164,11 @@ public final class LlamaCppReference implements ReferenceEngine {
 
     private static String fileType(Path p) {
         try (GgufFile f = GgufFile.open(p)) {
-            for (GgufTensor t : f.tensors()) if (t.name().endsWith("attn_q.weight")) return t.type().name();
-        } catch (IOException e) {
+            GgufTensor q = f.tensor(Architecture.of(f.getString("general.architecture", "")).name(Architecture.Tensor.ATTN_Q, 0));
+            return q == null ? "?" : q.type().name();
+        } catch (IOException e) { // a GgufFormatException too
             return "?";
         }
-        return "?";
     }
 
     @Override

@@ -194,7 +194,7 @@ public final class ModelWeights implements AutoCloseable {
     }
 
     /** the lowbit format a GGUF tensor type runs as */
-    static Format kernelFormat(GgufTensor t) throws GgufFormatException {
+    public static Format kernelFormat(GgufTensor t) throws GgufFormatException {
         GgmlType g = t.type();
         try {
             return Format.fromId(g.id());

@@ -82,7 +82,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(?:(-rot)|(-kvq)(-prebias)?)?(?:-clip(\\d*\\.?\\d+))?");
     private static final Pattern HEAD = Pattern.compile("head(16|8|4)");
     private static final Pattern OVERRIDE = Pattern.compile(
-            "(?:l(\\d+)(?:-(\\d+))?)?\\.?(attn_q|attn_k|attn_v|attn_output|ffn_gate|ffn_up|ffn_down)?=(.+)");
+            "(?:l(\\d+)(?:-(\\d+))?)?\\.?(" + String.join("|", MATRICES) + ")?=(.+)");
 
     public static QuantPlan parse(String text) {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("empty quantization plan");

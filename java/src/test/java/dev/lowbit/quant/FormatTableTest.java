@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
-import dev.lowbit.model.kv.KvCache;
 import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.gguf.GgufFormatException;
+import dev.lowbit.model.kv.KvCache;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;

@@ -10,7 +10,7 @@ import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
 
 import dev.lowbit.gguf.GgufFile;
-import dev.lowbit.model.LayerwiseQuantizer;
+import dev.lowbit.quant.method.LayerwiseQuantizer;
 import dev.lowbit.model.Linear;
 import dev.lowbit.model.ModelConfig;
 

@@ -7,7 +7,6 @@ import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
 import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
-import dev.lowbit.model.LayerMethod;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.QuantPlan;
 import java.nio.FloatBuffer;

@@ -14,8 +14,6 @@ import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
 
 import dev.lowbit.gguf.GgufFile;
-import dev.lowbit.model.LayerMethod;
-import dev.lowbit.model.LayerwiseQuantizer;
 import dev.lowbit.model.ModelConfig;
 
 import dev.lowbit.model.Transformer;

@@ -1,10 +1,13 @@
-package dev.lowbit.model;
+package dev.lowbit.quant.method;
 
 import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
 import static org.bytedeco.openblas.global.openblas.CblasUpper;
 import static org.bytedeco.openblas.global.openblas.cblas_ssyrk;
 
+import dev.lowbit.model.ModelWeights;
+import dev.lowbit.model.Segment;
+import dev.lowbit.model.Transformer;
 import dev.lowbit.model.kv.KvCache;
 import dev.lowbit.model.kv.Sequence;
 import java.util.EnumMap;

@@ -1,5 +1,7 @@
-package dev.lowbit.model;
+package dev.lowbit.quant.method;
 
+import dev.lowbit.model.ModelConfig;
+import dev.lowbit.model.Transformer;
 import dev.lowbit.quant.Replacements;
 import java.util.List;
 import java.util.Map;

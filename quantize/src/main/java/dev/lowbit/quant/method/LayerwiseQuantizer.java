@@ -1,13 +1,19 @@
-package dev.lowbit.model;
+package dev.lowbit.quant.method;
 
 import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
-import dev.lowbit.model.Architecture.Tensor;
-import dev.lowbit.model.kv.KvCache;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufFormatException;
 import dev.lowbit.gguf.GgufTensor;
+import dev.lowbit.model.Architecture.Tensor;
+import dev.lowbit.model.Architecture;
+import dev.lowbit.model.LayerWeights;
+import dev.lowbit.model.Linear;
+import dev.lowbit.model.ModelConfig;
+import dev.lowbit.model.ModelWeights;
+import dev.lowbit.model.Transformer;
+import dev.lowbit.model.kv.KvCache;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.PackedMatrix;
 import dev.lowbit.quant.QuantPlan;
