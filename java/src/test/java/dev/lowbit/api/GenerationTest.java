@@ -3,6 +3,7 @@ package dev.lowbit.api;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.lowbit.TestModels;
+import dev.lowbit.generate.ChatTemplate;
 import dev.lowbit.generate.GenerationRequest;
 import dev.lowbit.generate.GenerationResult;
 import dev.lowbit.generate.GenerationStats;
@@ -26,6 +27,17 @@ class GenerationTest {
             sb.append(r.text());
             assertEquals(60, r.outputTokens());
             assertEquals(golden.strip(), sb.toString().strip());
+        }
+    }
+
+    @Test
+    void anApplicationCanChooseTheChatTemplate() throws Exception {
+        try (LowbitModel raw = LowbitModel.load(TestModels.stories(), LoadOptions.defaults());
+             LowbitModel chat = LowbitModel.load(TestModels.stories(), LoadOptions.defaults().withChatTemplate("chatml"))) {
+            assertEquals(ChatTemplate.RAW, raw.chatTemplate(), "stories260K carries no template");
+            assertEquals(ChatTemplate.CHATML, chat.chatTemplate());
+            assertEquals(raw.textPrompt(ChatTemplate.CHATML.apply("Hi")).length, chat.chatPrompt("Hi").length);
+            assertTrue(chat.chatPrompt("Hi").length > raw.chatPrompt("Hi").length, "the template's turns add tokens");
         }
     }
 
