@@ -76,6 +76,25 @@ public final class EvalRunner {
 
     private record Pending(Benchmark benchmark, Problem problem, long seed, String prompt, long requestSeed) {}
 
+    /** a problem the configuration asks for under one seed */
+    private record Configured(Benchmark benchmark, Problem problem, long seed) {}
+
+    /** every configured problem by record key, in order: benchmark, seed, problem (--limit per benchmark and seed) */
+    private Map<String, Configured> configured() {
+        Map<String, Configured> all = new LinkedHashMap<>();
+        for (Benchmark b : config.benchmarks()) {
+            for (long seed : config.seeds()) {
+                List<Problem> ps = b.problems(seed);
+                int n = config.limit() == 0 ? ps.size() : Math.min(config.limit(), ps.size());
+                for (Problem p : ps.subList(0, n)) {
+                    String key = EvalRecord.key(b.id(), p.id(), seed);
+                    if (all.put(key, new Configured(b, p, seed)) != null) throw new IllegalStateException("duplicate problem id " + key);
+                }
+            }
+        }
+        return all;
+    }
+
     private final Config config;
     private final CompletionEngine engine;
     private PrintStream log = System.err;
@@ -97,23 +116,18 @@ public final class EvalRunner {
     public RunSummary run() {
         Path out = config.outDir();
         List<Pending> pending = new ArrayList<>();
-        Set<String> wanted = new LinkedHashSet<>();
+        Map<String, Configured> wanted = configured();
         try (OutputLock lock = OutputLock.acquire(out, "--out"); RecordStore store = new RecordStore(out)) {
             writeRunInfo(out);
-            for (Benchmark b : config.benchmarks()) {
-                for (long seed : config.seeds()) {
-                    List<Problem> ps = b.problems(seed);
-                    int n = config.limit() == 0 ? ps.size() : Math.min(config.limit(), ps.size());
-                    for (Problem p : ps.subList(0, n)) {
-                        String key = EvalRecord.key(b.id(), p.id(), seed);
-                        if (!wanted.add(key)) throw new IllegalStateException("duplicate problem id " + key);
-                        if (!store.has(key)) pending.add(new Pending(b, p, seed, b.prompt(p), requestSeed(seed, b.id(), p.id())));
-                    }
-                }
+            for (Map.Entry<String, Configured> e : wanted.entrySet()) {
+                Configured c = e.getValue();
+                if (!store.has(e.getKey()))
+                    pending.add(new Pending(c.benchmark(), c.problem(), c.seed(), c.benchmark().prompt(c.problem()),
+                            requestSeed(c.seed(), c.benchmark().id(), c.problem().id())));
             }
             if (!pending.isEmpty()) generate(store, pending, wanted.size());
             List<EvalRecord> mine = new ArrayList<>();
-            for (EvalRecord r : store.records()) if (wanted.contains(r.key())) mine.add(r);
+            for (EvalRecord r : store.records()) if (wanted.containsKey(r.key())) mine.add(r);
             RunSummary summary = RunSummary.of(label(), mine);
             RunReport.write(out, summary);
             return summary;
@@ -135,19 +149,7 @@ public final class EvalRunner {
     }
 
     private RunSummary rescoreLocked(Path out, Path file) {
-        Map<String, Pending> byKey = new LinkedHashMap<>();
-        Set<String> wanted = new LinkedHashSet<>();
-        for (Benchmark b : config.benchmarks()) {
-            for (long seed : config.seeds()) {
-                List<Problem> ps = b.problems(seed);
-                int n = config.limit() == 0 ? ps.size() : Math.min(config.limit(), ps.size());
-                for (Problem p : ps.subList(0, n)) {
-                    String key = EvalRecord.key(b.id(), p.id(), seed);
-                    wanted.add(key);
-                    byKey.put(key, new Pending(b, p, seed, null, 0));
-                }
-            }
-        }
+        Map<String, Configured> wanted = configured();
         List<EvalRecord> old;
         try (RecordStore store = new RecordStore(out)) {
             old = store.records();
@@ -155,15 +157,15 @@ public final class EvalRunner {
         List<EvalRecord> fresh = new ArrayList<>(old.size());
         List<EvalRecord> mine = new ArrayList<>();
         for (EvalRecord r : old) {
-            Pending p = byKey.get(r.key());
+            Configured c = wanted.get(r.key());
             EvalRecord n = r;
-            if (p != null) {
-                Judgement j = p.benchmark().judge(p.problem(), r.output());
+            if (c != null) {
+                Judgement j = c.benchmark().judge(c.problem(), r.output());
                 n = new EvalRecord(r.benchmark(), r.problemId(), r.seed(), r.requestSeed(), r.prompt(), r.output(),
                         j.extracted(), j.goldShown(), j.correct(), j.note(), r.promptTokens(), r.outputTokens(), r.steps(), r.seconds(), r.level());
             }
             fresh.add(n);
-            if (wanted.contains(n.key())) mine.add(n);
+            if (c != null) mine.add(n);
         }
         try {
             StringBuilder sb = new StringBuilder();
