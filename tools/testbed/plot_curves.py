@@ -14,6 +14,10 @@ a.set_yscale("log"); a.set_xlabel("step"); a.set_ylabel("loss per answer token")
 for level in sorted(rows[-1]["exact"], key=int):
     b.plot(steps, [100 * r["exact"][level] for r in rows], label=f"level {level}")
 b.set_xlabel("step"); b.set_ylabel("exact-match % (test problems)"); b.set_ylim(0, 100); b.legend(); b.grid(alpha=.3)
+# a continued run (stage 2: train.py --init) restarts the optimizer and the schedule
+if any(r.get("stage") == 2 for r in rows):
+    restart = max(r["step"] for r in rows if r.get("stage") != 2)
+    for ax in (a, b): ax.axvline(restart, color="grey", ls=":", lw=1)
 fig.suptitle("lowbit testbed model: training curves")
 fig.tight_layout()
 fig.savefig(sys.argv[2], dpi=110)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Re-measures every testbed number the README quotes: the study's plans, GPTQ/AWQ, calibration
+# data, sensitivity and thinking budgets (about 25 minutes on 2 cores). Writes under runs/ (or $1).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+out="${1:-runs}"
+L=./lowbit
+# the plans' table on 40 problems per level (200), the rest on 10 per level (50); three sampling seeds each
+bench=(--bench testbed:2026:10 --seeds 42,43,44 --batch 32)
+$L sweep -m lowbit-testbed --plans w16,w8a8kv8,w4a16-g128,w3a16-g128,w2a16-g128,kv4,kv3,w4a4kv4 --bench testbed:2026:40 \
+  --seeds 42,43,44 --batch 32 --out "$out/testbed-sweep"
+text="$out/testbed-sweep/ppl-text.txt"  # the model's own reasoning on test prompts
+
+m="$out/testbed-methods"
+mkdir -p "$m"
+quantize() { # NAME PLAN METHOD CALIB
+  [ -f "$m/$1.gguf" ] || $L quantize -m lowbit-testbed --plan "$2" --method "$3" --calib "$4" --calib-samples 64 --calib-len 1024 -o "$m/$1.gguf"
+  $L eval -m "$m/$1.gguf" "${bench[@]}" --out "$m/eval-$1"
+}
+for w in 4 3; do
+  for method in gptq awq; do quantize "$method-w$w-gen" "w${w}a16-g128" "$method" gen:testbed; done
+done
+quantize gptq-w3-text w3a16-g128 gptq docs/ENGINE.md
+quantize gptq-w3-ref w3a16-g128 gptq testbed
+files=$(ls "$m"/*.gguf | paste -sd, -)
+$L ppl -m lowbit-testbed --text "$text" --quant w4a16-g128,w3a16-g128 --models "$files" > "$m/ppl.txt"
+
+$L sensitivity -m lowbit-testbed --plan w3a16-g128 --keep w4a16-g128 --text "$text" --out "$out/testbed-sensitivity-w4"
+mixed=$(sed -n 's/^Suggested: `\([^`]*\)`.*/\1/p' "$out/testbed-sensitivity-w4/sensitivity.md")
+$L eval -m lowbit-testbed --quant "$mixed" "${bench[@]}" --out "$out/testbed-mixed"
+$L sweep -m lowbit-testbed --plans w16,w3a16-g128,w4a4kv4 "${bench[@]}" --think-budgets 64,128,256 --out "$out/testbed-scaling"
