@@ -3,8 +3,9 @@
 // lb_quantize LB_BF16 does, y = sum W * bf16(x) with FP32 accumulation. This file holds the repack
 // (quantize / dequantize) and the scalar reference, which sums in column order like the BF16 scalar
 // row kernel (ggml_matmul.cpp), so the two formats' references give the same floats.
-// Only AVX512_BF16 CPUs run the SIMD kernel: the model picks this format only there (elsewhere BF16
-// weights stay row-major LB_BF16, ModelWeights.bf16Layout), so the other ISA levels use the reference.
+// The model picks this format only where the vdpbf16ps kernel runs (elsewhere BF16 weights stay
+// row-major LB_BF16, ModelWeights.bf16Layout); AVX2 and AVX-512 without AVX512_BF16 run an FP32-FMA
+// kernel (bf16x16_avx2.cpp) so that the layout is never a trap at a lower level.
 #include <omp.h>
 #include "lowbit/lowbit.h"
 #include "dispatch.h"
@@ -51,6 +52,8 @@ int32_t matmul_bf16x16(const FormatRow &, int32_t, const void *w, int64_t rows, 
                        float *y, bool invariant) {
     if (lb_bf16_kernels())
         matmul_bf16x16_avx512((const uint16_t *)w, rows, cols, x, ntok, y, invariant);
+    else if (lb_isa_current() >= LB_ISA_AVX2)
+        matmul_bf16x16_avx2((const uint16_t *)w, rows, cols, x, ntok, y);
     else
         matmul_bf16x16_scalar((const uint16_t *)w, rows, cols, x, ntok, y);
     return LB_OK;

@@ -51,7 +51,6 @@ struct FormatRow {
 #define LB_GGML_ENTRIES quantize_blocks, dequantize_blocks, matmul_ggml
 #define LB_GGML_CODEC(n) quantize_##n, dequantize_##n
 #define LB_GGML_KERNELS(n, bf16) {&lbg::ggml_scalar_##n, &lbg::ggml_avx2_##n, &lbg::ggml_avx512_##n, bf16}
-#define LB_GGML_K(n) {&lbg::ggml_scalar_##n, nullptr, &lbg::ggml_avx512_##n, nullptr}  // no AVX2 kernel: scalar
 #define LB_NO_GGML nullptr, nullptr, GgmlAct::none, 0, {}
 constexpr int32_t kW = LB_USE_WEIGHT, kKV = LB_USE_KV, kKS = LB_USE_K_STATIC;
 
@@ -68,8 +67,8 @@ inline constexpr FormatRow kFormatRows[] = {
     {{LB_Q5_0, "q5_0", 5, 32, 22, 0, 1, kW}, LB_GGML_ENTRIES, LB_GGML_CODEC(q5_0), GgmlAct::q8_32, 16, LB_GGML_KERNELS(q5_0, nullptr)},
     {{LB_Q5_1, "q5_1", 5, 32, 24, 0, 1, kW}, LB_GGML_ENTRIES, LB_GGML_CODEC(q5_1), GgmlAct::q8_32, 0, LB_GGML_KERNELS(q5_1, nullptr)},
     {{LB_Q8_0, "q8_0", 8, 32, 34, 0, 1, kW}, LB_GGML_ENTRIES, LB_GGML_CODEC(q8_0), GgmlAct::q8_32, 128, LB_GGML_KERNELS(q8_0, nullptr)},
-    {{LB_Q2_K, "q2_k", 2, 256, 84, 0, 1, kW}, LB_GGML_ENTRIES, LB_GGML_CODEC(q2_k), GgmlAct::q8_256, 0, LB_GGML_K(q2_k)},
-    {{LB_Q3_K, "q3_k", 3, 256, 110, 0, 1, kW}, LB_GGML_ENTRIES, LB_GGML_CODEC(q3_k), GgmlAct::q8_256, 0, LB_GGML_K(q3_k)},
+    {{LB_Q2_K, "q2_k", 2, 256, 84, 0, 1, kW}, LB_GGML_ENTRIES, LB_GGML_CODEC(q2_k), GgmlAct::q8_256, 0, LB_GGML_KERNELS(q2_k, nullptr)},
+    {{LB_Q3_K, "q3_k", 3, 256, 110, 0, 1, kW}, LB_GGML_ENTRIES, LB_GGML_CODEC(q3_k), GgmlAct::q8_256, 0, LB_GGML_KERNELS(q3_k, nullptr)},
     {{LB_Q4_K, "q4_k", 4, 256, 144, 0, 1, kW}, LB_GGML_ENTRIES, LB_GGML_CODEC(q4_k), GgmlAct::q8_256, 0, LB_GGML_KERNELS(q4_k, nullptr)},
     {{LB_Q5_K, "q5_k", 5, 256, 176, 0, 1, kW}, LB_GGML_ENTRIES, LB_GGML_CODEC(q5_k), GgmlAct::q8_256, 0, LB_GGML_KERNELS(q5_k, nullptr)},
     {{LB_Q6_K, "q6_k", 6, 256, 210, 0, 1, kW}, LB_GGML_ENTRIES, LB_GGML_CODEC(q6_k), GgmlAct::q8_256, 0, LB_GGML_KERNELS(q6_k, nullptr)},
@@ -95,7 +94,6 @@ inline constexpr FormatRow kFormatRows[] = {
 #undef LB_GGML_ENTRIES
 #undef LB_GGML_CODEC
 #undef LB_GGML_KERNELS
-#undef LB_GGML_K
 #undef LB_NO_GGML
 
 constexpr int kFormatRowCount = (int)(sizeof(kFormatRows) / sizeof(kFormatRows[0]));

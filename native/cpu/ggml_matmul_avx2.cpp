@@ -4,8 +4,7 @@
 //  * *_0/*_1: one 32-block per step, codes unpacked to 32 bytes in element order;
 //    vpmaddubsw (unsigned code x signed q; pair sums stay below 2^15 for codes <= 31) then
 //    vpmaddwd to int32. Q8_0 uses |w| x sign(q, w) instead (signed x signed).
-//  * Q4_K/Q5_K/Q6_K: per 32 elements vpmaddubsw then vpmaddwd by the sub-block scale.
-//    Q2_K/Q3_K: scalar reference.
+//  * K-quants: per 32 elements vpmaddubsw then vpmaddwd by the sub-block scale.
 #include <immintrin.h>
 #include "lowbit/lowbit.h"
 #include "ggml_common.h"
@@ -208,12 +207,76 @@ void row_q6k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     for (int k = 0; k < NT; k++) out[k] = hsum8(acc[k]);
 }
 
+// Q2_K / Q3_K: 2-bit codes (Q3_K: plus the high bit from hmask, as code + 4 in 0..7) per 32 elements,
+// vpmaddubsw then vpmaddwd by the two 16-element scales; the mins (Q2_K) and Q3_K's -4 from the sums per 16.
+template <bool THREE, int NT>
+void row_q23k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
+    constexpr int BB = THREE ? 110 : 84;
+    const __m256i m3 = _mm256_set1_epi8(3), v4 = _mm256_set1_epi8(4);
+    __m256 acc[NT];
+    float macc[NT];
+    for (int k = 0; k < NT; k++) acc[k] = _mm256_setzero_ps(), macc[k] = 0;
+    for (int64_t b = a.b0(); b < a.b1(); b++) {
+        const uint8_t *p = w + b * BB;
+        const uint8_t *qs = p + (THREE ? 32 : 16);
+        int8_t sc[16];
+        if (THREE) unpack_q3k_scales(p + 96, sc);
+        else
+            for (int g = 0; g < 16; g++) sc[g] = (int8_t)(p[g] & 15);
+        const float d = h2f(p + (THREE ? 108 : 80));
+        __m256i c[8], s16[8];
+        __m256i hm;
+        if (THREE) hm = _mm256_loadu_si256((const __m256i *)p);
+        for (int n = 0; n < 2; n++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * n));
+            for (int j = 0; j < 4; j++) {
+                const int i = 4 * n + j;
+                c[i] = _mm256_and_si256(j ? _mm256_srli_epi16(q, 2 * j) : q, m3);
+                if (THREE) {
+                    const __m256i bit = _mm256_set1_epi8((char)(1 << i));
+                    c[i] = _mm256_or_si256(c[i], _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hm, bit), bit), v4));
+                }
+            }
+        }
+        for (int i = 0; i < 8; i++) s16[i] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * i + 1]), _mm_set1_epi16(sc[2 * i]));
+        for (int k = 0; k < NT; k++) {
+            const int8_t *xq = a.q(t0 + k) + b * 256;
+            const int16_t *b16 = a.b16(t0 + k) + b * 16;
+            __m256i isum = _mm256_setzero_si256();
+            for (int i = 0; i < 8; i++) {
+                const __m256i pr = _mm256_maddubs_epi16(c[i], _mm256_loadu_si256((const __m256i *)(xq + 32 * i)));
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pr, s16[i]));
+            }
+            int32_t off = 0;  // Q2_K: the mins; Q3_K: codes carry +4
+            if (THREE)
+                for (int g = 0; g < 16; g++) off += sc[g] * b16[g];
+            else
+                for (int g = 0; g < 16; g++) off += (p[g] >> 4) * b16[g];
+            const float dx = a.d(t0 + k)[b];
+            if (THREE) {
+                isum = _mm256_sub_epi32(isum, _mm256_castsi128_si256(_mm_cvtsi32_si128(4 * off)));
+            } else {
+                macc[k] += (h2f(p + 82) * dx) * (float)off;
+            }
+            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(d * dx), acc[k]);
+        }
+    }
+    for (int k = 0; k < NT; k++) out[k] = hsum8(acc[k]) - macc[k];
+}
+
+template <bool THREE>
+void row_q23k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
+#define LB_TILE_CALL_Q23K(N) row_q23k_t<THREE, N>(w, a, t0, out)
+    LB_TILE_SWITCH(LB_TILE_CALL_Q23K)
+#undef LB_TILE_CALL_Q23K
+}
+
 
 LB_TILE_WRAPPERS
 
 }  // namespace
 
-// the AVX2 level of the format table's ggml kernels: row kernels (Q2_K, Q3_K have none: scalar)
+// the AVX2 level of the format table's ggml kernels: row kernels
 const GgmlKernels ggml_avx2_f32 = {row_float<LB_F32>};
 const GgmlKernels ggml_avx2_f16 = {row_float<LB_F16>};
 const GgmlKernels ggml_avx2_bf16 = {row_float<LB_BF16>};
@@ -222,6 +285,8 @@ const GgmlKernels ggml_avx2_q4_0 = {row_b32<LB_Q4_0>};
 const GgmlKernels ggml_avx2_q4_1 = {row_b32<LB_Q4_1>};
 const GgmlKernels ggml_avx2_q5_0 = {row_b32<LB_Q5_0>};
 const GgmlKernels ggml_avx2_q5_1 = {row_b32<LB_Q5_1>};
+const GgmlKernels ggml_avx2_q2_k = {row_q23k<false>};
+const GgmlKernels ggml_avx2_q3_k = {row_q23k<true>};
 const GgmlKernels ggml_avx2_q4_k = {row_q45k<false>};
 const GgmlKernels ggml_avx2_q5_k = {row_q45k<true>};
 const GgmlKernels ggml_avx2_q6_k = {row_q6k};

@@ -63,3 +63,5 @@ int32_t dequantize_bf16x16(const FormatRow &f, int32_t group, const void *src, f
 int32_t matmul_bf16x16(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
                        int64_t ntok, float *y, bool invariant);
 void matmul_bf16x16_avx512(const uint16_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y, bool invariant);
+// FP32-FMA variant for AVX2 and AVX-512 without AVX512_BF16 (bf16x16_avx2.cpp); batch invariant
+void matmul_bf16x16_avx2(const uint16_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);

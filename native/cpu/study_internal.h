@@ -36,6 +36,10 @@ void matmul_i4ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const floa
 // AVX512_BF16 variant (group % 128 == 0): LUT of bf16 weights + vdpbf16ps
 void matmul_wg_bf16_avx512(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,
                            const float *x, int64_t ntok, float *y, bool invariant);
+// AVX2 variants (study_int_avx2.cpp): bit-identical integer sums without VNNI
+void matmul_i8ch_avx2(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+void matmul_i8cha_avx2(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+void matmul_i4ch_avx2(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
 // AVX2 variant of the weight-only matmul (group % 32 == 0)
 void matmul_wg_avx2(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,
                     const float *x, int64_t ntok, float *y);

@@ -1,5 +1,6 @@
 // y[t][r] = sum_c W[r][c] x[t][c] for the grouped and per-channel weight formats, with the scalar
-// reference of each and the dispatch to the SIMD variants (study_matmul_avx512.cpp).
+// reference of each and the dispatch to the SIMD variants (study_matmul_avx512.cpp, study_matmul_avx2.cpp,
+// study_int_avx2.cpp).
 //  - W*G (weight-only, 16-bit activations): FP32 accumulation of bf16(s*(q-z)) * bf16(x), the
 //    arithmetic of the study's BF16 fake-quant (dequantised weight and activation both rounded to
 //    bfloat16, products exact in FP32). Every variant computes exactly these products; only the
@@ -161,21 +162,27 @@ int32_t matmul_groups(const FormatRow &f, int32_t group, const void *w, int64_t 
 
 int32_t matmul_i8ch(const FormatRow &, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
                     float *y, bool) {
-    if (lb_isa_current() >= LB_ISA_AVX512) matmul_i8ch_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
+    const int isa = lb_isa_current();
+    if (isa >= LB_ISA_AVX512) matmul_i8ch_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
+    else if (isa >= LB_ISA_AVX2) matmul_i8ch_avx2((const uint8_t *)w, rows, cols, x, ntok, y);
     else matmul_sym_scalar(false, (const uint8_t *)w, rows, cols, x, ntok, y);
     return LB_OK;
 }
 
 int32_t matmul_i8cha(const FormatRow &, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
                      float *y, bool) {
-    if (lb_isa_current() >= LB_ISA_AVX512) matmul_i8cha_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
+    const int isa = lb_isa_current();
+    if (isa >= LB_ISA_AVX512) matmul_i8cha_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
+    else if (isa >= LB_ISA_AVX2) matmul_i8cha_avx2((const uint8_t *)w, rows, cols, x, ntok, y);
     else matmul_i8cha_scalar((const uint8_t *)w, rows, cols, x, ntok, y);
     return LB_OK;
 }
 
 int32_t matmul_i4ch(const FormatRow &, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
                     float *y, bool) {
-    if (lb_isa_current() >= LB_ISA_AVX512) matmul_i4ch_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
+    const int isa = lb_isa_current();
+    if (isa >= LB_ISA_AVX512) matmul_i4ch_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
+    else if (isa >= LB_ISA_AVX2) matmul_i4ch_avx2((const uint8_t *)w, rows, cols, x, ntok, y);
     else matmul_sym_scalar(true, (const uint8_t *)w, rows, cols, x, ntok, y);
     return LB_OK;
 }

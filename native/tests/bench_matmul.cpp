@@ -10,6 +10,7 @@
 //        bench_matmul study <w4g,w3g,w2g,i8ch,i8cha> [seconds]   (study formats, see study_bench)
 //        bench_matmul hp <formats> [threads] [ntok list]        (ggml formats per Qwen2.5-0.5B token, see hugepage_bench)
 //        bench_matmul token <format> [threads] [tokens]         (one token's matmuls back to back, see token_bench)
+//        bench_matmul grid [formats|all] [seconds]              (every weight format at every ISA level, see grid_bench)
 // BENCH_INVARIANT=1: hp and study time lb_matmul_invariant (batch-invariant sums) instead of lb_matmul
 #include <immintrin.h>
 #include <omp.h>
@@ -245,6 +246,56 @@ void study_bench(const std::string &fmts, double min_sec) {
     }
 }
 
+// Every weight format at every ISA level this CPU has: one 4864x896 matrix (Qwen2.5-0.5B gate/up;
+// BENCH_SHAPE=RxC overrides), one token, one thread, weights streamed from DRAM (huge-page copies over
+// >= 256 MiB), the fastest call in microseconds. W*G formats at group 128. The memory-bound one-token
+// shape on which every level should be near the bandwidth and no SIMD level slower than scalar.
+// Usage: bench_matmul grid [formats, default all] [min seconds per case, default 0.3]
+void grid_bench(const std::string &fmts, double min_sec) {
+    int64_t rows = 4864, cols0 = 896;
+    if (getenv("BENCH_SHAPE")) std::sscanf(getenv("BENCH_SHAPE"), "%ldx%ld", &rows, &cols0);
+    lb_threads_set(1);
+    const int best_isa = lb_isa_supported();
+    const char *isa_names[] = {"scalar", "avx2", "avx512", "avx512-bf16"};
+    const std::vector<std::string> wanted = split_list(fmts);
+    std::printf("%lldx%lld, ntok 1, 1 thread, fastest call in us\n%-8s", (long long)rows, (long long)cols0, "format");
+    for (int isa = 0; isa <= best_isa; isa++) std::printf(" %12s", isa_names[isa]);
+    std::printf("\n");
+    for (int i = 0; lb_format_at(i); i++) {
+        const lb_format_info *f = lb_format_at(i);
+        if (!(f->uses & LB_USE_WEIGHT)) continue;
+        if (fmts != "all" && std::find(wanted.begin(), wanted.end(), f->name) == wanted.end()) continue;
+        const int group = f->block == 0 ? 128 : 0;
+        // a K-quant's 256-element blocks do not divide 896: its row rounded up (marked *)
+        const int64_t cols = lb_row_bytes(f->id, group, cols0) > 0 ? cols0 : (cols0 + f->block - 1) / f->block * f->block;
+        const int64_t rb = lb_row_bytes(f->id, group, cols);
+        const size_t bytes = (size_t)(rb * rows);
+        const size_t copies = std::max<size_t>(2, (256u << 20) / bytes + 1);
+        const HugeCopies buf(bytes, copies);
+        {
+            std::vector<float> w((size_t)(rows * cols));
+            std::mt19937 rng(7);
+            std::uniform_real_distribution<float> d(-1.f, 1.f);
+            for (auto &v : w) v = d(rng);
+            lb_quantize(f->id, group, w.data(), buf.at(0), rows, cols);
+            for (size_t c = 1; c < copies; c++) std::memcpy(buf.at(c), buf.at(0), bytes);
+        }
+        std::vector<float> x((size_t)cols), y((size_t)rows);
+        std::mt19937 rng(3);
+        std::uniform_real_distribution<float> d(-1.f, 1.f);
+        for (auto &v : x) v = d(rng);
+        std::printf("%-7s%c", f->name, cols == cols0 ? ' ' : '*');
+        for (int isa = 0; isa <= best_isa; isa++) {
+            lb_isa_set(isa);
+            lb_matmul(f->id, group, buf.at(0), rows, cols, x.data(), 1, y.data());
+            std::printf(" %12.1f", fastest_call(f->id, group, buf, rows, cols, x.data(), 1, y.data(), min_sec, 10) * 1e6);
+            std::fflush(stdout);
+        }
+        lb_isa_set(best_isa);
+        std::printf("\n");
+    }
+}
+
 // Kernel microbenchmark as the engine runs it: weights in 2 MiB pages (anonymous mmap +
 // MADV_HUGEPAGE, touched after the madvise), rotated over copies (>= 512 MiB in all) so each
 // call streams from DRAM; the fastest of many calls (robust to other jobs on the machine).
@@ -376,6 +427,7 @@ int main(int argc, char **argv) {
         token_bench(argv[2], argc > 3 ? atoi(argv[3]) : 2, argc > 4 ? atoi(argv[4]) : 12);
         return 0;
     }
+    if (argc > 1 && std::string(argv[1]) == "grid") { grid_bench(argc > 2 ? argv[2] : "all", argc > 3 ? std::atof(argv[3]) : 0.3); return 0; }
     if (argc > 2 && std::string(argv[1]) == "cache") { incache(argv[2]); return 0; }
     if (argc > 2 && std::string(argv[1]) == "study") { study_bench(argv[2], argc > 3 ? std::atof(argv[3]) : 0.5); return 0; }
     std::string fmts = argc > 1 ? argv[1] : "f16,q8_0,q4_0";

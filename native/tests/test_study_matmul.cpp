@@ -76,12 +76,12 @@ static void test_bf16_round() {
 
 static void test_integer() {
     struct Shape { int64_t rows, cols; };
-    const Shape shapes[] = {{1, 2}, {3, 64}, {5, 70}, {17, 126}, {4, 128}, {9, 130}, {33, 258}, {2, 896}, {3, 1000}};
+    const Shape shapes[] = {{1, 2}, {3, 64}, {5, 70}, {17, 126}, {4, 128}, {9, 130}, {33, 258}, {2, 896}, {3, 1000}, {18, 62}, {6, 192}};
     unsigned seed = 101;
     for (int fmt : {LB_I8CH, LB_I4CH, LB_I8CHA}) {
         const int qmax = fmt == LB_I4CH ? 7 : 127;
         for (const auto &sh : shapes)
-            for (int64_t ntok : {1, 2, 3, 5, 8}) {
+            for (int64_t ntok : {1, 2, 3, 4, 5, 8, 9}) {
                 const int64_t rows = sh.rows, cols = sh.cols;
                 auto wf = random_floats(rows * cols, seed++, -2.f, 2.f);
                 auto x = random_floats(ntok * cols, seed++, -3.f, 3.f);
@@ -131,6 +131,33 @@ static void test_integer() {
                 }
             }
     }
+}
+
+// any code bytes a file may hold (int8 -128, every nibble), extreme activations: every level gives the
+// scalar reference's integer sums (the AVX2 kernels' products must not saturate)
+static void test_integer_any_codes() {
+    unsigned seed = 909;
+    for (int fmt : {LB_I8CH, LB_I4CH, LB_I8CHA})
+        for (int64_t cols : {64, 192, 896, 250})
+            for (int64_t ntok : {1, 4, 5}) {
+                const int64_t rows = 21, rb = lb_row_bytes(fmt, 0, cols);
+                std::vector<uint8_t> w(rows * rb);
+                unsigned s = seed++;
+                for (auto &b : w) b = (uint8_t)((s = s * 1103515245u + 12345u) >> 23);
+                for (int64_t r = 0; r < rows; r++) {
+                    const float sc = 0.01f * (float)(r + 1);
+                    std::memcpy(&w[r * rb], &sc, 4);
+                    if (r % 3 == 0) std::memset(&w[r * rb + 4], 0x80, (size_t)(rb - 4));  // all -128 (int4: -8)
+                }
+                auto x = random_floats(ntok * cols, seed++, -1.f, 1.f);
+                for (int64_t c = 0; c < cols; c += 2) x[c] = c % 4 ? -1.f : 1.f;  // many codes at +-qmax, u8 0 and 255
+                auto y0 = run(fmt, 0, w, rows, cols, x, ntok, LB_ISA_SCALAR);
+                for (int isa = 1; isa <= lb_isa_supported(); isa++) {
+                    auto y = run(fmt, 0, w, rows, cols, x, ntok, isa);
+                    CHECK(std::memcmp(y.data(), y0.data(), y.size() * 4) == 0, "%s fmt %d any codes %lld cols ntok %lld not bit-exact",
+                          isa_name(isa), fmt, (long long)cols, (long long)ntok);
+                }
+            }
 }
 
 // skewed (all non-negative) activations: the asymmetric variant must be closer to the exact product
@@ -187,6 +214,7 @@ int main() {
     test_bf16_round();
     test_weight_only();
     test_integer();
+    test_integer_any_codes();
     test_asym_helps_skewed();
     test_thread_count_invariance();
     test_bad_args();

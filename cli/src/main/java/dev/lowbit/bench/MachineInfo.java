@@ -1,6 +1,7 @@
 package dev.lowbit.bench;
 
 import dev.lowbit.bindings.LowbitNative;
+import dev.lowbit.core.Isa;
 import dev.lowbit.core.Native;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +24,8 @@ public final class MachineInfo {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
         m.put("load_average_1m", loadAverage());
-        m.put("isa", Native.isaName(LowbitNative.lb_isa_get()));
+        m.put("isa", Isa.current().label());  // the level the kernels ran at (--isa / LOWBIT_ISA may force one below isa_cpu)
+        m.put("isa_cpu", Isa.best().label());
         m.put("OMP_WAIT_POLICY", env("OMP_WAIT_POLICY"));
         m.put("GOMP_SPINCOUNT", env("GOMP_SPINCOUNT"));
         m.put("java", System.getProperty("java.version"));

@@ -2,6 +2,7 @@ package dev.lowbit.bench;
 
 import dev.lowbit.api.LowbitModel;
 import dev.lowbit.bindings.LowbitNative;
+import dev.lowbit.core.Isa;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.model.kv.KvCache;
@@ -235,6 +236,6 @@ public final class ThroughputBench {
 
     public static String backend() {
         Native.ensureLoaded();
-        return "CPU " + Native.isaName(LowbitNative.lb_isa_get());
+        return "CPU " + Isa.current().label();
     }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** `lowbit bench`: prefill / decode / batched-decode tokens per second, llama-bench style. */
@@ -74,6 +75,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-invariant", description = "every matmul sums each token as a one-token step does (a sequence's tokens do not depend on its batch); the backend column says invariant")
     boolean batchInvariant;
 
+    @Mixin IsaOption isa = new IsaOption();
+
     @Option(names = "--roofline-mib", description = "buffer the bandwidth probe reads, MiB (default ${DEFAULT-VALUE})")
     int rooflineMib = 1024;
 
@@ -83,6 +86,7 @@ final class BenchCommand implements Callable<Integer> {
         if (quant.isEmpty()) throw new IllegalArgumentException("--quant is empty: name at least one plan, e.g. w16");
         if (calibSamples < 1) throw new IllegalArgumentException("--calib-samples must be >= 1");
         if (roofline && rooflineMib < 16) throw new IllegalArgumentException("--roofline-mib must be >= 16");
+        isa.apply();
         BenchSettings s = new BenchSettings(nPrompt, nGen, batches.stream().mapToInt(Integer::intValue).toArray(), threads, reps, ubatch, 4,
                 depth);
         List<QuantPlan> plans = new ArrayList<>();

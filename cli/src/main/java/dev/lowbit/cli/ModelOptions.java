@@ -10,10 +10,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Options every model-running command shares (-m, --quant, --threads, --ctx, --chat-template, --batch-invariant). */
+/** Options every model-running command shares (-m, --threads, --ctx, --chat-template, --batch-invariant, --isa). */
 final class ModelOptions {
+    @Mixin IsaOption isa = new IsaOption();
+
     @Option(names = {"-m", "--model"}, description = "GGUF path or catalogue name (default: the embedded default model)")
     String model;
 
@@ -63,9 +66,10 @@ final class ModelOptions {
         if (model != null && model.isBlank()) throw new IllegalArgumentException("-m/--model is empty: give a GGUF path or a catalogue name");
     }
 
-    /** every range check, before anything is loaded */
+    /** every range check, and the ISA level forced, before anything is loaded */
     void validate() {
         checkModelName(model);
+        isa.apply();
         if (threads < 0 || threads > MAX_THREADS)
             throw new IllegalArgumentException("--threads " + threads + " is out of range: 0 (all cores) or 1.." + MAX_THREADS);
         if (ctx < 0 || ctx > MAX_CTX)

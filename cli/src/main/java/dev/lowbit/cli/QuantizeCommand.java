@@ -23,6 +23,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -79,6 +80,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, description = "kernel threads (default: all cores)")
     int threads = 0;
 
+    @Mixin IsaOption isa = new IsaOption();
+
     @Override
     public Integer call() throws Exception {
         ModelOptions.checkModelName(model);
@@ -99,6 +102,7 @@ final class QuantizeCommand implements Callable<Integer> {
         if (Files.exists(out) && Files.isSameFile(in, out)) throw new IllegalArgumentException("-o would overwrite the input model " + in);
         if (Files.isDirectory(out)) throw new IllegalArgumentException("-o " + out + " is a directory; give a file name");
         Native.ensureLoaded();
+        isa.apply();
         if (threads > 0) Native.setThreads(threads);
 
         Gptq.Settings gptq = new Gptq.Settings(!noActOrder, damp, block, clipGrid, 0.8f, 2.4f);

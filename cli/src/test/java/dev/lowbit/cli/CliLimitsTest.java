@@ -51,6 +51,17 @@ class CliLimitsTest {
     }
 
     @Test
+    void isaLevelsAreCheckedBeforeTheModelLoads() {
+        String levels = "is not an ISA level: scalar | avx2 | avx512 | avx512-bf16";
+        refused(a("run", "-m", stories(), "-p", "hi", "--isa", "sse9"), "--isa sse9: 'sse9' " + levels);
+        refused(a("bench", "-m", stories(), "-n", "4", "--isa", "AVX2"), "--isa AVX2: 'AVX2' " + levels);
+        refused(a("ppl", "-m", stories(), "--text", stories(), "--isa", ""), "--isa : '' " + levels);
+        refused(a("quantize", "-m", stories(), "--plan", "w4a16-g128", "--method", "rtn", "-o", dir.resolve("q.gguf").toString(), "--isa", "x"),
+                "--isa x: 'x' " + levels);
+        assertFalse(Files.exists(dir.resolve("q.gguf")));
+    }
+
+    @Test
     void plansAreParsedStrictly() {
         for (String q : new String[] {"+", "++", "w4a16-g128+", "+kv8", "w16++kv8"})
             refused(a("run", "-m", stories(), "-p", "hi", "--quant", q), "quantization plan '" + q + "'", "empty part");

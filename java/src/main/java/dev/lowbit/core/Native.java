@@ -28,12 +28,8 @@ public final class Native {
         LowbitNative.lb_threads_set(n);
     }
 
+    /** the name of a native ISA level (see {@link Isa}) */
     public static String isaName(int isa) {
-        return switch (isa) {
-            case LowbitNative.ISA_AVX512_BF16 -> "avx512-bf16";
-            case LowbitNative.ISA_AVX512 -> "avx512";
-            case LowbitNative.ISA_AVX2 -> "avx2";
-            default -> "scalar";
-        };
+        return Isa.of(isa).label();
     }
 }

@@ -1,6 +1,6 @@
 package dev.lowbit.jmh;
 
-import dev.lowbit.bindings.LowbitNative;
+import dev.lowbit.core.Isa;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.quant.Format;
@@ -13,17 +13,7 @@ final class KernelSetup {
 
     /** forces the kernels to an ISA level; fails the trial (JMH goes on with the next) if the CPU lacks it */
     static void isa(String name) {
-        Native.ensureLoaded();
-        int level = switch (name) {
-            case "scalar" -> LowbitNative.ISA_SCALAR;
-            case "avx2" -> LowbitNative.ISA_AVX2;
-            case "avx512" -> LowbitNative.ISA_AVX512;
-            case "avx512-bf16" -> LowbitNative.ISA_AVX512_BF16;
-            default -> throw new IllegalArgumentException("isa must be scalar, avx2, avx512 or avx512-bf16, got " + name);
-        };
-        if (level > LowbitNative.lb_isa_supported())
-            throw new IllegalStateException("this CPU does not support " + name + " (best: " + Native.isaName(LowbitNative.lb_isa_supported()) + ")");
-        LowbitNative.lb_isa_set(level);
+        Isa.force(Isa.parse(name));
     }
 
     static void threads(int n) {
@@ -32,7 +22,7 @@ final class KernelSetup {
 
     /** back to the best level, so a later trial in the same JVM starts from the default */
     static void reset() {
-        LowbitNative.lb_isa_set(LowbitNative.lb_isa_supported());
+        Isa.force(Isa.best());
     }
 
     static Format format(String name) {

@@ -39,12 +39,19 @@ class JarCommandsTest {
     }
 
     static Result lowbit(Path cwd, String... args) throws IOException, InterruptedException {
+        return lowbit(cwd, java.util.Map.of(), args);
+    }
+
+    /** with `env` added to the user's environment */
+    static Result lowbit(Path cwd, java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(root.resolve("lowbit").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
         pb.environment().put("LOWBIT_MODEL_PATH", System.getProperty("lowbit.model.path"));
         pb.environment().put("LOWBIT_DATA_PATH", System.getProperty("lowbit.data.path"));
         pb.environment().put("OMP_WAIT_POLICY", "passive");
+        pb.environment().remove("LOWBIT_ISA");
+        pb.environment().putAll(env);
         File out = cwd.resolve("stdout.txt").toFile(), err = cwd.resolve("stderr.txt").toFile();
         pb.redirectOutput(out).redirectError(err);
         Process p = pb.start();
@@ -208,6 +215,40 @@ class JarCommandsTest {
                     p == calib ? "3" : "11");
             assertEquals(0, g.code(), g.err());
             Files.writeString(p, g.out());
+        }
+    }
+
+    @Test
+    void isaForcesTheKernelLevelOfEveryCommandAndRefusesOthersInOneLine(@TempDir Path dir) throws Exception {
+        Result b = lowbit(dir, "bench", "-m", "stories260K", "-p", "16", "-n", "8", "-r", "1", "--isa", "avx2", "--json");
+        assertEquals(0, b.code(), b.err());
+        JsonNode j = new ObjectMapper().readTree(b.out());
+        assertEquals("avx2", j.get("machine").get("isa").asText(), b.out());
+        for (JsonNode row : j.get("rows")) assertEquals("CPU avx2", row.get("backends").asText(), b.out());
+        Result t = lowbit(dir, java.util.Map.of("LOWBIT_ISA", "avx2"), "bench", "-m", "stories260K", "-p", "0", "-n", "4", "-r", "1");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("CPU avx2") && t.out().contains("isa=avx2"), "LOWBIT_ISA forces it too: " + t.out());
+        // the greedy story does not depend on the kernels' level
+        String greedy = Files.readString(shared.resolve("models/stories260K.greedy.txt")).strip();
+        Result r = lowbit(dir, "run", "-m", "stories260K", "-p", "Once upon a time", "-n", "60", "--temp", "0", "--isa", "avx2");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(greedy, r.out().strip());
+        for (String[] bad : new String[][] {{"--isa", "sse9"}, {"--isa", "neon"}}) {
+            Result x = lowbit(dir, "run", "-m", "stories260K", "-p", "Once", "-n", "4", bad[0], bad[1]);
+            assertNotEquals(0, x.code());
+            assertEquals(1, x.err().strip().lines().count(), x.err());
+            assertTrue(x.err().startsWith("lowbit: --isa " + bad[1] + ": '" + bad[1] + "' is not an ISA level: scalar | avx2"), x.err());
+        }
+        Result env = lowbit(dir, java.util.Map.of("LOWBIT_ISA", "avx3"), "ppl", "-m", "stories260K", "--text", "x.txt");
+        assertNotEquals(0, env.code());
+        assertTrue(env.err().strip().equals("lowbit: LOWBIT_ISA avx3: 'avx3' is not an ISA level: scalar | avx2 | avx512 | avx512-bf16"), env.err());
+        // above this CPU: refused naming the levels it has (only testable where the CPU lacks one)
+        boolean bf16 = Files.readString(Path.of("/proc/cpuinfo")).contains("avx512_bf16");
+        if (!bf16) {
+            Result above = lowbit(dir, "bench", "-m", "stories260K", "-n", "4", "-p", "0", "--isa", "avx512-bf16");
+            assertNotEquals(0, above.code());
+            assertEquals(1, above.err().strip().lines().count(), above.err());
+            assertTrue(above.err().contains("--isa avx512-bf16: avx512-bf16 is above what this CPU supports: scalar | avx2"), above.err());
         }
     }
 

@@ -1,0 +1,89 @@
+package dev.lowbit.core;
+
+import dev.lowbit.bindings.LowbitNative;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The instruction-set levels the native kernels dispatch to (lowbit/runtime.h), by the names users
+ * give them. The level is process-wide: forcing a lower one runs every kernel, and every layout chosen
+ * at load (BF16X16 where vdpbf16ps runs), as a CPU that stops there would; force it before loading a
+ * model, so that its layouts follow.
+ */
+public enum Isa {
+    SCALAR("scalar", LowbitNative.ISA_SCALAR),
+    AVX2("avx2", LowbitNative.ISA_AVX2),
+    AVX512("avx512", LowbitNative.ISA_AVX512),
+    /** AVX-512 with AVX512_BF16 and AVX512_VBMI: the vdpbf16ps kernels and the BF16X16 layout */
+    AVX512_BF16("avx512-bf16", LowbitNative.ISA_AVX512_BF16);
+
+    private final String label;
+    private final int level;
+
+    Isa(String label, int level) {
+        this.label = label;
+        this.level = level;
+    }
+
+    /** the name users give (--isa, LOWBIT_ISA) */
+    public String label() {
+        return label;
+    }
+
+    public int level() {
+        return level;
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+
+    /** the level of a native level number; SCALAR for one this build does not name */
+    public static Isa of(int level) {
+        for (Isa i : values()) if (i.level == level) return i;
+        return SCALAR;
+    }
+
+    /** the level named `name`, or IllegalArgumentException listing the names */
+    public static Isa parse(String name) {
+        for (Isa i : values()) if (i.label.equals(name)) return i;
+        throw new IllegalArgumentException("'" + name + "' is not an ISA level: " + names(Arrays.asList(values())));
+    }
+
+    /** the level the kernels run at now */
+    public static Isa current() {
+        Native.ensureLoaded();
+        return of(LowbitNative.lb_isa_get());
+    }
+
+    /** the highest level this CPU runs (the default) */
+    public static Isa best() {
+        Native.ensureLoaded();
+        return of(LowbitNative.lb_isa_supported());
+    }
+
+    /** every level this CPU runs, lowest first */
+    public static List<Isa> supported() {
+        List<Isa> out = new ArrayList<>();
+        for (Isa i : values()) if (i.level <= best().level) out.add(i);
+        return out;
+    }
+
+    /**
+     * runs every kernel at `want` from now on; IllegalArgumentException (the level unchanged) when this
+     * CPU lacks it
+     */
+    public static void force(Isa want) {
+        Native.ensureLoaded();
+        if (!supported().contains(want))
+            throw new IllegalArgumentException(want + " is above what this CPU supports: " + names(supported()));
+        LowbitNative.lb_isa_set(want.level);
+    }
+
+    static String names(List<Isa> levels) {
+        return levels.stream().map(Isa::label).collect(Collectors.joining(" | "));
+    }
+}
