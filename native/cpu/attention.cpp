@@ -134,8 +134,12 @@ int32_t attend(int32_t kvfmt, int32_t group, const void *kcache, const void *vca
             if (tables[s][b] < 0) return LB_ERR_ARG;
     }
     const int gh = n_head / n_kv_head, hd = head_dim;
+#if LB_X86
     const bool simd = lb_isa_current() >= LB_ISA_AVX512 && attention_supported_avx512(ls[0]);
     const bool bf16 = lb_bf16_kernels() && attention_supported_bf16(ls[0]);
+#else
+    constexpr bool simd = false, bf16 = false;
+#endif
     const uint8_t *kc = (const uint8_t *)kcache, *vc = (const uint8_t *)vcache;
 
     // split rows go span by span with their kv heads side by side (the heads' rows interleave in

@@ -50,11 +50,16 @@ static void matmul_bf16x16_scalar(const uint16_t *w, int64_t rows, int64_t cols,
 
 int32_t matmul_bf16x16(const FormatRow &, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
                        float *y, bool invariant) {
-    if (lb_bf16_kernels())
+#if LB_X86
+    if (lb_bf16_kernels()) {
         matmul_bf16x16_avx512((const uint16_t *)w, rows, cols, x, ntok, y, invariant);
-    else if (lb_isa_current() >= LB_ISA_AVX2)
+        return LB_OK;
+    }
+    if (lb_isa_current() >= LB_ISA_AVX2) {
         matmul_bf16x16_avx2((const uint16_t *)w, rows, cols, x, ntok, y);
-    else
-        matmul_bf16x16_scalar((const uint16_t *)w, rows, cols, x, ntok, y);
+        return LB_OK;
+    }
+#endif
+    matmul_bf16x16_scalar((const uint16_t *)w, rows, cols, x, ntok, y);
     return LB_OK;
 }

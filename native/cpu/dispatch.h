@@ -1,6 +1,19 @@
 // Internal: which ISA level kernels dispatch to right now (see runtime.cpp).
 #pragma once
 #include "lowbit/runtime.h"
+// The instruction-set family this build has kernels for: x86-64 builds compile *_avx2/*_avx512.cpp,
+// aarch64 builds *_neon/*_dotprod.cpp (CMakeLists.txt). Calls into the other family's kernels are
+// compiled out with #if, so their symbols need not exist.
+#if defined(__x86_64__)
+#define LB_X86 1
+#else
+#define LB_X86 0
+#endif
+#if defined(__aarch64__)
+#define LB_ARM64 1
+#else
+#define LB_ARM64 0
+#endif
 int lb_isa_current();
 // threads for a parallel region doing `work` multiply-adds: 1 below ~64K, where the fork/join
 // of a region costs more than it saves (and, on a busy host, a descheduled worker stalls it)

@@ -8,12 +8,17 @@
 #include <stdint.h>
 #include "lowbit/format.h"
 #include "kernels.h"
+#include "dispatch.h"
 
 namespace lbg {
 // a ggml format's kernels at one ISA level (ggml_common.h); defined in that level's file
 struct GgmlKernels;
+#if LB_ARM64
+#define LB_DECLARE_GGML_KERNELS(n) extern const GgmlKernels ggml_scalar_##n, ggml_neon_##n, ggml_dotprod_##n;
+#else
 #define LB_DECLARE_GGML_KERNELS(n) \
     extern const GgmlKernels ggml_scalar_##n, ggml_avx2_##n, ggml_avx512_##n, ggml_avx512bf16_##n;
+#endif
 LB_DECLARE_GGML_KERNELS(f32) LB_DECLARE_GGML_KERNELS(f16) LB_DECLARE_GGML_KERNELS(bf16)
 LB_DECLARE_GGML_KERNELS(q8_0) LB_DECLARE_GGML_KERNELS(q4_0) LB_DECLARE_GGML_KERNELS(q4_1)
 LB_DECLARE_GGML_KERNELS(q5_0) LB_DECLARE_GGML_KERNELS(q5_1) LB_DECLARE_GGML_KERNELS(q2_k)
@@ -42,7 +47,7 @@ struct FormatRow {
     void (*dequantize_block)(const uint8_t *b, float *y);
     // matmul_ggml: the activations, the offset subtracted from the unsigned codes fed to vpdpbusd
     // (Q8_0's int8 codes are fed as code ^ 0x80 = code + 128), and the kernels per ISA level
-    // (LB_ISA_SCALAR..LB_ISA_AVX512_BF16; nullptr: the level below runs)
+    // (slot ggml_kernel_slot(level); nullptr or a GgmlKernels without row / matmul: the level below runs)
     GgmlAct act;
     int32_t code_offset;
     const lbg::GgmlKernels *kernels[4];
@@ -50,8 +55,16 @@ struct FormatRow {
 
 #define LB_GGML_ENTRIES quantize_blocks, dequantize_blocks, matmul_ggml
 #define LB_GGML_CODEC(n) quantize_##n, dequantize_##n
+#if LB_ARM64
+// slots scalar, NEON, NEON dotprod (no i8mm kernels yet); ggml_matmul_neon.cpp / _dotprod.cpp say which
+// formats have kernels at each (the others' entries there are empty: the slot below runs)
+#define LB_GGML_KERNELS(n, bf16) {&lbg::ggml_scalar_##n, &lbg::ggml_neon_##n, &lbg::ggml_dotprod_##n, nullptr}
+#else
 #define LB_GGML_KERNELS(n, bf16) {&lbg::ggml_scalar_##n, &lbg::ggml_avx2_##n, &lbg::ggml_avx512_##n, bf16}
+#endif
 #define LB_NO_GGML nullptr, nullptr, GgmlAct::none, 0, {}
+// the kernels[] slot of an ISA level: x86 levels are their own slot, ARM's count from LB_ISA_NEON = 1
+constexpr int ggml_kernel_slot(int level) { return level >= LB_ISA_NEON ? level - LB_ISA_NEON + 1 : level; }
 constexpr int32_t kW = LB_USE_WEIGHT, kKV = LB_USE_KV, kKS = LB_USE_K_STATIC;
 
 //  id, name, bits, block, block bytes, row header, row block, uses     entries

@@ -225,7 +225,11 @@ static void quantize_act_row(const float *x, const Act &a, int64_t t, int off, i
     float *d = (float *)a.d(t);
     int32_t *s = (int32_t *)a.s(t);
     int16_t *b16 = a.blk == 256 ? (int16_t *)a.b16(t) : nullptr;
+#if LB_X86
     (isa >= LB_ISA_AVX512 ? act_blocks_avx512 : act_blocks_scalar)(x, a.nb, a.blk, q, d, s, b16);
+#else
+    act_blocks_scalar(x, a.nb, a.blk, q, d, s, b16);
+#endif
     if (a.blk == 32) {
         int8_t *qp = (int8_t *)a.qp(t);
         for (int64_t g = 0; g + 4 <= a.nb; g += 4)
@@ -269,7 +273,8 @@ int32_t matmul_ggml(const FormatRow &f, int32_t, const void *w, int64_t rows, in
     // the kernels of the highest level the row has at or below the current ISA level
     const int isa = lb_isa_current();
     const GgmlKernels *k = nullptr;
-    for (int level = isa; !k && level >= LB_ISA_SCALAR; level--) k = f.kernels[level];
+    for (int slot = ggml_kernel_slot(isa); !k && slot >= 0; slot--)
+        if (f.kernels[slot] && (f.kernels[slot]->row || f.kernels[slot]->matmul)) k = f.kernels[slot];
     if (k->matmul) {
         k->matmul((const uint8_t *)w, rows, cols, x, ntok, y, invariant);
         return LB_OK;

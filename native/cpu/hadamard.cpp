@@ -118,9 +118,12 @@ extern "C" int32_t lb_hadamard(float *x, int64_t rows, int64_t n) {
     int m = 0;
     const float *hm = matrix_for(n, &m);
     if (m == 0) return LB_ERR_ARG;
-    if (lb_isa_current() >= LB_ISA_AVX512)
+#if LB_X86
+    if (lb_isa_current() >= LB_ISA_AVX512) {
         hadamard_rows_avx512(x, rows, n, m, hm);
-    else
-        hadamard_rows_impl(x, rows, n, m, hm);
+        return LB_OK;
+    }
+#endif
+    hadamard_rows_impl(x, rows, n, m, hm);
     return LB_OK;
 }

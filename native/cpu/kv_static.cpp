@@ -142,7 +142,11 @@ extern "C" int32_t lb_kvs_attention(int32_t kfmt, const void *kcache, const floa
     a.neox = neox;
     a.scale = scale;
     const int gh = n_head / n_kv_head;
+#if LB_X86
     const bool simd = lb_isa_current() >= LB_ISA_AVX512 && kvs_supported_avx512(a);
+#else
+    constexpr bool simd = false;
+#endif
     const int64_t items = nq * n_kv_head;
 #pragma omp parallel for num_threads(lb_threads_for((long long)nq * n_head * (pos0 + nq) * head_dim)) schedule(dynamic, 1)
     for (int64_t it = 0; it < items; it++) {

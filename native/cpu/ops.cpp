@@ -9,10 +9,12 @@
 
 extern "C" int32_t lb_rmsnorm(const float *x, const float *weight, float *out, int64_t rows, int64_t n, float eps) {
     if (!x || !weight || !out || rows <= 0 || n <= 0 || !(eps >= 0.f)) return LB_ERR_ARG;
+#if LB_X86
     if (lb_isa_current() >= LB_ISA_AVX512) {
         rmsnorm_avx512(x, weight, out, rows, n, eps);
         return LB_OK;
     }
+#endif
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * n;
         float *o = out + r * n;
@@ -64,7 +66,11 @@ extern "C" int32_t lb_silu_mul(float *gate, const float *up, int64_t n) {
     // element-wise, so chunks change nothing in the result; batched steps and prefill (16 x 4864
     // values and more) would otherwise leave the other threads waiting
     constexpr int64_t kChunk = 8192;
+#if LB_X86
     const bool simd = lb_isa_current() >= LB_ISA_AVX512;
+#else
+    constexpr bool simd = false;
+#endif
 #pragma omp parallel for num_threads(lb_threads_get()) schedule(static) if (n >= 4 * kChunk)
     for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
         const int64_t m = n - c0 < kChunk ? n - c0 : kChunk;

@@ -43,7 +43,9 @@ void study_round_bf16(const float *x, int64_t n, float *out) {
 
 
 float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t *qsum) {
+#if LB_X86
     if (lb_isa_current() >= LB_ISA_AVX512) return study_quant_act_avx512(x, cols, qmax, q, qsum);
+#endif
     float amax = 0.f;
     for (int64_t c = 0; c < cols; c++) amax = std::fmax(amax, std::fabs(x[c]));
     const float inv = amax > 0.f ? (float)qmax / amax : 0.f;
@@ -57,7 +59,9 @@ float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t
 }
 
 float study_quant_act_asym(const float *x, int64_t cols, uint8_t *q, int32_t *zero) {
+#if LB_X86
     if (lb_isa_current() >= LB_ISA_AVX512) return study_quant_act_asym_avx512(x, cols, q, zero);
+#endif
     float mn = 0.f, mx = 0.f;
     for (int64_t c = 0; c < cols; c++) {
         mn = std::fmin(mn, x[c]);
@@ -149,6 +153,7 @@ int32_t matmul_groups(const FormatRow &f, int32_t group, const void *w, int64_t 
                       int64_t ntok, float *y, bool invariant) {
     const int isa = lb_isa_current(), bits = f.info.bits;
     const uint8_t *wb = (const uint8_t *)w;
+#if LB_X86
     if (group % 128 == 0 && lb_bf16_kernels())
         matmul_wg_bf16_avx512(bits, group, wb, rows, cols, x, ntok, y, invariant);
     else if (isa >= LB_ISA_AVX512 && group % 32 == 0)
@@ -156,33 +161,43 @@ int32_t matmul_groups(const FormatRow &f, int32_t group, const void *w, int64_t 
     else if (isa >= LB_ISA_AVX2 && group % 32 == 0)
         matmul_wg_avx2(bits, group, wb, rows, cols, x, ntok, y);
     else
+#endif
         matmul_wg_scalar(bits, group, wb, rows, cols, x, ntok, y);
     return LB_OK;
 }
 
 int32_t matmul_i8ch(const FormatRow &, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
                     float *y, bool) {
+#if LB_X86
     const int isa = lb_isa_current();
     if (isa >= LB_ISA_AVX512) matmul_i8ch_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
     else if (isa >= LB_ISA_AVX2) matmul_i8ch_avx2((const uint8_t *)w, rows, cols, x, ntok, y);
-    else matmul_sym_scalar(false, (const uint8_t *)w, rows, cols, x, ntok, y);
+    else
+#endif
+    matmul_sym_scalar(false, (const uint8_t *)w, rows, cols, x, ntok, y);
     return LB_OK;
 }
 
 int32_t matmul_i8cha(const FormatRow &, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
                      float *y, bool) {
+#if LB_X86
     const int isa = lb_isa_current();
     if (isa >= LB_ISA_AVX512) matmul_i8cha_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
     else if (isa >= LB_ISA_AVX2) matmul_i8cha_avx2((const uint8_t *)w, rows, cols, x, ntok, y);
-    else matmul_i8cha_scalar((const uint8_t *)w, rows, cols, x, ntok, y);
+    else
+#endif
+    matmul_i8cha_scalar((const uint8_t *)w, rows, cols, x, ntok, y);
     return LB_OK;
 }
 
 int32_t matmul_i4ch(const FormatRow &, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
                     float *y, bool) {
+#if LB_X86
     const int isa = lb_isa_current();
     if (isa >= LB_ISA_AVX512) matmul_i4ch_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
     else if (isa >= LB_ISA_AVX2) matmul_i4ch_avx2((const uint8_t *)w, rows, cols, x, ntok, y);
-    else matmul_sym_scalar(true, (const uint8_t *)w, rows, cols, x, ntok, y);
+    else
+#endif
+    matmul_sym_scalar(true, (const uint8_t *)w, rows, cols, x, ntok, y);
     return LB_OK;
 }

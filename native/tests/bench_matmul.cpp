@@ -1,7 +1,7 @@
 // Timing of lb_matmul for the ggml-native formats at real model shapes (not a ctest).
 // Reports GB/s of weight bytes read per call. Weights are rotated through enough copies
 // (>= 384 MiB in all) that every call streams them from DRAM, as a decode step does.
-// For ntok 1, each shape's figure is followed by its ratio to a plain AVX-512 streaming read of
+// For ntok 1, each shape's figure is followed by its ratio to a plain AVX-512 (elsewhere: plain C) streaming read of
 // another copy of the same bytes, interleaved with the calls (on a shared machine both move
 // together). Per model: the estimated decode rate (sum of its matmuls, attention and norms
 // excluded). Times are the fastest call: the median mostly measures preemption by other jobs.
@@ -12,7 +12,9 @@
 //        bench_matmul token <format> [threads] [tokens]         (one token's matmuls back to back, see token_bench)
 //        bench_matmul grid [formats|all] [seconds]              (every weight format at every ISA level, see grid_bench)
 // BENCH_INVARIANT=1: hp and study time lb_matmul_invariant (batch-invariant sums) instead of lb_matmul
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 #include <omp.h>
 #include <algorithm>
 #include <chrono>
@@ -30,6 +32,7 @@ namespace {
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 // one streaming read of buf with `threads` threads; returns seconds
+#if defined(__x86_64__)
 __attribute__((target("avx512f"))) double stream_read_once(const uint8_t *buf, size_t bytes, int threads) {
     const double t0 = now();
     double sink = 0;
@@ -47,6 +50,23 @@ __attribute__((target("avx512f"))) double stream_read_once(const uint8_t *buf, s
     if (sink == 1.2345) std::printf(" ");
     return dt;
 }
+#else
+double stream_read_once(const uint8_t *buf, size_t bytes, int threads) {
+    const double t0 = now();
+    uint64_t sink = 0;
+    #pragma omp parallel for num_threads(threads) reduction(+ : sink) schedule(static)
+    for (int64_t c = 0; c < (int64_t)(bytes / 4096); c++) {
+        uint64_t a[4] = {};
+        const uint64_t *p = (const uint64_t *)(buf + c * 4096);
+        for (int i = 0; i < 512; i += 4)
+            for (int k = 0; k < 4; k++) a[k] += p[i + k];
+        sink += a[0] + a[1] + a[2] + a[3];
+    }
+    const double dt = now() - t0;
+    if (sink == 12345) std::printf(" ");
+    return dt;
+}
+#endif
 
 double stream_read_gbs(const uint8_t *buf, size_t bytes, int threads) {
     double best = 1e30;

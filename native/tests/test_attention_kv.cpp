@@ -86,7 +86,7 @@ static void test_case(int fmt, int group, int nh, int nkv, int hd, int bs, int64
                   [&](float x) { return grouped ? lb_bf16_round(x) : x; }, ref, &wbound, &flip);
     for (double &f : flip) f = grouped ? std::ldexp(f * vmax, -8) : 0.0;  // one weight rounded the other way
     std::vector<float> scalar;
-    for (int isa = 0; isa <= lb_isa_supported(); isa++) {  // LB_ISA_AVX512_BF16: the vdpbf16ps KV4 kernel
+    for (int isa = 0; isa <= lb_isa_supported(); isa = isa_next(isa)) {  // LB_ISA_AVX512_BF16: the vdpbf16ps KV4 kernel
         lb_isa_set(isa);
         const char *name = isa_name(isa);
         std::vector<float> out(nq * nh * hd, -7.f);
@@ -143,7 +143,7 @@ static void test_batch(int fmt, float clip, unsigned seed) {
     const auto kn = random_floats(rows * nkv * hd, seed + 1, -2.f, 2.f), vn = random_floats(rows * nkv * hd, seed + 2);
     const auto q = random_floats(rows * nh * hd, seed + 3);
     const float scale = 0.125f;
-    for (int isa = 0; isa <= lb_isa_supported(); isa++) {
+    for (int isa = 0; isa <= lb_isa_supported(); isa = isa_next(isa)) {
         lb_isa_set(isa);
         std::vector<uint8_t> ka = k1, va = v1, kb = k2, vb = v2;
         std::vector<float> oa(rows * nh * hd, -1.f), ob(rows * nh * hd, -2.f);

@@ -47,7 +47,7 @@ void check_matmul(const Fmt &f, int rows, int cols, unsigned seed) {
     lb_isa_set(LB_ISA_SCALAR);
     for (int t = 0; t < kMaxTok; t++)
         lb_matmul(f.id, f.group, w.data(), rows, cols, x.data() + (size_t)t * cols, 1, ref.data() + (size_t)t * rows);
-    for (int isa = LB_ISA_SCALAR; isa <= lb_isa_supported(); isa++) {
+    for (int isa = LB_ISA_SCALAR; isa <= lb_isa_supported(); isa = isa_next(isa)) {
         lb_isa_set(isa);
         std::vector<float> one((size_t)kMaxTok * rows);
         for (int t = 0; t < kMaxTok; t++)
@@ -93,7 +93,7 @@ void check_attention(int fmt, int group, int64_t ctx, unsigned seed) {
     const auto q = random_floats((size_t)nq * nh * hd, seed + 3, -1.5f, 1.5f);
     const float scale = 0.125f;
     const size_t row = (size_t)nh * hd;
-    for (int isa = LB_ISA_SCALAR; isa <= lb_isa_supported(); isa++) {
+    for (int isa = LB_ISA_SCALAR; isa <= lb_isa_supported(); isa = isa_next(isa)) {
         lb_isa_set(isa);
         std::vector<float> alone((size_t)nq * row), chunk(alone.size()), batch(alone.size() + row);
         for (int t = 0; t < nq; t++)

@@ -60,7 +60,7 @@ static void test_shape(int64_t rows, int64_t cols, unsigned seed) {
         const auto ys = matmul(LB_BF16X16, wx.data(), rows, cols, x, ntok, LB_ISA_SCALAR);
         CHECK(ntok > 1 || std::memcmp(yb.data(), ys.data(), yb.size() * 4) == 0, "%lldx%lld ntok %lld: scalar references differ",
               (long long)rows, (long long)cols, (long long)ntok);
-        for (int isa = 0; isa <= lb_isa_supported(); isa++) {
+        for (int isa = 0; isa <= lb_isa_supported(); isa = isa_next(isa)) {
             const auto y = matmul(LB_BF16X16, wx.data(), rows, cols, x, ntok, isa);
             for (size_t i = 0; i < y.size(); i++)
                 if (!(std::fabs(y[i] - ref[i]) <= 1e-5 * mag[i] + 1e-30)) {

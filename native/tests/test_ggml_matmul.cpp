@@ -112,7 +112,7 @@ void check_case(const Fmt &f, int rows, int cols, int ntok, bool random_bytes, u
         }
 
     // (1) every SIMD level against scalar (BF16 weights: FP32 FMA at LB_ISA_AVX512, vdpbf16ps at LB_ISA_AVX512_BF16)
-    for (int isa = LB_ISA_AVX2; isa <= lb_isa_supported(); isa++) {
+    for (int isa = isa_next(LB_ISA_SCALAR); isa <= lb_isa_supported(); isa = isa_next(isa)) {
         lb_isa_set(isa);
         std::vector<float> y((size_t)ntok * rows, NAN);
         CHECK(lb_matmul(f.id, 0, w.data(), rows, cols, x.data(), ntok, y.data()) == LB_OK, "%s %s", f.name, isa_name(isa));

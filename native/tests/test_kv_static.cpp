@@ -150,7 +150,7 @@ static void test_case(int bits, int vfmt, int vgroup, int nh, int nkv, int hd, i
         }
     ref_attention(q.data(), kd.data(), vd.data(), nq, pos0, nh, nkv, hd, scale, [](float x) { return x; }, ref);
     std::vector<float> scalar_out;
-    for (int isa = 0; isa <= lb_isa_supported(); isa++) {
+    for (int isa = 0; isa <= lb_isa_supported(); isa = isa_next(isa)) {
         lb_isa_set(isa);
         std::vector<float> out(nq * nh * hd, -7.f);
         CHECK(lb_kvs_attention(c.kfmt, c.k.data(), c.scale.data(), c.offset.data(), c.rope.data(), total, rd, neox, vfmt, vgroup,

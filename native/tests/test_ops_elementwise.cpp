@@ -9,7 +9,7 @@ static bool close(float a, float b, float rel = 1e-5f, float abs_ = 1e-6f) {
 static void test_rmsnorm() {
     const float x[4] = {1.f, -2.f, 3.f, -4.f}, w[4] = {1.f, 0.5f, 2.f, 1.f};
     float out[4];
-    for (int isa = 0; isa <= lb_isa_supported(); isa++) {
+    for (int isa = 0; isa <= lb_isa_supported(); isa = isa_next(isa)) {
         lb_isa_set(isa);
         CHECK(lb_rmsnorm(x, w, out, 1, 4, 0.f) == LB_OK, "rmsnorm");
         const float inv = 1.f / std::sqrt(30.f / 4.f);  // mean of squares 7.5
@@ -20,7 +20,7 @@ static void test_rmsnorm() {
         std::vector<float> ref(3 * n), got(3 * n);
         lb_isa_set(LB_ISA_SCALAR);
         lb_rmsnorm(xs.data(), ws.data(), ref.data(), 3, n, 1e-6f);
-        for (int isa = 1; isa <= lb_isa_supported(); isa++) {
+        for (int isa = isa_next(LB_ISA_SCALAR); isa <= lb_isa_supported(); isa = isa_next(isa)) {
             lb_isa_set(isa);
             got = xs;
             CHECK(lb_rmsnorm(got.data(), ws.data(), got.data(), 3, n, 1e-6f) == LB_OK, "in place");
@@ -75,7 +75,7 @@ static void test_silu_add() {
     for (int64_t n : {1, 7, 16, 33, 4864}) {
         auto g = random_floats(n, 21, -30.f, 30.f), u = random_floats(n, 22);
         if (n > 3) g[0] = -100.f, g[1] = 100.f, g[2] = 0.f;
-        for (int isa = 0; isa <= lb_isa_supported(); isa++) {
+        for (int isa = 0; isa <= lb_isa_supported(); isa = isa_next(isa)) {
             lb_isa_set(isa);
             auto got = g;
             CHECK(lb_silu_mul(got.data(), u.data(), n) == LB_OK, "silu");

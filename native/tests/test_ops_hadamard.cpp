@@ -11,7 +11,7 @@ static void transform_matrix(int64_t n, std::vector<float> &h) {  // row i = H e
 
 static void test_orthonormal() {
     for (int64_t n : {1, 2, 4, 8, 16, 64, 12, 20, 24, 28, 36, 40, 44, 48, 56, 60, 76, 152, 224}) {
-        for (int isa = 0; isa <= lb_isa_supported(); isa++) {
+        for (int isa = 0; isa <= lb_isa_supported(); isa = isa_next(isa)) {
             lb_isa_set(isa);
             std::vector<float> h;
             transform_matrix(n, h);
@@ -39,7 +39,7 @@ static void test_self_inverse_and_isa() {
         lb_isa_set(LB_ISA_SCALAR);
         auto ref = x;
         CHECK(lb_hadamard(ref.data(), 3, n) == LB_OK, "n %lld supported", (long long)n);
-        for (int isa = 0; isa <= lb_isa_supported(); isa++) {
+        for (int isa = 0; isa <= lb_isa_supported(); isa = isa_next(isa)) {
             lb_isa_set(isa);
             auto y = x;
             lb_hadamard(y.data(), 3, n);

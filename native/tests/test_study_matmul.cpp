@@ -50,7 +50,7 @@ static void test_weight_only() {
                         ref[t * rows + r] = a, mag[t * rows + r] = m;
                         if (m > 0) max_rounding = std::fmax(max_rounding, std::fabs(a - exact) / m);
                     }
-                for (int isa = 0; isa <= lb_isa_supported(); isa++) {  // LB_ISA_AVX512_BF16: the vdpbf16ps kernel
+                for (int isa = 0; isa <= lb_isa_supported(); isa = isa_next(isa)) {  // LB_ISA_AVX512_BF16: the vdpbf16ps kernel
                     auto y = run(fmt, sh.group, w, rows, cols, x, ntok, isa);
                     for (int64_t i = 0; i < rows * ntok; i++)
                         CHECK(std::fabs(y[i] - ref[i]) <= 1e-5 * mag[i] + 1e-7, "%s fmt %d %lldx%lld g %d ntok %lld t %lld r %lld: %g vs %g",
@@ -92,7 +92,7 @@ static void test_integer() {
                 std::vector<float> wd(rows * cols);
                 lb_dequantize(fmt, 0, w.data(), wd.data(), rows, cols);
                 auto y0 = run(fmt, 0, w, rows, cols, x, ntok, LB_ISA_SCALAR);
-                for (int isa = 1; isa <= lb_isa_supported(); isa++) {
+                for (int isa = isa_next(LB_ISA_SCALAR); isa <= lb_isa_supported(); isa = isa_next(isa)) {
                     auto y = run(fmt, 0, w, rows, cols, x, ntok, isa);
                     CHECK(std::memcmp(y.data(), y0.data(), y.size() * 4) == 0, "%s fmt %d %lldx%lld ntok %lld not bit-exact",
                           isa_name(isa), fmt, (long long)rows, (long long)cols, (long long)ntok);

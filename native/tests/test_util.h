@@ -33,7 +33,21 @@ inline int group_bits(int fmt) {
     return f && f->block == 0 ? f->bits : 0;
 }
 
-inline const char *isa_name(int isa) { return isa == 3 ? "avx512-bf16" : isa == 2 ? "avx512" : isa == 1 ? "avx2" : "scalar"; }
+inline const char *isa_name(int isa) {
+    switch (isa) {
+        case LB_ISA_AVX2: return "avx2";
+        case LB_ISA_AVX512: return "avx512";
+        case LB_ISA_AVX512_BF16: return "avx512-bf16";
+        case LB_ISA_NEON: return "neon";
+        case LB_ISA_NEON_DOTPROD: return "neon-dotprod";
+        case LB_ISA_NEON_I8MM: return "neon-i8mm";
+        default: return "scalar";
+    }
+}
+
+// the level after isa in this CPU's family (x86: 0, 1, 2, 3; ARM64: 0, LB_ISA_NEON, ...), for loops
+// `for (isa = 0; isa <= lb_isa_supported(); isa = isa_next(isa))` over every level the CPU supports
+inline int isa_next(int isa) { return isa == LB_ISA_SCALAR && lb_isa_supported() >= LB_ISA_NEON ? LB_ISA_NEON : isa + 1; }
 
 inline int finish(const char *name) {
     lb_isa_set(lb_isa_supported());

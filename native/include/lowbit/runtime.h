@@ -18,13 +18,19 @@ extern "C" {
 /* AVX-512 plus AVX512_BF16 and AVX512_VBMI: the vdpbf16ps kernels (BF16 weights, W*G weight-only,
  * KV4 attention). At LB_ISA_AVX512 the same operations take their FP32-FMA AVX-512 paths. */
 #define LB_ISA_AVX512_BF16 3
+/* ARM64 levels, numbered apart from x86's so a level names one instruction set on any machine
+ * (a build has the kernels of its own architecture only; the other family's levels run scalar) */
+#define LB_ISA_NEON 16          /* ASIMD: every AArch64 CPU */
+#define LB_ISA_NEON_DOTPROD 17  /* + SDOT/UDOT (HWCAP asimddp): the int8 dot kernels */
+#define LB_ISA_NEON_I8MM 18     /* + SMMLA/USDOT (HWCAP2 i8mm); no kernel of its own yet: runs the dotprod ones */
 
 const char *lb_version(void);
 /* highest level this CPU supports */
 int32_t lb_isa_supported(void);
 /* level kernels currently use (defaults to lb_isa_supported()) */
 int32_t lb_isa_get(void);
-/* force a level (<= supported) e.g. to test SIMD paths against the scalar reference; returns the level set */
+/* force a level e.g. to test SIMD paths against the scalar reference; returns the level set: a level
+ * above the supported one gives the supported one, a level of the other architecture's family scalar */
 int32_t lb_isa_set(int32_t level);
 /* threads used by parallel kernels (default: hardware concurrency) */
 void lb_threads_set(int32_t n);
