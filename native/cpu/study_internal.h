@@ -43,3 +43,12 @@ void matmul_i4ch_avx2(const uint8_t *w, int64_t rows, int64_t cols, const float 
 // AVX2 variant of the weight-only matmul (group % 32 == 0)
 void matmul_wg_avx2(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,
                     const float *x, int64_t ntok, float *y);
+// ARM64 (study_matmul_neon.h): NEON, and the integer ones with SDOT (*_dotprod); any group
+void matmul_wg_neon(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols,
+                    const float *x, int64_t ntok, float *y);
+void matmul_i8ch_neon(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+void matmul_i8cha_neon(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+void matmul_i4ch_neon(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+void matmul_i8ch_dotprod(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+void matmul_i8cha_dotprod(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);
+void matmul_i4ch_dotprod(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y);

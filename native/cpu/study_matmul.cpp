@@ -1,6 +1,6 @@
 // y[t][r] = sum_c W[r][c] x[t][c] for the grouped and per-channel weight formats, with the scalar
 // reference of each and the dispatch to the SIMD variants (study_matmul_avx512.cpp, study_matmul_avx2.cpp,
-// study_int_avx2.cpp).
+// study_int_avx2.cpp; on ARM64 study_matmul_neon.cpp, study_matmul_dotprod.cpp).
 //  - W*G (weight-only, 16-bit activations): FP32 accumulation of bf16(s*(q-z)) * bf16(x), the
 //    arithmetic of the study's BF16 fake-quant (dequantised weight and activation both rounded to
 //    bfloat16, products exact in FP32). Every variant computes exactly these products; only the
@@ -161,6 +161,10 @@ int32_t matmul_groups(const FormatRow &f, int32_t group, const void *w, int64_t 
     else if (isa >= LB_ISA_AVX2 && group % 32 == 0)
         matmul_wg_avx2(bits, group, wb, rows, cols, x, ntok, y);
     else
+#elif LB_ARM64
+    if (isa >= LB_ISA_NEON)
+        matmul_wg_neon(bits, group, wb, rows, cols, x, ntok, y);
+    else
 #endif
         matmul_wg_scalar(bits, group, wb, rows, cols, x, ntok, y);
     return LB_OK;
@@ -172,6 +176,10 @@ int32_t matmul_i8ch(const FormatRow &, int32_t, const void *w, int64_t rows, int
     const int isa = lb_isa_current();
     if (isa >= LB_ISA_AVX512) matmul_i8ch_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
     else if (isa >= LB_ISA_AVX2) matmul_i8ch_avx2((const uint8_t *)w, rows, cols, x, ntok, y);
+    else
+#elif LB_ARM64
+    if (lb_isa_current() >= LB_ISA_NEON_DOTPROD) matmul_i8ch_dotprod((const uint8_t *)w, rows, cols, x, ntok, y);
+    else if (lb_isa_current() >= LB_ISA_NEON) matmul_i8ch_neon((const uint8_t *)w, rows, cols, x, ntok, y);
     else
 #endif
     matmul_sym_scalar(false, (const uint8_t *)w, rows, cols, x, ntok, y);
@@ -185,6 +193,10 @@ int32_t matmul_i8cha(const FormatRow &, int32_t, const void *w, int64_t rows, in
     if (isa >= LB_ISA_AVX512) matmul_i8cha_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
     else if (isa >= LB_ISA_AVX2) matmul_i8cha_avx2((const uint8_t *)w, rows, cols, x, ntok, y);
     else
+#elif LB_ARM64
+    if (lb_isa_current() >= LB_ISA_NEON_DOTPROD) matmul_i8cha_dotprod((const uint8_t *)w, rows, cols, x, ntok, y);
+    else if (lb_isa_current() >= LB_ISA_NEON) matmul_i8cha_neon((const uint8_t *)w, rows, cols, x, ntok, y);
+    else
 #endif
     matmul_i8cha_scalar((const uint8_t *)w, rows, cols, x, ntok, y);
     return LB_OK;
@@ -196,6 +208,10 @@ int32_t matmul_i4ch(const FormatRow &, int32_t, const void *w, int64_t rows, int
     const int isa = lb_isa_current();
     if (isa >= LB_ISA_AVX512) matmul_i4ch_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
     else if (isa >= LB_ISA_AVX2) matmul_i4ch_avx2((const uint8_t *)w, rows, cols, x, ntok, y);
+    else
+#elif LB_ARM64
+    if (lb_isa_current() >= LB_ISA_NEON_DOTPROD) matmul_i4ch_dotprod((const uint8_t *)w, rows, cols, x, ntok, y);
+    else if (lb_isa_current() >= LB_ISA_NEON) matmul_i4ch_neon((const uint8_t *)w, rows, cols, x, ntok, y);
     else
 #endif
     matmul_sym_scalar(true, (const uint8_t *)w, rows, cols, x, ntok, y);
