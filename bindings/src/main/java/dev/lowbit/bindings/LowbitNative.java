@@ -25,6 +25,8 @@ public final class LowbitNative {
     public static final int LB_OK = 0, LB_ERR_ARG = -1, LB_ERR_FORMAT = -2;
     /** ISA levels (runtime.h); ISA_AVX512_BF16 adds the vdpbf16ps kernels (AVX512_BF16 + AVX512_VBMI) */
     public static final int ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2, ISA_AVX512_BF16 = 3;
+    /** ARM64 levels (runtime.h), numbered apart from x86's: compare levels only within one family */
+    public static final int ISA_NEON = 16, ISA_NEON_DOTPROD = 17, ISA_NEON_I8MM = 18;
 
     // runtime
     public static native @Cast("const char*") String lb_version();

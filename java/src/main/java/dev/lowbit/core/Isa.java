@@ -17,7 +17,11 @@ public enum Isa {
     AVX2("avx2", LowbitNative.ISA_AVX2),
     AVX512("avx512", LowbitNative.ISA_AVX512),
     /** AVX-512 with AVX512_BF16 and AVX512_VBMI: the vdpbf16ps kernels and the BF16X16 layout */
-    AVX512_BF16("avx512-bf16", LowbitNative.ISA_AVX512_BF16);
+    AVX512_BF16("avx512-bf16", LowbitNative.ISA_AVX512_BF16),
+    /** ARM64 (linux-arm64 natives): ASIMD, + SDOT (asimddp), + i8mm; numbered apart from x86's */
+    NEON("neon", LowbitNative.ISA_NEON),
+    NEON_DOTPROD("neon-dotprod", LowbitNative.ISA_NEON_DOTPROD),
+    NEON_I8MM("neon-i8mm", LowbitNative.ISA_NEON_I8MM);
 
     private final String label;
     private final int level;
@@ -65,11 +69,16 @@ public enum Isa {
         return of(LowbitNative.lb_isa_supported());
     }
 
-    /** every level this CPU runs, lowest first */
+    /** every level this CPU runs, lowest first: scalar and its own family's levels up to the best */
     public static List<Isa> supported() {
+        Isa best = best();
         List<Isa> out = new ArrayList<>();
-        for (Isa i : values()) if (i.level <= best().level) out.add(i);
+        for (Isa i : values()) if (i == SCALAR || (i.arm() == best.arm() && i.level <= best.level)) out.add(i);
         return out;
+    }
+
+    private boolean arm() {
+        return level >= LowbitNative.ISA_NEON;
     }
 
     /**
