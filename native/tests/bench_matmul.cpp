@@ -276,10 +276,13 @@ void grid_bench(const std::string &fmts, double min_sec) {
     if (getenv("BENCH_SHAPE")) std::sscanf(getenv("BENCH_SHAPE"), "%ldx%ld", &rows, &cols0);
     lb_threads_set(1);
     const int best_isa = lb_isa_supported();
-    const char *isa_names[] = {"scalar", "avx2", "avx512", "avx512-bf16"};
+    const char *isa_names[] = {"scalar", "avx2", "avx512", "avx512-bf16", "neon", "neon-dotprod", "neon-i8mm"};
+    std::vector<int> levels = {LB_ISA_SCALAR};  // this CPU's family (ARM64 levels count from LB_ISA_NEON)
+    for (int l = best_isa >= LB_ISA_NEON ? LB_ISA_NEON : 1; l <= best_isa; l++) levels.push_back(l);
+    auto isa_name = [&](int l) { return isa_names[l >= LB_ISA_NEON ? l - LB_ISA_NEON + 4 : l]; };
     const std::vector<std::string> wanted = split_list(fmts);
     std::printf("%lldx%lld, ntok 1, 1 thread, fastest call in us\n%-8s", (long long)rows, (long long)cols0, "format");
-    for (int isa = 0; isa <= best_isa; isa++) std::printf(" %12s", isa_names[isa]);
+    for (int isa : levels) std::printf(" %12s", isa_name(isa));
     std::printf("\n");
     for (int i = 0; lb_format_at(i); i++) {
         const lb_format_info *f = lb_format_at(i);
@@ -305,7 +308,7 @@ void grid_bench(const std::string &fmts, double min_sec) {
         std::uniform_real_distribution<float> d(-1.f, 1.f);
         for (auto &v : x) v = d(rng);
         std::printf("%-7s%c", f->name, cols == cols0 ? ' ' : '*');
-        for (int isa = 0; isa <= best_isa; isa++) {
+        for (int isa : levels) {
             lb_isa_set(isa);
             lb_matmul(f->id, group, buf.at(0), rows, cols, x.data(), 1, y.data());
             std::printf(" %12.1f", fastest_call(f->id, group, buf, rows, cols, x.data(), 1, y.data(), min_sec, 10) * 1e6);
