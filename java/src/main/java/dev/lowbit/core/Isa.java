@@ -2,7 +2,6 @@ package dev.lowbit.core;
 
 import dev.lowbit.bindings.LowbitNative;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -51,10 +50,18 @@ public enum Isa {
         return SCALAR;
     }
 
-    /** the level named `name`, or IllegalArgumentException listing the names */
+    /** the level named `name` among this machine's architecture's, or IllegalArgumentException listing them */
     public static Isa parse(String name) {
-        for (Isa i : values()) if (i.label.equals(name)) return i;
-        throw new IllegalArgumentException("'" + name + "' is not an ISA level: " + names(Arrays.asList(values())));
+        for (Isa i : family()) if (i.label.equals(name)) return i;
+        throw new IllegalArgumentException("'" + name + "' is not an ISA level: " + names(family()));
+    }
+
+    /** the levels of the architecture this JVM runs on (the natives it loads are built for it), scalar first */
+    public static List<Isa> family() {
+        boolean arm = "aarch64".equals(System.getProperty("os.arch"));
+        List<Isa> out = new ArrayList<>();
+        for (Isa i : values()) if (i == SCALAR || i.arm() == arm) out.add(i);
+        return out;
     }
 
     /** the level the kernels run at now */
