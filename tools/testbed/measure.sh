@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Re-measures every testbed number the README quotes: the study's plans, GPTQ/AWQ, calibration
-# data, sensitivity and thinking budgets (about 25 minutes on 2 cores). Writes under runs/ (or $1).
+# data, sensitivity and thinking budgets (about an hour on 2 cores). Writes under runs/ (or $1).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 out="${1:-runs}"
 L=./lowbit
-# the plans' table on 40 problems per level (200), the rest on 10 per level (50); three sampling seeds each
-bench=(--bench testbed:2026:10 --seeds 42,43,44 --batch 32)
-$L sweep -m lowbit-testbed --plans w16,w8a8kv8,w4a16-g128,w3a16-g128,w2a16-g128,kv4,kv3,w4a4kv4 --bench testbed:2026:40 \
-  --seeds 42,43,44 --batch 32 --out "$out/testbed-sweep"
+# 40 problems per level (200) and three sampling seeds; the thinking-budget grid on 10 per level
+bench=(--bench testbed:2026:40 --seeds 42,43,44 --batch 32)
+$L sweep -m lowbit-testbed --plans w16,w8a8kv8,w4a16-g128,w3a16-g128,w2a16-g128,kv4,kv3,w4a4kv4 "${bench[@]}" --out "$out/testbed-sweep"
 text="$out/testbed-sweep/ppl-text.txt"  # the model's own reasoning on test prompts
 
 m="$out/testbed-methods"
@@ -29,4 +28,5 @@ $L ppl -m lowbit-testbed --text "$text" --quant w4a16-g128,w3a16-g128 --models "
 $L sensitivity -m lowbit-testbed --plan w3a16-g128 --keep w4a16-g128 --text "$text" --out "$out/testbed-sensitivity-w4"
 mixed=$(sed -n 's/^Suggested: `\([^`]*\)`.*/\1/p' "$out/testbed-sensitivity-w4/sensitivity.md")
 $L eval -m lowbit-testbed --quant "$mixed" "${bench[@]}" --out "$out/testbed-mixed"
-$L sweep -m lowbit-testbed --plans w16,w3a16-g128,w4a4kv4 "${bench[@]}" --think-budgets 64,128,256 --out "$out/testbed-scaling"
+$L sweep -m lowbit-testbed --plans w16,w3a16-g128,w4a4kv4 --bench testbed:2026:10 --seeds 42,43,44 --batch 32 \
+  --think-budgets 64,128,256 --out "$out/testbed-scaling"
