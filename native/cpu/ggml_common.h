@@ -40,6 +40,14 @@ inline uint16_t f32_to_bf16(float f) {
     return (uint16_t)(x >> 16);
 }
 
+// element c of a row of F32, F16 or BF16 weights (the SIMD float kernels' tails)
+template <int32_t FMT>
+inline float w_at(const uint8_t *w, int64_t c) {
+    if (FMT == LB_F32) return ((const float *)w)[c];
+    if (FMT == LB_F16) return f16_to_f32(((const uint16_t *)w)[c]);
+    return bf16_to_f32(((const uint16_t *)w)[c]);
+}
+
 inline uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 inline uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 inline float rdh(const uint8_t *p) { return f16_to_f32(rd16(p)); }

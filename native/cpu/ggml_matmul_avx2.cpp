@@ -32,13 +32,6 @@ inline __m256 load_w8(const uint8_t *w, int64_t c) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
 }
 
-template <int32_t FMT>
-inline float w_at(const uint8_t *w, int64_t c) {
-    if (FMT == LB_F32) return ((const float *)w)[c];
-    if (FMT == LB_F16) return f16_to_f32(((const uint16_t *)w)[c]);
-    return bf16_to_f32(((const uint16_t *)w)[c]);
-}
-
 template <int32_t FMT, int NT>
 void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     constexpr int U = NT == 1 ? 4 : NT == 2 ? 2 : 1;

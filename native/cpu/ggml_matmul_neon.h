@@ -23,13 +23,6 @@ inline float32x4_t load_w4(const uint8_t *w, int64_t c) {
     return vreinterpretq_f32_u32(vshll_n_u16(h, 16));
 }
 
-template <int32_t FMT>
-inline float w_at(const uint8_t *w, int64_t c) {
-    if (FMT == LB_F32) return ((const float *)w)[c];
-    if (FMT == LB_F16) return f16_to_f32(((const uint16_t *)w)[c]);
-    return bf16_to_f32(((const uint16_t *)w)[c]);
-}
-
 template <int32_t FMT, int NT>
 void row_float_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     constexpr int U = NT == 1 ? 4 : NT == 2 ? 2 : 1;

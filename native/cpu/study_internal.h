@@ -21,6 +21,14 @@ void study_round_bf16(const float *x, int64_t n, float *out);
 
 // thread-local scratch that only grows (one per calling thread, reused across calls), 64-byte aligned
 float *study_scratch_f32(size_t n);
+// the asymmetric W8A8 (I8CHA) activations of ntok tokens quantized per token into the scratch buffers:
+// uint8 codes [ntok][cols], scales and zero points per token
+struct StudyAsymActs {
+    const uint8_t *q;
+    const float *scale;
+    const int32_t *zero;
+};
+StudyAsymActs study_quant_acts_asym(const float *x, int64_t ntok, int64_t cols);
 int8_t *study_scratch_i8(size_t n);
 // per-thread buffer of unpacked weight rows inside a matmul's parallel region (the calling thread's
 // study_scratch_f32 holds the activations meanwhile); 64-byte aligned, at least `bytes`

@@ -96,10 +96,10 @@ void matmul_sym(bool int4, const uint8_t *w, int64_t rows, int64_t cols, const f
 template <bool DOT>
 void matmul_asym(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
     const int64_t rb = 4 + cols;
-    uint8_t *xq = (uint8_t *)study_scratch_i8((size_t)(ntok * cols));
-    float *sx = study_scratch_f32((size_t)(2 * ntok));
-    int32_t *zx = (int32_t *)(sx + ntok);
-    for (int64_t t = 0; t < ntok; t++) sx[t] = study_quant_act_asym(x + t * cols, cols, xq + t * cols, &zx[t]);
+    const StudyAsymActs acts = study_quant_acts_asym(x, ntok, cols);
+    const uint8_t *xq = acts.q;
+    const float *sx = acts.scale;
+    const int32_t *zx = acts.zero;
 #pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const uint8_t *row = w + r * rb;
