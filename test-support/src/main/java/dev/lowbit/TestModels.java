@@ -35,7 +35,7 @@ public final class TestModels {
 
     /** logits at every position of tokens fed as one fresh sequence */
     public static float[][] logits(LowbitModel m, int[] tokens) {
-        Transformer t = m.transformer();
+        Transformer t = m.internals().transformer();
         float[][] out = new float[tokens.length][t.config().vocab()];
         try (Sequence s = t.kv().newSequence()) {
             if (!t.kv().reserve(s, tokens.length)) throw new IllegalStateException("KV cache too small for " + tokens.length + " tokens");

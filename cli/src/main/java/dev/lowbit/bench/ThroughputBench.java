@@ -44,7 +44,7 @@ public final class ThroughputBench {
         this.model = model;
         this.s = settings;
         this.progress = progress == null ? m -> {} : progress;
-        Transformer t = model.transformer();
+        Transformer t = model.internals().transformer();
         if (t.maxTokens() < settings.maxBatch())
             throw new IllegalArgumentException("model loaded for " + t.maxTokens() + " tokens per step, bench needs batch " + settings.maxBatch());
         if (model.config().contextLength() < settings.contextNeeded())
@@ -85,7 +85,7 @@ public final class ThroughputBench {
 
     /** one prefill of p tokens into a fresh sequence, in ubatch chunks */
     double prefillSeconds() {
-        Transformer t = model.transformer();
+        Transformer t = model.internals().transformer();
         KvCache kv = t.kv();
         int chunk = Math.min(s.ubatch(), t.maxTokens());
         int[] prompt = tokens(s.promptTokens(), 1);
@@ -105,7 +105,7 @@ public final class ThroughputBench {
 
     /** b sequences: untimed prefill of the short prompt, then n timed steps of b one-token segments */
     double decodeSeconds(int b, int n) {
-        Transformer t = model.transformer();
+        Transformer t = model.internals().transformer();
         KvCache kv = t.kv();
         List<Sequence> seqs = new ArrayList<>();
         try {
@@ -150,7 +150,7 @@ public final class ThroughputBench {
     void fillDepth(Sequence seq, long salt) {
         int depth = s.depth();
         if (depth == 0) return;
-        KvCache kv = model.transformer().kv();
+        KvCache kv = model.internals().transformer().kv();
         int rowFloats = kv.nKvHead * kv.headDim;
         int chunk = Math.min(FILL_CHUNK, depth);
         try (NativeBuffer src = NativeBuffer.floats((long) chunk * rowFloats)) {
@@ -195,26 +195,26 @@ public final class ThroughputBench {
 
     private BenchRow row(String test, int nPrompt, int nGen, int batch, Stats ts, double bytesPerToken) {
         String backend = backend() + (model.options().weightsFromMapping() ? " mmap" : "") + (model.options().batchInvariant() ? " invariant" : "");
-        return new BenchRow("lowbit", model.file().path().getFileName().toString(), modelType(model), model.weights().plan.name(),
-                weightBytes(model.weights()), parameterCount(model), backend, s.threads(), test, nPrompt, nGen, batch, ts,
-                bytesPerToken, model.transformer().kv().bytesPerToken(), null, null);
+        return new BenchRow("lowbit", model.internals().file().path().getFileName().toString(), modelType(model), model.internals().weights().plan.name(),
+                weightBytes(model.internals().weights()), parameterCount(model), backend, s.threads(), test, nPrompt, nGen, batch, ts,
+                bytesPerToken, model.internals().transformer().kv().bytesPerToken(), null, null);
     }
 
     /** prefill reads the weights once per ubatch chunk */
     private double prefillBytesPerToken() {
-        int chunk = Math.min(s.ubatch(), model.transformer().maxTokens());
+        int chunk = Math.min(s.ubatch(), model.internals().transformer().maxTokens());
         int steps = (s.promptTokens() + chunk - 1) / chunk;
         return (double) weightBytesPerStep() * steps / s.promptTokens();
     }
 
     /** weights read by one forward step that produces one logit row per sequence (ModelWeights.bytesPerToken) */
     private long weightBytesPerStep() {
-        return model.weights().bytesPerToken();
+        return model.internals().weights().bytesPerToken();
     }
 
     /** "qwen2 F16" for a file run as loaded, "qwen2 w4a16-g128" for a requantized one */
     static String modelType(LowbitModel m) {
-        ModelWeights w = m.weights();
+        ModelWeights w = m.internals().weights();
         boolean asLoaded = w.plan.weights() == null && w.plan.kv() == dev.lowbit.quant.Format.F16;
         return m.config().arch() + " " + (asLoaded ? w.layers.get(0).wq().format.name() : w.plan.name());
     }
@@ -230,7 +230,7 @@ public final class ThroughputBench {
     /** every tensor element of the file, as llama-bench counts parameters */
     public static long parameterCount(LowbitModel m) {
         long n = 0;
-        for (GgufTensor t : m.file().tensors()) n += t.elements();
+        for (GgufTensor t : m.internals().file().tensors()) n += t.elements();
         return n;
     }
 

@@ -98,7 +98,7 @@ final class SweepCommand implements Callable<Integer> {
         List<ScalingReport.Point> scaling = new ArrayList<>();
         for (QuantPlan plan : grid) {
             try (LowbitModel m = model.load(plan, run.batch)) {
-                double bpw = QualityMeter.bitsPerWeight(m.weights());
+                double bpw = QualityMeter.bitsPerWeight(m.internals().weights());
                 double speed = decodeSpeed(m);
                 System.err.printf("lowbit sweep: %s: %.2f bits/weight, decode %.1f tok/s%n", plan, bpw, speed);
                 QualityRow q = quality.get(plan.name());

@@ -52,7 +52,7 @@ class BenchTest {
             assertEquals(row.ts().mean() * expected / 1e9, row.gbPerSecond(), 1e-12);
         }
         try (LowbitModel m = LowbitModel.load(p, runner.options(QuantPlan.W16))) {
-            assertEquals(perToken, m.weights().bytesPerToken());
+            assertEquals(perToken, m.internals().weights().bytesPerToken());
             // stories260K is F32 with a tied head: KV is F16, 2 bytes x (K+V) x layers x kv_dim
             var c = m.config();
             assertEquals(2L * 2 * c.nLayer() * c.kvDim(), r.rows().get(0).kvBytesPerToken());
@@ -163,8 +163,8 @@ class BenchTest {
         assertTrue(r.rows().get(3).kvBytesPerToken() < 0.5 * r.rows().get(0).kvBytesPerToken(), "kv4 rows are smaller than F16 ones");
         try (LowbitModel m = LowbitModel.load(TestModels.stories(), runner.options(QuantPlan.parse("kv4")))) {
             ThroughputBench b = new ThroughputBench(m, s, null);
-            try (var seq = m.transformer().kv().newSequence()) {
-                assertTrue(m.transformer().kv().reserve(seq, 300 + 4));
+            try (var seq = m.internals().transformer().kv().newSequence()) {
+                assertTrue(m.internals().transformer().kv().reserve(seq, 300 + 4));
                 b.fillDepth(seq, 1);
                 assertEquals(300, seq.length());
             }

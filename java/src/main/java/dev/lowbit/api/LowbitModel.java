@@ -147,22 +147,22 @@ public final class LowbitModel implements AutoCloseable {
         return options;
     }
 
-    public ModelWeights weights() {
-        return weights;
-    }
-
     /** the calibrated static K scales of a kvq plan, or null */
     public StaticKScales staticKScales() {
         return kScales;
     }
 
-    public Transformer transformer() {
-        return transformer;
+    /**
+     * The engine's parts behind this model, for the project's tools (bench, quality meter, quantizers,
+     * tests) that measure or rewrite them. Not the application API: an application loads, tokenizes and
+     * generates through the methods above.
+     */
+    public Internals internals() {
+        return new Internals(file, weights, transformer);
     }
 
-    public GgufFile file() {
-        return file;
-    }
+    /** the loaded file, the weights as the plan stored them, and the forward pass over them */
+    public record Internals(GgufFile file, ModelWeights weights, Transformer transformer) {}
 
     /** token ids of raw text (BOS as the model's tokenizer wants it; special tokens parsed) */
     public int[] tokenize(String text, boolean addBos) {

@@ -57,11 +57,11 @@ public final class QualityMeter {
                         int off = 0;
                         if (b.addsBos()) win[off++] = bos;
                         System.arraycopy(tokens, w * per, win, off, per);
-                        compareWindow(b.transformer(), q.transformer(), win, st);
+                        compareWindow(b.internals().transformer(), q.internals().transformer(), win, st);
                         if (progress != null)
                             progress.accept(String.format("%s: window %d/%d", cand.label(), w + 1, windows));
                     }
-                    rows.add(st.row(cand.label(), bitsPerWeight(q.weights())));
+                    rows.add(st.row(cand.label(), bitsPerWeight(q.internals().weights())));
                 }
             }
         }

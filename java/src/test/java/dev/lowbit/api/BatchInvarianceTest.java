@@ -139,8 +139,8 @@ class BatchInvarianceTest {
         try (LowbitModel m = LowbitModel.load(model, options(plan, invariant))) {
             int[] prompt = m.textPrompt(PROMPTS[8] + " " + PROMPTS[4]);
             int[] next = Arrays.copyOf(m.textPrompt(PROMPTS[2]), 6);
-            float[][] alone = logits(m.transformer(), prompt, STEP_TOKENS, next, false);
-            float[][] company = logits(m.transformer(), prompt, 5, next, true);
+            float[][] alone = logits(m.internals().transformer(), prompt, STEP_TOKENS, next, false);
+            float[][] company = logits(m.internals().transformer(), prompt, 5, next, true);
             int differ = 0;
             for (int i = 0; i < alone.length; i++) differ += Arrays.equals(alone[i], company[i]) ? 0 : 1;
             return differ;

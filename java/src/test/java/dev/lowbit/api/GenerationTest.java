@@ -87,7 +87,7 @@ class GenerationTest {
         }
         // room for exactly 2 sequences of 512 tokens but 4 slots: pages run out, work waits / is preempted
         try (LowbitModel probe = LowbitModel.load(TestModels.stories(), small)) {
-            long perSeq = probe.transformer().kv().bytesPerToken() * 512;
+            long perSeq = probe.internals().transformer().kv().bytesPerToken() * 512;
             try (LowbitModel m = LowbitModel.load(TestModels.stories(), small.withBatch(4).withKvBudget(2 * perSeq))) {
                 List<GenerationRequest> reqs = new ArrayList<>();
                 for (int i = 0; i < PROMPTS.length; i++) reqs.add(req(m, i));

@@ -36,7 +36,7 @@ class HeadFormatTest {
         int[] tokens = {11, 523, 99, 7000, 42};
         try (LowbitModel bf = load(p, "w4a16-g128"); LowbitModel kept = load(p, "w4a16-g128+head16");
              GgufFile f = GgufFile.open(p)) {
-            Linear hb = bf.weights().output, hk = kept.weights().output;
+            Linear hb = bf.internals().weights().output, hk = kept.internals().weights().output;
             assertEquals(ModelWeights.bf16Layout(spec.vocab(), spec.nEmbd()), hb.format, "BF16, in the kernel's layout");
             Format keptFmt = gt == GgmlType.BF16 ? ModelWeights.bf16Layout(spec.vocab(), spec.nEmbd()) : Format.fromId(gt.id());
             assertEquals(keptFmt, hk.format, "head16 keeps the file's head (a BF16 one in the kernel's layout)");
@@ -96,9 +96,9 @@ class HeadFormatTest {
         LoadOptions o = LoadOptions.defaults().withContext(32).withPlan(QuantPlan.W16);
         try (LowbitModel copied = LowbitModel.load(p, o); LowbitModel mapped = LowbitModel.load(p, o.withWeightsFromMapping(true))) {
             Format layout = ModelWeights.bf16Layout(spec.nFf(), spec.nEmbd());
-            LayerWeights lc = copied.weights().layers.get(0), lm = mapped.weights().layers.get(0);
+            LayerWeights lc = copied.internals().weights().layers.get(0), lm = mapped.internals().weights().layers.get(0);
             assertEquals(layout, lc.gate().format);
-            assertEquals(layout, copied.weights().output.format);
+            assertEquals(layout, copied.internals().weights().output.format);
             assertEquals(Format.BF16, lm.gate().format, "read from the mapping: as stored");
             float[][] a = logits(copied, tokens, spec.vocab()), b = logits(mapped, tokens, spec.vocab());
             double num = 0, den = 0;
@@ -133,7 +133,7 @@ class HeadFormatTest {
     }
 
     private static float[][] logits(LowbitModel m, int[] tokens, int vocab) {
-        Transformer t = m.transformer();
+        Transformer t = m.internals().transformer();
         float[][] out = new float[tokens.length][vocab];
         try (Sequence s = t.kv().newSequence()) {
             assertTrue(t.kv().reserve(s, tokens.length));

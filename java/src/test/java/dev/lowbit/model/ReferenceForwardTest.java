@@ -35,7 +35,7 @@ class ReferenceForwardTest {
             ref = new ReferenceForward(f).logits(tokens);
         }
         try (LowbitModel m = LowbitModel.load(p, LoadOptions.defaults().withContext(64))) {
-            Transformer t = m.transformer();
+            Transformer t = m.internals().transformer();
             try (Sequence s = t.kv().newSequence()) {
                 assertTrue(t.kv().reserve(s, tokens.length));
                 // feed in two chunks to also cover attention over cached positions

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** W4A4's rotation (F32 KV cache so only the rotation differs) (weights W·Hᵀ, inputs H·x) leaves the full-precision network unchanged. */
 class RotationTest {
     private static float[][] logits(LowbitModel m, int[] tokens) {
-        Transformer t = m.transformer();
+        Transformer t = m.internals().transformer();
         float[][] out = new float[tokens.length][t.config().vocab()];
         try (Sequence s = t.kv().newSequence()) {
             assertTrue(t.kv().reserve(s, tokens.length));
@@ -33,7 +33,7 @@ class RotationTest {
             base = logits(m, tokens);
         }
         try (LowbitModel m = LowbitModel.load(TestModels.stories(), o.withPlan(QuantPlan.parse("rot+kv32")))) {
-            assertTrue(m.weights().layers.get(0).wq().rotated);
+            assertTrue(m.internals().weights().layers.get(0).wq().rotated);
             rot = logits(m, tokens);
         }
         double maxRel = 0;

@@ -30,11 +30,11 @@ class StackedLinearTest {
         Path p = TestModels.synthetic(spec, "vocab/ggml-vocab-llama-spm.gguf", dir.resolve("stack-" + type + ".gguf"));
         LoadOptions o = LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse(plan));
         try (LowbitModel m = LowbitModel.load(p, o)) {
-            Transformer t = m.transformer();
+            Transformer t = m.internals().transformer();
             for (int l = 0; l < spec.nLayer(); l++) assertTrue(t.stacked(l), "layer " + l + " matrices lie back to back");
             float[][] stacked = decode(t, spec.vocab());
             float[][] separate;
-            try (Transformer apart = new Transformer(m.weights(), t.kv(), t.maxTokens(), 1, null,
+            try (Transformer apart = new Transformer(m.internals().weights(), t.kv(), t.maxTokens(), 1, null,
                     Transformer.Options.DEFAULT.withStackOneTokenSteps(false))) {
                 for (int l = 0; l < spec.nLayer(); l++) assertFalse(apart.stacked(l));
                 separate = decode(apart, spec.vocab());

@@ -133,7 +133,7 @@ class StaticKQuantTest {
         double worst = 0;
         try (LowbitModel m = LowbitModel.load(file, LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse(plan))
                 .withCalibration(text, 8))) {
-            Transformer t = m.transformer();
+            Transformer t = m.internals().transformer();
             if (plan.contains("kvq")) assertEquals(Format.KVS8, t.kv().kFormat);
             try (Sequence s = t.kv().newSequence()) {
                 assertTrue(t.kv().reserve(s, tokens.length));
@@ -192,7 +192,7 @@ class StaticKQuantTest {
                      .withCalibration(calib, 8))) {
             StaticKScales a = pre.staticKScales(), b = post.staticKScales();
             float[] bias = new float[128];
-            pre.weights().layers.get(0).bk().floatView(0, 128).get(bias);
+            pre.internals().weights().layers.get(0).bk().floatView(0, 128).get(bias);
             for (int c = 0; c < 128; c++) {
                 // offset = -z*s + bias (pre-bias) or -z*s (post-bias); z an integer code in range
                 assertEquals(-a.zero(0, c) * a.scale(0, c) + bias[c], a.offset(0, c), 1e-5 * (1 + Math.abs(bias[c])));
@@ -217,7 +217,7 @@ class StaticKQuantTest {
         try (LowbitModel m = LowbitModel.load(TestModels.stories(), LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse(plan))
                 .withCalibration(cal, 4))) {
             int[] toks = m.tokenize(story, true);
-            Transformer t = m.transformer();
+            Transformer t = m.internals().transformer();
             float[][] out = new float[toks.length][t.config().vocab()];
             try (Sequence s = t.kv().newSequence()) {
                 assertTrue(t.kv().reserve(s, toks.length));
@@ -242,8 +242,8 @@ class StaticKQuantTest {
              LowbitModel kv4 = LowbitModel.load(TestModels.stories(), LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse("kv4")))) {
             int hd = kvq.config().headDim(), layers = kvq.config().nLayer(), nkv = kvq.config().nKvHead();
             long kv4Row = Format.KV4.rowBytes(Math.min(128, hd), hd);
-            assertEquals((long) layers * nkv * (hd / 2 + kv4Row), kvq.transformer().kv().bytesPerToken());
-            assertEquals((long) layers * nkv * 2 * kv4Row, kv4.transformer().kv().bytesPerToken());
+            assertEquals((long) layers * nkv * (hd / 2 + kv4Row), kvq.internals().transformer().kv().bytesPerToken());
+            assertEquals((long) layers * nkv * 2 * kv4Row, kv4.internals().transformer().kv().bytesPerToken());
         }
     }
 

@@ -43,14 +43,14 @@ class MixedPlanTest {
     @Test
     void theLoaderAppliesTheOverridesAndAFullOverrideIsTheBaseModel() throws Exception {
         try (LowbitModel m = load("w3a16-g128+l0-1=w16+ffn_down=w4a16-g128")) {
-            List<LayerWeights> layers = m.weights().layers;
+            List<LayerWeights> layers = m.internals().weights().layers;
             assertEquals(Format.F32, layers.get(0).wq().format, "stories260K stores F32: layer 0 kept");
             assertEquals(Format.W4G, layers.get(0).down().format);
             assertEquals(Format.W3G, layers.get(2).wq().format);
             assertEquals(Format.W4G, layers.get(4).down().format);
-            double mixed = QualityMeter.bitsPerWeight(m.weights());
+            double mixed = QualityMeter.bitsPerWeight(m.internals().weights());
             try (LowbitModel w3 = load("w3a16-g128")) {
-                assertTrue(mixed > QualityMeter.bitsPerWeight(w3.weights()), "keeping layers at 16 bits costs bits");
+                assertTrue(mixed > QualityMeter.bitsPerWeight(w3.internals().weights()), "keeping layers at 16 bits costs bits");
             }
         }
         int n = 0;

@@ -38,7 +38,7 @@ class QuantizedGgufTest {
         try (LowbitModel atLoad = load(src, plan); LowbitModel saved = load(out, "w16")) {
             assertEquals(QuantPlan.parse(plan).name(), saved.options().plan().name(), "the recorded plan applies");
             assertEquals("rtn", saved.options().plan().method());
-            Linear a = atLoad.weights().layers.get(0).down(), b = saved.weights().layers.get(0).down();
+            Linear a = atLoad.internals().weights().layers.get(0).down(), b = saved.internals().weights().layers.get(0).down();
             assertEquals(a.format, b.format);
             assertEquals(a.bytes(), b.bytes());
             float[][] la = TestModels.logits(atLoad, tokens), lb = TestModels.logits(saved, tokens);

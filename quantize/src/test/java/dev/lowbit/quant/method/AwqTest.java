@@ -86,7 +86,7 @@ class AwqTest {
             QuantizedGguf.write(f, r, new QuantizedGguf.Provenance("w16", "awq-fold", "", "test", windows.size(), 64, 1), out);
         }
         try (LowbitModel a = load(src); LowbitModel b = load(out)) {
-            assertEquals(Format.F32, b.weights().layers.get(0).up().format, "the folded weights stay F32");
+            assertEquals(Format.F32, b.internals().weights().layers.get(0).up().format, "the folded weights stay F32");
             float[][] la = TestModels.logits(a, tokens), lb = TestModels.logits(b, tokens);
             for (int t = 0; t < tokens.length; t++) {
                 double maxAbs = 0, maxDiff = 0;
