@@ -23,7 +23,7 @@
 // the thread count or on how many query rows share the call (prefill chunks of any length, other
 // sequences of a batch): batch-invariant results.
 // Scalar reference here; AVX-512 variant in attention_avx512.cpp, AVX512_BF16 (KV4) in
-// attention_bf16_avx512.cpp.
+// attention_bf16_avx512.cpp, AVX2 (CPUs without AVX-512) in attention_avx2.cpp.
 #include "dispatch.h"
 #include "kv_internal.h"
 #include <algorithm>
@@ -137,8 +137,10 @@ int32_t attend(int32_t kvfmt, int32_t group, const void *kcache, const void *vca
 #if LB_X86
     const bool simd = lb_isa_current() >= LB_ISA_AVX512 && attention_supported_avx512(ls[0]);
     const bool bf16 = lb_bf16_kernels() && attention_supported_bf16(ls[0]);
+    // AVX2 only at that level: an AVX-512 CPU keeps the scalar path for shapes its kernels lack
+    const bool avx2 = lb_isa_current() == LB_ISA_AVX2 && attention_supported_avx2(ls[0]);
 #else
-    constexpr bool simd = false, bf16 = false;
+    constexpr bool simd = false, bf16 = false, avx2 = false;
 #endif
     const uint8_t *kc = (const uint8_t *)kcache, *vc = (const uint8_t *)vcache;
 
@@ -179,6 +181,8 @@ int32_t attend(int32_t kvfmt, int32_t group, const void *kcache, const void *vca
             attention_span_bf16(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
         else if (simd)
             attention_span_avx512(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
+        else if (avx2)
+            attention_span_avx2(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
         else
             attention_span_scalar(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
     };

@@ -107,6 +107,10 @@ constexpr int64_t ATTN_SPAN = 1024;
 bool attention_supported_avx512(const KvLayout &l);
 void attention_span_avx512(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride,
                            int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc);
+// AVX2 variant (attention_avx2.cpp), for CPUs without AVX-512: the same shapes
+bool attention_supported_avx2(const KvLayout &l);
+void attention_span_avx2(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride, int gh,
+                         float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc);
 // AVX512_BF16 variant (attention_bf16_avx512.cpp): KV4 with one group per row, head_dim 64 or 128
 bool attention_supported_bf16(const KvLayout &l);
 void attention_span_bf16(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride, int gh,

@@ -7,26 +7,13 @@
 #include "dispatch.h"
 #include "study_internal.h"
 #include "study_pack.h"
+#include "simd256_math.h"
 #include <immintrin.h>
 #include <cstring>
 
 namespace {
-// lb_bf16_round of 8 floats: nearest even, below-normal to a signed zero, NaN kept quiet
-inline __m256 bf16_round(__m256 f) {
-    const __m256i u = _mm256_castps_si256(f);
-    const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
-    const __m256i r = _mm256_and_si256(_mm256_add_epi32(u, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff))),
-                                       _mm256_set1_epi32((int)0xffff0000u));
-    const __m256i expo = _mm256_and_si256(u, _mm256_set1_epi32(0x7f800000));
-    const __m256i sub = _mm256_cmpeq_epi32(expo, _mm256_setzero_si256());
-    __m256i out = _mm256_blendv_epi8(r, _mm256_and_si256(u, _mm256_set1_epi32((int)0x80000000u)), sub);
-    const __m256i qnan = _mm256_and_si256(_mm256_or_si256(u, _mm256_set1_epi32(0x00400000)), _mm256_set1_epi32((int)0xffff0000u));
-    out = _mm256_blendv_epi8(out, qnan, _mm256_castps_si256(_mm256_cmp_ps(f, f, _CMP_UNORD_Q)));
-    return _mm256_castsi256_ps(out);
-}
-
-// the same for dequantised weights s*(q-z), which are always finite and zero or normal (|s| >= 2^-24,
-// an f16): only the nearest-even step
+// lb256_bf16_round (simd256_math.h) for dequantised weights s*(q-z), which are always finite and
+// zero or normal (|s| >= 2^-24, an f16): only the nearest-even step
 inline __m256 bf16_round_weight(__m256 f) {
     const __m256i u = _mm256_castps_si256(f);
     const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
@@ -138,7 +125,7 @@ void run(int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x
 void matmul_wg_avx2(int bits, int group, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
                     float *y) {
     float *xb = study_scratch_f32((size_t)(ntok * cols));
-    for (int64_t i = 0; i + 8 <= ntok * cols; i += 8) _mm256_storeu_ps(xb + i, bf16_round(_mm256_loadu_ps(x + i)));
+    for (int64_t i = 0; i + 8 <= ntok * cols; i += 8) _mm256_storeu_ps(xb + i, lb256_bf16_round(_mm256_loadu_ps(x + i)));
     for (int64_t i = ntok * cols / 8 * 8; i < ntok * cols; i++) xb[i] = lb_bf16_round(x[i]);
     x = xb;
     switch (bits) {

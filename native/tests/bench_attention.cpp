@@ -5,12 +5,15 @@
 // KV4 is timed twice where the CPU has AVX512_BF16: "KV4" (the vdpbf16ps kernel) and "KV4/fp32"
 // (the FP32-FMA kernel that CPUs without it use).
 // usage: bench_attention [threads] [head_dim: 64 = Qwen2.5-0.5B (14/2 heads), 128 = R1-Distill-Qwen-1.5B (12/2)]
+// env: BENCH_ISA = scalar | avx2 | avx512 | avx512-bf16 (or the LB_ISA_* number) times that level instead
+// of the CPU's best; BENCH_CTX = comma-separated context lengths (default 1024,8192,32768)
 #include "lowbit/lowbit.h"
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <sys/mman.h>
 #include <vector>
@@ -23,15 +26,41 @@ static void *huge_alloc(size_t n) {  // 2 MiB pages, touched after madvise, as t
     return p;
 }
 
+// BENCH_ISA as an LB_ISA_* level, capped at what the CPU supports
+static int bench_isa() {
+    const char *e = getenv("BENCH_ISA");
+    int isa = lb_isa_supported();
+    if (e && *e) {
+        isa = !strcmp(e, "scalar") ? LB_ISA_SCALAR : !strcmp(e, "avx2") ? LB_ISA_AVX2 : !strcmp(e, "avx512") ? LB_ISA_AVX512
+            : !strcmp(e, "avx512-bf16") ? LB_ISA_AVX512_BF16 : atoi(e);
+        isa = std::min(isa, lb_isa_supported());
+    }
+    return isa;
+}
+
+static std::vector<int> bench_ctx() {
+    std::vector<int> ctx;
+    const char *e = getenv("BENCH_CTX");
+    for (const char *p = e; p && *p;) {
+        const int c = atoi(p);
+        if (c > 0) ctx.push_back(c);
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    if (ctx.empty()) ctx = {1024, 8192, 32768};
+    return ctx;
+}
+
 int main(int argc, char **argv) {
     const int threads = argc > 1 ? atoi(argv[1]) : 1, hd = argc > 2 ? atoi(argv[2]) : 64;
+    const int isa = bench_isa();
     const int nh = hd == 64 ? 14 : 12, nkv = 2, bs = 256;
     lb_threads_set(threads);
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> u(-1.f, 1.f);
-    printf("threads %d, %d q heads, %d kv heads, head_dim %d; us per layer (min over reps), KV bytes per token per layer\n", threads, nh,
-           nkv, hd);
-    for (int ctx : {1024, 8192, 32768}) {
+    printf("threads %d, %d q heads, %d kv heads, head_dim %d, isa level %d; us per layer (min over reps), KV bytes per token per layer\n",
+           threads, nh, nkv, hd, isa);
+    for (int ctx : bench_ctx()) {
         const int blocks = (ctx + bs - 1) / bs;
         std::vector<int32_t> table(blocks);
         for (int i = 0; i < blocks; i++) table[i] = blocks - 1 - i;
@@ -41,8 +70,8 @@ int main(int argc, char **argv) {
         printf("ctx %6d:", ctx);
         for (int variant : {(int)LB_F16, (int)LB_KV8, (int)LB_KV4, -(int)LB_KV4, (int)LB_KV3}) {
             const int fmt = variant < 0 ? -variant : variant;
-            if (variant < 0 && lb_isa_supported() < LB_ISA_AVX512_BF16) continue;
-            lb_isa_set(variant < 0 ? LB_ISA_AVX512 : lb_isa_supported());
+            if (variant < 0 && isa < LB_ISA_AVX512_BF16) continue;
+            lb_isa_set(variant < 0 ? LB_ISA_AVX512 : isa);
             const int group = fmt == LB_F16 ? 0 : hd;
             const int64_t rb = fmt == LB_F16 ? 2 * hd : lb_row_bytes(fmt, group, hd);
             const size_t bytes = (size_t)blocks * bs * nkv * rb;
