@@ -14,6 +14,7 @@ import dev.lowbit.quant.method.Awq;
 import dev.lowbit.quant.method.CalibrationSet;
 import dev.lowbit.quant.method.Gptq;
 import dev.lowbit.quant.method.MatrixMethods;
+import dev.lowbit.quant.method.SmoothQuant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Option;
  * every command loads as it is (see {@link QuantizedGguf}); the calibration windows are saved beside it.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = "Quantize a model's linear layers by a method (rtn, gptq, awq) and save it as a GGUF every command loads directly.")
+        description = "Quantize a model's linear layers by a method (rtn, gptq, awq, smoothquant) and save it as a GGUF every command loads directly.")
 final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, description = "GGUF path or catalogue name (default: the embedded default model)")
     String model;
@@ -39,21 +40,21 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true, description = "output GGUF (written to a temporary file, then renamed)")
     Path out;
 
-    @Option(names = "--plan", required = true, description = "weight plan: w4a16-g128, w3a16-g128, w2a16-g128 (gptq, awq); also w8a8 for rtn; "
+    @Option(names = "--plan", required = true, description = "weight plan: w4a16-g128, w3a16-g128, w2a16-g128 (gptq, awq); w8a8, w8a8-asym (rtn, smoothquant); "
             + "run-time parts (kv8, kv4, ...) are recorded and applied at load")
     String plan;
 
-    @Option(names = "--method", description = "rtn | gptq | awq (default ${DEFAULT-VALUE})")
+    @Option(names = "--method", description = "rtn | gptq | awq | smoothquant (default ${DEFAULT-VALUE})")
     String method = "gptq";
 
     @Option(names = "--calib", description = "calibration source: a UTF-8 text file, testbed[:SEED] (worked problems of the testbed's "
             + "training split) or gen:testbed[:SEED] (the model's own reasoning on those prompts)")
     String calib;
 
-    @Option(names = "--calib-samples", description = "calibration windows (default ${DEFAULT-VALUE}, as GPTQ and AWQ)")
+    @Option(names = "--calib-samples", description = "calibration windows (default ${DEFAULT-VALUE}, as GPTQ, AWQ and SmoothQuant)")
     int samples = 128;
 
-    @Option(names = "--calib-len", description = "tokens per window (default 2048 for gptq, 512 for awq, as each calibrates; capped at the model's context)")
+    @Option(names = "--calib-len", description = "tokens per window (default 2048 for gptq and smoothquant, 512 for awq, as each calibrates; capped at the model's context)")
     Integer length;
 
     @Option(names = "--seed", description = "seed of the window sampling (default ${DEFAULT-VALUE})")
@@ -77,6 +78,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--no-awq-clip", description = "AWQ: round the scaled weights onto RTN grids instead of searching each group's clipping")
     boolean noAwqClip;
 
+    @Option(names = "--smooth-alpha", description = "SmoothQuant: migration strength alpha in [0, 1], s = max|x|^alpha / max|w|^(1-alpha) (default ${DEFAULT-VALUE}, the study's)")
+    double smoothAlpha = SmoothQuant.STUDY_ALPHA;
+
     @Option(names = {"-t", "--threads"}, description = "kernel threads (default: all cores)")
     int threads = 0;
 
@@ -93,6 +97,7 @@ final class QuantizeCommand implements Callable<Integer> {
         int length = this.length != null ? this.length : method.equals("awq") ? 512 : 2048;
         if (length < 16 || length > ModelOptions.MAX_CTX) throw new IllegalArgumentException("--calib-len must be in 16.." + ModelOptions.MAX_CTX);
         if (awqGrid < 1 || awqGrid > 1000) throw new IllegalArgumentException("--awq-grid must be in 1..1000, got " + awqGrid);
+        if (!(smoothAlpha >= 0 && smoothAlpha <= 1)) throw new IllegalArgumentException("--smooth-alpha must be in [0, 1], got " + smoothAlpha);
         if (!(damp > 0 && damp < 1)) throw new IllegalArgumentException("--damp must be in (0, 1), got " + damp);
         if (clipGrid < 0 || clipGrid > 1000) throw new IllegalArgumentException("--clip-grid must be in 0..1000, got " + clipGrid);
         if (block < 1) throw new IllegalArgumentException("--block must be >= 1");
@@ -124,7 +129,12 @@ final class QuantizeCommand implements Callable<Integer> {
                 m = awq = Awq.of(p, a);
                 settings = a.describe();
             }
-            default -> throw new IllegalArgumentException("unknown --method " + method + " (rtn, gptq, awq)");
+            case "smoothquant" -> {
+                SmoothQuant sq = SmoothQuant.of(p, smoothAlpha);
+                m = sq;
+                settings = sq.describe();
+            }
+            default -> throw new IllegalArgumentException("unknown --method " + method + " (rtn, gptq, awq, smoothquant)");
         }
         boolean calibrated = !method.equals("rtn");
         if (calibrated && calib == null) throw new IllegalArgumentException("--method " + method + " needs --calib (a text file or testbed)");

@@ -208,6 +208,31 @@ class JarCommandsTest {
         }
     }
 
+    @Test
+    void quantizeBySmoothQuantSavesAW8a8kv8ModelThatPplLoadsUnderItsRecordedPlan(@TempDir Path dir) throws Exception {
+        Path calib = dir.resolve("calib.txt"), eval = dir.resolve("eval.txt");
+        selfGenerated(dir, calib, eval);
+        Path out = dir.resolve("sq.gguf");
+        Result q = lowbit(dir, "quantize", "-m", "stories260K", "--plan", "w8a8kv8", "--method", "smoothquant", "--calib", calib.toString(),
+                "--calib-samples", "16", "--calib-len", "128", "-o", out.toString());
+        assertEquals(0, q.code(), q.err());
+        Result i = lowbit(dir, "inspect", out.toString());
+        assertTrue(i.out().contains("quantized:    w8a8kv8 by smoothquant") && i.out().contains("alpha=0.85"), i.out());
+        Result p = lowbit(dir, "ppl", "-m", "stories260K", "--text", eval.toString(), "--window", "64", "--quant", "w8a8kv8",
+                "--models", out.toString(), "--json");
+        assertEquals(0, p.code(), p.err());
+        JsonNode rows = new ObjectMapper().readTree(p.out());
+        assertEquals("sq.gguf", rows.get(1).get("plan").asText(), p.out());
+        // stories260K has no outlier channels to smooth: the file must load and stay near RTN, not beat it
+        double rtn = rows.get(0).get("kld_mean").asDouble(), sq = rows.get(1).get("kld_mean").asDouble();
+        assertTrue(sq > 0 && sq < 2 * rtn + 1e-3, "SmoothQuant " + sq + " vs RTN " + rtn + ": " + p.out());
+        Result bad = lowbit(dir, "quantize", "-m", "stories260K", "--plan", "w4a16-g128", "--method", "smoothquant", "--calib", calib.toString(),
+                "-o", dir.resolve("x.gguf").toString());
+        assertNotEquals(0, bad.code());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+        assertTrue(bad.err().contains("SmoothQuant needs a W8A8 plan"), bad.err());
+    }
+
     /** calibration and evaluation texts: the model's own stories under two seeds (the study calibrates on self-generated text) */
     private static void selfGenerated(Path dir, Path calib, Path eval) throws Exception {
         for (Path p : new Path[] {calib, eval}) {

@@ -18,7 +18,7 @@ import java.util.Map;
  * What the calibration windows show at the input sites of one layer: the windows run through
  * layers 0..l of the model as it stands (earlier layers already quantized), and at each site of
  * layer l the inputs are summed into X^T X (BLAS ssyrk: upper triangle, mirrored at the end) and
- * into sum |x| per input channel, with the token count.
+ * into sum |x| per input channel, with the token count; max |x| per input channel is kept too.
  */
 final class InputStatistics {
     private InputStatistics() {}
@@ -26,11 +26,13 @@ final class InputStatistics {
     private static final class Sums {
         final float[] xtx;
         final double[] sumAbs;
+        final float[] maxAbs;
         long tokens;
 
         Sums(int cols) {
             xtx = new float[cols * cols];
             sumAbs = new double[cols];
+            maxAbs = new float[cols];
         }
     }
 
@@ -45,7 +47,11 @@ final class InputStatistics {
                 x.get(a);
                 cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, cols, ntok, 1f, a, cols, 1f, s.xtx, cols);
                 for (int i = 0; i < ntok; i++)
-                    for (int c = 0; c < cols; c++) s.sumAbs[c] += Math.abs(a[i * cols + c]);
+                    for (int c = 0; c < cols; c++) {
+                        float v = Math.abs(a[i * cols + c]);
+                        s.sumAbs[c] += v;
+                        if (v > s.maxAbs[c]) s.maxAbs[c] = v;
+                    }
                 s.tokens += ntok;
             });
             for (int[] w : windows) {
@@ -60,7 +66,7 @@ final class InputStatistics {
             float[] h = s.xtx;
             int n = s.sumAbs.length;
             for (int i = 0; i < n; i++) for (int j = 0; j < i; j++) h[i * n + j] = h[j * n + i];
-            out.put(site, new LayerMethod.SiteStats(h, s.sumAbs, s.tokens));
+            out.put(site, new LayerMethod.SiteStats(h, s.sumAbs, s.maxAbs, s.tokens));
         });
         return out;
     }

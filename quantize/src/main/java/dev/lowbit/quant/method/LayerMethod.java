@@ -24,9 +24,14 @@ public interface LayerMethod {
 
     /**
      * What the calibration tokens showed at one input site: X^T X [cols][cols] (row-major, symmetric)
-     * and the sum of |x| per input channel, over `tokens` tokens.
+     * and the sum and the maximum of |x| per input channel, over `tokens` tokens.
      */
-    record SiteStats(float[] xtx, double[] sumAbs, long tokens) {
+    record SiteStats(float[] xtx, double[] sumAbs, float[] maxAbs, long tokens) {
+        /** without the maxima (a method that needs only X^T X and mean |x|) */
+        public SiteStats(float[] xtx, double[] sumAbs, long tokens) {
+            this(xtx, sumAbs, null, tokens);
+        }
+
         /** mean |x| per input channel */
         public float[] meanAbs() {
             float[] m = new float[sumAbs.length];
