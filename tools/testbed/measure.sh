@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Re-measures every testbed number the README quotes: the study's plans, GPTQ/AWQ, calibration
-# data, sensitivity and thinking budgets (about an hour on 2 cores). Writes under runs/ (or $1).
+# data, SmoothQuant, sensitivity and thinking budgets (about an hour on 2 cores). Writes under runs/ (or $1).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -22,8 +22,9 @@ for w in 4 3; do
 done
 quantize gptq-w3-text w3a16-g128 gptq docs/ENGINE.md
 quantize gptq-w3-ref w3a16-g128 gptq testbed
+quantize smoothquant-w8 w8a8 smoothquant gen:testbed
 files=$(ls "$m"/*.gguf | paste -sd, -)
-$L ppl -m lowbit-testbed --text "$text" --quant w4a16-g128,w3a16-g128 --models "$files" > "$m/ppl.txt"
+$L ppl -m lowbit-testbed --text "$text" --quant w4a16-g128,w3a16-g128,w8a8 --models "$files" > "$m/ppl.txt"
 
 $L sensitivity -m lowbit-testbed --plan w3a16-g128 --keep w4a16-g128 --text "$text" --out "$out/testbed-sensitivity-w4"
 mixed=$(sed -n 's/^Suggested: `\([^`]*\)`.*/\1/p' "$out/testbed-sensitivity-w4/sensitivity.md")
