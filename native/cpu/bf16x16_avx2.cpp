@@ -56,7 +56,7 @@ void block_tile(const uint32_t *wb, int64_t ncp, const float *x, int64_t cols, f
 void matmul_bf16x16_avx2(const uint16_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
     const int64_t ncp = cols / 2, nblk = (rows + 15) / 16;
     float *xb = study_scratch_f32((size_t)(ntok * cols));
-    for (int64_t i = 0; i < ntok * cols; i++) xb[i] = lb_bf16_round(x[i]);
+    study_round_bf16(x, ntok * cols, xb);
     const uint32_t *wp = (const uint32_t *)w;
     const int nthreads = lb_threads_for((long long)rows * cols * ntok);
     const int64_t per_chunk = lb_chunk_items(nblk, 32 * cols, nthreads, ntok == 1);

@@ -39,6 +39,9 @@ public final class Transformer implements AutoCloseable {
     private final KvBatch batch;
     /** per layer, q|k|v and gate|up as one matrix each where they lie back to back (else null): one-token steps */
     private final Linear[] qkv, gateUp;
+    /** per layer, the matrices of each input site, and the buffers they write (made once: forward allocates nothing) */
+    private final Linear[][] qkvParts, oParts, gateUpParts, downParts;
+    private final NativeBuffer[] qkvOut, xbOut, gateUpOut;
 
     /**
      * How a Transformer runs, fixed when it is made.
@@ -120,6 +123,20 @@ public final class Transformer implements AutoCloseable {
         batch = new KvBatch(maxTokens);
         qkv = new Linear[c.nLayer()];
         gateUp = new Linear[c.nLayer()];
+        qkvParts = new Linear[c.nLayer()][];
+        oParts = new Linear[c.nLayer()][];
+        gateUpParts = new Linear[c.nLayer()][];
+        downParts = new Linear[c.nLayer()][];
+        for (int l = 0; l < c.nLayer(); l++) {
+            LayerWeights L = w.layers.get(l);
+            qkvParts[l] = new Linear[] {L.wq(), L.wk(), L.wv()};
+            oParts[l] = new Linear[] {L.wo()};
+            gateUpParts[l] = new Linear[] {L.gate(), L.up()};
+            downParts[l] = new Linear[] {L.down()};
+        }
+        qkvOut = new NativeBuffer[] {q, k, v};
+        xbOut = new NativeBuffer[] {xb};
+        gateUpOut = new NativeBuffer[] {hb, hb2};
         if (options.stackOneTokenSteps())
             for (int l = 0; l < c.nLayer(); l++) {
                 LayerWeights L = w.layers.get(l);
@@ -160,7 +177,7 @@ public final class Transformer implements AutoCloseable {
             LayerWeights L = w.layers.get(l);
             // attention block
             ops.rmsnorm(x.address(), L.attnNorm().address(), xb.address(), T, d, c.rmsEps());
-            project(l, Site.ATTN_IN, xb, T, d, qkv[l], new Linear[] {L.wq(), L.wk(), L.wv()}, q, k, v);
+            project(l, Site.ATTN_IN, xb, T, d, qkv[l], qkvParts[l], qkvOut);
             if (L.bq() != null) ops.addBias(q.address(), L.bq().address(), T, c.qDim());
             if (L.bk() != null && !kv.kBeforeBias()) ops.addBias(k.address(), L.bk().address(), T, c.kvDim());
             if (L.bv() != null) ops.addBias(v.address(), L.bv().address(), T, c.kvDim());
@@ -170,14 +187,14 @@ public final class Transformer implements AutoCloseable {
             }
             ops.rope(q.address(), T, c.nHead(), rope, batch.positionsAddress());
             ops.storeAndAttend(kv, l, batch, c.nHead(), q, k, v, L.bk(), att);  // K's RoPE and storage: the plan's KV layout
-            project(l, Site.ATTN_OUT, att, T, c.qDim(), null, new Linear[] {L.wo()}, xb);
+            project(l, Site.ATTN_OUT, att, T, c.qDim(), null, oParts[l], xbOut);
             ops.add(x.address(), xb.address(), (long) T * d);
 
             // feed-forward block (SwiGLU)
             ops.rmsnorm(x.address(), L.ffnNorm().address(), xb.address(), T, d, c.rmsEps());
-            project(l, Site.FFN_IN, xb, T, d, gateUp[l], new Linear[] {L.gate(), L.up()}, hb, hb2);
+            project(l, Site.FFN_IN, xb, T, d, gateUp[l], gateUpParts[l], gateUpOut);
             ops.siluMul(hb.address(), T == 1 && gateUp[l] != null ? hb.floatAddress(c.nFf()) : hb2.address(), (long) T * c.nFf());
-            project(l, Site.FFN_MID, hb, T, c.nFf(), null, new Linear[] {L.down()}, xb);
+            project(l, Site.FFN_MID, hb, T, c.nFf(), null, downParts[l], xbOut);
             ops.add(x.address(), xb.address(), (long) T * d);
         }
 
@@ -204,7 +221,7 @@ public final class Transformer implements AutoCloseable {
      * the input observer, then multiplied. A one-token step with a stacked matrix makes one call and moves the
      * parts after the first out of the first output (their rows follow it there).
      */
-    private void project(int layer, Site site, NativeBuffer in, int T, int cols, Linear stacked, Linear[] ws, NativeBuffer... outs) {
+    private void project(int layer, Site site, NativeBuffer in, int T, int cols, Linear stacked, Linear[] ws, NativeBuffer[] outs) {
         if (ws[0].rotated) ops.rotate(in.address(), T, ws[0].cols);
         if (inputObserver != null) inputObserver.observe(layer, site, in.floatView(0, T * cols), T, cols);
         if (T == 1 && stacked != null) {
