@@ -60,17 +60,18 @@ final class DivergeCommand implements Callable<Integer> {
         SamplerSettings sampler = temperature == 0 ? SamplerSettings.greedy() : new SamplerSettings(temperature, 0.95, 0, seed);
         String sampling = temperature == 0 ? "greedy" : String.format(Locale.ROOT, "T=%s, top-p 0.95, seed %d", temperature, seed);
         long t0 = System.nanoTime();
+        // the run's identity from the arguments, so a directory of another run is refused before anything loads
+        String run = plan.name() + ", " + sampling + ", max " + maxTokens + " tokens";
         try (OutputLock lock = OutputLock.acquire(out, "--out");
+             DivergeStore store = new DivergeStore(out, run);
              LowbitModel base = model.load(QuantPlan.W16, batch);
              LowbitModel q = model.load(plan, batch)) {
             OutputChecks.checkContext(base, benches, List.of(seed), limit);
-            try (DivergeStore store = new DivergeStore(out)) {
-                new DivergeRunner(base, q).run(new DivergeRunner.Config(benches, sampler, maxTokens, limit, seed, batch), store,
-                        msg -> System.err.print("\r" + msg + "        "));
-                System.err.println();
-                String md = DivergeReport.write(out, store.records(), model.resolve().getFileName().toString(), q.options().plan().name(), sampling);
-                System.out.print(md);
-            }
+            new DivergeRunner(base, q).run(new DivergeRunner.Config(benches, sampler, maxTokens, limit, seed, batch, run), store,
+                    msg -> System.err.print("\r" + msg + "        "));
+            System.err.println();
+            String md = DivergeReport.write(out, store.records(), model.resolve().getFileName().toString(), q.options().plan().name(), sampling);
+            System.out.print(md);
         }
         System.err.printf(Locale.ROOT, "diverge: %.1f s%n", (System.nanoTime() - t0) / 1e9);
         return 0;

@@ -225,6 +225,12 @@ class JarCommandsTest {
         assertEquals(0, again.code(), again.err());
         assertEquals(lines, Files.readAllLines(out.resolve("diverge.jsonl")));
 
+        // another plan into the same directory is refused, not mixed in
+        Result other = lowbit(dir, "diverge", "-m", testbed, "--bench", "testbed:7:1", "--quant", "w4a16-g128", "--limit", "3", "--out", out.toString());
+        assertNotEquals(0, other.code());
+        assertTrue(other.err().strip().lines().count() == 1 && other.err().contains("use another --out"), other.err());
+        assertEquals(lines, Files.readAllLines(out.resolve("diverge.jsonl")));
+
         for (String[] bad : new String[][] {{"--quant", "w9a16"}, {"--quant", "w2a16-g128", "--limit", "-1"}, {"--quant", "w2a16-g128", "--temperature", "-1"}}) {
             List<String> args = new ArrayList<>(List.of("diverge", "-m", testbed, "--bench", "testbed:7:1", "--out", dir.resolve("bad").toString()));
             args.addAll(List.of(bad));

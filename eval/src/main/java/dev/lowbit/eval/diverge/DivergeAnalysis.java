@@ -18,10 +18,11 @@ public final class DivergeAnalysis {
     private DivergeAnalysis() {}
 
     /**
+     * @param run    the run's identity ({@link DivergeRecord#run})
      * @param prompt the prompt both traces continue
      * @param base   the 16-bit model's trace; quant the quantized model's, same prompt and sampler
      */
-    public static DivergeRecord analyse(Benchmark bench, Problem p, int[] prompt, GenerationResult base, GenerationResult quant,
+    public static DivergeRecord analyse(String run, Benchmark bench, Problem p, int[] prompt, GenerationResult base, GenerationResult quant,
                                         LowbitModel baseModel, LowbitModel quantModel, double seconds) {
         TokenText.Decoded db = TokenText.decode(baseModel.tokenizer(), base.tokens());
         TokenText.Decoded dq = TokenText.decode(quantModel.tokenizer(), quant.tokens());
@@ -61,7 +62,7 @@ public final class DivergeAnalysis {
         Judgement jb = bench.judge(p, base.text()), jq = bench.judge(p, quant.text());
         boolean diverged = diffTok >= 0;
         int newStep = Divergence.firstNewStep(stepsB, stepsQ);
-        return new DivergeRecord(bench.id(), p.id(), bench.level(p), jb.goldShown(),
+        return new DivergeRecord(run, bench.id(), p.id(), bench.level(p), jb.goldShown(),
                 new DivergeRecord.Trace(base.text(), jb.extracted(), jb.correct(), base.tokens().length, stepsB.size(), base.stopReason()),
                 new DivergeRecord.Trace(quant.text(), jq.extracted(), jq.correct(), quant.tokens().length, stepsQ.size(), quant.stopReason()),
                 stepKl, stepTop1, klMean, top1, diffTok, diffStep, diverged, diverged ? jq.correct() : null,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 /**
  * One line of diverge.jsonl: one problem, its 16-bit trace and its quantized trace compared.
  *
+ * @param run           what was compared (plan, sampling, token limit): a resumed run must be the same
  * @param stepKl        mean KL(16-bit || quantized) per token of each step of the 16-bit trace, teacher-forced along it
  *                      (null for a step no token starts in)
  * @param stepTop1      share of each step's tokens where the quantized model's top-1 token is the 16-bit model's
@@ -17,6 +18,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param seconds       both models' generation time for the problem (its chunk's, shared out evenly)
  */
 public record DivergeRecord(
+        @JsonProperty("run") String run,
         @JsonProperty("benchmark") String benchmark,
         @JsonProperty("problem_id") String problemId,
         @JsonProperty("level") @JsonInclude(JsonInclude.Include.NON_NULL) Integer level,

@@ -21,8 +21,9 @@ public final class DivergeRunner {
      * @param limit   first N problems of each benchmark, 0 = all
      * @param seed    problem order seed (only GPQA's depends on it) and the sampler's seed
      * @param batch   problems generated together
+     * @param run     the run's identity, stored in every record
      */
-    public record Config(List<Benchmark> benches, SamplerSettings sampler, int maxTokens, int limit, long seed, int batch) {}
+    public record Config(List<Benchmark> benches, SamplerSettings sampler, int maxTokens, int limit, long seed, int batch, String run) {}
 
     private final LowbitModel base, quant;
 
@@ -56,7 +57,7 @@ public final class DivergeRunner {
                 List<GenerationResult> rq = quant.generateAll(reqs, null, null);
                 double perProblem = (System.nanoTime() - t0) / 1e9 / chunk.size();
                 for (int i = 0; i < chunk.size(); i++) {
-                    store.append(DivergeAnalysis.analyse(b, chunk.get(i), prompts.get(i), rb.get(i), rq.get(i), base, quant, perProblem));
+                    store.append(DivergeAnalysis.analyse(cfg.run(), b, chunk.get(i), prompts.get(i), rb.get(i), rq.get(i), base, quant, perProblem));
                     done++;
                     if (progress != null) progress.accept(String.format("%s: %d/%d problems", b.id(), done, ps.size()));
                 }

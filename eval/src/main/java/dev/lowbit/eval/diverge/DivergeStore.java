@@ -18,7 +18,8 @@ import java.util.Map;
 /**
  * diverge.jsonl, kept as eval's {@link RecordStore} keeps records.jsonl: one record appended and
  * flushed per problem; reopening resumes (complete records kept, first per key; a partial last
- * line cut off).
+ * line cut off). Records of another run (another plan, sampling or token limit) are refused
+ * rather than mixed in.
  */
 public final class DivergeStore implements AutoCloseable {
     public static final String FILE = "diverge.jsonl";
@@ -27,13 +28,17 @@ public final class DivergeStore implements AutoCloseable {
     private final Map<String, DivergeRecord> records = new LinkedHashMap<>();
     private final BufferedWriter out;
 
-    public DivergeStore(Path dir) {
+    public DivergeStore(Path dir, String run) {
         this.file = dir.resolve(FILE);
         try {
             Files.createDirectories(dir);
             if (Files.exists(file)) {
                 RecordStore.dropPartialLastLine(file);
-                for (DivergeRecord r : read(file)) records.putIfAbsent(r.key(), r);
+                for (DivergeRecord r : read(file)) {
+                    if (!run.equals(r.run()))
+                        throw new IllegalArgumentException(file + " holds records of '" + r.run() + "', not '" + run + "': use another --out");
+                    records.putIfAbsent(r.key(), r);
+                }
             }
             out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {

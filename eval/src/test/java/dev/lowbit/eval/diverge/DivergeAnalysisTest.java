@@ -39,7 +39,7 @@ class DivergeAnalysisTest {
                 int[] prompt = base.chatPrompt(bench.prompt(p));
                 GenerationRequest req = new GenerationRequest(prompt, SamplerSettings.greedy(), 200, List.of(), null);
                 GenerationResult rb = base.generateAll(List.of(req), null, null).get(0), rq = quant.generateAll(List.of(req), null, null).get(0);
-                DivergeRecord r = DivergeAnalysis.analyse(bench, p, prompt, rb, rq, base, quant, 0);
+                DivergeRecord r = DivergeAnalysis.analyse("test", bench, p, prompt, rb, rq, base, quant, 0);
 
                 // the steps: pieces that join back to the text, as many as the study counts, each but the last closed by one blank line
                 List<String> steps = Steps.split(rb.text());
