@@ -86,7 +86,8 @@ public final class RecordStore implements AutoCloseable {
         return out;
     }
 
-    private static void dropPartialLastLine(Path file) throws IOException {
+    /** cuts a partial last line (a kill in mid-write) off a JSON Lines file; also used by diverge.jsonl */
+    public static void dropPartialLastLine(Path file) throws IOException {
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             long len = raf.length();
             long keep = len;

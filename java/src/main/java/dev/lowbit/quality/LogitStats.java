@@ -14,21 +14,31 @@ final class LogitStats {
         double lseB = logSumExp(base), lseP = logSumExp(plan);
         nllBase += lseB - base[target];
         nllPlan += lseP - plan[target];
-        double kl = 0;
-        int argB = 0, argP = 0;
         for (int i = 0; i < base.length; i++) {
-            double lpB = base[i] - lseB, lpP = plan[i] - lseP;
-            double pB = Math.exp(lpB);
-            kl += pB * (lpB - lpP);
             double d = base[i] - plan[i];
             sqDiff += d * d;
-            if (base[i] > base[argB]) argB = i;
-            if (plan[i] > plan[argP]) argP = i;
         }
         sqCount += base.length;
-        if (argB == argP) agree++;
+        if (argmax(base) == argmax(plan)) agree++;
         if (count == kld.length) kld = Arrays.copyOf(kld, count * 2);
-        kld[count++] = Math.max(0, kl);
+        kld[count++] = kl(base, lseB, plan, lseP);
+    }
+
+    /** KL(softmax(base) || softmax(plan)) of one position, given each row's log-sum-exp; rounding below 0 is clamped */
+    static double kl(float[] base, double lseB, float[] plan, double lseP) {
+        double kl = 0;
+        for (int i = 0; i < base.length; i++) {
+            double lpB = base[i] - lseB, lpP = plan[i] - lseP;
+            kl += Math.exp(lpB) * (lpB - lpP);
+        }
+        return Math.max(0, kl);
+    }
+
+    /** the first index of the largest logit */
+    static int argmax(float[] l) {
+        int a = 0;
+        for (int i = 1; i < l.length; i++) if (l[i] > l[a]) a = i;
+        return a;
     }
 
     static double logSumExp(float[] l) {

@@ -188,6 +188,59 @@ class JarCommandsTest {
     }
 
     @Test
+    void divergeComparesTracesAndWritesItsRecordsSummaryPlotsAndViews(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("div");
+        String testbed = root.resolve("models/lowbit-testbed.gguf").toString();
+        Result r = lowbit(dir, "diverge", "-m", testbed, "--bench", "testbed:7:1", "--quant", "w2a16-g128", "--limit", "3", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(out.resolve("diverge.jsonl"));
+        assertEquals(3, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        int diverged = 0;
+        for (String l : lines) {
+            JsonNode rec = json.readTree(l);
+            String w16 = rec.get("w16").get("output").asText();
+            assertEquals(rec.get("w16").get("steps").asInt(), rec.get("step_kl").size(), l);
+            assertEquals(w16.split("\n\n", -1).length, rec.get("w16").get("steps").asInt(), "steps as the study counts them: " + l);
+            if (rec.get("diverged").asBoolean()) {
+                diverged++;
+                // the traces share the text before the first different step
+                int step = rec.get("first_diff_step").asInt();
+                String[] a = w16.split("\n\n", -1), b = rec.get("quant").get("output").asText().split("\n\n", -1);
+                for (int s = 0; s < step; s++) assertEquals(a[s], b[s], l);
+                assertEquals(rec.get("quant").get("correct").asBoolean(), rec.get("recovered").asBoolean(), l);
+            } else {
+                assertEquals(w16, rec.get("quant").get("output").asText());
+            }
+            assertTrue(Files.readString(out.resolve("view").resolve(rec.get("benchmark").asText() + "_" + rec.get("problem_id").asText() + ".html"))
+                    .contains("<table>"), l);
+        }
+        assertTrue(diverged > 0, "2-bit weights change some greedy trace: " + lines);
+        String summary = Files.readString(out.resolve("summary.md"));
+        assertTrue(summary.contains("Median first-divergence step") && summary.contains("| accuracy |"), summary);
+        assertTrue(Files.size(out.resolve("kl_by_step.png")) > 1000 && Files.size(out.resolve("first_divergence.png")) > 1000);
+
+        // resumed: nothing is generated again, the records stay
+        Result again = lowbit(dir, "diverge", "-m", testbed, "--bench", "testbed:7:1", "--quant", "w2a16-g128", "--limit", "3", "--out", out.toString());
+        assertEquals(0, again.code(), again.err());
+        assertEquals(lines, Files.readAllLines(out.resolve("diverge.jsonl")));
+
+        // another plan into the same directory is refused, not mixed in
+        Result other = lowbit(dir, "diverge", "-m", testbed, "--bench", "testbed:7:1", "--quant", "w4a16-g128", "--limit", "3", "--out", out.toString());
+        assertNotEquals(0, other.code());
+        assertTrue(other.err().strip().lines().count() == 1 && other.err().contains("use another --out"), other.err());
+        assertEquals(lines, Files.readAllLines(out.resolve("diverge.jsonl")));
+
+        for (String[] bad : new String[][] {{"--quant", "w9a16"}, {"--quant", "w2a16-g128", "--limit", "-1"}, {"--quant", "w2a16-g128", "--temperature", "-1"}}) {
+            List<String> args = new ArrayList<>(List.of("diverge", "-m", testbed, "--bench", "testbed:7:1", "--out", dir.resolve("bad").toString()));
+            args.addAll(List.of(bad));
+            Result b = lowbit(dir, args.toArray(new String[0]));
+            assertNotEquals(0, b.code());
+            assertEquals(1, b.err().strip().lines().count(), b.err());
+        }
+    }
+
+    @Test
     void quantizeByAwqFoldsItsScalesIntoAPlainModelThatBeatsRtn(@TempDir Path dir) throws Exception {
         Path calib = dir.resolve("calib.txt"), eval = dir.resolve("eval.txt");
         selfGenerated(dir, calib, eval);
