@@ -175,6 +175,29 @@ class JarCommandsTest {
     }
 
     @Test
+    void evalPutsTheSystemTurnBeforeEveryPromptAndARunKeepsIt(@TempDir Path dir) throws Exception {
+        Path plain = dir.resolve("plain"), qmr = dir.resolve("qmr");
+        Result a = lowbit(dir, "eval", "-m", "lowbit-testbed", "--bench", "testbed:7:1", "--limit", "2", "--seeds", "42", "--out", plain.toString());
+        Result b = lowbit(dir, "eval", "-m", "lowbit-testbed", "--bench", "testbed:7:1", "--limit", "2", "--seeds", "42", "--system", "qmr",
+                "--out", qmr.toString());
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
+        // records arrive in completion order: pair them by problem
+        java.util.Map<String, Integer> promptTokens = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(plain.resolve("records.jsonl"))) {
+            JsonNode r = new ObjectMapper().readTree(line);
+            promptTokens.put(r.get("problem_id").asText(), r.get("prompt_tokens").asInt());
+        }
+        JsonNode rb = new ObjectMapper().readTree(Files.readAllLines(qmr.resolve("records.jsonl")).get(0));
+        int systemTokens = rb.get("prompt_tokens").asInt() - promptTokens.get(rb.get("problem_id").asText());
+        assertTrue(systemTokens > 10, "the system turn adds its tokens to every prompt: " + systemTokens);
+        assertTrue(new ObjectMapper().readTree(qmr.resolve("run.json").toFile()).get("system").asText().contains("boxed"));
+        Result mixed = lowbit(dir, "eval", "-m", "lowbit-testbed", "--bench", "testbed:7:1", "--limit", "2", "--seeds", "42", "--out", qmr.toString());
+        assertNotEquals(0, mixed.code(), "resuming a run with another system prompt is refused");
+        assertEquals(1, mixed.err().strip().lines().count(), mixed.err());
+    }
+
+    @Test
     void quantizeByGptqSavesAModelThatEveryCommandLoadsAndThatBeatsRtn(@TempDir Path dir) throws Exception {
         Path calib = dir.resolve("calib.txt"), eval = dir.resolve("eval.txt");
         selfGenerated(dir, calib, eval);
