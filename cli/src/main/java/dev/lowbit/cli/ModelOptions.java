@@ -3,6 +3,7 @@ package dev.lowbit.cli;
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
 import dev.lowbit.catalogue.ModelResolver;
+import dev.lowbit.eval.Prompts;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.util.PhysicalMemory;
 import java.io.IOException;
@@ -31,6 +32,10 @@ final class ModelOptions {
 
     @Option(names = "--chat-template", description = "deepseek-r1 | chatml | chatml-think | llama3 | raw (default: from the GGUF)")
     String chatTemplate;
+
+    @Option(names = "--system", description = "a system turn before every chat prompt: TEXT, @FILE, or 'qmr' (numbered steps and a final "
+            + "\\boxed{} answer, as the second study's fixed prompt asks); default none, as the study")
+    String system;
 
     @Option(names = "--calib", description = "calibration text (UTF-8 file) for plans calibrated at load time (kvN-kvq: static per-channel K scales)")
     Path calib;
@@ -84,7 +89,21 @@ final class ModelOptions {
     LoadOptions options(QuantPlan plan, int batch) {
         validate();
         return new LoadOptions(plan, threads, ctx, batch, 512, kvMib << 20, chatTemplate, mmap).withCalibration(calibText(), calibSamples)
-                .withBatchInvariant(batchInvariant);
+                .withBatchInvariant(batchInvariant).withSystemPrompt(systemPrompt());
+    }
+
+    /** the text of --system: a preset name, @FILE, or the text itself (null when not given) */
+    String systemPrompt() {
+        if (system == null) return null;
+        if (system.equals("qmr")) return Prompts.QMR_SYSTEM;
+        if (!system.startsWith("@")) return system;
+        Path f = Path.of(system.substring(1));
+        if (!Files.isRegularFile(f)) throw new IllegalArgumentException("--system file not found: " + f);
+        try {
+            return Files.readString(f, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--system file " + f + " cannot be read: " + e.getMessage());
+        }
     }
 
     private String calibText() {

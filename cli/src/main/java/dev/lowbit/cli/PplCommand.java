@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lowbit.quality.QualityMeter;
 import dev.lowbit.quality.QualityRow;
+import dev.lowbit.quality.SavedBase;
+import dev.lowbit.api.LoadOptions;
+import java.util.function.Consumer;
 import dev.lowbit.quant.QuantPlan;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,8 +27,10 @@ import picocli.CommandLine.Option;
 final class PplCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
 
-    @Option(names = "--quant", split = ",", description = "plans, comma-separated (default ${DEFAULT-VALUE})")
-    List<String> quant = List.of("w8a8", "w4a16-g128", "w3a16-g128", "w2a16-g128", "kv8", "kv4", "kv3");
+    static final List<String> DEFAULT_PLANS = List.of("w8a8", "w4a16-g128", "w3a16-g128", "w2a16-g128", "kv8", "kv4", "kv3");
+
+    @Option(names = "--quant", split = ",", description = "plans, comma-separated (default: w8a8,w4a16-g128,w3a16-g128,w2a16-g128,kv8,kv4,kv3; none with --save-base)")
+    List<String> quant;
 
     @Option(names = "--models", split = ",", description = "quantized files of the same model (lowbit quantize) compared with -m at --base, after the plans")
     List<Path> models = List.of();
@@ -42,22 +47,50 @@ final class PplCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON (one object per plan)")
     boolean json;
 
+    @Option(names = "--save-base", description = "save the base plan's next-token distributions (top-k + rest) over the text to FILE, "
+            + "then compare only the plans given with --quant")
+    Path saveBase;
+
+    @Option(names = "--base-file", description = "compare against distributions saved by --save-base instead of loading the base plan")
+    Path baseFile;
+
+    @Option(names = "--base-top-k", description = "tokens kept per position by --save-base (default ${DEFAULT-VALUE}; KL is over them plus one bucket for the rest)")
+    int baseTopK = 256;
+
     @Override
     public Integer call() throws Exception {
         model.validate();
         if (!Files.isRegularFile(text)) throw new NoSuchFileException(text.toString(), null, "text file not found");
         if (window < 8) throw new IllegalArgumentException("--window must be >= 8");
+        if (saveBase != null && baseFile != null) throw new IllegalArgumentException("--save-base and --base-file exclude each other");
         Path baseModel = model.resolve();
+        List<String> plans = quant != null ? quant : saveBase != null ? List.of() : DEFAULT_PLANS;
         List<QualityMeter.Candidate> candidates = new ArrayList<>();
-        for (String q : quant) candidates.add(new QualityMeter.Candidate(QuantPlan.parse(q).name(), baseModel, QuantPlan.parse(q)));
+        for (String q : plans) candidates.add(new QualityMeter.Candidate(QuantPlan.parse(q).name(), baseModel, QuantPlan.parse(q)));
         for (Path f : models) {
             if (!Files.isRegularFile(f)) throw new NoSuchFileException(f.toString(), null, "model file not found");
             candidates.add(new QualityMeter.Candidate(f.getFileName().toString(), f, QuantPlan.W16));
         }
         String content = Files.readString(text, StandardCharsets.UTF_8);
-        List<QualityRow> rows = QualityMeter.measure(baseModel, model.options(QuantPlan.W16, 1), QuantPlan.parse(base), candidates, window,
-                content, msg -> System.err.print("\r" + msg + "        "));
+        Consumer<String> progress = msg -> System.err.print("\r" + msg + "        ");
+        LoadOptions opts = model.options(QuantPlan.W16, 1);
+        SavedBase saved = null;
+        if (saveBase != null) {
+            saved = QualityMeter.saveBase(baseModel, opts, QuantPlan.parse(base), window, content, baseTopK, saveBase, progress);
+            System.err.printf("%nsaved %d positions of %s (top %d) to %s%n", saved.header().positions(), base, saved.header().topK(), saveBase);
+        } else if (baseFile != null) {
+            if (!Files.isRegularFile(baseFile)) throw new NoSuchFileException(baseFile.toString(), null, "saved base not found");
+            saved = SavedBase.read(baseFile);
+        }
+        List<QualityRow> rows = saved != null
+                ? QualityMeter.measure(saved, opts, candidates, content, progress)
+                : QualityMeter.measure(baseModel, opts, QuantPlan.parse(base), candidates, window, content, progress);
         System.err.println();
+        if (rows.isEmpty() && saved != null) {
+            System.out.printf("base %s: ppl %.4f over %d scored tokens (saved to %s)%n", base, saved.perplexity(), saved.header().positions(), saveBase);
+            return 0;
+        }
+        String baseName = saved != null ? saved.header().basePlan() + " (saved, top " + saved.header().topK() + ")" : base;
         if (json) {
             List<Map<String, Object>> out = new ArrayList<>();
             for (QualityRow r : rows) {
@@ -80,7 +113,7 @@ final class PplCommand implements Callable<Integer> {
             for (QualityRow r : rows)
                 System.out.printf("%-24s %6.2f %10.4f %10.4f %10.6f %10.6f %7.2f%% %10.5f%n", r.plan(), r.bitsPerWeight(), r.ppl(),
                         r.basePpl(), r.kldMean(), r.kldP99(), 100 * r.top1Agreement(), r.rmsLogitDiff());
-            System.out.printf("(%d scored tokens per plan, base %s)%n", rows.isEmpty() ? 0 : rows.get(0).tokens(), base);
+            System.out.printf("(%d scored tokens per plan, base %s)%n", rows.isEmpty() ? 0 : rows.get(0).tokens(), baseName);
         }
         return 0;
     }

@@ -169,7 +169,7 @@ final class SweepCommand implements Callable<Integer> {
             }
             List<GenerationResult> done = m.generateAll(reqs, null, null);
             for (int i = 0; i < done.size(); i++)
-                sb.append(chat ? m.chatTemplate().apply(prompts.get(i)) : prompts.get(i)).append(done.get(i).text()).append('\n');
+                sb.append(chat ? m.chatTemplate().apply(m.options().systemPrompt(), prompts.get(i)) : prompts.get(i)).append(done.get(i).text()).append('\n');
         }
         AtomicFiles.writeString(out.resolve("ppl-text.txt"), sb);
         return sb.toString();

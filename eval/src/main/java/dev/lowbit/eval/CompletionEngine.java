@@ -20,6 +20,11 @@ public interface CompletionEngine extends AutoCloseable {
     /** model + plan, for reports */
     String describe();
 
+    /** the system turn the engine puts before every user message, or null for none (the study's setting) */
+    default String systemPrompt() {
+        return null;
+    }
+
     @Override
     default void close() {}
 }

@@ -51,6 +51,11 @@ public final class LowbitEngine implements CompletionEngine {
     }
 
     @Override
+    public String systemPrompt() {
+        return model.options().systemPrompt();
+    }
+
+    @Override
     public String describe() {
         return description;
     }

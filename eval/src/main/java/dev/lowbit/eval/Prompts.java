@@ -16,6 +16,14 @@ public final class Prompts {
             + "should be of the following format: 'Answer: $LETTER' (without quotes) where LETTER is one of ABCD. "
             + "Think step by step before answering.\n\n";
 
+    /**
+     * A system prompt after "Quantization Meets Reasoning" (Li et al., 2025): its fixed system prompt asks for
+     * numbered steps and a final boxed answer ("Answer: \\boxed{42}"); the paper does not print it in full,
+     * so this is a reconstruction of what it describes, not its wording (reference §4).
+     */
+    public static final String QMR_SYSTEM = "Solve the problem step by step. Number the steps (Step 1:, Step 2:, ...), "
+            + "and end with the final answer on its own line in the form \"Answer: \\boxed{42}\".";
+
     public static String math(String problem) {
         return problem + MATH_SUFFIX;
     }

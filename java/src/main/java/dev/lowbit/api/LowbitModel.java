@@ -169,9 +169,9 @@ public final class LowbitModel implements AutoCloseable {
         return tokenizer.encode(text, addBos, true);
     }
 
-    /** ids of a user message wrapped in the model's chat template */
+    /** ids of a user message wrapped in the model's chat template (after the system turn of LoadOptions, if any) */
     public int[] chatPrompt(String userMessage) {
-        return tokenizer.encode(template.apply(userMessage), addBos && !template.hasBos, true);
+        return tokenizer.encode(template.apply(options.systemPrompt(), userMessage), addBos && !template.hasBos, true);
     }
 
     /** ids of a plain prompt, BOS added if the model wants one */

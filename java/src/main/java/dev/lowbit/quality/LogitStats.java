@@ -41,6 +41,31 @@ final class LogitStats {
         return a;
     }
 
+    /**
+     * one scored position against a saved base (SavedBase): KL over the base's top-k tokens plus
+     * the rest bucket, exact top-1 and perplexities, no RMS (the base's other logits are not kept)
+     */
+    void addSaved(SavedBase.Position base, float[] plan, int target) {
+        double lseP = logSumExp(plan);
+        nllBase -= base.targetLogProb();
+        nllPlan += lseP - plan[target];
+        boolean[] top = new boolean[plan.length];
+        double kl = 0;
+        for (int i = 0; i < base.ids().length; i++) {
+            int id = base.ids()[i];
+            top[id] = true;
+            double lpB = base.logProbs()[i];
+            kl += Math.exp(lpB) * (lpB - (plan[id] - lseP));
+        }
+        if (base.restLogProb() != Float.NEGATIVE_INFINITY) {
+            double restP = SavedBase.restLogSumExp(plan, top) - lseP;
+            kl += Math.exp(base.restLogProb()) * (base.restLogProb() - restP);
+        }
+        if (argmax(plan) == base.argmax()) agree++;
+        if (count == kld.length) kld = Arrays.copyOf(kld, count * 2);
+        kld[count++] = Math.max(0, kl);
+    }
+
     static double logSumExp(float[] l) {
         float max = Float.NEGATIVE_INFINITY;
         for (float v : l) max = Math.max(max, v);
@@ -55,6 +80,6 @@ final class LogitStats {
         double mean = Arrays.stream(k).average().orElse(Double.NaN);
         double p99 = count == 0 ? Double.NaN : k[Math.min(count - 1, (int) Math.ceil(0.99 * count) - 1)];
         return new QualityRow(plan, Math.exp(nllPlan / count), Math.exp(nllBase / count), mean, p99,
-                count == 0 ? Double.NaN : agree / (double) count, Math.sqrt(sqDiff / Math.max(1, sqCount)), bitsPerWeight, count);
+                count == 0 ? Double.NaN : agree / (double) count, sqCount == 0 ? Double.NaN : Math.sqrt(sqDiff / sqCount), bitsPerWeight, count);
     }
 }

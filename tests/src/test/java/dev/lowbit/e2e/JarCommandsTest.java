@@ -151,6 +151,53 @@ class JarCommandsTest {
     }
 
     @Test
+    void pplSavesTheBaseOnceAndLaterPlansCompareWithoutIt(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("text.txt"), base = dir.resolve("base.lbkl");
+        Files.writeString(text, "Once upon a time, there was a little girl named Lily. She loved to play outside in the sun. ".repeat(12));
+        Result s = lowbit(dir, "ppl", "-m", "stories260K", "--text", text.toString(), "--window", "64", "--save-base", base.toString(),
+                "--base-top-k", "512");
+        assertEquals(0, s.code(), s.err());
+        assertTrue(Files.isRegularFile(base) && s.out().contains("base w16: ppl"), s.out());
+        Result live = lowbit(dir, "ppl", "-m", "stories260K", "--text", text.toString(), "--window", "64", "--quant", "w3a16-g128", "--json");
+        Result saved = lowbit(dir, "ppl", "-m", "stories260K", "--text", text.toString(), "--base-file", base.toString(), "--quant",
+                "w3a16-g128", "--json");
+        assertEquals(0, saved.code(), saved.err());
+        JsonNode a = new ObjectMapper().readTree(live.out()).get(0), b = new ObjectMapper().readTree(saved.out()).get(0);
+        // the whole vocabulary kept: the saved comparison is the live one up to the f32 rounding of stored log-probabilities
+        assertEquals(a.get("kld_mean").asDouble(), b.get("kld_mean").asDouble(), 1e-5 * a.get("kld_mean").asDouble(), saved.out());
+        assertEquals(a.get("top1_agreement").asDouble(), b.get("top1_agreement").asDouble(), 0.0);
+        assertEquals(a.get("ppl").asDouble(), b.get("ppl").asDouble(), 1e-9 * a.get("ppl").asDouble());
+        Files.writeString(text, "Another text entirely, about a cat and a hat. ".repeat(20));
+        Result other = lowbit(dir, "ppl", "-m", "stories260K", "--text", text.toString(), "--base-file", base.toString(), "--quant", "w8a8");
+        assertNotEquals(0, other.code());
+        assertTrue(other.err().contains("another text"), other.err());
+        assertEquals(1, other.err().strip().lines().count(), other.err());
+    }
+
+    @Test
+    void evalPutsTheSystemTurnBeforeEveryPromptAndARunKeepsIt(@TempDir Path dir) throws Exception {
+        Path plain = dir.resolve("plain"), qmr = dir.resolve("qmr");
+        Result a = lowbit(dir, "eval", "-m", "lowbit-testbed", "--bench", "testbed:7:1", "--limit", "2", "--seeds", "42", "--out", plain.toString());
+        Result b = lowbit(dir, "eval", "-m", "lowbit-testbed", "--bench", "testbed:7:1", "--limit", "2", "--seeds", "42", "--system", "qmr",
+                "--out", qmr.toString());
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
+        // records arrive in completion order: pair them by problem
+        java.util.Map<String, Integer> promptTokens = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(plain.resolve("records.jsonl"))) {
+            JsonNode r = new ObjectMapper().readTree(line);
+            promptTokens.put(r.get("problem_id").asText(), r.get("prompt_tokens").asInt());
+        }
+        JsonNode rb = new ObjectMapper().readTree(Files.readAllLines(qmr.resolve("records.jsonl")).get(0));
+        int systemTokens = rb.get("prompt_tokens").asInt() - promptTokens.get(rb.get("problem_id").asText());
+        assertTrue(systemTokens > 10, "the system turn adds its tokens to every prompt: " + systemTokens);
+        assertTrue(new ObjectMapper().readTree(qmr.resolve("run.json").toFile()).get("system").asText().contains("boxed"));
+        Result mixed = lowbit(dir, "eval", "-m", "lowbit-testbed", "--bench", "testbed:7:1", "--limit", "2", "--seeds", "42", "--out", qmr.toString());
+        assertNotEquals(0, mixed.code(), "resuming a run with another system prompt is refused");
+        assertEquals(1, mixed.err().strip().lines().count(), mixed.err());
+    }
+
+    @Test
     void quantizeByGptqSavesAModelThatEveryCommandLoadsAndThatBeatsRtn(@TempDir Path dir) throws Exception {
         Path calib = dir.resolve("calib.txt"), eval = dir.resolve("eval.txt");
         selfGenerated(dir, calib, eval);

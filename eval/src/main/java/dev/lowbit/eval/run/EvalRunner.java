@@ -274,8 +274,8 @@ public final class EvalRunner {
         return (z ^ (z >>> 31)) & Long.MAX_VALUE;
     }
 
-    /** run.json keys older runs lack: they ran with no top-k cut and no budget forcing (0) */
-    private static final Set<String> RECORDED_LATER = Set.of("top_k", "think_budget", "think_min");
+    /** run.json keys older runs lack: they ran with no top-k cut and no budget forcing (0), and no system prompt */
+    private static final Map<String, Object> RECORDED_LATER = Map.of("top_k", 0, "think_budget", 0, "think_min", 0, "system", "");
 
     /** run.json: what produced these records; a resume with other sampling settings is refused */
     private void writeRunInfo(Path out) {
@@ -289,13 +289,14 @@ public final class EvalRunner {
         info.put("think_budget", g.budget().maxThinking());
         info.put("think_min", g.budget().minThinking());
         info.put("max_tokens", g.maxTokens());
+        info.put("system", engine.systemPrompt() == null ? "" : engine.systemPrompt());
         try {
             if (Files.exists(f)) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> old = Jsonl.MAPPER.readValue(f.toFile(), Map.class);
-                for (String k : List.of("temperature", "top_p", "top_k", "think_budget", "think_min", "max_tokens")) {
-                    // runs written before these were recorded had no top-k cut and no budget forcing
-                    Object was = !old.containsKey(k) && RECORDED_LATER.contains(k) ? 0 : old.get(k);
+                for (String k : List.of("temperature", "top_p", "top_k", "think_budget", "think_min", "max_tokens", "system")) {
+                    // runs written before these were recorded had no top-k cut, no budget forcing, no system prompt
+                    Object was = !old.containsKey(k) ? RECORDED_LATER.get(k) : old.get(k);
                     if (!String.valueOf(was).equals(String.valueOf(info.get(k)))) {
                         throw new IllegalStateException(out + " was generated with " + k + "=" + was
                                 + ", this run asks for " + info.get(k) + ": use another output directory");
