@@ -1,5 +1,10 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.api.LowbitModel;
+import dev.lowbit.eval.Benchmark;
+import dev.lowbit.eval.GenerationSettings;
+import dev.lowbit.eval.catalogue.Benchmarks;
+import dev.lowbit.eval.report.RunSummary;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.model.ModelConfig;
 import dev.lowbit.quality.QualityRow;
@@ -48,6 +53,16 @@ final class SensitivityCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "directory for sensitivity.md, sensitivity.csv and heatmap.png")
     Path out;
 
+    @Option(names = "--bench", description = "also measure accuracy on these benchmarks (w16, the uniform plan, each layer, each kind, "
+            + "each candidate; records under OUT/accuracy/PLAN, resumable)")
+    String bench;
+
+    @Option(names = "--acc-budget", description = "points of accuracy below w16 the suggested mixed plan may lose (needs --bench; "
+            + "replaces the KL budget)")
+    double accBudget = Double.NaN;
+
+    @Mixin RunOptions run;
+
     @Override
     public Integer call() throws Exception {
         model.validate();
@@ -59,7 +74,11 @@ final class SensitivityCommand implements Callable<Integer> {
         if (!Files.isRegularFile(text)) throw new IllegalArgumentException("--text " + text + ": no such file");
         if (window < 8) throw new IllegalArgumentException("--window must be >= 8");
         if (!Double.isNaN(budget) && !(budget > 0)) throw new IllegalArgumentException("--kl-budget must be positive");
+        if (!Double.isNaN(accBudget) && (bench == null || !(accBudget >= 0)))
+            throw new IllegalArgumentException("--acc-budget needs --bench and a drop of 0 or more points");
+        if (!Double.isNaN(accBudget) && !Double.isNaN(budget)) throw new IllegalArgumentException("--acc-budget and --kl-budget exclude each other");
         OutputChecks.checkOut(out, "--out");
+        Sensitivity.Accuracy accuracy = bench == null ? null : accuracy();
         Path file = model.resolve();
         int layers;
         long[] perKind;
@@ -72,7 +91,7 @@ final class SensitivityCommand implements Callable<Integer> {
         String content = Files.readString(text, StandardCharsets.UTF_8);
         try (OutputLock lock = OutputLock.acquire(out, "--out")) {
             Sensitivity.Result r = Sensitivity.run(file, model.options(QuantPlan.W16, 1), p.name(), k.name(), content, window, layers, perKind, budget,
-                    msg -> System.err.print("\r" + msg + "          "));
+                    accuracy, accBudget, msg -> System.err.print("\r" + msg + "          "));
             System.err.println();
             String md = markdown(file, r);
             AtomicFiles.writeString(out.resolve("sensitivity.md"), md);
@@ -83,14 +102,46 @@ final class SensitivityCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** a plan's accuracy: mean over the benchmarks and seeds of an eval run under OUT/accuracy/PLAN (resumed when there) */
+    private Sensitivity.Accuracy accuracy() throws java.io.IOException {
+        GenerationSettings gen = run.generation(model.displayName());
+        List<Long> seeds = Benchmarks.parseSeeds(run.seeds);
+        List<Benchmark> benches = EvalCommand.loadBenchmarks(bench);
+        return plan -> {
+            Path dir = out.resolve("accuracy").resolve(directoryName(plan));
+            try (LowbitModel m = model.load(QuantPlan.parse(plan), run.batch)) {
+                RunSummary s = EvalCommand.run(m, model.resolve().getFileName() + " " + plan, benches, seeds, run.limit, gen, dir);
+                return s.accuracy().values().stream().flatMap(bySeed -> bySeed.values().stream()).mapToDouble(Double::doubleValue)
+                        .average().orElse(Double.NaN);
+            }
+        };
+    }
+
+    /** a plan as a directory name: long mixed plans are cut and told apart by a hash of the whole plan */
+    static String directoryName(String plan) {
+        String safe = plan.replaceAll("[^A-Za-z0-9._-]", "_");
+        if (safe.length() <= 80) return safe;
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(plan.getBytes(StandardCharsets.UTF_8));
+            return safe.substring(0, 60) + "-" + java.util.HexFormat.of().formatHex(h, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private String markdown(Path file, Sensitivity.Result r) {
         StringBuilder sb = new StringBuilder("# Sensitivity of " + file.getFileName() + " to " + r.weights() + "\n\n");
         sb.append("KL(w16 || plan) per token over ").append(text.getFileName()).append(" (windows of ").append(window)
                 .append(" tokens); everything not named stays as loaded.\n\n");
-        sb.append("## One layer at a time\n\n| Layer | KL mean | KL p99 | top-1 |\n|---:|---:|---:|---:|\n");
-        for (Sensitivity.Unit u : r.layers()) sb.append(row(String.valueOf(u.layer()), u.quality()));
-        sb.append("\n## One matrix kind at a time (all layers)\n\n| Matrix | KL mean | KL p99 | top-1 |\n|---|---:|---:|---:|\n");
-        for (Sensitivity.Unit u : r.kinds()) sb.append(row(u.kind(), u.quality()));
+        boolean acc = !Double.isNaN(r.baseAccuracy());
+        if (acc) sb.append(String.format(Locale.ROOT, "Accuracy on %s (mean over seeds %s): w16 %.1f%%, uniform %s %.1f%%.%n%n", bench, run.seeds,
+                r.baseAccuracy(), r.weights(), r.uniformAccuracy()));
+        String head = acc ? " | KL mean | KL p99 | top-1 | accuracy |\n" : " | KL mean | KL p99 | top-1 |\n";
+        String rule = acc ? "---:|---:|---:|---:|\n" : "---:|---:|---:|\n";
+        sb.append("## One layer at a time\n\n| Layer").append(head).append("|---:|").append(rule);
+        for (Sensitivity.Unit u : r.layers()) sb.append(row(String.valueOf(u.layer()), u.quality(), u.accuracy()));
+        sb.append("\n## One matrix kind at a time (all layers)\n\n| Matrix").append(head).append("|---|").append(rule);
+        for (Sensitivity.Unit u : r.kinds()) sb.append(row(u.kind(), u.quality(), u.accuracy()));
         sb.append("\n## One matrix at a time (KL mean ×1000)\n\n| Layer |");
         for (String kd : QuantPlan.MATRICES) sb.append(' ').append(kd).append(" |");
         sb.append("\n|---:|").append("---:|".repeat(QuantPlan.MATRICES.size())).append('\n');
@@ -100,27 +151,34 @@ final class SensitivityCommand implements Callable<Integer> {
                 if (u.layer() == l.layer()) sb.append(String.format(Locale.ROOT, " %.2f |", 1000 * u.quality().kldMean()));
             sb.append('\n');
         }
-        sb.append("\n![heatmap](heatmap.png)\n\n## Cheapest mixed plan within KL ").append(String.format(Locale.ROOT, "%.5f", r.budget()))
+        sb.append("\n![heatmap](heatmap.png)\n\n## Cheapest mixed plan within ")
+                .append(r.accuracyBudget() ? String.format(Locale.ROOT, "accuracy >= %.1f%%", r.budget()) : String.format(Locale.ROOT, "KL %.5f", r.budget()))
                 .append("\n\nUniform ").append(r.weights()).append(String.format(Locale.ROOT, ": KL %.5f, top-1 %.2f%%, %.3f bits/weight.\n\n",
                         r.uniform().kldMean(), 100 * r.uniform().top1Agreement(), r.uniform().bitsPerWeight()));
-        sb.append("| Matrices kept | KL mean | top-1 | bits/weight | plan |\n|---:|---:|---:|---:|---|\n");
+        sb.append("| Matrices kept | KL mean | top-1 | accuracy | bits/weight | plan |\n|---:|---:|---:|---:|---:|---|\n");
         for (Sensitivity.Candidate c : r.tried())
-            sb.append(String.format(Locale.ROOT, "| %d | %.5f | %.2f%% | %.3f | `%s` |\n", c.kept(), c.quality().kldMean(),
-                    100 * c.quality().top1Agreement(), c.quality().bitsPerWeight(), c.plan()));
+            sb.append(String.format(Locale.ROOT, "| %d | %.5f | %.2f%% | %s | %.3f | `%s` |\n", c.kept(), c.quality().kldMean(),
+                    100 * c.quality().top1Agreement(), percent(c.accuracy()), c.quality().bitsPerWeight(), c.plan()));
         sb.append('\n');
         if (r.chosen() == null) sb.append("No mixed plan keeping ").append(keep).append(" matrices meets the budget.\n");
-        else sb.append(String.format(Locale.ROOT, "Suggested: `%s` (%d matrices kept, KL %.5f, %+.3f bits/weight over the uniform plan).\n",
+        else sb.append(String.format(Locale.ROOT, "Suggested: `%s` (%d matrices kept, KL %.5f%s, %+.3f bits/weight over the uniform plan).\n",
                 r.chosen().plan(), r.chosen().kept(), r.chosen().quality().kldMean(),
+                Double.isNaN(r.chosen().accuracy()) ? "" : ", accuracy " + percent(r.chosen().accuracy()),
                 r.chosen().quality().bitsPerWeight() - r.uniform().bitsPerWeight()));
         return sb.toString();
     }
 
-    private static String row(String name, QualityRow q) {
-        return String.format(Locale.ROOT, "| %s | %.5f | %.5f | %.2f%% |\n", name, q.kldMean(), q.kldP99(), 100 * q.top1Agreement());
+    private static String row(String name, QualityRow q, double accuracy) {
+        return String.format(Locale.ROOT, "| %s | %.5f | %.5f | %.2f%% |%s\n", name, q.kldMean(), q.kldP99(), 100 * q.top1Agreement(),
+                Double.isNaN(accuracy) ? "" : " " + percent(accuracy) + " |");
+    }
+
+    private static String percent(double accuracy) {
+        return Double.isNaN(accuracy) ? "-" : String.format(Locale.ROOT, "%.1f%%", accuracy);
     }
 
     private static String csv(Sensitivity.Result r) {
-        StringBuilder sb = new StringBuilder("scope,layer,matrix,kl_mean,kl_p99,top1,ppl,bits_per_weight\n");
+        StringBuilder sb = new StringBuilder("scope,layer,matrix,kl_mean,kl_p99,top1,ppl,bits_per_weight,accuracy\n");
         List<Sensitivity.Unit> all = new ArrayList<>();
         all.addAll(r.layers());
         all.addAll(r.kinds());
@@ -128,8 +186,9 @@ final class SensitivityCommand implements Callable<Integer> {
         for (Sensitivity.Unit u : all) {
             String scope = u.kind() == null ? "layer" : u.layer() < 0 ? "kind" : "matrix";
             QualityRow q = u.quality();
-            sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%s,%s,%s\n", scope, u.layer() < 0 ? "" : u.layer(),
-                    u.kind() == null ? "" : u.kind(), q.kldMean(), q.kldP99(), q.top1Agreement(), q.ppl(), q.bitsPerWeight()));
+            sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%s,%s,%s,%s\n", scope, u.layer() < 0 ? "" : u.layer(),
+                    u.kind() == null ? "" : u.kind(), q.kldMean(), q.kldP99(), q.top1Agreement(), q.ppl(), q.bitsPerWeight(),
+                    Double.isNaN(u.accuracy()) ? "" : u.accuracy()));
         }
         return sb.toString();
     }

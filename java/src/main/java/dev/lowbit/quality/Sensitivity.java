@@ -14,19 +14,29 @@ import java.util.function.Consumer;
  * kind, or one matrix of one layer alone is quantized, and the cheapest mixed plan under a KL
  * budget. The search keeps the most sensitive matrices at the fallback format, in order of their
  * KL alone, and measures each candidate mixed plan (no additivity is assumed); it bisects on how
- * many matrices to keep, since keeping more never costs fewer bits.
+ * many matrices to keep, since keeping more never costs fewer bits. Given a benchmark
+ * ({@link Accuracy}), accuracy is measured too for w16, the uniform plan, each layer and each kind
+ * (not each matrix: one benchmark run per matrix is too dear) and each candidate, and the search may
+ * take an accuracy budget instead of a KL one.
  */
 public final class Sensitivity {
     private Sensitivity() {}
 
-    /** one measurement: what was quantized (layer -1 = all layers, kind null = all kinds) and its damage */
-    public record Unit(int layer, String kind, QualityRow quality) {}
+    /** one measurement: what was quantized (layer -1 = all layers, kind null = all kinds), its damage and accuracy (NaN: not measured) */
+    public record Unit(int layer, String kind, QualityRow quality, double accuracy) {}
 
-    /** a mixed plan the search measured */
-    public record Candidate(int kept, String plan, QualityRow quality) {}
+    /** a mixed plan the search measured (accuracy NaN: not measured) */
+    public record Candidate(int kept, String plan, QualityRow quality, double accuracy) {}
 
+    /** budget: the KL a candidate must stay within, or with accuracyBudget the accuracy it must reach (in %) */
     public record Result(String weights, List<Unit> layers, List<Unit> kinds, List<Unit> matrices, QualityRow uniform,
-                         double budget, List<Candidate> tried, Candidate chosen) {}
+                         double budget, List<Candidate> tried, Candidate chosen, double baseAccuracy, double uniformAccuracy,
+                         boolean accuracyBudget) {}
+
+    /** accuracy in % of a plan of the model on a benchmark (the CLI runs it through eval) */
+    public interface Accuracy {
+        double of(String plan) throws IOException;
+    }
 
     /**
      * @param weights  the weight plan measured (e.g. "w3a16-g128")
@@ -36,6 +46,17 @@ public final class Sensitivity {
      */
     public static Result run(Path model, LoadOptions opts, String weights, String fallback, String text, int window, int layers,
                              long[] weightsPerKind, double budget, Consumer<String> progress) throws IOException {
+        return run(model, opts, weights, fallback, text, window, layers, weightsPerKind, budget, null, Double.NaN, progress);
+    }
+
+    /**
+     * as above, with accuracy measured by {@code accuracy} (null: none); {@code maxDrop} (points below w16's accuracy,
+     * NaN: not used) replaces the KL budget as the search's criterion
+     */
+    public static Result run(Path model, LoadOptions opts, String weights, String fallback, String text, int window, int layers,
+                             long[] weightsPerKind, double budget, Accuracy accuracy, double maxDrop, Consumer<String> progress)
+            throws IOException {
+        if (!Double.isNaN(maxDrop) && accuracy == null) throw new IllegalArgumentException("an accuracy budget needs a benchmark");
         QuantPlan base = QuantPlan.parse("w16");
         List<String> kinds = QuantPlan.MATRICES;
         List<QualityMeter.Candidate> c = new ArrayList<>();
@@ -46,11 +67,13 @@ public final class Sensitivity {
         List<QualityRow> rows = QualityMeter.measure(model, opts, base, c, window, text, progress);
         List<Unit> byLayer = new ArrayList<>(), byKind = new ArrayList<>(), byMatrix = new ArrayList<>();
         int i = 0;
-        for (int l = 0; l < layers; l++) byLayer.add(new Unit(l, null, rows.get(i++)));
-        for (String k : kinds) byKind.add(new Unit(-1, k, rows.get(i++)));
-        for (int l = 0; l < layers; l++) for (String k : kinds) byMatrix.add(new Unit(l, k, rows.get(i++)));
+        for (int l = 0; l < layers; l++) byLayer.add(new Unit(l, null, rows.get(i), accuracy(accuracy, c.get(i++).label())));
+        for (String k : kinds) byKind.add(new Unit(-1, k, rows.get(i), accuracy(accuracy, c.get(i++).label())));
+        for (int l = 0; l < layers; l++) for (String k : kinds) byMatrix.add(new Unit(l, k, rows.get(i++), Double.NaN));
         QualityRow uniform = rows.get(i);
-        double target = Double.isNaN(budget) ? uniform.kldMean() / 2 : budget;
+        double baseAcc = accuracy(accuracy, "w16"), uniformAcc = accuracy(accuracy, c.get(i).label());
+        boolean byAccuracy = !Double.isNaN(maxDrop);
+        double target = byAccuracy ? baseAcc - maxDrop : Double.isNaN(budget) ? uniform.kldMean() / 2 : budget;
 
         // keep the k matrices with the most KL per weight at the fallback; the smallest k within the budget, by bisection
         List<Unit> order = new ArrayList<>(byMatrix);
@@ -60,9 +83,9 @@ public final class Sensitivity {
         Candidate best = null;
         while (lo < hi) {
             int mid = (lo + hi) / 2;
-            Candidate m = measure(model, opts, base, weights, fallback, order.subList(0, mid), mid, window, text, progress);
+            Candidate m = measure(model, opts, base, weights, fallback, order.subList(0, mid), mid, window, text, accuracy, progress);
             tried.add(m);
-            if (m.quality().kldMean() <= target) {
+            if (meets(m, target, byAccuracy)) {
                 best = m;
                 hi = mid;
             } else {
@@ -70,11 +93,19 @@ public final class Sensitivity {
             }
         }
         if (best == null || best.kept() != lo) {
-            Candidate m = measure(model, opts, base, weights, fallback, order.subList(0, lo), lo, window, text, progress);
+            Candidate m = measure(model, opts, base, weights, fallback, order.subList(0, lo), lo, window, text, accuracy, progress);
             tried.add(m);
-            if (m.quality().kldMean() <= target) best = m;
+            if (meets(m, target, byAccuracy)) best = m;
         }
-        return new Result(weights, byLayer, byKind, byMatrix, uniform, target, tried, best);
+        return new Result(weights, byLayer, byKind, byMatrix, uniform, target, tried, best, baseAcc, uniformAcc, byAccuracy);
+    }
+
+    private static boolean meets(Candidate c, double target, boolean byAccuracy) {
+        return byAccuracy ? c.accuracy() >= target : c.quality().kldMean() <= target;
+    }
+
+    private static double accuracy(Accuracy a, String plan) throws IOException {
+        return a == null ? Double.NaN : a.of(plan);
     }
 
     /** the mixed plan keeping these matrices at the fallback: whole layers where all their kinds are kept */
@@ -90,10 +121,10 @@ public final class Sensitivity {
     }
 
     private static Candidate measure(Path model, LoadOptions opts, QuantPlan base, String weights, String fallback, List<Unit> kept, int k,
-                                     int window, String text, Consumer<String> progress) throws IOException {
+                                     int window, String text, Accuracy accuracy, Consumer<String> progress) throws IOException {
         String plan = mixedPlan(weights, fallback, kept);
         QualityRow q = QualityMeter.measure(model, opts, base, List.of(candidate(model, plan)), window, text, progress).get(0);
-        return new Candidate(k, plan, q);
+        return new Candidate(k, plan, q, accuracy(accuracy, plan));
     }
 
     private static QualityMeter.Candidate candidate(Path model, String plan) {

@@ -44,8 +44,8 @@ class SensitivityTest {
     @Test
     void wholeLayersAreWrittenAsOnePart() {
         List<Sensitivity.Unit> kept = new java.util.ArrayList<>();
-        for (String k : QuantPlan.MATRICES) kept.add(new Sensitivity.Unit(2, k, null));
-        kept.add(new Sensitivity.Unit(0, "ffn_down", null));
+        for (String k : QuantPlan.MATRICES) kept.add(new Sensitivity.Unit(2, k, null, Double.NaN));
+        kept.add(new Sensitivity.Unit(0, "ffn_down", null, Double.NaN));
         assertEquals("w3a16-g128+l0.ffn_down=w16+l2=w16", Sensitivity.mixedPlan("w3a16-g128", "w16", kept));
     }
 }

@@ -235,6 +235,34 @@ class JarCommandsTest {
     }
 
     @Test
+    void sensitivityMeasuresAccuracyAsEvalDoesAndSearchesUnderAnAccuracyBudget(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, "Mia starts with 47.\n\nOn Monday, she finds 25 more marbles. So add 25.\n47+25:\nones 7+5=12, carry 1.\n"
+                + "tens 4+2+1=7.\nSo 47+25=72.\n\nSo the total is 72.\n".repeat(6));
+        String testbed = root.resolve("models/lowbit-testbed.gguf").toString();
+        Path out = dir.resolve("sens");
+        Result r = lowbit(dir, "sensitivity", "-m", testbed, "--plan", "w2a16-g128", "--text", text.toString(), "--window", "64",
+                "--bench", "testbed:7:1", "--seeds", "42", "--acc-budget", "20", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("| Layer | KL mean | KL p99 | top-1 | accuracy |") && r.out().contains("Cheapest mixed plan within accuracy >="), r.out());
+        List<String> csv = Files.readAllLines(out.resolve("sensitivity.csv"));
+        assertEquals(1 + 6 + 7 + 42, csv.size(), "header, 6 layers, 7 kinds, 42 matrices");
+        for (String row : csv.subList(1, 14)) assertTrue(!row.endsWith(","), "layers and kinds carry an accuracy: " + row);
+        // independently: eval of the uniform plan on the same problems gives the accuracy the report states
+        Result e = lowbit(dir, "eval", "-m", testbed, "--quant", "w2a16-g128", "--bench", "testbed:7:1", "--seeds", "42", "--out",
+                dir.resolve("ev").toString());
+        assertEquals(0, e.code(), e.err());
+        double evalAcc = new ObjectMapper().readTree(dir.resolve("ev/summary.json").toFile()).get("accuracy").elements().next().get("42").asDouble();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("uniform w2a16-g128 ([0-9.]+)%").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertEquals(evalAcc, Double.parseDouble(m.group(1)), 0.05);
+        Result bad = lowbit(dir, "sensitivity", "-m", testbed, "--plan", "w2a16-g128", "--text", text.toString(), "--acc-budget", "5",
+                "--out", dir.resolve("x").toString());
+        assertNotEquals(0, bad.code());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+    }
+
+    @Test
     void divergeComparesTracesAndWritesItsRecordsSummaryPlotsAndViews(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("div");
         String testbed = root.resolve("models/lowbit-testbed.gguf").toString();
