@@ -57,6 +57,12 @@ int32_t matmul_i8cha(const FormatRow &f, int32_t group, const void *w, int64_t r
 int32_t matmul_i4ch(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
                     int64_t ntok, float *y, bool invariant);
 
+// LB_MXFP4 (mxfp4.cpp): 17-byte blocks of 32 E2M1 codes and an E8M0 exponent; activations quantized per 32
+int32_t quantize_mxfp4(const FormatRow &f, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
+int32_t dequantize_mxfp4(const FormatRow &f, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
+int32_t matmul_mxfp4(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
+                     int64_t ntok, float *y, bool invariant);
+
 // LB_BF16X16 (bf16x16.cpp): BF16 repacked in 16-row blocks; the AVX512_BF16 kernel in bf16x16_avx512.cpp
 int32_t quantize_bf16x16(const FormatRow &f, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
 int32_t dequantize_bf16x16(const FormatRow &f, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);

@@ -213,3 +213,57 @@ LB_HD int lb_asym_act_quant(float v, float inv, int z) {
     int q = (int)lb_roundf(v * inv) + z;
     return q < 0 ? 0 : q > 255 ? 255 : q;
 }
+
+// ---- MXFP4 (LB_MXFP4): 32 E2M1 elements sharing one E8M0 exponent (OCP Microscaling) ----
+// Block {u8 E8M0 byte = e + 127; 16 bytes: byte j = element j (low nibble) | element j+16 (high)}.
+// Scale choice as the OCP spec / microxcaling reference: e = floor(log2(max|x|)) - 2 (2 = emax of
+// E2M1), taken from the float's exponent field and clamped to [-127, 127]; a block of zeros (or
+// whose max is subnormal) gets e = -127. Elements: x * 2^-e rounded to the nearest E2M1 value,
+// ties to the even code (0.25 -> 0, 0.75 -> 1, 1.25 -> 1, 1.75 -> 2, 2.5 -> 2, 3.5 -> 4, 5 -> 4),
+// saturating at +-6 (max|x| * 2^-e lies in [4, 8)). Sign bit = x < 0 (so -0.1 gives "-0", value 0).
+#define LB_MX_BLOCK 32
+#define LB_MX_BLOCK_BYTES 17
+// twice the E2M1 value of a code: an integer in [-12, 12], so products of two codes are exact integers
+LB_HD int lb_e2m1_x2(int code) {
+    const int mag[8] = {0, 1, 2, 3, 4, 6, 8, 12};
+    return code & 8 ? -mag[code & 7] : mag[code & 7];
+}
+// the float 2^E, exactly (subnormal down to 2^-149, 0 below it, inf above 2^127)
+LB_HD float lb_pow2f(int E) {
+    uint32_t bits = E > 127 ? 0x7f800000u : E >= -126 ? (uint32_t)(E + 127) << 23 : E >= -149 ? 1u << (E + 149) : 0u;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+// the shared (unbiased) exponent of a block whose largest magnitude is amax (>= 0)
+LB_HD int lb_mx_exponent(float amax) {
+    uint32_t bits;
+    memcpy(&bits, &amax, 4);
+    const int k = (int)((bits >> 23) & 0xffu);  // biased exponent: floor(log2(amax)) = k - 127 for normal amax
+    if (k == 0) return -127;
+    const int e = k - 127 - 2;
+    return e < -127 ? -127 : e > 127 ? 127 : e;
+}
+// the E2M1 code of v (already divided by the block scale): count of rounding thresholds passed
+LB_HD int lb_e2m1_code(float v) {
+    const float a = fabsf(v);
+    const int m = (a > 0.25f) + (a >= 0.75f) + (a > 1.25f) + (a >= 1.75f) + (a > 2.5f) + (a >= 3.5f) + (a > 5.f);
+    return m | (v < 0.f ? 8 : 0);
+}
+// one block of 32 floats -> 17 bytes
+LB_HD void lb_mx_quant_block(const float *x, uint8_t *b) {
+    float amax = 0.f;
+    for (int j = 0; j < LB_MX_BLOCK; j++) amax = fmaxf(amax, fabsf(x[j]));
+    const int e = lb_mx_exponent(amax);
+    const float inv = lb_pow2f(-e);
+    b[0] = (uint8_t)(e + 127);
+    for (int j = 0; j < 16; j++)
+        b[1 + j] = (uint8_t)(lb_e2m1_code(x[j] * inv) | lb_e2m1_code(x[j + 16] * inv) << 4);
+}
+LB_HD void lb_mx_dequant_block(const uint8_t *b, float *y) {
+    const float s = lb_pow2f((int)b[0] - 127 - 1);  // half the scale: codes are taken as 2x their value
+    for (int j = 0; j < 16; j++) {
+        y[j] = (float)lb_e2m1_x2(b[1 + j] & 15) * s;
+        y[j + 16] = (float)lb_e2m1_x2(b[1 + j] >> 4) * s;
+    }
+}

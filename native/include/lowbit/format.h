@@ -46,6 +46,12 @@ typedef enum lb_format {
      * u8 with a zero point (x = s_x * (q - z_x), range widened to contain 0), for skewed inputs
      * such as the post-SiLU down-projection input. */
     LB_I8CHA = 112,
+    /* MXFP4 (OCP Microscaling), W4A4: blocks of 32 contiguous elements of a row, 17 bytes each:
+     * {u8 E8M0 shared exponent e (scale 2^(e-127)); 16 bytes: byte j holds element j in its low
+     * nibble and element j+16 in its high nibble}. An element code is E2M1 FP4: bit 3 the sign,
+     * bits 0-2 index {0, 0.5, 1, 1.5, 2, 3, 4, 6}. Activations are quantized to MXFP4 per 32
+     * elements of each token at run time inside the matmul. */
+    LB_MXFP4 = 113,
     /* KV-cache formats: asymmetric, group g per (token, head): blocks like LB_WxG. */
     LB_KV8  = 120,
     LB_KV4  = 121,

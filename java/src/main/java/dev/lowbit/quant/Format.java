@@ -22,6 +22,9 @@ public enum Format {
     I8CHA(112),
     /** W4A4: int4 per output channel, activations int4 per token after rotation */
     I4CH(111),
+    /** MXFP4 (OCP Microscaling), W4A4: E2M1 elements with one E8M0 exponent per 32 (17-byte blocks);
+     *  activations quantized to MXFP4 per 32 at run time */
+    MXFP4(113),
     /** KV cache: asymmetric, group per token and head */
     KV8(120), KV4(121), KV3(122),
     /** K cache with static per-channel scales (KVQuant*, stored before RoPE): codes only, scales outside the row */

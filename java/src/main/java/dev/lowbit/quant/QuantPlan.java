@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 
 /**
  * A quantization configuration in the study's W-A-KV notation, e.g. "w16", "w4a16-g128",
- * "w8a8kv8", "w8a8-asym" (asymmetric per-token activations), "w4a4kv4", "kv4", "kv4-rot", "kv4-kvq", "kv4-kvq-prebias",
+ * "w8a8kv8", "w8a8-asym" (asymmetric per-token activations), "w4a4kv4", "mxfp4" (weights and activations in
+ * MXFP4, see {@link #MXFP4_NAMES}), "kv4", "kv4-rot", "kv4-kvq", "kv4-kvq-prebias",
  * "w4a16-g128+kv4", and mixed plans that override the weights of some layers or matrix kinds:
  * "w3a16-g128+l0-1=w16+ffn_down=w4a16-g128" (later parts win). Applied when a model is loaded.
  *
@@ -77,6 +78,14 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         return f;
     }
 
+    /**
+     * "mxfp4": weights MXFP4, activations quantized to MXFP4 per 32 at run time, no rotation; the head as
+     * the other W4A4 plans (BF16). The KV cache is not MXFP4 yet (the format has no KV row): it stays F16
+     * unless a KV part is added ("mxfp4+kv4"), so the study's row name "mxfp4-w4a4kv4" is refused rather
+     * than silently run with another cache.
+     */
+    public static final List<String> MXFP4_NAMES = List.of("mxfp4");
+
     private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
     private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(-asym)?(?:kv(8|4|3|16))?");
     private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(?:(-rot)|(-kvq)(-prebias)?)?(?:-clip(\\d*\\.?\\d+))?");
@@ -132,6 +141,13 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                     kv = kvFormat(m.group(4));
                     kvRotate = rotate && kv != Format.F16;
                 }
+            } else if (part.equals("mxfp4-w4a4kv4")) {
+                throw new IllegalArgumentException("plan '" + text + "': the MXFP4 KV cache is not implemented yet; "
+                        + "use mxfp4 (MXFP4 weights and activations, F16 KV cache) or e.g. mxfp4+kv4");
+            } else if (MXFP4_NAMES.contains(part)) {
+                if (sawWeights) throw dup(text);
+                sawWeights = true;
+                weights = Format.MXFP4;
             } else if (part.equals("rot")) {
                 // Hadamard rotation alone (weights stored rotated in F32): checks that rotation keeps the function
                 rotate = true;
@@ -159,7 +175,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                 }
             } else {
                 throw new IllegalArgumentException("unknown quantization plan '" + part + "' (expected e.g. w16, w4a16-g128, "
-                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, kv8, kv4, kv3, kv4-rot, kv4-kvq, kv4-kvq-prebias, rot, head8, head4, "
+                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, mxfp4, kv8, kv4, kv3, kv4-rot, kv4-kvq, kv4-kvq-prebias, rot, head8, head4, "
                         + "or combinations with '+')");
             }
         }
@@ -187,10 +203,10 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         return new WeightOverride(first, last, m.group(3), w.weights(), w.weightGroup());
     }
 
-    /** the study's W4A16/W3A16/W2A16, W8A8 and W4A4 formats (not the F32 of a rotation-only plan) */
+    /** the study's W4A16/W3A16/W2A16, W8A8 and W4A4 (int4 or MXFP4) formats (not the F32 of a rotation-only plan) */
     private static boolean quantizesLinears(Format weights) {
         return weights == Format.W4G || weights == Format.W3G || weights == Format.W2G
-                || weights == Format.I8CH || weights == Format.I8CHA || weights == Format.I4CH;
+                || weights == Format.I8CH || weights == Format.I8CHA || weights == Format.I4CH || weights == Format.MXFP4;
     }
 
     /** the same plan, produced by another method (a calibrated file's plan: "gptq", "awq", ...) */
@@ -243,6 +259,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     }
 
     public static long paddedCols(Format f, int group, long cols) {
+        if (f == Format.MXFP4) return (cols + 31) / 32 * 32;  // whole blocks of 32 (inputs zero-extended)
         int g = groupFor(f, group, cols);
         return g == 0 ? cols : (cols + g - 1) / g * g;
     }
@@ -255,7 +272,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
 
     public String wakv() {
         String w = weights == null || weights == Format.F32 ? "16" : String.valueOf(weights.bits);
-        String a = weights == Format.I8CH || weights == Format.I8CHA ? "8" : weights == Format.I4CH ? "4" : "16";
+        String a = weights == Format.I8CH || weights == Format.I8CHA ? "8" : weights == Format.I4CH || weights == Format.MXFP4 ? "4" : "16";
         String k = kv == Format.F16 || kv == Format.F32 ? "16" : String.valueOf(kv.bits);
         return w + "-" + a + "-" + k;
     }

@@ -30,7 +30,7 @@ class QuantizedGgufTest {
     @TempDir Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"w4a16-g128", "w3a16-g128", "w2a16-g128", "w8a8"})
+    @ValueSource(strings = {"w4a16-g128", "w3a16-g128", "w2a16-g128", "w8a8", "mxfp4"})
     void anRtnFileGivesBitIdenticalLogitsToThePlanAppliedAtLoad(String plan) throws Exception {
         Path src = TestModels.stories();
         Path out = rtn(src, plan);
