@@ -117,6 +117,8 @@ final class QuantizeCommand implements Callable<Integer> {
         isa.apply();
         if (threads > 0) Native.setThreads(threads);
 
+        if (nativeType != null && !method.equals("rtn") && !method.equals("gptq"))
+            throw new IllegalArgumentException("--format " + format + " takes --method rtn or gptq, not " + method);
         Gptq.Settings gptq = new Gptq.Settings(!noActOrder, damp, block, clipGrid, 0.8f, 2.4f);
         LayerMethod m;
         Awq awq = null;
@@ -143,8 +145,6 @@ final class QuantizeCommand implements Callable<Integer> {
             }
             default -> throw new IllegalArgumentException("unknown --method " + method + " (rtn, gptq, awq, smoothquant)");
         }
-        if (nativeType != null && !method.equals("rtn") && !method.equals("gptq"))
-            throw new IllegalArgumentException("--format " + format + " takes --method rtn or gptq, not " + method);
         boolean calibrated = !method.equals("rtn");
         if (calibrated && calib == null) throw new IllegalArgumentException("--method " + method + " needs --calib (a text file or testbed)");
 
