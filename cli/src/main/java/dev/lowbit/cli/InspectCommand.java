@@ -5,6 +5,7 @@ import dev.lowbit.generate.ChatTemplate;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufTensor;
 import dev.lowbit.model.ModelConfig;
+import dev.lowbit.quant.NativeTypeGguf;
 import dev.lowbit.quant.QuantizedGguf;
 import dev.lowbit.tokenizer.Tokenizer;
 import dev.lowbit.util.Printable;
@@ -53,8 +54,10 @@ final class InspectCommand implements Callable<Integer> {
                     Printable.of(f.getString("tokenizer.ggml.pre", "default")), tok.vocabSize(), tok.bos(), tok.eos());
             System.out.printf("template:     %s%n", ChatTemplate.detect(f.getString("tokenizer.chat_template", null)).name()
                     .toLowerCase().replace('_', '-'));
-            if (f.has(QuantizedGguf.PLAN)) {  // written by lowbit quantize: what was done, with what data
-                System.out.printf("quantized:    %s by %s%s%n", Printable.of(f.getString(QuantizedGguf.PLAN)),
+            // written by lowbit quantize (--plan: a lowbit plan; --format: a llama.cpp type): what was done, with what data
+            String quantized = f.has(QuantizedGguf.PLAN) ? f.getString(QuantizedGguf.PLAN) : f.getString(NativeTypeGguf.FORMAT, null);
+            if (quantized != null) {
+                System.out.printf("quantized:    %s by %s%s%n", Printable.of(quantized),
                         Printable.of(f.getString(QuantizedGguf.METHOD, "?")),
                         f.getString(QuantizedGguf.SETTINGS, "").isEmpty() ? "" : " (" + Printable.of(f.getString(QuantizedGguf.SETTINGS)) + ")");
                 System.out.printf("calibration:  %s, %d samples of %d tokens, seed %d%n", Printable.of(f.getString(QuantizedGguf.CALIBRATION, "?")),

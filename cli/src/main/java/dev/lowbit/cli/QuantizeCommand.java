@@ -7,6 +7,8 @@ import dev.lowbit.quant.method.LayerMethod;
 import dev.lowbit.quant.method.LayerwiseQuantizer;
 import dev.lowbit.model.ModelConfig;
 import dev.lowbit.model.Transformer;
+import dev.lowbit.quant.Format;
+import dev.lowbit.quant.NativeTypeGguf;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantizedGguf;
 import dev.lowbit.quant.Replacements;
@@ -40,9 +42,13 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true, description = "output GGUF (written to a temporary file, then renamed)")
     Path out;
 
-    @Option(names = "--plan", required = true, description = "weight plan: w4a16-g128, w3a16-g128, w2a16-g128 (gptq, awq); w8a8, w8a8-asym (rtn, smoothquant); "
+    @Option(names = "--plan", description = "weight plan: w4a16-g128, w3a16-g128, w2a16-g128 (gptq, awq); w8a8, w8a8-asym (rtn, smoothquant); "
             + "run-time parts (kv8, kv4, ...) are recorded and applied at load")
     String plan;
+
+    @Option(names = "--format", description = "instead of --plan: a llama.cpp type, q4_0 | q4_1 | q8_0 (rtn, gptq); writes a standard GGUF "
+            + "of that type that llama.cpp itself loads (token_embd and output keep the source's type)")
+    String format;
 
     @Option(names = "--method", description = "rtn | gptq | awq | smoothquant (default ${DEFAULT-VALUE})")
     String method = "gptq";
@@ -89,10 +95,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelOptions.checkModelName(model);
-        QuantPlan p = QuantPlan.parse(plan);
-        if (p.weights() == null) throw new IllegalArgumentException("--plan " + plan + " quantizes no weights: nothing to save");
-        if (!p.overrides().isEmpty()) throw new IllegalArgumentException("--plan " + plan + " is a mixed plan; quantize saves uniform plans only (for now)");
-        if (p.rotate()) throw new IllegalArgumentException("--plan " + plan + " rotates its inputs; saving rotated plans is not supported yet");
+        if ((plan == null) == (format == null)) throw new IllegalArgumentException("give one of --plan (a lowbit plan) or --format (q4_0, q4_1, q8_0)");
+        Format nativeType = format == null ? null : ggufFormat(format);
+        // with --format the weights' type comes from it; the methods see the 16-bit model (plan w16)
+        QuantPlan p = nativeType != null ? QuantPlan.W16 : QuantPlan.parse(plan);
+        if (nativeType == null) checkSavable(p);
         if (samples < 1 || samples > 100_000) throw new IllegalArgumentException("--calib-samples must be in 1..100000, got " + samples);
         int length = this.length != null ? this.length : method.equals("awq") ? 512 : 2048;
         if (length < 16 || length > ModelOptions.MAX_CTX) throw new IllegalArgumentException("--calib-len must be in 16.." + ModelOptions.MAX_CTX);
@@ -110,17 +117,19 @@ final class QuantizeCommand implements Callable<Integer> {
         isa.apply();
         if (threads > 0) Native.setThreads(threads);
 
+        if (nativeType != null && !method.equals("rtn") && !method.equals("gptq"))
+            throw new IllegalArgumentException("--format " + format + " takes --method rtn or gptq, not " + method);
         Gptq.Settings gptq = new Gptq.Settings(!noActOrder, damp, block, clipGrid, 0.8f, 2.4f);
         LayerMethod m;
         Awq awq = null;
         String settings;
         switch (method) {
             case "rtn" -> {
-                m = MatrixMethods.rtn(p);
+                m = nativeType != null ? MatrixMethods.rtnGguf(nativeType) : MatrixMethods.rtn(p);
                 settings = "";
             }
             case "gptq" -> {
-                m = MatrixMethods.gptq(p, gptq);
+                m = nativeType != null ? MatrixMethods.gptqGguf(nativeType, gptq) : MatrixMethods.gptq(p, gptq);
                 settings = String.format("act_order=%b static_groups=%b damp=%s block=%d clip_grid=%d max_shrink=%s norm=%s", gptq.actOrder(),
                         gptq.actOrder(), gptq.damp(), gptq.blockSize(), gptq.clipGrid(), gptq.maxShrink(), gptq.clipNorm());
             }
@@ -152,18 +161,36 @@ final class QuantizeCommand implements Callable<Integer> {
                 System.err.printf("calibration: %s, %d windows of %d tokens (seed %d)%n", cal.source(), cal.windows().size(), cal.length(), seed);
             }
             Replacements packed;
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName(method + " " + p.name()).setInitialMax(c.nLayer())
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName(method + " " + (nativeType != null ? format : p.name())).setInitialMax(c.nLayer())
                     .setStyle(ProgressBarStyle.ASCII).setUnit(" layers", 1).setMaxRenderedLength(100).build()) {
                 packed = LayerwiseQuantizer.run(f, c, cal == null ? List.of() : cal.windows(), m, (l, n) -> bar.step());
             }
             if (awq != null) System.err.println(awqSummary(awq.choices()));
-            QuantizedGguf.write(f, packed, new QuantizedGguf.Provenance(p.name(), method, settings, cal == null ? "none" : cal.source(),
-                    cal == null ? 0 : cal.windows().size(), cal == null ? 0 : cal.length(), seed), out);
+            QuantizedGguf.Provenance prov = new QuantizedGguf.Provenance(nativeType != null ? format : p.name(), method, settings,
+                    cal == null ? "none" : cal.source(), cal == null ? 0 : cal.windows().size(), cal == null ? 0 : cal.length(), seed);
+            if (nativeType != null) NativeTypeGguf.write(f, packed, nativeType, prov, out);
+            else QuantizedGguf.write(f, packed, prov, out);
             long bytes = packed.packed().values().stream().mapToLong(x -> x.data().length).sum();
-            System.out.printf("wrote %s: %s by %s, %d matrices (%.1f MiB), %s%n", out, p.name(), method, packed.packed().size(), bytes / 1048576.0,
+            System.out.printf("wrote %s: %s by %s, %d matrices (%.1f MiB), %s%n", out, prov.plan(), method, packed.packed().size(), bytes / 1048576.0,
                     Duration.ofNanos(System.nanoTime() - t0).toMillis() / 1000.0 + " s");
         }
         return 0;
+    }
+
+    private void checkSavable(QuantPlan p) {
+        if (p.weights() == null) throw new IllegalArgumentException("--plan " + plan + " quantizes no weights: nothing to save");
+        if (!p.overrides().isEmpty()) throw new IllegalArgumentException("--plan " + plan + " is a mixed plan; quantize saves uniform plans only (for now)");
+        if (p.rotate()) throw new IllegalArgumentException("--plan " + plan + " rotates its inputs; saving rotated plans is not supported yet");
+    }
+
+    /** the GGUF-native types a method can round onto */
+    private static Format ggufFormat(String name) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "q4_0" -> Format.Q4_0;
+            case "q4_1" -> Format.Q4_1;
+            case "q8_0" -> Format.Q8_0;
+            default -> throw new IllegalArgumentException("--format " + name + " is not one of q4_0, q4_1, q8_0");
+        };
     }
 
     /** the chosen alpha per site (mean over the layers) and the output error the scales reached against plain RTN grids */

@@ -59,7 +59,50 @@ public final class Gptq {
         // group's grid does not depend on the order act-order visits its columns in.
         float[] scale = new float[rows * groups], zero = new float[rows * groups];
         groupParams(format, group, w0, rows, cols, s, scale, zero);
+        float[] out = run(w0, rows, n, h, group, s, (x, r, g) -> {
+            float sc = scale[r * groups + g], z = zero[r * groups + g];
+            return sc == 0 ? 0 : sc * ((float) Math.min(Math.max(Math.rint(x / sc) + z, 0), qmax) - z);
+        });
+        return new Result(out, scale, zero);
+    }
 
+    /** rounds x, a weight of row r in the column group g, onto its fixed grid */
+    interface Rounder {
+        float round(float x, int r, int g);
+    }
+
+    /**
+     * GPTQ onto the block grids of a GGUF-native type (Q4_0, Q4_1, Q8_0; blocks of 32 columns): the
+     * blocks' parameters are fixed from the weights before any error reaches them (static groups, so
+     * act-order keeps whole blocks on one grid), then the columns are rounded as in {@link #quantize}.
+     *
+     * @return the weights on their grids [rows*cols] and the grids, which pack them ({@link GgufGrid#pack})
+     */
+    public static GgufResult quantizeGguf(float[] w, int rows, int cols, float[] hessian, Format format, Settings s) {
+        if (!GgufGrid.supports(format)) throw new IllegalArgumentException("GPTQ onto GGUF grids quantizes to Q4_0, Q4_1 or Q8_0, not " + format);
+        if (rows <= 0 || cols <= 0 || cols % GgufGrid.BLOCK != 0)
+            throw new IllegalArgumentException(rows + "x" + cols + " weights do not split into " + format + " blocks of " + GgufGrid.BLOCK);
+        if (w.length != (long) rows * cols || hessian.length != (long) cols * cols)
+            throw new IllegalArgumentException("expected " + rows + "x" + cols + " weights and a " + cols + "x" + cols + " Hessian");
+        if (s.blockSize() <= 0) throw new IllegalArgumentException("block size must be positive, got " + s.blockSize());
+        final int n = cols;
+        float[] w0 = w.clone();
+        double[] h = new double[n * n];
+        for (int i = 0; i < n * n; i++) h[i] = hessian[i];
+        for (int i = 0; i < n; i++) {
+            if (h[i * n + i] != 0) continue;
+            h[i * n + i] = 1;
+            for (int r = 0; r < rows; r++) w0[r * n + i] = 0;
+        }
+        GgufGrid grid = GgufGrid.of(format, w0, rows, cols, s.clipGrid(), s.maxShrink(), s.clipNorm());
+        return new GgufResult(run(w0, rows, n, h, GgufGrid.BLOCK, s, grid::round), grid);
+    }
+
+    /** GPTQ's weights on a GGUF type's grids, and those grids */
+    public record GgufResult(float[] weights, GgufGrid grid) {}
+
+    /** GPTQ's column loop over w0 (dead inputs zeroed) and h (their diagonal set to 1), each column rounded onto its group's fixed grid */
+    private static float[] run(float[] w0, int rows, int n, double[] h, int group, Settings s, Rounder grid) {
         // act-order: the inputs with the most energy first, while many columns remain to absorb their error
         double[] diag = IntStream.range(0, n).mapToDouble(i -> h[i * n + i]).toArray();
         int[] perm = s.actOrder()
@@ -84,8 +127,8 @@ public final class Gptq {
                 int g = perm[i] / group;  // the grid of the column's original group
                 float d = hinv[i * n + i];
                 for (int r = 0; r < rows; r++) {
-                    float x = wp[r * n + i], sc = scale[r * groups + g], z = zero[r * groups + g];
-                    float q = sc == 0 ? 0 : sc * ((float) Math.min(Math.max(Math.rint(x / sc) + z, 0), qmax) - z);
+                    float x = wp[r * n + i];
+                    float q = grid.round(x, r, g);
                     wp[r * n + i] = q;  // a finished column is never read again: it holds its result
                     // row i of the Cholesky factor is the optimal compensation of the columns after i
                     float e = (x - q) / d;
@@ -107,7 +150,7 @@ public final class Gptq {
         float[] out = new float[rows * n];
         for (int r = 0; r < rows; r++)
             for (int k = 0; k < n; k++) out[r * n + perm[k]] = wp[r * n + k];
-        return new Result(out, scale, zero);
+        return out;
     }
 
     /** per row and group: the grid (scale, zero) chosen by the native clipping search (f16 scales, integer zeros) */

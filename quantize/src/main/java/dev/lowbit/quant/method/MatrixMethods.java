@@ -44,6 +44,35 @@ public final class MatrixMethods {
         });
     }
 
+    /** round to nearest onto a GGUF-native type (Q4_0, Q4_1, Q8_0): the project's ggml quantizer, llama.cpp's reference rule */
+    public static LayerMethod rtnGguf(Format fmt) {
+        ggufFormat(fmt);
+        return perMatrix((name, w, rows, cols, xtx) -> {
+            blocksFit(fmt, name, cols);
+            return pack(fmt, 0, rows, cols, cols, w, null, null);
+        });
+    }
+
+    /** GPTQ onto the block grids of a GGUF-native type (Q4_0, Q4_1, Q8_0) */
+    public static LayerMethod gptqGguf(Format fmt, Gptq.Settings settings) {
+        ggufFormat(fmt);
+        return perMatrix((name, w, rows, cols, xtx) -> {
+            if (xtx == null) throw new IllegalArgumentException("GPTQ needs calibration data");
+            blocksFit(fmt, name, cols);
+            Gptq.GgufResult r = Gptq.quantizeGguf(w, rows, cols, xtx, fmt, settings);
+            return new PackedMatrix(fmt, 0, rows, cols, cols, r.grid().pack(r.weights()));
+        });
+    }
+
+    private static void ggufFormat(Format fmt) {
+        if (!GgufGrid.supports(fmt)) throw new IllegalArgumentException("--format " + fmt + " is not one of q4_0, q4_1, q8_0");
+    }
+
+    private static void blocksFit(Format fmt, String name, int cols) {
+        if (cols % GgufGrid.BLOCK != 0)
+            throw new IllegalArgumentException(name + " has " + cols + " inputs, not a whole number of " + fmt + " blocks of " + GgufGrid.BLOCK);
+    }
+
     /** the plan's weight format, which must be a grouped weight-only one */
     static Format groupedFormat(QuantPlan plan, String method) {
         Format fmt = plan.weights();

@@ -1,0 +1,60 @@
+package dev.lowbit.quant;
+
+import dev.lowbit.gguf.GgmlType;
+import dev.lowbit.gguf.GgufFile;
+import dev.lowbit.gguf.GgufFormatException;
+import dev.lowbit.gguf.GgufTensor;
+import dev.lowbit.gguf.GgufWriter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * The GGUF files {@code lowbit quantize --format q4_0|q4_1|q8_0} writes: a standard GGUF whose
+ * layer matrices are plain ggml tensors of that type (llama.cpp loads and runs it as one of its
+ * own), everything else the source model's tensors unchanged (token_embd and a tied or separate
+ * output.weight keep their source type). The method, calibration and format are recorded under
+ * {@code lowbit.quant.*} (llama.cpp ignores keys it does not know); no plan is recorded, so lowbit
+ * loads the file as any GGUF of that type.
+ */
+public final class NativeTypeGguf {
+    public static final String FORMAT = "lowbit.quant.format";
+
+    private NativeTypeGguf() {}
+
+    /** llama.cpp's general.file_type of a model mostly in this type */
+    static int fileType(Format f) {
+        return switch (f) {
+            case Q4_0 -> 2;
+            case Q4_1 -> 3;
+            case Q8_0 -> 7;
+            default -> throw new IllegalArgumentException("no GGUF file type for " + f);
+        };
+    }
+
+    /** writes src with each matrix of r.packed() (ggml blocks of one type, unpadded) as a tensor of that type and the source's shape */
+    public static void write(GgufFile src, Replacements r, Format format, QuantizedGguf.Provenance p, Path out)
+            throws IOException, GgufFormatException {
+        if (!r.floats().isEmpty()) throw new IllegalArgumentException("a GGUF-native file holds no folded F32 replacements");
+        GgmlType type = GgmlType.fromId(format.id);
+        GgufWriter w = new GgufWriter().putAll(src);
+        w.putU32("general.file_type", fileType(format)).putString(FORMAT, format.name().toLowerCase(java.util.Locale.ROOT))
+                .putString(QuantizedGguf.METHOD, p.method()).putString(QuantizedGguf.SETTINGS, p.settings())
+                .putString(QuantizedGguf.CALIBRATION, p.calibration()).putU32(QuantizedGguf.SAMPLES, p.samples())
+                .putU32(QuantizedGguf.SEQUENCE_LENGTH, p.sequenceLength()).putU64(QuantizedGguf.SEED, p.seed());
+        int used = 0;
+        for (GgufTensor t : src.tensors()) {
+            PackedMatrix m = r.packed().get(t.name());
+            if (m == null) {
+                w.addTensor(t.name(), t.type(), t.dims(), t.data());
+                continue;
+            }
+            if (m.format() != format || m.paddedCols() != m.cols() || t.dims().length != 2 || t.dims()[0] != m.cols() || t.dims()[1] != m.rows())
+                throw new IllegalArgumentException(t.name() + ": a " + m.format() + " " + m.rows() + "x" + m.cols() + " matrix cannot replace it as " + format);
+            w.addTensor(t.name(), type, t.dims(), ByteBuffer.wrap(m.data()));
+            used++;
+        }
+        if (used != r.packed().size()) throw new IllegalArgumentException("replacements name tensors " + src.path().getFileName() + " does not have");
+        w.write(out);
+    }
+}
