@@ -1,0 +1,100 @@
+package dev.lowbit.e2e;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaModel;
+import de.kherud.llama.ModelParameters;
+import de.kherud.llama.args.LogFormat;
+import dev.lowbit.eval.Prompts;
+import dev.lowbit.eval.testbed.TestbedGenerator;
+import dev.lowbit.eval.testbed.TestbedProblem;
+import dev.lowbit.gguf.GgmlType;
+import dev.lowbit.gguf.GgufFile;
+import dev.lowbit.gguf.GgufTensor;
+import dev.lowbit.gguf.Quant;
+import dev.lowbit.generate.ChatTemplate;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `lowbit quantize --method gptq --format q4_0` writes a standard Q4_0 GGUF that llama.cpp itself
+ * (de.kherud:llama) loads and runs closer to the 16-bit model than RTN Q4_0 (llama.cpp's own Q4_0 rule without
+ * an imatrix, which the RTN file reproduces bit for bit), on the testbed model's reasoning. de.kherud:llama 4.2.0
+ * aborts the JVM when asked for token probabilities, so llama.cpp's side is measured as teacher-forced top-1
+ * agreement (its greedy next token after each prefix); lowbit's ppl gives the KL of the same files.
+ */
+class GgufNativeGptqTest {
+
+    @Test
+    void gptqQ4_0RunsInLlamaCppCloserToTheSixteenBitModelThanRtnQ4_0(@TempDir Path dir) throws Exception {
+        JarCommandsTest.findTheJar();
+        Path src = JarCommandsTest.root.resolve("models/lowbit-testbed.gguf");
+        Path gptq = dir.resolve("gptq-q4_0.gguf"), rtn = dir.resolve("rtn-q4_0.gguf");
+        JarCommandsTest.Result g = JarCommandsTest.lowbit(dir, "quantize", "-m", src.toString(), "--format", "q4_0", "--method", "gptq",
+                "--calib", "testbed", "--calib-samples", "16", "--calib-len", "256", "-o", gptq.toString());
+        assertEquals(0, g.code(), g.err());
+        JarCommandsTest.Result r = JarCommandsTest.lowbit(dir, "quantize", "-m", src.toString(), "--format", "q4_0", "--method", "rtn",
+                "-o", rtn.toString());
+        assertEquals(0, r.code(), r.err());
+        JarCommandsTest.Result i = JarCommandsTest.lowbit(dir, "inspect", gptq.toString());
+        assertTrue(i.out().contains("quantized:    q4_0 by gptq"), i.out());
+
+        // RTN's layer matrices are the ggml reference Q4_0 of the source weights, bit for bit; the rest is the source's
+        try (GgufFile s = GgufFile.open(src); GgufFile q = GgufFile.open(rtn); GgufFile gq = GgufFile.open(gptq)) {
+            int q4 = 0;
+            for (GgufTensor t : s.tensors()) {
+                GgufTensor o = q.tensor(t.name());
+                assertEquals(o.type(), gq.tensor(t.name()).type(), t.name());
+                if (t.name().startsWith("blk.") && t.dims().length == 2) {
+                    assertEquals(GgmlType.Q4_0, o.type(), t.name());
+                    float[] w = dev.lowbit.gguf.Dequant.toFloat(t.type(), t.data(), t.elements());
+                    assertEquals(Quant.fromFloat(GgmlType.Q4_0, w, t.dims()[1], t.dims()[0]), o.data(), t.name() + ": RTN = ggml's Q4_0");
+                    q4++;
+                } else {
+                    assertEquals(t.type(), o.type(), t.name() + " keeps the source type");
+                    assertEquals(t.data(), o.data(), t.name());
+                }
+            }
+            assertEquals(6 * 7, q4);
+        }
+
+        // teacher-forced positions of the testbed's reasoning (test-split problems; calibration used the training
+        // split): the text up to each space or line break of the worked solutions, where the next token starts
+        List<String> prefixes = new ArrayList<>();
+        for (int level = 1; level <= TestbedGenerator.MAX_LEVEL; level++)
+            for (TestbedProblem p : TestbedGenerator.draw(77, level, TestbedGenerator.Split.TEST, 2)) {
+                String chat = "<｜User｜>" + Prompts.math(p.question()) + "<｜Assistant｜><think>\n" + p.solution();
+                for (int c = chat.indexOf("<think>"); c < chat.length(); c++)
+                    if ((chat.charAt(c) == ' ' || chat.charAt(c) == '\n') && c % 2 == 0) prefixes.add(chat.substring(0, c));
+            }
+        LlamaModel.setLogger(LogFormat.TEXT, (level, msg) -> {});
+        String[] g16 = nextTokens(src, prefixes), gg = nextTokens(gptq, prefixes), gr = nextTokens(rtn, prefixes);
+        int agreeG = 0, agreeR = 0;
+        for (int k = 0; k < prefixes.size(); k++) {
+            if (g16[k].equals(gg[k])) agreeG++;
+            if (g16[k].equals(gr[k])) agreeR++;
+        }
+        System.out.printf("llama.cpp over %d testbed positions: top-1 agreement with w16: GPTQ q4_0 %d, RTN q4_0 %d%n", prefixes.size(), agreeG, agreeR);
+        assertTrue(prefixes.size() > 400, "positions: " + prefixes.size());
+        assertTrue(agreeG > agreeR, "GPTQ q4_0 agrees with the 16-bit model at " + agreeG + " positions, RTN q4_0 at " + agreeR);
+    }
+
+    /** llama.cpp's greedy next token after each prefix */
+    static String[] nextTokens(Path model, List<String> prefixes) {
+        String[] out = new String[prefixes.size()];
+        try (LlamaModel m = open(model)) {
+            for (int k = 0; k < out.length; k++)
+                out[k] = m.complete(new InferenceParameters(prefixes.get(k)).setNPredict(1).setTemperature(0f).setTopK(1).setSeed(1));
+        }
+        return out;
+    }
+
+    static LlamaModel open(Path model) {
+        return new LlamaModel(new ModelParameters().setModel(model.toString()).setThreads(2).setCtxSize(1024).setGpuLayers(0));
+    }
+
+}
