@@ -14,6 +14,7 @@ import dev.lowbit.quant.method.Awq;
 import dev.lowbit.quant.method.CalibrationSet;
 import dev.lowbit.quant.method.Gptq;
 import dev.lowbit.quant.method.MatrixMethods;
+import dev.lowbit.quant.method.QuaRot;
 import dev.lowbit.quant.method.SmoothQuant;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Option;
  * every command loads as it is (see {@link QuantizedGguf}); the calibration windows are saved beside it.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = "Quantize a model's linear layers by a method (rtn, gptq, awq, smoothquant) and save it as a GGUF every command loads directly.")
+        description = "Quantize a model's linear layers by a method (rtn, gptq, awq, smoothquant, quarot) and save it as a GGUF every command loads directly.")
 final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, description = "GGUF path or catalogue name (default: the embedded default model)")
     String model;
@@ -40,11 +41,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true, description = "output GGUF (written to a temporary file, then renamed)")
     Path out;
 
-    @Option(names = "--plan", required = true, description = "weight plan: w4a16-g128, w3a16-g128, w2a16-g128 (gptq, awq); w8a8, w8a8-asym (rtn, smoothquant); "
-            + "run-time parts (kv8, kv4, ...) are recorded and applied at load")
+    @Option(names = "--plan", required = true, description = "weight plan: w4a16-g128, w3a16-g128, w2a16-g128 (gptq, awq); w8a8, w8a8-asym (rtn, gptq, smoothquant); "
+            + "w4a4kv4, w8a8kv8 (quarot); run-time parts (kv8, kv4, ...) are recorded and applied at load")
     String plan;
 
-    @Option(names = "--method", description = "rtn | gptq | awq | smoothquant (default ${DEFAULT-VALUE})")
+    @Option(names = "--method", description = "rtn | gptq | awq | smoothquant | quarot (default ${DEFAULT-VALUE})")
     String method = "gptq";
 
     @Option(names = "--calib", description = "calibration source: a UTF-8 text file, testbed[:SEED] (worked problems of the testbed's "
@@ -81,6 +82,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--smooth-alpha", description = "SmoothQuant: migration strength alpha in [0, 1], s = max|x|^alpha / max|w|^(1-alpha) (default ${DEFAULT-VALUE}, the study's)")
     double smoothAlpha = SmoothQuant.STUDY_ALPHA;
 
+    @Option(names = "--smooth-weights", description = "SmoothQuant: how the smoothed weights are quantized, gptq (the study's) or rtn (default ${DEFAULT-VALUE})")
+    String smoothWeights = "gptq";
+
     @Option(names = {"-t", "--threads"}, description = "kernel threads (default: all cores)")
     int threads = 0;
 
@@ -89,15 +93,17 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelOptions.checkModelName(model);
-        QuantPlan p = QuantPlan.parse(plan);
+        QuantPlan p = method.equals("quarot") ? quarotPlan(plan) : QuantPlan.parse(plan);
         if (p.weights() == null) throw new IllegalArgumentException("--plan " + plan + " quantizes no weights: nothing to save");
         if (!p.overrides().isEmpty()) throw new IllegalArgumentException("--plan " + plan + " is a mixed plan; quantize saves uniform plans only (for now)");
-        if (p.rotate()) throw new IllegalArgumentException("--plan " + plan + " rotates its inputs; saving rotated plans is not supported yet");
+        if (p.rotate() && !method.equals("quarot")) throw new IllegalArgumentException("--plan " + plan + " rotates its inputs; saving rotated plans is not supported yet");
         if (samples < 1 || samples > 100_000) throw new IllegalArgumentException("--calib-samples must be in 1..100000, got " + samples);
         int length = this.length != null ? this.length : method.equals("awq") ? 512 : 2048;
         if (length < 16 || length > ModelOptions.MAX_CTX) throw new IllegalArgumentException("--calib-len must be in 16.." + ModelOptions.MAX_CTX);
         if (awqGrid < 1 || awqGrid > 1000) throw new IllegalArgumentException("--awq-grid must be in 1..1000, got " + awqGrid);
         if (!(smoothAlpha >= 0 && smoothAlpha <= 1)) throw new IllegalArgumentException("--smooth-alpha must be in [0, 1], got " + smoothAlpha);
+        if (!smoothWeights.equals("gptq") && !smoothWeights.equals("rtn"))
+            throw new IllegalArgumentException("--smooth-weights must be gptq or rtn, got " + smoothWeights);
         if (!(damp > 0 && damp < 1)) throw new IllegalArgumentException("--damp must be in (0, 1), got " + damp);
         if (clipGrid < 0 || clipGrid > 1000) throw new IllegalArgumentException("--clip-grid must be in 0..1000, got " + clipGrid);
         if (block < 1) throw new IllegalArgumentException("--block must be >= 1");
@@ -130,11 +136,16 @@ final class QuantizeCommand implements Callable<Integer> {
                 settings = a.describe();
             }
             case "smoothquant" -> {
-                SmoothQuant sq = SmoothQuant.of(p, smoothAlpha);
+                SmoothQuant sq = smoothWeights.equals("rtn") ? SmoothQuant.of(p, smoothAlpha) : SmoothQuant.withGptq(p, smoothAlpha, gptq);
                 m = sq;
                 settings = sq.describe();
             }
-            default -> throw new IllegalArgumentException("unknown --method " + method + " (rtn, gptq, awq, smoothquant)");
+            case "quarot" -> {
+                QuaRot q = QuaRot.of(p, gptq);
+                m = q;
+                settings = q.describe();
+            }
+            default -> throw new IllegalArgumentException("unknown --method " + method + " (rtn, gptq, awq, smoothquant, quarot)");
         }
         boolean calibrated = !method.equals("rtn");
         if (calibrated && calib == null) throw new IllegalArgumentException("--method " + method + " needs --calib (a text file or testbed)");
@@ -154,7 +165,7 @@ final class QuantizeCommand implements Callable<Integer> {
             Replacements packed;
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName(method + " " + p.name()).setInitialMax(c.nLayer())
                     .setStyle(ProgressBarStyle.ASCII).setUnit(" layers", 1).setMaxRenderedLength(100).build()) {
-                packed = LayerwiseQuantizer.run(f, c, cal == null ? List.of() : cal.windows(), m, (l, n) -> bar.step());
+                packed = LayerwiseQuantizer.run(f, c, cal == null ? List.of() : cal.windows(), m, (l, n) -> bar.step(), p.rotate());
             }
             if (awq != null) System.err.println(awqSummary(awq.choices()));
             QuantizedGguf.write(f, packed, new QuantizedGguf.Provenance(p.name(), method, settings, cal == null ? "none" : cal.source(),
@@ -164,6 +175,22 @@ final class QuantizeCommand implements Callable<Integer> {
                     Duration.ofNanos(System.nanoTime() - t0).toMillis() / 1000.0 + " s");
         }
         return 0;
+    }
+
+    /**
+     * QuaRot's plans as the study's quarot.sh runs them: the Hadamard rotation of every linear's input
+     * (online, folded into the weights), per-channel weights, and K/V rotated per head, quantized in
+     * groups of 128 with clip ratio 0.95. w4a4kv4 -> w4a4+kv4-rot-clip0.95, w8a8kv8 -> w8a8+rot+kv8-rot-clip0.95.
+     */
+    static QuantPlan quarotPlan(String plan) {
+        String name = plan.trim().toLowerCase(java.util.Locale.ROOT);
+        return QuantPlan.parse(switch (name) {
+            case "w4a4kv4" -> "w4a4+kv4-rot-clip0.95";
+            case "w8a8kv8" -> "w8a8+rot+kv8-rot-clip0.95";
+            case "w4a4" -> "w4a4";
+            case "w8a8" -> "w8a8+rot";
+            default -> throw new IllegalArgumentException("--method quarot takes --plan w4a4kv4, w8a8kv8, w4a4 or w8a8, not " + plan);
+        });
     }
 
     /** the chosen alpha per site (mean over the layers) and the output error the scales reached against plain RTN grids */
