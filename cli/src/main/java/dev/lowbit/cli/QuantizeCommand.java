@@ -96,7 +96,7 @@ final class QuantizeCommand implements Callable<Integer> {
         QuantPlan p = method.equals("quarot") ? quarotPlan(plan) : QuantPlan.parse(plan);
         if (p.weights() == null) throw new IllegalArgumentException("--plan " + plan + " quantizes no weights: nothing to save");
         if (!p.overrides().isEmpty()) throw new IllegalArgumentException("--plan " + plan + " is a mixed plan; quantize saves uniform plans only (for now)");
-        if (p.rotate() && !method.equals("quarot")) throw new IllegalArgumentException("--plan " + plan + " rotates its inputs; saving rotated plans is not supported yet");
+        if (p.rotate() && !method.equals("quarot")) throw new IllegalArgumentException("--plan " + plan + " rotates its inputs: save it with --method quarot (rotated weights by GPTQ)");
         if (samples < 1 || samples > 100_000) throw new IllegalArgumentException("--calib-samples must be in 1..100000, got " + samples);
         int length = this.length != null ? this.length : method.equals("awq") ? 512 : 2048;
         if (length < 16 || length > ModelOptions.MAX_CTX) throw new IllegalArgumentException("--calib-len must be in 16.." + ModelOptions.MAX_CTX);
