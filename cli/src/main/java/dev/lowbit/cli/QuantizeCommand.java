@@ -82,6 +82,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--smooth-alpha", description = "SmoothQuant: migration strength alpha in [0, 1], s = max|x|^alpha / max|w|^(1-alpha) (default ${DEFAULT-VALUE}, the study's)")
     double smoothAlpha = SmoothQuant.STUDY_ALPHA;
 
+    @Option(names = "--kv-clip", description = "QuaRot: clip ratio of the rotated K/V groups in (0, 1], 1 = none (default ${DEFAULT-VALUE}, the study's)")
+    double kvClip = 0.95;
+
     @Option(names = "--smooth-weights", description = "SmoothQuant: how the smoothed weights are quantized, gptq (the study's) or rtn (default ${DEFAULT-VALUE})")
     String smoothWeights = "gptq";
 
@@ -93,7 +96,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelOptions.checkModelName(model);
-        QuantPlan p = method.equals("quarot") ? quarotPlan(plan) : QuantPlan.parse(plan);
+        if (!(kvClip > 0 && kvClip <= 1)) throw new IllegalArgumentException("--kv-clip must be in (0, 1], got " + kvClip);
+        QuantPlan p = method.equals("quarot") ? quarotPlan(plan, kvClip) : QuantPlan.parse(plan);
         if (p.weights() == null) throw new IllegalArgumentException("--plan " + plan + " quantizes no weights: nothing to save");
         if (!p.overrides().isEmpty()) throw new IllegalArgumentException("--plan " + plan + " is a mixed plan; quantize saves uniform plans only (for now)");
         if (p.rotate() && !method.equals("quarot")) throw new IllegalArgumentException("--plan " + plan + " rotates its inputs: save it with --method quarot (rotated weights by GPTQ)");
@@ -180,13 +184,14 @@ final class QuantizeCommand implements Callable<Integer> {
     /**
      * QuaRot's plans as the study's quarot.sh runs them: the Hadamard rotation of every linear's input
      * (online, folded into the weights), per-channel weights, and K/V rotated per head, quantized in
-     * groups of 128 with clip ratio 0.95. w4a4kv4 -> w4a4+kv4-rot-clip0.95, w8a8kv8 -> w8a8+rot+kv8-rot-clip0.95.
+     * groups of 128 with clip ratio kvClip (the study's 0.95). w4a4kv4 -> w4a4+kv4-rot-clip0.95, w8a8kv8 -> w8a8+rot+kv8-rot-clip0.95.
      */
-    static QuantPlan quarotPlan(String plan) {
+    static QuantPlan quarotPlan(String plan, double kvClip) {
         String name = plan.trim().toLowerCase(java.util.Locale.ROOT);
+        String clip = kvClip == 1 ? "" : "-clip" + java.math.BigDecimal.valueOf(kvClip).stripTrailingZeros().toPlainString();
         return QuantPlan.parse(switch (name) {
-            case "w4a4kv4" -> "w4a4+kv4-rot-clip0.95";
-            case "w8a8kv8" -> "w8a8+rot+kv8-rot-clip0.95";
+            case "w4a4kv4" -> "w4a4+kv4-rot" + clip;
+            case "w8a8kv8" -> "w8a8+rot+kv8-rot" + clip;
             case "w4a4" -> "w4a4";
             case "w8a8" -> "w8a8+rot";
             default -> throw new IllegalArgumentException("--method quarot takes --plan w4a4kv4, w8a8kv8, w4a4 or w8a8, not " + plan);

@@ -78,6 +78,8 @@ class CliLimitsTest {
                 "--smooth-weights must be gptq or rtn, got awq");
         refused(a("quantize", "-m", stories(), "--plan", "w4a4kv4", "--method", "gptq", "--calib", stories(), "-o", out),
                 "rotates its inputs");
+        refused(a("quantize", "-m", stories(), "--plan", "w4a4kv4", "--method", "quarot", "--kv-clip", "1.5", "--calib", stories(), "-o", out),
+                "--kv-clip must be in (0, 1], got 1.5");
         assertFalse(Files.exists(dir.resolve("q.gguf")));
     }
 
