@@ -55,7 +55,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--calib-samples", description = "calibration windows (default ${DEFAULT-VALUE}, as GPTQ, AWQ and SmoothQuant)")
     int samples = 128;
 
-    @Option(names = "--calib-len", description = "tokens per window (default 2048 for gptq and smoothquant, 512 for awq, as each calibrates; capped at the model's context)")
+    @Option(names = "--calib-len", description = "tokens per window (default 2048 for gptq, smoothquant and quarot, 512 for awq, as each calibrates; capped at the model's context)")
     Integer length;
 
     @Option(names = "--seed", description = "seed of the window sampling (default ${DEFAULT-VALUE})")
