@@ -16,6 +16,7 @@ import dev.lowbit.quant.method.Awq;
 import dev.lowbit.quant.method.CalibrationSet;
 import dev.lowbit.quant.method.Gptq;
 import dev.lowbit.quant.method.MatrixMethods;
+import dev.lowbit.quant.method.QuaRot;
 import dev.lowbit.quant.method.SmoothQuant;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ import picocli.CommandLine.Option;
  * every command loads as it is (see {@link QuantizedGguf}); the calibration windows are saved beside it.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = "Quantize a model's linear layers by a method (rtn, gptq, awq, smoothquant) and save it as a GGUF every command loads directly.")
+        description = "Quantize a model's linear layers by a method (rtn, gptq, awq, smoothquant, quarot) and save it as a GGUF every command loads directly.")
 final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, description = "GGUF path or catalogue name (default: the embedded default model)")
     String model;
@@ -42,15 +43,15 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true, description = "output GGUF (written to a temporary file, then renamed)")
     Path out;
 
-    @Option(names = "--plan", description = "weight plan: w4a16-g128, w3a16-g128, w2a16-g128 (gptq, awq); w8a8, w8a8-asym (rtn, smoothquant); "
-            + "run-time parts (kv8, kv4, ...) are recorded and applied at load")
+    @Option(names = "--plan", description = "weight plan: w4a16-g128, w3a16-g128, w2a16-g128 (gptq, awq); w8a8, w8a8-asym (rtn, gptq, smoothquant); "
+            + "w4a4kv4, w8a8kv8 (quarot); run-time parts (kv8, kv4, ...) are recorded and applied at load")
     String plan;
 
     @Option(names = "--format", description = "instead of --plan: a llama.cpp type, q4_0 | q4_1 | q8_0 (rtn, gptq); writes a standard GGUF "
             + "of that type that llama.cpp itself loads (token_embd and output keep the source's type)")
     String format;
 
-    @Option(names = "--method", description = "rtn | gptq | awq | smoothquant (default ${DEFAULT-VALUE})")
+    @Option(names = "--method", description = "rtn | gptq | awq | smoothquant | quarot (default ${DEFAULT-VALUE})")
     String method = "gptq";
 
     @Option(names = "--calib", description = "calibration source: a UTF-8 text file, testbed[:SEED] (worked problems of the testbed's "
@@ -60,7 +61,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--calib-samples", description = "calibration windows (default ${DEFAULT-VALUE}, as GPTQ, AWQ and SmoothQuant)")
     int samples = 128;
 
-    @Option(names = "--calib-len", description = "tokens per window (default 2048 for gptq and smoothquant, 512 for awq, as each calibrates; capped at the model's context)")
+    @Option(names = "--calib-len", description = "tokens per window (default 2048 for gptq, smoothquant and quarot, 512 for awq, as each calibrates; capped at the model's context)")
     Integer length;
 
     @Option(names = "--seed", description = "seed of the window sampling (default ${DEFAULT-VALUE})")
@@ -92,15 +93,24 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Mixin IsaOption isa = new IsaOption();
 
+    @Option(names = "--kv-clip", description = "QuaRot: clip ratio of the rotated K/V groups in (0, 1], 1 = none (default ${DEFAULT-VALUE}, the study's)")
+    double kvClip = 0.95;
+
+    @Option(names = "--smooth-weights", description = "SmoothQuant: how the smoothed weights are quantized, gptq (the study's) or rtn (default ${DEFAULT-VALUE})")
+    String smoothWeights = "gptq";
+
     @Override
     public Integer call() throws Exception {
         ModelOptions.checkModelName(model);
         if ((plan == null) == (format == null)) throw new IllegalArgumentException("give one of --plan (a lowbit plan) or --format (q4_0, q4_1, q8_0)");
         Format nativeType = format == null ? null : ggufFormat(format);
         // with --format the weights' type comes from it; the methods see the 16-bit model (plan w16)
-        QuantPlan p = nativeType != null ? QuantPlan.W16 : QuantPlan.parse(plan);
+        if (!(kvClip > 0 && kvClip <= 1)) throw new IllegalArgumentException("--kv-clip must be in (0, 1], got " + kvClip);
+        QuantPlan p = nativeType != null ? QuantPlan.W16 : method.equals("quarot") ? quarotPlan(plan, kvClip) : QuantPlan.parse(plan);
         if (nativeType == null) checkSavable(p);
         if (samples < 1 || samples > 100_000) throw new IllegalArgumentException("--calib-samples must be in 1..100000, got " + samples);
+        if (!smoothWeights.equals("gptq") && !smoothWeights.equals("rtn"))
+            throw new IllegalArgumentException("--smooth-weights must be gptq or rtn, got " + smoothWeights);
         int length = this.length != null ? this.length : method.equals("awq") ? 512 : 2048;
         if (length < 16 || length > ModelOptions.MAX_CTX) throw new IllegalArgumentException("--calib-len must be in 16.." + ModelOptions.MAX_CTX);
         if (awqGrid < 1 || awqGrid > 1000) throw new IllegalArgumentException("--awq-grid must be in 1..1000, got " + awqGrid);
@@ -139,11 +149,16 @@ final class QuantizeCommand implements Callable<Integer> {
                 settings = a.describe();
             }
             case "smoothquant" -> {
-                SmoothQuant sq = SmoothQuant.of(p, smoothAlpha);
+                SmoothQuant sq = smoothWeights.equals("rtn") ? SmoothQuant.of(p, smoothAlpha) : SmoothQuant.withGptq(p, smoothAlpha, gptq);
                 m = sq;
                 settings = sq.describe();
             }
-            default -> throw new IllegalArgumentException("unknown --method " + method + " (rtn, gptq, awq, smoothquant)");
+            case "quarot" -> {
+                QuaRot q = QuaRot.of(p, gptq);
+                m = q;
+                settings = q.describe();
+            }
+            default -> throw new IllegalArgumentException("unknown --method " + method + " (rtn, gptq, awq, smoothquant, quarot)");
         }
         boolean calibrated = !method.equals("rtn");
         if (calibrated && calib == null) throw new IllegalArgumentException("--method " + method + " needs --calib (a text file or testbed)");
@@ -163,7 +178,7 @@ final class QuantizeCommand implements Callable<Integer> {
             Replacements packed;
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName(method + " " + (nativeType != null ? format : p.name())).setInitialMax(c.nLayer())
                     .setStyle(ProgressBarStyle.ASCII).setUnit(" layers", 1).setMaxRenderedLength(100).build()) {
-                packed = LayerwiseQuantizer.run(f, c, cal == null ? List.of() : cal.windows(), m, (l, n) -> bar.step());
+                packed = LayerwiseQuantizer.run(f, c, cal == null ? List.of() : cal.windows(), m, (l, n) -> bar.step(), p.rotate());
             }
             if (awq != null) System.err.println(awqSummary(awq.choices()));
             QuantizedGguf.Provenance prov = new QuantizedGguf.Provenance(nativeType != null ? format : p.name(), method, settings,
@@ -180,7 +195,24 @@ final class QuantizeCommand implements Callable<Integer> {
     private void checkSavable(QuantPlan p) {
         if (p.weights() == null) throw new IllegalArgumentException("--plan " + plan + " quantizes no weights: nothing to save");
         if (!p.overrides().isEmpty()) throw new IllegalArgumentException("--plan " + plan + " is a mixed plan; quantize saves uniform plans only (for now)");
-        if (p.rotate()) throw new IllegalArgumentException("--plan " + plan + " rotates its inputs; saving rotated plans is not supported yet");
+        if (p.rotate() && !method.equals("quarot")) throw new IllegalArgumentException("--plan " + plan + " rotates its inputs: save it with --method quarot (rotated weights by GPTQ)");
+    }
+
+    /**
+     * QuaRot's plans as the study's quarot.sh runs them: the Hadamard rotation of every linear's input
+     * (online, folded into the weights), per-channel weights, and K/V rotated per head, quantized in
+     * groups of 128 with clip ratio kvClip (the study's 0.95). w4a4kv4 -> w4a4+kv4-rot-clip0.95, w8a8kv8 -> w8a8+rot+kv8-rot-clip0.95.
+     */
+    static QuantPlan quarotPlan(String plan, double kvClip) {
+        String name = plan.trim().toLowerCase(java.util.Locale.ROOT);
+        String clip = kvClip == 1 ? "" : "-clip" + java.math.BigDecimal.valueOf(kvClip).stripTrailingZeros().toPlainString();
+        return QuantPlan.parse(switch (name) {
+            case "w4a4kv4" -> "w4a4+kv4-rot" + clip;
+            case "w8a8kv8" -> "w8a8+rot+kv8-rot" + clip;
+            case "w4a4" -> "w4a4";
+            case "w8a8" -> "w8a8+rot";
+            default -> throw new IllegalArgumentException("--method quarot takes --plan w4a4kv4, w8a8kv8, w4a4 or w8a8, not " + plan);
+        });
     }
 
     /** the GGUF-native types a method can round onto */

@@ -70,6 +70,20 @@ class CliLimitsTest {
     }
 
     @Test
+    void quarotAndSmoothQuantOptionsAreChecked() {
+        String out = dir.resolve("q.gguf").toString();
+        refused(a("quantize", "-m", stories(), "--plan", "w4a16-g128", "--method", "quarot", "--calib", stories(), "-o", out),
+                "--method quarot takes --plan w4a4kv4, w8a8kv8, w4a4 or w8a8, not w4a16-g128");
+        refused(a("quantize", "-m", stories(), "--plan", "w8a8", "--method", "smoothquant", "--smooth-weights", "awq", "--calib", stories(), "-o", out),
+                "--smooth-weights must be gptq or rtn, got awq");
+        refused(a("quantize", "-m", stories(), "--plan", "w4a4kv4", "--method", "gptq", "--calib", stories(), "-o", out),
+                "rotates its inputs");
+        refused(a("quantize", "-m", stories(), "--plan", "w4a4kv4", "--method", "quarot", "--kv-clip", "1.5", "--calib", stories(), "-o", out),
+                "--kv-clip must be in (0, 1], got 1.5");
+        assertFalse(Files.exists(dir.resolve("q.gguf")));
+    }
+
+    @Test
     void emptyAndWrongPaths() throws Exception {
         refused(a("run", "-m", "", "-p", "hi"), "-m/--model is empty");
         refused(a("run", "-m", "  ", "-p", "hi"), "-m/--model is empty");

@@ -10,7 +10,8 @@ import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 
 /**
- * GPTQ (Frantar et al. 2022) for the grouped weight formats, one linear layer at a time: columns are
+ * GPTQ (Frantar et al. 2022) for the grouped weight formats and the per-channel symmetric ones (I8CH,
+ * I8CHA, I4CH: one "group" per row, scale chosen by the same clipping search), one linear layer at a time: columns are
  * rounded one after another onto fixed grids, and each rounding error is pushed onto the columns not
  * yet rounded, weighted by the inverse Hessian of the layer's inputs, so that the layer's output on
  * the calibration tokens moves as little as possible. Follows the QuaRot/GPTQ reference: static groups,
@@ -30,35 +31,32 @@ public final class Gptq {
     /**
      * @param w       weights, row-major [rows][cols] (rows = output channels); not modified
      * @param hessian X^T X summed over the calibration tokens, [cols][cols] row-major, symmetric (float, as GPTQ keeps it)
-     * @param format  Format.W4G, W3G or W2G (dev.lowbit.quant.Format; bits = format.bits)
+     * @param format  Format.W4G, W3G or W2G (dev.lowbit.quant.Format; bits = format.bits), or a per-channel
+     *                format (I8CH, I8CHA, I4CH): then group must be cols, scale is the row's f32 scale and
+     *                zero is qmax (127 or 7), so that scale*(code-zero) spans the symmetric codes -qmax..qmax
      * @param group   group size; cols % group == 0 (else IllegalArgumentException)
      */
     public static Result quantize(float[] w, int rows, int cols, float[] hessian, Format format, int group, Settings s) {
-        if (format != Format.W4G && format != Format.W3G && format != Format.W2G)
-            throw new IllegalArgumentException("GPTQ quantizes to W4G, W3G or W2G, not " + format);
+        boolean channel = perChannel(format);
+        if (format != Format.W4G && format != Format.W3G && format != Format.W2G && !channel)
+            throw new IllegalArgumentException("GPTQ quantizes to W4G, W3G, W2G, I8CH, I8CHA or I4CH, not " + format);
+        if (channel && group != cols)
+            throw new IllegalArgumentException(format + " has one scale per row: group must be the row length " + cols + ", not " + group);
         if (rows <= 0 || cols <= 0 || group <= 0 || cols % group != 0)
             throw new IllegalArgumentException(rows + "x" + cols + " weights do not split into groups of " + group);
         if (w.length != (long) rows * cols || hessian.length != (long) cols * cols)
             throw new IllegalArgumentException("expected " + rows + "x" + cols + " weights and a " + cols + "x" + cols + " Hessian");
         if (s.blockSize() <= 0) throw new IllegalArgumentException("block size must be positive, got " + s.blockSize());
-        final int n = cols, groups = cols / group, qmax = (1 << format.bits) - 1;
-
-        // An input that is always zero (H[i][i] = 0) never meets its weights: they are zeroed, so they
-        // neither widen their group's grid nor carry error, and H gets a 1 there to stay invertible.
-        // As in the reference, this comes before the grids.
+        // the highest code of the loop below: 0..2^bits-1 around the zero point, or -q..q stored as 0..2q around q
+        final int n = cols, groups = cols / group, qmax = channel ? 2 * symmetricMax(format) : (1 << format.bits) - 1;
         float[] w0 = w.clone();
-        double[] h = new double[n * n];
-        for (int i = 0; i < n * n; i++) h[i] = hessian[i];
-        for (int i = 0; i < n; i++) {
-            if (h[i * n + i] != 0) continue;
-            h[i * n + i] = 1;
-            for (int r = 0; r < rows; r++) w0[r * n + i] = 0;
-        }
+        double[] h = withoutDeadInputs(w0, rows, n, hessian);
 
         // Static groups: every grid is fixed from the weights before any error is pushed onto them, so a
         // group's grid does not depend on the order act-order visits its columns in.
         float[] scale = new float[rows * groups], zero = new float[rows * groups];
-        groupParams(format, group, w0, rows, cols, s, scale, zero);
+        if (channel) channelParams(format, w0, rows, cols, s, scale, zero);
+        else groupParams(format, group, w0, rows, cols, s, scale, zero);
         float[] out = run(w0, rows, n, h, group, s, (x, r, g) -> {
             float sc = scale[r * groups + g], z = zero[r * groups + g];
             return sc == 0 ? 0 : sc * ((float) Math.min(Math.max(Math.rint(x / sc) + z, 0), qmax) - z);
@@ -87,13 +85,7 @@ public final class Gptq {
         if (s.blockSize() <= 0) throw new IllegalArgumentException("block size must be positive, got " + s.blockSize());
         final int n = cols;
         float[] w0 = w.clone();
-        double[] h = new double[n * n];
-        for (int i = 0; i < n * n; i++) h[i] = hessian[i];
-        for (int i = 0; i < n; i++) {
-            if (h[i * n + i] != 0) continue;
-            h[i * n + i] = 1;
-            for (int r = 0; r < rows; r++) w0[r * n + i] = 0;
-        }
+        double[] h = withoutDeadInputs(w0, rows, n, hessian);
         GgufGrid grid = GgufGrid.of(format, w0, rows, cols, s.clipGrid(), s.maxShrink(), s.clipNorm());
         return new GgufResult(run(w0, rows, n, h, GgufGrid.BLOCK, s, grid::round), grid);
     }
@@ -151,6 +143,63 @@ public final class Gptq {
         for (int r = 0; r < rows; r++)
             for (int k = 0; k < n; k++) out[r * n + perm[k]] = wp[r * n + k];
         return out;
+    }
+
+    /**
+     * H as doubles, with the inputs that are always zero (H[i][i] = 0) taken out: such an input never
+     * meets its weights, so they are zeroed in w0 (they neither widen a grid nor carry error) and H gets
+     * a 1 there to stay invertible. As in the reference, this comes before the grids.
+     */
+    private static double[] withoutDeadInputs(float[] w0, int rows, int n, float[] hessian) {
+        double[] h = new double[n * n];
+        for (int i = 0; i < n * n; i++) h[i] = hessian[i];
+        for (int i = 0; i < n; i++) {
+            if (h[i * n + i] != 0) continue;
+            h[i * n + i] = 1;
+            for (int r = 0; r < rows; r++) w0[r * n + i] = 0;
+        }
+        return h;
+    }
+
+    /** the symmetric per-channel weight formats (one f32 scale per row, codes -qmax..qmax) */
+    public static boolean perChannel(Format f) {
+        return f == Format.I8CH || f == Format.I8CHA || f == Format.I4CH;
+    }
+
+    /** qmax of a per-channel format's codes: 127 (int8) or 7 (int4, -8 unused as the RTN packer) */
+    static int symmetricMax(Format f) {
+        return f.bits == 4 ? 7 : 127;
+    }
+
+    /**
+     * per row: the symmetric grid scale = p * max|w| / qmax, p = 1 - i/grid for i < maxShrink*grid, with the
+     * least sum |q(w) - w|^norm (GPTQ's --w_clip search, as lb_group_params does per group; p = 1, the RTN
+     * scale, kept on ties and when the grid is 0); zero = qmax: codes 0..2qmax stand for -qmax..qmax
+     */
+    static void channelParams(Format format, float[] w, int rows, int cols, Settings s, float[] scale, float[] zero) {
+        int q = symmetricMax(format), grid = s.clipGrid();
+        int steps = grid > 0 ? Math.max(1, (int) (s.maxShrink() * grid)) : 1;
+        IntStream.range(0, rows).parallel().forEach(r -> {
+            float amax = 0;
+            for (int c = 0; c < cols; c++) amax = Math.max(amax, Math.abs(w[r * cols + c]));
+            float best = amax > 0 ? amax / q : 1f;  // lb_sym_scale: an all-zero row keeps scale 1 and codes 0
+            double bestErr = Double.MAX_VALUE;
+            for (int i = 0; i < steps && amax > 0; i++) {
+                float sc = (grid > 0 ? 1f - (float) i / grid : 1f) * amax / q;
+                double err = 0;
+                for (int c = 0; c < cols; c++) {
+                    float x = w[r * cols + c];
+                    float d = sc * (float) Math.min(Math.max(Math.rint(x / sc), -q), q) - x;
+                    err += Math.pow(Math.abs(d), s.clipNorm());
+                }
+                if (err < bestErr) {
+                    bestErr = err;
+                    best = sc;
+                }
+            }
+            scale[r] = best;
+            zero[r] = q;
+        });
     }
 
     /** per row and group: the grid (scale, zero) chosen by the native clipping search (f16 scales, integer zeros) */

@@ -44,6 +44,15 @@ public final class LayerwiseQuantizer {
     /** every tensor the method replaced, by name, in file order (uncalibrated methods get no windows and no statistics) */
     public static Replacements run(GgufFile f, ModelConfig c, List<int[]> windows, LayerMethod method, Progress progress)
             throws GgufFormatException {
+        return run(f, c, windows, method, progress, false);
+    }
+
+    /**
+     * as above; rotated: the method returns weights stored as W·Hᵀ (QuaRot), so the quantized layers
+     * rotate their inputs in the running model, as they will when the file is loaded under its plan
+     */
+    public static Replacements run(GgufFile f, ModelConfig c, List<int[]> windows, LayerMethod method, Progress progress, boolean rotated)
+            throws GgufFormatException {
         int longest = windows.stream().mapToInt(w -> w.length).max().orElse(1);
         if (longest > c.contextLength())
             throw new IllegalArgumentException("calibration windows of " + longest + " tokens exceed the context of " + c.contextLength());
@@ -57,7 +66,7 @@ public final class LayerwiseQuantizer {
                         : InputStatistics.of(model, kv, windows, longest, l);
                 LayerWeights old = model.layers.get(l);
                 Replacements r = method.quantize(layer(f, c, l, old, stats));
-                model.layers.set(l, replaced(old, r, c.arch(), l));
+                model.layers.set(l, replaced(old, r, c.arch(), l, rotated));
                 out.addAll(r);
                 if (progress != null) progress.layerDone(l, c.nLayer());
             }
@@ -78,14 +87,14 @@ public final class LayerwiseQuantizer {
     }
 
     /** the layer with the method's results in place; replaced vectors' old buffers are closed */
-    private static LayerWeights replaced(LayerWeights old, Replacements r, Architecture a, int l) {
+    private static LayerWeights replaced(LayerWeights old, Replacements r, Architecture a, int l, boolean rotated) {
         Linear[] lin = old.linears();
         Linear[] q = new Linear[lin.length];
         for (int k = 0; k < lin.length; k++) {
             PackedMatrix pm = r.packed().get(lin[k].name);
             float[] w = r.floats().get(lin[k].name);
-            if (pm != null) q[k] = linear(lin[k].name, pm);
-            else if (w != null) q[k] = f32Linear(lin[k], w);
+            if (pm != null) q[k] = linear(lin[k].name, pm, rotated);
+            else if (w != null) q[k] = f32Linear(lin[k], w, rotated);
             else throw new IllegalStateException("the method returned no weights for " + lin[k].name);
         }
         NativeBuffer attnNorm = vectorOr(r, a.name(Tensor.ATTN_NORM, l), old.attnNorm());
@@ -127,17 +136,17 @@ public final class LayerwiseQuantizer {
     }
 
     /** a packed matrix in native memory the Linear owns */
-    private static Linear linear(String name, PackedMatrix p) {
+    private static Linear linear(String name, PackedMatrix p, boolean rotated) {
         NativeBuffer buf = new NativeBuffer(p.data().length);
         buf.byteView(0, p.data().length).put(p.data());
-        return new Linear(name, p.format(), p.group(), p.rows(), p.cols(), p.paddedCols(), buf.address(), buf, false);
+        return new Linear(name, p.format(), p.group(), p.rows(), p.cols(), p.paddedCols(), buf.address(), buf, rotated);
     }
 
     /** F32 weights (a method that changed a matrix without quantizing it) in native memory the Linear owns */
-    private static Linear f32Linear(Linear old, float[] w) {
+    private static Linear f32Linear(Linear old, float[] w, boolean rotated) {
         if (w.length != old.rows * old.cols) throw new IllegalStateException(old.name + ": " + w.length + " weights replace " + old.rows + "x" + old.cols);
         NativeBuffer buf = NativeBuffer.floats(w.length);
         buf.floatView(0, w.length).put(w);
-        return new Linear(old.name, Format.F32, 0, old.rows, old.cols, buf.address(), buf, false);
+        return new Linear(old.name, Format.F32, 0, old.rows, old.cols, buf.address(), buf, rotated);
     }
 }

@@ -32,9 +32,11 @@ public final class MatrixMethods {
         });
     }
 
-    /** GPTQ onto the plan's grouped format (W4G/W3G/W2G) */
+    /** GPTQ onto the plan's grouped format (W4G/W3G/W2G) or per-channel format (I8CH, I8CHA, I4CH: one scale per row) */
     public static LayerMethod gptq(QuantPlan plan, Gptq.Settings settings) {
-        Format fmt = groupedFormat(plan, "GPTQ");
+        Format fmt = plan.weights();
+        if (fmt != null && Gptq.perChannel(fmt)) return perMatrix(channelGptq(fmt, settings));
+        groupedFormat(plan, "GPTQ");
         return perMatrix((name, w, rows, cols, xtx) -> {
             if (xtx == null) throw new IllegalArgumentException("GPTQ needs calibration data");
             int group = QuantPlan.groupFor(fmt, plan.weightGroup(), cols);
@@ -71,6 +73,37 @@ public final class MatrixMethods {
     private static void blocksFit(Format fmt, String name, int cols) {
         if (cols % GgufGrid.BLOCK != 0)
             throw new IllegalArgumentException(name + " has " + cols + " inputs, not a whole number of " + fmt + " blocks of " + GgufGrid.BLOCK);
+    }
+
+    /** GPTQ onto a per-channel format: the whole row is the group, the row's scale is chosen before its columns are rounded */
+    static MatrixMethod channelGptq(Format fmt, Gptq.Settings settings) {
+        return (name, w, rows, cols, xtx) -> {
+            if (xtx == null) throw new IllegalArgumentException("GPTQ needs calibration data");
+            Gptq.Result r = Gptq.quantize(w, rows, cols, xtx, fmt, cols, settings);
+            return packChannels(fmt, rows, cols, r.weights(), r.scale());
+        };
+    }
+
+    /**
+     * rows of a per-channel format {f32 scale; codes} (native/cpu/study_quant.cpp's layout: int8 codes, or
+     * int4 two's complement two per byte, low nibble first) from weights that lie on their row's grid
+     */
+    static PackedMatrix packChannels(Format fmt, int rows, int cols, float[] w, float[] scale) {
+        if (!Gptq.perChannel(fmt)) throw new IllegalArgumentException(fmt + " is not a per-channel format");
+        int q = Gptq.symmetricMax(fmt);
+        int rb = Math.toIntExact(fmt.rowBytes(0, cols));
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(Math.toIntExact(fmt.matrixBytes(0, cols, rows))).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int r = 0; r < rows; r++) {
+            float s = scale[r];
+            out.putFloat(r * rb, s);
+            for (int c = 0; c < cols; c++) {
+                int code = (int) Math.min(Math.max(Math.rint(w[r * cols + c] / s), -q), q);
+                int at = r * rb + 4;
+                if (fmt.bits == 4) out.put(at + c / 2, (byte) (out.get(at + c / 2) | (code & 0xf) << (c % 2 * 4)));
+                else out.put(at + c, (byte) code);
+            }
+        }
+        return new PackedMatrix(fmt, 0, rows, cols, cols, out.array());
     }
 
     /** the plan's weight format, which must be a grouped weight-only one */

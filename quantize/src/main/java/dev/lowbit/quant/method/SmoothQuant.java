@@ -14,36 +14,45 @@ import dev.lowbit.quant.Replacements;
  * so the 16-bit model computes the same thing. As in the study's code only the two norm-fed sites
  * are smoothed: q/k/v behind the attention norm and gate/up behind the FFN norm (o and down have
  * no per-channel producer to fold into without changing attention or the activation function).
- * The linears are then rounded to the plan's per-channel 8-bit weights (RTN: GPTQ works on the
- * grouped formats only); the activations are quantized per token at run time, as for any W8A8 plan.
+ * The linears are then quantized to the plan's per-channel 8-bit weights, by GPTQ as the study does
+ * (on the smoothed inputs' X^T X: diag(1/s) X^T X diag(1/s)) or by RTN; the activations are
+ * quantized per token at run time, as for any W8A8 plan.
  */
 public final class SmoothQuant implements LayerMethod {
     /** the study's migration strength (its --smooth_alpha default) */
     public static final double STUDY_ALPHA = 0.85;
 
     private final double alpha;
-    private final LayerMethod rtn;
+    private final LayerMethod weights;
+    private final String weightsName;
 
-    private SmoothQuant(QuantPlan plan, double alpha, boolean quantize) {
+    private SmoothQuant(double alpha, LayerMethod weights, String weightsName) {
         if (!(alpha >= 0 && alpha <= 1)) throw new IllegalArgumentException("the smoothing alpha must be in [0, 1], got " + alpha);
-        if (quantize) eightBitFormat(plan);
         this.alpha = alpha;
-        this.rtn = quantize ? MatrixMethods.rtn(plan) : null;
+        this.weights = weights;
+        this.weightsName = weightsName;
     }
 
     /** smoothing, then RTN onto the plan's W8A8 format (w8a8, w8a8-asym, w8a8kv8) */
     public static SmoothQuant of(QuantPlan plan, double alpha) {
-        return new SmoothQuant(plan, alpha, true);
+        eightBitFormat(plan);
+        return new SmoothQuant(alpha, MatrixMethods.rtn(plan), "rtn");
+    }
+
+    /** smoothing, then GPTQ onto the plan's W8A8 format with the given settings (the study's SmoothQuant) */
+    public static SmoothQuant withGptq(QuantPlan plan, double alpha, Gptq.Settings s) {
+        eightBitFormat(plan);
+        return new SmoothQuant(alpha, MatrixMethods.gptq(plan, s), "gptq");
     }
 
     /** the scales folded, the weights left as F32: the 16-bit model's function up to float rounding (how the folding is tested) */
     public static SmoothQuant foldOnly(double alpha) {
-        return new SmoothQuant(null, alpha, false);
+        return new SmoothQuant(alpha, null, "f32");
     }
 
     /** as recorded in the file's lowbit.quant.settings */
     public String describe() {
-        return "alpha=" + alpha + " sites=attn_in,ffn_in weights=rtn";
+        return "alpha=" + alpha + " sites=attn_in,ffn_in weights=" + weightsName;
     }
 
     static Format eightBitFormat(QuantPlan plan) {
@@ -70,13 +79,34 @@ public final class SmoothQuant implements LayerMethod {
             float[] s = x.site() == Site.ATTN_IN ? sIn : x.site() == Site.FFN_IN ? sFfn : null;
             m[i] = s == null ? x : new Matrix(x.name(), x.site(), Folding.scaleColumns(x.w(), x.rows(), x.cols(), s), x.rows(), x.cols());
         }
-        if (rtn == null) {
+        if (weights == null) {
             for (Matrix x : m) folded.floats().put(x.name(), x.w());
             return folded;
         }
-        Replacements r = rtn.quantize(new Layer(l.index(), l.config(), java.util.List.of(m), l.attnNorm(), l.ffnNorm(), l.vBias(), l.stats()));
+        // the smoothed linears read x / s: their X^T X is diag(1/s) X^T X diag(1/s)
+        java.util.Map<Site, SiteStats> stats = new java.util.EnumMap<>(Site.class);
+        stats.putAll(l.stats());
+        stats.put(Site.ATTN_IN, divided(l.stats(Site.ATTN_IN), sIn));
+        stats.put(Site.FFN_IN, divided(l.stats(Site.FFN_IN), sFfn));
+        Replacements r = weights.quantize(new Layer(l.index(), l.config(), java.util.List.of(m), l.attnNorm(), l.ffnNorm(), l.vBias(), stats));
         r.floats().putAll(folded.floats());
         return r;
+    }
+
+    /** the statistics of the inputs x / s (X^T X, sum and max of |x| per channel) */
+    static SiteStats divided(SiteStats st, float[] s) {
+        int n = s.length;
+        float[] xtx = st.xtx() == null ? null : st.xtx().clone();
+        if (xtx != null)
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++) xtx[i * n + j] = (float) (xtx[i * n + j] / ((double) s[i] * s[j]));
+        double[] sum = st.sumAbs().clone();
+        float[] max = st.maxAbs() == null ? null : st.maxAbs().clone();
+        for (int i = 0; i < n; i++) {
+            sum[i] /= s[i];
+            if (max != null) max[i] /= s[i];
+        }
+        return new SiteStats(xtx, sum, max, st.tokens());
     }
 
     /**

@@ -87,7 +87,7 @@ class SmoothQuantTest {
     @Test
     void onAModelWithOutlierChannelsItBeatsRtnW8a8() throws Exception {
         Path outliers = withOutlierChannels(TestModels.stories(), dir.resolve("outliers.gguf"), new int[] {3, 17, 40}, 40f);
-        Path sq = dir.resolve("sq.gguf");
+        Path sq = dir.resolve("sq.gguf"), sqGptq = dir.resolve("sq-gptq.gguf");
         List<int[]> windows = calibration(outliers);
         QuantPlan w8a8 = QuantPlan.parse("w8a8");
         try (GgufFile f = GgufFile.open(outliers)) {
@@ -95,16 +95,25 @@ class SmoothQuantTest {
             assertEquals(7 * ModelConfig.from(f).nLayer(), r.packed().size());
             assertTrue(r.packed().values().stream().allMatch(p -> p.format() == Format.I8CH));
             QuantizedGguf.write(f, r, new QuantizedGguf.Provenance("w8a8", "smoothquant", "", "test", windows.size(), 64, 1), sq);
+            SmoothQuant withGptq = SmoothQuant.withGptq(w8a8, SmoothQuant.STUDY_ALPHA, Gptq.Settings.study());
+            assertTrue(withGptq.describe().endsWith("weights=gptq"), withGptq.describe());
+            Replacements g = LayerwiseQuantizer.run(f, ModelConfig.from(f), windows, withGptq, null);
+            assertTrue(g.packed().values().stream().allMatch(p -> p.format() == Format.I8CH));
+            QuantizedGguf.write(f, g, new QuantizedGguf.Provenance("w8a8", "smoothquant", "", "test", windows.size(), 64, 1), sqGptq);
         }
-        double klRtn, klSq;
-        try (LowbitModel base = load(outliers, "kv32"); LowbitModel rtn = load(outliers, "w8a8+kv32"); LowbitModel s = load(sq, "kv32")) {
+        double klRtn, klSq, klSqGptq;
+        try (LowbitModel base = load(outliers, "kv32"); LowbitModel rtn = load(outliers, "w8a8+kv32"); LowbitModel s = load(sq, "kv32");
+             LowbitModel sg = load(sqGptq, "kv32")) {
             assertEquals(Format.I8CH, s.internals().weights().layers.get(0).wq().format);
             float[][] lb = TestModels.logits(base, EVAL);
             klRtn = meanKl(lb, TestModels.logits(rtn, EVAL));
             klSq = meanKl(lb, TestModels.logits(s, EVAL));
+            klSqGptq = meanKl(lb, TestModels.logits(sg, EVAL));
         }
-        System.out.printf("outlier model, mean KL vs 16-bit: RTN w8a8 %.5f, SmoothQuant w8a8 %.5f%n", klRtn, klSq);
+        System.out.printf("outlier model, mean KL vs 16-bit: RTN w8a8 %.5f, SmoothQuant w8a8 %.5f (RTN weights), %.5f (GPTQ weights)%n",
+                klRtn, klSq, klSqGptq);
         assertTrue(klSq < 0.5 * klRtn, "SmoothQuant KL " + klSq + " vs RTN " + klRtn);
+        assertTrue(klSqGptq < 0.5 * klRtn, "SmoothQuant with GPTQ weights: KL " + klSqGptq + " vs RTN " + klRtn);
     }
 
     /** 8 windows of 64 tokens of the model's greedy story */
