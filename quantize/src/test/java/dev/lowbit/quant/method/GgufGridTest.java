@@ -41,7 +41,7 @@ class GgufGridTest {
             dst.byteView(0, want.length).get(want);
         }
         assertArrayEquals(want, ours, "RTN q4_k writes the project's Q4_K blocks");
-        Replacements r = MatrixMethods.rtnGguf(Format.Q4_K).quantize(oneMatrix());
+        Replacements r = MatrixMethods.rtnGguf(Format.Q4_K).quantize(layerOf(GptqTest.W, ROWS, COLS));
         assertArrayEquals(want, r.packed().get("blk.0.ffn_up.weight").data(), "the CLI's RTN method writes them too");
 
         GgufGrid g = GgufGrid.of(Format.Q4_K, GptqTest.W, ROWS, COLS, 0, 0.8f, 2.4f);
@@ -52,11 +52,11 @@ class GgufGridTest {
         assertArrayEquals(back, onGrid, 0f, "and its values are the dequantizer's");
     }
 
-    /** a layer whose seven linears all hold W (up named as a model's), no calibration */
-    private static LayerMethod.Layer oneMatrix() {
+    /** a layer whose seven linears all hold w [rows][cols] (named as a model's), no calibration */
+    private static LayerMethod.Layer layerOf(float[] w, int rows, int cols) {
         java.util.List<LayerMethod.Matrix> ms = new java.util.ArrayList<>();
         for (String n : new String[] {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"})
-            ms.add(new LayerMethod.Matrix("blk.0." + n + ".weight", dev.lowbit.model.Transformer.Site.values()[0], GptqTest.W, ROWS, COLS));
+            ms.add(new LayerMethod.Matrix("blk.0." + n + ".weight", dev.lowbit.model.Transformer.Site.values()[0], w, rows, cols));
         return new LayerMethod.Layer(0, null, ms, null, null, null, java.util.Map.of());
     }
 
@@ -92,6 +92,9 @@ class GgufGridTest {
         IllegalArgumentException k = assertThrows(IllegalArgumentException.class,
                 () -> Gptq.quantizeGguf(new float[2 * 96], 2, 96, new float[96 * 96], Format.Q4_K, Gptq.Settings.study()));
         assertTrue(k.getMessage().contains("blocks of 256"), k.getMessage());
+        IllegalArgumentException m = assertThrows(IllegalArgumentException.class,
+                () -> MatrixMethods.rtnGguf(Format.Q4_K).quantize(layerOf(new float[2 * 96], 2, 96)));
+        assertEquals("blk.0.attn_q.weight has 96 inputs, not a whole number of Q4_K blocks of 256", m.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Gptq.quantizeGguf(GptqTest.W, ROWS, COLS, GptqTest.H, Format.Q6_K, Gptq.Settings.study()));
     }
 
