@@ -47,7 +47,7 @@ final class QuantizeCommand implements Callable<Integer> {
             + "w4a4kv4, w8a8kv8 (quarot); run-time parts (kv8, kv4, ...) are recorded and applied at load")
     String plan;
 
-    @Option(names = "--format", description = "instead of --plan: a llama.cpp type, q4_0 | q4_1 | q8_0 (rtn, gptq); writes a standard GGUF "
+    @Option(names = "--format", description = "instead of --plan: a llama.cpp type, q4_0 | q4_1 | q8_0 | q4_k (rtn, gptq; q4_k needs inputs in multiples of 256); writes a standard GGUF "
             + "of that type that llama.cpp itself loads (token_embd and output keep the source's type)")
     String format;
 
@@ -102,7 +102,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelOptions.checkModelName(model);
-        if ((plan == null) == (format == null)) throw new IllegalArgumentException("give one of --plan (a lowbit plan) or --format (q4_0, q4_1, q8_0)");
+        if ((plan == null) == (format == null)) throw new IllegalArgumentException("give one of --plan (a lowbit plan) or --format (q4_0, q4_1, q8_0, q4_k)");
         Format nativeType = format == null ? null : ggufFormat(format);
         // with --format the weights' type comes from it; the methods see the 16-bit model (plan w16)
         if (!(kvClip > 0 && kvClip <= 1)) throw new IllegalArgumentException("--kv-clip must be in (0, 1], got " + kvClip);
@@ -221,7 +221,8 @@ final class QuantizeCommand implements Callable<Integer> {
             case "q4_0" -> Format.Q4_0;
             case "q4_1" -> Format.Q4_1;
             case "q8_0" -> Format.Q8_0;
-            default -> throw new IllegalArgumentException("--format " + name + " is not one of q4_0, q4_1, q8_0");
+            case "q4_k" -> Format.Q4_K;
+            default -> throw new IllegalArgumentException("--format " + name + " is not one of q4_0, q4_1, q8_0, q4_k");
         };
     }
 

@@ -174,7 +174,7 @@ public final class Dequant {
     }
 
     /** scale (0) or min (1) j of the 12-byte Q4_K/Q5_K scale block: eight 6-bit pairs */
-    static int kScaleMin(ByteBuffer b, int s, int j, int which) {
+    public static int kScaleMin(ByteBuffer b, int s, int j, int which) {
         if (j < 4) return b.get(s + j + 4 * which) & 63;
         int lo = which == 0 ? b.get(s + j + 4) & 0xF : (b.get(s + j + 4) & 0xFF) >>> 4;
         int hi = (b.get(s + j - 4 + 4 * which) & 0xFF) >>> 6;

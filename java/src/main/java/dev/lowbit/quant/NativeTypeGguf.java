@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
- * The GGUF files {@code lowbit quantize --format q4_0|q4_1|q8_0} writes: a standard GGUF whose
+ * The GGUF files {@code lowbit quantize --format q4_0|q4_1|q8_0|q4_k} writes: a standard GGUF whose
  * layer matrices are plain ggml tensors of that type (llama.cpp loads and runs it as one of its
  * own), everything else the source model's tensors unchanged (token_embd and a tied or separate
  * output.weight keep their source type). The method, calibration and format are recorded under
@@ -28,6 +28,7 @@ public final class NativeTypeGguf {
             case Q4_0 -> 2;
             case Q4_1 -> 3;
             case Q8_0 -> 7;
+            case Q4_K -> 14;  // LLAMA_FTYPE_MOSTLY_Q4_K_S: every layer matrix Q4_K
             default -> throw new IllegalArgumentException("no GGUF file type for " + f);
         };
     }

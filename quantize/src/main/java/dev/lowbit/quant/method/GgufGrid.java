@@ -4,20 +4,27 @@ import dev.lowbit.gguf.Dequant;
 import dev.lowbit.quant.Format;
 
 /**
- * The block grids of llama.cpp's own 32-element types (Q4_0, Q4_1, Q8_0) for a calibrated method:
+ * The block grids of llama.cpp's own types (Q4_0, Q4_1, Q8_0 in blocks of 32; Q4_K) for a calibrated method:
  * each block's f16 scale (and Q4_1's f16 minimum) is fixed per row and block before any column is
  * rounded, so a method can round column by column onto it (GPTQ) and {@link #pack} writes the
  * standard ggml blocks. The parameters start from llama.cpp's reference rule (Q4_0: d = signed
  * max / -8; Q4_1: d = (max - min) / 15, m = min; Q8_0: d = max|x| / 127) and, with a clipping
  * grid, keep the range shrink p = 1 - i/grid (i < maxShrink * grid) whose block error
  * sum |x - q(x)|^norm is smallest (p = 1 is the reference rule, so the search never loses to it).
+ * Q4_K's grid is one per 32-element sub-block (x = d*sc*q - dmin*m, q in 0..15) under the f16 d and
+ * dmin of its 256-element super-block: the project's own Q4_K quantizer ({@code lb_quantize}) encodes
+ * the (shrunk) original row and its header - d, dmin and the 6-bit sc, m - is read back and kept
+ * as it is, so every grid value is one the file can hold; the shrink is chosen per super-block.
  */
 public final class GgufGrid {
     public static final int BLOCK = 32;
+    /** Q4_K: elements per super-block and bytes per block (f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 128 of nibbles) */
+    static final int K_SUPER = 256, K_BYTES = 144, K_HEAD = 16;
 
     private final Format format;
     private final int rows, blocks;
-    private final float[] d, m;  // per row and block, the f16 values the file stores
+    private final float[] d, m;  // per row and block, the f16 values the file stores (Q4_K: d*sc and dmin*m of each sub-block)
+    private byte[] head;  // Q4_K: the 16 header bytes of each row's super-blocks
 
     private GgufGrid(Format format, int rows, int blocks) {
         this.format = format;
@@ -29,15 +36,25 @@ public final class GgufGrid {
 
     /** whether a calibrated method can round onto this format's grid */
     public static boolean supports(Format f) {
-        return f == Format.Q4_0 || f == Format.Q4_1 || f == Format.Q8_0;
+        return f == Format.Q4_0 || f == Format.Q4_1 || f == Format.Q8_0 || f == Format.Q4_K;
     }
 
-    /** the grids of w [rows][cols] (cols a multiple of 32), searched with GPTQ's clipping settings (grid 0 = the reference rule alone) */
+    /** the columns a row of this format must be a multiple of: its (super-)block */
+    public static int columnsPer(Format f) {
+        return f == Format.Q4_K ? K_SUPER : BLOCK;
+    }
+
+    /** the grids of w [rows][cols] (cols a multiple of {@link #columnsPer}), searched with GPTQ's clipping settings (grid 0 = the reference rule alone) */
     public static GgufGrid of(Format format, float[] w, int rows, int cols, int clipGrid, float maxShrink, float norm) {
-        if (!supports(format)) throw new IllegalArgumentException("no calibrated grid for " + format + " (q4_0, q4_1, q8_0)");
-        if (cols % BLOCK != 0) throw new IllegalArgumentException(cols + " inputs are not a whole number of " + format + " blocks of " + BLOCK);
+        if (!supports(format)) throw new IllegalArgumentException("no calibrated grid for " + format + " (q4_0, q4_1, q8_0, q4_k)");
+        int per = columnsPer(format);
+        if (cols % per != 0) throw new IllegalArgumentException(cols + " inputs are not a whole number of " + format + " blocks of " + per);
         GgufGrid g = new GgufGrid(format, rows, cols / BLOCK);
         int steps = clipGrid <= 0 ? 1 : Math.max(1, (int) (maxShrink * clipGrid));
+        if (format == Format.Q4_K) {
+            g.searchK(w, cols, clipGrid, steps, norm);
+            return g;
+        }
         for (int r = 0; r < rows; r++)
             for (int b = 0; b < g.blocks; b++) {
                 int o = r * cols + b * BLOCK, k = r * g.blocks + b;
@@ -61,6 +78,60 @@ public final class GgufGrid {
             }
         }
         return bp;
+    }
+
+    /**
+     * Q4_K: for each range shrink p (p = 1 first), the project's quantizer encodes p*w; each
+     * super-block keeps the header whose grid rounds its original 256 weights with the smallest
+     * error sum |x - q(x)|^norm (at p = 1 alone, the grid is the quantizer's own: RTN onto it
+     * gives its bytes).
+     */
+    private void searchK(float[] w, int cols, int clipGrid, int steps, float norm) {
+        int supers = rows * (cols / K_SUPER);
+        head = new byte[supers * K_HEAD];
+        double[] best = new double[supers];
+        java.util.Arrays.fill(best, Double.MAX_VALUE);
+        float[] ps = new float[w.length], td = new float[8], tm = new float[8];
+        for (int i = 0; i < steps; i++) {
+            float p = i == 0 ? 1f : 1f - (float) i / clipGrid;  // clipGrid may be 0 (one step, no search)
+            for (int j = 0; j < w.length; j++) ps[j] = i == 0 ? w[j] : p * w[j];
+            byte[] q = MatrixMethods.pack(Format.Q4_K, 0, rows, cols, cols, ps, null, null).data();
+            for (int s = 0; s < supers; s++) {
+                int o = s * K_SUPER;
+                kGrid(q, s * K_BYTES, td, tm);
+                double e = 0;
+                for (int j = 0; j < K_SUPER; j++) {
+                    int sb = j / BLOCK;
+                    float x = w[o + j];
+                    e += Math.pow(Math.abs(x - kValue(kCode(x, td[sb], tm[sb]), td[sb], tm[sb])), norm);
+                }
+                if (e < best[s]) {
+                    best[s] = e;
+                    System.arraycopy(q, s * K_BYTES, head, s * K_HEAD, K_HEAD);
+                    System.arraycopy(td, 0, d, s * 8, 8);
+                    System.arraycopy(tm, 0, m, s * 8, 8);
+                }
+            }
+        }
+    }
+
+    /** the effective scale d*sc and offset dmin*m of the 8 sub-blocks of the Q4_K block at b[o], as the dequantizer forms them */
+    private static void kGrid(byte[] b, int o, float[] es, float[] em) {
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        float dd = Dequant.f16ToFloat(bb.getShort(o)), dm = Dequant.f16ToFloat(bb.getShort(o + 2));
+        for (int j = 0; j < 8; j++) {
+            es[j] = dd * Dequant.kScaleMin(bb, o + 4, j, 0);
+            em[j] = dm * Dequant.kScaleMin(bb, o + 4, j, 1);
+        }
+    }
+
+    /** the native quantizer's Q4_K code: round (x + m) / s to nearest even, clamped to 0..15; 0 where the scale is 0 */
+    private static int kCode(float x, float s, float mn) {
+        return s > 0 ? (int) Math.min(Math.max(Math.rint((x + mn) / s), 0), 15) : 0;
+    }
+
+    private static float kValue(int c, float s, float mn) {
+        return s * c - mn;
     }
 
     /** block k's parameters from the 32 weights at o, their range shrunk by p */
@@ -100,6 +171,7 @@ public final class GgufGrid {
     private int code(float x, int k) {
         float s = d[k];
         return switch (format) {
+            case Q4_K -> kCode(x, s, m[k]);
             case Q4_0 -> s == 0 ? 8 : (int) Math.min(Math.max(Math.rint(x / s) + 8, 0), 15);
             case Q4_1 -> s == 0 ? 0 : (int) Math.min(Math.max(Math.rint((x - m[k]) / s), 0), 15);
             default -> s == 0 ? 0 : (int) Math.min(Math.max(Math.rint(x / s), -127), 127);
@@ -108,6 +180,7 @@ public final class GgufGrid {
 
     private float value(int c, int k) {
         return switch (format) {
+            case Q4_K -> kValue(c, d[k], m[k]);
             case Q4_0 -> d[k] * (c - 8);
             case Q4_1 -> d[k] * c + m[k];
             default -> d[k] * c;
@@ -127,6 +200,7 @@ public final class GgufGrid {
     public byte[] pack(float[] w) {
         int cols = blocks * BLOCK, bb = format == Format.Q8_0 ? 34 : format == Format.Q4_1 ? 20 : 18;
         if (w.length != rows * cols) throw new IllegalArgumentException("expected " + rows + "x" + cols + " weights");
+        if (format == Format.Q4_K) return packK(w);
         byte[] out = new byte[rows * blocks * bb];
         int[] c = new int[BLOCK];
         for (int k = 0; k < rows * blocks; k++) {
@@ -139,6 +213,22 @@ public final class GgufGrid {
             } else {
                 // ggml's nibble order: byte j holds element j (low) and element j + 16 (high)
                 for (int j = 0; j < 16; j++) out[p + j] = (byte) (c[j] | (c[j + 16] << 4));
+            }
+        }
+        return out;
+    }
+
+    /** Q4_K blocks: the kept header, then sub-blocks 2i and 2i+1 in the low and high nibbles of 32 bytes */
+    private byte[] packK(float[] w) {
+        int cols = blocks * BLOCK, supers = rows * (cols / K_SUPER);
+        if (w.length != rows * cols) throw new IllegalArgumentException("expected " + rows + "x" + cols + " weights");
+        byte[] out = new byte[supers * K_BYTES];
+        for (int s = 0; s < supers; s++) {
+            int p = s * K_BYTES;
+            System.arraycopy(head, s * K_HEAD, out, p, K_HEAD);
+            for (int sb = 0; sb < 8; sb++) {
+                int k = s * 8 + sb, o = k * BLOCK, q = p + K_HEAD + 32 * (sb / 2);
+                for (int l = 0; l < BLOCK; l++) out[q + l] |= (byte) (code(w[o + l], k) << (4 * (sb & 1)));
             }
         }
         return out;

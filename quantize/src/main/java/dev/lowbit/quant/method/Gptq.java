@@ -70,16 +70,16 @@ public final class Gptq {
     }
 
     /**
-     * GPTQ onto the block grids of a GGUF-native type (Q4_0, Q4_1, Q8_0; blocks of 32 columns): the
+     * GPTQ onto the block grids of a GGUF-native type (Q4_0, Q4_1, Q8_0; blocks of 32 columns; Q4_K, sub-blocks of 32 in super-blocks of 256): the
      * blocks' parameters are fixed from the weights before any error reaches them (static groups, so
      * act-order keeps whole blocks on one grid), then the columns are rounded as in {@link #quantize}.
      *
      * @return the weights on their grids [rows*cols] and the grids, which pack them ({@link GgufGrid#pack})
      */
     public static GgufResult quantizeGguf(float[] w, int rows, int cols, float[] hessian, Format format, Settings s) {
-        if (!GgufGrid.supports(format)) throw new IllegalArgumentException("GPTQ onto GGUF grids quantizes to Q4_0, Q4_1 or Q8_0, not " + format);
-        if (rows <= 0 || cols <= 0 || cols % GgufGrid.BLOCK != 0)
-            throw new IllegalArgumentException(rows + "x" + cols + " weights do not split into " + format + " blocks of " + GgufGrid.BLOCK);
+        if (!GgufGrid.supports(format)) throw new IllegalArgumentException("GPTQ onto GGUF grids quantizes to Q4_0, Q4_1, Q8_0 or Q4_K, not " + format);
+        if (rows <= 0 || cols <= 0 || cols % GgufGrid.columnsPer(format) != 0)
+            throw new IllegalArgumentException(rows + "x" + cols + " weights do not split into " + format + " blocks of " + GgufGrid.columnsPer(format));
         if (w.length != (long) rows * cols || hessian.length != (long) cols * cols)
             throw new IllegalArgumentException("expected " + rows + "x" + cols + " weights and a " + cols + "x" + cols + " Hessian");
         if (s.blockSize() <= 0) throw new IllegalArgumentException("block size must be positive, got " + s.blockSize());

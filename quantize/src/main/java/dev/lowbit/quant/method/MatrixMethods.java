@@ -46,7 +46,7 @@ public final class MatrixMethods {
         });
     }
 
-    /** round to nearest onto a GGUF-native type (Q4_0, Q4_1, Q8_0): the project's ggml quantizer, llama.cpp's reference rule */
+    /** round to nearest onto a GGUF-native type (Q4_0, Q4_1, Q8_0, Q4_K): the project's ggml quantizer (for Q4_0/Q4_1/Q8_0 llama.cpp's reference rule) */
     public static LayerMethod rtnGguf(Format fmt) {
         ggufFormat(fmt);
         return perMatrix((name, w, rows, cols, xtx) -> {
@@ -55,7 +55,7 @@ public final class MatrixMethods {
         });
     }
 
-    /** GPTQ onto the block grids of a GGUF-native type (Q4_0, Q4_1, Q8_0) */
+    /** GPTQ onto the block grids of a GGUF-native type (Q4_0, Q4_1, Q8_0, Q4_K) */
     public static LayerMethod gptqGguf(Format fmt, Gptq.Settings settings) {
         ggufFormat(fmt);
         return perMatrix((name, w, rows, cols, xtx) -> {
@@ -67,12 +67,12 @@ public final class MatrixMethods {
     }
 
     private static void ggufFormat(Format fmt) {
-        if (!GgufGrid.supports(fmt)) throw new IllegalArgumentException("--format " + fmt + " is not one of q4_0, q4_1, q8_0");
+        if (!GgufGrid.supports(fmt)) throw new IllegalArgumentException("--format " + fmt + " is not one of q4_0, q4_1, q8_0, q4_k");
     }
 
     private static void blocksFit(Format fmt, String name, int cols) {
-        if (cols % GgufGrid.BLOCK != 0)
-            throw new IllegalArgumentException(name + " has " + cols + " inputs, not a whole number of " + fmt + " blocks of " + GgufGrid.BLOCK);
+        int per = GgufGrid.columnsPer(fmt);
+        if (cols % per != 0) throw new IllegalArgumentException(name + " has " + cols + " inputs, not a whole number of " + fmt + " blocks of " + per);
     }
 
     /** GPTQ onto a per-channel format: the whole row is the group, the row's scale is chosen before its columns are rounded */
