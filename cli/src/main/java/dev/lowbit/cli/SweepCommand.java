@@ -46,6 +46,10 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--plans", description = "plans; the first is the baseline (default ${DEFAULT-VALUE})")
     String plans = "w16,w8a8kv8,w4a16-g128,w3a16-g128,kv4,kv3";
 
+    @Option(names = "--models", split = ",", description = "quantized files of the same model (lowbit quantize: GPTQ, AWQ, QuaRot, ...) "
+            + "compared after the plans, each row named by its method and plan as the study's tables name them (e.g. 'GPTQ w3a16-g128')")
+    List<Path> models = List.of();
+
     @Option(names = "--bench", description = "benchmarks to run per plan (none: perplexity and speed only)")
     String bench;
 
@@ -71,6 +75,7 @@ final class SweepCommand implements Callable<Integer> {
         OutputChecks.checkOut(out, "--out");
         if (window < 8) throw new IllegalArgumentException("--window must be >= 8, got " + window);
         if (pplText != null && !Files.isRegularFile(pplText)) throw new IllegalArgumentException("--ppl-text " + pplText + ": no such file");
+        for (Path f : models) if (!Files.isRegularFile(f)) throw new IllegalArgumentException("--models " + f + ": no such file");
         run.validate();
         model.validate();
         GenerationSettings gen = run.generation(model.displayName());
@@ -87,36 +92,47 @@ final class SweepCommand implements Callable<Integer> {
     private Integer sweep(List<QuantPlan> grid, Path file, GenerationSettings gen, List<Long> seeds, List<Benchmark> benches) throws Exception {
         String text = pplText != null ? Files.readString(pplText, StandardCharsets.UTF_8) : selfWrittenText(grid.get(0), benches);
 
-        System.err.println("lowbit sweep: perplexity / KL of " + grid.size() + " plans");
+        System.err.println("lowbit sweep: perplexity / KL of " + (grid.size() + models.size()) + " plans and files");
+        List<QualityMeter.Candidate> candidates = new ArrayList<>();
+        for (QuantPlan plan : grid) candidates.add(new QualityMeter.Candidate(plan.name(), file, plan));
+        for (Path f : models) candidates.add(new QualityMeter.Candidate(f.toString(), f, QuantPlan.W16));
         Map<String, QualityRow> quality = new HashMap<>();
-        for (QualityRow r : QualityMeter.measure(file, model.options(grid.get(0), 1), grid.get(0), grid, text, window,
+        for (QualityRow r : QualityMeter.measure(file, model.options(grid.get(0), 1), grid.get(0), candidates, window, text,
                 msg -> System.err.print("\r  " + msg + "      ")))
             quality.put(r.plan(), r);
         System.err.println();
 
+        // the plans applied at load, then the quantized files under their recorded plans
+        List<Row> work = new ArrayList<>();
+        for (QuantPlan plan : grid) work.add(new Row(file, plan, plan.name()));
+        for (Path f : models) work.add(new Row(f, QuantPlan.W16, f.toString()));
         List<PlanSummary> rows = new ArrayList<>();
         List<ScalingReport.Point> scaling = new ArrayList<>();
-        for (QuantPlan plan : grid) {
-            try (LowbitModel m = model.load(plan, run.batch)) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Row w : work) {
+            try (LowbitModel m = LowbitModel.load(w.file(), model.options(w.plan(), run.batch))) {
+                QuantPlan plan = m.options().plan();
+                String name = w.file().equals(file) ? plan.name() : rowName(plan);
+                if (!names.add(name)) name = name + " (" + w.file().getFileName() + ")";  // two files of one method and plan
                 double bpw = QualityMeter.bitsPerWeight(m.internals().weights());
                 double speed = decodeSpeed(m);
-                System.err.printf("lowbit sweep: %s: %.2f bits/weight, decode %.1f tok/s%n", plan, bpw, speed);
-                QualityRow q = quality.get(plan.name());
+                System.err.printf("lowbit sweep: %s: %.2f bits/weight, decode %.1f tok/s%n", name, bpw, speed);
+                QualityRow q = quality.get(w.qualityKey());
                 Double ppl = q == null ? null : q.ppl();
                 Double kl = q == null ? null : q.kldMean();
                 if (benches != null) {
                     OutputChecks.checkContext(m, benches, seeds, run.limit);
-                    RunSummary r = EvalCommand.run(m, file.getFileName() + " " + plan.name(), benches, seeds, run.limit, gen,
-                            out.resolve(plan.name()));
-                    rows.add(PlanSummary.fromRun(plan.name(), plan.wakv(), bpw, r, speed, ppl, kl));
+                    String dir = name.replace(' ', '-');
+                    RunSummary r = EvalCommand.run(m, file.getFileName() + " " + name, benches, seeds, run.limit, gen, out.resolve(dir));
+                    rows.add(PlanSummary.fromRun(name, plan.wakv(), bpw, r, speed, ppl, kl));
                     for (int b : thinkBudgets) {
-                        RunSummary rb = EvalCommand.run(m, file.getFileName() + " " + plan.name() + " think " + b, benches, seeds, run.limit,
-                                gen.withBudget(new BudgetForcing(b, 0)), out.resolve(plan.name()).resolve("think-" + b));
-                        scaling.add(new ScalingReport.Point(plan.name(), b, rb));
+                        RunSummary rb = EvalCommand.run(m, file.getFileName() + " " + name + " think " + b, benches, seeds, run.limit,
+                                gen.withBudget(new BudgetForcing(b, 0)), out.resolve(dir).resolve("think-" + b));
+                        scaling.add(new ScalingReport.Point(name, b, rb));
                     }
-                    if (!thinkBudgets.isEmpty()) scaling.add(new ScalingReport.Point(plan.name(), 0, r));
+                    if (!thinkBudgets.isEmpty()) scaling.add(new ScalingReport.Point(name, 0, r));
                 } else {
-                    rows.add(PlanSummary.ofPerplexity(plan.name(), plan.wakv(), bpw, speed, ppl, kl));
+                    rows.add(PlanSummary.ofPerplexity(name, plan.wakv(), bpw, speed, ppl, kl));
                 }
             }
         }
@@ -132,6 +148,22 @@ final class SweepCommand implements Callable<Integer> {
         System.out.println(Files.readString(out.resolve("report.md")));
         System.err.println("lowbit sweep: wrote " + files);
         return 0;
+    }
+
+    /** one row of the sweep: a plan applied to the model at load, or a quantized file under its recorded plan */
+    private record Row(Path file, QuantPlan plan, String qualityKey) {}
+
+    /** a quantized file's row as the study's tables name them: method, then plan ("GPTQ w3a16-g128", "QuaRot w4a4+kv4-rot-clip0.95") */
+    static String rowName(QuantPlan p) {
+        String m = switch (p.method()) {
+            case "rtn" -> "RTN";
+            case "gptq" -> "GPTQ";
+            case "awq" -> "AWQ";
+            case "smoothquant" -> "SmoothQuant";
+            case "quarot" -> "QuaRot";
+            default -> p.method();
+        };
+        return m + " " + p.name();
     }
 
     /** single-stream greedy decode speed over 64 tokens after a short prompt (one warm-up run first) */

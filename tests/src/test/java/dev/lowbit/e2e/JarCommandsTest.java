@@ -121,6 +121,35 @@ class JarCommandsTest {
     }
 
     @Test
+    void sweepComparesQuantizedFilesByMethodInOneReport(@TempDir Path dir) throws Exception {
+        Path calib = dir.resolve("calib.txt"), eval = dir.resolve("eval.txt");
+        selfGenerated(dir, calib, eval);
+        Path rtn = dir.resolve("rtn.gguf"), gptq = dir.resolve("gptq.gguf");
+        assertEquals(0, lowbit(dir, "quantize", "-m", "stories260K", "--plan", "w3a16-g128", "--method", "rtn", "-o", rtn.toString()).code());
+        Result q = lowbit(dir, "quantize", "-m", "stories260K", "--plan", "w3a16-g128", "--method", "gptq", "--calib", calib.toString(),
+                "--calib-samples", "16", "--calib-len", "128", "-o", gptq.toString());
+        assertEquals(0, q.code(), q.err());
+        Path out = dir.resolve("sweep");
+        Result r = lowbit(dir, "sweep", "-m", "stories260K", "--plans", "w16,w3a16-g128", "--models", rtn + "," + gptq, "--ppl-text",
+                eval.toString(), "--window", "64", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        String report = Files.readString(out.resolve("report.md"));
+        String[] plan = tableRow(report, "w3a16-g128"), rtnRow = tableRow(report, "RTN w3a16-g128"), gptqRow = tableRow(report, "GPTQ w3a16-g128");
+        // an RTN file computes what the plan applied at load computes: the same PPL and KL
+        assertEquals(plan[plan.length - 1], rtnRow[rtnRow.length - 1], report);
+        assertEquals(plan[plan.length - 2], rtnRow[rtnRow.length - 2], report);
+        assertTrue(Double.parseDouble(gptqRow[gptqRow.length - 1]) < Double.parseDouble(rtnRow[rtnRow.length - 1]), "GPTQ beats RTN at w3: " + report);
+    }
+
+    /** the cells of the report table's row whose first cell is {@code name} */
+    private static String[] tableRow(String markdown, String name) {
+        for (String line : markdown.lines().toList())
+            if (line.startsWith("| " + name + " |"))
+                return java.util.Arrays.stream(line.substring(1, line.length() - 1).split("\\|")).map(String::strip).toArray(String[]::new);
+        throw new AssertionError("no row " + name + " in\n" + markdown);
+    }
+
+    @Test
     void runStreamsLlamaCppsGreedyStory(@TempDir Path dir) throws Exception {
         Result r = lowbit(dir, "run", "-m", "stories260K", "-p", "Once upon a time", "-n", "60", "--temp", "0");
         assertEquals(0, r.code(), r.err());
