@@ -56,10 +56,12 @@ class KvSplitTest {
         List<QualityRow> list = QualityMeter.measure(TestModels.stories(), LoadOptions.defaults(), QuantPlan.W16, plans, text.toString(), 256, null);
         list.forEach(r -> System.out.printf("%-10s kld %.6f top1 %.4f%n", r.plan(), r.kldMean(), r.top1Agreement()));
         Map<String, Double> kld = list.stream().collect(Collectors.toMap(QualityRow::plan, QualityRow::kldMean));
-        for (String mixed : new String[] {"kv-k8v4", "kv-k4v8"}) {
-            assertTrue(kld.get("kv8") < kld.get(mixed) && kld.get(mixed) < kld.get("kv4"),
-                    mixed + " KLD " + kld.get(mixed) + " not between kv8 " + kld.get("kv8") + " and kv4 " + kld.get("kv4"));
-        }
+        assertTrue(kld.get("kv8") < kld.get("kv-k8v4") && kld.get("kv-k8v4") < kld.get("kv4"),
+                "kv-k8v4 KLD " + kld.get("kv-k8v4") + " not between kv8 " + kld.get("kv8") + " and kv4 " + kld.get("kv4"));
+        // K is the sensitive cache here (measured: 4-bit K with 8-bit V does nearly all of kv4's damage, so
+        // kv-k4v8 sits within a few percent of kv4, on either side on other texts): only the order against kv-k8v4
+        assertTrue(kld.get("kv-k8v4") < kld.get("kv-k4v8") && kld.get("kv8") < kld.get("kv-k4v8"),
+                "kv-k4v8 KLD " + kld.get("kv-k4v8") + " vs kv-k8v4 " + kld.get("kv-k8v4"));
     }
 
     @Test
