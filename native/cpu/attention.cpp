@@ -23,7 +23,10 @@
 // the thread count or on how many query rows share the call (prefill chunks of any length, other
 // sequences of a batch): batch-invariant results.
 // Scalar reference here; AVX-512 variant in attention_avx512.cpp, AVX512_BF16 (KV4) in
-// attention_bf16_avx512.cpp, AVX2 (CPUs without AVX-512) in attention_avx2.cpp.
+// attention_bf16_avx512.cpp, AVX2 (CPUs without AVX-512) in attention_avx2.cpp. K and V may be in
+// different formats (lb_attention_kv: e.g. KV8 keys, KV4 values); each cache keeps its own arithmetic
+// above (bf16 query when K is in a group format, bf16(p * s) value weights when V is). The SIMD kernels
+// read one format for both pools, so a mixed pair always runs this scalar reference.
 #include "dispatch.h"
 #include "kv_internal.h"
 #include <algorithm>
@@ -31,13 +34,16 @@
 #include <vector>
 
 namespace {
-void attention_span_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride,
-                           int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc) {
-    const int hd = l.head_dim;
-    const bool bf16 = l.bits != 0;  // group formats: bf16 query and value weights (header comment)
+// kl, vl: the K and V pools' layouts (the same format, or a mixed pair such as KV8 keys with KV4 values)
+void attention_span_scalar(const KvLayout &kl, const KvLayout &vl, const uint8_t *kc, const uint8_t *vc, const float *q,
+                           int64_t q_stride, int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum,
+                           float *acc) {
+    const int hd = kl.head_dim;
+    // group formats: bf16 query for a group-format K, bf16 value weights for a group-format V (header comment)
+    const bool qbf16 = kl.bits != 0, vbf16 = vl.bits != 0;
     std::vector<float> row(hd), sc((size_t)gh * ATTN_TILE), qr((size_t)gh * hd);
     for (int g = 0; g < gh; g++)
-        for (int i = 0; i < hd; i++) qr[g * hd + i] = bf16 ? lb_bf16_round(q[g * q_stride + i]) : q[g * q_stride + i];
+        for (int i = 0; i < hd; i++) qr[g * hd + i] = qbf16 ? lb_bf16_round(q[g * q_stride + i]) : q[g * q_stride + i];
     for (int g = 0; g < gh; g++) {
         m[g] = -INFINITY;
         lsum[g] = 0.f;
@@ -46,7 +52,7 @@ void attention_span_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *
     for (int64_t t0 = j0; t0 < j1; t0 += ATTN_TILE) {
         const int n = (int)(j1 - t0 < ATTN_TILE ? j1 - t0 : ATTN_TILE);
         for (int jj = 0; jj < n; jj++) {
-            kv_load_row(l, kc + l.offset(t0 + jj, kvh), row.data());
+            kv_load_row(kl, kc + kl.offset(t0 + jj, kvh), row.data());
             for (int g = 0; g < gh; g++) {
                 float d = 0.f;
                 for (int i = 0; i < hd; i++) d += qr[g * hd + i] * row[i];
@@ -64,22 +70,22 @@ void attention_span_scalar(const KvLayout &l, const uint8_t *kc, const uint8_t *
             for (int i = 0; i < hd; i++) acc[g * hd + i] *= corr;
         }
         for (int jj = 0; jj < n; jj++) {
-            const uint8_t *vr = vc + l.offset(t0 + jj, kvh);
-            if (!bf16) {
-                kv_load_row(l, vr, row.data());
+            const uint8_t *vr = vc + vl.offset(t0 + jj, kvh);
+            if (!vbf16) {
+                kv_load_row(vl, vr, row.data());
                 for (int g = 0; g < gh; g++) {
                     const float p = sc[g * ATTN_TILE + jj];
                     for (int i = 0; i < hd; i++) acc[g * hd + i] += p * row[i];
                 }
                 continue;
             }
-            const int64_t bb = lb_group_block_bytes(l.bits, l.group);
-            for (int b = 0; b < hd / l.group; b++) {
+            const int64_t bb = lb_group_block_bytes(vl.bits, vl.group);
+            for (int b = 0; b < hd / vl.group; b++) {
                 const uint8_t *blk = vr + b * bb;
                 const int z = lb_block_zero(blk);
                 for (int g = 0; g < gh; g++) {
                     const float w = lb_kv_value_weight(sc[g * ATTN_TILE + jj], blk);
-                    for (int i = 0; i < l.group; i++) acc[g * hd + b * l.group + i] += w * (float)(lb_get_code(blk + 3, l.bits, i) - z);
+                    for (int i = 0; i < vl.group; i++) acc[g * hd + b * vl.group + i] += w * (float)(lb_get_code(blk + 3, vl.bits, i) - z);
                 }
             }
         }
@@ -118,27 +124,30 @@ inline bool split_rows(int64_t nq, int64_t pos0, int32_t n_kv_head) {
 }
 
 // nseq sequences; sequence s: nq[s] query rows following those of sequence s-1, positions pos0[s]..,
-// block table tables[s]
-int32_t attend(int32_t kvfmt, int32_t group, const void *kcache, const void *vcache, const int32_t *const *tables,
+// block table tables[s]; K in kfmt, V in vfmt (equal formats take the SIMD kernels, mixed pairs the scalar reference)
+int32_t attend(int32_t kfmt, int32_t vfmt, int32_t group, const void *kcache, const void *vcache, const int32_t *const *tables,
                int32_t block_size, const float *q, const int64_t *nq, const int64_t *pos0, int32_t nseq, int32_t n_head,
                int32_t n_kv_head, int32_t head_dim, float scale, float *out) {
     if (!kcache || !vcache || !q || !out || !tables || !nq || !pos0 || nseq <= 0 || n_head <= 0 || n_kv_head <= 0 ||
         n_head % n_kv_head != 0 || n_head / n_kv_head > 64 || !std::isfinite(scale))
         return LB_ERR_ARG;
-    std::vector<KvLayout> ls((size_t)nseq);
+    std::vector<KvLayout> ls((size_t)nseq), vls((size_t)nseq);  // K and V layouts per sequence
     for (int s = 0; s < nseq; s++) {
         if (nq[s] <= 0 || pos0[s] < 0) return LB_ERR_ARG;
-        const int32_t st = kv_layout(&ls[s], kvfmt, group, tables[s], block_size, n_kv_head, head_dim);
+        int32_t st = kv_layout(&ls[s], kfmt, group, tables[s], block_size, n_kv_head, head_dim);
+        if (st == LB_OK) st = kv_layout(&vls[s], vfmt, group, tables[s], block_size, n_kv_head, head_dim);
         if (st != LB_OK) return st;
         for (int64_t b = 0; b <= (pos0[s] + nq[s] - 1) / block_size; b++)
             if (tables[s][b] < 0) return LB_ERR_ARG;
     }
     const int gh = n_head / n_kv_head, hd = head_dim;
 #if LB_X86
-    const bool simd = lb_isa_current() >= LB_ISA_AVX512 && attention_supported_avx512(ls[0]);
-    const bool bf16 = lb_bf16_kernels() && attention_supported_bf16(ls[0]);
+    // the SIMD kernels read both pools in one format; a mixed K/V pair runs the scalar reference
+    const bool same = kfmt == vfmt;
+    const bool simd = same && lb_isa_current() >= LB_ISA_AVX512 && attention_supported_avx512(ls[0]);
+    const bool bf16 = same && lb_bf16_kernels() && attention_supported_bf16(ls[0]);
     // AVX2 only at that level: an AVX-512 CPU keeps the scalar path for shapes its kernels lack
-    const bool avx2 = lb_isa_current() == LB_ISA_AVX2 && attention_supported_avx2(ls[0]);
+    const bool avx2 = same && lb_isa_current() == LB_ISA_AVX2 && attention_supported_avx2(ls[0]);
 #else
     constexpr bool simd = false, bf16 = false, avx2 = false;
 #endif
@@ -175,7 +184,7 @@ int32_t attend(int32_t kvfmt, int32_t group, const void *kcache, const void *vca
     const int64_t pstride = (int64_t)gh * (hd + 2);
     std::vector<float> parts((size_t)(nparts * pstride));
     const int64_t nitems = (int64_t)items.size();
-    auto span = [&](const KvLayout &l, const float *qi, int kvh, int64_t j0, int64_t j1, float *p) {
+    auto span = [&](const KvLayout &l, const KvLayout &vl, const float *qi, int kvh, int64_t j0, int64_t j1, float *p) {
         float *pm = p, *pl = p + gh, *pacc = p + 2 * gh;
         if (bf16)
             attention_span_bf16(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
@@ -184,7 +193,7 @@ int32_t attend(int32_t kvfmt, int32_t group, const void *kcache, const void *vca
         else if (avx2)
             attention_span_avx2(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
         else
-            attention_span_scalar(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
+            attention_span_scalar(l, vl, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
     };
     // split rows: a thread takes all kv heads of a span (one chunk), so the cache lines that hold the
     // heads' interleaved rows are fetched by one core, once, and re-read from its L2; two cores
@@ -196,17 +205,17 @@ int32_t attend(int32_t kvfmt, int32_t group, const void *kcache, const void *vca
 #pragma omp for schedule(dynamic, chunk)
         for (int64_t i = 0; i < nitems; i++) {
             const Item &it = items[i];
-            const KvLayout &l = ls[it.s];
+            const KvLayout &l = ls[it.s], &vl = vls[it.s];
             const float *qi = q + (it.t * n_head + (int64_t)it.kvh * gh) * hd;
             if (it.part >= 0) {
-                span(l, qi, it.kvh, it.j0, it.j1, parts.data() + it.part * pstride);
+                span(l, vl, qi, it.kvh, it.j0, it.j1, parts.data() + it.part * pstride);
                 continue;
             }
             float *oi = out + (it.t * n_head + (int64_t)it.kvh * gh) * hd;
             const int64_t nsp = (it.j1 - it.j0 + ATTN_SPAN - 1) / ATTN_SPAN;
             if (tmp.size() < (size_t)(nsp * pstride)) tmp.resize((size_t)(nsp * pstride));
             for (int64_t c = 0; c < nsp; c++)
-                span(l, qi, it.kvh, it.j0 + c * ATTN_SPAN, std::min(it.j1, it.j0 + (c + 1) * ATTN_SPAN), tmp.data() + c * pstride);
+                span(l, vl, qi, it.kvh, it.j0 + c * ATTN_SPAN, std::min(it.j1, it.j0 + (c + 1) * ATTN_SPAN), tmp.data() + c * pstride);
             if (nsp > 1) {
                 merge_spans(tmp.data(), nsp, pstride, gh, hd, oi);
                 continue;
@@ -240,7 +249,7 @@ extern "C" int32_t lb_attention(int32_t kvfmt, int32_t group, const void *kcache
                                 const int32_t *block_table, int32_t block_size, const float *q, int64_t nq,
                                 int64_t pos0, int32_t n_head, int32_t n_kv_head, int32_t head_dim, float scale,
                                 float *out) {
-    return attend(kvfmt, group, kcache, vcache, &block_table, block_size, q, &nq, &pos0, 1, n_head, n_kv_head,
+    return attend(kvfmt, kvfmt, group, kcache, vcache, &block_table, block_size, q, &nq, &pos0, 1, n_head, n_kv_head,
                   head_dim, scale, out);
 }
 
@@ -248,6 +257,22 @@ extern "C" int32_t lb_attention_batch(int32_t kvfmt, int32_t group, const void *
                                       const int32_t *const *block_tables, int32_t block_size, const float *q,
                                       const int64_t *nq, const int64_t *pos0, int32_t nseq, int32_t n_head,
                                       int32_t n_kv_head, int32_t head_dim, float scale, float *out) {
-    return attend(kvfmt, group, kcache, vcache, block_tables, block_size, q, nq, pos0, nseq, n_head, n_kv_head,
+    return attend(kvfmt, kvfmt, group, kcache, vcache, block_tables, block_size, q, nq, pos0, nseq, n_head, n_kv_head,
+                  head_dim, scale, out);
+}
+
+extern "C" int32_t lb_attention_kv(int32_t kfmt, int32_t vfmt, int32_t group, const void *kcache, const void *vcache,
+                                   const int32_t *block_table, int32_t block_size, const float *q, int64_t nq,
+                                   int64_t pos0, int32_t n_head, int32_t n_kv_head, int32_t head_dim, float scale,
+                                   float *out) {
+    return attend(kfmt, vfmt, group, kcache, vcache, &block_table, block_size, q, &nq, &pos0, 1, n_head, n_kv_head,
+                  head_dim, scale, out);
+}
+
+extern "C" int32_t lb_attention_batch_kv(int32_t kfmt, int32_t vfmt, int32_t group, const void *kcache,
+                                         const void *vcache, const int32_t *const *block_tables, int32_t block_size,
+                                         const float *q, const int64_t *nq, const int64_t *pos0, int32_t nseq,
+                                         int32_t n_head, int32_t n_kv_head, int32_t head_dim, float scale, float *out) {
+    return attend(kfmt, vfmt, group, kcache, vcache, block_tables, block_size, q, nq, pos0, nseq, n_head, n_kv_head,
                   head_dim, scale, out);
 }

@@ -91,6 +91,17 @@ int32_t lb_attention_batch(int32_t kvfmt, int32_t group, const void *kcache, con
                            const int32_t *const *block_tables, int32_t block_size, const float *q,
                            const int64_t *nq, const int64_t *pos0, int32_t nseq, int32_t n_head,
                            int32_t n_kv_head, int32_t head_dim, float scale, float *out);
+/* lb_attention / lb_attention_batch with K and V caches in their own formats (llama.cpp's -ctk/-ctv), e.g.
+ * kfmt LB_KV8, vfmt LB_KV4; the group applies to both (capped at head_dim). Each cache keeps its own
+ * arithmetic: bf16 query when K is in a group format, bf16(p * s) value weights when V is. kfmt == vfmt is
+ * exactly lb_attention(_batch); a mixed pair runs the scalar kernel at every ISA level. */
+int32_t lb_attention_kv(int32_t kfmt, int32_t vfmt, int32_t group, const void *kcache, const void *vcache,
+                        const int32_t *block_table, int32_t block_size, const float *q, int64_t nq, int64_t pos0,
+                        int32_t n_head, int32_t n_kv_head, int32_t head_dim, float scale, float *out);
+int32_t lb_attention_batch_kv(int32_t kfmt, int32_t vfmt, int32_t group, const void *kcache, const void *vcache,
+                              const int32_t *const *block_tables, int32_t block_size, const float *q,
+                              const int64_t *nq, const int64_t *pos0, int32_t nseq, int32_t n_head,
+                              int32_t n_kv_head, int32_t head_dim, float scale, float *out);
 
 /* ---- static per-channel K cache (KVQuant*: K quantised before RoPE, optionally before the K bias) ----
  * K rows are in LB_KVS8/4/3 (codes only), with per (kv head, channel) arrays of n_kv_head*head_dim floats

@@ -140,4 +140,14 @@ public final class LowbitNative {
                                                 int blockSize, @Cast("const float*") long q, @Cast("const int64_t*") long nq,
                                                 @Cast("const int64_t*") long pos0, int nseq, int nHead, int nKvHead, int headDim,
                                                 float scale, @Cast("float*") long out);
+    // K and V caches in their own formats (kfmt == vfmt: exactly lb_attention / lb_attention_batch)
+    public static native int lb_attention_kv(int kfmt, int vfmt, int group, @Cast("const void*") long kcache,
+                                             @Cast("const void*") long vcache, @Cast("const int32_t*") long blockTable,
+                                             int blockSize, @Cast("const float*") long q, long nq, long pos0,
+                                             int nHead, int nKvHead, int headDim, float scale, @Cast("float*") long out);
+    public static native int lb_attention_batch_kv(int kfmt, int vfmt, int group, @Cast("const void*") long kcache,
+                                                   @Cast("const void*") long vcache, @Cast("const int32_t*const*") long blockTables,
+                                                   int blockSize, @Cast("const float*") long q, @Cast("const int64_t*") long nq,
+                                                   @Cast("const int64_t*") long pos0, int nseq, int nHead, int nKvHead, int headDim,
+                                                   float scale, @Cast("float*") long out);
 }

@@ -159,7 +159,7 @@ public final class ThroughputBench {
                     randomFill(src, (long) chunk * rowFloats, salt * 1_000_003L + layer * 2L + kOrV);
                     long cache = kOrV == 0 ? kv.kAddress(layer) : kv.vAddress(layer);
                     for (int p = 0; p < depth; p += chunk)
-                        Native.check(LowbitNative.lb_kv_store(kv.format.id, kv.group, cache, seq.blockTableAddress(), kv.blockSize,
+                        Native.check(LowbitNative.lb_kv_store((kOrV == 0 ? kv.kFormat : kv.format).id, kv.group, cache, seq.blockTableAddress(), kv.blockSize,
                                 kv.nKvHead, kv.headDim, src.address(), p, Math.min(chunk, depth - p)), "kv store (depth fill)");
                 }
             }
@@ -215,7 +215,8 @@ public final class ThroughputBench {
     /** "qwen2 F16" for a file run as loaded, "qwen2 w4a16-g128" for a requantized one */
     static String modelType(LowbitModel m) {
         ModelWeights w = m.internals().weights();
-        boolean asLoaded = w.plan.weights() == null && w.plan.kv() == dev.lowbit.quant.Format.F16;
+        boolean asLoaded = w.plan.weights() == null && w.plan.kv() == dev.lowbit.quant.Format.F16
+                && w.plan.kFormat() == dev.lowbit.quant.Format.F16;
         return m.config().arch() + " " + (asLoaded ? w.layers.get(0).wq().format.name() : w.plan.name());
     }
 

@@ -67,9 +67,10 @@ final class SensitivityCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         model.validate();
         QuantPlan p = QuantPlan.parse(plan), k = QuantPlan.parse(keep);
-        if (p.weights() == null || !p.overrides().isEmpty() || p.rotate() || p.kv() != dev.lowbit.quant.Format.F16)
+        if (p.weights() == null || !p.overrides().isEmpty() || p.rotate() || p.kv() != dev.lowbit.quant.Format.F16
+                || p.kvK() != dev.lowbit.quant.Format.F16)
             throw new IllegalArgumentException("--plan must be a uniform weight plan without rotation or KV part (e.g. w3a16-g128), got " + plan);
-        if (!k.overrides().isEmpty() || k.rotate() || k.kv() != dev.lowbit.quant.Format.F16)
+        if (!k.overrides().isEmpty() || k.rotate() || k.kv() != dev.lowbit.quant.Format.F16 || k.kvK() != dev.lowbit.quant.Format.F16)
             throw new IllegalArgumentException("--keep must be a weight format (w16, w4a16-g128, w8a8), got " + keep);
         if (!Files.isRegularFile(text)) throw new IllegalArgumentException("--text " + text + ": no such file");
         if (window < 8) throw new IllegalArgumentException("--window must be >= 8");

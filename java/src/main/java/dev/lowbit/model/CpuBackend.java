@@ -84,11 +84,12 @@ public final class CpuBackend implements Backend {
         // results are those of one call per sequence, bit for bit)
         float scale = (float) (1.0 / Math.sqrt(c.headDim));
         int n = b.size();
-        Native.check(lb_kv_store_batch(c.format.id, c.group, kv.clip, c.kAddress(layer), b.tablesAddress(), c.blockSize,
+        // K and V each at its own format (kv-k8v4); the same format for both in kvN plans
+        Native.check(lb_kv_store_batch(c.kFormat.id, c.group, kv.clip, c.kAddress(layer), b.tablesAddress(), c.blockSize,
                 c.nKvHead, c.headDim, k.address(), b.countsAddress(), b.firstsAddress(), n), "kv store");
         Native.check(lb_kv_store_batch(c.format.id, c.group, kv.clip, c.vAddress(layer), b.tablesAddress(), c.blockSize,
                 c.nKvHead, c.headDim, v.address(), b.countsAddress(), b.firstsAddress(), n), "kv store");
-        Native.check(lb_attention_batch(c.format.id, c.group, c.kAddress(layer), c.vAddress(layer), b.tablesAddress(),
+        Native.check(lb_attention_batch_kv(c.kFormat.id, c.format.id, c.group, c.kAddress(layer), c.vAddress(layer), b.tablesAddress(),
                 c.blockSize, q.address(), b.countsAddress(), b.firstsAddress(), n, nHead, c.nKvHead, c.headDim, scale,
                 att.address()), "attention");
         if (kv.rotated) rotate(att.address(), (long) T * nHead, c.headDim);

@@ -10,14 +10,15 @@ import java.util.regex.Pattern;
  * A quantization configuration in the study's W-A-KV notation, e.g. "w16", "w4a16-g128",
  * "w8a8kv8", "w8a8-asym" (asymmetric per-token activations), "w4a4kv4", "mxfp4" (weights and activations in
  * MXFP4, see {@link #MXFP4_NAMES}), "kv4", "kv4-rot", "kv4-kvq", "kv4-kvq-prebias",
- * "w4a16-g128+kv4", and mixed plans that override the weights of some layers or matrix kinds:
+ * "w4a16-g128+kv4", separate K and V cache formats as llama.cpp's -ctk/-ctv ("kv-k8v4": K in KV8, V in KV4;
+ * any pair of 16/8/4/3, with -rot and -clipX as kvN), and mixed plans that override the weights of some layers or matrix kinds:
  * "w3a16-g128+l0-1=w16+ffn_down=w4a16-g128" (later parts win). Applied when a model is loaded.
  *
  * @param name           the plan as written (normalised)
  * @param weights        target format of the linear-layer weights, or null to keep them as loaded
  * @param weightGroup    group size for grouped weight formats (per-channel = 0 means "whole row")
  * @param rotate         online Hadamard rotation of linear inputs, folded into the weights (W4A4)
- * @param kv             KV-cache format (F16 by default)
+ * @param kv             KV-cache format (F16 by default): the V cache's, and the K cache's unless kvK says otherwise
  * @param kvGroup        KV group size (per token and head; capped at head_dim)
  * @param kvRotate       Hadamard-rotate queries, keys and values per head before the cache (and the
  *                       attention output back), spreading outliers before KV quantization ("kv4-rot";
@@ -39,14 +40,24 @@ import java.util.regex.Pattern;
  *                       model without K bias
  * @param kvClip         clip ratio in (0, 1] of the KV quantization ranges ("kv4-rot-clip0.95" as in QuaRot; 1 = none):
  *                       per-token groups are clamped to clip * [min, max]; static K ranges are scaled by it
+ * @param kvK            per-token format of the K cache ("kv-k8v4": KV8 while kv is KV4); null means kv. A static-K
+ *                       plan's K format is {@link #kFormat()}
  */
 public record QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup,
                         boolean kvRotate, String method, Format head, boolean kvStaticK, boolean kvPreBias, double kvClip,
-                        List<WeightOverride> overrides) {
+                        List<WeightOverride> overrides, Format kvK) {
     public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, false, "rtn", null);
 
     public QuantPlan {
         overrides = List.copyOf(overrides);
+        if (kvK == null) kvK = kv;
+        if (kvK != kv && kvStaticK) throw new IllegalArgumentException("static K quantization has no separate per-token K format");
+    }
+
+    /** a plan with one per-token format for K and V */
+    public QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup, boolean kvRotate,
+                     String method, Format head, boolean kvStaticK, boolean kvPreBias, double kvClip, List<WeightOverride> overrides) {
+        this(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, method, head, kvStaticK, kvPreBias, kvClip, overrides, kv);
     }
 
     /** a plan without static K quantization, KV clipping or per-matrix overrides */
@@ -89,6 +100,8 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
     private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(-asym)?(?:kv(8|4|3|16))?");
     private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(?:(-rot)|(-kvq)(-prebias)?)?(?:-clip(\\d*\\.?\\d+))?");
+    // separate K and V formats: "kv-k8v4", "kv-k4v8-rot", "kv-k8v4-clip0.95" (static K, -kvq, is matched to be refused)
+    private static final Pattern KV_SPLIT = Pattern.compile("kv-k(16|8|4|3)v(16|8|4|3)(-rot|-kvq(?:-prebias)?)?(?:-clip(\\d*\\.?\\d+))?");
     private static final Pattern HEAD = Pattern.compile("head(16|8|4)");
     private static final Pattern OVERRIDE = Pattern.compile(
             "(?:l(\\d+)(?:-(\\d+))?)?\\.?(" + String.join("|", MATRICES) + ")?=(.+)");
@@ -99,7 +112,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         Format weights = null;
         int group = 0;
         boolean rotate = false;
-        Format kv = Format.F16;
+        Format kv = Format.F16, kvK = null;
         boolean sawWeights = false, sawKv = false, kvRotate = false, sawHead = false, staticK = false, preBias = false;
         double clip = 1.0;
         Format head = null;
@@ -173,9 +186,23 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                     if (!(clip > 0 && clip <= 1) || !kv.grouped())
                         throw new IllegalArgumentException("KV clip ratio must be in (0, 1] on kv8, kv4 or kv3 (plan '" + text + "')");
                 }
+            } else if ((m = KV_SPLIT.matcher(part)).matches()) {
+                if (sawKv) throw dup(text);
+                sawKv = true;
+                kvK = kvFormat(m.group(1));
+                kv = kvFormat(m.group(2));
+                if (m.group(3) != null && m.group(3).startsWith("-kvq"))
+                    throw new IllegalArgumentException("static K quantization (-kvq) cannot be combined with separate K/V formats (plan '"
+                            + text + "'): use kvN-kvq");
+                kvRotate = m.group(3) != null;
+                if (m.group(4) != null) {
+                    clip = Double.parseDouble(m.group(4));
+                    if (!(clip > 0 && clip <= 1) || !kv.grouped() && !kvK.grouped())
+                        throw new IllegalArgumentException("KV clip ratio must be in (0, 1] with K or V in 8, 4 or 3 bits (plan '" + text + "')");
+                }
             } else {
                 throw new IllegalArgumentException("unknown quantization plan '" + part + "' (expected e.g. w16, w4a16-g128, "
-                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, mxfp4, kv8, kv4, kv3, kv4-rot, kv4-kvq, kv4-kvq-prebias, rot, head8, head4, "
+                        + "w3a16-g128, w2a16-g128, w8a8, w8a8kv8, w4a4kv4, mxfp4, kv8, kv4, kv3, kv4-rot, kv4-kvq, kv4-kvq-prebias, kv-k8v4, rot, head8, head4, "
                         + "or combinations with '+')");
             }
         }
@@ -187,7 +214,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
             throw new IllegalArgumentException("static pre-RoPE K quantization (-kvq) cannot be combined with K/V rotation (plan '" + text + "')");
         if (!overrides.isEmpty() && rotate)
             throw new IllegalArgumentException("plan '" + text + "': per-matrix overrides cannot be mixed with rotated (w4a4) weights");
-        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", head, staticK, preBias, clip, overrides);
+        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", head, staticK, preBias, clip, overrides, kvK);
     }
 
     /** one override part: layers and/or a matrix kind, and a weight plan without rotation (w16, wNa16[-gG], w8a8[-asym]) */
@@ -198,7 +225,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         int last = m.group(2) == null ? first : Integer.parseInt(m.group(2));
         if (last < first) throw new IllegalArgumentException("override '" + part + "': layer range " + first + "-" + last + " is empty");
         QuantPlan w = parse(m.group(4));
-        if (w.rotate() || w.kv() != Format.F16 || w.head() != null && !quantizesLinears(w.weights()) || !w.overrides().isEmpty())
+        if (w.rotate() || w.kv() != Format.F16 || w.kvK() != Format.F16 || w.head() != null && !quantizesLinears(w.weights()) || !w.overrides().isEmpty())
             throw new IllegalArgumentException("override '" + part + "' in plan '" + text + "': give a weight format only (w16, w4a16-g128, w8a8, ...)");
         return new WeightOverride(first, last, m.group(3), w.weights(), w.weightGroup());
     }
@@ -211,12 +238,12 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
 
     /** the same plan, produced by another method (a calibrated file's plan: "gptq", "awq", ...) */
     public QuantPlan withMethod(String m) {
-        return new QuantPlan(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, m, head, kvStaticK, kvPreBias, kvClip, overrides);
+        return new QuantPlan(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, m, head, kvStaticK, kvPreBias, kvClip, overrides, kvK);
     }
 
-    /** format of the K cache: the static per-channel KVS format for kvq plans, else the per-token {@link #kv()} */
+    /** format of the K cache: the static per-channel KVS format for kvq plans, else the per-token {@link #kvK()} */
     public Format kFormat() {
-        if (!kvStaticK) return kv;
+        if (!kvStaticK) return kvK;
         return switch (kv) {
             case KV8 -> Format.KVS8;
             case KV4 -> Format.KVS4;
@@ -273,8 +300,13 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     public String wakv() {
         String w = weights == null || weights == Format.F32 ? "16" : String.valueOf(weights.bits);
         String a = weights == Format.I8CH || weights == Format.I8CHA ? "8" : weights == Format.I4CH || weights == Format.MXFP4 ? "4" : "16";
-        String k = kv == Format.F16 || kv == Format.F32 ? "16" : String.valueOf(kv.bits);
+        // separate K/V formats: "k8v4" in the KV column
+        String k = kvK == kv ? kvBits(kv) : "k" + kvBits(kvK) + "v" + kvBits(kv);
         return w + "-" + a + "-" + k;
+    }
+
+    private static String kvBits(Format f) {
+        return f == Format.F16 || f == Format.F32 ? "16" : String.valueOf(f.bits);
     }
 
     @Override

@@ -115,6 +115,53 @@ class QuantPlanTest {
     }
 
     @Test
+    void parsesSeparateKAndVFormats() {
+        QuantPlan p = QuantPlan.parse("kv-k8v4");
+        assertEquals(Format.KV8, p.kvK());
+        assertEquals(Format.KV8, p.kFormat());
+        assertEquals(Format.KV4, p.kv());
+        assertEquals(128, p.kvGroup());
+        assertFalse(p.kvRotate());
+        assertFalse(p.kvStaticK());
+        assertEquals("16-16-k8v4", p.wakv());
+        assertEquals(Format.F16, QuantPlan.parse("kv-k16v4").kFormat());
+        assertEquals(Format.KV4, QuantPlan.parse("kv-k16v4").kv());
+        assertEquals(Format.KV4, QuantPlan.parse("kv-k4v8").kFormat());
+        assertEquals(Format.KV8, QuantPlan.parse("kv-k4v8").kv());
+        assertEquals(Format.KV3, QuantPlan.parse("kv-k3v16").kFormat());
+        assertEquals(Format.F16, QuantPlan.parse("kv-k3v16").kv());
+        // an equal pair is the single format (kFormat == kv)
+        assertEquals(Format.KV8, QuantPlan.parse("kv-k8v8").kFormat());
+        assertEquals("16-16-8", QuantPlan.parse("kv-k8v8").wakv());
+        // single-format plans: K as V
+        assertEquals(Format.KV4, QuantPlan.parse("kv4").kvK());
+        assertEquals(Format.F16, QuantPlan.W16.kvK());
+        // with weights, rotation and clipping
+        QuantPlan combo = QuantPlan.parse("w4a16-g128+kv-k8v4");
+        assertEquals(Format.W4G, combo.weights());
+        assertEquals(Format.KV8, combo.kFormat());
+        assertEquals(Format.KV4, combo.kv());
+        assertEquals("4-16-k8v4", combo.wakv());
+        assertTrue(QuantPlan.parse("kv-k8v4-rot").kvRotate());
+        QuantPlan clip = QuantPlan.parse("kv-k4v8-rot-clip0.95");
+        assertTrue(clip.kvRotate());
+        assertEquals(0.95, clip.kvClip());
+        assertEquals(0.9, QuantPlan.parse("kv-k16v4-clip0.9").kvClip());
+        assertEquals(Format.KV4, QuantPlan.parse("w8a8+kv-k8v4").kv());
+    }
+
+    @Test
+    void refusesUnsupportedSplitKvPlansInOneLine() {
+        for (String bad : new String[] {"kv-k8v4-kvq", "kv-k4v4-kvq-prebias", "kv-k5v4", "kv-k8v32", "kv-k8", "kv-v4", "kv-k8v4+kv4",
+                "w8a8kv8+kv-k8v4", "kv-k16v16-clip0.9", "kv-k8v4-clip1.5", "kv-k8v4-clip0", "l0=kv-k8v4", "kv-k8v4-rot-kvq"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse(bad), bad);
+            assertFalse(e.getMessage().isBlank());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        }
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("kv-k8v4-kvq")).getMessage().contains("-kvq"));
+    }
+
+    @Test
     void rejectsBadPlansWithAClearMessage() {
         for (String bad : new String[] {"", "w5a16", "w4a16-g7", "w8a4", "kv5", "w4a16+w3a16", "kv4+kv8", "q4_0", "w4a4-asym",
                 "kv16-kvq", "kv4-prebias", "kv4-clip0", "kv4-clip1.5", "kv16-clip0.9", "kv4-clip", "kv4-rot-kvq", "kv4-kvq-rot", "w4a4kv4+kv4-kvq", "kv4-kvq+kv4"}) {

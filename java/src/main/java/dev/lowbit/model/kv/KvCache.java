@@ -14,7 +14,7 @@ import java.util.ArrayDeque;
 public final class KvCache implements AutoCloseable {
     /** format of the V pool, and of the K pool unless {@link #kFormat} says otherwise */
     public final Format format;
-    /** format of the K pool: {@link #format}, or a static per-channel KVS format (codes only) */
+    /** format of the K pool: {@link #format}, another per-token KV format ("kv-k8v4"), or a static per-channel KVS format (codes only) */
     public final Format kFormat;
     public final int group;
     public final int blockSize;
@@ -32,20 +32,21 @@ public final class KvCache implements AutoCloseable {
      * The shape of a cache, decided once from the plan and the model: what the constructor allocates and
      * what a loader checks against a memory budget before it allocates anything.
      * @param format          format of the V pool, and of the K pool unless kFormat says otherwise
-     * @param kFormat         the K pool's format: `format` or, for static per-channel K, KVS8/KVS4/KVS3
-     * @param group           group of a grouped format, capped at head_dim (0 otherwise)
+     * @param kFormat         the K pool's format: `format`, another per-token KV format (kv-k8v4: each pool at its
+     *                        own format and row size) or, for static per-channel K, KVS8/KVS4/KVS3
+     * @param group           group of the grouped per-token format(s), capped at head_dim (0 when neither is grouped)
      * @param maxTokensPerSeq the longest sequence (context length)
      */
     public record Shape(Format format, Format kFormat, int group, int nLayer, int nKvHead, int headDim, int blockSize, int maxTokensPerSeq) {
         public Shape {
             if (!format.kvCache())
                 throw new IllegalArgumentException("not a KV-cache format: " + format);
-            if (kFormat != format && !kFormat.staticK())
+            if (kFormat != format && !kFormat.staticK() && !kFormat.kvCache())
                 throw new IllegalArgumentException("not a K-cache format: " + kFormat);
-            group = format.grouped() ? Math.min(group, headDim) : 0;
+            group = format.grouped() || kFormat.grouped() && !kFormat.staticK() ? Math.min(group, headDim) : 0;
             if (format.rowBytes(group, headDim) < 0)
                 throw new IllegalArgumentException("head_dim " + headDim + " invalid for KV format " + format);
-            if (kFormat != format && kFormat.rowBytes(0, headDim) < 0)
+            if (kFormat != format && kFormat.rowBytes(kFormat.staticK() ? 0 : group, headDim) < 0)
                 throw new IllegalArgumentException("head_dim " + headDim + " invalid for K format " + kFormat + " (needs a multiple of 8)");
         }
 
@@ -58,8 +59,9 @@ public final class KvCache implements AutoCloseable {
             return format.rowBytes(group, headDim);
         }
 
+        /** bytes of one K row: the per-token K format's own size (kv-k8v4), or a static-K row (codes only) */
         public long kRowBytes() {
-            return kFormat == format ? vRowBytes() : kFormat.rowBytes(0, headDim);
+            return kFormat == format ? vRowBytes() : kFormat.rowBytes(kFormat.staticK() ? 0 : group, headDim);
         }
 
         public int maxBlocksPerSeq() {
