@@ -82,7 +82,8 @@ class FormatTableTest {
             } catch (IllegalArgumentException e) {
                 staticK = false;
             }
-            assertEquals(f.staticK() || f == Format.KV8, staticK, f + " as a K cache format beside KV8");
+            // a K cache may be any KV format (kv-k4v8, ...) or a static-K one
+            assertEquals(f.staticK() || f.kvCache(), staticK, f + " as a K cache format beside KV8");
         }
         assertTrue(Format.F16.kvCache() && Format.F16.weight() && Format.KV4.kvCache() && !Format.KV4.weight());
         assertTrue(Format.KVS4.staticK() && !Format.KVS4.kvCache() && !Format.Q4_0.kvCache());
