@@ -9,7 +9,6 @@ import dev.lowbit.generate.GenerationRequest;
 import dev.lowbit.generate.GenerationResult;
 import dev.lowbit.generate.SamplerSettings;
 import dev.lowbit.model.kv.KvCache;
-import dev.lowbit.model.kv.Sequence;
 import dev.lowbit.quality.QualityMeter;
 import dev.lowbit.quality.QualityRow;
 import dev.lowbit.quant.Format;
@@ -87,15 +86,7 @@ class KvSplitTest {
 
     private static float[][] windowLogits(String plan) throws Exception {
         try (LowbitModel m = LowbitModel.load(TestModels.stories(), LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse(plan)))) {
-            int[] toks = m.tokenize(STORY, true);
-            Transformer t = m.internals().transformer();
-            float[][] out = new float[toks.length][t.config().vocab()];
-            try (Sequence s = t.kv().newSequence()) {
-                assertTrue(t.kv().reserve(s, toks.length));
-                t.forward(List.of(new Segment(s, toks, true)));
-                for (int i = 0; i < toks.length; i++) t.logits(i, out[i]);
-            }
-            return out;
+            return TestModels.logits(m, m.tokenize(STORY, true));
         }
     }
 }

@@ -216,15 +216,7 @@ class StaticKQuantTest {
     private static float[][] windowLogits(String plan, String story, String cal) throws Exception {
         try (LowbitModel m = LowbitModel.load(TestModels.stories(), LoadOptions.defaults().withContext(64).withPlan(QuantPlan.parse(plan))
                 .withCalibration(cal, 4))) {
-            int[] toks = m.tokenize(story, true);
-            Transformer t = m.internals().transformer();
-            float[][] out = new float[toks.length][t.config().vocab()];
-            try (Sequence s = t.kv().newSequence()) {
-                assertTrue(t.kv().reserve(s, toks.length));
-                t.forward(List.of(new Segment(s, toks, true)));
-                for (int i = 0; i < toks.length; i++) t.logits(i, out[i]);
-            }
-            return out;
+            return TestModels.logits(m, m.tokenize(story, true));
         }
     }
 
