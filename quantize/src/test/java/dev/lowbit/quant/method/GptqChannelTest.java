@@ -8,8 +8,6 @@ import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.PackedMatrix;
-import java.util.Comparator;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -92,40 +90,9 @@ class GptqChannelTest {
         return scale;
     }
 
-    /** GPTQ as first published (one column at a time, Gaussian elimination of H^-1), in double, onto the given row grids */
+    /** GPTQ as first published (GptqTest.published), onto the given symmetric row grids */
     static double[] referenceGptq(int q, float[] scale, Gptq.Settings s) {
-        int n = COLS;
-        double[][] w = new double[ROWS][n], h = new double[n][n];
-        for (int r = 0; r < ROWS; r++) for (int c = 0; c < n; c++) w[r][c] = W[r * n + c];
-        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) h[i][j] = H[i * n + j];
-        for (int i = 0; i < n; i++)
-            if (h[i][i] == 0) {
-                h[i][i] = 1;
-                for (double[] row : w) row[i] = 0;
-            }
-        double[][] hh = h;
-        int[] perm = s.actOrder()
-                ? IntStream.range(0, n).boxed().sorted(Comparator.comparingDouble(i -> -hh[i][i])).mapToInt(i -> i).toArray()
-                : IntStream.range(0, n).toArray();
-        double[][] wp = new double[ROWS][n], hp = new double[n][n];
-        for (int r = 0; r < ROWS; r++) for (int k = 0; k < n; k++) wp[r][k] = w[r][perm[k]];
-        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) hp[i][j] = h[perm[i]][perm[j]];
-        double mean = 0;
-        for (int i = 0; i < n; i++) mean += hp[i][i] / n;
-        for (int i = 0; i < n; i++) hp[i][i] += s.damp() * mean;
-        double[][] hinv = inverse(hp);
-        double[] out = new double[ROWS * n];
-        for (int i = 0; i < n; i++) {
-            for (int r = 0; r < ROWS; r++) {
-                double sc = scale[r], v = sc * Math.max(-q, Math.min(q, Math.rint(wp[r][i] / sc)));
-                double err = (wp[r][i] - v) / hinv[i][i];
-                for (int j = i + 1; j < n; j++) wp[r][j] -= err * hinv[i][j];
-                out[r * n + perm[i]] = v;
-            }
-            for (int a = i + 1; a < n; a++)
-                for (int b = i + 1; b < n; b++) hinv[a][b] -= hinv[a][i] * hinv[i][b] / hinv[i][i];
-        }
-        return out;
+        return published(s, (x, r, c) -> scale[r] * Math.max(-q, Math.min(q, Math.rint(x / scale[r]))));
     }
 
     static float[] dequantize(Format f, byte[] data) {

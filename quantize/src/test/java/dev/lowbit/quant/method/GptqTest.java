@@ -129,14 +129,7 @@ class GptqTest {
      */
     static Reference reference(Format f, Gptq.Settings s) {
         int n = COLS, ng = COLS / GROUP, qmax = (1 << f.bits) - 1;
-        double[][] w = new double[ROWS][n], h = new double[n][n];
-        for (int r = 0; r < ROWS; r++) for (int c = 0; c < n; c++) w[r][c] = W[r * n + c];
-        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) h[i][j] = H[i * n + j];
-        for (int i = 0; i < n; i++)
-            if (h[i][i] == 0) {
-                h[i][i] = 1;
-                for (double[] row : w) row[i] = 0;
-            }
+        double[][] w = liveWeights();
         float[] wf = new float[ROWS * n];
         for (int r = 0; r < ROWS; r++) for (int c = 0; c < n; c++) wf[r * n + c] = (float) w[r][c];
         float[] scale = new float[ROWS * ng], zero = new float[ROWS * ng];
@@ -148,6 +141,31 @@ class GptqTest {
             sc.floatView(0, scale.length).get(scale);
             zr.floatView(0, zero.length).get(zero);
         }
+        double[] q = published(s, (x, r, c) -> {
+            double sc = scale[r * ng + c / GROUP], z = zero[r * ng + c / GROUP];
+            return sc == 0 ? 0 : sc * (Math.min(Math.max(Math.rint(x / sc) + z, 0), qmax) - z);
+        });
+        return new Reference(q, scale, zero);
+    }
+
+    /** W in double, the weights of always-zero inputs (H[i][i] = 0) zeroed, as GPTQ does before choosing its grids */
+    static double[][] liveWeights() {
+        double[][] w = new double[ROWS][COLS];
+        for (int r = 0; r < ROWS; r++) for (int c = 0; c < COLS; c++) w[r][c] = H[c * COLS + c] == 0 ? 0 : W[r * COLS + c];
+        return w;
+    }
+
+    /** a fixed grid: the value weight x of row r, original column c, rounds to */
+    interface Grid {
+        double round(double x, int r, int c);
+    }
+
+    /** the published column-at-a-time GPTQ loop (act-order and dampening as the settings say) onto a fixed grid */
+    static double[] published(Gptq.Settings s, Grid grid) {
+        int n = COLS;
+        double[][] w = liveWeights(), h = new double[n][n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) h[i][j] = H[i * n + j];
+        for (int i = 0; i < n; i++) if (h[i][i] == 0) h[i][i] = 1;
         double[][] hh = h;
         int[] perm = s.actOrder()
                 ? IntStream.range(0, n).boxed().sorted(Comparator.comparingDouble(i -> -hh[i][i])).mapToInt(i -> i).toArray()
@@ -161,10 +179,8 @@ class GptqTest {
         double[][] hinv = inverse(hp);
         double[] q = new double[ROWS * n];
         for (int i = 0; i < n; i++) {
-            int g = perm[i] / GROUP;
             for (int r = 0; r < ROWS; r++) {
-                double sc = scale[r * ng + g], z = zero[r * ng + g];
-                double v = sc == 0 ? 0 : sc * (Math.min(Math.max(Math.rint(wp[r][i] / sc) + z, 0), qmax) - z);
+                double v = grid.round(wp[r][i], r, perm[i]);
                 double err = (wp[r][i] - v) / hinv[i][i];
                 for (int j = i + 1; j < n; j++) wp[r][j] -= err * hinv[i][j];
                 q[r * n + perm[i]] = v;
@@ -172,7 +188,7 @@ class GptqTest {
             for (int a = i + 1; a < n; a++)
                 for (int b = i + 1; b < n; b++) hinv[a][b] -= hinv[a][i] * hinv[i][b] / hinv[i][i];
         }
-        return new Reference(q, scale, zero);
+        return q;
     }
 
     /** H^-1 from H = L L^T: L by the Cholesky-Banachiewicz recurrence, then L L^T x = e_k for every k */
