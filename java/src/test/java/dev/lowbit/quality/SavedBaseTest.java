@@ -40,6 +40,18 @@ class SavedBaseTest {
     }
 
     @Test
+    void topIdsAreTheFullSortsFirstK() {
+        java.util.Random rnd = new java.util.Random(5);
+        float[] l = new float[1000];
+        for (int i = 0; i < l.length; i++) l[i] = rnd.nextInt(50) / 4f;  // many ties
+        Integer[] all = new Integer[l.length];
+        for (int i = 0; i < all.length; i++) all[i] = i;
+        java.util.Arrays.sort(all, (a, b) -> l[a] != l[b] ? Float.compare(l[b], l[a]) : Integer.compare(a, b));
+        for (int k : new int[] {1, 7, 256, 1000})
+            assertArrayEquals(java.util.Arrays.stream(all).limit(k).mapToInt(Integer::intValue).toArray(), SavedBase.topIds(l, k), "k=" + k);
+    }
+
+    @Test
     void savedBaseMatchesLiveComparisonAndSmallTopKBoundsIt(@TempDir Path dir) throws Exception {
         Path m = TestModels.stories();
         LoadOptions o = LoadOptions.defaults();
