@@ -17,7 +17,10 @@ import dev.lowbit.generate.GenerationStats;
 import dev.lowbit.generate.SamplerSettings;
 import dev.lowbit.quality.QualityMeter;
 import dev.lowbit.quality.QualityRow;
+import dev.lowbit.gguf.GgufFile;
+import dev.lowbit.quant.NativeTypeGguf;
 import dev.lowbit.quant.QuantPlan;
+import dev.lowbit.quant.QuantizedGguf;
 import dev.lowbit.util.AtomicFiles;
 import dev.lowbit.util.OutputLock;
 import java.nio.charset.StandardCharsets;
@@ -112,7 +115,7 @@ final class SweepCommand implements Callable<Integer> {
         for (Row w : work) {
             try (LowbitModel m = LowbitModel.load(w.file(), model.options(w.plan(), run.batch))) {
                 QuantPlan plan = m.options().plan();
-                String name = w.file().equals(file) ? plan.name() : rowName(plan);
+                String name = w.file().equals(file) ? plan.name() : rowName(w.file(), plan);
                 if (!names.add(name)) name = name + " (" + w.file().getFileName() + ")";  // two files of one method and plan
                 double bpw = QualityMeter.bitsPerWeight(m.internals().weights());
                 double speed = decodeSpeed(m);
@@ -153,17 +156,24 @@ final class SweepCommand implements Callable<Integer> {
     /** one row of the sweep: a plan applied to the model at load, or a quantized file under its recorded plan */
     private record Row(Path file, QuantPlan plan, String qualityKey) {}
 
-    /** a quantized file's row as the study's tables name them: method, then plan ("GPTQ w3a16-g128", "QuaRot w4a4+kv4-rot-clip0.95") */
-    static String rowName(QuantPlan p) {
-        String m = switch (p.method()) {
-            case "rtn" -> "RTN";
-            case "gptq" -> "GPTQ";
-            case "awq" -> "AWQ";
-            case "smoothquant" -> "SmoothQuant";
-            case "quarot" -> "QuaRot";
-            default -> p.method();
-        };
-        return m + " " + p.name();
+    /**
+     * a quantized file's row as the study's tables name them: method, then plan or llama.cpp type ("GPTQ w3a16-g128",
+     * "QuaRot w4a4+kv4-rot-clip0.95", "GPTQ q4_0"), from what lowbit quantize recorded; a file it did not write keeps its name
+     */
+    static String rowName(Path f, QuantPlan plan) throws java.io.IOException {
+        try (GgufFile g = GgufFile.open(f)) {
+            String method = g.getString(QuantizedGguf.METHOD, null);
+            if (method == null) return f.getFileName().toString();
+            String m = switch (method) {
+                case "rtn" -> "RTN";
+                case "gptq" -> "GPTQ";
+                case "awq" -> "AWQ";
+                case "smoothquant" -> "SmoothQuant";
+                case "quarot" -> "QuaRot";
+                default -> method;
+            };
+            return m + " " + g.getString(NativeTypeGguf.FORMAT, plan.name());
+        }
     }
 
     /** single-stream greedy decode speed over 64 tokens after a short prompt (one warm-up run first) */
