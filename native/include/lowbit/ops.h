@@ -64,6 +64,10 @@ int32_t lb_add(float *y, const float *x, int64_t n);
 int32_t lb_add_bias(float *y, const float *b, int64_t rows, int64_t n);
 /* in-place fast Walsh-Hadamard transform of each row, normalised by 1/sqrt(n). n = 2^k or 2^k*m (m in 12,20,28,40,...) */
 int32_t lb_hadamard(float *x, int64_t rows, int64_t n);
+/* in place, each row x of n1*n2 floats (row-major X [n1][n2]) -> L^T X R (= x (L kron R)), then clamped to
+ * clip * [min, max] of the transformed row (clip in (0, 1]; 1 = no clamp). left [n1][n1]; right [n2][n2] or
+ * NULL for the identity. The learned input transforms of FlatQuant-calibrated models. */
+int32_t lb_kron_transform(float *x, int64_t rows, int32_t n1, int32_t n2, const float *left, const float *right, float clip);
 
 /* ---- KV cache and attention ----
  * The cache of one layer is a set of blocks; a block holds block_size token slots, each slot

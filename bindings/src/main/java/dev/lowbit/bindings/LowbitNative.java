@@ -105,6 +105,8 @@ public final class LowbitNative {
     public static native int lb_add(@Cast("float*") long y, @Cast("const float*") long x, long n);
     public static native int lb_add_bias(@Cast("float*") long y, @Cast("const float*") long b, long rows, long n);
     public static native int lb_hadamard(@Cast("float*") long x, long rows, long n);
+    public static native int lb_kron_transform(@Cast("float*") long x, long rows, int n1, int n2, @Cast("const float*") long left,
+                                               @Cast("const float*") long right, float clip);
 
     // KV cache + attention
     public static native int lb_kv_store(int kvfmt, int group, @Cast("void*") long cache,

@@ -14,6 +14,7 @@ import dev.lowbit.quant.QuantizedGguf;
 import dev.lowbit.quant.Replacements;
 import dev.lowbit.quant.method.Awq;
 import dev.lowbit.quant.method.CalibrationSet;
+import dev.lowbit.quant.method.FlatQuant;
 import dev.lowbit.quant.method.Gptq;
 import dev.lowbit.quant.method.MatrixMethods;
 import dev.lowbit.quant.method.QuaRot;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Option;
  * every command loads as it is (see {@link QuantizedGguf}); the calibration windows are saved beside it.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = "Quantize a model's linear layers by a method (rtn, gptq, awq, smoothquant, quarot) and save it as a GGUF every command loads directly.")
+        description = "Quantize a model's linear layers by a method (rtn, gptq, awq, smoothquant, quarot, flatquant) and save it as a GGUF every command loads directly.")
 final class QuantizeCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, description = "GGUF path or catalogue name (default: the embedded default model)")
     String model;
@@ -44,14 +45,14 @@ final class QuantizeCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--plan", description = "weight plan: w4a16-g128, w3a16-g128, w2a16-g128 (gptq, awq); w8a8, w8a8-asym (rtn, gptq, smoothquant); "
-            + "w4a4kv4, w8a8kv8 (quarot); run-time parts (kv8, kv4, ...) are recorded and applied at load")
+            + "w4a4kv4, w8a8kv8 (quarot, flatquant); run-time parts (kv8, kv4, ...) are recorded and applied at load")
     String plan;
 
     @Option(names = "--format", description = "instead of --plan: a llama.cpp type, q4_0 | q4_1 | q8_0 | q4_k (rtn, gptq; q4_k needs inputs in multiples of 256); writes a standard GGUF "
             + "of that type that llama.cpp itself loads (token_embd and output keep the source's type)")
     String format;
 
-    @Option(names = "--method", description = "rtn | gptq | awq | smoothquant | quarot (default ${DEFAULT-VALUE})")
+    @Option(names = "--method", description = "rtn | gptq | awq | smoothquant | quarot | flatquant (default ${DEFAULT-VALUE})")
     String method = "gptq";
 
     @Option(names = "--calib", description = "calibration source: a UTF-8 text file, testbed[:SEED] (worked problems of the testbed's "
@@ -61,7 +62,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--calib-samples", description = "calibration windows (default ${DEFAULT-VALUE}, as GPTQ, AWQ and SmoothQuant)")
     int samples = 128;
 
-    @Option(names = "--calib-len", description = "tokens per window (default 2048 for gptq, smoothquant and quarot, 512 for awq, as each calibrates; capped at the model's context)")
+    @Option(names = "--calib-len", description = "tokens per window (default 2048 for gptq, smoothquant, quarot and flatquant, 512 for awq, as each calibrates; capped at the model's context)")
     Integer length;
 
     @Option(names = "--seed", description = "seed of the window sampling (default ${DEFAULT-VALUE})")
@@ -96,6 +97,15 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--kv-clip", description = "QuaRot: clip ratio of the rotated K/V groups in (0, 1], 1 = none (default ${DEFAULT-VALUE}, the study's)")
     double kvClip = 0.95;
 
+    @Option(names = "--flat-epochs", description = "FlatQuant: epochs per layer (default ${DEFAULT-VALUE}, the study's)")
+    int flatEpochs = 15;
+
+    @Option(names = "--flat-lr", description = "FlatQuant: learning rate of the transforms and clipping (default ${DEFAULT-VALUE}, the study's)")
+    double flatLr = 5e-3;
+
+    @Option(names = "--python", description = "FlatQuant: the Python 3 with PyTorch that runs its calibrator (default /usr/bin/python3 where it exists, else python3)")
+    String python;
+
     @Option(names = "--smooth-weights", description = "SmoothQuant: how the smoothed weights are quantized, gptq (the study's) or rtn (default ${DEFAULT-VALUE})")
     String smoothWeights = "gptq";
 
@@ -106,7 +116,8 @@ final class QuantizeCommand implements Callable<Integer> {
         Format nativeType = format == null ? null : ggufFormat(format);
         // with --format the weights' type comes from it; the methods see the 16-bit model (plan w16)
         if (!(kvClip > 0 && kvClip <= 1)) throw new IllegalArgumentException("--kv-clip must be in (0, 1], got " + kvClip);
-        QuantPlan p = nativeType != null ? QuantPlan.W16 : method.equals("quarot") ? quarotPlan(plan, kvClip) : QuantPlan.parse(plan);
+        QuantPlan p = nativeType != null ? QuantPlan.W16 : method.equals("quarot") ? quarotPlan(plan, kvClip)
+                : method.equals("flatquant") ? FlatQuant.plan(plan) : QuantPlan.parse(plan);
         if (nativeType == null) checkSavable(p);
         if (samples < 1 || samples > 100_000) throw new IllegalArgumentException("--calib-samples must be in 1..100000, got " + samples);
         if (!smoothWeights.equals("gptq") && !smoothWeights.equals("rtn"))
@@ -130,7 +141,8 @@ final class QuantizeCommand implements Callable<Integer> {
         if (nativeType != null && !method.equals("rtn") && !method.equals("gptq"))
             throw new IllegalArgumentException("--format " + format + " takes --method rtn or gptq, not " + method);
         Gptq.Settings gptq = new Gptq.Settings(!noActOrder, damp, block, clipGrid, 0.8f, 2.4f);
-        LayerMethod m;
+        LayerMethod m = null;
+        FlatQuant.Settings flat = null;
         Awq awq = null;
         String settings;
         switch (method) {
@@ -158,7 +170,12 @@ final class QuantizeCommand implements Callable<Integer> {
                 m = q;
                 settings = q.describe();
             }
-            default -> throw new IllegalArgumentException("unknown --method " + method + " (rtn, gptq, awq, smoothquant, quarot)");
+            case "flatquant" -> {
+                flat = new FlatQuant.Settings(flatEpochs, flatLr, 4, seed, threads, python != null ? python
+                        : Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3");
+                settings = flat.describe();
+            }
+            default -> throw new IllegalArgumentException("unknown --method " + method + " (rtn, gptq, awq, smoothquant, quarot, flatquant)");
         }
         boolean calibrated = !method.equals("rtn");
         if (calibrated && calib == null) throw new IllegalArgumentException("--method " + method + " needs --calib (a text file or testbed)");
@@ -176,7 +193,8 @@ final class QuantizeCommand implements Callable<Integer> {
                 System.err.printf("calibration: %s, %d windows of %d tokens (seed %d)%n", cal.source(), cal.windows().size(), cal.length(), seed);
             }
             Replacements packed;
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName(method + " " + (nativeType != null ? format : p.name())).setInitialMax(c.nLayer())
+            if (flat != null) packed = flatQuant(f, c, p, cal, flat);
+            else try (ProgressBar bar = new ProgressBarBuilder().setTaskName(method + " " + (nativeType != null ? format : p.name())).setInitialMax(c.nLayer())
                     .setStyle(ProgressBarStyle.ASCII).setUnit(" layers", 1).setMaxRenderedLength(100).build()) {
                 packed = LayerwiseQuantizer.run(f, c, cal == null ? List.of() : cal.windows(), m, (l, n) -> bar.step(), p.rotate());
             }
@@ -195,7 +213,8 @@ final class QuantizeCommand implements Callable<Integer> {
     private void checkSavable(QuantPlan p) {
         if (p.weights() == null) throw new IllegalArgumentException("--plan " + plan + " quantizes no weights: nothing to save");
         if (!p.overrides().isEmpty()) throw new IllegalArgumentException("--plan " + plan + " is a mixed plan; quantize saves uniform plans only (for now)");
-        if (p.rotate() && !method.equals("quarot")) throw new IllegalArgumentException("--plan " + plan + " rotates its inputs: save it with --method quarot (rotated weights by GPTQ)");
+        if (p.rotate() && !method.equals("quarot") && !method.equals("flatquant"))
+            throw new IllegalArgumentException("--plan " + plan + " rotates its inputs: save it with --method quarot (rotated weights by GPTQ) or flatquant");
     }
 
     /**
@@ -213,6 +232,22 @@ final class QuantizeCommand implements Callable<Integer> {
             case "w8a8" -> "w8a8+rot";
             default -> throw new IllegalArgumentException("--method quarot takes --plan w4a4kv4, w8a8kv8, w4a4 or w8a8, not " + plan);
         });
+    }
+
+    /** FlatQuant's calibration in PyTorch, its progress shown per layer and epoch; per-layer losses saved beside the output */
+    private Replacements flatQuant(GgufFile f, ModelConfig c, QuantPlan p, CalibrationSet cal, FlatQuant.Settings s) throws Exception {
+        java.util.regex.Pattern step = java.util.regex.Pattern.compile("layer (\\d+)/\\d+ epoch (\\d+)/\\d+ loss (\\S+)");
+        Path log = out.resolveSibling(out.getFileName() + ".flatquant.jsonl");
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("flatquant " + p.name()).setInitialMax((long) c.nLayer() * s.epochs())
+                .setStyle(ProgressBarStyle.ASCII).setUnit(" epochs", 1).setMaxRenderedLength(100).build()) {
+            return FlatQuant.run(f, c, p, cal.windows(), s, out.toAbsolutePath().getParent(), log, line -> {
+                java.util.regex.Matcher m = step.matcher(line);
+                if (m.find()) {
+                    bar.stepTo(Math.min(bar.getMax(), (long) (Integer.parseInt(m.group(1)) - 1) * s.epochs() + Integer.parseInt(m.group(2))));
+                    bar.setExtraMessage("loss " + m.group(3));
+                }
+            });
+        }
     }
 
     /** the GGUF-native types a method can round onto */

@@ -170,6 +170,7 @@ final class SweepCommand implements Callable<Integer> {
                 case "awq" -> "AWQ";
                 case "smoothquant" -> "SmoothQuant";
                 case "quarot" -> "QuaRot";
+                case "flatquant" -> "FlatQuant";
                 default -> method;
             };
             return m + " " + g.getString(NativeTypeGguf.FORMAT, plan.name());

@@ -34,6 +34,9 @@ public interface Backend {
     /** orthonormal Hadamard rotation of `rows` rows of n floats in place (block-diagonal where n has no full transform) */
     void rotate(long x, long rows, int n);
 
+    /** a learned input transform (FlatQuant) of `rows` rows in place: x (L kron R), clamped to clip * [min, max] per row */
+    void transform(LearnedTransform t, long x, long rows);
+
     /** gate[n] = silu(gate) * up */
     void siluMul(long gate, long up, long n);
 

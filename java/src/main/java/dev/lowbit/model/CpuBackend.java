@@ -49,6 +49,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void transform(LearnedTransform t, long x, long rows) {
+        Native.check(lb_kron_transform(x, rows, t.n1(), t.n2(), t.left().address(), t.right() == null ? 0 : t.right().address(), t.clip()),
+                "learned transform");
+    }
+
+    @Override
     public void siluMul(long gate, long up, long n) {
         Native.check(lb_silu_mul(gate, up, n), "silu");
     }

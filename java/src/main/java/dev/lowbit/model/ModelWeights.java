@@ -9,12 +9,14 @@ import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufFormatException;
 import dev.lowbit.gguf.GgufTensor;
 import dev.lowbit.model.Architecture.Tensor;
+import dev.lowbit.model.Transformer.Site;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantizedGguf;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * All weights of a model, in the formats the plan asks for. The matrices live in one arena of
@@ -149,6 +151,8 @@ public final class ModelWeights implements AutoCloseable {
         int d = c.nEmbd();
         Linear[] lin = new Linear[plans.size()];
         for (int k = 0; k < lin.length; k++) lin[k] = arena.fill(plans.get(k));
+        Map<Site, LearnedTransform> transforms = LearnedTransform.load(f, i,
+                Map.of(Site.ATTN_IN, d, Site.ATTN_OUT, c.qDim(), Site.FFN_IN, d, Site.FFN_MID, c.nFf()));
         return new LayerWeights(
                 vector(f, a, Tensor.ATTN_NORM, i, d),
                 lin[0], lin[1], lin[2], lin[3],
@@ -158,7 +162,7 @@ public final class ModelWeights implements AutoCloseable {
                 vector(f, a, Tensor.ATTN_Q_NORM, i, c.headDim()),
                 vector(f, a, Tensor.ATTN_K_NORM, i, c.headDim()),
                 vector(f, a, Tensor.FFN_NORM, i, d),
-                lin[4], lin[5], lin[6]);
+                lin[4], lin[5], lin[6], transforms);
     }
 
     /** a layer matrix: kept packed if the file stores it in a lowbit layout, else as the plan says */
@@ -166,11 +170,14 @@ public final class ModelWeights implements AutoCloseable {
         GgufTensor packed = f.tensor(m.name);
         if (packed == null) throw new GgufFormatException("missing tensor " + m.name);
         QuantizedGguf.Layout layout = QuantizedGguf.layout(f, packed);
-        if (layout != null) return MatrixPlan.packed(packed, layout, m.rows, m.cols, plan.rotate(), fromMapping);
+        // a site with a learned transform (FlatQuant) takes it instead of the plan's Hadamard rotation
+        Site site = Site.OF_MATRIX.get(QuantPlan.MATRICES.indexOf(m.kind));
+        boolean rotate = plan.rotate() && f.tensor(LearnedTransform.tensorName(m.layer, site, "left")) == null;
+        if (layout != null) return MatrixPlan.packed(packed, layout, m.rows, m.cols, rotate, fromMapping);
         GgufTensor t = shaped(f, m.name, m.rows, m.cols);
         QuantPlan.MatrixFormat mf = plan.weightsFor(m.layer, m.kind);
         if (mf.weights() == null) return planKept(t, m.rows, m.cols, fromMapping);
-        return MatrixPlan.quantized(t, kernelFormat(t), m.rows, m.cols, mf.weights(), mf.group(), plan.rotate());
+        return MatrixPlan.quantized(t, kernelFormat(t), m.rows, m.cols, mf.weights(), mf.group(), rotate);
     }
 
     /** the output head: kept as loaded unless {@link #headFormat} names another format */

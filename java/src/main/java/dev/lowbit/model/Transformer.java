@@ -72,7 +72,15 @@ public final class Transformer implements AutoCloseable {
         /** feed-forward norm output: gate, up */
         FFN_IN,
         /** silu(gate) * up: down */
-        FFN_MID
+        FFN_MID;
+
+        /** the site of each linear of a layer, in the order of {@link dev.lowbit.quant.QuantPlan#MATRICES} */
+        public static final List<Site> OF_MATRIX = List.of(ATTN_IN, ATTN_IN, ATTN_IN, ATTN_OUT, FFN_IN, FFN_IN, FFN_MID);
+
+        /** the name of the site in tensor names and reports ("attn_in") */
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     /** sees the inputs of each layer's linear layers as they enter the matmul (weight calibration) */
@@ -217,12 +225,15 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
-     * the matrices that read one input: the input rotated once if their weights are stored rotated, shown to
+     * the matrices that read one input: the input transformed once if their weights are stored for a transformed
+     * input (a learned transform, else a Hadamard rotation), shown to
      * the input observer, then multiplied. A one-token step with a stacked matrix makes one call and moves the
      * parts after the first out of the first output (their rows follow it there).
      */
     private void project(int layer, Site site, NativeBuffer in, int T, int cols, Linear stacked, Linear[] ws, NativeBuffer[] outs) {
-        if (ws[0].rotated) ops.rotate(in.address(), T, ws[0].cols);
+        LearnedTransform learned = w.layers.get(layer).transform(site);
+        if (learned != null) ops.transform(learned, in.address(), T);
+        else if (ws[0].rotated) ops.rotate(in.address(), T, ws[0].cols);
         if (inputObserver != null) inputObserver.observe(layer, site, in.floatView(0, T * cols), T, cols);
         if (T == 1 && stacked != null) {
             ops.matmul(stacked, in.address(), 1, outs[0].address(), options.batchInvariant());

@@ -102,9 +102,7 @@ public final class QuantizedGguf {
             } else if (v != null) {
                 if (v.length != t.elements())
                     throw new IllegalArgumentException(t.name() + ": " + v.length + " values replace " + t.elements());
-                ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-                b.asFloatBuffer().put(v);
-                w.addTensor(t.name(), GgmlType.F32, t.dims(), b);
+                w.addTensor(t.name(), GgmlType.F32, t.dims(), floatBytes(v));
                 used++;
             } else {
                 w.addTensor(t.name(), t.type(), t.dims(), t.data());
@@ -112,6 +110,16 @@ public final class QuantizedGguf {
         }
         if (used != r.packed().size() + r.floats().size())
             throw new IllegalArgumentException("replacements name tensors " + src.path().getFileName() + " does not have");
+        for (var e : r.added().entrySet()) {
+            if (src.tensor(e.getKey()) != null) throw new IllegalArgumentException(e.getKey() + " is added but the source has it");
+            w.addTensor(e.getKey(), GgmlType.F32, e.getValue().dims(), floatBytes(e.getValue().values()));
+        }
         w.write(out);
+    }
+
+    private static ByteBuffer floatBytes(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(v);
+        return b;
     }
 }

@@ -36,8 +36,6 @@ public final class LayerwiseQuantizer {
         void layerDone(int layer, int layers);
     }
 
-    private static final Transformer.Site[] SITES = {Transformer.Site.ATTN_IN, Transformer.Site.ATTN_IN, Transformer.Site.ATTN_IN,
-            Transformer.Site.ATTN_OUT, Transformer.Site.FFN_IN, Transformer.Site.FFN_IN, Transformer.Site.FFN_MID};
 
     private LayerwiseQuantizer() {}
 
@@ -79,7 +77,7 @@ public final class LayerwiseQuantizer {
                                            Map<Transformer.Site, LayerMethod.SiteStats> stats) throws GgufFormatException {
         Linear[] lin = old.linears();
         List<LayerMethod.Matrix> m = new ArrayList<>();
-        for (int k = 0; k < lin.length; k++) m.add(new LayerMethod.Matrix(lin[k].name, SITES[k], weights(f, lin[k]), lin[k].rows, lin[k].cols));
+        for (int k = 0; k < lin.length; k++) m.add(new LayerMethod.Matrix(lin[k].name, Transformer.Site.OF_MATRIX.get(k), weights(f, lin[k]), lin[k].rows, lin[k].cols));
         Architecture a = c.arch();
         return new LayerMethod.Layer(l, c, m, vector(a.name(Tensor.ATTN_NORM, l), old.attnNorm(), c.nEmbd()),
                 vector(a.name(Tensor.FFN_NORM, l), old.ffnNorm(), c.nEmbd()),
@@ -103,7 +101,7 @@ public final class LayerwiseQuantizer {
         NativeBuffer bv = old.bv() == null ? null : vectorOr(r, vBias, old.bv());
         if (bv == null && vBias != null && r.floats().containsKey(vBias)) throw new IllegalStateException("the model has no v bias to replace");
         return new LayerWeights(attnNorm, q[0], q[1], q[2], q[3], old.bq(), old.bk(), bv, old.qNorm(), old.kNorm(), ffnNorm,
-                q[4], q[5], q[6]);
+                q[4], q[5], q[6], old.transforms());
     }
 
     private static LayerMethod.Vector vector(String name, NativeBuffer b, int n) {

@@ -24,12 +24,15 @@ public final class MatrixMethods {
 
     /** round to nearest: the bytes the loader itself would produce for the plan */
     public static LayerMethod rtn(QuantPlan plan) {
+        return perMatrix((name, w, rows, cols, xtx) -> rtnMatrix(plan, w, rows, cols));
+    }
+
+    /** one matrix [rows][cols] rounded to nearest onto the plan's weight format */
+    public static PackedMatrix rtnMatrix(QuantPlan plan, float[] w, int rows, int cols) {
         Format fmt = plan.weights();
-        return perMatrix((name, w, rows, cols, xtx) -> {
-            int group = QuantPlan.groupFor(fmt, plan.weightGroup(), cols);
-            int padded = (int) QuantPlan.paddedCols(fmt, plan.weightGroup(), cols);
-            return pack(fmt, group, rows, cols, padded, padRows(w, rows, cols, padded), null, null);
-        });
+        int group = QuantPlan.groupFor(fmt, plan.weightGroup(), cols);
+        int padded = (int) QuantPlan.paddedCols(fmt, plan.weightGroup(), cols);
+        return pack(fmt, group, rows, cols, padded, padRows(w, rows, cols, padded), null, null);
     }
 
     /** GPTQ onto the plan's grouped format (W4G/W3G/W2G) or per-channel format (I8CH, I8CHA, I4CH: one scale per row) */
