@@ -425,6 +425,56 @@ class JarCommandsTest {
         assertEquals(1, bad.err().strip().lines().count(), bad.err());
     }
 
+    @Test
+    void quantizeByFlatQuantTrainsTransformsInPyTorchAndSavesAFileEveryCommandRuns(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(torchAvailable(), "no /usr/bin/python3 with PyTorch (Debian's python3-torch)");
+        String testbed = root.resolve("models/lowbit-testbed.gguf").toString();
+        Path out = dir.resolve("flat.gguf");
+        Result q = lowbit(dir, "quantize", "-m", testbed, "--plan", "w4a4kv4", "--method", "flatquant", "--calib", "testbed",
+                "--calib-samples", "8", "--calib-len", "128", "--flat-epochs", "3", "-t", "1", "-o", out.toString());
+        assertEquals(0, q.code(), q.err());
+        Result i = lowbit(dir, "inspect", out.toString());
+        assertTrue(i.out().contains("quantized:    w4a4+kv4-rot by flatquant") && i.out().contains("epochs=3"), i.out());
+        // every block's loss against its 16-bit output went down from the initial transforms (the calibrator's log)
+        List<String> log = Files.readAllLines(dir.resolve("flat.gguf.flatquant.jsonl"));
+        assertEquals(6, log.size(), log.toString());
+        for (String line : log) {
+            JsonNode rec = new ObjectMapper().readTree(line);
+            assertTrue(rec.get("loss_final").asDouble() < rec.get("loss_init").asDouble(), line);
+        }
+        // the file runs under its recorded plan (the learned transforms online) and stays near the 16-bit model
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, "Tom has 12 apples. He buys 7 more and gives 5 away. How many apples does he have now? "
+                .repeat(12));
+        Result p = lowbit(dir, "ppl", "-m", testbed, "--text", text.toString(), "--quant", "w16", "--models", out.toString(), "--json");
+        assertEquals(0, p.code(), p.err());
+        JsonNode rows = new ObjectMapper().readTree(p.out());
+        double kl = rows.get(1).get("kld_mean").asDouble();
+        assertTrue(kl > 0 && kl < 1, "FlatQuant W4A4KV4 KL " + kl + ": " + p.out());
+        Result r = lowbit(dir, "run", "-m", out.toString(), "-p", "Tom has 12 apples.", "-n", "8", "--temp", "0");
+        assertEquals(0, r.code(), r.err());
+        Result bad = lowbit(dir, "quantize", "-m", testbed, "--plan", "w4a16-g128", "--method", "flatquant", "--calib", "testbed",
+                "-o", dir.resolve("x.gguf").toString());
+        assertNotEquals(0, bad.code());
+        assertEquals("lowbit: --method flatquant takes --plan w4a4kv4, w8a8kv8, w4a4 or w8a8, not w4a16-g128", bad.err().strip());
+        Result noPython = lowbit(dir, "quantize", "-m", testbed, "--plan", "w4a4kv4", "--method", "flatquant", "--calib", "testbed",
+                "--calib-samples", "2", "--calib-len", "64", "--python", "/nonexistent/python3", "-o", dir.resolve("y.gguf").toString());
+        assertNotEquals(0, noPython.code());
+        assertEquals(1, noPython.err().strip().lines().filter(l -> l.startsWith("lowbit:")).count(), noPython.err());
+        assertTrue(noPython.err().contains("cannot run /nonexistent/python3"), noPython.err());
+        assertFalse(Files.exists(dir.resolve("y.gguf")));
+        try (var left = Files.list(dir)) {
+            assertTrue(left.noneMatch(f -> f.getFileName().toString().startsWith(".flatquant-")), "the work directory is removed");
+        }
+    }
+
+    private static boolean torchAvailable() throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/bin/python3"))) return false;
+        Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor() == 0;
+    }
+
     /** calibration and evaluation texts: the model's own stories under two seeds (the study calibrates on self-generated text) */
     private static void selfGenerated(Path dir, Path calib, Path eval) throws Exception {
         for (Path p : new Path[] {calib, eval}) {
