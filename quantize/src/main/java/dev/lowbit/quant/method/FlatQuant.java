@@ -85,12 +85,25 @@ public final class FlatQuant {
         if (c.arch().has(Tensor.ROPE_FREQS) && f.tensor(c.arch().name(Tensor.ROPE_FREQS)) != null)
             throw new IllegalArgumentException("FlatQuant's calibrator has no RoPE frequency factors (Llama-3.1 rope_freqs) yet");
         Path work = Files.createTempDirectory(workParent, ".flatquant-");
+        // an interrupted run (Ctrl-C) stops the calibrator and leaves no work directory behind
+        java.util.concurrent.atomic.AtomicReference<Process> running = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread cleanup = new Thread(() -> {
+            Process p = running.get();
+            if (p != null) p.destroyForcibly();
+            try {
+                deleteTree(work);
+            } catch (IOException ignored) {
+                // best effort while the JVM exits
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             writeInputs(f, c, plan, windows, s, work);
-            calibrate(work, s, progress);
+            calibrate(work, s, running, progress);
             Files.copy(work.resolve("progress.jsonl"), lossLog, StandardCopyOption.REPLACE_EXISTING);
             return readResult(f, c, plan, work.resolve("result.gguf"));
         } finally {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
             deleteTree(work);
         }
     }
@@ -137,7 +150,8 @@ public final class FlatQuant {
     }
 
     /** runs the calibrator, relaying its lines; a failure ends with its last line */
-    private static void calibrate(Path work, Settings s, Consumer<String> progress) throws IOException, InterruptedException {
+    private static void calibrate(Path work, Settings s, java.util.concurrent.atomic.AtomicReference<Process> running,
+                                  Consumer<String> progress) throws IOException, InterruptedException {
         Path script = work.resolve(SCRIPT);
         try (InputStream in = FlatQuant.class.getResourceAsStream("/dev/lowbit/quant/flatquant/" + SCRIPT)) {
             if (in == null) throw new IllegalStateException("the FlatQuant calibrator is missing from the jar");
@@ -149,6 +163,7 @@ public final class FlatQuant {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot run " + s.python() + " for FlatQuant (it needs Python 3 with PyTorch; --python PATH): " + e.getMessage());
         }
+        running.set(p);
         String last = "";
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
@@ -212,6 +227,7 @@ public final class FlatQuant {
     }
 
     private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
