@@ -149,5 +149,5 @@ void attention_span_avx512(const KvLayout &l, const uint8_t *kc, const uint8_t *
 
 bool attention_supported_avx512(const KvLayout &l) {
     if (l.head_dim != 64 && l.head_dim != 128 && l.head_dim != 256) return false;
-    return l.bits == 0 || l.group % 32 == 0;
+    return l.bits == 0 ? l.fmt == LB_F32 || l.fmt == LB_F16 : l.group % 32 == 0;
 }

@@ -51,10 +51,15 @@ static inline int32_t kv_layout(KvLayout *l, int32_t fmt, int32_t group, const i
 
 // store one token's row of one kv head (head_dim values) in the cache format. Group formats with
 // clip < 1 (QuaRot's KV clipping): each group's values are clamped to clip * [min, max] of the group
-// first, so the quantiser's range is the clipped one (groups of at most 4096 values).
+// first, so the quantiser's range is the clipped one (groups of at most 4096 values). MXFP4 rows are
+// blocks of 32 quantised as MXFP4 weights are (no clipping: the plan refuses a clip ratio with it).
 static inline void kv_store_row(const KvLayout &l, float clip, const float *v, uint8_t *row) {
     if (l.fmt == LB_F32) {
         memcpy(row, v, 4 * (size_t)l.head_dim);
+        return;
+    }
+    if (l.fmt == LB_MXFP4) {
+        for (int b = 0; b < l.head_dim / LB_MX_BLOCK; b++) lb_mx_quant_block(v + b * LB_MX_BLOCK, row + b * LB_MX_BLOCK_BYTES);
         return;
     }
     if (l.fmt == LB_F16) {
@@ -87,6 +92,8 @@ static inline void kv_load_row(const KvLayout &l, const uint8_t *row, float *out
         for (int i = 0; i < l.head_dim; i++) memcpy(&out[i], row + 4 * i, 4);
     } else if (l.fmt == LB_F16) {
         for (int i = 0; i < l.head_dim; i++) out[i] = lb_f16_to_f32((uint16_t)(row[2 * i] | (row[2 * i + 1] << 8)));
+    } else if (l.fmt == LB_MXFP4) {
+        for (int b = 0; b < l.head_dim / LB_MX_BLOCK; b++) lb_mx_dequant_block(row + b * LB_MX_BLOCK_BYTES, out + b * LB_MX_BLOCK);
     } else {
         const int64_t bb = lb_group_block_bytes(l.bits, l.group);
         for (int g = 0; g < l.head_dim / l.group; g++) lb_dequant_group(row + g * bb, l.bits, l.group, out + g * l.group);

@@ -149,7 +149,7 @@ bool kvs_supported_avx512(const KvsArgs &a) {
     const int hd = a.k.head_dim;
     if (hd != 64 && hd != 128 && hd != 256) return false;
     if (a.rot_dim != hd) return false;
-    return a.v.bits == 0 || a.v.group % 32 == 0;
+    return a.v.bits == 0 ? a.v.fmt == LB_F32 || a.v.fmt == LB_F16 : a.v.group % 32 == 0;
 }
 
 void kvs_item_avx512(const KvsArgs &a, const float *q, int64_t pos, int gh, float *out, int kvh) {

@@ -374,7 +374,7 @@ extern "C" int32_t lbc_attention(int32_t kvfmt, int32_t group, const void *kcach
         n_kv_head <= 0 || n_head % n_kv_head != 0 || head_dim <= 0)
         return LB_ERR_ARG;
     const lb_format_info *f = lb_format_get(kvfmt);  // a KV format; no F32 cache kernel here
-    if (!f || !(f->uses & LB_USE_KV) || f->bits == 32) return LB_ERR_FORMAT;
+    if (!f || !(f->uses & LB_USE_KV) || f->bits == 32 || (f->block != 0 && f->bits != 16)) return LB_ERR_FORMAT;  // F16 or groups
     const int bits = f->block == 0 ? f->bits : 0;
     const int g = bits ? (group < head_dim ? group : head_dim) : 0;
     if (bits && (g <= 0 || g % 8 != 0 || head_dim % g != 0)) return LB_ERR_ARG;

@@ -38,6 +38,8 @@ static void deq_row(const Cache &c, const uint8_t *row, float *out) {
     if (c.fmt == LB_F32) std::memcpy(out, row, 4 * c.hd);
     else if (c.fmt == LB_F16)
         for (int i = 0; i < c.hd; i++) out[i] = lb_f16_to_f32((uint16_t)(row[2 * i] | row[2 * i + 1] << 8));
+    else if (c.fmt == LB_MXFP4)
+        for (int b = 0; b < c.hd / LB_MX_BLOCK; b++) lb_mx_dequant_block(row + b * LB_MX_BLOCK_BYTES, out + b * LB_MX_BLOCK);
     else  // per-group decode from the shared packing header (lb_dequantize per row would fork threads each time)
         for (int g = 0; g < c.hd / c.eff_group; g++)
             lb_dequant_group(row + g * (3 + c.eff_group * group_bits(c.fmt) / 8), group_bits(c.fmt), c.eff_group,
@@ -83,7 +85,8 @@ static void test_case(int fmt, int group, int nh, int nkv, int hd, int bs, int64
     // engine; the engine's value weights are bf16(p * s) (a relative error up to 2^-9 each, taken
     // relative to a running maximum that the reference cannot reproduce), so the reference keeps
     // exact weights and bounds the difference per element: 2^-8 * sum_j w_j |v_jd|.
-    const bool grouped = fmt >= 100, vgrouped = vfmt >= 100;  // bf16 query for a group-format K, bf16 weights for V
+    // bf16 query for a group-format K, bf16 weights for V (MXFP4 rows are blocks, not groups: FP32 products)
+    const bool grouped = group_bits(fmt) != 0, vgrouped = group_bits(vfmt) != 0;
     // dequantised cache, read back through the block table
     std::vector<float> kd(total * nkv * hd), vd(total * nkv * hd);
     for (int64_t j = 0; j < total; j++)
@@ -132,7 +135,7 @@ static void test_case(int fmt, int group, int nh, int nkv, int hd, int bs, int64
         } else {
             // the AVX2 kernel sums in another order and uses its own exp: bit-identical outputs over
             // this many keys would mean the level fell back to the scalar path
-            if (isa == LB_ISA_AVX2 && (hd == 64 || hd == 128) && group % 32 == 0 && pos0 + nq > 1024)
+            if (isa == LB_ISA_AVX2 && fmt != LB_MXFP4 && (hd == 64 || hd == 128) && group % 32 == 0 && pos0 + nq > 1024)
                 CHECK(std::memcmp(out.data(), scalar.data(), out.size() * sizeof(float)) != 0,
                       "avx2 fmt %d hd %d ctx %lld: output is the scalar path's (no AVX2 kernel ran)", fmt, hd, (long long)ctx);  // SIMD against the scalar reference, relative to the output's magnitude
             double d = 0;
@@ -227,6 +230,7 @@ static void test_bad_args() {
     const int32_t table[4] = {0, 1, 2, -1};
     CHECK(lb_kv_store(LB_KV4, 12, cache.data(), table, 16, 2, 64, x.data(), 0, 1) == LB_ERR_ARG, "group 12");
     CHECK(lb_kv_store(LB_W4G, 32, cache.data(), table, 16, 2, 64, x.data(), 0, 1) == LB_ERR_FORMAT, "weight format");
+    CHECK(lb_kv_store(LB_MXFP4, 0, cache.data(), table, 16, 2, 48, x.data(), 0, 1) == LB_ERR_ARG, "MXFP4 rows of 48 (not whole blocks)");
     CHECK(lb_kv_store(LB_F16, 0, cache.data(), table, 0, 2, 64, x.data(), 0, 1) == LB_ERR_ARG, "block size 0");
     CHECK(lb_kv_store(LB_F16, 0, cache.data(), table, 16, 2, 64, x.data(), 40, 10) == LB_ERR_ARG, "unmapped block");
     CHECK(lb_kv_store(LB_F16, 0, cache.data(), nullptr, 16, 2, 64, x.data(), 0, 1) == LB_ERR_ARG, "null table");
@@ -279,7 +283,16 @@ int main() {
         test_case(p[0], 16, 2, 1, 48, 5, 33, 3, seed++, p[1]);         // head_dim 48, group 16
         test_batch(p[0], p[0] == LB_KV8 ? 0.95f : 1.f, seed++, p[1]);
     }
-    for (int fmt : {LB_F32, LB_F16, LB_KV8, LB_KV4, LB_KV3}) test_batch(fmt, 1.f, seed++);
+    // the MXFP4 cache (the study's MXFP4 W4A4KV4): head_dim a multiple of 32, scalar reference at every level
+    for (int hd : {64, 128, 256}) {
+        test_case(LB_MXFP4, 0, 4, 2, hd, 16, 0, 1, seed++);
+        test_case(LB_MXFP4, 0, 14, 2, hd, 16, 300, 1, seed++);
+        test_case(LB_MXFP4, 0, 12, 2, hd, 256, 2100, 1, seed++);  // split into spans
+        test_case(LB_MXFP4, 0, 8, 2, hd, 64, 700, 9, seed++);     // causal prefill
+    }
+    test_case(LB_MXFP4, 64, 14, 2, 64, 16, 300, 1, seed++, LB_KV4);
+    test_case(LB_KV8, 64, 14, 2, 64, 16, 300, 1, seed++, LB_MXFP4);
+    for (int fmt : {LB_F32, LB_F16, LB_KV8, LB_KV4, LB_KV3, LB_MXFP4}) test_batch(fmt, 1.f, seed++);
     test_batch(LB_KV4, 0.95f, seed++);
     test_bad_args();
     return finish("test_attention_kv");

@@ -69,7 +69,7 @@ int main() {
         const int32_t m = lb_matmul(f->id, group, w.data(), 4, 256, x.data(), 1, y.data());
         CHECK(m == ((f->uses & LB_USE_WEIGHT) ? LB_OK : LB_ERR_FORMAT), "%s: lb_matmul %d", f->name, m);
         CHECK(((f->uses & LB_USE_KV) != 0) == (f->id == LB_F32 || f->id == LB_F16 || f->id == LB_KV8 || f->id == LB_KV4 ||
-                                                f->id == LB_KV3), "%s: KV use", f->name);
+                                                f->id == LB_KV3 || f->id == LB_MXFP4), "%s: KV use", f->name);
         CHECK((f->row_block == 16) == (f->id == LB_BF16X16), "%s: row block", f->name);
     }
     return finish("test_format_table");

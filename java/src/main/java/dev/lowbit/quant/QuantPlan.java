@@ -91,15 +91,14 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
 
     /**
      * "mxfp4": weights MXFP4, activations quantized to MXFP4 per 32 at run time, no rotation; the head as
-     * the other W4A4 plans (BF16). The KV cache is not MXFP4 yet (the format has no KV row): it stays F16
-     * unless a KV part is added ("mxfp4+kv4"), so the study's row name "mxfp4-w4a4kv4" is refused rather
-     * than silently run with another cache.
+     * the other W4A4 plans (BF16); the KV cache F16 unless a KV part is added ("mxfp4+kv4", "mxfp4+kvmxfp4").
+     * "mxfp4-w4a4kv4", the study's row, is "mxfp4+kvmxfp4": K and V in MXFP4 blocks of 32 per head too.
      */
     public static final List<String> MXFP4_NAMES = List.of("mxfp4");
 
     private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
     private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(-asym)?(?:kv(8|4|3|16))?");
-    private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32)(?:(-rot)|(-kvq)(-prebias)?)?(?:-clip(\\d*\\.?\\d+))?");
+    private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32|mxfp4)(?:(-rot)|(-kvq)(-prebias)?)?(?:-clip(\\d*\\.?\\d+))?");
     // separate K and V formats: "kv-k8v4", "kv-k4v8-rot", "kv-k8v4-clip0.95" (static K, -kvq, is matched to be refused)
     private static final Pattern KV_SPLIT = Pattern.compile("kv-k(16|8|4|3)v(16|8|4|3)(-rot|-kvq(?:-prebias)?)?(?:-clip(\\d*\\.?\\d+))?");
     private static final Pattern HEAD = Pattern.compile("head(16|8|4)");
@@ -155,8 +154,10 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                     kvRotate = rotate && kv != Format.F16;
                 }
             } else if (part.equals("mxfp4-w4a4kv4")) {
-                throw new IllegalArgumentException("plan '" + text + "': the MXFP4 KV cache is not implemented yet; "
-                        + "use mxfp4 (MXFP4 weights and activations, F16 KV cache) or e.g. mxfp4+kv4");
+                // the study's row: MXFP4 weights, activations and KV cache, queries unquantized
+                if (sawWeights || sawKv) throw dup(text);
+                sawWeights = sawKv = true;
+                weights = kv = Format.MXFP4;
             } else if (MXFP4_NAMES.contains(part)) {
                 if (sawWeights) throw dup(text);
                 sawWeights = true;
@@ -257,6 +258,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
             case "4" -> Format.KV4;
             case "3" -> Format.KV3;
             case "32" -> Format.F32;
+            case "mxfp4" -> Format.MXFP4;
             default -> Format.F16;
         };
     }
@@ -291,12 +293,12 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         return g == 0 ? cols : (cols + g - 1) / g * g;
     }
 
-    /** the study's W-A-KV bit label, e.g. "4-16-16" for w4a16-g128, "8-8-8" for w8a8kv8 */
     /** the error for a static-K plan that was given no calibration text */
     public IllegalArgumentException missingCalibration() {
         return new IllegalArgumentException("plan " + name + " quantizes K with static per-channel scales and needs calibration text (--calib FILE)");
     }
 
+    /** the study's W-A-KV bit label, e.g. "4-16-16" for w4a16-g128, "8-8-8" for w8a8kv8, "4-4-4" for mxfp4-w4a4kv4 */
     public String wakv() {
         String w = weights == null || weights == Format.F32 ? "16" : String.valueOf(weights.bits);
         String a = weights == Format.I8CH || weights == Format.I8CHA ? "8" : weights == Format.I4CH || weights == Format.MXFP4 ? "4" : "16";

@@ -107,9 +107,16 @@ class QuantPlanTest {
         assertEquals(96, QuantPlan.parse("mxfp4").paddedCols(72));
         assertEquals(64, QuantPlan.parse("mxfp4").paddedCols(64));
         assertEquals(0, QuantPlan.parse("mxfp4").groupFor(72));
-        // the study's row name needs the MXFP4 KV cache, which does not exist yet: refused, not run with another cache
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("mxfp4-w4a4kv4"));
-        assertTrue(e.getMessage().contains("MXFP4 KV cache"), e.getMessage());
+        // the study's row: MXFP4 weights, activations and K/V cache
+        QuantPlan study = QuantPlan.parse("mxfp4-w4a4kv4");
+        assertEquals(Format.MXFP4, study.weights());
+        assertEquals(Format.MXFP4, study.kv());
+        assertEquals(Format.MXFP4, study.kFormat());
+        assertFalse(study.kvRotate());
+        assertEquals(Format.MXFP4, QuantPlan.parse("w16+kvmxfp4").kv());
+        assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("mxfp4-w4a4kv4+kv4"));
+        assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("kvmxfp4-clip0.9"));
+        assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("kvmxfp4-kvq"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("mxfp5")).getMessage().contains("mxfp4"));
         assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("mxfp4+w4a16-g128"));
     }
