@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lowbit", mixinStandardHelpOptions = true, version = "lowbit 0.1.0",
         description = "Low-bit quantized LLM inference and reasoning benchmarks.",
         subcommands = {RunCommand.class, InspectCommand.class, TokenizeCommand.class, PplCommand.class, EvalCommand.class,
-                SweepCommand.class, BenchCommand.class, ScoreCommand.class, QuantizeCommand.class, SensitivityCommand.class, DivergeCommand.class,
+                SweepCommand.class, BenchCommand.class, ScoreCommand.class, QuantizeCommand.class, SensitivityCommand.class, DivergeCommand.class, ErrorsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {

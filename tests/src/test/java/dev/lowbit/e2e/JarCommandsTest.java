@@ -468,6 +468,36 @@ class JarCommandsTest {
         }
     }
 
+    @Test
+    void errorsClassifiesEveryRecordOfAnEvalRun(@TempDir Path dir) throws Exception {
+        String testbed = root.resolve("models/lowbit-testbed.gguf").toString();
+        Path run = dir.resolve("run");
+        Result e = lowbit(dir, "eval", "-m", testbed, "--bench", "testbed:2026:2", "--seeds", "42", "--out", run.toString());
+        assertEquals(0, e.code(), e.err());
+        int n = Files.readAllLines(run.resolve("records.jsonl")).size();
+        Result md = lowbit(dir, "errors", run.toString(), "--records", dir.resolve("kinds.jsonl").toString());
+        assertEquals(0, md.code(), md.err());
+        assertTrue(md.out().startsWith("# Why answers are wrong") && md.out().contains("## Level 5"), md.out());
+        Result j = lowbit(dir, "errors", run.toString(), "--json");
+        assertEquals(0, j.code(), j.err());
+        JsonNode kinds = new ObjectMapper().readTree(j.out()).get(0).get("kinds");
+        int sum = 0;
+        for (JsonNode v : kinds) sum += v.asInt();
+        assertEquals(n, sum, j.out());
+        // the per-record file agrees with eval's own verdicts
+        List<String> lines = Files.readAllLines(dir.resolve("kinds.jsonl"));
+        List<String> recs = Files.readAllLines(run.resolve("records.jsonl"));
+        assertEquals(n, lines.size());
+        for (int i = 0; i < n; i++) {
+            boolean correct = new ObjectMapper().readTree(recs.get(i)).get("correct").asBoolean();
+            assertEquals(correct, new ObjectMapper().readTree(lines.get(i)).get("kind").asText().equals("correct"), lines.get(i));
+        }
+        Result bad = lowbit(dir, "errors", dir.resolve("nothing").toString());
+        assertNotEquals(0, bad.code());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+        assertTrue(bad.err().contains("has no records.jsonl"), bad.err());
+    }
+
     private static boolean torchAvailable() throws Exception {
         if (!Files.isExecutable(Path.of("/usr/bin/python3"))) return false;
         Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").redirectErrorStream(true).start();
