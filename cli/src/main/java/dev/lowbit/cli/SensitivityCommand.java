@@ -48,7 +48,8 @@ final class SensitivityCommand implements Callable<Integer> {
     @Option(names = "--window", description = "tokens per window (default ${DEFAULT-VALUE})")
     int window = 256;
 
-    @Option(names = "--kl-budget", description = "mean KL the suggested mixed plan must stay within (default: half the uniform plan's)")
+    @Option(names = "--kl-budget", description = "mean KL the suggested mixed plan must stay within (default: half the uniform plan's; "
+            + "with a KV part, the KV-only KL plus half of what the weights add to it)")
     double budget = Double.NaN;
 
     @Option(names = "--out", required = true, description = "directory for sensitivity.md, sensitivity.csv and heatmap.png")

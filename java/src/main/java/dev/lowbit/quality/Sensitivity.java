@@ -51,7 +51,7 @@ public final class Sensitivity {
     /**
      * @param weights  the weight plan measured (e.g. "w3a16-g128")
      * @param fallback what kept matrices become (e.g. "w16", "w4a16-g128")
-     * @param budget   mean KL the mixed plan must stay within; NaN = half of the uniform plan's
+     * @param budget   mean KL the mixed plan must stay within; NaN = half of the uniform plan's (see {@link #defaultBudget})
      * @param weightsPerKind weights of one matrix of each kind (QuantPlan.MATRICES order)
      */
     public static Result run(Path model, LoadOptions opts, String weights, String fallback, String text, int window, int layers,
@@ -92,7 +92,7 @@ public final class Sensitivity {
         QualityRow uniform = rows.get(i), kvOnly = kv == null ? null : rows.get(i + 1);
         double baseAcc = accuracy(accuracy, "w16"), uniformAcc = accuracy(accuracy, c.get(i).label());
         boolean byAccuracy = !Double.isNaN(maxDrop);
-        double target = byAccuracy ? baseAcc - maxDrop : Double.isNaN(budget) ? uniform.kldMean() / 2 : budget;
+        double target = byAccuracy ? baseAcc - maxDrop : Double.isNaN(budget) ? defaultBudget(uniform, kvOnly) : budget;
 
         // keep the k matrices with the most KL per weight at the fallback; the smallest k within the budget, by bisection
         List<Unit> order = new ArrayList<>(byMatrix);
@@ -121,6 +121,14 @@ public final class Sensitivity {
 
     private static String withKv(String plan, String kv) {
         return kv == null ? plan : plan + "+" + kv;
+    }
+
+    /**
+     * half the uniform plan's KL; with a KV part, half of what the weights add to the cache's KL (every candidate carries
+     * the cache, so no mixed plan goes below the KV-only row and half the uniform KL may be out of reach)
+     */
+    static double defaultBudget(QualityRow uniform, QualityRow kvOnly) {
+        return kvOnly == null ? uniform.kldMean() / 2 : (kvOnly.kldMean() + uniform.kldMean()) / 2;
     }
 
     private static boolean meets(Candidate c, double target, boolean byAccuracy) {

@@ -67,6 +67,7 @@ class SensitivityTest {
         assertEquals(direct.get(3).kldMean(), r.uniform().kldMean(), 1e-12);
         assertEquals(direct.get(4).kldMean(), r.kvOnly().kldMean(), 1e-12);
         assertTrue(r.kvOnly().kldMean() > 0 && r.kvOnly().kldMean() < r.uniform().kldMean(), "the cache alone costs less than the whole plan");
+        assertEquals((r.kvOnly().kldMean() + r.uniform().kldMean()) / 2, r.budget(), 1e-15, "half of what the weights add to the cache's KL");
         for (Sensitivity.Candidate t : r.tried()) assertTrue(t.plan().startsWith("w4a4+kv4-rot"), t.plan());
         if (r.chosen() != null) assertTrue(r.chosen().quality().kldMean() <= r.budget());
     }
