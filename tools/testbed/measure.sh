@@ -29,5 +29,17 @@ $L ppl -m lowbit-testbed --text "$text" --quant w4a16-g128,w3a16-g128,w8a8 --mod
 $L sensitivity -m lowbit-testbed --plan w3a16-g128 --keep w4a16-g128 --text "$text" --out "$out/testbed-sensitivity-w4"
 mixed=$(sed -n 's/^Suggested: `\([^`]*\)`.*/\1/p' "$out/testbed-sensitivity-w4/sensitivity.md")
 $L eval -m lowbit-testbed --quant "$mixed" "${bench[@]}" --out "$out/testbed-mixed"
+# w4a4kv4: every candidate carries kv4-rot; KV only, the 10-matrix candidate and the --kl-budget 0.178 suggestion
+# (the README's numbers were measured with eval's default --batch 8)
+r="$out/testbed-sensitivity-w4a4kv4-w8a8"
+$L sensitivity -m lowbit-testbed --plan w4a4kv4 --keep w8a8 --text "$text" --out "$r"
+$L sensitivity -m lowbit-testbed --plan w4a4kv4 --keep w8a8 --kl-budget 0.178 --text "$text" --out "$r-b178"
+k10=$(sed -n 's/^| 10 | .*`\([^`]*\)` |$/\1/p' "$r/sensitivity.md")
+b178=$(sed -n 's/^Suggested: `\([^`]*\)`.*/\1/p' "$r-b178/sensitivity.md")
+i=0
+for q in w16+kv4-rot "$k10" "$b178"; do
+  i=$((i + 1))
+  $L eval -m lowbit-testbed --quant "$q" "${bench[@]}" --out "$r/eval-$i"
+done
 $L sweep -m lowbit-testbed --plans w16,w3a16-g128,w4a4kv4 --bench testbed:2026:10 --seeds 42,43,44 --batch 32 \
   --think-budgets 64,128,256 --out "$out/testbed-scaling"

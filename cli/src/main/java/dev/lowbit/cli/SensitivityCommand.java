@@ -35,7 +35,8 @@ import picocli.CommandLine.Option;
 final class SensitivityCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
 
-    @Option(names = "--plan", required = true, description = "the weight plan to study, e.g. w3a16-g128")
+    @Option(names = "--plan", required = true, description = "the plan to study, e.g. w3a16-g128 or w4a4kv4 (its KV part is carried "
+            + "by every candidate and also measured alone)")
     String plan;
 
     @Option(names = "--keep", description = "format of the matrices a mixed plan keeps (default ${DEFAULT-VALUE})")
@@ -47,7 +48,8 @@ final class SensitivityCommand implements Callable<Integer> {
     @Option(names = "--window", description = "tokens per window (default ${DEFAULT-VALUE})")
     int window = 256;
 
-    @Option(names = "--kl-budget", description = "mean KL the suggested mixed plan must stay within (default: half the uniform plan's)")
+    @Option(names = "--kl-budget", description = "mean KL the suggested mixed plan must stay within (default: half the uniform plan's; "
+            + "with a KV part, the KV-only KL plus half of what the weights add to it)")
     double budget = Double.NaN;
 
     @Option(names = "--out", required = true, description = "directory for sensitivity.md, sensitivity.csv and heatmap.png")
@@ -67,10 +69,13 @@ final class SensitivityCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         model.validate();
         QuantPlan p = QuantPlan.parse(plan), k = QuantPlan.parse(keep);
-        if (p.weights() == null || !p.overrides().isEmpty() || p.rotate() || p.kv() != dev.lowbit.quant.Format.F16
-                || p.kvK() != dev.lowbit.quant.Format.F16)
-            throw new IllegalArgumentException("--plan must be a uniform weight plan without rotation or KV part (e.g. w3a16-g128), got " + plan);
-        if (!k.overrides().isEmpty() || k.rotate() || k.kv() != dev.lowbit.quant.Format.F16 || k.kvK() != dev.lowbit.quant.Format.F16)
+        // the plan splits into its weight part (quantized unit by unit) and its run-time KV part (carried by every candidate)
+        String kv = p.weights() == null ? null : p.kvPart();
+        if (p.weights() == null || !p.overrides().isEmpty() || p.kvStaticK()
+                || !p.sameAs(QuantPlan.parse(p.weightPart() + (kv == null ? "" : "+" + kv))))
+            throw new IllegalArgumentException("--plan must be a uniform weight plan, optionally with a per-token KV part (e.g. w3a16-g128, "
+                    + "w4a4kv4, w8a8kv8), got " + plan);
+        if (!k.overrides().isEmpty() || k.kvPart() != null || !k.sameAs(QuantPlan.parse(k.weightPart())))
             throw new IllegalArgumentException("--keep must be a weight format (w16, w4a16-g128, w8a8), got " + keep);
         if (!Files.isRegularFile(text)) throw new IllegalArgumentException("--text " + text + ": no such file");
         if (window < 8) throw new IllegalArgumentException("--window must be >= 8");
@@ -91,7 +96,8 @@ final class SensitivityCommand implements Callable<Integer> {
         }
         String content = Files.readString(text, StandardCharsets.UTF_8);
         try (OutputLock lock = OutputLock.acquire(out, "--out")) {
-            Sensitivity.Result r = Sensitivity.run(file, model.options(QuantPlan.W16, 1), p.name(), k.name(), content, window, layers, perKind, budget,
+            Sensitivity.Result r = Sensitivity.run(file, model.options(QuantPlan.W16, 1), p.weightPart(), kv, k.name(), content, window, layers,
+                    perKind, budget,
                     accuracy, accBudget, msg -> System.err.print("\r" + msg + "          "));
             System.err.println();
             String md = markdown(file, r);
@@ -131,12 +137,18 @@ final class SensitivityCommand implements Callable<Integer> {
     }
 
     private String markdown(Path file, Sensitivity.Result r) {
-        StringBuilder sb = new StringBuilder("# Sensitivity of " + file.getFileName() + " to " + r.weights() + "\n\n");
+        StringBuilder sb = new StringBuilder("# Sensitivity of " + file.getFileName() + " to " + r.plan() + "\n\n");
         sb.append("KL(w16 || plan) per token over ").append(text.getFileName()).append(" (windows of ").append(window)
-                .append(" tokens); everything not named stays as loaded.\n\n");
+                .append(" tokens); everything not named stays as loaded.");
+        if (r.kv() != null) sb.append(" Every row carries the KV part `").append(r.kv()).append("` (the cache at run time); the units quantize ")
+                .append(r.weights()).append(" weights one at a time.");
+        sb.append("\n\n");
+        if (r.kvOnly() != null)
+            sb.append(String.format(Locale.ROOT, "KV only (`w16+%s`): KL %.5f, KL p99 %.5f, top-1 %.2f%%; uniform `%s`: KL %.5f.%n%n", r.kv(),
+                    r.kvOnly().kldMean(), r.kvOnly().kldP99(), 100 * r.kvOnly().top1Agreement(), r.plan(), r.uniform().kldMean()));
         boolean acc = !Double.isNaN(r.baseAccuracy());
         if (acc) sb.append(String.format(Locale.ROOT, "Accuracy on %s (mean over seeds %s): w16 %.1f%%, uniform %s %.1f%%.%n%n", bench, run.seeds,
-                r.baseAccuracy(), r.weights(), r.uniformAccuracy()));
+                r.baseAccuracy(), r.plan(), r.uniformAccuracy()));
         String head = acc ? " | KL mean | KL p99 | top-1 | accuracy |\n" : " | KL mean | KL p99 | top-1 |\n";
         String rule = acc ? "---:|---:|---:|---:|\n" : "---:|---:|---:|\n";
         sb.append("## One layer at a time\n\n| Layer").append(head).append("|---:|").append(rule);
@@ -154,7 +166,7 @@ final class SensitivityCommand implements Callable<Integer> {
         }
         sb.append("\n![heatmap](heatmap.png)\n\n## Cheapest mixed plan within ")
                 .append(r.accuracyBudget() ? String.format(Locale.ROOT, "accuracy >= %.1f%%", r.budget()) : String.format(Locale.ROOT, "KL %.5f", r.budget()))
-                .append("\n\nUniform ").append(r.weights()).append(String.format(Locale.ROOT, ": KL %.5f, top-1 %.2f%%, %.3f bits/weight.\n\n",
+                .append("\n\nUniform ").append(r.plan()).append(String.format(Locale.ROOT, ": KL %.5f, top-1 %.2f%%, %.3f bits/weight.\n\n",
                         r.uniform().kldMean(), 100 * r.uniform().top1Agreement(), r.uniform().bitsPerWeight()));
         sb.append("| Matrices kept | KL mean | top-1 | accuracy | bits/weight | plan |\n|---:|---:|---:|---:|---:|---|\n");
         for (Sensitivity.Candidate c : r.tried())
@@ -184,8 +196,9 @@ final class SensitivityCommand implements Callable<Integer> {
         all.addAll(r.layers());
         all.addAll(r.kinds());
         all.addAll(r.matrices());
+        if (r.kvOnly() != null) all.add(new Sensitivity.Unit(-1, null, r.kvOnly(), Double.NaN));
         for (Sensitivity.Unit u : all) {
-            String scope = u.kind() == null ? "layer" : u.layer() < 0 ? "kind" : "matrix";
+            String scope = u.kind() == null ? u.layer() < 0 ? "kv_only" : "layer" : u.layer() < 0 ? "kind" : "matrix";
             QualityRow q = u.quality();
             sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%s,%s,%s,%s\n", scope, u.layer() < 0 ? "" : u.layer(),
                     u.kind() == null ? "" : u.kind(), q.kldMean(), q.kldP99(), q.top1Agreement(), q.ppl(), q.bitsPerWeight(),
@@ -197,7 +210,7 @@ final class SensitivityCommand implements Callable<Integer> {
     /** layers down, matrix kinds across, colour = KL of quantizing that matrix alone */
     private static void heatmap(Sensitivity.Result r, int layers, Path png) throws java.io.IOException {
         HeatMapChart chart = new HeatMapChartBuilder().width(900).height(120 + 40 * layers)
-                .title("KL(w16 || one matrix at " + r.weights() + ")").xAxisTitle("matrix").yAxisTitle("layer").build();
+                .title("KL(w16 || one matrix at " + r.weights() + (r.kv() == null ? "" : ", all with " + r.kv()) + ")").xAxisTitle("matrix").yAxisTitle("layer").build();
         chart.getStyler().setRangeColors(new Color[] {new Color(255, 255, 255), new Color(255, 190, 120), new Color(200, 30, 30)});
         chart.getStyler().setShowValue(true);
         chart.getStyler().setHeatMapValueDecimalPattern("0.0000");

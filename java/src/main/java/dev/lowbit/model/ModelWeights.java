@@ -170,14 +170,19 @@ public final class ModelWeights implements AutoCloseable {
         GgufTensor packed = f.tensor(m.name);
         if (packed == null) throw new GgufFormatException("missing tensor " + m.name);
         QuantizedGguf.Layout layout = QuantizedGguf.layout(f, packed);
-        // a site with a learned transform (FlatQuant) takes it instead of the plan's Hadamard rotation
+        // the rotation is per site (all matrices reading one input); a site with a learned transform (FlatQuant)
+        // takes it instead of the plan's Hadamard rotation
         Site site = Site.OF_MATRIX.get(QuantPlan.MATRICES.indexOf(m.kind));
-        boolean rotate = plan.rotate() && f.tensor(LearnedTransform.tensorName(m.layer, site, "left")) == null;
+        boolean rotate = plan.rotated(m.layer, site) && f.tensor(LearnedTransform.tensorName(m.layer, site, "left")) == null;
         if (layout != null) return MatrixPlan.packed(packed, layout, m.rows, m.cols, rotate, fromMapping);
         GgufTensor t = shaped(f, m.name, m.rows, m.cols);
         QuantPlan.MatrixFormat mf = plan.weightsFor(m.layer, m.kind);
-        if (mf.weights() == null) return planKept(t, m.rows, m.cols, fromMapping);
-        return MatrixPlan.quantized(t, kernelFormat(t), m.rows, m.cols, mf.weights(), mf.group(), rotate);
+        Format dst = mf.weights();
+        if (dst == null) {
+            if (!rotate) return planKept(t, m.rows, m.cols, fromMapping);
+            dst = Format.F32;  // a kept matrix at a rotated site: its rows rotated, in F32 (as the "rot" plan stores them)
+        }
+        return MatrixPlan.quantized(t, kernelFormat(t), m.rows, m.cols, dst, mf.group(), rotate);
     }
 
     /** the output head: kept as loaded unless {@link #headFormat} names another format */

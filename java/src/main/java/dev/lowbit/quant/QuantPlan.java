@@ -1,5 +1,6 @@
 package dev.lowbit.quant;
 
+import dev.lowbit.model.Transformer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,12 +13,14 @@ import java.util.regex.Pattern;
  * MXFP4, see {@link #MXFP4_NAMES}), "kv4", "kv4-rot", "kv4-kvq", "kv4-kvq-prebias",
  * "w4a16-g128+kv4", separate K and V cache formats as llama.cpp's -ctk/-ctv ("kv-k8v4": K in KV8, V in KV4;
  * any pair of 16/8/4/3, with -rot and -clipX as kvN), and mixed plans that override the weights of some layers or matrix kinds:
- * "w3a16-g128+l0-1=w16+ffn_down=w4a16-g128" (later parts win). Applied when a model is loaded.
+ * "w3a16-g128+l0-1=w16+ffn_down=w4a16-g128" (later parts win), rotated ones included ("w16+l3=w4a4", "w4a4+ffn_down=w8a8":
+ * see {@link #rotated}). Applied when a model is loaded.
  *
  * @param name           the plan as written (normalised)
  * @param weights        target format of the linear-layer weights, or null to keep them as loaded
  * @param weightGroup    group size for grouped weight formats (per-channel = 0 means "whole row")
- * @param rotate         online Hadamard rotation of linear inputs, folded into the weights (W4A4)
+ * @param rotate         online Hadamard rotation of linear inputs, folded into the weights (W4A4), for the base weights;
+ *                       overrides carry their own ({@link #rotated} decides per layer and site)
  * @param kv             KV-cache format (F16 by default): the V cache's, and the K cache's unless kvK says otherwise
  * @param kvGroup        KV group size (per token and head; capped at head_dim)
  * @param kvRotate       Hadamard-rotate queries, keys and values per head before the cache (and the
@@ -74,19 +77,37 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
      * layers first..last (all layers when first < 0) of one kind (all kinds when null) take this
      * weight format (null: kept as loaded) and group instead of the plan's.
      */
-    public record WeightOverride(int first, int last, String matrix, Format weights, int group) {
+    public record WeightOverride(int first, int last, String matrix, Format weights, int group, boolean rotate) {
         boolean matches(int layer, String kind) {
             return (first < 0 || (layer >= first && layer <= last)) && (matrix == null || matrix.equals(kind));
         }
     }
 
-    /** the format (null: kept as loaded) and group of one layer matrix: the last override that matches, else the plan's */
-    public record MatrixFormat(Format weights, int group) {}
+    /**
+     * the format (null: kept as loaded) and group of one layer matrix, and whether that format asks for a rotated input
+     * (W4A4, "rot"): the last override that matches, else the plan's
+     */
+    public record MatrixFormat(Format weights, int group, boolean rotate) {
+        public MatrixFormat(Format weights, int group) {
+            this(weights, group, false);
+        }
+    }
 
     public MatrixFormat weightsFor(int layer, String kind) {
-        MatrixFormat f = new MatrixFormat(weights, weightGroup);
-        for (WeightOverride o : overrides) if (o.matches(layer, kind)) f = new MatrixFormat(o.weights(), o.group());
+        MatrixFormat f = new MatrixFormat(weights, weightGroup, rotate);
+        for (WeightOverride o : overrides) if (o.matches(layer, kind)) f = new MatrixFormat(o.weights(), o.group(), o.rotate());
         return f;
+    }
+
+    /**
+     * whether the input of `site` in `layer` is Hadamard-rotated. The forward pass rotates a site's input once for all
+     * the matrices that read it (q,k,v | o | gate,up | down), so the rule is per site: rotated when any of its
+     * matrices resolves to a rotated format; its other matrices are then stored rotated too (see ModelWeights).
+     */
+    public boolean rotated(int layer, Transformer.Site site) {
+        for (int k = 0; k < MATRICES.size(); k++)
+            if (Transformer.Site.OF_MATRIX.get(k) == site && weightsFor(layer, MATRICES.get(k)).rotate()) return true;
+        return false;
     }
 
     /**
@@ -213,12 +234,10 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         if (!sawHead && quantizesLinears(weights)) head = Format.BF16;
         if (staticK && kvRotate)
             throw new IllegalArgumentException("static pre-RoPE K quantization (-kvq) cannot be combined with K/V rotation (plan '" + text + "')");
-        if (!overrides.isEmpty() && rotate)
-            throw new IllegalArgumentException("plan '" + text + "': per-matrix overrides cannot be mixed with rotated (w4a4) weights");
         return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", head, staticK, preBias, clip, overrides, kvK);
     }
 
-    /** one override part: layers and/or a matrix kind, and a weight plan without rotation (w16, wNa16[-gG], w8a8[-asym]) */
+    /** one override part: layers and/or a matrix kind, and a weight plan (w16, wNa16[-gG], w8a8[-asym], w4a4, mxfp4, rot) */
     private static WeightOverride override(String text, String part, Matcher m) {
         if (m.group(1) == null && m.group(3) == null)
             throw new IllegalArgumentException("override '" + part + "' in plan '" + text + "' names no layers (l0-3) and no matrix (ffn_down)");
@@ -226,9 +245,9 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         int last = m.group(2) == null ? first : Integer.parseInt(m.group(2));
         if (last < first) throw new IllegalArgumentException("override '" + part + "': layer range " + first + "-" + last + " is empty");
         QuantPlan w = parse(m.group(4));
-        if (w.rotate() || w.kv() != Format.F16 || w.kvK() != Format.F16 || w.head() != null && !quantizesLinears(w.weights()) || !w.overrides().isEmpty())
+        if (w.kv() != Format.F16 || w.kvRotate() || w.kvK() != Format.F16 || w.head() != null && !quantizesLinears(w.weights()) || !w.overrides().isEmpty())
             throw new IllegalArgumentException("override '" + part + "' in plan '" + text + "': give a weight format only (w16, w4a16-g128, w8a8, ...)");
-        return new WeightOverride(first, last, m.group(3), w.weights(), w.weightGroup());
+        return new WeightOverride(first, last, m.group(3), w.weights(), w.weightGroup(), w.rotate());
     }
 
     /** the study's W4A16/W3A16/W2A16, W8A8 and W4A4 (int4 or MXFP4) formats (not the F32 of a rotation-only plan) */
@@ -240,6 +259,49 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     /** the same plan, produced by another method (a calibrated file's plan: "gptq", "awq", ...) */
     public QuantPlan withMethod(String m) {
         return new QuantPlan(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, m, head, kvStaticK, kvPreBias, kvClip, overrides, kvK);
+    }
+
+    /**
+     * the weight part of a plan as written in the grammar ("w4a4", "w3a16-g128", "w8a8-asym", "mxfp4", "rot"; "w16" when the
+     * weights are kept); overrides and head parts are not included
+     */
+    public String weightPart() {
+        if (weights == null) return "w16";
+        if (weights == Format.F32 && rotate) return "rot";
+        return switch (weights) {
+            case I4CH -> "w4a4";
+            case I8CH -> "w8a8";
+            case I8CHA -> "w8a8-asym";
+            case MXFP4 -> "mxfp4";
+            case W4G, W3G, W2G -> "w" + weights.bits + "a16-g" + (weightGroup == 0 ? "ch" : String.valueOf(weightGroup));
+            default -> throw new IllegalStateException("plan " + name + " has no weight part in the grammar");
+        };
+    }
+
+    /**
+     * the run-time KV part of a plan as written in the grammar ("kv4-rot" for w4a4kv4, "kv-k8v4", "kv4-kvq-prebias-clip0.9"),
+     * or null when the cache is plain F16
+     */
+    public String kvPart() {
+        if (kv == Format.F16 && kvK == Format.F16 && !kvRotate && !kvStaticK && kvClip == 1.0) return null;
+        String s = kvK == kv ? "kv" + cacheBits(kv) : "kv-k" + cacheBits(kvK) + "v" + cacheBits(kv);
+        if (kvStaticK) s += kvPreBias ? "-kvq-prebias" : "-kvq";
+        else if (kvRotate) s += "-rot";
+        if (kvClip != 1.0) s += "-clip" + kvClip;
+        return s;
+    }
+
+    private static String cacheBits(Format f) {
+        return f == Format.F32 ? "32" : f == Format.F16 ? "16" : String.valueOf(f.bits);
+    }
+
+    /** the same plan in every field but its name (e.g. "w4a4kv4" and "w4a4+kv4-rot") */
+    public boolean sameAs(QuantPlan o) {
+        return renamed("").equals(o.renamed(""));
+    }
+
+    private QuantPlan renamed(String n) {
+        return new QuantPlan(n, weights, weightGroup, rotate, kv, kvGroup, kvRotate, method, head, kvStaticK, kvPreBias, kvClip, overrides, kvK);
     }
 
     /** format of the K cache: the static per-channel KVS format for kvq plans, else the per-token {@link #kvK()} */

@@ -264,6 +264,24 @@ class JarCommandsTest {
     }
 
     @Test
+    void sensitivitySplitsARotatedPlanIntoWeightsAndItsKvPart(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, "Once upon a time, there was a little girl named Lily. She loved to play outside in the sun. ".repeat(8));
+        Path out = dir.resolve("sens");
+        Result r = lowbit(dir, "sensitivity", "-m", "stories260K", "--plan", "w4a4kv4", "--keep", "w8a8", "--text", text.toString(),
+                "--window", "48", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("to w4a4+kv4-rot") && r.out().contains("KV only (`w16+kv4-rot`)"), r.out());
+        List<String> csv = Files.readAllLines(out.resolve("sensitivity.csv"));
+        assertEquals(1 + 5 + 7 + 35 + 1, csv.size(), "header, 5 layers, 7 kinds, 35 matrices, KV only");
+        assertTrue(csv.get(csv.size() - 1).startsWith("kv_only,"), csv.get(csv.size() - 1));
+        Result bad = lowbit(dir, "sensitivity", "-m", "stories260K", "--plan", "w4a4kv4+l0=w16", "--text", text.toString(),
+                "--out", dir.resolve("x").toString());
+        assertNotEquals(0, bad.code());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+    }
+
+    @Test
     void sensitivityMeasuresAccuracyAsEvalDoesAndSearchesUnderAnAccuracyBudget(@TempDir Path dir) throws Exception {
         Path text = dir.resolve("text.txt");
         Files.writeString(text, "Mia starts with 47.\n\nOn Monday, she finds 25 more marbles. So add 25.\n47+25:\nones 7+5=12, carry 1.\n"
