@@ -33,6 +33,21 @@ public final class TestModels {
         return model("stories260K.gguf");
     }
 
+    /** the largest relative L2 difference between two models' logit rows at the same positions */
+    public static double maxRelativeDifference(float[][] base, float[][] other) {
+        double maxRel = 0;
+        for (int t = 0; t < base.length; t++) {
+            double num = 0, den = 0;
+            for (int i = 0; i < base[t].length; i++) {
+                double d = base[t][i] - other[t][i];
+                num += d * d;
+                den += base[t][i] * (double) base[t][i];
+            }
+            maxRel = Math.max(maxRel, Math.sqrt(num / den));
+        }
+        return maxRel;
+    }
+
     /** logits at every position of tokens fed as one fresh sequence */
     public static float[][] logits(LowbitModel m, int[] tokens) {
         Transformer t = m.internals().transformer();

@@ -45,16 +45,7 @@ class LearnedTransformTest {
             assertNull(l0.transform(Site.ATTN_OUT).right(), "a missing right factor is the identity");
             learned = TestModels.logits(m, tokens);
         }
-        double maxRel = 0;
-        for (int t = 0; t < tokens.length; t++) {
-            double num = 0, den = 0;
-            for (int i = 0; i < base[t].length; i++) {
-                double d = base[t][i] - learned[t][i];
-                num += d * d;
-                den += base[t][i] * (double) base[t][i];
-            }
-            maxRel = Math.max(maxRel, Math.sqrt(num / den));
-        }
+        double maxRel = TestModels.maxRelativeDifference(base, learned);
         assertTrue(maxRel < 1e-4, "relative logit difference " + maxRel);
         assertTrue(maxRel > 0, "the transforms had no effect at all");
 

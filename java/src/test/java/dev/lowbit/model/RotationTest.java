@@ -49,16 +49,7 @@ class RotationTest {
             assertTrue(m.internals().weights().layers.get(rotatedLayer).wq().rotated, plan);
             rot = logits(m, tokens);
         }
-        double maxRel = 0;
-        for (int t = 0; t < tokens.length; t++) {
-            double num = 0, den = 0;
-            for (int i = 0; i < base[t].length; i++) {
-                double d = base[t][i] - rot[t][i];
-                num += d * d;
-                den += base[t][i] * (double) base[t][i];
-            }
-            maxRel = Math.max(maxRel, Math.sqrt(num / den));
-        }
+        double maxRel = TestModels.maxRelativeDifference(base, rot);
         assertTrue(maxRel < 1e-4, plan + ": relative logit difference " + maxRel);
         assertTrue(maxRel > 0, plan + ": rotation had no effect at all");
     }
