@@ -95,6 +95,7 @@ inline constexpr FormatRow kFormatRows[] = {
     {{LB_I8CH, "i8ch", 8, 1, 1, 4, 1, kW}, quantize_channels, dequantize_channels, matmul_i8ch, LB_NO_GGML},
     {{LB_I4CH, "i4ch", 4, 2, 1, 4, 1, kW}, quantize_channels, dequantize_channels, matmul_i4ch, LB_NO_GGML},
     {{LB_I8CHA, "i8cha", 8, 1, 1, 4, 1, kW}, quantize_channels, dequantize_channels, matmul_i8cha, LB_NO_GGML},
+    {{LB_I4CHA, "i4cha", 4, 2, 1, 4, 1, kW}, quantize_channels, dequantize_channels, matmul_i4cha, LB_NO_GGML},
     // MXFP4: blocks of 32 E2M1 codes with an E8M0 exponent (16 bytes of nibbles after the exponent byte); also a KV
     // cache format (the study's MXFP4 W4A4KV4: each head's row in blocks of 32, head_dim a multiple of 32)
     {{LB_MXFP4, "mxfp4", 4, 32, 17, 0, 1, kW | kKV}, quantize_mxfp4, dequantize_mxfp4, matmul_mxfp4, LB_NO_GGML},

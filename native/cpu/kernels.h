@@ -42,7 +42,7 @@ void dequantize_q6_k(const uint8_t *b, float *y);
 int32_t matmul_ggml(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
                     int64_t ntok, float *y, bool invariant);
 
-// grouped formats (W*G, KV*): group blocks of study_pack.h; per-channel formats (I8CH, I8CHA, I4CH)
+// grouped formats (W*G, KV*): group blocks of study_pack.h; per-channel formats (I8CH, I8CHA, I4CH, I4CHA)
 // (study_quant.cpp, study_matmul.cpp)
 int32_t quantize_groups(const FormatRow &f, int32_t group, const float *src, void *dst, int64_t rows, int64_t cols);
 int32_t dequantize_groups(const FormatRow &f, int32_t group, const void *src, float *dst, int64_t rows, int64_t cols);
@@ -55,6 +55,8 @@ int32_t matmul_i8ch(const FormatRow &f, int32_t group, const void *w, int64_t ro
 int32_t matmul_i8cha(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
                      int64_t ntok, float *y, bool invariant);
 int32_t matmul_i4ch(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
+                    int64_t ntok, float *y, bool invariant);
+int32_t matmul_i4cha(const FormatRow &f, int32_t group, const void *w, int64_t rows, int64_t cols, const float *x,
                     int64_t ntok, float *y, bool invariant);
 
 // LB_MXFP4 (mxfp4.cpp): 17-byte blocks of 32 E2M1 codes and an E8M0 exponent; activations quantized per 32

@@ -1,4 +1,4 @@
-// AVX2 integer matmuls of the study formats (I8CH, I8CHA, I4CH; scalar references in study_matmul.cpp)
+// AVX2 integer matmuls of the study formats (I8CH, I8CHA, I4CH, I4CHA; scalar references in study_matmul.cpp)
 // for CPUs without AVX-512. No VNNI here, so each mode picks a product that cannot saturate and the
 // int32 sums stay bit-identical to the scalar reference for any weight byte:
 //  I8CH:  vpmaddubsw(|w|, sign(x, w)): |w| <= 128, |x| <= 127, so a pair sums to at most 32512.
@@ -7,6 +7,8 @@
 //  I8CHA: the u8 activations do not fit vpmaddubsw's signed side, so they are widened once per call
 //         to int16 (q - z_x) and the weights per step to int16: vpmaddwd, sum w * (q - z_x) exactly
 //         (= sum w*q - z_x * sum w, the reference's integer).
+//  I4CHA: I4CH's kernel on the activations q - z_x (-15..15, signed), whose sum takes the +8 correction:
+//         sum w * (q - z_x) is again the reference's integer.
 // One row at a time for up to 4 tokens (each weight vector is loaded once for all of them), rows
 // streamed sequentially with a prefetch a few rows ahead; tails past the last whole 32 bytes scalar.
 #include "lowbit/runtime.h"
@@ -17,7 +19,8 @@
 #include <cstring>
 
 namespace {
-enum Mode { kI8, kI4, kI8A };
+enum Mode { kI8, kI4, kI8A, kI4A };
+constexpr bool int4_mode(int m) { return m == kI4 || m == kI4A; }
 constexpr int kMaxT = 4;
 constexpr int kPrefetchRows = 4;
 
@@ -26,7 +29,7 @@ struct Act {
     const void *q;
     int64_t stride;
     const float *scale;
-    const int32_t *sum;  // I4: the code sum (for the +8 correction); I8A: the zero point
+    const int32_t *sum;  // I4, I4A: the code sum (for the +8 correction); I8A: the zero point
 };
 
 template <int MODE>
@@ -41,12 +44,19 @@ Act prepare(const float *x, int64_t ntok, int64_t cols) {
         const float *xt = x + t * cols;
         if (MODE == kI8A) {
             int16_t *q = (int16_t *)all + t * stride;
-            fs[t] = study_quant_act_asym(xt, cols, (uint8_t *)tmp, &sums[t]);
+            fs[t] = study_quant_act_asym(xt, cols, 255, (uint8_t *)tmp, &sums[t]);
             for (int64_t c = 0; c < cols; c++) q[c] = (int16_t)((int)(uint8_t)tmp[c] - sums[t]);
             for (int64_t c = cols; c < stride; c++) q[c] = 0;
-        } else if (MODE == kI4) {
+        } else if (int4_mode(MODE)) {
             int8_t *q = all + t * stride;
-            fs[t] = study_quant_act(xt, cols, 7, tmp, &sums[t]);
+            if (MODE == kI4A) {  // q - z_x and its sum
+                int32_t z, sum = 0;
+                fs[t] = study_quant_act_asym(xt, cols, 15, (uint8_t *)tmp, &z);
+                for (int64_t c = 0; c < cols; c++) sum += tmp[c] = (int8_t)((int)(uint8_t)tmp[c] - z);
+                sums[t] = sum;
+            } else {
+                fs[t] = study_quant_act(xt, cols, 7, tmp, &sums[t]);
+            }
             std::memset(q, 0, (size_t)stride);
             const int64_t whole = cols / 64 * 64;  // the tail keeps column order (read by the scalar tail)
             for (int64_t c = 0; c < whole; c++) q[c / 64 * 64 + (c & 1) * 32 + (c % 64) / 2] = tmp[c];
@@ -70,7 +80,7 @@ inline int32_t hsum(__m256i v) {
 // y[t][r] of one row for T tokens starting at t0
 template <int MODE, int T>
 void row(const uint8_t *rowp, int64_t rb, int64_t cols, const Act &a, int64_t t0, float *y, int64_t rows) {
-    const int64_t wbytes = MODE == kI4 ? cols / 2 : cols;
+    const int64_t wbytes = int4_mode(MODE) ? cols / 2 : cols;
     const int8_t *w = (const int8_t *)(rowp + 4);
     const __m256i ones16 = _mm256_set1_epi16(1), low = _mm256_set1_epi8(0x0f), flip = _mm256_set1_epi8((char)0x88);
     __m256i acc[T][2];
@@ -86,14 +96,14 @@ void row(const uint8_t *rowp, int64_t rb, int64_t cols, const Act &a, int64_t t0
                 const __m256i p = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(x, raw));
                 acc[t][0] = _mm256_add_epi32(acc[t][0], _mm256_madd_epi16(p, ones16));
             }
-        } else if (MODE == kI4) {
+        } else if (int4_mode(MODE)) {
             const __m256i v = _mm256_xor_si256(raw, flip);  // each nibble w -> w + 8
             const __m256i lo = _mm256_and_si256(v, low), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
             for (int t = 0; t < T; t++) {
                 const int8_t *q = (const int8_t *)a.q + (t0 + t) * a.stride + 2 * c;
                 const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q)),
                                                    _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q + 32))));
-                acc[t][0] = _mm256_add_epi32(acc[t][0], _mm256_madd_epi16(p, ones16));  // |p| <= 4*15*7
+                acc[t][0] = _mm256_add_epi32(acc[t][0], _mm256_madd_epi16(p, ones16));  // |p| <= 4*15*15
             }
         } else {
             const __m256i w0 = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(raw)), w1 = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(raw, 1));
@@ -109,11 +119,11 @@ void row(const uint8_t *rowp, int64_t rb, int64_t cols, const Act &a, int64_t t0
     for (int t = 0; t < T; t++) {
         int32_t dot = hsum(_mm256_add_epi32(acc[t][0], acc[t][1]));
         const int64_t tt = t0 + t;
-        if (MODE == kI4) dot -= 8 * a.sum[tt];  // the whole steps' +8 (the zero padding adds nothing)
+        if (int4_mode(MODE)) dot -= 8 * a.sum[tt];  // the whole steps' +8 (the zero padding adds nothing)
         for (int64_t j = c; j < wbytes; j++) {   // tail in column order
             if (MODE == kI8) {
                 dot += w[j] * ((const int8_t *)a.q)[tt * a.stride + j];
-            } else if (MODE == kI4) {
+            } else if (int4_mode(MODE)) {
                 const int8_t *q = (const int8_t *)a.q + tt * a.stride;
                 dot += lb_get_i4((const uint8_t *)w, (int)(2 * j)) * q[2 * j] + lb_get_i4((const uint8_t *)w, (int)(2 * j + 1)) * q[2 * j + 1];
                 dot += 8 * (q[2 * j] + q[2 * j + 1]);  // already subtracted with the sum above
@@ -138,7 +148,7 @@ void row_t(int T, const uint8_t *rowp, int64_t rb, int64_t cols, const Act &a, i
 template <int MODE>
 void run(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
     const Act a = prepare<MODE>(x, ntok, cols);
-    const int64_t rb = 4 + (MODE == kI4 ? cols / 2 : cols);
+    const int64_t rb = 4 + (int4_mode(MODE) ? cols / 2 : cols);
     const int64_t nblocks = (rows + 15) / 16;
 #pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)
     for (int64_t blk = 0; blk < nblocks; blk++) {
@@ -161,4 +171,8 @@ void matmul_i8cha_avx2(const uint8_t *w, int64_t rows, int64_t cols, const float
 
 void matmul_i4ch_avx2(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
     run<kI4>(w, rows, cols, x, ntok, y);
+}
+
+void matmul_i4cha_avx2(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+    run<kI4A>(w, rows, cols, x, ntok, y);
 }

@@ -10,6 +10,8 @@
 //  - I8CHA: as I8CH but x quantised per token to u8 with a zero point (asymmetric); the integer
 //    sum is sum w*q - z_x*sum w.
 //  - I4CH (W4A4): x quantised per token to int4 (symmetric, -7..7, never -8), int32 dot products.
+//  - I4CHA: weights as I4CH, x quantised per token to u4 (0..15) with a zero point (the study's
+//    W4A4 `--a_asym`); the integer sum is sum w*q - z_x*sum w, as I8CHA's.
 #include "dispatch.h"
 #include "format_table.h"
 #include "lowbit/lowbit.h"
@@ -58,9 +60,9 @@ float study_quant_act(const float *x, int64_t cols, int qmax, int8_t *q, int32_t
     return lb_sym_scale(amax, qmax);
 }
 
-float study_quant_act_asym(const float *x, int64_t cols, uint8_t *q, int32_t *zero) {
+float study_quant_act_asym(const float *x, int64_t cols, int qmax, uint8_t *q, int32_t *zero) {
 #if LB_X86
-    if (lb_isa_current() >= LB_ISA_AVX512) return study_quant_act_asym_avx512(x, cols, q, zero);
+    if (lb_isa_current() >= LB_ISA_AVX512) return study_quant_act_asym_avx512(x, cols, qmax, q, zero);
 #endif
     float mn = 0.f, mx = 0.f;
     for (int64_t c = 0; c < cols; c++) {
@@ -68,18 +70,18 @@ float study_quant_act_asym(const float *x, int64_t cols, uint8_t *q, int32_t *ze
         mx = std::fmax(mx, x[c]);
     }
     int z;
-    const float s = lb_asym_act_params(mn, mx, &z);
+    const float s = lb_asym_act_params(mn, mx, &z, qmax);
     const float inv = 1.f / s;
-    for (int64_t c = 0; c < cols; c++) q[c] = (uint8_t)lb_asym_act_quant(x[c], inv, z);
+    for (int64_t c = 0; c < cols; c++) q[c] = (uint8_t)lb_asym_act_quant(x[c], inv, z, qmax);
     *zero = z;
     return s;
 }
 
-StudyAsymActs study_quant_acts_asym(const float *x, int64_t ntok, int64_t cols) {
+StudyAsymActs study_quant_acts_asym(const float *x, int64_t ntok, int64_t cols, int qmax) {
     uint8_t *q = (uint8_t *)study_scratch_i8((size_t)(ntok * cols));
     float *scale = study_scratch_f32((size_t)(2 * ntok));
     int32_t *zero = (int32_t *)(scale + ntok);
-    for (int64_t t = 0; t < ntok; t++) scale[t] = study_quant_act_asym(x + t * cols, cols, q + t * cols, &zero[t]);
+    for (int64_t t = 0; t < ntok; t++) scale[t] = study_quant_act_asym(x + t * cols, cols, qmax, q + t * cols, &zero[t]);
     return {q, scale, zero};
 }
 
@@ -130,24 +132,26 @@ void matmul_sym_scalar(bool int4, const uint8_t *w, int64_t rows, int64_t cols, 
         }
     }
 }
-void matmul_i8cha_scalar(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
-    const int64_t rb = 4 + cols;
-    const StudyAsymActs acts = study_quant_acts_asym(x, ntok, cols);
+// I8CHA (int8 weights, u8 activations) and I4CHA (int4 weights, u4 activations)
+void matmul_asym_scalar(bool int4, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
+                        float *y) {
+    const int64_t rb = 4 + (int4 ? cols / 2 : cols);
+    const StudyAsymActs acts = study_quant_acts_asym(x, ntok, cols, int4 ? 15 : 255);
     const uint8_t *xq = acts.q;
     const float *sx = acts.scale;
     const int32_t *zx = acts.zero;
 #pragma omp parallel for num_threads(lb_threads_for((long long)rows * cols * ntok)) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const uint8_t *row = w + r * rb;
-        const int8_t *wq = (const int8_t *)(row + 4);
+        auto wq = [&](int64_t c) { return int4 ? lb_get_i4(row + 4, (int)c) : (int)((const int8_t *)(row + 4))[c]; };
         float sw;
         std::memcpy(&sw, row, 4);
         int32_t wsum = 0;
-        for (int64_t c = 0; c < cols; c++) wsum += wq[c];
+        for (int64_t c = 0; c < cols; c++) wsum += wq(c);
         for (int64_t t = 0; t < ntok; t++) {
             const uint8_t *q = xq + t * cols;
             int32_t acc = 0;
-            for (int64_t c = 0; c < cols; c++) acc += wq[c] * (int32_t)q[c];
+            for (int64_t c = 0; c < cols; c++) acc += wq(c) * (int32_t)q[c];
             y[t * rows + r] = (sw * sx[t]) * (float)(acc - zx[t] * wsum);
         }
     }
@@ -206,7 +210,7 @@ int32_t matmul_i8cha(const FormatRow &, int32_t, const void *w, int64_t rows, in
     else if (lb_isa_current() >= LB_ISA_NEON) matmul_i8cha_neon((const uint8_t *)w, rows, cols, x, ntok, y);
     else
 #endif
-    matmul_i8cha_scalar((const uint8_t *)w, rows, cols, x, ntok, y);
+    matmul_asym_scalar(false, (const uint8_t *)w, rows, cols, x, ntok, y);
     return LB_OK;
 }
 
@@ -223,5 +227,21 @@ int32_t matmul_i4ch(const FormatRow &, int32_t, const void *w, int64_t rows, int
     else
 #endif
     matmul_sym_scalar(true, (const uint8_t *)w, rows, cols, x, ntok, y);
+    return LB_OK;
+}
+
+int32_t matmul_i4cha(const FormatRow &, int32_t, const void *w, int64_t rows, int64_t cols, const float *x, int64_t ntok,
+                     float *y, bool) {
+#if LB_X86
+    const int isa = lb_isa_current();
+    if (isa >= LB_ISA_AVX512) matmul_i4cha_avx512((const uint8_t *)w, rows, cols, x, ntok, y);
+    else if (isa >= LB_ISA_AVX2) matmul_i4cha_avx2((const uint8_t *)w, rows, cols, x, ntok, y);
+    else
+#elif LB_ARM64
+    if (lb_isa_current() >= LB_ISA_NEON_DOTPROD) matmul_i4cha_dotprod((const uint8_t *)w, rows, cols, x, ntok, y);
+    else if (lb_isa_current() >= LB_ISA_NEON) matmul_i4cha_neon((const uint8_t *)w, rows, cols, x, ntok, y);
+    else
+#endif
+    matmul_asym_scalar(true, (const uint8_t *)w, rows, cols, x, ntok, y);
     return LB_OK;
 }

@@ -6,9 +6,10 @@
 // summed as a token alone would be (not so the many-token GEMM tiles of wg_run_multi, which
 // batch-invariant calls never take). Rows are streamed one at a time, strictly sequentially: reading two
 // rows interleaved measured 2.4x slower from DRAM (the prefetcher does not follow short streams).
-// I8CH / I4CH / I8CHA: vpdpbusd (u8 x s8 -> s32). Weight codes are made unsigned by adding 128 (int8) or 8
-// (int4) with one xor; the per-token correction 128*sum(xq) (or 8*sum(xq)) keeps the integer sums
-// bit-identical to the scalar reference.
+// I8CH / I4CH / I8CHA / I4CHA: vpdpbusd (u8 x s8 -> s32). Weight codes are made unsigned by adding 128
+// (int8) or 8 (int4) with one xor; the per-token correction 128*sum(xq) (or 8*sum(xq)) keeps the integer
+// sums bit-identical to the scalar reference. The asymmetric ones take the u8/u4 activation codes as the
+// unsigned side and the signed weights (I4CHA: nibbles + 8 - 8) as the other, minus z_x * sum(w).
 // GCC 12 flags _mm512_undefined_* inside its own intrinsics as uninitialised (false positive)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -185,10 +186,12 @@ void wg_run(int group, const uint8_t *w, int64_t rows, int64_t cols, const float
 
 // ---------------- W8A8 / W4A4 ----------------
 constexpr int kSymTileFrom = 4;  // tokens from which the 4x4 register tiles (sym_tile) are used
-enum IntMode { kI8 = 0, kI4 = 1, kI8A = 2 };  // LB_I8CH, LB_I4CH, LB_I8CHA
+enum IntMode { kI8 = 0, kI4 = 1, kI8A = 2, kI4A = 3 };  // LB_I8CH, LB_I4CH, LB_I8CHA, LB_I4CHA
+constexpr bool int4_mode(int m) { return m == kI4 || m == kI4A; }
+constexpr bool asym_mode(int m) { return m == kI8A || m == kI4A; }
 
-// activations of one call: codes (kI4: permuted per 128 columns to [even 64][odd 64]; kI8A: u8),
-// zero padded to whole 64-byte vectors, plus per-token scale and code sum (kI8A: zero point)
+// activations of one call: codes (kI4, kI4A: permuted per 128 columns to [even 64][odd 64]; kI8A, kI4A:
+// u8 codes), zero padded to whole 64-byte vectors, plus per-token scale and code sum (asymmetric: zero point)
 struct ActInt {
     const int8_t *q;
     int64_t stride;
@@ -205,10 +208,11 @@ ActInt prepare_act(const float *x, int64_t ntok, int64_t cols, int mode) {
     for (int64_t t = 0; t < ntok; t++) {
         int8_t *q = all + t * padded;
         if (mode == kI8A) {
-            fs[t] = study_quant_act_asym(x + t * cols, cols, (uint8_t *)q, &sums[t]);
+            fs[t] = study_quant_act_asym(x + t * cols, cols, 255, (uint8_t *)q, &sums[t]);
             std::memset(q + cols, 0, (size_t)(padded - cols));
-        } else if (mode == kI4) {
-            fs[t] = study_quant_act(x + t * cols, cols, 7, tmp, &sums[t]);
+        } else if (int4_mode(mode)) {
+            if (mode == kI4A) fs[t] = study_quant_act_asym(x + t * cols, cols, 15, (uint8_t *)tmp, &sums[t]);
+            else fs[t] = study_quant_act(x + t * cols, cols, 7, tmp, &sums[t]);
             std::memset(q, 0, (size_t)padded);
             for (int64_t c = 0; c < cols; c++) {
                 const int64_t base = c / 128 * 128, k = (c % 128) / 2;
@@ -225,22 +229,33 @@ ActInt prepare_act(const float *x, int64_t ntok, int64_t cols, int mode) {
 // y[t][r] for one row x T tokens; kI4: 64 weight bytes = 128 codes per step, else 64 codes per step;
 // even and odd steps feed separate accumulators.
 //  kI8: (w+128) u8 x q s8, minus 128*sum(q);  kI4: (w+8) u8 x q s8, minus 8*sum(q);
-//  kI8A: q u8 x w s8 directly, minus z_x * sum(w) (sum(w) by a dot product with ones in the same pass)
+//  kI8A: q u8 x w s8 directly, minus z_x * sum(w) (sum(w) by a dot product with ones in the same pass);
+//  kI4A: as kI8A with the nibbles sign-restored ((w+8) - 8; the padding's zero bytes give w = 0)
 template <int MODE, int T>
 void sym_row(const uint8_t *row, int64_t rb, int64_t cols, const ActInt &a, int64_t t0, float *y, int64_t rows) {
-    const int64_t wbytes = MODE == kI4 ? cols / 2 : cols;  // code bytes per row
+    const int64_t wbytes = int4_mode(MODE) ? cols / 2 : cols;  // code bytes per row
     __m512i acc[T][2], wsum[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
     for (int t = 0; t < T; t++) acc[t][0] = acc[t][1] = _mm512_setzero_si512();
-    const __m512i flip = _mm512_set1_epi8(MODE == kI4 ? (char)0x88 : (char)0x80), low = _mm512_set1_epi8(0x0f);
-    const __m512i ones = _mm512_set1_epi8(1);
+    const __m512i flip = _mm512_set1_epi8(int4_mode(MODE) ? (char)0x88 : (char)0x80), low = _mm512_set1_epi8(0x0f);
+    const __m512i ones = _mm512_set1_epi8(1), eight = _mm512_set1_epi8(8);
     auto step = [&](int64_t c, int p) {
         const uint8_t *src = row + 4 + c;
         _mm_prefetch((const char *)(src + kPrefetchRows * rb), _MM_HINT_T0);
         // plain loads except for the tail (a masked load per step measured slower from DRAM)
         const __m512i raw = wbytes - c >= 64 ? _mm512_loadu_si512(src)
                                              : _mm512_maskz_loadu_epi8((((__mmask64)1 << (wbytes - c)) - 1), src);
-        const int64_t xo = MODE == kI4 ? 2 * c : c;  // activation offset of this step
-        if (MODE == kI4) {
+        const int64_t xo = int4_mode(MODE) ? 2 * c : c;  // activation offset of this step
+        if (MODE == kI4A) {
+            const __m512i v = _mm512_xor_si512(raw, flip);
+            const __m512i lo = _mm512_sub_epi8(_mm512_and_si512(v, low), eight);
+            const __m512i hi = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v, 4), low), eight);
+            wsum[p] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(wsum[p], ones, lo), ones, hi);
+            for (int t = 0; t < T; t++) {
+                const int8_t *q = a.q + (t0 + t) * a.stride + xo;
+                acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], _mm512_loadu_si512(q), lo);
+                acc[t][p] = _mm512_dpbusd_epi32(acc[t][p], _mm512_loadu_si512(q + 64), hi);
+            }
+        } else if (MODE == kI4) {
             const __m512i v = _mm512_xor_si512(raw, flip);
             const __m512i lo = _mm512_and_si512(v, low), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
             for (int t = 0; t < T; t++) {
@@ -266,10 +281,10 @@ void sym_row(const uint8_t *row, int64_t rb, int64_t cols, const ActInt &a, int6
     for (; c < wbytes; c += 64) step(c, 0);
     float sw;
     std::memcpy(&sw, row, 4);
-    const int32_t ws = MODE == kI8A ? _mm512_reduce_add_epi32(_mm512_add_epi32(wsum[0], wsum[1])) : 0;
+    const int32_t ws = asym_mode(MODE) ? _mm512_reduce_add_epi32(_mm512_add_epi32(wsum[0], wsum[1])) : 0;
     for (int t = 0; t < T; t++) {
         const int32_t raw = _mm512_reduce_add_epi32(_mm512_add_epi32(acc[t][0], acc[t][1]));
-        const int32_t dot = MODE == kI8A ? raw - a.sum[t0 + t] * ws : raw - (MODE == kI4 ? 8 : 128) * a.sum[t0 + t];
+        const int32_t dot = asym_mode(MODE) ? raw - a.sum[t0 + t] * ws : raw - (MODE == kI4 ? 8 : 128) * a.sum[t0 + t];
         y[t * rows] = (sw * a.scale[t0 + t]) * (float)dot;
     }
 }
@@ -306,18 +321,18 @@ template <int MODE, int R, int T>
 void sym_tile(const uint8_t *rowp, int64_t rb, int64_t cols, const ActInt &a, int64_t t0, float *y, int64_t rows,
               const uint8_t *&pf, const uint8_t *pf_end) {
     static_assert(R * T == 16, "one 16-way reduction per tile");
-    const int64_t wbytes = MODE == kI4 ? cols / 2 : cols;
+    const int64_t wbytes = int4_mode(MODE) ? cols / 2 : cols;
     __m512i acc[R * T], wsum[R];
     #pragma GCC unroll 16
     for (int i = 0; i < R * T; i++) acc[i] = _mm512_setzero_si512();
     #pragma GCC unroll 16
     for (int r = 0; r < R; r++) wsum[r] = _mm512_setzero_si512();
-    const __m512i flip = _mm512_set1_epi8(MODE == kI4 ? (char)0x88 : (char)0x80), low = _mm512_set1_epi8(0x0f);
-    const __m512i ones = _mm512_set1_epi8(1);
+    const __m512i flip = _mm512_set1_epi8(int4_mode(MODE) ? (char)0x88 : (char)0x80), low = _mm512_set1_epi8(0x0f);
+    const __m512i ones = _mm512_set1_epi8(1), eight = _mm512_set1_epi8(8);
     const int8_t *xq = a.q + t0 * a.stride;
     for (int64_t c = 0; c < wbytes; c += 64) {
         const __mmask64 m = wbytes - c >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (wbytes - c)) - 1);
-        const int64_t xo = MODE == kI4 ? 2 * c : c;
+        const int64_t xo = int4_mode(MODE) ? 2 * c : c;
         if (pf < pf_end) {  // four lines of the next row block (16 rows) per step of 4 rows: all of it within
             _mm_prefetch((const char *)pf, _MM_HINT_T1);  // the first token tile
             _mm_prefetch((const char *)pf + 64, _MM_HINT_T1);
@@ -325,7 +340,7 @@ void sym_tile(const uint8_t *rowp, int64_t rb, int64_t cols, const ActInt &a, in
             _mm_prefetch((const char *)pf + 192, _MM_HINT_T1);
             pf += 256;
         }
-        if (MODE == kI4) {
+        if (int4_mode(MODE)) {
             __m512i xl[T], xh[T];
             #pragma GCC unroll 16
             for (int t = 0; t < T; t++) {
@@ -336,6 +351,16 @@ void sym_tile(const uint8_t *rowp, int64_t rb, int64_t cols, const ActInt &a, in
             for (int r = 0; r < R; r++) {
                 const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, rowp + r * rb + 4 + c), flip);
                 const __m512i lo = _mm512_and_si512(v, low), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+                if (MODE == kI4A) {
+                    const __m512i ls = _mm512_sub_epi8(lo, eight), hs = _mm512_sub_epi8(hi, eight);
+                    wsum[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(wsum[r], ones, ls), ones, hs);
+                    #pragma GCC unroll 16
+                    for (int t = 0; t < T; t++) {
+                        acc[r * T + t] = _mm512_dpbusd_epi32(acc[r * T + t], xl[t], ls);
+                        acc[r * T + t] = _mm512_dpbusd_epi32(acc[r * T + t], xh[t], hs);
+                    }
+                    continue;
+                }
                 #pragma GCC unroll 16
                 for (int t = 0; t < T; t++) {
                     acc[r * T + t] = _mm512_dpbusd_epi32(acc[r * T + t], lo, xl[t]);
@@ -371,11 +396,11 @@ void sym_tile(const uint8_t *rowp, int64_t rb, int64_t cols, const ActInt &a, in
     for (int r = 0; r < R; r++) {
         float sw;
         std::memcpy(&sw, rowp + r * rb, 4);
-        const int32_t ws = MODE == kI8A ? _mm512_reduce_add_epi32(wsum[r]) : 0;
+        const int32_t ws = asym_mode(MODE) ? _mm512_reduce_add_epi32(wsum[r]) : 0;
         #pragma GCC unroll 16
         for (int t = 0; t < T; t++) {
             const int32_t raw = dot[r * T + t];
-            const int32_t d = MODE == kI8A ? raw - a.sum[t0 + t] * ws : raw - (MODE == kI4 ? 8 : 128) * a.sum[t0 + t];
+            const int32_t d = asym_mode(MODE) ? raw - a.sum[t0 + t] * ws : raw - (MODE == kI4 ? 8 : 128) * a.sum[t0 + t];
             y[t * rows + r] = (sw * a.scale[t0 + t]) * (float)d;
         }
     }
@@ -384,7 +409,7 @@ void sym_tile(const uint8_t *rowp, int64_t rb, int64_t cols, const ActInt &a, in
 template <int MODE>
 void sym_run(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
     const ActInt a = prepare_act(x, ntok, cols, MODE);
-    const int64_t rb = 4 + (MODE == kI4 ? cols / 2 : cols);
+    const int64_t rb = 4 + (int4_mode(MODE) ? cols / 2 : cols);
     const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
 #pragma omp parallel num_threads(lb_threads_for((long long)rows * cols * ntok))
     {
@@ -443,7 +468,7 @@ float study_quant_act_avx512(const float *x, int64_t cols, int qmax, int8_t *q, 
     return lb_sym_scale(amax, qmax);
 }
 
-float study_quant_act_asym_avx512(const float *x, int64_t cols, uint8_t *q, int32_t *zero) {
+float study_quant_act_asym_avx512(const float *x, int64_t cols, int qmax, uint8_t *q, int32_t *zero) {
     __m512 mn = _mm512_setzero_ps(), mx = _mm512_setzero_ps();
     for (int64_t c = 0; c < cols; c += 16) {
         const __mmask16 m = cols - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - c)) - 1);
@@ -452,9 +477,9 @@ float study_quant_act_asym_avx512(const float *x, int64_t cols, uint8_t *q, int3
         mx = _mm512_max_ps(mx, v);
     }
     int z;
-    const float s = lb_asym_act_params(_mm512_reduce_min_ps(mn), _mm512_reduce_max_ps(mx), &z);
+    const float s = lb_asym_act_params(_mm512_reduce_min_ps(mn), _mm512_reduce_max_ps(mx), &z, qmax);
     const __m512 vinv = _mm512_set1_ps(1.f / s);
-    const __m512i vz = _mm512_set1_epi32(z), lo = _mm512_setzero_si512(), hi = _mm512_set1_epi32(255);
+    const __m512i vz = _mm512_set1_epi32(z), lo = _mm512_setzero_si512(), hi = _mm512_set1_epi32(qmax);
     for (int64_t c = 0; c < cols; c += 16) {
         const __mmask16 m = cols - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - c)) - 1);
         __m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + c), vinv)), vz);
@@ -508,4 +533,8 @@ void matmul_i8cha_avx512(const uint8_t *w, int64_t rows, int64_t cols, const flo
 
 void matmul_i4ch_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
     sym_run<kI4>(w, rows, cols, x, ntok, y);
+}
+
+void matmul_i4cha_avx512(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+    sym_run<kI4A>(w, rows, cols, x, ntok, y);
 }

@@ -74,3 +74,6 @@ void matmul_wg_neon(int bits, int group, const uint8_t *w, int64_t rows, int64_t
         }
     }
 }
+void matmul_i4cha_neon(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+    matmul_sym<false>(true, w, rows, cols, x, ntok, y, true);
+}

@@ -3,7 +3,8 @@
 // true: SDOT, built with +dotprod).
 //  - I8CH/I4CH/I8CHA: the scalar path's activation quantisation (study_quant_act*), exact int32 dot
 //    products per (row, token), then the scalar epilogue: bit-identical to the reference.
-//    I8CHA's u8 activations enter as q - 128 (signed), with 128 * sum(w) added back.
+//    I8CHA's u8 activations enter as q - 128 (signed), with 128 * sum(w) added back; I4CHA's u4 ones
+//    as q - z_x (-15..15), so I4CH's dot gives sum w*q - z_x*sum w directly.
 //  - W*G: per group a table of bf16(s*(i-z)) formed exactly as the reference forms each weight; a
 //    row is unpacked through it once (4-bit codes 16 at a time with TBL), then FP32 FMA with every
 //    token's bf16(x): the same exact products, summed in 4 x 4 lanes.
@@ -71,12 +72,23 @@ inline void unpack_i4(const uint8_t *codes, int64_t cols, int8_t *out) {
     for (; c < cols; c++) out[c] = (int8_t)lb_get_i4(codes, (int)c);
 }
 
+// asym4: I4CHA (int4 weights, activations q - z_x of the u4 codes)
 template <bool DOT>
-void matmul_sym(bool int4, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
+void matmul_sym(bool int4, const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y,
+                bool asym4 = false) {
     const int64_t rb = 4 + (int4 ? cols / 2 : cols);  // {f32 scale; codes}
     int8_t *xq = study_scratch_i8((size_t)(ntok * cols));
     float *sx = study_scratch_f32((size_t)ntok);
-    for (int64_t t = 0; t < ntok; t++) sx[t] = study_quant_act(x + t * cols, cols, int4 ? 7 : 127, xq + t * cols, nullptr);
+    for (int64_t t = 0; t < ntok; t++) {
+        int8_t *q = xq + t * cols;
+        if (asym4) {
+            int32_t z;
+            sx[t] = study_quant_act_asym(x + t * cols, cols, 15, (uint8_t *)q, &z);
+            for (int64_t c = 0; c < cols; c++) q[c] = (int8_t)((int)(uint8_t)q[c] - z);
+        } else {
+            sx[t] = study_quant_act(x + t * cols, cols, int4 ? 7 : 127, q, nullptr);
+        }
+    }
 #pragma omp parallel num_threads(lb_threads_for((long long)rows * cols * ntok))
     {
         int8_t *wq = int4 ? (int8_t *)study_scratch_rows((size_t)cols) : nullptr;
@@ -96,7 +108,7 @@ void matmul_sym(bool int4, const uint8_t *w, int64_t rows, int64_t cols, const f
 template <bool DOT>
 void matmul_asym(const uint8_t *w, int64_t rows, int64_t cols, const float *x, int64_t ntok, float *y) {
     const int64_t rb = 4 + cols;
-    const StudyAsymActs acts = study_quant_acts_asym(x, ntok, cols);
+    const StudyAsymActs acts = study_quant_acts_asym(x, ntok, cols, 255);
     const uint8_t *xq = acts.q;
     const float *sx = acts.scale;
     const int32_t *zx = acts.zero;

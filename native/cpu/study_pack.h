@@ -195,23 +195,24 @@ LB_HD int lb_sym_quant(float v, float inv, int qmax) {
     return q < -qmax ? -qmax : q > qmax ? qmax : q;
 }
 
-// per-token asymmetric u8 activation quantisation (LB_I8CHA): range widened to contain 0,
-// s = (max-min)/255 (1 if x == 0), z = clamp(rint(-min/s), 0, 255), q = clamp(rint(x/s) + z, 0, 255)
-LB_HD float lb_asym_act_params(float mn, float mx, int *z) {
+// per-token asymmetric activation quantisation, codes 0..qmax (LB_I8CHA: u8, qmax 255; LB_I4CHA: u4,
+// qmax 15): range widened to contain 0, s = (max-min)/qmax (1 if x == 0), z = clamp(rint(-min/s), 0, qmax),
+// q = clamp(rint(x/s) + z, 0, qmax)
+LB_HD float lb_asym_act_params(float mn, float mx, int *z, int qmax = 255) {
     mn = mn < 0.f ? mn : 0.f;
     mx = mx > 0.f ? mx : 0.f;
     if (!(mx > mn)) {
         *z = 0;
         return 1.f;
     }
-    const float s = (mx - mn) / 255.f;
+    const float s = (mx - mn) / (float)qmax;
     int zz = (int)lb_roundf(-mn / s);
-    *z = zz < 0 ? 0 : zz > 255 ? 255 : zz;
+    *z = zz < 0 ? 0 : zz > qmax ? qmax : zz;
     return s;
 }
-LB_HD int lb_asym_act_quant(float v, float inv, int z) {
+LB_HD int lb_asym_act_quant(float v, float inv, int z, int qmax = 255) {
     int q = (int)lb_roundf(v * inv) + z;
-    return q < 0 ? 0 : q > 255 ? 255 : q;
+    return q < 0 ? 0 : q > qmax ? qmax : q;
 }
 
 // ---- MXFP4 (LB_MXFP4): 32 E2M1 elements sharing one E8M0 exponent (OCP Microscaling) ----

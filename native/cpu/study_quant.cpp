@@ -1,4 +1,4 @@
-// RTN quantisation of the grouped (W*G, KV*) and per-channel (I8CH, I8CHA, I4CH) formats and its
+// RTN quantisation of the grouped (W*G, KV*) and per-channel (I8CH, I8CHA, I4CH, I4CHA) formats and its
 // inverse. Formats and packing math: study_pack.h. Quantisation runs once per model load, so it is
 // scalar and parallel over rows.
 #include "format_table.h"
@@ -43,7 +43,7 @@ int32_t dequantize_groups(const FormatRow &f, int32_t group, const void *src, fl
     return LB_OK;
 }
 
-// I8CH / I8CHA (8-bit codes) and I4CH (4-bit): {f32 scale; codes} per row
+// I8CH / I8CHA (8-bit codes) and I4CH / I4CHA (4-bit): {f32 scale; codes} per row
 int32_t quantize_channels(const FormatRow &f, int32_t, const float *src, void *dst, int64_t rows, int64_t cols) {
     const bool int4 = f.info.bits == 4;
     const int64_t rb = format_row_bytes(f, 0, cols);

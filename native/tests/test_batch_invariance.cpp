@@ -4,7 +4,7 @@
 //    bit-identical to a call with that token alone (lb_matmul's own multi-token tiles sum in other
 //    orders and fail this for the float, 32-block and W*G formats), and within 1e-5 of sum |w x| of
 //    the scalar reference;
-//  - lb_matmul itself for the integer-sum formats (I8CH, I8CHA, I4CH), which are invariant anyway;
+//  - lb_matmul itself for the integer-sum formats (I8CH, I8CHA, I4CH, I4CHA), which are invariant anyway;
 //  - lb_attention / lb_attention_batch, every KV format and ISA level: a query row's output is
 //    bit-identical whether it comes alone (decode: rows split into spans across threads), inside a
 //    prefill chunk of 8 rows, or beside another sequence, at contexts under and over one span.
@@ -19,7 +19,7 @@ const Fmt kFmts[] = {
     {LB_Q8_0, 0, "q8_0"}, {LB_Q4_0, 0, "q4_0"}, {LB_Q4_1, 0, "q4_1"}, {LB_Q5_0, 0, "q5_0"}, {LB_Q5_1, 0, "q5_1"},
     {LB_Q2_K, 0, "q2_k"}, {LB_Q3_K, 0, "q3_k"}, {LB_Q4_K, 0, "q4_k"}, {LB_Q5_K, 0, "q5_k"}, {LB_Q6_K, 0, "q6_k"},
     {LB_W4G, 128, "w4g128"}, {LB_W3G, 128, "w3g128"}, {LB_W2G, 128, "w2g128"}, {LB_W4G, 32, "w4g32"},
-    {LB_I8CH, 0, "i8ch"}, {LB_I8CHA, 0, "i8cha"}, {LB_I4CH, 0, "i4ch"},
+    {LB_I8CH, 0, "i8ch"}, {LB_I8CHA, 0, "i8cha"}, {LB_I4CH, 0, "i4ch"}, {LB_I4CHA, 0, "i4cha"},
 };
 const int kMaxTok = 21;
 
@@ -34,7 +34,7 @@ bool same_bits(const float *a, const float *b, size_t n, int *first) {
 
 void check_matmul(const Fmt &f, int rows, int cols, unsigned seed) {
     if (lb_row_bytes(f.id, f.group, cols) < 0) return;  // cols not a whole number of blocks
-    const bool integer = f.id == LB_I8CH || f.id == LB_I8CHA || f.id == LB_I4CH;
+    const bool integer = f.id == LB_I8CH || f.id == LB_I8CHA || f.id == LB_I4CH || f.id == LB_I4CHA;
     std::vector<float> wf = random_floats((size_t)rows * cols, seed);
     std::vector<uint8_t> w((size_t)(lb_row_bytes(f.id, f.group, cols) * ((rows + 15) / 16 * 16)));  // BF16X16: whole blocks
     CHECK(lb_quantize(f.id, f.group, wf.data(), w.data(), rows, cols) == LB_OK, "%s quantize", f.name);

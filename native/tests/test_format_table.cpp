@@ -28,7 +28,7 @@ static int64_t expected_row_bytes(int32_t fmt, int32_t group, int64_t cols) {
         }
         case LB_BF16X16: return cols % 2 ? -1 : 2 * cols;
         case LB_I8CH: case LB_I8CHA: return 4 + cols;
-        case LB_I4CH: return cols % 2 ? -1 : 4 + cols / 2;
+        case LB_I4CH: case LB_I4CHA: return cols % 2 ? -1 : 4 + cols / 2;
         case LB_MXFP4: return cols % 32 ? -1 : cols / 32 * 17;  // {E8M0 byte; 16 bytes of nibbles}
         case LB_KVS8: return cols % 8 ? -1 : cols;
         case LB_KVS4: return cols % 8 ? -1 : cols / 2;
@@ -53,7 +53,7 @@ int main() {
                       (long long)lb_row_bytes(f->id, group, cols), (long long)expected_row_bytes(f->id, group, cols));
         CHECK(lb_row_bytes(f->id, 32, 0) == -1 && lb_row_bytes(f->id, 32, -32) == -1, "%s: cols <= 0", f->name);
     }
-    CHECK(n == 27, "%d formats in the table (this test knows 27)", n);
+    CHECK(n == 28, "%d formats in the table (this test knows 28)", n);
     CHECK(!lb_format_get(-1) && !lb_format_get(4) && !lb_format_get(99) && !lb_format_get(127) && !lb_format_get(1 << 20) &&
           !lb_format_at(-1), "unknown ids");
     CHECK(lb_row_bytes(4, 0, 32) == -1, "unknown id row bytes");

@@ -4,8 +4,9 @@
 //  exact products summed in double; every variant (scalar, AVX2, AVX-512 FP32, AVX-512 BF16) within
 //  1e-5 of sum|w x|, and the reference is checked to differ from the unrounded product (so a variant
 //  that skipped the rounding would fail).
-//  I8CH/I4CH: integer paths, so every ISA level must give bit-identical outputs; the reference
-//  re-derives the documented per-token activation quantisation (symmetric, qmax 127 / 7).
+//  I8CH/I4CH/I8CHA/I4CHA: integer paths, so every ISA level must give bit-identical outputs; the reference
+//  re-derives the documented per-token activation quantisation (symmetric, qmax 127 / 7; asymmetric
+//  u8 / u4 with a zero point).
 #include "test_util.h"
 #include <cstring>
 #include "../cpu/study_internal.h"
@@ -78,7 +79,7 @@ static void test_integer() {
     struct Shape { int64_t rows, cols; };
     const Shape shapes[] = {{1, 2}, {3, 64}, {5, 70}, {17, 126}, {4, 128}, {9, 130}, {33, 258}, {2, 896}, {3, 1000}, {18, 62}, {6, 192}};
     unsigned seed = 101;
-    for (int fmt : {LB_I8CH, LB_I4CH, LB_I8CHA}) {
+    for (int fmt : {LB_I8CH, LB_I4CH, LB_I8CHA, LB_I4CHA}) {
         const int qmax = fmt == LB_I4CH ? 7 : 127;
         for (const auto &sh : shapes)
             for (int64_t ntok : {1, 2, 3, 4, 5, 8, 9}) {
@@ -101,20 +102,21 @@ static void test_integer() {
                     float amax = 0.f;
                     for (int64_t c = 0; c < cols; c++) amax = std::fmax(amax, std::fabs(x[t * cols + c]));
                     const double sx = amax > 0 ? amax / qmax : 1.0;
-                    if (fmt == LB_I8CHA) {  // documented asymmetric u8 activations, in float as specified
+                    if (fmt == LB_I8CHA || fmt == LB_I4CHA) {  // documented asymmetric u8/u4 activations, in float as specified
+                        const float qa = fmt == LB_I8CHA ? 255.f : 15.f;
                         float mn = 0.f, mx = 0.f;
                         for (int64_t c = 0; c < cols; c++) mn = std::fmin(mn, x[t * cols + c]), mx = std::fmax(mx, x[t * cols + c]);
-                        const float s = mx > mn ? (mx - mn) / 255.f : 1.f, inv = 1.f / s;
-                        const int z = mx > mn ? (int)std::fmin(255.f, std::fmax(0.f, std::rint(-mn / s))) : 0;
+                        const float s = mx > mn ? (mx - mn) / qa : 1.f, inv = 1.f / s;
+                        const int z = mx > mn ? (int)std::fmin(qa, std::fmax(0.f, std::rint(-mn / s))) : 0;
                         for (int64_t r = 0; r < rows; r++) {
                             double ref = 0, mag = 0;
                             for (int64_t c = 0; c < cols; c++) {
-                                const int q = (int)std::fmin(255.f, std::fmax(0.f, std::rint(x[t * cols + c] * inv) + z));
+                                const int q = (int)std::fmin(qa, std::fmax(0.f, std::rint(x[t * cols + c] * inv) + z));
                                 ref += (double)wd[r * cols + c] * (q - z) * s;
                                 mag += std::fabs((double)wd[r * cols + c] * (q - z) * s);
                             }
-                            CHECK(std::fabs(y0[t * rows + r] - ref) <= 1e-5 * mag + 1e-6, "i8cha ref t %lld r %lld: %g vs %g",
-                                  (long long)t, (long long)r, y0[t * rows + r], ref);
+                            CHECK(std::fabs(y0[t * rows + r] - ref) <= 1e-5 * mag + 1e-6, "fmt %d asym ref t %lld r %lld: %g vs %g",
+                                  fmt, (long long)t, (long long)r, y0[t * rows + r], ref);
                         }
                         continue;
                     }
@@ -137,7 +139,7 @@ static void test_integer() {
 // scalar reference's integer sums (the AVX2 kernels' products must not saturate)
 static void test_integer_any_codes() {
     unsigned seed = 909;
-    for (int fmt : {LB_I8CH, LB_I4CH, LB_I8CHA})
+    for (int fmt : {LB_I8CH, LB_I4CH, LB_I8CHA, LB_I4CHA})
         for (int64_t cols : {64, 192, 896, 250})
             for (int64_t ntok : {1, 4, 5}) {
                 const int64_t rows = 21, rb = lb_row_bytes(fmt, 0, cols);
@@ -161,16 +163,16 @@ static void test_integer_any_codes() {
 }
 
 // skewed (all non-negative) activations: the asymmetric variant must be closer to the exact product
-static void test_asym_helps_skewed() {
+static void test_asym_helps_skewed(int sym, int asym) {
     const int64_t rows = 64, cols = 512;
     auto wf = random_floats(rows * cols, 77, -1.f, 1.f);
     auto x = random_floats(cols, 78, 0.f, 2.f);
-    std::vector<uint8_t> w(rows * lb_row_bytes(LB_I8CH, 0, cols));
-    lb_quantize(LB_I8CH, 0, wf.data(), w.data(), rows, cols);
+    std::vector<uint8_t> w(rows * lb_row_bytes(sym, 0, cols));
+    lb_quantize(sym, 0, wf.data(), w.data(), rows, cols);
     std::vector<float> wd(rows * cols), ys(rows), ya(rows);
-    lb_dequantize(LB_I8CH, 0, w.data(), wd.data(), rows, cols);
-    CHECK(lb_matmul(LB_I8CH, 0, w.data(), rows, cols, x.data(), 1, ys.data()) == LB_OK, "sym");
-    CHECK(lb_matmul(LB_I8CHA, 0, w.data(), rows, cols, x.data(), 1, ya.data()) == LB_OK, "asym");
+    lb_dequantize(sym, 0, w.data(), wd.data(), rows, cols);
+    CHECK(lb_matmul(sym, 0, w.data(), rows, cols, x.data(), 1, ys.data()) == LB_OK, "sym");
+    CHECK(lb_matmul(asym, 0, w.data(), rows, cols, x.data(), 1, ya.data()) == LB_OK, "asym");  // same weight bytes
     double es = 0, ea = 0;
     for (int64_t r = 0; r < rows; r++) {
         double exact = 0;
@@ -178,7 +180,7 @@ static void test_asym_helps_skewed() {
         es += std::fabs(ys[r] - exact);
         ea += std::fabs(ya[r] - exact);
     }
-    CHECK(ea < 0.75 * es, "asymmetric activations should halve the error on non-negative input: %g vs %g", ea, es);
+    CHECK(ea < 0.75 * es, "fmt %d: asymmetric activations should halve the error on non-negative input: %g vs %g", asym, ea, es);
 }
 
 // rows are independent work items: the thread count must not change a single bit
@@ -186,7 +188,7 @@ static void test_thread_count_invariance() {
     const int64_t rows = 77, cols = 256, ntok = 6;
     auto wf = random_floats(rows * cols, 5), x = random_floats(ntok * cols, 6);
     // W*G at group 64 (FP32-FMA kernels) and 128 (+1000: BF16 kernel where the CPU has it)
-    const int cases[] = {LB_W4G, LB_W3G, LB_W2G, LB_W4G + 1000, LB_W3G + 1000, LB_W2G + 1000, LB_I8CH, LB_I8CHA, LB_I4CH};
+    const int cases[] = {LB_W4G, LB_W3G, LB_W2G, LB_W4G + 1000, LB_W3G + 1000, LB_W2G + 1000, LB_I8CH, LB_I8CHA, LB_I4CH, LB_I4CHA};
     for (int c : cases) {
         const int fmt = c % 1000, group = c >= 1000 ? 128 : fmt < 110 ? 64 : 0;
         std::vector<uint8_t> w(rows * lb_row_bytes(fmt, group, cols));
@@ -215,7 +217,8 @@ int main() {
     test_weight_only();
     test_integer();
     test_integer_any_codes();
-    test_asym_helps_skewed();
+    test_asym_helps_skewed(LB_I8CH, LB_I8CHA);
+    test_asym_helps_skewed(LB_I4CH, LB_I4CHA);
     test_thread_count_invariance();
     test_bad_args();
     return finish("test_study_matmul");

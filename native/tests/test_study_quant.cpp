@@ -76,13 +76,13 @@ static void test_group_formats() {
 }
 
 static void test_sym_formats() {
-    for (int fmt : {LB_I8CH, LB_I4CH, LB_I8CHA}) {
-        const int qmax = fmt == LB_I4CH ? 7 : 127;
+    for (int fmt : {LB_I8CH, LB_I4CH, LB_I8CHA, LB_I4CHA}) {
+        const int qmax = fmt == LB_I4CH || fmt == LB_I4CHA ? 7 : 127;
         const int64_t rows = 4, cols = 130;
         auto w = random_floats(rows * cols, 3, -3.f, 3.f);
         for (int c = 0; c < cols; c++) w[c] = 0.f;  // all-zero row
         const int64_t rb = lb_row_bytes(fmt, 0, cols);
-        CHECK(rb == 4 + (fmt == LB_I4CH ? cols / 2 : cols), "row bytes");
+        CHECK(rb == 4 + (fmt == LB_I4CH || fmt == LB_I4CHA ? cols / 2 : cols), "row bytes");
         std::vector<uint8_t> q(rows * rb);
         std::vector<float> d(rows * cols);
         CHECK(lb_quantize(fmt, 0, w.data(), q.data(), rows, cols) == LB_OK, "quantize");
@@ -95,7 +95,7 @@ static void test_sym_formats() {
             for (int64_t c = 0; c < cols; c++)
                 CHECK(std::fabs(w[r * cols + c] - d[r * cols + c]) <= s * 0.5f * (1 + 1e-5f), "fmt %d err", fmt);
         }
-        if (fmt == LB_I4CH)  // symmetric: -8 never used
+        if (fmt == LB_I4CH || fmt == LB_I4CHA)  // symmetric: -8 never used
             for (int64_t r = 0; r < rows; r++)
                 for (int c = 0; c < cols; c++) CHECK(lb_get_i4(q.data() + r * rb + 4, c) >= -7, "int4 code -8 used");
     }

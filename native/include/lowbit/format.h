@@ -52,6 +52,10 @@ typedef enum lb_format {
      * bits 0-2 index {0, 0.5, 1, 1.5, 2, 3, 4, 6}. Activations are quantized to MXFP4 per 32
      * elements of each token at run time inside the matmul. */
     LB_MXFP4 = 113,
+    /* W4A4 with asymmetric activations: weights exactly as LB_I4CH; each token quantised at run time to
+     * u4 (0..15) with a zero point (x = s_x * (q - z_x), range widened to contain 0): the study's
+     * W4A4 with --a_asym (QuaRot, FlatQuant). */
+    LB_I4CHA = 114,
     /* KV-cache formats: asymmetric, group g per (token, head): blocks like LB_WxG. */
     LB_KV8  = 120,
     LB_KV4  = 121,

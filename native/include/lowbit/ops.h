@@ -68,6 +68,9 @@ int32_t lb_hadamard(float *x, int64_t rows, int64_t n);
  * clip * [min, max] of the transformed row (clip in (0, 1]; 1 = no clamp). left [n1][n1]; right [n2][n2] or
  * NULL for the identity. The learned input transforms of FlatQuant-calibrated models. */
 int32_t lb_kron_transform(float *x, int64_t rows, int32_t n1, int32_t n2, const float *left, const float *right, float clip);
+/* in place, each row of n floats clamped to clip * [min(0, row min), max(0, row max)] (clip in (0, 1]; 1 = no
+ * change): the activation clip ratio of a plan ("-aclip0.9"), applied before a per-token quantized matmul. */
+int32_t lb_clip_rows(float *x, int64_t rows, int64_t n, float clip);
 
 /* ---- KV cache and attention ----
  * The cache of one layer is a set of blocks; a block holds block_size token slots, each slot

@@ -107,6 +107,7 @@ public final class LowbitNative {
     public static native int lb_hadamard(@Cast("float*") long x, long rows, long n);
     public static native int lb_kron_transform(@Cast("float*") long x, long rows, int n1, int n2, @Cast("const float*") long left,
                                                @Cast("const float*") long right, float clip);
+    public static native int lb_clip_rows(@Cast("float*") long x, long rows, long n, float clip);
 
     // KV cache + attention
     public static native int lb_kv_store(int kvfmt, int group, @Cast("void*") long cache,

@@ -97,6 +97,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--kv-clip", description = "QuaRot: clip ratio of the rotated K/V groups in (0, 1], 1 = none (default ${DEFAULT-VALUE}, the study's)")
     double kvClip = 0.95;
 
+    @Option(names = "--act-clip", description = "QuaRot: clip ratio of the per-token asymmetric activations in (0, 1], 1 = none (default ${DEFAULT-VALUE}, the study's --a_clip_ratio)")
+    double actClip = 0.9;
+
     @Option(names = "--flat-epochs", description = "FlatQuant: epochs per layer (default ${DEFAULT-VALUE}, the study's)")
     int flatEpochs = 15;
 
@@ -116,7 +119,8 @@ final class QuantizeCommand implements Callable<Integer> {
         Format nativeType = format == null ? null : ggufFormat(format);
         // with --format the weights' type comes from it; the methods see the 16-bit model (plan w16)
         if (!(kvClip > 0 && kvClip <= 1)) throw new IllegalArgumentException("--kv-clip must be in (0, 1], got " + kvClip);
-        QuantPlan p = nativeType != null ? QuantPlan.W16 : method.equals("quarot") ? quarotPlan(plan, kvClip)
+        if (!(actClip > 0 && actClip <= 1)) throw new IllegalArgumentException("--act-clip must be in (0, 1], got " + actClip);
+        QuantPlan p = nativeType != null ? QuantPlan.W16 : method.equals("quarot") ? quarotPlan(plan, kvClip, actClip)
                 : method.equals("flatquant") ? FlatQuant.plan(plan) : QuantPlan.parse(plan);
         if (nativeType == null) checkSavable(p);
         if (samples < 1 || samples > 100_000) throw new IllegalArgumentException("--calib-samples must be in 1..100000, got " + samples);
@@ -222,14 +226,16 @@ final class QuantizeCommand implements Callable<Integer> {
      * (online, folded into the weights), per-channel weights, and K/V rotated per head, quantized in
      * groups of 128 with clip ratio kvClip (the study's 0.95). w4a4kv4 -> w4a4+kv4-rot-clip0.95, w8a8kv8 -> w8a8+rot+kv8-rot-clip0.95.
      */
-    static QuantPlan quarotPlan(String plan, double kvClip) {
+    static QuantPlan quarotPlan(String plan, double kvClip, double actClip) {
         String name = plan.trim().toLowerCase(java.util.Locale.ROOT);
-        String clip = kvClip == 1 ? "" : "-clip" + java.math.BigDecimal.valueOf(kvClip).stripTrailingZeros().toPlainString();
+        String clip = kvClip == 1 ? "" : "-clip" + ratio(kvClip);
+        // per-token asymmetric activations clipped at actClip, as quarot.sh's --a_asym --a_clip_ratio
+        String acts = "-asym" + (actClip == 1 ? "" : "-aclip" + ratio(actClip));
         return QuantPlan.parse(switch (name) {
-            case "w4a4kv4" -> "w4a4+kv4-rot" + clip;
-            case "w8a8kv8" -> "w8a8+rot+kv8-rot" + clip;
-            case "w4a4" -> "w4a4";
-            case "w8a8" -> "w8a8+rot";
+            case "w4a4kv4" -> "w4a4" + acts + "+kv4-rot" + clip;
+            case "w8a8kv8" -> "w8a8" + acts + "+rot+kv8-rot" + clip;
+            case "w4a4" -> "w4a4" + acts;
+            case "w8a8" -> "w8a8" + acts + "+rot";
             default -> throw new IllegalArgumentException("--method quarot takes --plan w4a4kv4, w8a8kv8, w4a4 or w8a8, not " + plan);
         });
     }
@@ -248,6 +254,10 @@ final class QuantizeCommand implements Callable<Integer> {
                 }
             });
         }
+    }
+
+    private static String ratio(double r) {
+        return java.math.BigDecimal.valueOf(r).stripTrailingZeros().toPlainString();
     }
 
     /** the GGUF-native types a method can round onto */

@@ -158,7 +158,7 @@ final class SweepCommand implements Callable<Integer> {
 
     /**
      * a quantized file's row as the study's tables name them: method, then plan or llama.cpp type ("GPTQ w3a16-g128",
-     * "QuaRot w4a4+kv4-rot-clip0.95", "GPTQ q4_0"), from what lowbit quantize recorded; a file it did not write keeps its name
+     * "QuaRot w4a4-asym-aclip0.9+kv4-rot-clip0.95", "GPTQ q4_0"), from what lowbit quantize recorded; a file it did not write keeps its name
      */
     static String rowName(Path f, QuantPlan plan) throws java.io.IOException {
         try (GgufFile g = GgufFile.open(f)) {

@@ -37,6 +37,9 @@ public interface Backend {
     /** a learned input transform (FlatQuant) of `rows` rows in place: x (L kron R), clamped to clip * [min, max] per row */
     void transform(LearnedTransform t, long x, long rows);
 
+    /** each of `rows` rows of n floats clamped in place to clip * [min(0, min), max(0, max)] (a plan's activation clip) */
+    void clipRows(long x, long rows, int n, float clip);
+
     /** gate[n] = silu(gate) * up */
     void siluMul(long gate, long up, long n);
 

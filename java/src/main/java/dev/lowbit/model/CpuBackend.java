@@ -55,6 +55,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void clipRows(long x, long rows, int n, float clip) {
+        Native.check(lb_clip_rows(x, rows, n, clip), "activation clip");
+    }
+
+    @Override
     public void siluMul(long gate, long up, long n) {
         Native.check(lb_silu_mul(gate, up, n), "silu");
     }

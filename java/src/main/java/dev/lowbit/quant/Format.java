@@ -22,6 +22,8 @@ public enum Format {
     I8CHA(112),
     /** W4A4: int4 per output channel, activations int4 per token after rotation */
     I4CH(111),
+    /** W4A4 with asymmetric per-token activations (u4 codes + zero point, the study's --a_asym); weights as I4CH */
+    I4CHA(114),
     /** MXFP4 (OCP Microscaling), W4A4: E2M1 elements with one E8M0 exponent per 32 (17-byte blocks);
      *  activations quantized to MXFP4 per 32 at run time */
     MXFP4(113),

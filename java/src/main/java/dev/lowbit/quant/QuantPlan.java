@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * A quantization configuration in the study's W-A-KV notation, e.g. "w16", "w4a16-g128",
- * "w8a8kv8", "w8a8-asym" (asymmetric per-token activations), "w4a4kv4", "mxfp4" (weights and activations in
+ * "w8a8kv8", "w8a8-asym" / "w4a4-asym" (asymmetric per-token activations), "w4a4kv4", "w4a4-asym-aclip0.9"
+ * (activation clip ratio), "mxfp4" (weights and activations in
  * MXFP4, see {@link #MXFP4_NAMES}), "kv4", "kv4-rot", "kv4-kvq", "kv4-kvq-prebias",
  * "w4a16-g128+kv4", separate K and V cache formats as llama.cpp's -ctk/-ctv ("kv-k8v4": K in KV8, V in KV4;
  * any pair of 16/8/4/3, with -rot and -clipX as kvN), and mixed plans that override the weights of some layers or matrix kinds:
@@ -45,16 +46,27 @@ import java.util.regex.Pattern;
  *                       per-token groups are clamped to clip * [min, max]; static K ranges are scaled by it
  * @param kvK            per-token format of the K cache ("kv-k8v4": KV8 while kv is KV4); null means kv. A static-K
  *                       plan's K format is {@link #kFormat()}
+ * @param actClip        activation clip ratio in (0, 1] ("w4a4-asym-aclip0.9" as QuaRot's --a_clip_ratio; 1 = none): each
+ *                       token's row at a quantized linear's input is clamped to actClip * [min(0, min), max(0, max)]
+ *                       right before the matmul (after the plan's rotation); not at a site with a learned transform
  */
 public record QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup,
                         boolean kvRotate, String method, Format head, boolean kvStaticK, boolean kvPreBias, double kvClip,
-                        List<WeightOverride> overrides, Format kvK) {
+                        List<WeightOverride> overrides, Format kvK, double actClip) {
     public static final QuantPlan W16 = new QuantPlan("w16", null, 0, false, Format.F16, 128, false, "rtn", null);
 
     public QuantPlan {
         overrides = List.copyOf(overrides);
         if (kvK == null) kvK = kv;
         if (kvK != kv && kvStaticK) throw new IllegalArgumentException("static K quantization has no separate per-token K format");
+        if (!(actClip > 0 && actClip <= 1)) throw new IllegalArgumentException("activation clip ratio must be in (0, 1], not " + actClip);
+    }
+
+    /** a plan without an activation clip */
+    public QuantPlan(String name, Format weights, int weightGroup, boolean rotate, Format kv, int kvGroup, boolean kvRotate,
+                     String method, Format head, boolean kvStaticK, boolean kvPreBias, double kvClip, List<WeightOverride> overrides,
+                     Format kvK) {
+        this(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, method, head, kvStaticK, kvPreBias, kvClip, overrides, kvK, 1.0);
     }
 
     /** a plan with one per-token format for K and V */
@@ -118,7 +130,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     public static final List<String> MXFP4_NAMES = List.of("mxfp4");
 
     private static final Pattern WEIGHT_ONLY = Pattern.compile("w([234])a16(?:-g(\\d+|ch))?");
-    private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(-asym)?(?:kv(8|4|3|16))?");
+    private static final Pattern W_A_KV = Pattern.compile("w(8|4)a(8|4)(-asym)?(?:-aclip(\\d*\\.?\\d+))?(?:kv(8|4|3|16))?");
     private static final Pattern KV = Pattern.compile("kv(8|4|3|16|32|mxfp4)(?:(-rot)|(-kvq)(-prebias)?)?(?:-clip(\\d*\\.?\\d+))?");
     // separate K and V formats: "kv-k8v4", "kv-k4v8-rot", "kv-k8v4-clip0.95" (static K, -kvq, is matched to be refused)
     private static final Pattern KV_SPLIT = Pattern.compile("kv-k(16|8|4|3)v(16|8|4|3)(-rot|-kvq(?:-prebias)?)?(?:-clip(\\d*\\.?\\d+))?");
@@ -134,7 +146,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         boolean rotate = false;
         Format kv = Format.F16, kvK = null;
         boolean sawWeights = false, sawKv = false, kvRotate = false, sawHead = false, staticK = false, preBias = false;
-        double clip = 1.0;
+        double clip = 1.0, actClip = 1.0;
         Format head = null;
         List<WeightOverride> overrides = new ArrayList<>();
         for (String part : norm.split("\\+", -1)) {
@@ -165,13 +177,16 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
                 if (!m.group(1).equals(m.group(2)))
                     throw new IllegalArgumentException("unsupported weight/activation pair in plan '" + text + "' (w8a8 or w4a4)");
                 boolean asym = m.group(3) != null;
-                if (asym && !m.group(1).equals("8"))
-                    throw new IllegalArgumentException("asymmetric activations are available for w8a8 only (plan '" + text + "')");
-                weights = m.group(1).equals("8") ? (asym ? Format.I8CHA : Format.I8CH) : Format.I4CH;
-                rotate = weights == Format.I4CH;
+                weights = m.group(1).equals("8") ? (asym ? Format.I8CHA : Format.I8CH) : (asym ? Format.I4CHA : Format.I4CH);
+                rotate = weights == Format.I4CH || weights == Format.I4CHA;
                 if (m.group(4) != null) {
+                    actClip = Double.parseDouble(m.group(4));
+                    if (!(actClip > 0 && actClip <= 1))
+                        throw new IllegalArgumentException("activation clip ratio must be in (0, 1] (plan '" + text + "')");
+                }
+                if (m.group(5) != null) {
                     sawKv = true;
-                    kv = kvFormat(m.group(4));
+                    kv = kvFormat(m.group(5));
                     kvRotate = rotate && kv != Format.F16;
                 }
             } else if (part.equals("mxfp4-w4a4kv4")) {
@@ -234,7 +249,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         if (!sawHead && quantizesLinears(weights)) head = Format.BF16;
         if (staticK && kvRotate)
             throw new IllegalArgumentException("static pre-RoPE K quantization (-kvq) cannot be combined with K/V rotation (plan '" + text + "')");
-        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", head, staticK, preBias, clip, overrides, kvK);
+        return new QuantPlan(norm, weights, group, rotate, kv, 128, kvRotate, "rtn", head, staticK, preBias, clip, overrides, kvK, actClip);
     }
 
     /** one override part: layers and/or a matrix kind, and a weight plan (w16, wNa16[-gG], w8a8[-asym], w4a4, mxfp4, rot) */
@@ -247,29 +262,33 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
         QuantPlan w = parse(m.group(4));
         if (w.kv() != Format.F16 || w.kvRotate() || w.kvK() != Format.F16 || w.head() != null && !quantizesLinears(w.weights()) || !w.overrides().isEmpty())
             throw new IllegalArgumentException("override '" + part + "' in plan '" + text + "': give a weight format only (w16, w4a16-g128, w8a8, ...)");
+        if (w.actClip() != 1.0)
+            throw new IllegalArgumentException("override '" + part + "' in plan '" + text + "': an activation clip (-aclip) applies to the whole plan");
         return new WeightOverride(first, last, m.group(3), w.weights(), w.weightGroup(), w.rotate());
     }
 
     /** the study's W4A16/W3A16/W2A16, W8A8 and W4A4 (int4 or MXFP4) formats (not the F32 of a rotation-only plan) */
     private static boolean quantizesLinears(Format weights) {
         return weights == Format.W4G || weights == Format.W3G || weights == Format.W2G
-                || weights == Format.I8CH || weights == Format.I8CHA || weights == Format.I4CH || weights == Format.MXFP4;
+                || weights == Format.I8CH || weights == Format.I8CHA || weights == Format.I4CH || weights == Format.I4CHA
+                || weights == Format.MXFP4;
     }
 
     /** the same plan, produced by another method (a calibrated file's plan: "gptq", "awq", ...) */
     public QuantPlan withMethod(String m) {
-        return new QuantPlan(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, m, head, kvStaticK, kvPreBias, kvClip, overrides, kvK);
+        return new QuantPlan(name, weights, weightGroup, rotate, kv, kvGroup, kvRotate, m, head, kvStaticK, kvPreBias, kvClip, overrides, kvK, actClip);
     }
 
     /**
      * the weight part of a plan as written in the grammar ("w4a4", "w3a16-g128", "w8a8-asym", "mxfp4", "rot"; "w16" when the
-     * weights are kept); overrides and head parts are not included
+     * weights are kept); overrides, head parts and the activation clip (-aclip, a whole-plan part) are not included
      */
     public String weightPart() {
         if (weights == null) return "w16";
         if (weights == Format.F32 && rotate) return "rot";
         return switch (weights) {
             case I4CH -> "w4a4";
+            case I4CHA -> "w4a4-asym";
             case I8CH -> "w8a8";
             case I8CHA -> "w8a8-asym";
             case MXFP4 -> "mxfp4";
@@ -292,7 +311,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     }
 
     private static String cacheBits(Format f) {
-        return f == Format.F32 ? "32" : f == Format.F16 ? "16" : String.valueOf(f.bits);
+        return f == Format.F32 ? "32" : f == Format.F16 ? "16" : f == Format.MXFP4 ? "mxfp4" : String.valueOf(f.bits);
     }
 
     /** the same plan in every field but its name (e.g. "w4a4kv4" and "w4a4+kv4-rot") */
@@ -301,7 +320,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     }
 
     private QuantPlan renamed(String n) {
-        return new QuantPlan(n, weights, weightGroup, rotate, kv, kvGroup, kvRotate, method, head, kvStaticK, kvPreBias, kvClip, overrides, kvK);
+        return new QuantPlan(n, weights, weightGroup, rotate, kv, kvGroup, kvRotate, method, head, kvStaticK, kvPreBias, kvClip, overrides, kvK, actClip);
     }
 
     /** format of the K cache: the static per-channel KVS format for kvq plans, else the per-token {@link #kvK()} */
@@ -363,7 +382,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     /** the study's W-A-KV bit label, e.g. "4-16-16" for w4a16-g128, "8-8-8" for w8a8kv8, "4-4-4" for mxfp4-w4a4kv4 */
     public String wakv() {
         String w = weights == null || weights == Format.F32 ? "16" : String.valueOf(weights.bits);
-        String a = weights == Format.I8CH || weights == Format.I8CHA ? "8" : weights == Format.I4CH || weights == Format.MXFP4 ? "4" : "16";
+        String a = weights == Format.I8CH || weights == Format.I8CHA ? "8" : weights == Format.I4CH || weights == Format.I4CHA || weights == Format.MXFP4 ? "4" : "16";
         // separate K/V formats: "k8v4" in the KV column
         String k = kvK == kv ? kvBits(kv) : "k" + kvBits(kvK) + "v" + kvBits(kv);
         return w + "-" + a + "-" + k;

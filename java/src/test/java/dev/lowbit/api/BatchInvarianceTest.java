@@ -70,7 +70,8 @@ class BatchInvarianceTest {
 
     @ParameterizedTest
     @CsvSource({"F16, w16", "BF16, w16", "Q8_0, w16", "Q4_0, w16", "Q5_1, w16", "Q4_K, w16", "Q6_K, w16", "F16, w4a16-g128",
-            "F16, w3a16-g128", "F16, w2a16-g128", "F16, w4a16-g32", "F16, w8a8", "F16, w8a8-asym", "F16, w4a4kv4", "F16, kv8",
+            "F16, w3a16-g128", "F16, w2a16-g128", "F16, w4a16-g32", "F16, w8a8", "F16, w8a8-asym", "F16, w4a4kv4", "F16, w4a4-asymkv4",
+            "F16, w4a4-asym-aclip0.9", "F16, kv8",
             "F16, kv4-rot", "F16, kv3", "BF16, kv4", "F16, kv4-kvq", "F16, kv-k8v4", "F16, mxfp4"})
     void aSequencesLogitsDoNotDependOnItsBatch(String type, String plan) throws Exception {
         assertEquals(0, logitDifferences(qwen2(type), plan, true));
@@ -97,7 +98,7 @@ class BatchInvarianceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"w16", "w4a16-g128", "w3a16-g128", "w2a16-g128", "w8a8", "w8a8-asym", "w4a4kv4", "kv8", "kv4", "kv3"})
+    @ValueSource(strings = {"w16", "w4a16-g128", "w3a16-g128", "w2a16-g128", "w8a8", "w8a8-asym", "w4a4kv4", "w4a4-asym", "kv8", "kv4", "kv3"})
     void storiesTokensDoNotDependOnTheBatch(String plan) throws Exception {
         assertEquals(List.of(), differing(TestModels.stories(), plan, true, 200));
     }

@@ -169,8 +169,50 @@ class QuantPlanTest {
     }
 
     @Test
+    void asymmetricW4A4AndActivationClip() {
+        QuantPlan a = QuantPlan.parse("w4a4-asym");
+        assertEquals(Format.I4CHA, a.weights());
+        assertTrue(a.rotate(), "w4a4-asym is rotated like w4a4");
+        assertEquals(Format.F16, a.kv());
+        assertEquals(Format.BF16, a.head());
+        assertEquals(1.0, a.actClip());
+        assertEquals("4-4-16", a.wakv());
+        QuantPlan akv = QuantPlan.parse("w4a4-asymkv4");
+        assertEquals(Format.I4CHA, akv.weights());
+        assertEquals(Format.KV4, akv.kv());
+        assertTrue(akv.kvRotate(), "like w4a4kv4: the KV cache rotated as in QuaRot");
+        assertEquals(QuantPlan.parse("w4a4kv4").kvRotate(), akv.kvRotate());
+
+        QuantPlan c = QuantPlan.parse("w4a4-asym-aclip0.9+kv4-rot-clip0.95");
+        assertEquals(Format.I4CHA, c.weights());
+        assertEquals(0.9, c.actClip());
+        assertEquals(0.95, c.kvClip());
+        assertEquals(Format.KV4, c.kv());
+        assertTrue(c.kvRotate());
+        assertEquals(0.9, QuantPlan.parse("w8a8-aclip0.9").actClip());
+        assertEquals(Format.I8CH, QuantPlan.parse("w8a8-aclip0.9").weights());
+        assertEquals(0.5, QuantPlan.parse("w8a8-asym-aclip.5kv8").actClip());
+        assertEquals(1.0, QuantPlan.parse("w4a4kv4").actClip(), "no aclip: no clamp");
+        assertEquals(0.9, c.withMethod("gptq").actClip(), "a calibrated file's plan keeps the clip");
+        // names round-trip
+        for (String n : new String[] {"w4a4-asym", "w4a4-asymkv4", "w4a4-asym-aclip0.9", "w8a8-aclip0.9", "w4a4-asym-aclip0.9+kv4-rot-clip0.95"}) {
+            QuantPlan p = QuantPlan.parse(n);
+            assertEquals(n, p.name());
+            assertEquals(p, QuantPlan.parse(p.name()));
+        }
+        // bad clip values: one line naming the activation clip
+        for (String bad : new String[] {"w4a4-asym-aclip0", "w4a4-asym-aclip1.5", "w8a8-aclip0.0", "w8a8-aclip2"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse(bad), bad);
+            assertTrue(e.getMessage().contains("activation clip ratio must be in (0, 1]"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"));
+        }
+        assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("w4a4-aclip"));
+        assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse("w16+ffn_down=w8a8-aclip0.9"), "aclip in an override");
+    }
+
+    @Test
     void rejectsBadPlansWithAClearMessage() {
-        for (String bad : new String[] {"", "w5a16", "w4a16-g7", "w8a4", "kv5", "w4a16+w3a16", "kv4+kv8", "q4_0", "w4a4-asym",
+        for (String bad : new String[] {"", "w5a16", "w4a16-g7", "w8a4", "kv5", "w4a16+w3a16", "kv4+kv8", "q4_0", "w4a8-asym",
                 "kv16-kvq", "kv4-prebias", "kv4-clip0", "kv4-clip1.5", "kv16-clip0.9", "kv4-clip", "kv4-rot-kvq", "kv4-kvq-rot", "w4a4kv4+kv4-kvq", "kv4-kvq+kv4"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuantPlan.parse(bad), bad);
             assertFalse(e.getMessage().isBlank());

@@ -416,7 +416,7 @@ class JarCommandsTest {
                 "--calib-samples", "8", "--calib-len", "256", "-o", out.toString());
         assertEquals(0, q.code(), q.err());
         Result i = lowbit(dir, "inspect", out.toString());
-        assertTrue(i.out().contains("quantized:    w4a4+kv4-rot-clip0.95 by quarot") && i.out().contains("rotation=hadamard"), i.out());
+        assertTrue(i.out().contains("quantized:    w4a4-asym-aclip0.9+kv4-rot-clip0.95 by quarot") && i.out().contains("rotation=hadamard"), i.out());
         // the text: the model's own reasoning on test problems (prompt + output of eval's records), as the README measures
         Path evalDir = dir.resolve("eval");
         Result e = lowbit(dir, "eval", "-m", testbed, "--bench", "testbed:2026:4", "--limit", "4", "--seeds", "42", "--out", evalDir.toString());
@@ -452,7 +452,7 @@ class JarCommandsTest {
                 "--calib-samples", "8", "--calib-len", "128", "--flat-epochs", "3", "-t", "1", "-o", out.toString());
         assertEquals(0, q.code(), q.err());
         Result i = lowbit(dir, "inspect", out.toString());
-        assertTrue(i.out().contains("quantized:    w4a4+kv4-rot by flatquant") && i.out().contains("epochs=3"), i.out());
+        assertTrue(i.out().contains("quantized:    w4a4-asym+kv4-rot by flatquant") && i.out().contains("epochs=3"), i.out());
         // every block's loss against its 16-bit output went down from the initial transforms (the calibrator's log)
         List<String> log = Files.readAllLines(dir.resolve("flat.gguf.flatquant.jsonl"));
         assertEquals(6, log.size(), log.toString());

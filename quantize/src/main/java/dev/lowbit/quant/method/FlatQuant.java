@@ -59,16 +59,16 @@ public final class FlatQuant {
     private FlatQuant() {}
 
     /**
-     * the study's FlatQuant plans as the engine runs them: per-channel weights and per-token activations at the
-     * plan's bits behind the learned transforms, K/V rotated per head (Hadamard) and quantized in groups of 128
-     * without clipping. w4a4kv4 -> w4a4+kv4-rot, w8a8kv8 -> w8a8+kv8-rot.
+     * the study's FlatQuant plans as the engine runs them: per-channel weights and per-token asymmetric activations
+     * (flatquant.sh's --a_asym) at the plan's bits behind the learned transforms, K/V rotated per head (Hadamard) and
+     * quantized in asymmetric groups of 128 without clipping. w4a4kv4 -> w4a4-asym+kv4-rot, w8a8kv8 -> w8a8-asym+kv8-rot.
      */
     public static QuantPlan plan(String name) {
         return QuantPlan.parse(switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "w4a4kv4" -> "w4a4+kv4-rot";
-            case "w8a8kv8" -> "w8a8+kv8-rot";
-            case "w4a4" -> "w4a4";
-            case "w8a8" -> "w8a8";
+            case "w4a4kv4" -> "w4a4-asym+kv4-rot";
+            case "w8a8kv8" -> "w8a8-asym+kv8-rot";
+            case "w4a4" -> "w4a4-asym";
+            case "w8a8" -> "w8a8-asym";
             default -> throw new IllegalArgumentException("--method flatquant takes --plan w4a4kv4, w8a8kv8, w4a4 or w8a8, not " + name);
         });
     }
@@ -80,7 +80,7 @@ public final class FlatQuant {
     public static Replacements run(GgufFile f, ModelConfig c, QuantPlan plan, List<int[]> windows, Settings s, Path workParent,
                                    Path lossLog, Consumer<String> progress) throws IOException, GgufFormatException, InterruptedException {
         Format fmt = plan.weights();
-        if (fmt != Format.I4CH && fmt != Format.I8CH) throw new IllegalArgumentException("FlatQuant needs a W4A4 or W8A8 plan, not " + plan.name());
+        if (fmt != Format.I4CH && fmt != Format.I8CH && fmt != Format.I4CHA && fmt != Format.I8CHA) throw new IllegalArgumentException("FlatQuant needs a W4A4 or W8A8 plan, not " + plan.name());
         if (windows.isEmpty()) throw new IllegalArgumentException("FlatQuant needs calibration windows");
         if (c.arch().has(Tensor.ROPE_FREQS) && f.tensor(c.arch().name(Tensor.ROPE_FREQS)) != null)
             throw new IllegalArgumentException("FlatQuant's calibrator has no RoPE frequency factors (Llama-3.1 rope_freqs) yet");
@@ -115,6 +115,7 @@ public final class FlatQuant {
                 .put("head_dim", c.headDim()).put("n_ff", c.nFf()).put("rope_base", c.ropeBase()).put("rope_dim", c.ropeDim())
                 .put("rope_neox", c.ropeNeox()).put("rms_eps", c.rmsEps())
                 .put("w_bits", plan.weights().bits).put("a_bits", plan.weights().bits)
+                .put("a_asym", plan.weights() == Format.I4CHA || plan.weights() == Format.I8CHA)
                 .put("kv_bits", Math.min(plan.kv().bits, 16)).put("kv_group", Math.min(plan.kvGroup(), c.headDim()))
                 .put("kv_rotate", plan.kvRotate()).put("kv_clip", plan.kvClip())
                 .put("epochs", s.epochs()).put("lr", s.lr()).put("batch", s.batch()).put("seed", s.seed())

@@ -11,7 +11,7 @@ import java.util.stream.IntStream;
 
 /**
  * GPTQ (Frantar et al. 2022) for the grouped weight formats and the per-channel symmetric ones (I8CH,
- * I8CHA, I4CH: one "group" per row, scale chosen by the same clipping search), one linear layer at a time: columns are
+ * I8CHA, I4CH, I4CHA: one "group" per row, scale chosen by the same clipping search), one linear layer at a time: columns are
  * rounded one after another onto fixed grids, and each rounding error is pushed onto the columns not
  * yet rounded, weighted by the inverse Hessian of the layer's inputs, so that the layer's output on
  * the calibration tokens moves as little as possible. Follows the QuaRot/GPTQ reference: static groups,
@@ -32,14 +32,14 @@ public final class Gptq {
      * @param w       weights, row-major [rows][cols] (rows = output channels); not modified
      * @param hessian X^T X summed over the calibration tokens, [cols][cols] row-major, symmetric (float, as GPTQ keeps it)
      * @param format  Format.W4G, W3G or W2G (dev.lowbit.quant.Format; bits = format.bits), or a per-channel
-     *                format (I8CH, I8CHA, I4CH): then group must be cols, scale is the row's f32 scale and
+     *                format (I8CH, I8CHA, I4CH, I4CHA): then group must be cols, scale is the row's f32 scale and
      *                zero is qmax (127 or 7), so that scale*(code-zero) spans the symmetric codes -qmax..qmax
      * @param group   group size; cols % group == 0 (else IllegalArgumentException)
      */
     public static Result quantize(float[] w, int rows, int cols, float[] hessian, Format format, int group, Settings s) {
         boolean channel = perChannel(format);
         if (format != Format.W4G && format != Format.W3G && format != Format.W2G && !channel)
-            throw new IllegalArgumentException("GPTQ quantizes to W4G, W3G, W2G, I8CH, I8CHA or I4CH, not " + format);
+            throw new IllegalArgumentException("GPTQ quantizes to W4G, W3G, W2G, I8CH, I8CHA, I4CH or I4CHA, not " + format);
         if (channel && group != cols)
             throw new IllegalArgumentException(format + " has one scale per row: group must be the row length " + cols + ", not " + group);
         if (rows <= 0 || cols <= 0 || group <= 0 || cols % group != 0)
@@ -163,10 +163,10 @@ public final class Gptq {
 
     /** the symmetric per-channel weight formats (one f32 scale per row, codes -qmax..qmax) */
     public static boolean perChannel(Format f) {
-        return f == Format.I8CH || f == Format.I8CHA || f == Format.I4CH;
+        return f == Format.I8CH || f == Format.I8CHA || f == Format.I4CH || f == Format.I4CHA;
     }
 
-    /** qmax of a per-channel format's codes: 127 (int8) or 7 (int4, -8 unused as the RTN packer) */
+    /** qmax of a per-channel format's codes: 127 (int8) or 7 (int4: I4CH and I4CHA, -8 unused as the RTN packer) */
     static int symmetricMax(Format f) {
         return f.bits == 4 ? 7 : 127;
     }

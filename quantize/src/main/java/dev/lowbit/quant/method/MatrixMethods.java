@@ -35,7 +35,7 @@ public final class MatrixMethods {
         return pack(fmt, group, rows, cols, padded, padRows(w, rows, cols, padded), null, null);
     }
 
-    /** GPTQ onto the plan's grouped format (W4G/W3G/W2G) or per-channel format (I8CH, I8CHA, I4CH: one scale per row) */
+    /** GPTQ onto the plan's grouped format (W4G/W3G/W2G) or per-channel format (I8CH, I8CHA, I4CH, I4CHA: one scale per row) */
     public static LayerMethod gptq(QuantPlan plan, Gptq.Settings settings) {
         Format fmt = plan.weights();
         if (fmt != null && Gptq.perChannel(fmt)) return perMatrix(channelGptq(fmt, settings));

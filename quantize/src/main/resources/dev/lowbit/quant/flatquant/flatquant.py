@@ -190,8 +190,15 @@ def apply_rope(x, cos, sin, cfg):
     return torch.cat([out, rest], -1)
 
 
-def quant_act(x, bits):
-    """Per-token symmetric RTN (engine semantics), STE on the rounding."""
+def quant_act(x, bits, asym=False):
+    """Per-token RTN (engine semantics), STE on the rounding: symmetric codes -qa..qa (I4CH/I8CH), or asymmetric
+    codes 0..2^bits-1 with a zero point over [min(0, min x), max(0, max x)] (I4CHA/I8CHA, the study's --a_asym)."""
+    if asym:
+        qmax = 2 ** bits - 1
+        mn, mx = x.amin(-1, keepdim=True).clamp(max=0), x.amax(-1, keepdim=True).clamp(min=0)
+        s = ((mx - mn) / qmax).clamp(min=1e-12)
+        z = torch.clamp(round_ste(-mn / s), 0, qmax)
+        return (torch.clamp(round_ste(x / s) + z, 0, qmax) - z) * s
     qa = 2 ** (bits - 1) - 1
     s = (x.abs().amax(-1, keepdim=True) / qa).clamp(min=1e-12)
     return torch.clamp(round_ste(x / s), -qa, qa) * s
@@ -261,7 +268,7 @@ def attention(w, q, k, v, cfg, quant):
     return o.transpose(1, 2).reshape(B, T, nh * hd)
 
 
-def site_apply(x, L, R, clip, bits, quant):
+def site_apply(x, L, R, clip, bits, quant, asym=False):
     """Engine semantics at one site: X' = L^T X R per token, LAC clamp, per-token RTN."""
     n1, n2 = L.shape[0], R.shape[0]
     y = (L.t() @ x.reshape(*x.shape[:-1], n1, n2) @ R).reshape(x.shape)
@@ -269,7 +276,7 @@ def site_apply(x, L, R, clip, bits, quant):
         return y
     lo, hi = y.amin(-1, keepdim=True) * clip, y.amax(-1, keepdim=True) * clip
     y = torch.minimum(torch.maximum(y, lo), hi)
-    return quant_act(y, bits)
+    return quant_act(y, bits, asym)
 
 
 def quant_block(e, x, cfg, quant=True):
@@ -281,7 +288,7 @@ def quant_block(e, x, cfg, quant=True):
         return xs @ wt.t()
 
     def site(xs, s):
-        return site_apply(xs, e[s + ".left"], e[s + ".right"], e[s + ".clip"], ab, quant)
+        return site_apply(xs, e[s + ".left"], e[s + ".right"], e[s + ".clip"], ab, quant, cfg.get("a_asym", False))
 
     a = site(rmsnorm(x, eps) * e["attn_norm"], "attn_in")
     att = attention(e, lin(a, "attn_q"), lin(a, "attn_k"), lin(a, "attn_v"), cfg, quant)
@@ -548,8 +555,15 @@ def np_engine_block(t, i, cfg, x, extra, quant=True):
             y = (L.T @ rows[r].reshape(L.shape[0], R.shape[0]) @ R).reshape(-1)
             if quant:
                 y = np.clip(y, c * y.min(), c * y.max())
-                sc = max(np.abs(y).max() / qa, 1e-12)
-                y = np.clip(np.round(y / sc), -qa, qa) * sc
+                if cfg.get("a_asym", False):
+                    qm = 2 ** cfg["a_bits"] - 1
+                    mn, mx = min(y.min(), 0.0), max(y.max(), 0.0)
+                    sc = max((mx - mn) / qm, 1e-12)
+                    z = np.clip(np.round(-mn / sc), 0, qm)
+                    y = (np.clip(np.round(y / sc) + z, 0, qm) - z) * sc
+                else:
+                    sc = max(np.abs(y).max() / qa, 1e-12)
+                    y = np.clip(np.round(y / sc), -qa, qa) * sc
             out[r] = y
         return out.reshape(v.shape)
 
@@ -710,6 +724,7 @@ def self_test():
             failures.append(msg)
 
     self_test_case("llama/qwen2 w4a4kv4, NeoX RoPE, rotated KV", {}, False, check)
+    self_test_case("w4a4-asym (the study's --a_asym), rotated KV", {"a_asym": True, "seed": 5}, False, check)
     self_test_case("qwen3 q/k norms, interleaved RoPE, w8a8 kv3 g8 clip 0.9, unrotated KV",
                    {"rope_neox": False, "w_bits": 8, "a_bits": 8, "kv_bits": 3, "kv_group": 8,
                     "kv_rotate": False, "kv_clip": 0.9, "seed": 3}, True, check)

@@ -37,8 +37,8 @@ class FlatQuantCalibratorTest {
 
     @Test
     void studyPlansMapToTheEnginesPlans() {
-        assertEquals("w4a4+kv4-rot", FlatQuant.plan("w4a4kv4").name());
-        assertEquals("w8a8+kv8-rot", FlatQuant.plan("W8A8KV8").name());
+        assertEquals("w4a4-asym+kv4-rot", FlatQuant.plan("w4a4kv4").name());
+        assertEquals("w8a8-asym+kv8-rot", FlatQuant.plan("W8A8KV8").name());
         assertThrows(IllegalArgumentException.class, () -> FlatQuant.plan("w3a16-g128"));
         assertThrows(IllegalArgumentException.class, () -> new FlatQuant.Settings(0, 5e-3, 4, 42, 0, "python3"));
     }

@@ -11,7 +11,7 @@ import dev.lowbit.quant.PackedMatrix;
 import org.junit.jupiter.api.Test;
 
 /**
- * GPTQ onto the per-channel symmetric formats (I8CH for W8A8, I4CH for W4A4): the whole row is one
+ * GPTQ onto the per-channel symmetric formats (I8CH for W8A8, I4CH and I4CHA for W4A4): the whole row is one
  * group whose scale comes from the --w_clip search before any column is rounded. Same layer problem
  * as {@link GptqTest}.
  */
@@ -55,7 +55,7 @@ class GptqChannelTest {
 
     @Test
     void beatsRoundToNearestAndPacksExactly() {
-        for (Format f : new Format[] {Format.I4CH, Format.I8CH}) {
+        for (Format f : new Format[] {Format.I4CH, Format.I8CH, Format.I4CHA}) {  // I4CHA: I4CH's weight rows
             Gptq.Result r = Gptq.quantize(W, ROWS, COLS, H, f, COLS, Gptq.Settings.study());
             PackedMatrix p = MatrixMethods.packChannels(f, ROWS, COLS, r.weights(), r.scale());
             assertArrayEquals(r.weights(), dequantize(f, p.data()), 0f, f + ": the packed rows dequantize to GPTQ's weights");
