@@ -5,7 +5,8 @@
 // an E2M1 value times 2 is an integer in [-12, 12], so a block's dot product is the exact integer
 // sum of q2w * q2a, worth isum * 2^(ew + ea - 2). y = the FP32 sum over the row's blocks, in block
 // order, of float(isum) * 2^(ew + ea - 2) (each term exact unless it is subnormal). SIMD variants
-// compute the same terms and differ only in the order they add them.
+// compute the same terms; the x86 ones differ only in the order they add them, the NEON ones add
+// them in the scalar's order (bit-identical).
 #include "dispatch.h"
 #include "format_table.h"
 #include "lowbit/lowbit.h"
@@ -83,6 +84,11 @@ int32_t matmul_mxfp4(const FormatRow &, int32_t, const void *w, int64_t rows, in
     const int isa = lb_isa_current();
     if (isa >= LB_ISA_AVX512) matmul_mxfp4_avx512(wb, rows, cols, a, ntok, y);
     else if (isa >= LB_ISA_AVX2) matmul_mxfp4_avx2(wb, rows, cols, a, ntok, y);
+    else
+#elif LB_ARM64
+    const int isa = lb_isa_current();
+    if (isa >= LB_ISA_NEON_DOTPROD) matmul_mxfp4_dotprod(wb, rows, cols, a, ntok, y);
+    else if (isa >= LB_ISA_NEON) matmul_mxfp4_neon(wb, rows, cols, a, ntok, y);
     else
 #endif
     matmul_mxfp4_scalar(wb, rows, cols, a, ntok, y);

@@ -1,5 +1,5 @@
 // MXFP4 (LB_MXFP4) matmul internals shared by the scalar reference (mxfp4.cpp) and its SIMD
-// variants (mxfp4_avx2.cpp, mxfp4_avx512.cpp).
+// variants (mxfp4_avx2.cpp, mxfp4_avx512.cpp; mxfp4_neon.cpp, mxfp4_dotprod.cpp on ARM64).
 #pragma once
 #include <stdint.h>
 
@@ -16,4 +16,8 @@ MxActs mx_quant_acts(const float *x, int64_t ntok, int64_t cols);
 #if defined(__x86_64__) || defined(_M_X64)
 void matmul_mxfp4_avx2(const uint8_t *w, int64_t rows, int64_t cols, const MxActs &a, int64_t ntok, float *y);
 void matmul_mxfp4_avx512(const uint8_t *w, int64_t rows, int64_t cols, const MxActs &a, int64_t ntok, float *y);
+#endif
+#if defined(__aarch64__)
+void matmul_mxfp4_neon(const uint8_t *w, int64_t rows, int64_t cols, const MxActs &a, int64_t ntok, float *y);
+void matmul_mxfp4_dotprod(const uint8_t *w, int64_t rows, int64_t cols, const MxActs &a, int64_t ntok, float *y);
 #endif

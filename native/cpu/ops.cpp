@@ -1,6 +1,6 @@
 // Element-wise ops and normalisation: lb_rmsnorm, lb_rope_ext, lb_silu_mul, lb_add, lb_add_bias.
-// Scalar references here; AVX-512 variants of the two that do arithmetic per element
-// (rmsnorm, silu) in ops_avx512.cpp. The rest is memory bound and left to the compiler.
+// Scalar references here; AVX-512 and NEON variants of the two that do arithmetic per element
+// (rmsnorm, silu) in ops_avx512.cpp / ops_neon.cpp. The rest is memory bound and left to the compiler.
 #include "dispatch.h"
 #include "lowbit/lowbit.h"
 #include "ops_internal.h"
@@ -12,6 +12,11 @@ extern "C" int32_t lb_rmsnorm(const float *x, const float *weight, float *out, i
 #if LB_X86
     if (lb_isa_current() >= LB_ISA_AVX512) {
         rmsnorm_avx512(x, weight, out, rows, n, eps);
+        return LB_OK;
+    }
+#elif LB_ARM64
+    if (lb_isa_current() >= LB_ISA_NEON) {
+        rmsnorm_neon(x, weight, out, rows, n, eps);
         return LB_OK;
     }
 #endif
@@ -68,6 +73,8 @@ extern "C" int32_t lb_silu_mul(float *gate, const float *up, int64_t n) {
     constexpr int64_t kChunk = 8192;
 #if LB_X86
     const bool simd = lb_isa_current() >= LB_ISA_AVX512;
+#elif LB_ARM64
+    const bool simd = lb_isa_current() >= LB_ISA_NEON;
 #else
     constexpr bool simd = false;
 #endif
@@ -75,7 +82,11 @@ extern "C" int32_t lb_silu_mul(float *gate, const float *up, int64_t n) {
     for (int64_t c0 = 0; c0 < n; c0 += kChunk) {
         const int64_t m = n - c0 < kChunk ? n - c0 : kChunk;
         if (simd) {
+#if LB_X86
             silu_mul_avx512(gate + c0, up + c0, m);
+#elif LB_ARM64
+            silu_mul_neon(gate + c0, up + c0, m);
+#endif
             continue;
         }
         for (int64_t i = c0; i < c0 + m; i++) gate[i] = gate[i] / (1.f + std::exp(-gate[i])) * up[i];

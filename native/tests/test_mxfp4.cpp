@@ -3,7 +3,8 @@
 // independent double-precision reference: weights and activations dequantized through
 // lb_quantize/lb_dequantize (activations are quantized per 32 exactly as weights), products summed in
 // double. Every term is exact, so variants may differ from the reference only by FP32 summation;
-// each level's ntok > 1 outputs must equal its one-token calls bit for bit (batch invariance).
+// each level's ntok > 1 outputs must equal its one-token calls bit for bit (batch invariance), and the
+// ARM levels (NEON, dotprod) must equal the scalar reference bit for bit.
 #include "test_util.h"
 #include <cstring>
 
@@ -96,6 +97,11 @@ static void test_matmul() {
                               std::fabs(y[i] - scalar[i]) <= 1e-5 * mag[i] + 1e-30,
                           "%s %lldx%lld ntok %lld t %lld r %lld: %g vs ref %g scalar %g", isa_name(isa), (long long)rows,
                           (long long)cols, (long long)ntok, (long long)(i / rows), (long long)(i % rows), y[i], ref[i], scalar[i]);
+                // the NEON kernels add the block terms in the scalar's order: equal bit for bit
+                if (isa >= LB_ISA_NEON)
+                    CHECK(std::memcmp(y.data(), scalar.data(), y.size() * sizeof(float)) == 0,
+                          "%s %lldx%lld ntok %lld: not bit-identical to scalar", isa_name(isa), (long long)rows,
+                          (long long)cols, (long long)ntok);
                 if (ntok > 1)
                     for (int64_t t = 0; t < ntok; t++) {
                         auto y1 = run(w, rows, cols, x.data() + t * cols, 1, isa);
@@ -108,8 +114,38 @@ static void test_matmul() {
     lb_isa_set(lb_isa_supported());
 }
 
+// blocks scaled by 2^-24 .. 2^24 so that the FP32 sum of a row's terms rounds (exact terms of one
+// magnitude mostly add exactly): the ARM kernels must still add them in the scalar's order, bit for bit
+static void test_matmul_wide_scales() {
+    unsigned seed = 77;
+    std::mt19937 rng(seed);
+    for (int64_t cols : {32, 128, 160, 896}) {
+        const int64_t rows = 9, ntok = 5;
+        auto wf = random_floats(rows * cols, seed++, -1.f, 1.f), x = random_floats(ntok * cols, seed++, -1.f, 1.f);
+        for (int64_t b = 0; b < rows * cols; b += 32) {
+            const float s = std::ldexp(1.f, (int)(rng() % 49) - 24);
+            for (int j = 0; j < 32; j++) wf[b + j] *= s;
+        }
+        for (int64_t b = 0; b < ntok * cols; b += 32) {
+            const float s = std::ldexp(1.f, (int)(rng() % 49) - 24);
+            for (int j = 0; j < 32; j++) x[b + j] *= s;
+        }
+        std::vector<uint8_t> w(rows * lb_row_bytes(LB_MXFP4, 0, cols));
+        CHECK(lb_quantize(LB_MXFP4, 0, wf.data(), w.data(), rows, cols) == LB_OK, "quantize");
+        const auto scalar = run(w, rows, cols, x.data(), ntok, LB_ISA_SCALAR);
+        for (int isa = isa_next(LB_ISA_SCALAR); isa <= lb_isa_supported(); isa = isa_next(isa)) {
+            if (isa < LB_ISA_NEON) continue;  // the x86 kernels add in another order (tested above)
+            auto y = run(w, rows, cols, x.data(), ntok, isa);
+            CHECK(std::memcmp(y.data(), scalar.data(), y.size() * sizeof(float)) == 0,
+                  "%s wide scales %lldx%lld: not bit-identical to scalar", isa_name(isa), (long long)rows, (long long)cols);
+        }
+    }
+    lb_isa_set(lb_isa_supported());
+}
+
 int main() {
     test_elements();
     test_matmul();
+    test_matmul_wide_scales();
     return finish("test_mxfp4");
 }
