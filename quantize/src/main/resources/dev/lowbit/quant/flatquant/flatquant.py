@@ -11,6 +11,7 @@ per-channel smoothing scale d (attn_in, ffn_in, ffn_mid), per-row weight clips
 (LWC) and one activation clip per site (LAC), by minimizing the MSE between the
 quantized block (as the engine runs it) and the full-precision block.
 """
+import copy
 import json
 import math
 import mmap
@@ -514,8 +515,13 @@ def calibrate(workdir, keep_blocks=False):
             target = torch.cat([fp_block(w, a, cfg) for a in xfp.split(4)])
         block = Block(w, cfg, gen, smoothing_init(w, xq, cfg))
         loss_init = block_loss(block, xq, target, cfg)
+        initial = copy.deepcopy(block.state_dict())
         train_block(block, xq, target, cfg, gen, "layer %d/%d" % (i + 1, N))
         loss_final = block_loss(block, xq, target, cfg)
+        if loss_final > loss_init:  # too few steps to gain (tiny calibration sets): keep the initial transforms
+            block.load_state_dict(initial)
+            log("flatquant: layer %d/%d kept its initial transforms (trained loss %.6g > %.6g)" % (i + 1, N, loss_final, loss_init))
+            loss_final = loss_init
         with torch.no_grad():
             e = block.effective()
             xq = torch.cat([quant_block(e, a, cfg) for a in xq.split(4)])
