@@ -6,7 +6,6 @@ import dev.lowbit.model.kv.KvCache;
 import dev.lowbit.model.kv.KvLayout;
 import dev.lowbit.model.kv.Rope;
 import dev.lowbit.model.kv.StaticKScales;
-import dev.lowbit.quant.Format;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -238,7 +237,7 @@ public final class Transformer implements AutoCloseable {
         if (learned != null) ops.transform(learned, in.address(), T);
         else if (ws[0].rotated) ops.rotate(in.address(), T, ws[0].cols);
         // the plan's activation clip, right before a per-token activation quantizer (a learned transform clamps by its own)
-        if (learned == null && actClip < 1f && quantizesActivations(ws[0].format)) ops.clipRows(in.address(), T, cols, actClip);
+        if (learned == null && actClip < 1f && ws[0].format.activationBits() < 16) ops.clipRows(in.address(), T, cols, actClip);
         if (inputObserver != null) inputObserver.observe(layer, site, in.floatView(0, T * cols), T, cols);
         if (T == 1 && stacked != null) {
             ops.matmul(stacked, in.address(), 1, outs[0].address(), options.batchInvariant());
@@ -252,11 +251,6 @@ public final class Transformer implements AutoCloseable {
             return;
         }
         for (int i = 0; i < ws.length; i++) ops.matmul(ws[i], in.address(), T, outs[i].address(), options.batchInvariant());
-    }
-
-    /** formats whose matmul quantizes its input per token at run time */
-    private static boolean quantizesActivations(Format f) {
-        return f == Format.I8CH || f == Format.I8CHA || f == Format.I4CH || f == Format.I4CHA || f == Format.MXFP4;
     }
 
     /** installs (or removes, with null) an observer of the linear layers' inputs; used by weight calibration */

@@ -81,6 +81,18 @@ public enum Format {
         return (uses & LowbitNative.USE_K_STATIC) != 0;
     }
 
+    /**
+     * bits of the activations a weight format's matmul quantizes its input to per token at run time (W8A8: 8;
+     * W4A4 and MXFP4: 4), 16 when it multiplies 16-bit inputs
+     */
+    public int activationBits() {
+        return switch (this) {
+            case I8CH, I8CHA -> 8;
+            case I4CH, I4CHA, MXFP4 -> 4;
+            default -> 16;
+        };
+    }
+
     /** bytes a matrix of `rows` rows of `cols` elements takes (whole row blocks), or -1 if cols/group are invalid */
     public long matrixBytes(int group, long cols, long rows) {
         long rb = rowBytes(group, cols);

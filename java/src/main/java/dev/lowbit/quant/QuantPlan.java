@@ -382,7 +382,7 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
     /** the study's W-A-KV bit label, e.g. "4-16-16" for w4a16-g128, "8-8-8" for w8a8kv8, "4-4-4" for mxfp4-w4a4kv4 */
     public String wakv() {
         String w = weights == null || weights == Format.F32 ? "16" : String.valueOf(weights.bits);
-        String a = weights == Format.I8CH || weights == Format.I8CHA ? "8" : weights == Format.I4CH || weights == Format.I4CHA || weights == Format.MXFP4 ? "4" : "16";
+        String a = weights == null ? "16" : String.valueOf(weights.activationBits());
         // separate K/V formats: "k8v4" in the KV column
         String k = kvK == kv ? kvBits(kv) : "k" + kvBits(kvK) + "v" + kvBits(kv);
         return w + "-" + a + "-" + k;
