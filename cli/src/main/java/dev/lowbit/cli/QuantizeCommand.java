@@ -1,5 +1,6 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.quant.Site;
 import dev.lowbit.catalogue.ModelResolver;
 import dev.lowbit.core.Native;
 import dev.lowbit.gguf.GgufFile;
@@ -274,7 +275,7 @@ final class QuantizeCommand implements Callable<Integer> {
     /** the chosen alpha per site (mean over the layers) and the output error the scales reached against plain RTN grids */
     private static String awqSummary(List<Awq.Choice> choices) {
         StringBuilder sb = new StringBuilder("awq scales: mean alpha");
-        for (Transformer.Site s : Transformer.Site.values()) {
+        for (Site s : Site.values()) {
             List<Awq.Choice> at = choices.stream().filter(x -> x.site() == s).toList();
             sb.append(' ').append(s.name().toLowerCase(java.util.Locale.ROOT)).append(' ')
                     .append(at.isEmpty() ? "-" : String.format("%.2f", at.stream().mapToDouble(Awq.Choice::alpha).average().orElse(0)));

@@ -1,7 +1,7 @@
 package dev.lowbit.model;
 
 import dev.lowbit.core.NativeBuffer;
-import dev.lowbit.model.Transformer.Site;
+import dev.lowbit.quant.Site;
 import java.util.Map;
 
 /**

@@ -6,7 +6,7 @@ import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufFormatException;
 import dev.lowbit.gguf.GgufTensor;
-import dev.lowbit.model.Transformer.Site;
+import dev.lowbit.quant.Site;
 import dev.lowbit.quant.Format;
 import java.util.EnumMap;
 import java.util.Map;

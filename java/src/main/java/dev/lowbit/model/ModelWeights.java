@@ -9,7 +9,7 @@ import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufFormatException;
 import dev.lowbit.gguf.GgufTensor;
 import dev.lowbit.model.Architecture.Tensor;
-import dev.lowbit.model.Transformer.Site;
+import dev.lowbit.quant.Site;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantizedGguf;

@@ -116,9 +116,9 @@ public record QuantPlan(String name, Format weights, int weightGroup, boolean ro
      * the matrices that read it (q,k,v | o | gate,up | down), so the rule is per site: rotated when any of its
      * matrices resolves to a rotated format; its other matrices are then stored rotated too (see ModelWeights).
      */
-    public boolean rotated(int layer, Transformer.Site site) {
+    public boolean rotated(int layer, Site site) {
         for (int k = 0; k < MATRICES.size(); k++)
-            if (Transformer.Site.OF_MATRIX.get(k) == site && weightsFor(layer, MATRICES.get(k)).rotate()) return true;
+            if (Site.OF_MATRIX.get(k) == site && weightsFor(layer, MATRICES.get(k)).rotate()) return true;
         return false;
     }
 

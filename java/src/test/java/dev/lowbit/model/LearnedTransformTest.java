@@ -10,7 +10,7 @@ import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.gguf.GgufFile;
 import dev.lowbit.gguf.GgufTensor;
 import dev.lowbit.gguf.GgufWriter;
-import dev.lowbit.model.Transformer.Site;
+import dev.lowbit.quant.Site;
 import dev.lowbit.quant.QuantPlan;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

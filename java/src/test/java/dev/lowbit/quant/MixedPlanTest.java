@@ -12,7 +12,7 @@ import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
 
 import dev.lowbit.model.LayerWeights;
-import dev.lowbit.model.Transformer.Site;
+import dev.lowbit.quant.Site;
 
 import dev.lowbit.quality.QualityMeter;
 import java.util.List;

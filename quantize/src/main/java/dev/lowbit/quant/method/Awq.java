@@ -3,7 +3,7 @@ package dev.lowbit.quant.method;
 import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
-import dev.lowbit.model.Transformer.Site;
+import dev.lowbit.quant.Site;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.PackedMatrix;
 import dev.lowbit.quant.QuantPlan;

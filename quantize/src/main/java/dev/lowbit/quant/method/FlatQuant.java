@@ -12,7 +12,7 @@ import dev.lowbit.model.Architecture;
 import dev.lowbit.model.Architecture.Tensor;
 import dev.lowbit.model.LearnedTransform;
 import dev.lowbit.model.ModelConfig;
-import dev.lowbit.model.Transformer.Site;
+import dev.lowbit.quant.Site;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.Replacements;

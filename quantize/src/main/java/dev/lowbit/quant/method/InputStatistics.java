@@ -10,6 +10,7 @@ import dev.lowbit.model.Segment;
 import dev.lowbit.model.Transformer;
 import dev.lowbit.model.kv.KvCache;
 import dev.lowbit.model.kv.Sequence;
+import dev.lowbit.quant.Site;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +37,8 @@ final class InputStatistics {
         }
     }
 
-    static Map<Transformer.Site, LayerMethod.SiteStats> of(ModelWeights model, KvCache kv, List<int[]> windows, int longest, int l) {
-        Map<Transformer.Site, Sums> sums = new EnumMap<>(Transformer.Site.class);
+    static Map<Site, LayerMethod.SiteStats> of(ModelWeights model, KvCache kv, List<int[]> windows, int longest, int l) {
+        Map<Site, Sums> sums = new EnumMap<>(Site.class);
         try (Transformer t = new Transformer(model, kv, longest, 1)) {
             t.setLayerLimit(l + 1);
             t.setInputObserver((layer, site, x, ntok, cols) -> {
@@ -61,7 +62,7 @@ final class InputStatistics {
                 }
             }
         }
-        Map<Transformer.Site, LayerMethod.SiteStats> out = new EnumMap<>(Transformer.Site.class);
+        Map<Site, LayerMethod.SiteStats> out = new EnumMap<>(Site.class);
         sums.forEach((site, s) -> {
             float[] h = s.xtx;
             int n = s.sumAbs.length;

@@ -1,5 +1,6 @@
 package dev.lowbit.quant.method;
 
+import dev.lowbit.quant.Site;
 import dev.lowbit.model.ModelConfig;
 import dev.lowbit.model.Transformer;
 import dev.lowbit.quant.Replacements;
@@ -17,7 +18,7 @@ public interface LayerMethod {
     Replacements quantize(Layer layer);
 
     /** one linear: weights [rows][cols] row-major (rows = outputs), and the site its input comes from */
-    record Matrix(String name, Transformer.Site site, float[] w, int rows, int cols) {}
+    record Matrix(String name, Site site, float[] w, int rows, int cols) {}
 
     /** a 1-D tensor of the block (norm weight, bias) */
     record Vector(String name, float[] v) {}
@@ -45,7 +46,7 @@ public interface LayerMethod {
      * (null when the model has none); the statistics per site (empty for an uncalibrated method).
      */
     record Layer(int index, ModelConfig config, List<Matrix> matrices, Vector attnNorm, Vector ffnNorm, Vector vBias,
-                 Map<Transformer.Site, SiteStats> stats) {
+                 Map<Site, SiteStats> stats) {
         public Layer {
             if (matrices.size() != 7) throw new IllegalArgumentException("a layer has 7 linears, got " + matrices.size());
         }
@@ -59,7 +60,7 @@ public interface LayerMethod {
         public Matrix down() { return matrices.get(6); }
 
         /** the statistics of a site; null without calibration */
-        public SiteStats stats(Transformer.Site s) {
+        public SiteStats stats(Site s) {
             return stats.get(s);
         }
     }

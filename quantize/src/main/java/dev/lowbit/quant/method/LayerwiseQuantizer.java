@@ -1,5 +1,6 @@
 package dev.lowbit.quant.method;
 
+import dev.lowbit.quant.Site;
 import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
@@ -60,7 +61,7 @@ public final class LayerwiseQuantizer {
         try (ModelWeights model = ModelWeights.load(f, c, QuantPlan.W16, false);
              KvCache kv = new KvCache(shape, shape.bytesPerSequence())) {
             for (int l = 0; l < c.nLayer(); l++) {
-                Map<Transformer.Site, LayerMethod.SiteStats> stats = windows.isEmpty() ? Map.of()
+                Map<Site, LayerMethod.SiteStats> stats = windows.isEmpty() ? Map.of()
                         : InputStatistics.of(model, kv, windows, longest, l);
                 LayerWeights old = model.layers.get(l);
                 Replacements r = method.quantize(layer(f, c, l, old, stats));
@@ -74,10 +75,10 @@ public final class LayerwiseQuantizer {
 
     /** the method's view of layer l: 16-bit weights read from the file, vectors as the running model holds them */
     private static LayerMethod.Layer layer(GgufFile f, ModelConfig c, int l, LayerWeights old,
-                                           Map<Transformer.Site, LayerMethod.SiteStats> stats) throws GgufFormatException {
+                                           Map<Site, LayerMethod.SiteStats> stats) throws GgufFormatException {
         Linear[] lin = old.linears();
         List<LayerMethod.Matrix> m = new ArrayList<>();
-        for (int k = 0; k < lin.length; k++) m.add(new LayerMethod.Matrix(lin[k].name, Transformer.Site.OF_MATRIX.get(k), weights(f, lin[k]), lin[k].rows, lin[k].cols));
+        for (int k = 0; k < lin.length; k++) m.add(new LayerMethod.Matrix(lin[k].name, Site.OF_MATRIX.get(k), weights(f, lin[k]), lin[k].rows, lin[k].cols));
         Architecture a = c.arch();
         return new LayerMethod.Layer(l, c, m, vector(a.name(Tensor.ATTN_NORM, l), old.attnNorm(), c.nEmbd()),
                 vector(a.name(Tensor.FFN_NORM, l), old.ffnNorm(), c.nEmbd()),

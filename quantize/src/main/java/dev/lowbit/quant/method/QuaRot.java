@@ -2,7 +2,7 @@ package dev.lowbit.quant.method;
 
 import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.model.Rotation;
-import dev.lowbit.model.Transformer.Site;
+import dev.lowbit.quant.Site;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.Replacements;

@@ -1,6 +1,6 @@
 package dev.lowbit.quant.method;
 
-import dev.lowbit.model.Transformer.Site;
+import dev.lowbit.quant.Site;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.Replacements;

@@ -22,6 +22,7 @@ import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantizedGguf;
 import dev.lowbit.quant.Replacements;
 import dev.lowbit.tokenizer.Tokenizer;
+import dev.lowbit.quant.Site;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ class AwqTest {
             windows = CalibrationSet.sample("greedy", stream, 8, 64, 1).windows();
         }
         Awq fold = foldAndCompare(src, windows, new int[] {1, 400, 31, 277, 90, 13, 8, 300, 45, 67, 89, 123});
-        assertTrue(fold.choices().stream().noneMatch(c -> c.site() == Transformer.Site.ATTN_OUT), "GQA: o is not scaled");
+        assertTrue(fold.choices().stream().noneMatch(c -> c.site() == Site.ATTN_OUT), "GQA: o is not scaled");
     }
 
     @Test
@@ -59,7 +60,7 @@ class AwqTest {
         List<int[]> windows = new ArrayList<>();
         for (int i = 0; i < 6; i++) windows.add(rnd.ints(48, 0, 151936).toArray());
         Awq fold = foldAndCompare(src, windows, new int[] {11, 523, 99, 7000, 42, 1234, 5, 17, 300, 2});
-        assertTrue(fold.choices().stream().anyMatch(c -> c.site() == Transformer.Site.ATTN_OUT && c.alpha() > 0), fold.choices().toString());
+        assertTrue(fold.choices().stream().anyMatch(c -> c.site() == Site.ATTN_OUT && c.alpha() > 0), fold.choices().toString());
     }
 
     /** folds the searched scales into the model at src, checks they moved something, and compares the logits with the original's */
@@ -139,7 +140,7 @@ class AwqTest {
             for (int i = 0; i < cols; i++)
                 for (int j = 0; j < cols; j++) h[i * cols + j] += x[t * cols + i] * x[t * cols + j];
         LayerMethod.SiteStats stats = new LayerMethod.SiteStats(h, sumAbs, tokens);
-        LayerMethod.Matrix m = new LayerMethod.Matrix("w", Transformer.Site.FFN_MID, w, rows, cols);
+        LayerMethod.Matrix m = new LayerMethod.Matrix("w", Site.FFN_MID, w, rows, cols);
         for (Format fmt : new Format[] {Format.W4G, Format.W3G}) {
             AwqSearch.Result r = AwqSearch.search(List.of(m), stats, fmt, 128, 20);
             assertTrue(r.alpha() > 0, fmt + ": alpha " + r.alpha());

@@ -10,6 +10,7 @@ import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.gguf.Quant;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.Replacements;
+import dev.lowbit.quant.Site;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,7 @@ class GgufGridTest {
     private static LayerMethod.Layer layerOf(float[] w, int rows, int cols) {
         java.util.List<LayerMethod.Matrix> ms = new java.util.ArrayList<>();
         for (String n : new String[] {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"})
-            ms.add(new LayerMethod.Matrix("blk.0." + n + ".weight", dev.lowbit.model.Transformer.Site.values()[0], w, rows, cols));
+            ms.add(new LayerMethod.Matrix("blk.0." + n + ".weight", Site.values()[0], w, rows, cols));
         return new LayerMethod.Layer(0, null, ms, null, null, null, java.util.Map.of());
     }
 

@@ -23,6 +23,7 @@ import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantizedGguf;
 import dev.lowbit.quant.Replacements;
 import dev.lowbit.tokenizer.Tokenizer;
+import dev.lowbit.quant.Site;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -45,8 +46,8 @@ class SmoothQuantTest {
 
     @Test
     void theScalesFollowTheFormulaAndSkipDeadChannels() {
-        LayerMethod.Matrix a = new LayerMethod.Matrix("a", Transformer.Site.ATTN_IN, new float[] {0.5f, -2f, 0f, 1f, 1f, 0f}, 2, 3);
-        LayerMethod.Matrix b = new LayerMethod.Matrix("b", Transformer.Site.ATTN_IN, new float[] {-4f, 0.1f, 0f}, 1, 3);
+        LayerMethod.Matrix a = new LayerMethod.Matrix("a", Site.ATTN_IN, new float[] {0.5f, -2f, 0f, 1f, 1f, 0f}, 2, 3);
+        LayerMethod.Matrix b = new LayerMethod.Matrix("b", Site.ATTN_IN, new float[] {-4f, 0.1f, 0f}, 1, 3);
         float[] s = SmoothQuant.scales(new float[] {9f, 16f, 5f}, 0.5, a, b);
         assertEquals(3 / 2.0, s[0], 1e-5);   // sqrt(max|x| 9) / sqrt(max|w| 4, from b)
         assertEquals(4 / Math.sqrt(2), s[1], 1e-5);
