@@ -25,8 +25,9 @@
 // Scalar reference here; AVX-512 variant in attention_avx512.cpp, AVX512_BF16 (KV4) in
 // attention_bf16_avx512.cpp, AVX2 (CPUs without AVX-512) in attention_avx2.cpp. K and V may be in
 // different formats (lb_attention_kv: e.g. KV8 keys, KV4 values); each cache keeps its own arithmetic
-// above (bf16 query when K is in a group format, bf16(p * s) value weights when V is). The SIMD kernels
-// read one format for both pools, so a mixed pair always runs this scalar reference.
+// above (bf16 query when K is in a group format, bf16(p * s) value weights when V is). The AVX-512 and
+// AVX2 kernels take the K and V layouts separately (any pair of F16/KV8/KV4/KV3; F32 only with F32); the
+// AVX512_BF16 KV4 kernel reads one format, so a mixed pair at that level takes the AVX-512 kernel.
 #include "dispatch.h"
 #include "kv_internal.h"
 #include <algorithm>
@@ -124,7 +125,7 @@ inline bool split_rows(int64_t nq, int64_t pos0, int32_t n_kv_head) {
 }
 
 // nseq sequences; sequence s: nq[s] query rows following those of sequence s-1, positions pos0[s]..,
-// block table tables[s]; K in kfmt, V in vfmt (equal formats take the SIMD kernels, mixed pairs the scalar reference)
+// block table tables[s]; K in kfmt, V in vfmt (a mixed pair takes the AVX-512/AVX2 kernels, not the AVX512_BF16 one)
 int32_t attend(int32_t kfmt, int32_t vfmt, int32_t group, const void *kcache, const void *vcache, const int32_t *const *tables,
                int32_t block_size, const float *q, const int64_t *nq, const int64_t *pos0, int32_t nseq, int32_t n_head,
                int32_t n_kv_head, int32_t head_dim, float scale, float *out) {
@@ -142,12 +143,12 @@ int32_t attend(int32_t kfmt, int32_t vfmt, int32_t group, const void *kcache, co
     }
     const int gh = n_head / n_kv_head, hd = head_dim;
 #if LB_X86
-    // the SIMD kernels read both pools in one format; a mixed K/V pair runs the scalar reference
+    // the AVX512_BF16 kernel reads both pools in one format; the AVX-512 and AVX2 ones take mixed pairs
     const bool same = kfmt == vfmt;
-    const bool simd = same && lb_isa_current() >= LB_ISA_AVX512 && attention_supported_avx512(ls[0]);
+    const bool simd = lb_isa_current() >= LB_ISA_AVX512 && attention_supported_avx512(ls[0], vls[0]);
     const bool bf16 = same && lb_bf16_kernels() && attention_supported_bf16(ls[0]);
     // AVX2 only at that level: an AVX-512 CPU keeps the scalar path for shapes its kernels lack
-    const bool avx2 = same && lb_isa_current() == LB_ISA_AVX2 && attention_supported_avx2(ls[0]);
+    const bool avx2 = lb_isa_current() == LB_ISA_AVX2 && attention_supported_avx2(ls[0], vls[0]);
 #else
     constexpr bool simd = false, bf16 = false, avx2 = false;
 #endif
@@ -189,9 +190,9 @@ int32_t attend(int32_t kfmt, int32_t vfmt, int32_t group, const void *kcache, co
         if (bf16)
             attention_span_bf16(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
         else if (simd)
-            attention_span_avx512(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
+            attention_span_avx512(l, vl, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
         else if (avx2)
-            attention_span_avx2(l, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
+            attention_span_avx2(l, vl, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
         else
             attention_span_scalar(l, vl, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
     };

@@ -9,6 +9,7 @@
 //    (code - z) weighted by bf16(p * group scale) (lb_kv_value_weight), so the roundings are the scalar
 //    reference's and only the summation order and exp differ. Each head's accumulators are loaded and
 //    stored once per 8 rows.
+// K and V may be in different formats (a mixed pair, kv-k8v4): keys decode in K's, values in V's.
 // The rows (up to 1 KB each, head_dim 256 in F32) are decoded into memory rather than kept in the 16
 // ymm registers: 8 accumulators + the broadcast weights already fill them.
 #include "kv_internal.h"
@@ -59,17 +60,21 @@ inline void load_row(const uint8_t *row, float *out) {
     }
 }
 
-template <int HD, int BITS, int GS>
-void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride, int gh, float scale,
-          int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc) {
+// K rows in KB bits (32 F32, 16 F16, 8/4/3 group formats), V rows in VB bits; GS: the group of whichever
+// pool is grouped (a grouped pair shares it). K's format decides the score path (bf16 query for a group
+// format), V's the value path (bf16(p * s) weights), as attention_span_scalar; KB == VB: one format
+template <int HD, int KB, int VB, int GS>
+void span(const KvLayout &kl, const KvLayout &vl, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride,
+          int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc) {
     constexpr int T = ATTN_TILE;
-    constexpr bool grouped = BITS <= 8;
+    constexpr int KGS = KB <= 8 ? GS : 0, VGS = VB <= 8 ? GS : 0;
+    constexpr bool kgrouped = KB <= 8, grouped = VB <= 8;  // grouped: V's value path
     constexpr int GW = grouped ? GS : HD, NG = HD / GW;  // value weights per row: one per group (F32/F16: one)
     // scratch: scores [gh][T], 8 decoded rows [8][HD], query [gh][HD], group formats' value weights [gh][NG][T]
     float *sc = study_scratch_f32((size_t)gh * T + 8 * HD + (size_t)gh * HD + (grouped ? (size_t)gh * NG * T : 0));
     float *rt = sc + (size_t)gh * T, *qf = rt + 8 * HD, *wv = qf + (size_t)gh * HD;
     for (int g = 0; g < gh; g++)
-        for (int i = 0; i < HD; i++) qf[g * HD + i] = grouped ? lb_bf16_round(q[g * q_stride + i]) : q[g * q_stride + i];
+        for (int i = 0; i < HD; i++) qf[g * HD + i] = kgrouped ? lb_bf16_round(q[g * q_stride + i]) : q[g * q_stride + i];
     for (int g = 0; g < gh; g++) {
         m[g] = -INFINITY;
         lsum[g] = 0.f;
@@ -79,16 +84,16 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
     for (int64_t t0 = j0; t0 < j1; t0 += T) {
         const int n = (int)(j1 - t0 < T ? j1 - t0 : T), np = (n + 7) / 8 * 8;
         const uint8_t *kr[T], *vr[T];  // the tile's rows, addressed once
-        kv_rows(l, kc, kvh, t0, n, kr);
-        kv_rows(l, vc, kvh, t0, n, vr);
+        kv_rows(kl, kc, kvh, t0, n, kr);
+        kv_rows(vl, vc, kvh, t0, n, vr);
         for (int j = n; j < np; j++) kr[j] = vr[j] = kZeroRow;
         // scores of 8 keys at a time into sc[g][jb..]
         for (int jb = 0; jb < n; jb += 8) {
             for (int jj = jb + 8; jj < jb + 16 && jj < n; jj++) {
                 _mm_prefetch((const char *)kr[jj], _MM_HINT_T0);
-                _mm_prefetch((const char *)kr[jj] + l.row_bytes - 1, _MM_HINT_T0);
+                _mm_prefetch((const char *)kr[jj] + kl.row_bytes - 1, _MM_HINT_T0);
             }
-            for (int jj = 0; jj < 8; jj++) load_row<HD, BITS, GS, true>(kr[jb + jj], rt + jj * HD);
+            for (int jj = 0; jj < 8; jj++) load_row<HD, KB, KGS, true>(kr[jb + jj], rt + jj * HD);
             for (int g = 0; g < gh; g++) {
                 const float *qg = qf + g * HD;
                 __m256 a[8];
@@ -132,7 +137,7 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
         // group formats: wv[g][b][j] = bf16(p[g][j] * scale of group b of V row j), as lb_kv_value_weight
         const float *w = sc;
         if constexpr (grouped) {
-            constexpr int bb = 3 + GS * BITS / 8;
+            constexpr int bb = 3 + VGS * VB / 8;
             for (int b = 0; b < NG; b++)
                 for (int j = 0; j < np; j += 8) {
                     alignas(16) uint16_t h[8];
@@ -145,7 +150,7 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
         }
         // values, 8 rows at a time (the padded rows decode to 0 with weight 0)
         for (int jb = 0; jb < n; jb += 8) {
-            for (int jj = 0; jj < 8; jj++) load_row<HD, BITS, GS, !grouped>(vr[jb + jj], rt + jj * HD);
+            for (int jj = 0; jj < 8; jj++) load_row<HD, VB, VGS, !grouped>(vr[jb + jj], rt + jj * HD);
             for (int g = 0; g < gh; g++)
                 for (int b = 0; b < NG; b++) {
                     __m256 wb[8];
@@ -161,37 +166,69 @@ void span(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *
     }
 }
 
-using SpanFn = void (*)(const KvLayout &, const uint8_t *, const uint8_t *, const float *, int64_t, int, float, int, int64_t,
-                        int64_t, float *, float *, float *);
+using SpanFn = void (*)(const KvLayout &, const KvLayout &, const uint8_t *, const uint8_t *, const float *, int64_t, int,
+                        float, int, int64_t, int64_t, float *, float *, float *);
 
-// group as a compile-time constant (kv_layout caps it at the head dimension)
-template <int HD, int BITS>
+// bits of a layout as the kernels' template argument: 32 F32, 16 F16, else the group format's bits
+inline int kv_bits(const KvLayout &l) { return l.fmt == LB_F32 ? 32 : l.fmt == LB_F16 ? 16 : l.bits; }
+
+// one (K, V) pair, the group as a compile-time constant (kv_layout caps it at the head dimension);
+// F32 only pairs with itself (mixed pairs: F16/KV8/KV4/KV3)
+template <int HD, int KB, int VB>
 SpanFn pick_group(int group) {
-    switch (group) {
-        case 32: return span<HD, BITS, 32>;
-        case 64: return span<HD, BITS, (HD >= 64 ? 64 : 32)>;
-        case 128: return span<HD, BITS, (HD >= 128 ? 128 : 32)>;
-        default: return span<HD, BITS, (HD >= 256 ? 256 : 32)>;
+    if constexpr ((KB == 32) != (VB == 32)) {
+        return nullptr;
+    } else if constexpr (KB > 8 && VB > 8) {
+        return span<HD, KB, VB, 0>;
+    } else {
+        switch (group) {
+            case 32: return span<HD, KB, VB, 32>;
+            case 64: return span<HD, KB, VB, (HD >= 64 ? 64 : 32)>;
+            case 128: return span<HD, KB, VB, (HD >= 128 ? 128 : 32)>;
+            default: return span<HD, KB, VB, (HD >= 256 ? 256 : 32)>;
+        }
+    }
+}
+
+template <int HD, int KB>
+SpanFn pick_v(int vb, int group) {
+    switch (vb) {
+        case 32: return pick_group<HD, KB, 32>(group);
+        case 16: return pick_group<HD, KB, 16>(group);
+        case 8: return pick_group<HD, KB, 8>(group);
+        case 4: return pick_group<HD, KB, 4>(group);
+        default: return pick_group<HD, KB, 3>(group);
     }
 }
 
 template <int HD>
-SpanFn pick(const KvLayout &l) {
-    if (l.fmt == LB_F32) return span<HD, 32, 0>;
-    if (l.fmt == LB_F16) return span<HD, 16, 0>;
-    return l.bits == 8 ? pick_group<HD, 8>(l.group) : l.bits == 4 ? pick_group<HD, 4>(l.group) : pick_group<HD, 3>(l.group);
-}
-}  // namespace
-
-void attention_span_avx2(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride, int gh,
-                         float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc) {
-    const SpanFn f = l.head_dim == 64 ? pick<64>(l) : l.head_dim == 128 ? pick<128>(l) : pick<256>(l);
-    f(l, kc, vc, q, q_stride, gh, scale, kvh, j0, j1, m, lsum, acc);
+SpanFn pick(const KvLayout &kl, const KvLayout &vl) {
+    const int vb = kv_bits(vl), group = kl.bits ? kl.group : vl.group;
+    switch (kv_bits(kl)) {
+        case 32: return pick_v<HD, 32>(vb, group);
+        case 16: return pick_v<HD, 16>(vb, group);
+        case 8: return pick_v<HD, 8>(vb, group);
+        case 4: return pick_v<HD, 4>(vb, group);
+        default: return pick_v<HD, 3>(vb, group);
+    }
 }
 
-bool attention_supported_avx2(const KvLayout &l) {
+bool shape_supported(const KvLayout &l) {
     if (l.head_dim != 64 && l.head_dim != 128 && l.head_dim != 256) return false;
     if (l.bits == 0) return l.fmt == LB_F32 || l.fmt == LB_F16;
     return (l.bits == 8 || l.bits == 4 || l.bits == 3) &&
            (l.group == 32 || l.group == 64 || l.group == 128 || l.group == 256);
+}
+}  // namespace
+
+void attention_span_avx2(const KvLayout &kl, const KvLayout &vl, const uint8_t *kc, const uint8_t *vc, const float *q,
+                         int64_t q_stride, int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum,
+                         float *acc) {
+    const SpanFn f = kl.head_dim == 64 ? pick<64>(kl, vl) : kl.head_dim == 128 ? pick<128>(kl, vl) : pick<256>(kl, vl);
+    f(kl, vl, kc, vc, q, q_stride, gh, scale, kvh, j0, j1, m, lsum, acc);
+}
+
+bool attention_supported_avx2(const KvLayout &kl, const KvLayout &vl) {
+    // F32 pairs only with F32 (no mixed kernel instantiated for it)
+    return shape_supported(kl) && shape_supported(vl) && ((kl.fmt == LB_F32) == (vl.fmt == LB_F32));
 }

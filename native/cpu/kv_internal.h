@@ -108,16 +108,19 @@ constexpr int ATTN_TILE = 1024;
 constexpr int64_t ATTN_SPAN = 1024;
 
 // SIMD attention over keys [j0, j1) for the gh query heads of kv head kvh (q: gh rows of
-// q_stride floats); returns per head the running max m, the exp sum lsum and the unnormalised
+// q_stride floats), K rows in layout kl and V rows in vl (one format, or a mixed pair such as KV8
+// keys with KV4 values); returns per head the running max m, the exp sum lsum and the unnormalised
 // output acc[gh][head_dim], as attention_span_scalar does. attention_supported_avx512 says
-// whether the shape has a SIMD path (otherwise the caller uses the scalar reference).
-bool attention_supported_avx512(const KvLayout &l);
-void attention_span_avx512(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride,
-                           int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc);
-// AVX2 variant (attention_avx2.cpp), for CPUs without AVX-512: the same shapes
-bool attention_supported_avx2(const KvLayout &l);
-void attention_span_avx2(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride, int gh,
-                         float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum, float *acc);
+// whether the pair has a SIMD path (otherwise the caller uses the scalar reference).
+bool attention_supported_avx512(const KvLayout &kl, const KvLayout &vl);
+void attention_span_avx512(const KvLayout &kl, const KvLayout &vl, const uint8_t *kc, const uint8_t *vc, const float *q,
+                           int64_t q_stride, int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum,
+                           float *acc);
+// AVX2 variant (attention_avx2.cpp), for CPUs without AVX-512: the same shapes and pairs
+bool attention_supported_avx2(const KvLayout &kl, const KvLayout &vl);
+void attention_span_avx2(const KvLayout &kl, const KvLayout &vl, const uint8_t *kc, const uint8_t *vc, const float *q,
+                         int64_t q_stride, int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum,
+                         float *acc);
 // AVX512_BF16 variant (attention_bf16_avx512.cpp): KV4 with one group per row, head_dim 64 or 128
 bool attention_supported_bf16(const KvLayout &l);
 void attention_span_bf16(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride, int gh,

@@ -91,9 +91,11 @@ inline void prefetch_keys(const uint8_t *const *kr, int jb, int n, int64_t row_b
 // prefetch_keys, and the value rows of keys jb..jb+15 into L2 for the value pass after the tile's
 // softmax. Measured (bench_attention, 32K, from DRAM): the value prefetch helps KV8 (-8 to -15%),
 // slows F16 (~+15%) and the KV4 kernels (+4-12%), whose value rows the hardware prefetcher streams
-inline void prefetch_keys_values(const uint8_t *const *kr, const uint8_t *const *vr, int jb, int n, int64_t row_bytes) {
-    prefetch_keys<false>(kr, jb, n, row_bytes);
-    for (int jj = jb; jj < jb + 16 && jj < n; jj++) prefetch_row<_MM_HINT_T1, false>(vr[jj], row_bytes);
+// (K and V rows of krow_bytes / vrow_bytes: a mixed pair's pools differ)
+inline void prefetch_keys_values(const uint8_t *const *kr, const uint8_t *const *vr, int jb, int n, int64_t krow_bytes,
+                                 int64_t vrow_bytes) {
+    prefetch_keys<false>(kr, jb, n, krow_bytes);
+    for (int jj = jb; jj < jb + 16 && jj < n; jj++) prefetch_row<_MM_HINT_T1, false>(vr[jj], vrow_bytes);
 }
 
 // online-softmax step of one head over a tile of scores s[0..n): s becomes exp(s - m') (and 0 from n
