@@ -3,6 +3,7 @@
 // clamped to clip * [min, max] of the transformed row: the learned activation clipping, applied here
 // so that the per-token quantizer of the matmul that follows sees exactly the clipped range.
 // Scalar only: the work is n*(n1+n2) per token, two orders below the matmul it precedes.
+#include "clip_row.h"
 #include "dispatch.h"
 #include "lowbit/lowbit.h"
 #include <cmath>
@@ -36,15 +37,7 @@ void kron_row(float *x, int32_t n1, int32_t n2, const float *left, const float *
     } else {
         for (int64_t i = 0; i < n; i++) x[i] = tmp[i];
     }
-    if (clip < 1.f) {
-        float mn = 0.f, mx = 0.f;
-        for (int64_t i = 0; i < n; i++) {
-            mn = std::fmin(mn, x[i]);
-            mx = std::fmax(mx, x[i]);
-        }
-        const float lo = clip * mn, hi = clip * mx;
-        for (int64_t i = 0; i < n; i++) x[i] = std::fmin(std::fmax(x[i], lo), hi);
-    }
+    if (clip < 1.f) clip_row(x, n, clip);
 }
 }  // namespace
 

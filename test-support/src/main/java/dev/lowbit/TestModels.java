@@ -33,6 +33,25 @@ public final class TestModels {
         return model("stories260K.gguf");
     }
 
+    /**
+     * a text the model writes itself: `stories` samples after "Once upon a time" (temperature 0.8, seeds 1..stories),
+     * `tokens` tokens each, one per line; a text to measure quantization damage on, as the study calibrates and scores
+     */
+    public static String ownStories(Path model, int stories, int tokens) {
+        StringBuilder text = new StringBuilder();
+        try (LowbitModel m = LowbitModel.load(model, dev.lowbit.api.LoadOptions.defaults().withBatch(stories))) {
+            List<dev.lowbit.generate.GenerationRequest> reqs = new java.util.ArrayList<>();
+            for (int s = 1; s <= stories; s++)
+                reqs.add(new dev.lowbit.generate.GenerationRequest(m.textPrompt("Once upon a time"),
+                        new dev.lowbit.generate.SamplerSettings(0.8, 1.0, 0, s), tokens, List.of(), null));
+            for (dev.lowbit.generate.GenerationResult r : m.generateAll(reqs, null, null))
+                text.append("Once upon a time").append(r.text()).append('\n');
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return text.toString();
+    }
+
     /** the largest relative L2 difference between two models' logit rows at the same positions */
     public static double maxRelativeDifference(float[][] base, float[][] other) {
         double maxRel = 0;

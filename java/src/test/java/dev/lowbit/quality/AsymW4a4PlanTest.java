@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.lowbit.TestModels;
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
-import dev.lowbit.generate.GenerationRequest;
-import dev.lowbit.generate.GenerationResult;
-import dev.lowbit.generate.SamplerSettings;
 import dev.lowbit.quant.QuantPlan;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,13 +25,7 @@ class AsymW4a4PlanTest {
     @Test
     void asymmetricActivationsBeatSymmetricAndTheClipChangesThem() throws Exception {
         Path p = TestModels.stories();
-        StringBuilder text = new StringBuilder();
-        try (LowbitModel m = LowbitModel.load(p, LoadOptions.defaults().withBatch(3))) {
-            List<GenerationRequest> reqs = new ArrayList<>();
-            for (int s = 1; s <= 3; s++)
-                reqs.add(new GenerationRequest(m.textPrompt("Once upon a time"), new SamplerSettings(0.8, 1.0, 0, s), 300, List.of(), null));
-            for (GenerationResult r : m.generateAll(reqs, null, null)) text.append("Once upon a time").append(r.text()).append('\n');
-        }
+        String text = TestModels.ownStories(p, 3, 300);
         // w4a4-asym's logits differ from w4a4's (the same rotated weight bytes, other activation codes)
         String head = text.substring(0, Math.min(400, text.length()));
         float[][] sym, asym;
@@ -53,7 +44,7 @@ class AsymW4a4PlanTest {
 
         List<QuantPlan> plans = new ArrayList<>();
         for (String s : new String[] {"w4a4", "w4a4-asym", "w4a4-asym-aclip0.9"}) plans.add(QuantPlan.parse(s));
-        Map<String, QualityRow> rows = QualityMeter.measure(p, LoadOptions.defaults(), QuantPlan.W16, plans, text.toString(), 256, null)
+        Map<String, QualityRow> rows = QualityMeter.measure(p, LoadOptions.defaults(), QuantPlan.W16, plans, text, 256, null)
                 .stream().collect(Collectors.toMap(QualityRow::plan, Function.identity()));
         rows.values().forEach(r -> System.out.printf("%-20s kld %.6f top1 %.4f ppl %.4f (base %.4f)%n", r.plan(), r.kldMean(),
                 r.top1Agreement(), r.ppl(), r.basePpl()));

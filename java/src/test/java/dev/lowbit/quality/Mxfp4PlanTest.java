@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.lowbit.TestModels;
 import dev.lowbit.api.LoadOptions;
 import dev.lowbit.api.LowbitModel;
-import dev.lowbit.generate.GenerationRequest;
-import dev.lowbit.generate.GenerationResult;
-import dev.lowbit.generate.SamplerSettings;
 import dev.lowbit.quant.QuantPlan;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,13 +23,7 @@ class Mxfp4PlanTest {
     @Test
     void runsWithFiniteLogitsAndDamageBetweenW8a8AndW2a16() throws Exception {
         Path p = TestModels.stories();
-        StringBuilder text = new StringBuilder();
-        try (LowbitModel m = LowbitModel.load(p, LoadOptions.defaults().withBatch(3))) {
-            List<GenerationRequest> reqs = new ArrayList<>();
-            for (int s = 1; s <= 3; s++)
-                reqs.add(new GenerationRequest(m.textPrompt("Once upon a time"), new SamplerSettings(0.8, 1.0, 0, s), 300, List.of(), null));
-            for (GenerationResult r : m.generateAll(reqs, null, null)) text.append("Once upon a time").append(r.text()).append('\n');
-        }
+        String text = TestModels.ownStories(p, 3, 300);
         try (LowbitModel m = LowbitModel.load(p, LoadOptions.defaults().withPlan(QuantPlan.parse("mxfp4")))) {
             int[] toks = m.tokenize(text.substring(0, Math.min(400, text.length())), true);
             for (float[] row : TestModels.logits(m, toks))
@@ -40,7 +31,7 @@ class Mxfp4PlanTest {
         }
         List<QuantPlan> plans = new ArrayList<>();
         for (String s : new String[] {"w8a8", "mxfp4", "w2a16-g128"}) plans.add(QuantPlan.parse(s));
-        Map<String, QualityRow> rows = QualityMeter.measure(p, LoadOptions.defaults(), QuantPlan.W16, plans, text.toString(), 256, null)
+        Map<String, QualityRow> rows = QualityMeter.measure(p, LoadOptions.defaults(), QuantPlan.W16, plans, text, 256, null)
                 .stream().collect(Collectors.toMap(QualityRow::plan, Function.identity()));
         rows.values().forEach(r -> System.out.printf("%-12s kld %.6f top1 %.4f ppl %.4f (base %.4f)%n", r.plan(), r.kldMean(),
                 r.top1Agreement(), r.ppl(), r.basePpl()));
