@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Re-measures every testbed number the README quotes: the study's plans, GPTQ/AWQ, calibration
-# data, SmoothQuant, sensitivity and thinking budgets (about an hour on 2 cores). Writes under runs/ (or $1).
+# data, SmoothQuant, QuaRot/FlatQuant/MXFP4 at W4A4KV4, sensitivity, error kinds and thinking budgets
+# (about two hours on 2 cores; FlatQuant needs Debian's python3-torch). Writes under runs/ (or $1).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -43,3 +44,29 @@ for q in w16+kv4-rot "$k10" "$b178"; do
 done
 $L sweep -m lowbit-testbed --plans w16,w3a16-g128,w4a4kv4 --bench testbed:2026:10 --seeds 42,43,44 --batch 32 \
   --think-budgets 64,128,256 --out "$out/testbed-scaling"
+
+# why answers are wrong, per plan of the sweep
+$L errors "$out"/testbed-sweep/*/ > "$out/testbed-sweep/errors.md"
+
+# W4A4KV4 by method with the study's activation settings: KL over the seed-43 answers of the sweep's w16 run
+# (template + prompt + output), accuracy on the 200 problems
+w="$out/testbed-w4a4kv4"
+mkdir -p "$w"
+python3 - "$out/testbed-sweep/w16/records.jsonl" "$w/eval-text.txt" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])][:120]
+with open(sys.argv[2], "w") as f:
+    for r in recs:
+        if r["seed"] == 43:
+            f.write("<｜begin▁of▁sentence｜><｜User｜>" + r["prompt"] + "<｜Assistant｜><think>\n" + r["output"] + "\n")
+PY
+[ -f "$w/quarot.gguf" ] || $L quantize -m lowbit-testbed --plan w4a4kv4 --method quarot --calib gen:testbed --calib-samples 64 --calib-len 1024 -o "$w/quarot.gguf"
+for p in w4a4kv4 w8a8kv8; do
+  [ -f "$w/flat-$p.gguf" ] || $L quantize -m lowbit-testbed --plan $p --method flatquant --calib gen:testbed --calib-samples 32 --calib-len 512 -t 1 -o "$w/flat-$p.gguf"
+done
+$L ppl -m lowbit-testbed --text "$w/eval-text.txt" --quant w4a4kv4,w4a4-asymkv4,w4a4-asym-aclip0.9+kv4-rot-clip0.95,mxfp4-w4a4kv4,w8a8kv8,w8a8-asym+kv8-rot \
+  --models "$w/quarot.gguf,$w/flat-w4a4kv4.gguf,$w/flat-w8a8kv8.gguf" > "$w/ppl.txt"
+$L eval -m "$w/quarot.gguf" "${bench[@]}" --out "$w/eval-quarot"
+$L eval -m "$w/flat-w4a4kv4.gguf" "${bench[@]}" --out "$w/eval-flat"
+for q in w4a4-asym-aclip0.9+kv4-rot-clip0.95 mxfp4-w4a4kv4; do $L eval -m lowbit-testbed --quant $q "${bench[@]}" --out "$w/eval-$q"; done
+$L errors "$w"/eval-*/ > "$w/errors.md"
