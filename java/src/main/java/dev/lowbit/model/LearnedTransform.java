@@ -56,11 +56,6 @@ public record LearnedTransform(int n1, int n2, NativeBuffer left, NativeBuffer r
         return out;
     }
 
-    /** true if the file holds any learned transform (a FlatQuant-calibrated model) */
-    public static boolean present(GgufFile f) {
-        return f.tensor(tensorName(0, Site.ATTN_IN, "left")) != null;
-    }
-
     private static int side(GgufTensor t) throws GgufFormatException {
         long[] d = t.dims();
         if (d.length != 2 || d[0] != d[1] || d[0] < 1 || d[0] > 65536) throw new GgufFormatException("tensor " + t.name() + " is not a square matrix");
