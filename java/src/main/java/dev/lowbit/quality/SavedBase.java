@@ -1,6 +1,7 @@
 package dev.lowbit.quality;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lowbit.util.TopK;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -74,7 +75,7 @@ public final class SavedBase {
     /** the top-k summary of one row of base logits whose next token is {@code target} */
     static Position summarize(float[] logits, int target, int topK) {
         double lse = LogitStats.logSumExp(logits);
-        int[] ids = topIds(logits, Math.min(topK, logits.length));
+        int[] ids = TopK.indices(logits, Math.min(topK, logits.length));
         float[] lp = new float[ids.length];
         boolean[] inTop = new boolean[logits.length];
         for (int i = 0; i < ids.length; i++) {
@@ -82,58 +83,6 @@ public final class SavedBase {
             inTop[ids[i]] = true;
         }
         return new Position(LogitStats.argmax(logits), (float) (logits[target] - lse), (float) (restLogSumExp(logits, inTop) - lse), ids, lp);
-    }
-
-    /**
-     * the k largest logits' ids, largest first, ties by the lower id: a min-heap of k over one pass
-     * (O(V log k), not a sort of the whole vocabulary per position)
-     */
-    static int[] topIds(float[] logits, int k) {
-        int[] heap = new int[k];
-        int size = 0;
-        for (int i = 0; i < logits.length; i++) {
-            if (size < k) {
-                heap[size] = i;
-                siftUp(heap, size++, logits);
-            } else if (better(i, heap[0], logits)) {
-                heap[0] = i;
-                siftDown(heap, size, logits);
-            }
-        }
-        int[] out = new int[size];
-        for (int n = size; n > 0; n--) {  // pop the worst last: out fills from the back
-            out[n - 1] = heap[0];
-            heap[0] = heap[n - 1];
-            siftDown(heap, n - 1, logits);
-        }
-        return out;
-    }
-
-    /** a ranks above b: larger logit, or equal and lower id */
-    private static boolean better(int a, int b, float[] l) {
-        return l[a] > l[b] || l[a] == l[b] && a < b;
-    }
-
-    private static void siftUp(int[] h, int i, float[] l) {
-        while (i > 0 && better(h[(i - 1) / 2], h[i], l)) {
-            int p = (i - 1) / 2, t = h[p];
-            h[p] = h[i];
-            h[i] = t;
-            i = p;
-        }
-    }
-
-    private static void siftDown(int[] h, int n, float[] l) {
-        for (int i = 0;;) {
-            int c = 2 * i + 1;
-            if (c >= n) return;
-            if (c + 1 < n && better(h[c], h[c + 1], l)) c++;  // the worse child
-            if (!better(h[i], h[c], l)) return;
-            int t = h[i];
-            h[i] = h[c];
-            h[c] = t;
-            i = c;
-        }
     }
 
     /** log of the summed exp(logit) of the entries not in {@code top}; -inf when there are none */

@@ -28,7 +28,7 @@ class SamplerTest {
         Integer[] all = new Integer[l.length];
         for (int i = 0; i < l.length; i++) all[i] = i;
         Arrays.sort(all, (a, b) -> Float.compare(l[b], l[a]));
-        int[] top = Sampler.topIndices(l, 100);
+        int[] top = dev.lowbit.util.TopK.indices(l, 100);
         for (int i = 0; i < 100; i++) assertEquals(all[i].intValue(), top[i]);
     }
 
@@ -74,7 +74,7 @@ class SamplerTest {
     @Test
     void topKRestrictsCandidates() {
         float[] l = logits(1000, 5, 0.1f);
-        int[] top = Sampler.topIndices(l, 3);
+        int[] top = dev.lowbit.util.TopK.indices(l, 3);
         Sampler s = new Sampler(new SamplerSettings(5.0, 1.0, 3, 11));
         for (int i = 0; i < 500; i++) {
             int t = s.sample(l);

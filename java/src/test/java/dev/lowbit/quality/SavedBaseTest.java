@@ -48,7 +48,7 @@ class SavedBaseTest {
         for (int i = 0; i < all.length; i++) all[i] = i;
         java.util.Arrays.sort(all, (a, b) -> l[a] != l[b] ? Float.compare(l[b], l[a]) : Integer.compare(a, b));
         for (int k : new int[] {1, 7, 256, 1000})
-            assertArrayEquals(java.util.Arrays.stream(all).limit(k).mapToInt(Integer::intValue).toArray(), SavedBase.topIds(l, k), "k=" + k);
+            assertArrayEquals(java.util.Arrays.stream(all).limit(k).mapToInt(Integer::intValue).toArray(), dev.lowbit.util.TopK.indices(l, k), "k=" + k);
     }
 
     @Test
