@@ -102,9 +102,12 @@ public final class TestbedGenerator {
                     String box = CONTAINERS[rnd.nextInt(CONTAINERS.length)];
                     event = "On " + DAYS[e] + ", " + she + " buys " + k + ' ' + box + " with " + each + ' ' + items + " in each.";
                     q.append(' ').append(event);
-                    cot.append('\n').append(event).append(" So multiply ").append(each).append(" by ").append(k).append(".\n");
+                    // the running total is restated on both sides of the column multiplication: copying it
+                    // from before that block (past the product's own "So a*b=c.") was the model's main error
+                    cot.append('\n').append(event).append(" So multiply ").append(each).append(" by ").append(k)
+                            .append(" and add the product to ").append(total).append(".\n");
                     long product = Long.parseLong(DigitArithmetic.multiply(each, k, cot));
-                    cot.append("Then add ").append(product).append(".\n");
+                    cot.append("Then add ").append(product).append(" to ").append(total).append(".\n");
                     total = Long.parseLong(DigitArithmetic.add(total, product, cot));
                     continue;
                 }
