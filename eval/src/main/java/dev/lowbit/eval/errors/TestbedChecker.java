@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * Walks a testbed solution against its problem and returns the first step that departs from it. The problem
  * is read back from the question (TestbedGenerator's sentences: a start, then one event per day that adds,
  * removes, or buys k containers of n); the solution from its worked lines ("So add n.", "So 902-525=377.",
- * "Then add 99.", "So the total is 668."). The model's own running total is followed, so an error is counted
+ * "Then add 99 to 203.", "So the total is 668."; the total restated around a product is checked as a copy). The model's own running total is followed, so an error is counted
  * once, where it is made, not again in every step it spoils.
  */
 final class TestbedChecker {
@@ -23,9 +23,9 @@ final class TestbedChecker {
     private static final Pattern MULTIPLY_EVENT = Pattern.compile("buys (\\d+) \\w+ with (\\d+) \\w+ in each");
     private static final Pattern NUMBER = Pattern.compile("(\\d+)");
     private static final Pattern STARTS_WITH = Pattern.compile("starts with (\\d+)\\.");
-    private static final Pattern SO_OP = Pattern.compile("So (add|subtract) (\\d+)\\.|So multiply (\\d+) by (\\d+)\\.");
+    private static final Pattern SO_OP = Pattern.compile("So (add|subtract) (\\d+)\\.|So multiply (\\d+) by (\\d+)(?: and add the product to (\\d+))?\\.");
     private static final Pattern WORKED = Pattern.compile("So (\\d+)([-+*])(\\d+)=(\\d+)\\.");
-    private static final Pattern THEN_ADD = Pattern.compile("Then add (\\d+)\\.");
+    private static final Pattern THEN_ADD = Pattern.compile("Then add (\\d+)(?: to (\\d+))?\\.");
     private static final Pattern TOTAL = Pattern.compile("So the total is (\\d+)\\.");
     private static final Pattern BOXED = Pattern.compile("\\\\boxed\\{(\\d+)}");
 
@@ -84,6 +84,8 @@ final class TestbedChecker {
         if (op == '*') {
             long each = Long.parseLong(so.group(3)), k = Long.parseLong(so.group(4));
             if (each != e.n() || k != e.k()) return new Finding(ErrorKind.OPERAND_MISREAD, at, each + "x" + k + " for " + e.n() + "x" + e.k());
+            Finding restated = restated(so.group(5), total, at);
+            if (restated != null) return restated;
             if (!w.find()) return new Finding(ErrorKind.UNPARSED, at, "no worked product");
             long a = Long.parseLong(w.group(1)), b = Long.parseLong(w.group(3)), c = Long.parseLong(w.group(4));
             if (a * b != each * k) return new Finding(ErrorKind.OPERAND_MISREAD, at, a + "*" + b + " for " + each + "*" + k);
@@ -92,6 +94,8 @@ final class TestbedChecker {
             if (!then.find()) return new Finding(ErrorKind.UNPARSED, at, "no 'Then add'");
             operand = Long.parseLong(then.group(1));
             if (operand != c) return new Finding(ErrorKind.COPY_ERROR, at, "then add " + operand + " for " + c);
+            restated = restated(then.group(2), total, at);
+            if (restated != null) return restated;
             op = '+';
         } else {
             operand = Long.parseLong(so.group(2));
@@ -105,6 +109,12 @@ final class TestbedChecker {
         long right = op == '+' ? a + b : a - b;
         if (c != right) return new Finding(ErrorKind.ARITHMETIC_ERROR, at, a + "" + op + b + "=" + c);
         return new Finding(ErrorKind.CORRECT, at, Long.toString(c));
+    }
+
+    /** a running total restated around a product ("... to T."): a copy error when it is not the total; absent in older outputs */
+    private static Finding restated(String seen, long total, int at) {
+        if (seen == null || Long.parseLong(seen) == total) return null;
+        return new Finding(ErrorKind.COPY_ERROR, at, seen + " restated for " + total);
     }
 
     private static List<Event> events(String question) {

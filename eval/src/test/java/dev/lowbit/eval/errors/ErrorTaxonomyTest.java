@@ -54,14 +54,26 @@ class ErrorTaxonomyTest {
     }
 
     @Test
-    void aMultiplicationsCopiedProductIsACopyError() {
+    void aMultiplicationsCopiedProductOrRestatedTotalIsACopyError() {
         TestbedProblem p = TestbedGenerator.draw(3, 5, TestbedGenerator.Split.TEST, 40).stream()
                 .filter(x -> x.question().contains(" in each")).findFirst().orElseThrow();
-        Matcher then = Pattern.compile("Then add (\\d+)\\.").matcher(p.solution());
+        Matcher then = Pattern.compile("Then add (\\d+) to (\\d+)\\.").matcher(p.solution());
         assertTrue(then.find());
-        String bad = p.solution().substring(0, then.start()) + "Then add " + (Long.parseLong(then.group(1)) + 1) + "." + p.solution().substring(then.end());
-        TestbedChecker.Finding f = TestbedChecker.check(p.question(), bad);
+        long product = Long.parseLong(then.group(1)), total = Long.parseLong(then.group(2));
+        String head = p.solution().substring(0, then.start()), tail = p.solution().substring(then.end());
+        TestbedChecker.Finding f = TestbedChecker.check(p.question(), head + "Then add " + (product + 1) + " to " + total + "." + tail);
         assertEquals(ErrorKind.COPY_ERROR, f.kind(), f.toString());
+        f = TestbedChecker.check(p.question(), head + "Then add " + product + " to " + (total + 1) + "." + tail);
+        assertEquals(ErrorKind.COPY_ERROR, f.kind(), f.toString());
+        assertTrue(f.detail().contains("restated"), f.detail());
+        String before = " and add the product to " + total + ".";
+        assertTrue(p.solution().contains(before));
+        f = TestbedChecker.check(p.question(), p.solution().replace(before, " and add the product to " + (total + 10) + "."));
+        assertEquals(ErrorKind.COPY_ERROR, f.kind(), f.toString());
+        // the generator's own solution checks out, and so does the older format without restatements
+        assertEquals(ErrorKind.CORRECT, TestbedChecker.check(p.question(), p.solution()).kind());
+        String older = p.solution().replace(before, ".").replaceAll("Then add (\\d+) to \\d+\\.", "Then add $1.");
+        assertEquals(ErrorKind.CORRECT, TestbedChecker.check(p.question(), older).kind());
     }
 
     @Test
