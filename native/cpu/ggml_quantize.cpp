@@ -1,8 +1,6 @@
-// Round-to-nearest reference quantizers of the ggml-native formats (scalar).
-// *_0/*_1 follow the classic ggml reference rules (scale from the block's extreme value);
-// the K-quants use a plain two-level RTN (sub-block scale/min, then 6- or 4-bit quantized
-// scales, codes re-rounded against the scales actually stored). No importance weighting:
-// GGUF files are normally quantized elsewhere; this exists for tests and ad-hoc conversion.
+// Round-to-nearest reference quantizers of the 32-element ggml formats (scalar), by the classic
+// ggml reference rules (scale from the block's extreme value), and the whole-matrix entries of the
+// format table. The K-quants are kquant_quantize.cpp.
 #include <math.h>
 #include "lowbit/lowbit.h"
 #include "format_table.h"
@@ -65,144 +63,6 @@ void q_asym(const float *x, uint8_t *b) {
     if (BITS == 5) memcpy(b + 4, &qh, 4);
 }
 
-// K-quant helper: for each of ng groups of gs elements, scale = (max - min0)/top with
-// min0 = min(0, min); then quantize scales to sbits (d = max scale / smax) and mins likewise.
-// Returns the effective per-group scale/min the codes are rounded against.
-void k_scales_mins(const float *x, int ng, int gs, int top, int smax, float *d, float *dmin,
-                   uint8_t *sc, uint8_t *mn, float *eff_s, float *eff_m) {
-    float s[16], m[16], maxs = 0, maxm = 0;
-    for (int g = 0; g < ng; g++) {
-        float lo = 0, hi = x[g * gs];
-        for (int l = 0; l < gs; l++) { lo = fminf(lo, x[g * gs + l]); hi = fmaxf(hi, x[g * gs + l]); }
-        s[g] = hi > lo ? (hi - lo) / (float)top : 0.f;
-        m[g] = -lo;
-        maxs = fmaxf(maxs, s[g]);
-        maxm = fmaxf(maxm, m[g]);
-    }
-    *d = f16_to_f32(f32_to_f16(maxs / (float)smax));
-    *dmin = f16_to_f32(f32_to_f16(maxm / (float)smax));
-    for (int g = 0; g < ng; g++) {
-        sc[g] = (uint8_t)clampi(*d > 0 ? (int)lrintf(s[g] / *d) : 0, 0, smax);
-        mn[g] = (uint8_t)clampi(*dmin > 0 ? (int)lrintf(m[g] / *dmin) : 0, 0, smax);
-        eff_s[g] = *d * (float)sc[g];
-        eff_m[g] = *dmin * (float)mn[g];
-    }
-}
-
-inline int k_code(float x, float s, float m, int top) {
-    return s > 0 ? clampi((int)lrintf((x + m) / s), 0, top) : 0;
-}
-
-// Q4_K / Q5_K super-block header: f16 d and dmin, then 8 six-bit scales and mins packed in 12
-// bytes; returns each sub-block's effective scale and min for coding its values (top = 2^bits-1)
-void k45_header(const float *x, int top, uint8_t *b, float *es, float *em) {
-    float d, dmin;
-    uint8_t sc[8], mn[8];
-    k_scales_mins(x, 8, 32, top, 63, &d, &dmin, sc, mn, es, em);
-    wr16(b, f32_to_f16(d));
-    wr16(b + 2, f32_to_f16(dmin));
-    uint8_t *s = b + 4;
-    for (int j = 0; j < 4; j++) {
-        s[j] = sc[j] | ((sc[j + 4] >> 4) << 6);
-        s[j + 4] = mn[j] | ((mn[j + 4] >> 4) << 6);
-        s[j + 8] = (sc[j + 4] & 15) | ((mn[j + 4] & 15) << 4);
-    }
-}
-
-void q_q4_k(const float *x, uint8_t *b) {
-    float es[8], em[8];
-    k45_header(x, 15, b, es, em);
-    uint8_t *qs = b + 16;
-    memset(qs, 0, 128);
-    for (int sb = 0; sb < 8; sb++)
-        for (int l = 0; l < 32; l++)
-            qs[32 * (sb / 2) + l] |= (uint8_t)(k_code(x[32 * sb + l], es[sb], em[sb], 15) << (4 * (sb & 1)));
-}
-
-void q_q5_k(const float *x, uint8_t *b) {
-    float es[8], em[8];
-    k45_header(x, 31, b, es, em);
-    uint8_t *qh = b + 16, *qs = b + 48;
-    memset(qh, 0, 32 + 128);
-    for (int sb = 0; sb < 8; sb++)
-        for (int l = 0; l < 32; l++) {
-            const int q = k_code(x[32 * sb + l], es[sb], em[sb], 31);
-            qs[32 * (sb / 2) + l] |= (uint8_t)((q & 15) << (4 * (sb & 1)));
-            qh[l] |= (uint8_t)((q >> 4) << sb);
-        }
-}
-
-void q_q2_k(const float *x, uint8_t *b) {
-    float d, dmin, es[16], em[16];
-    uint8_t sc[16], mn[16];
-    k_scales_mins(x, 16, 16, 3, 15, &d, &dmin, sc, mn, es, em);
-    for (int g = 0; g < 16; g++) b[g] = sc[g] | (mn[g] << 4);
-    uint8_t *qs = b + 16;
-    memset(qs, 0, 64);
-    for (int e = 0; e < 256; e++) {
-        const int n = e / 128, j = (e % 128) / 32, l = e % 32;
-        qs[32 * n + l] |= (uint8_t)(k_code(x[e], es[e / 16], em[e / 16], 3) << (2 * j));
-    }
-    wr16(b + 80, f32_to_f16(d));
-    wr16(b + 82, f32_to_f16(dmin));
-}
-
-// symmetric K-quants (Q3_K, Q6_K): per 16 elements s = extreme value / -2^(bits-1);
-// scales quantized signed with d = max|s| / smax.
-void k_sym_scales(const float *x, int half, int smax, float *d, int8_t *sc, float *eff) {
-    float s[16], maxs = 0;
-    for (int g = 0; g < 16; g++) {
-        float amax = 0, v = 0;
-        for (int l = 0; l < 16; l++)
-            if (fabsf(x[16 * g + l]) > amax) { amax = fabsf(x[16 * g + l]); v = x[16 * g + l]; }
-        s[g] = v / (float)-half;
-        maxs = fmaxf(maxs, fabsf(s[g]));
-    }
-    *d = f16_to_f32(f32_to_f16(maxs / (float)smax));
-    for (int g = 0; g < 16; g++) {
-        sc[g] = (int8_t)clampi(*d > 0 ? (int)lrintf(s[g] / *d) : 0, -smax, smax);
-        eff[g] = *d * (float)sc[g];
-    }
-}
-
-void q_q3_k(const float *x, uint8_t *b) {
-    float d, eff[16];
-    int8_t sc[16];
-    k_sym_scales(x, 4, 31, &d, sc, eff);
-    uint8_t *hm = b, *qs = b + 32, *s = b + 96;
-    memset(b, 0, 108);
-    for (int i = 0; i < 16; i++) {
-        const int u = sc[i] + 32;
-        s[i % 8] |= (uint8_t)((u & 15) << (4 * (i / 8)));
-        s[8 + i % 4] |= (uint8_t)((u >> 4) << (2 * (i / 4)));
-    }
-    for (int e = 0; e < 256; e++) {
-        const int n = e / 128, j = (e % 128) / 32, l = e % 32;
-        const float s16 = eff[e / 16];
-        const int q = (s16 != 0 ? clampi((int)lrintf(x[e] / s16), -4, 3) : 0) + 4;
-        qs[32 * n + l] |= (uint8_t)((q & 3) << (2 * j));
-        hm[l] |= (uint8_t)((q >> 2) << (4 * n + j));
-    }
-    wr16(b + 108, f32_to_f16(d));
-}
-
-void q_q6_k(const float *x, uint8_t *b) {
-    float d, eff[16];
-    int8_t sc[16];
-    k_sym_scales(x, 32, 127, &d, sc, eff);
-    uint8_t *ql = b, *qh = b + 128;
-    memset(b, 0, 192);
-    memcpy(b + 192, sc, 16);
-    for (int e = 0; e < 256; e++) {
-        const int n = e / 128, k = (e % 128) / 32, l = e % 32;
-        const float s16 = eff[e / 16];
-        const int q = (s16 != 0 ? clampi((int)lrintf(x[e] / s16), -32, 31) : 0) + 32;
-        ql[64 * n + 32 * (k & 1) + l] |= (uint8_t)((q & 15) << (4 * (k >> 1)));
-        qh[32 * n + l] |= (uint8_t)((q >> 4) << (2 * k));
-    }
-    wr16(b + 208, f32_to_f16(d));
-}
-
 }  // namespace
 
 // the format table's entries (format_table.h): whole matrices, and one block of each block format
@@ -231,8 +91,3 @@ void quantize_q4_0(const float *x, uint8_t *b) { q_sym<4>(x, b); }
 void quantize_q5_0(const float *x, uint8_t *b) { q_sym<5>(x, b); }
 void quantize_q4_1(const float *x, uint8_t *b) { q_asym<4>(x, b); }
 void quantize_q5_1(const float *x, uint8_t *b) { q_asym<5>(x, b); }
-void quantize_q2_k(const float *x, uint8_t *b) { q_q2_k(x, b); }
-void quantize_q3_k(const float *x, uint8_t *b) { q_q3_k(x, b); }
-void quantize_q4_k(const float *x, uint8_t *b) { q_q4_k(x, b); }
-void quantize_q5_k(const float *x, uint8_t *b) { q_q5_k(x, b); }
-void quantize_q6_k(const float *x, uint8_t *b) { q_q6_k(x, b); }

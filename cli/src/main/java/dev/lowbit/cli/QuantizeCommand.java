@@ -49,8 +49,9 @@ final class QuantizeCommand implements Callable<Integer> {
             + "w4a4kv4, w8a8kv8 (quarot, flatquant); run-time parts (kv8, kv4, ...) are recorded and applied at load")
     String plan;
 
-    @Option(names = "--format", description = "instead of --plan: a llama.cpp type, q4_0 | q4_1 | q8_0 | q4_k (rtn, gptq; q4_k needs inputs in multiples of 256); writes a standard GGUF "
-            + "of that type that llama.cpp itself loads (token_embd and output keep the source's type)")
+    @Option(names = "--format", description = "instead of --plan: a llama.cpp type, q4_0 | q4_1 | q5_0 | q5_1 | q8_0 | q2_k | q3_k | q4_k | q5_k | q6_k "
+            + "(rtn: llama.cpp's own quantizer, byte for byte; gptq: q4_0, q4_1, q8_0, q4_k; K-quants need inputs in multiples of 256); "
+            + "writes a standard GGUF of that type that llama.cpp itself loads (token_embd and output keep the source's type)")
     String format;
 
     @Option(names = "--method", description = "rtn | gptq | awq | smoothquant | quarot | flatquant (default ${DEFAULT-VALUE})")
@@ -116,8 +117,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelOptions.checkModelName(model);
-        if ((plan == null) == (format == null)) throw new IllegalArgumentException("give one of --plan (a lowbit plan) or --format (q4_0, q4_1, q8_0, q4_k)");
-        Format nativeType = format == null ? null : ggufFormat(format);
+        if ((plan == null) == (format == null)) throw new IllegalArgumentException("give one of --plan (a lowbit plan) or --format (" + String.join(", ", NativeTypeGguf.typeNames()) + ")");
+        Format nativeType = format == null ? null : NativeTypeGguf.type(format);
         // with --format the weights' type comes from it; the methods see the 16-bit model (plan w16)
         if (!(kvClip > 0 && kvClip <= 1)) throw new IllegalArgumentException("--kv-clip must be in (0, 1], got " + kvClip);
         if (!(actClip > 0 && actClip <= 1)) throw new IllegalArgumentException("--act-clip must be in (0, 1], got " + actClip);
@@ -259,17 +260,6 @@ final class QuantizeCommand implements Callable<Integer> {
 
     private static String ratio(double r) {
         return java.math.BigDecimal.valueOf(r).stripTrailingZeros().toPlainString();
-    }
-
-    /** the GGUF-native types a method can round onto */
-    private static Format ggufFormat(String name) {
-        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
-            case "q4_0" -> Format.Q4_0;
-            case "q4_1" -> Format.Q4_1;
-            case "q8_0" -> Format.Q8_0;
-            case "q4_k" -> Format.Q4_K;
-            default -> throw new IllegalArgumentException("--format " + name + " is not one of q4_0, q4_1, q8_0, q4_k");
-        };
     }
 
     /** the chosen alpha per site (mean over the layers) and the output error the scales reached against plain RTN grids */

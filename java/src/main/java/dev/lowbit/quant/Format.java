@@ -56,6 +56,11 @@ public enum Format {
         throw new IllegalArgumentException("unknown format id " + id);
     }
 
+    /** elements per block of a block format (32, K-quants 256); 0 for a grouped or per-channel one */
+    public int block() {
+        return block;
+    }
+
     /** true when the format needs a group parameter (its block is the group) */
     public boolean grouped() {
         return block == 0;

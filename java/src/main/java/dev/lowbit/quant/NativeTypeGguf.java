@@ -8,9 +8,13 @@ import dev.lowbit.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
- * The GGUF files {@code lowbit quantize --format q4_0|q4_1|q8_0|q4_k} writes: a standard GGUF whose
+ * The GGUF files {@code lowbit quantize --format TYPE} writes: a standard GGUF whose
  * layer matrices are plain ggml tensors of that type (llama.cpp loads and runs it as one of its
  * own), everything else the source model's tensors unchanged (token_embd and a tied or separate
  * output.weight keep their source type). The method, calibration and format are recorded under
@@ -22,15 +26,49 @@ public final class NativeTypeGguf {
 
     private NativeTypeGguf() {}
 
+    /**
+     * The llama.cpp types such a file can hold, each with llama.cpp's general.file_type of a model
+     * whose every layer matrix has it (the K-quants' "_S" types: Q3_K_S, Q4_K_S, Q5_K_S)
+     */
+    private static final Map<Format, Integer> FILE_TYPES = new LinkedHashMap<>();
+    static {
+        FILE_TYPES.put(Format.Q4_0, 2);
+        FILE_TYPES.put(Format.Q4_1, 3);
+        FILE_TYPES.put(Format.Q5_0, 8);
+        FILE_TYPES.put(Format.Q5_1, 9);
+        FILE_TYPES.put(Format.Q8_0, 7);
+        FILE_TYPES.put(Format.Q2_K, 10);
+        FILE_TYPES.put(Format.Q3_K, 11);
+        FILE_TYPES.put(Format.Q4_K, 14);
+        FILE_TYPES.put(Format.Q5_K, 16);
+        FILE_TYPES.put(Format.Q6_K, 18);
+    }
+
+    /** the types {@code --format} takes, lower case as llama.cpp names them */
+    public static List<String> typeNames() {
+        return FILE_TYPES.keySet().stream().map(NativeTypeGguf::typeName).toList();
+    }
+
+    public static String typeName(Format f) {
+        return f.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** the type named (q4_0 ... q6_k), refused in one line naming the others */
+    public static Format type(String name) {
+        for (Format f : FILE_TYPES.keySet()) if (typeName(f).equals(name.toLowerCase(Locale.ROOT))) return f;
+        throw new IllegalArgumentException("--format " + name + " is not one of " + String.join(", ", typeNames()));
+    }
+
+    /** whether such a file can hold this type */
+    public static boolean holds(Format f) {
+        return FILE_TYPES.containsKey(f);
+    }
+
     /** llama.cpp's general.file_type of a model mostly in this type */
     static int fileType(Format f) {
-        return switch (f) {
-            case Q4_0 -> 2;
-            case Q4_1 -> 3;
-            case Q8_0 -> 7;
-            case Q4_K -> 14;  // LLAMA_FTYPE_MOSTLY_Q4_K_S: every layer matrix Q4_K
-            default -> throw new IllegalArgumentException("no GGUF file type for " + f);
-        };
+        Integer t = FILE_TYPES.get(f);
+        if (t == null) throw new IllegalArgumentException("no GGUF file type for " + f);
+        return t;
     }
 
     /** writes src with each matrix of r.packed() (ggml blocks of one type, unpadded) as a tensor of that type and the source's shape */
@@ -39,7 +77,7 @@ public final class NativeTypeGguf {
         if (!r.floats().isEmpty()) throw new IllegalArgumentException("a GGUF-native file holds no folded F32 replacements");
         GgmlType type = GgmlType.fromId(format.id);
         GgufWriter w = new GgufWriter().putAll(src);
-        w.putU32("general.file_type", fileType(format)).putString(FORMAT, format.name().toLowerCase(java.util.Locale.ROOT))
+        w.putU32("general.file_type", fileType(format)).putString(FORMAT, typeName(format))
                 .putString(QuantizedGguf.METHOD, p.method()).putString(QuantizedGguf.SETTINGS, p.settings())
                 .putString(QuantizedGguf.CALIBRATION, p.calibration()).putU32(QuantizedGguf.SAMPLES, p.samples())
                 .putU32(QuantizedGguf.SEQUENCE_LENGTH, p.sequenceLength()).putU64(QuantizedGguf.SEED, p.seed());

@@ -97,6 +97,20 @@ class GgufNativeGptqTest {
         assertTrue(klG < klR, "GPTQ q4_0 KL " + klG + ", RTN q4_0 " + klR);
     }
 
+    @Test
+    void formatsGptqCannotRoundOntoAndUnknownTypesAreRefusedInOneLine(@TempDir Path dir) throws Exception {
+        JarCommandsTest.findTheJar();
+        String src = JarCommandsTest.root.resolve("models/lowbit-testbed.gguf").toString();
+        JarCommandsTest.Result g = JarCommandsTest.lowbit(dir, "quantize", "-m", src, "--format", "q6_k", "--method", "gptq",
+                "--calib", "testbed", "-o", dir.resolve("x.gguf").toString());
+        assertNotEquals(0, g.code());
+        assertEquals("lowbit: GPTQ rounds onto q4_0, q4_1, q8_0, q4_k, not q6_k (--method rtn writes it)", g.err().strip());
+        JarCommandsTest.Result u = JarCommandsTest.lowbit(dir, "quantize", "-m", src, "--format", "q7_k", "-o", dir.resolve("x.gguf").toString());
+        assertNotEquals(0, u.code());
+        assertEquals("lowbit: --format q7_k is not one of q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, q6_k", u.err().strip());
+        assertFalse(java.nio.file.Files.exists(dir.resolve("x.gguf")));
+    }
+
     /** llama.cpp's greedy next token after each prefix */
     static String[] nextTokens(Path model, List<String> prefixes) {
         String[] out = new String[prefixes.size()];

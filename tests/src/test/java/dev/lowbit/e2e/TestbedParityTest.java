@@ -19,20 +19,31 @@ import dev.lowbit.generate.SamplerSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The testbed's vocabulary and template make a real GGUF: llama.cpp (through de.kherud:llama)
- * tokenizes its chat prompts and worked solutions to the same ids as lowbit, and continues them
- * as lowbit does (a model of the testbed's shape with random weights until a trained one ships).
+ * The shipped testbed model is a real GGUF: llama.cpp (through de.kherud:llama) tokenizes its chat
+ * prompts and worked solutions to the same ids as lowbit and continues them as lowbit does, from the
+ * F16 file and from the K-quant files `lowbit quantize --format` writes (llama.cpp's own quantizer,
+ * byte for byte: llama.cpp reads those bytes as lowbit does).
  */
 class TestbedParityTest {
     static final int N = 40;
 
-    @Test
-    void llamaCppTokenizesAndContinuesAsLowbitDoes(@TempDir Path dir) throws Exception {
-        Path model = TestbedFixture.model(dir);
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"f16", "q6_k", "q4_k", "q3_k"})
+    void llamaCppTokenizesAndContinuesAsLowbitDoes(String type, @TempDir Path dir) throws Exception {
+        JarCommandsTest.findTheJar();
+        Path model = JarCommandsTest.root.resolve("models/lowbit-testbed.gguf");
+        if (!type.equals("f16")) {
+            Path q = dir.resolve(type + ".gguf");
+            JarCommandsTest.Result r = JarCommandsTest.lowbit(dir, "quantize", "-m", model.toString(), "--format", type, "--method", "rtn",
+                    "-o", q.toString());
+            assertEquals(0, r.code(), r.err());
+            model = q;
+        }
         List<TestbedProblem> problems = new ArrayList<>();
         for (int level = 1; level <= TestbedGenerator.MAX_LEVEL; level++)
             problems.add(TestbedGenerator.draw(31, level, TestbedGenerator.Split.TEST, 1).get(0));
@@ -57,8 +68,8 @@ class TestbedParityTest {
                 GenerationResult r = m.generateAll(List.of(new GenerationRequest(ours, SamplerSettings.greedy(), N, List.of(), null)),
                         null, null).get(0);
                 int agree = LlamaCppParityTest.agreeingTokens(m, r.tokens(), theirs.get(i));
-                System.out.printf("testbed parity, level %d: %d of %d tokens agree%n", i + 1, agree, r.tokens().length);
-                assertTrue(agree >= Math.min(r.tokens().length, LlamaCppParityTest.MIN_AGREE), "level " + (i + 1) + ": only " + agree + " tokens agree\n lowbit:    "
+                System.out.printf("testbed parity %s, level %d: %d of %d tokens agree%n", type, i + 1, agree, r.tokens().length);
+                assertTrue(agree >= Math.min(r.tokens().length, LlamaCppParityTest.MIN_AGREE), type + " level " + (i + 1) + ": only " + agree + " tokens agree\n lowbit:    "
                         + r.text() + "\n llama.cpp: " + theirs.get(i));
             }
         }

@@ -39,6 +39,11 @@ public final class GgufGrid {
         return f == Format.Q4_0 || f == Format.Q4_1 || f == Format.Q8_0 || f == Format.Q4_K;
     }
 
+    /** the types {@link #supports} names, as --format takes them */
+    public static String typeNames() {
+        return "q4_0, q4_1, q8_0, q4_k";
+    }
+
     /** the columns a row of this format must be a multiple of: its (super-)block */
     public static int columnsPer(Format f) {
         return f == Format.Q4_K ? K_SUPER : BLOCK;
@@ -46,7 +51,7 @@ public final class GgufGrid {
 
     /** the grids of w [rows][cols] (cols a multiple of {@link #columnsPer}), searched with GPTQ's clipping settings (grid 0 = the reference rule alone) */
     public static GgufGrid of(Format format, float[] w, int rows, int cols, int clipGrid, float maxShrink, float norm) {
-        if (!supports(format)) throw new IllegalArgumentException("no calibrated grid for " + format + " (q4_0, q4_1, q8_0, q4_k)");
+        if (!supports(format)) throw new IllegalArgumentException("no calibrated grid for " + format + " (" + typeNames() + ")");
         int per = columnsPer(format);
         if (cols % per != 0) throw new IllegalArgumentException(cols + " inputs are not a whole number of " + format + " blocks of " + per);
         GgufGrid g = new GgufGrid(format, rows, cols / BLOCK);

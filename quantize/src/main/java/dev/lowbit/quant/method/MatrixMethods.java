@@ -4,6 +4,7 @@ import dev.lowbit.bindings.LowbitNative;
 import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.quant.Format;
+import dev.lowbit.quant.NativeTypeGguf;
 import dev.lowbit.quant.PackedMatrix;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.Replacements;
@@ -49,32 +50,28 @@ public final class MatrixMethods {
         });
     }
 
-    /** round to nearest onto a GGUF-native type (Q4_0, Q4_1, Q8_0, Q4_K): the project's ggml quantizer (for Q4_0/Q4_1/Q8_0 llama.cpp's reference rule) */
+    /** round to nearest onto a GGUF-native type ({@link NativeTypeGguf#typeNames}): llama.cpp's reference quantizer of that type, byte for byte */
     public static LayerMethod rtnGguf(Format fmt) {
-        ggufFormat(fmt);
+        if (!NativeTypeGguf.holds(fmt)) NativeTypeGguf.type(NativeTypeGguf.typeName(fmt));  // refused in the one line naming the types
         return perMatrix((name, w, rows, cols, xtx) -> {
-            blocksFit(fmt, name, cols);
+            blocksFit(name, cols, fmt, fmt.block());
             return pack(fmt, 0, rows, cols, cols, w, null, null);
         });
     }
 
-    /** GPTQ onto the block grids of a GGUF-native type (Q4_0, Q4_1, Q8_0, Q4_K) */
+    /** GPTQ onto the block grids of a GGUF-native type ({@link GgufGrid#supports}) */
     public static LayerMethod gptqGguf(Format fmt, Gptq.Settings settings) {
-        ggufFormat(fmt);
+        if (!GgufGrid.supports(fmt))
+            throw new IllegalArgumentException("GPTQ rounds onto " + GgufGrid.typeNames() + ", not " + NativeTypeGguf.typeName(fmt) + " (--method rtn writes it)");
         return perMatrix((name, w, rows, cols, xtx) -> {
             if (xtx == null) throw new IllegalArgumentException("GPTQ needs calibration data");
-            blocksFit(fmt, name, cols);
+            blocksFit(name, cols, fmt, GgufGrid.columnsPer(fmt));
             Gptq.GgufResult r = Gptq.quantizeGguf(w, rows, cols, xtx, fmt, settings);
             return new PackedMatrix(fmt, 0, rows, cols, cols, r.grid().pack(r.weights()));
         });
     }
 
-    private static void ggufFormat(Format fmt) {
-        if (!GgufGrid.supports(fmt)) throw new IllegalArgumentException("--format " + fmt + " is not one of q4_0, q4_1, q8_0, q4_k");
-    }
-
-    private static void blocksFit(Format fmt, String name, int cols) {
-        int per = GgufGrid.columnsPer(fmt);
+    private static void blocksFit(String name, int cols, Format fmt, int per) {
         if (cols % per != 0) throw new IllegalArgumentException(name + " has " + cols + " inputs, not a whole number of " + fmt + " blocks of " + per);
     }
 
