@@ -86,38 +86,46 @@ float affine_search(int n, int nmax, const float *x, const float *w, uint8_t *L,
     return scale;
 }
 
+// the value of largest magnitude (the first of equals); 0 for a sub-block of zeros (all |x| below kZeroGroup)
+float extreme_value(int n, const float *x) {
+    float amax = 0, vmax = 0;
+    for (int i = 0; i < n; i++)
+        if (fabsf(x[i]) > amax) { amax = fabsf(x[i]); vmax = x[i]; }
+    return amax < kZeroGroup ? 0.f : vmax;
+}
+
+// codes of x on the grid 1/inv (l in -nmax..nmax-1, stored as l + offset) and the x^2-weighted
+// sums of the least-squares fit: sxl = sum(w x l), sl2 = sum(w l^2)
+void grid_fit(int n, int nmax, const float *x, float inv, int offset, int8_t *L, float *sxl, float *sl2) {
+    *sxl = *sl2 = 0;
+    for (int i = 0; i < n; i++) {
+        const int l = clampi(nearest(inv * x[i]), -nmax, nmax - 1);
+        L[i] = (int8_t)(l + offset);
+        const float w = x[i] * x[i];
+        *sxl += w * x[i] * l;
+        *sl2 += w * l * l;
+    }
+}
+
 // x ~ scale*(L - nmax), L in 0..2*nmax-1, weighted by x^2: the value of largest magnitude starts
 // the grid (-nmax steps), then 18 nearby grids (nmax +- 0.1..0.9 steps) compete on the weighted
 // least-squares fit sum(w x l)^2 / sum(w l^2)
 float sym_search(int n, int nmax, const float *x, int8_t *L) {
-    float amax = 0, vmax = 0;
-    for (int i = 0; i < n; i++)
-        if (fabsf(x[i]) > amax) { amax = fabsf(x[i]); vmax = x[i]; }
-    if (amax < kZeroGroup) {
+    const float vmax = extreme_value(n, x);
+    if (vmax == 0) {
         memset(L, 0, (size_t)n);
         return 0.f;
     }
-    float inv = -nmax / vmax, sxl = 0, sl2 = 0;
-    for (int i = 0; i < n; i++) {
-        const int l = clampi(nearest(inv * x[i]), -nmax, nmax - 1);
-        L[i] = (int8_t)(l + nmax);
-        const float w = x[i] * x[i];
-        sxl += w * x[i] * l;
-        sl2 += w * l * l;
-    }
+    float inv = -nmax / vmax, sxl, sl2;
+    grid_fit(n, nmax, x, inv, nmax, L, &sxl, &sl2);
     float scale = sl2 ? sxl / sl2 : 0.f, best = scale * sxl;
+    int8_t trial[32];
     for (int k = -9; k <= 9; k++) {
         if (k == 0) continue;
         inv = -(nmax + 0.1f * k) / vmax;
-        sxl = sl2 = 0;
-        for (int i = 0; i < n; i++) {
-            const int l = clampi(nearest(inv * x[i]), -nmax, nmax - 1);
-            const float w = x[i] * x[i];
-            sxl += w * x[i] * l;
-            sl2 += w * l * l;
-        }
+        grid_fit(n, nmax, x, inv, nmax, trial, &sxl, &sl2);
         if (sl2 > 0 && sxl * sxl > best * sl2) {
-            for (int i = 0; i < n; i++) L[i] = (int8_t)(nmax + clampi(nearest(inv * x[i]), -nmax, nmax - 1));
+            memcpy(L, trial, (size_t)n);
             scale = sxl / sl2;
             best = scale * sxl;
         }
@@ -128,22 +136,13 @@ float sym_search(int n, int nmax, const float *x, int8_t *L) {
 // Q3_K's sub-block search: codes from the extreme value's grid, then up to 5 passes that move each
 // code to the one the fit without it suggests, whenever the weighted (x^2) fit improves
 float q3_search(int n, int nmax, const float *x, int8_t *L) {
-    float amax = 0, vmax = 0;
-    for (int i = 0; i < n; i++)
-        if (fabsf(x[i]) > amax) { amax = fabsf(x[i]); vmax = x[i]; }
-    if (amax < kZeroGroup) {
+    const float vmax = extreme_value(n, x);
+    if (vmax == 0) {
         memset(L, 0, (size_t)n);
         return 0.f;
     }
-    const float inv = -nmax / vmax;
-    float sxl = 0, sl2 = 0;
-    for (int i = 0; i < n; i++) {
-        const int l = clampi(nearest(inv * x[i]), -nmax, nmax - 1);
-        L[i] = (int8_t)l;
-        const float w = x[i] * x[i];
-        sxl += w * x[i] * l;
-        sl2 += w * l * l;
-    }
+    float sxl, sl2;
+    grid_fit(n, nmax, x, -nmax / vmax, 0, L, &sxl, &sl2);
     for (int pass = 0; pass < 5; pass++) {
         int moved = 0;
         for (int i = 0; i < n; i++) {
