@@ -313,10 +313,10 @@ class JarCommandsTest {
     void divergeComparesTracesAndWritesItsRecordsSummaryPlotsAndViews(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("div");
         String testbed = root.resolve("models/lowbit-testbed.gguf").toString();
-        Result r = lowbit(dir, "diverge", "-m", testbed, "--bench", "testbed:7:1", "--quant", "w2a16-g128", "--limit", "3", "--out", out.toString());
+        Result r = lowbit(dir, "diverge", "-m", testbed, "--bench", "testbed:7:1", "--quant", "w2a16-g128+kv3", "--limit", "5", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         List<String> lines = Files.readAllLines(out.resolve("diverge.jsonl"));
-        assertEquals(3, lines.size());
+        assertEquals(5, lines.size());
         ObjectMapper json = new ObjectMapper();
         int diverged = 0;
         for (String l : lines) {
@@ -343,7 +343,7 @@ class JarCommandsTest {
         assertTrue(Files.size(out.resolve("kl_by_step.png")) > 1000 && Files.size(out.resolve("first_divergence.png")) > 1000);
 
         // resumed: nothing is generated again, the records stay
-        Result again = lowbit(dir, "diverge", "-m", testbed, "--bench", "testbed:7:1", "--quant", "w2a16-g128", "--limit", "3", "--out", out.toString());
+        Result again = lowbit(dir, "diverge", "-m", testbed, "--bench", "testbed:7:1", "--quant", "w2a16-g128+kv3", "--limit", "5", "--out", out.toString());
         assertEquals(0, again.code(), again.err());
         assertEquals(lines, Files.readAllLines(out.resolve("diverge.jsonl")));
 

@@ -26,14 +26,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The shipped testbed model is a real GGUF: llama.cpp (through de.kherud:llama) tokenizes its chat
  * prompts and worked solutions to the same ids as lowbit and continues them as lowbit does, from the
- * F16 file and from the K-quant files `lowbit quantize --format` writes (llama.cpp's own quantizer,
+ * F16 file and from the files `lowbit quantize --format` writes (llama.cpp's own quantizer,
  * byte for byte: llama.cpp reads those bytes as lowbit does).
  */
 class TestbedParityTest {
     static final int N = 40;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"f16", "q6_k", "q4_k", "q3_k"})
+    @ValueSource(strings = {"f16", "q8_0", "q5_0", "q4_1"})  // widths of 384: K-quants (256 per block) do not apply
     void llamaCppTokenizesAndContinuesAsLowbitDoes(String type, @TempDir Path dir) throws Exception {
         JarCommandsTest.findTheJar();
         Path model = JarCommandsTest.root.resolve("models/lowbit-testbed.gguf");
