@@ -167,6 +167,28 @@ float q3_search(int n, int nmax, const float *x, int8_t *L) {
     return sl2 > 0.0f ? sxl / sl2 : 0.0f;
 }
 
+// two-bit codes of 256 values (0..3), four per byte: byte l of each half of 128 holds values l,
+// l+32, l+64, l+96 (Q2_K's and Q3_K's layout)
+template <typename T>
+void pack2(const T *L, uint8_t *qs) {
+    for (int j = 0; j < 256; j += 128)
+        for (int l = 0; l < 32; l++)
+            qs[j / 4 + l] = (uint8_t)(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+}
+
+// the sixteen sub-block scales of a symmetric K-quant (Q3_K, Q6_K) from its search, with codes in
+// L; returns the scale of largest magnitude (the first of equals), *amax its magnitude
+float signed_scales(float (*search)(int, int, const float *, int8_t *), int nmax, const float *x, int8_t *L,
+                    float *scales, float *amax) {
+    float max_scale = 0;
+    *amax = 0;
+    for (int j = 0; j < 16; j++) {
+        scales[j] = search(16, nmax, x + 16 * j, L + 16 * j);
+        if (fabsf(scales[j]) > *amax) { *amax = fabsf(scales[j]); max_scale = scales[j]; }
+    }
+    return max_scale;
+}
+
 // Q4_K / Q5_K: eight sub-blocks of 32, weights sqrt(mean x^2) + |x|, six-bit scales and mins
 // under f16 d = max scale / 63 and dmin = max min / 63, packed in 12 bytes; returns the codes
 void k45_block(const float *x, int nmax, float rmin, int nstep, uint8_t *b, uint8_t *L) {
@@ -257,10 +279,7 @@ void q_q2_k(const float *x, uint8_t *b) {
         const float dm = f16_to_f32(dmin) * (sc[j] >> 4);
         for (int l = 0; l < 16; l++) L[16 * j + l] = (uint8_t)clampi(nearest((x[16 * j + l] + dm) / ds), 0, 3);
     }
-    uint8_t *qs = b + 16;
-    for (int j = 0; j < 256; j += 128)
-        for (int l = 0; l < 32; l++)
-            qs[j / 4 + l] = L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6);
+    pack2(L, b + 16);
     wr16(b + 80, d);
     wr16(b + 82, dmin);
 }
@@ -268,11 +287,8 @@ void q_q2_k(const float *x, uint8_t *b) {
 // Q3_K: sixteen sub-blocks of 16, signed six-bit scales under f16 d = -(largest scale) / 32
 void q_q3_k(const float *x, uint8_t *b) {
     int8_t L[256];
-    float scales[16], max_scale = 0, amax = 0;
-    for (int j = 0; j < 16; j++) {
-        scales[j] = q3_search(16, 4, x + 16 * j, L + 16 * j);
-        if (fabsf(scales[j]) > amax) { amax = fabsf(scales[j]); max_scale = scales[j]; }
-    }
+    float scales[16], amax;
+    const float max_scale = signed_scales(q3_search, 4, x, L, scales, &amax);
     uint8_t *hm = b, *qs = b + 32, *s = b + 96;
     memset(s, 0, 12);
     uint16_t d = 0;
@@ -297,20 +313,15 @@ void q_q3_k(const float *x, uint8_t *b) {
             hm[e % 32] |= (uint8_t)(1 << (e / 32));
             L[e] = (int8_t)(L[e] - 4);
         }
-    for (int j = 0; j < 256; j += 128)
-        for (int l = 0; l < 32; l++)
-            qs[j / 4 + l] = (uint8_t)(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+    pack2(L, qs);
     wr16(b + 108, d);
 }
 
 // Q6_K: sixteen sub-blocks of 16, signed eight-bit scales under f16 d = -(largest scale) / 128
 void q_q6_k(const float *x, uint8_t *b) {
     int8_t L[256];
-    float scales[16], max_scale = 0, amax = 0;
-    for (int j = 0; j < 16; j++) {
-        scales[j] = sym_search(16, 32, x + 16 * j, L + 16 * j);
-        if (fabsf(scales[j]) > amax) { amax = fabsf(scales[j]); max_scale = scales[j]; }
-    }
+    float scales[16], amax;
+    const float max_scale = signed_scales(sym_search, 32, x, L, scales, &amax);
     if (amax < kZeroGroup) {
         memset(b, 0, 210);
         return;

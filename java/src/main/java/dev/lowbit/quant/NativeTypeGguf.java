@@ -59,9 +59,9 @@ public final class NativeTypeGguf {
         throw new IllegalArgumentException("--format " + name + " is not one of " + String.join(", ", typeNames()));
     }
 
-    /** whether such a file can hold this type */
-    public static boolean holds(Format f) {
-        return FILE_TYPES.containsKey(f);
+    /** f itself when such a file can hold it, else the one-line refusal of {@link #type} */
+    public static Format require(Format f) {
+        return FILE_TYPES.containsKey(f) ? f : type(typeName(f));
     }
 
     /** llama.cpp's general.file_type of a model mostly in this type */

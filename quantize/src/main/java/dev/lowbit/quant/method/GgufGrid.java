@@ -2,6 +2,7 @@ package dev.lowbit.quant.method;
 
 import dev.lowbit.gguf.Dequant;
 import dev.lowbit.quant.Format;
+import dev.lowbit.quant.NativeTypeGguf;
 
 /**
  * The block grids of llama.cpp's own types (Q4_0, Q4_1, Q8_0 in blocks of 32; Q4_K) for a calibrated method:
@@ -21,6 +22,8 @@ public final class GgufGrid {
     /** Q4_K: elements per super-block and bytes per block (f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 128 of nibbles) */
     static final int K_SUPER = 256, K_BYTES = 144, K_HEAD = 16;
 
+    private static final java.util.List<Format> GRIDS = java.util.List.of(Format.Q4_0, Format.Q4_1, Format.Q8_0, Format.Q4_K);
+
     private final Format format;
     private final int rows, blocks;
     private final float[] d, m;  // per row and block, the f16 values the file stores (Q4_K: d*sc and dmin*m of each sub-block)
@@ -36,12 +39,12 @@ public final class GgufGrid {
 
     /** whether a calibrated method can round onto this format's grid */
     public static boolean supports(Format f) {
-        return f == Format.Q4_0 || f == Format.Q4_1 || f == Format.Q8_0 || f == Format.Q4_K;
+        return GRIDS.contains(f);
     }
 
     /** the types {@link #supports} names, as --format takes them */
     public static String typeNames() {
-        return "q4_0, q4_1, q8_0, q4_k";
+        return String.join(", ", GRIDS.stream().map(NativeTypeGguf::typeName).toList());
     }
 
     /** the columns a row of this format must be a multiple of: its (super-)block */

@@ -52,7 +52,7 @@ public final class MatrixMethods {
 
     /** round to nearest onto a GGUF-native type ({@link NativeTypeGguf#typeNames}): llama.cpp's reference quantizer of that type, byte for byte */
     public static LayerMethod rtnGguf(Format fmt) {
-        if (!NativeTypeGguf.holds(fmt)) NativeTypeGguf.type(NativeTypeGguf.typeName(fmt));  // refused in the one line naming the types
+        NativeTypeGguf.require(fmt);
         return perMatrix((name, w, rows, cols, xtx) -> {
             blocksFit(name, cols, fmt, fmt.block());
             return pack(fmt, 0, rows, cols, cols, w, null, null);
