@@ -55,6 +55,19 @@ inline float rdh(const uint8_t *p) { return f16_to_f32(rd16(p)); }
 constexpr int QK = 32;    // block of the *_0 / *_1 formats
 constexpr int QKK = 256;  // super-block of the K-quants
 
+// byte layout of the 32-element block formats (the SIMD kernels' constants)
+struct B32Layout {
+    int bb, qs, qh, m;        // block bytes, offsets of qs / qh (-1) / m (-1); d at 0
+    bool nib;                 // codes are nibbles (else Q8_0 bytes)
+};
+constexpr B32Layout layout32(int32_t f) {
+    return f == LB_Q8_0 ? B32Layout{34, 2, -1, -1, false}
+         : f == LB_Q4_0 ? B32Layout{18, 2, -1, -1, true}
+         : f == LB_Q4_1 ? B32Layout{20, 4, -1, 2, true}
+         : f == LB_Q5_0 ? B32Layout{22, 6, 2, -1, true}
+                        : B32Layout{24, 8, 4, 2, true};
+}
+
 // 6-bit scales and mins of Q4_K/Q5_K packed in 12 bytes -> sc[8], mn[8]
 inline void unpack_k4_scales(const uint8_t *s, uint8_t *sc, uint8_t *mn) {
     for (int j = 0; j < 4; j++) {
@@ -87,11 +100,12 @@ inline void unpack_q3k_scales(const uint8_t *s, int8_t *sc) {
 //             lane order of the single-token Q4_0/Q8_0 kernel's 16-block step (lane 4k+g holds
 //             block 4g+k), so that step needs no permute and no per-group start value
 //             (padding lanes 0)
+//   dsp[nb16]: d*s per block in that lane order (the AVX2 one-token kernel's *_1 min term)
 // blk is 32 (Q8_0-like blocks) or 256 (Q8_K-like super-blocks). d = amax/127, q = rint(x*127/amax).
 struct Act {
     int64_t cols = 0, nb = 0;
     int blk = 0;
-    size_t stride = 0, off_d = 0, off_s = 0, off_b16 = 0, off_qp = 0, off_li = 0, off_ds = 0, off_dxp = 0, off_op = 0;
+    size_t stride = 0, off_d = 0, off_s = 0, off_b16 = 0, off_qp = 0, off_li = 0, off_ds = 0, off_dxp = 0, off_op = 0, off_dsp = 0;
     uint8_t *base = nullptr;
     const float *xf = nullptr;
     // column window the row kernels sum over: [c0, c1), block-aligned (the driver splits long
@@ -109,6 +123,7 @@ struct Act {
     const float *ds(int64_t t) const { return (const float *)(base + t * stride + off_ds); }
     const float *dxp(int64_t t) const { return (const float *)(base + t * stride + off_dxp); }
     const int32_t *op(int64_t t) const { return (const int32_t *)(base + t * stride + off_op); }
+    const float *dsp(int64_t t) const { return (const float *)(base + t * stride + off_dsp); }
     const float *x(int64_t t) const { return xf + t * cols; }
 };
 

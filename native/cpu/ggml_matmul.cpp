@@ -241,8 +241,12 @@ static void quantize_act_row(const float *x, const Act &a, int64_t t, int off, i
         float *ds = (float *)a.ds(t);
         float *dxp = (float *)a.dxp(t);
         int32_t *op = (int32_t *)a.op(t);
+        float *dsp = (float *)a.dsp(t);
         const int64_t nb16 = (a.nb + 15) / 16 * 16;
-        for (int64_t b = a.nb; b < nb16; b++) dxp[b - b % 16 + step16_lane((int)(b % 16))] = 0, op[b - b % 16 + step16_lane((int)(b % 16))] = 0;
+        for (int64_t b = a.nb; b < nb16; b++) {
+            const int64_t l = b - b % 16 + step16_lane((int)(b % 16));
+            dxp[l] = 0, op[l] = 0, dsp[l] = 0;
+        }
         for (int64_t b = 0; b < a.nb; b++) {
             li[4 * b] = -off * s[b];
             li[4 * b + 1] = li[4 * b + 2] = li[4 * b + 3] = 0;
@@ -250,6 +254,7 @@ static void quantize_act_row(const float *x, const Act &a, int64_t t, int off, i
             const int64_t l = b - b % 16 + step16_lane((int)(b % 16));
             dxp[l] = d[b];
             op[l] = -off * s[b];
+            dsp[l] = ds[b];
         }
     }
 }
@@ -311,7 +316,8 @@ int32_t matmul_ggml(const FormatRow &f, int32_t, const void *w, int64_t rows, in
             const size_t nb16 = (size_t)(a.nb + 15) / 16 * 16;
             a.off_dxp = a.off_ds + up64((size_t)a.nb * 4);
             a.off_op = a.off_dxp + up64(nb16 * 4);
-            end = a.off_op + up64(nb16 * 4);
+            a.off_dsp = a.off_op + up64(nb16 * 4);
+            end = a.off_dsp + up64(nb16 * 4);
         }
         a.stride = end;
         a.base = scratch(a.stride * (size_t)ntok);

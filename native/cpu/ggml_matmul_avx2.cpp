@@ -113,6 +113,151 @@ void row_b32_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     for (int k = 0; k < NT; k++) out[k] = hsum8(acc[k]) + macc[k];
 }
 
+// ------------------------------------------- one-token kernels of Q4_0 / Q4_1 / Q5_0 / Q5_1
+// The AVX-512 one-token kernel's 16-block step at 256 bits. A vector holds the codes of a pair of
+// blocks in the activation copy qp's split order (lo: each block's first 16 codes, one 128-bit
+// lane per block; hi: its last 16), so each takes one vpmaddubsw against qp. Half h of a 16-block
+// step takes the pairs (4g + 2h, 4g + 2h + 1) of its G groups of 4; unpacks reduce their int32
+// sums to one lane per block in the lane order of Act::dxp / op / dsp (lanes 8h..8h+7), so the 8
+// weight scales of a half come in one gather and are applied by one FMA. (The row kernel
+// converted, broadcast and applied every block's scale on its own: 2.2-2.4x the AVX-512 time.)
+// Row1B32<FMT, T>: one row against T tokens, each summed exactly as for T = 1 (batch-invariant).
+template <int32_t FMT, int T>
+struct Row1B32 {
+    static constexpr B32Layout L = layout32(FMT);
+    static constexpr bool MIN = L.m >= 0;
+    const int8_t *qp[T];
+    const float *dxp[T], *dsp[T];
+    const int32_t *op[T];
+    int64_t nb;
+
+    Row1B32(const Act &a, int64_t t0) : nb(a.b1()) {
+        for (int k = 0; k < T; k++) qp[k] = a.qp(t0 + k), dxp[k] = a.dxp(t0 + k), dsp[k] = a.dsp(t0 + k), op[k] = a.op(t0 + k);
+    }
+
+    // the pair of blocks at p, p + bb: lo / hi codes in split order (Q5: bit 4 from qh)
+    static inline __attribute__((always_inline)) void pair(const uint8_t *p, __m256i &lo, __m256i &hi) {
+        const __m256i m0f = _mm256_set1_epi8(0x0f);
+        const __m256i q = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(p + L.qs))),
+                                                  _mm_loadu_si128((const __m128i *)(p + L.bb + L.qs)), 1);
+        lo = _mm256_and_si256(q, m0f);
+        hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m0f);
+        if (L.qh >= 0) {  // bit e of a block's qh is bit 4 of its element e: 16 bits per 128-bit lane
+            const uint32_t ha = rd32(p + L.qh), hb = rd32(p + L.bb + L.qh);
+            const __m256i sel = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+            const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull), v16 = _mm256_set1_epi8(16);
+            const __m256i bl = _mm256_shuffle_epi8(_mm256_set1_epi32((int)((ha & 0xffff) | hb << 16)), sel);
+            const __m256i bh = _mm256_shuffle_epi8(_mm256_set1_epi32((int)(ha >> 16 | (hb & 0xffff0000u))), sel);
+            lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(bl, bit), bit), v16));
+            hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(bh, bit), bit), v16));
+        }
+    }
+
+    // half h of the G-group step at block b; lanes of missing groups (g >= G) read as 0
+    template <int G, int H>
+    inline __attribute__((always_inline)) void half(const uint8_t *w, int64_t b, __m256 *acc, __m256 *macc) const {
+        const __m256i ones = _mm256_set1_epi16(1), z = _mm256_setzero_si256();
+        __m256i pr[T][4];
+        for (int g = 0; g < 4; g++) {
+            if (g >= G) {
+                for (int k = 0; k < T; k++) pr[k][g] = z;
+                continue;
+            }
+            __m256i lo, hi;
+            pair(w + (b + 4 * g + 2 * H) * L.bb, lo, hi);
+            for (int k = 0; k < T; k++) {
+                const int8_t *x = qp[k] + (b + 4 * g) * 32 + 32 * H;
+                const __m256i s = _mm256_add_epi16(_mm256_maddubs_epi16(lo, _mm256_load_si256((const __m256i *)x)),
+                                                   _mm256_maddubs_epi16(hi, _mm256_load_si256((const __m256i *)(x + 64))));
+                pr[k][g] = _mm256_madd_epi16(s, ones);
+            }
+        }
+        // lane j: block 4 (j % 4) + 2H + j / 4; its f16 scale (and min) from the dword at the block
+        constexpr int bo0 = 2 * H * L.bb, bb4 = 4 * L.bb;
+        const __m256i idx = _mm256_setr_epi32(bo0, bo0 + bb4, bo0 + 2 * bb4, bo0 + 3 * bb4,
+                                              bo0 + L.bb, bo0 + L.bb + bb4, bo0 + L.bb + 2 * bb4, bo0 + L.bb + 3 * bb4);
+        const __m256i live = _mm256_setr_epi32(-1, G > 1 ? -1 : 0, G > 2 ? -1 : 0, G > 3 ? -1 : 0,
+                                               -1, G > 1 ? -1 : 0, G > 2 ? -1 : 0, G > 3 ? -1 : 0);
+        const uint8_t *p = w + b * L.bb;
+        const __m256i dmw = G == 4 ? _mm256_i32gather_epi32((const int *)p, idx, 1)
+                                   : _mm256_mask_i32gather_epi32(z, (const int *)p, idx, live, 1);
+        // words [d0..3 m0..3 | d4..7 m4..7] -> [d0..7 | m0..7]
+        const __m256i dm = _mm256_permute4x64_epi64(
+            _mm256_shuffle_epi8(dmw, _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15,
+                                                      0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15)), 0xd8);
+        const __m256 dw = _mm256_cvtph_ps(_mm256_castsi256_si128(dm));
+        __m256 mw;
+        if (MIN) mw = _mm256_cvtph_ps(_mm256_extracti128_si256(dm, 1));
+        for (int k = 0; k < T; k++) {
+            const __m256i s01 = _mm256_add_epi32(_mm256_unpacklo_epi32(pr[k][0], pr[k][1]), _mm256_unpackhi_epi32(pr[k][0], pr[k][1]));
+            const __m256i s23 = _mm256_add_epi32(_mm256_unpacklo_epi32(pr[k][2], pr[k][3]), _mm256_unpackhi_epi32(pr[k][2], pr[k][3]));
+            __m256i is = _mm256_add_epi32(_mm256_unpacklo_epi64(s01, s23), _mm256_unpackhi_epi64(s01, s23));
+            const int64_t l = b + 8 * H;
+            if (!MIN) is = _mm256_add_epi32(is, _mm256_load_si256((const __m256i *)(op[k] + l)));
+            const __m256 dx = G == 4 ? _mm256_load_ps(dxp[k] + l) : _mm256_maskload_ps(dxp[k] + l, live);
+            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is), _mm256_mul_ps(dw, dx), acc[k]);
+            if (MIN) macc[k] = _mm256_fmadd_ps(mw, G == 4 ? _mm256_load_ps(dsp[k] + l) : _mm256_maskload_ps(dsp[k] + l, live), macc[k]);
+        }
+    }
+
+    template <int G>
+    inline __attribute__((always_inline)) void step(const uint8_t *w, int64_t b, __m256 *acc0, __m256 *acc1, __m256 *macc) const {
+        half<G, 0>(w, b, acc0, macc);
+        half<G, 1>(w, b, acc1, macc);
+    }
+
+    // the whole row into out[k] (whole groups of 4 blocks vectorised, the < 4 left by dot_block32)
+    inline __attribute__((always_inline)) void row(const uint8_t *w, const Act &a, int64_t t0, float *out) const {
+        __m256 acc0[T], acc1[T], macc[T];
+        for (int k = 0; k < T; k++) acc0[k] = acc1[k] = macc[k] = _mm256_setzero_ps();
+        int64_t b = a.b0();
+        for (; b + 16 <= nb; b += 16) step<4>(w, b, acc0, acc1, macc);
+        switch ((nb - b) / 4) {
+            case 3: step<3>(w, b, acc0, acc1, macc), b += 12; break;
+            case 2: step<2>(w, b, acc0, acc1, macc), b += 8; break;
+            case 1: step<1>(w, b, acc0, acc1, macc), b += 4; break;
+            default: break;
+        }
+        for (int k = 0; k < T; k++) {
+            __m256 s = _mm256_add_ps(acc0[k], acc1[k]);
+            if (MIN) s = _mm256_add_ps(s, macc[k]);
+            float tl = 0;
+            for (int64_t bt = b; bt < nb; bt++) tl += dot_block32(FMT, w + bt * L.bb, a.q(t0 + k) + bt * 32, a.d(t0 + k)[bt], a.s(t0 + k)[bt]);
+            out[k] = hsum8(s) + tl;
+        }
+    }
+};
+
+// one token, nr rows one after another (Rows1Fn); the one-token kernels start at block 0, where
+// the 16-block lane order of Act::dxp starts
+template <int32_t FMT>
+void rows1_b32(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t, float *out) {
+    const Row1B32<FMT, 1> k(a, t);
+    for (int r = 0; r < nr; r++) k.row(w + r * rb, a, t, out + r);
+}
+
+// nr rows x nt (<= kInvTile) tokens, every output as rows1_b32 computes it: y[(t0 + k) * ldy + r]
+template <int32_t FMT, int T>
+void rows1_b32_tokens_t(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, float *y, int64_t ldy) {
+    const Row1B32<FMT, T> k(a, t0);
+    for (int r = 0; r < nr; r++) {
+        float o[T];
+        k.row(w + r * rb, a, t0, o);
+        for (int j = 0; j < T; j++) y[(t0 + j) * ldy + r] = o[j];
+    }
+}
+
+template <int32_t FMT>
+void rows1_b32_tokens(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
+    static_assert(kInvTile == 3, "token tiles");
+    switch (nt) {
+        case 1: rows1_b32_tokens_t<FMT, 1>(w, rb, nr, a, t0, y, ldy); break;
+        case 2: rows1_b32_tokens_t<FMT, 2>(w, rb, nr, a, t0, y, ldy); break;
+        default: rows1_b32_tokens_t<FMT, 3>(w, rb, nr, a, t0, y, ldy); break;
+    }
+}
+
 // ---------------------------------------------------------------- K-quants
 // vpmaddubsw (code x q) then vpmaddwd with the sub-block scale as the 16-bit multiplier: the
 // scaled integer sums come out directly. Mins / the Q6_K offset from the sums per 16 (scalar).
@@ -269,15 +414,15 @@ LB_TILE_WRAPPERS
 
 }  // namespace
 
-// the AVX2 level of the format table's ggml kernels: row kernels
+// the AVX2 level of the format table's ggml kernels: row kernels, and one-token kernels of the nibble formats
 const GgmlKernels ggml_avx2_f32 = {row_float<LB_F32>};
 const GgmlKernels ggml_avx2_f16 = {row_float<LB_F16>};
 const GgmlKernels ggml_avx2_bf16 = {row_float<LB_BF16>};
 const GgmlKernels ggml_avx2_q8_0 = {row_b32<LB_Q8_0>};
-const GgmlKernels ggml_avx2_q4_0 = {row_b32<LB_Q4_0>};
-const GgmlKernels ggml_avx2_q4_1 = {row_b32<LB_Q4_1>};
-const GgmlKernels ggml_avx2_q5_0 = {row_b32<LB_Q5_0>};
-const GgmlKernels ggml_avx2_q5_1 = {row_b32<LB_Q5_1>};
+const GgmlKernels ggml_avx2_q4_0 = {row_b32<LB_Q4_0>, nullptr, rows1_b32<LB_Q4_0>, rows1_b32_tokens<LB_Q4_0>};
+const GgmlKernels ggml_avx2_q4_1 = {row_b32<LB_Q4_1>, nullptr, rows1_b32<LB_Q4_1>, rows1_b32_tokens<LB_Q4_1>};
+const GgmlKernels ggml_avx2_q5_0 = {row_b32<LB_Q5_0>, nullptr, rows1_b32<LB_Q5_0>, rows1_b32_tokens<LB_Q5_0>};
+const GgmlKernels ggml_avx2_q5_1 = {row_b32<LB_Q5_1>, nullptr, rows1_b32<LB_Q5_1>, rows1_b32_tokens<LB_Q5_1>};
 const GgmlKernels ggml_avx2_q2_k = {row_q23k<false>};
 const GgmlKernels ggml_avx2_q3_k = {row_q23k<true>};
 const GgmlKernels ggml_avx2_q4_k = {row_q45k<false>};

@@ -225,18 +225,6 @@ void rows_float(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, 
 }
 
 // ------------------------------------------------------------------ 32-block formats
-struct B32Layout {
-    int bb, qs, qh, m;        // block bytes, offsets of qs / qh (-1) / m (-1); d at 0
-    bool nib;                 // codes are nibbles (else Q8_0 bytes)
-};
-constexpr B32Layout layout32(int32_t f) {
-    return f == LB_Q8_0 ? B32Layout{34, 2, -1, -1, false}
-         : f == LB_Q4_0 ? B32Layout{18, 2, -1, -1, true}
-         : f == LB_Q4_1 ? B32Layout{20, 4, -1, 2, true}
-         : f == LB_Q5_0 ? B32Layout{22, 6, 2, -1, true}
-                        : B32Layout{24, 8, 4, 2, true};
-}
-
 // vpermt2w indices for one format, built once. Every field of every block starts at an even
 // byte, so word granularity suffices (no VBMI needed).
 struct B32Idx {
