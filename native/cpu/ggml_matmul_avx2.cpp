@@ -346,22 +346,44 @@ void row_q6k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
 }
 
 // Q2_K / Q3_K: 2-bit codes (Q3_K: plus the high bit from hmask, as code + 4 in 0..7) per 32 elements,
-// vpmaddubsw then vpmaddwd by the two 16-element scales; the mins (Q2_K) and Q3_K's -4 from the sums per 16.
+// vpmaddubsw then vpmaddwd by the two 16-element scales (16-bit, one vpshufb from the 16 scales per
+// 32 elements); the mins (Q2_K) and Q3_K's -4 by one vpmaddwd of the scales with the sums per 16.
 template <bool THREE, int NT>
 void row_q23k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     constexpr int BB = THREE ? 110 : 84;
     const __m256i m3 = _mm256_set1_epi8(3), v4 = _mm256_set1_epi8(4);
+    const __m128i m0f = _mm_set1_epi8(0x0f);
+    // word 2i of the 16 scales to the low 128-bit lane, word 2i + 1 to the high one (i = 0..3)
+    __m256i pick[4];
+    for (int i = 0; i < 4; i++)
+        pick[i] = _mm256_setr_epi8(4 * i, 4 * i + 1, 4 * i, 4 * i + 1, 4 * i, 4 * i + 1, 4 * i, 4 * i + 1,
+                                   4 * i, 4 * i + 1, 4 * i, 4 * i + 1, 4 * i, 4 * i + 1, 4 * i, 4 * i + 1,
+                                   4 * i + 2, 4 * i + 3, 4 * i + 2, 4 * i + 3, 4 * i + 2, 4 * i + 3, 4 * i + 2, 4 * i + 3,
+                                   4 * i + 2, 4 * i + 3, 4 * i + 2, 4 * i + 3, 4 * i + 2, 4 * i + 3, 4 * i + 2, 4 * i + 3);
     __m256 acc[NT];
-    float macc[NT];
-    for (int k = 0; k < NT; k++) acc[k] = _mm256_setzero_ps(), macc[k] = 0;
+    for (int k = 0; k < NT; k++) acc[k] = _mm256_setzero_ps();
     for (int64_t b = a.b0(); b < a.b1(); b++) {
         const uint8_t *p = w + b * BB;
         const uint8_t *qs = p + (THREE ? 32 : 16);
-        int8_t sc[16];
-        if (THREE) unpack_q3k_scales(p + 96, sc);
-        else
-            for (int g = 0; g < 16; g++) sc[g] = (int8_t)(p[g] & 15);
-        const float d = h2f(p + (THREE ? 108 : 80));
+        __m256i sc16, mn16;
+        float d, dmin = 0;
+        if (THREE) {
+            // 6-bit scales (see unpack_q3k_scales): low nibbles in bytes 0..7, high pairs in 8..11
+            const uint32_t u0 = rd32(p + 96), u1 = rd32(p + 100), u2 = rd32(p + 104);
+            const uint32_t lo4 = 0x0f0f0f0f, hi2 = 0x03030303;
+            const __m128i v = _mm_setr_epi32((int)((u0 & lo4) | ((u2 & hi2) << 4)), (int)((u1 & lo4) | (((u2 >> 2) & hi2) << 4)),
+                                             (int)(((u0 >> 4) & lo4) | (((u2 >> 4) & hi2) << 4)),
+                                             (int)(((u1 >> 4) & lo4) | (((u2 >> 6) & hi2) << 4)));
+            sc16 = _mm256_cvtepi8_epi16(_mm_sub_epi8(v, _mm_set1_epi8(32)));
+            d = h2f(p + 108);
+        } else {
+            const __m128i sb = _mm_loadu_si128((const __m128i *)p);
+            sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(sb, m0f));
+            mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sb, 4), m0f));
+            d = h2f(p + 80);
+            dmin = h2f(p + 82);
+        }
+        const __m256i sl = _mm256_permute2x128_si256(sc16, sc16, 0x00), sh = _mm256_permute2x128_si256(sc16, sc16, 0x11);
         __m256i c[8], s16[8];
         __m256i hm;
         if (THREE) hm = _mm256_loadu_si256((const __m256i *)p);
@@ -370,36 +392,32 @@ void row_q23k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
             for (int j = 0; j < 4; j++) {
                 const int i = 4 * n + j;
                 c[i] = _mm256_and_si256(j ? _mm256_srli_epi16(q, 2 * j) : q, m3);
-                if (THREE) {
-                    const __m256i bit = _mm256_set1_epi8((char)(1 << i));
-                    c[i] = _mm256_or_si256(c[i], _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hm, bit), bit), v4));
+                if (THREE) {  // bit i of hmask to bit 2 (the byte's other bits, and the word's, masked off)
+                    const __m256i hb = i < 2 ? _mm256_slli_epi16(hm, 2 - i) : i > 2 ? _mm256_srli_epi16(hm, i - 2) : hm;
+                    c[i] = _mm256_or_si256(c[i], _mm256_and_si256(hb, v4));
                 }
             }
         }
-        for (int i = 0; i < 8; i++) s16[i] = _mm256_set_m128i(_mm_set1_epi16(sc[2 * i + 1]), _mm_set1_epi16(sc[2 * i]));
+        for (int i = 0; i < 8; i++) s16[i] = _mm256_shuffle_epi8(i < 4 ? sl : sh, pick[i % 4]);
         for (int k = 0; k < NT; k++) {
             const int8_t *xq = a.q(t0 + k) + b * 256;
-            const int16_t *b16 = a.b16(t0 + k) + b * 16;
+            const __m256i b16 = _mm256_loadu_si256((const __m256i *)(a.b16(t0 + k) + b * 16));
             __m256i isum = _mm256_setzero_si256();
             for (int i = 0; i < 8; i++) {
                 const __m256i pr = _mm256_maddubs_epi16(c[i], _mm256_loadu_si256((const __m256i *)(xq + 32 * i)));
                 isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pr, s16[i]));
             }
-            int32_t off = 0;  // Q2_K: the mins; Q3_K: codes carry +4
-            if (THREE)
-                for (int g = 0; g < 16; g++) off += sc[g] * b16[g];
-            else
-                for (int g = 0; g < 16; g++) off += (p[g] >> 4) * b16[g];
             const float dx = a.d(t0 + k)[b];
-            if (THREE) {
-                isum = _mm256_sub_epi32(isum, _mm256_castsi128_si256(_mm_cvtsi32_si128(4 * off)));
+            if (THREE) {  // codes carry +4: subtract 4 * sum_g sc[g] * sum16[g]
+                isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(_mm256_madd_epi16(sc16, b16), 2));
             } else {
-                macc[k] += (h2f(p + 82) * dx) * (float)off;
+                const __m256i mins = _mm256_madd_epi16(mn16, b16);
+                acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mins), _mm256_set1_ps(-(dmin * dx)), acc[k]);
             }
             acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(d * dx), acc[k]);
         }
     }
-    for (int k = 0; k < NT; k++) out[k] = hsum8(acc[k]) - macc[k];
+    for (int k = 0; k < NT; k++) out[k] = hsum8(acc[k]);
 }
 
 template <bool THREE>
