@@ -23,7 +23,8 @@
 // the thread count or on how many query rows share the call (prefill chunks of any length, other
 // sequences of a batch): batch-invariant results.
 // Scalar reference here; AVX-512 variant in attention_avx512.cpp, AVX512_BF16 (KV4) in
-// attention_bf16_avx512.cpp, AVX2 (CPUs without AVX-512) in attention_avx2.cpp. K and V may be in
+// attention_bf16_avx512.cpp, AVX2 (CPUs without AVX-512) in attention_avx2.cpp, NEON (AArch64) in
+// attention_neon.cpp. K and V may be in
 // different formats (lb_attention_kv: e.g. KV8 keys, KV4 values); each cache keeps its own arithmetic
 // above (bf16 query when K is in a group format, bf16(p * s) value weights when V is). The AVX-512 and
 // AVX2 kernels take the K and V layouts separately (any pair of F16/KV8/KV4/KV3; F32 only with F32); the
@@ -149,8 +150,12 @@ int32_t attend(int32_t kfmt, int32_t vfmt, int32_t group, const void *kcache, co
     const bool bf16 = same && lb_bf16_kernels() && attention_supported_bf16(ls[0]);
     // AVX2 only at that level: an AVX-512 CPU keeps the scalar path for shapes its kernels lack
     const bool avx2 = lb_isa_current() == LB_ISA_AVX2 && attention_supported_avx2(ls[0], vls[0]);
-#else
+    constexpr bool neon = false;
+#elif LB_ARM64
     constexpr bool simd = false, bf16 = false, avx2 = false;
+    const bool neon = lb_isa_current() >= LB_ISA_NEON && attention_supported_neon(ls[0], vls[0]);
+#else
+    constexpr bool simd = false, bf16 = false, avx2 = false, neon = false;
 #endif
     const uint8_t *kc = (const uint8_t *)kcache, *vc = (const uint8_t *)vcache;
 
@@ -193,6 +198,8 @@ int32_t attend(int32_t kfmt, int32_t vfmt, int32_t group, const void *kcache, co
             attention_span_avx512(l, vl, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
         else if (avx2)
             attention_span_avx2(l, vl, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
+        else if (neon)
+            attention_span_neon(l, vl, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
         else
             attention_span_scalar(l, vl, kc, vc, qi, hd, gh, scale, kvh, j0, j1, pm, pl, pacc);
     };

@@ -14,6 +14,7 @@
 // ymm registers: 8 accumulators + the broadcast weights already fill them.
 #include "kv_internal.h"
 #include "simd256_math.h"
+#include "kv_simd256.h"
 #include "study_internal.h"
 #include <immintrin.h>
 #include <cmath>
@@ -22,43 +23,6 @@
 namespace {
 // stands in for the rows past the end of a tile (scale 0, zero 0, codes 0); larger than any row
 alignas(64) const uint8_t kZeroRow[1024] = {};
-
-// codes c0..c0+7 (c0 % 8 == 0) of a BITS-bit LSB-first stream as int32 lanes; reads only their bytes
-template <int BITS>
-inline __m256i codes8(const uint8_t *codes, int c0) {
-    const uint8_t *p = codes + c0 * BITS / 8;
-    if constexpr (BITS == 8) {
-        return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p));
-    } else {
-        uint32_t u;
-        if constexpr (BITS == 4) std::memcpy(&u, p, 4);
-        else u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;  // 3 bytes: not past the block
-        const __m256i sh = BITS == 4 ? _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28) : _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
-        return _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)u), sh), _mm256_set1_epi32((1 << BITS) - 1));
-    }
-}
-
-// one cache row into out[HD]: BITS 32 (F32), 16 (F16) or a group format's bits with group GS;
-// SCALED = false gives the group formats' (code - z) without the scale (the value sum)
-template <int HD, int BITS, int GS, bool SCALED>
-inline void load_row(const uint8_t *row, float *out) {
-    if constexpr (BITS == 32) {
-        std::memcpy(out, row, 4 * HD);
-    } else if constexpr (BITS == 16) {
-        for (int i = 0; i < HD; i += 8) _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + 2 * i))));
-    } else {
-        constexpr int bb = 3 + GS * BITS / 8;
-        for (int g = 0; g < HD / GS; g++) {
-            const uint8_t *blk = row + g * bb;
-            const __m256 z = _mm256_set1_ps((float)blk[2]);
-            const __m256 s = _mm256_set1_ps(SCALED ? _cvtsh_ss((unsigned short)(blk[0] | blk[1] << 8)) : 1.f);
-            for (int c = 0; c < GS; c += 8) {
-                const __m256 x = _mm256_sub_ps(_mm256_cvtepi32_ps(codes8<BITS>(blk + 3, c)), z);  // code - z, exact
-                _mm256_storeu_ps(out + g * GS + c, SCALED ? _mm256_mul_ps(x, s) : x);
-            }
-        }
-    }
-}
 
 // K rows in KB bits (32 F32, 16 F16, 8/4/3 group formats), V rows in VB bits; GS: the group of whichever
 // pool is grouped (a grouped pair shares it). K's format decides the score path (bf16 query for a group
@@ -93,7 +57,7 @@ void span(const KvLayout &kl, const KvLayout &vl, const uint8_t *kc, const uint8
                 _mm_prefetch((const char *)kr[jj], _MM_HINT_T0);
                 _mm_prefetch((const char *)kr[jj] + kl.row_bytes - 1, _MM_HINT_T0);
             }
-            for (int jj = 0; jj < 8; jj++) load_row<HD, KB, KGS, true>(kr[jb + jj], rt + jj * HD);
+            for (int jj = 0; jj < 8; jj++) kv256::load_row<HD, KB, KGS, true>(kr[jb + jj], rt + jj * HD);
             for (int g = 0; g < gh; g++) {
                 const float *qg = qf + g * HD;
                 __m256 a[8];
@@ -150,7 +114,7 @@ void span(const KvLayout &kl, const KvLayout &vl, const uint8_t *kc, const uint8
         }
         // values, 8 rows at a time (the padded rows decode to 0 with weight 0)
         for (int jb = 0; jb < n; jb += 8) {
-            for (int jj = 0; jj < 8; jj++) load_row<HD, VB, VGS, !grouped>(vr[jb + jj], rt + jj * HD);
+            for (int jj = 0; jj < 8; jj++) kv256::load_row<HD, VB, VGS, !grouped>(vr[jb + jj], rt + jj * HD);
             for (int g = 0; g < gh; g++)
                 for (int b = 0; b < NG; b++) {
                     __m256 wb[8];
@@ -166,69 +130,18 @@ void span(const KvLayout &kl, const KvLayout &vl, const uint8_t *kc, const uint8
     }
 }
 
-using SpanFn = void (*)(const KvLayout &, const KvLayout &, const uint8_t *, const uint8_t *, const float *, int64_t, int,
-                        float, int, int64_t, int64_t, float *, float *, float *);
-
-// bits of a layout as the kernels' template argument: 32 F32, 16 F16, else the group format's bits
-inline int kv_bits(const KvLayout &l) { return l.fmt == LB_F32 ? 32 : l.fmt == LB_F16 ? 16 : l.bits; }
-
-// one (K, V) pair, the group as a compile-time constant (kv_layout caps it at the head dimension);
-// F32 only pairs with itself (mixed pairs: F16/KV8/KV4/KV3)
-template <int HD, int KB, int VB>
-SpanFn pick_group(int group) {
-    if constexpr ((KB == 32) != (VB == 32)) {
-        return nullptr;
-    } else if constexpr (KB > 8 && VB > 8) {
-        return span<HD, KB, VB, 0>;
-    } else {
-        switch (group) {
-            case 32: return span<HD, KB, VB, 32>;
-            case 64: return span<HD, KB, VB, (HD >= 64 ? 64 : 32)>;
-            case 128: return span<HD, KB, VB, (HD >= 128 ? 128 : 32)>;
-            default: return span<HD, KB, VB, (HD >= 256 ? 256 : 32)>;
-        }
-    }
-}
-
-template <int HD, int KB>
-SpanFn pick_v(int vb, int group) {
-    switch (vb) {
-        case 32: return pick_group<HD, KB, 32>(group);
-        case 16: return pick_group<HD, KB, 16>(group);
-        case 8: return pick_group<HD, KB, 8>(group);
-        case 4: return pick_group<HD, KB, 4>(group);
-        default: return pick_group<HD, KB, 3>(group);
-    }
-}
-
-template <int HD>
-SpanFn pick(const KvLayout &kl, const KvLayout &vl) {
-    const int vb = kv_bits(vl), group = kl.bits ? kl.group : vl.group;
-    switch (kv_bits(kl)) {
-        case 32: return pick_v<HD, 32>(vb, group);
-        case 16: return pick_v<HD, 16>(vb, group);
-        case 8: return pick_v<HD, 8>(vb, group);
-        case 4: return pick_v<HD, 4>(vb, group);
-        default: return pick_v<HD, 3>(vb, group);
-    }
-}
-
-bool shape_supported(const KvLayout &l) {
-    if (l.head_dim != 64 && l.head_dim != 128 && l.head_dim != 256) return false;
-    if (l.bits == 0) return l.fmt == LB_F32 || l.fmt == LB_F16;
-    return (l.bits == 8 || l.bits == 4 || l.bits == 3) &&
-           (l.group == 32 || l.group == 64 || l.group == 128 || l.group == 256);
-}
+template <int HD, int KB, int VB, int GS>
+struct Span {  // for kv_span_pick (kv_internal.h)
+    static constexpr KvSpanFn run = span<HD, KB, VB, GS>;
+};
 }  // namespace
 
 void attention_span_avx2(const KvLayout &kl, const KvLayout &vl, const uint8_t *kc, const uint8_t *vc, const float *q,
                          int64_t q_stride, int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum,
                          float *acc) {
-    const SpanFn f = kl.head_dim == 64 ? pick<64>(kl, vl) : kl.head_dim == 128 ? pick<128>(kl, vl) : pick<256>(kl, vl);
-    f(kl, vl, kc, vc, q, q_stride, gh, scale, kvh, j0, j1, m, lsum, acc);
+    kv_span_pick<Span>(kl, vl)(kl, vl, kc, vc, q, q_stride, gh, scale, kvh, j0, j1, m, lsum, acc);
 }
 
 bool attention_supported_avx2(const KvLayout &kl, const KvLayout &vl) {
-    // F32 pairs only with F32 (no mixed kernel instantiated for it)
-    return shape_supported(kl) && shape_supported(vl) && ((kl.fmt == LB_F32) == (vl.fmt == LB_F32));
+    return kv_span_pair(kl, vl);
 }

@@ -6,7 +6,9 @@
 //  * Q8_0/Q4_0/Q4_1/Q5_0/Q5_1: one 32-block per step, codes minus the format's offset as int8
 //    (|code - offset| <= 128, activations within +-127: a pair of products fits int16), exact int32
 //    block sum per lane, then acc += (dw*dx) * sum in fp32.
-//  * K-quants: none (the table's slot is empty: scalar).
+//  * K-quants: a super-block's 256 codes decoded once into 16 int8 vectors in element order (minus
+//    Q3_K's 4 / Q6_K's 32), exact int32 dots per 16 elements times the integer sub-block scale, then
+//    the scalar reference's float expression per super-block on the same integer sums.
 // Everything here has internal linkage: the two builds must not share a function.
 #pragma once
 #include <arm_neon.h>
@@ -115,6 +117,131 @@ struct RowB32 {
         for (int k = 0; k < NT; k++) out[k] = vaddvq_f32(acc[k]) + macc[k];
     }
 };
+
+// exact int32 lanes of w * q over 16 elements
+template <bool DOT>
+inline int32x4_t dot16(int8x16_t w, const int8_t *q) {
+    const int8x16_t x = vld1q_s8(q);
+#if defined(__ARM_FEATURE_DOTPROD)
+    if constexpr (DOT) return vdotq_s32(vdupq_n_s32(0), w, x);
+#endif
+    return vpaddlq_s16(vmlal_high_s8(vmull_s8(vget_low_s8(w), vget_low_s8(x)), w, x));
+}
+
+// One K-quant super-block decoded: c[i] = codes of elements 16i..16i+15 (signed, offsets removed),
+// sc[i] = the integer scale of those 16; the min term's integer sum and the two float scales of the
+// reference (ggml_matmul.cpp dot_q*_k): result = (d*dx)*sumi - (dmin*dx)*summ
+struct KBlock {
+    int8x16_t c[16];
+    int32_t sc[16];
+    uint8_t mn[16];  // Q2_K: min per 16; Q4_K/Q5_K: min per 32 in mn[0..7]
+    float d, dmin;
+};
+
+template <int32_t FMT>
+inline void decode_k(const uint8_t *b, KBlock &k) {
+    const uint8x16_t m3 = vdupq_n_u8(3), m0f = vdupq_n_u8(15);
+    if (FMT == LB_Q2_K || FMT == LB_Q3_K) {
+        // group g = 8n + 2j + h: bits 2j of qs bytes 32n + 16h ..
+        const uint8_t *qs = b + (FMT == LB_Q2_K ? 16 : 32);
+        for (int n = 0; n < 2; n++)
+            for (int h = 0; h < 2; h++) {
+                const uint8x16_t v = vld1q_u8(qs + 32 * n + 16 * h);
+                uint8x16_t hm;
+                if (FMT == LB_Q3_K) hm = vld1q_u8(b + 16 * h);
+                for (int j = 0; j < 4; j++) {
+                    const int g = 8 * n + 2 * j + h;
+                    const uint8x16_t c2 = vandq_u8(vshlq_u8(v, vdupq_n_s8((int8_t)(-2 * j))), m3);
+                    if (FMT == LB_Q2_K) {
+                        k.c[g] = vreinterpretq_s8_u8(c2);
+                    } else {  // code - 4 unless the hmask bit 4n + j is set
+                        const uint8x16_t set = vtstq_u8(hm, vdupq_n_u8((uint8_t)(1 << (4 * n + j))));
+                        k.c[g] = vaddq_s8(vsubq_s8(vreinterpretq_s8_u8(c2), vdupq_n_s8(4)),
+                                          vreinterpretq_s8_u8(vandq_u8(set, vdupq_n_u8(4))));
+                    }
+                }
+            }
+        if (FMT == LB_Q2_K) {
+            for (int g = 0; g < 16; g++) k.sc[g] = b[g] & 15, k.mn[g] = b[g] >> 4;
+            k.d = rdh(b + 80), k.dmin = rdh(b + 82);
+        } else {
+            int8_t s8[16];
+            unpack_q3k_scales(b + 96, s8);
+            for (int g = 0; g < 16; g++) k.sc[g] = s8[g];
+            k.d = rdh(b + 108), k.dmin = 0;
+        }
+    } else if (FMT == LB_Q4_K || FMT == LB_Q5_K) {
+        // sub-block sb (32 elements): nibble sb & 1 of qs bytes 32 (sb / 2) .., Q5_K: bit sb of qh as bit 4
+        constexpr bool FIVE = FMT == LB_Q5_K;
+        const uint8_t *qs = b + (FIVE ? 48 : 16);
+        uint8_t sc[8];
+        unpack_k4_scales(b + 4, sc, k.mn);
+        for (int sb = 0; sb < 8; sb++)
+            for (int h = 0; h < 2; h++) {
+                const uint8x16_t v = vld1q_u8(qs + 32 * (sb / 2) + 16 * h);
+                uint8x16_t c = sb & 1 ? vshrq_n_u8(v, 4) : vandq_u8(v, m0f);
+                if (FIVE) {
+                    const uint8x16_t qh = vld1q_u8(b + 16 + 16 * h);
+                    c = vorrq_u8(c, vandq_u8(vtstq_u8(qh, vdupq_n_u8((uint8_t)(1 << sb))), vdupq_n_u8(16)));
+                }
+                k.c[2 * sb + h] = vreinterpretq_s8_u8(c);
+                k.sc[2 * sb + h] = sc[sb];
+            }
+        k.d = rdh(b), k.dmin = rdh(b + 2);
+    } else {  // Q6_K, group g = 8n + 2k + h: low nibble (k >> 1) of ql 64n + 32 (k & 1) + 16h .., 2 bits 2k of qh 32n + 16h ..
+        const int8_t *sc = (const int8_t *)(b + 192);
+        for (int n = 0; n < 2; n++)
+            for (int h = 0; h < 2; h++) {
+                const uint8x16_t qh = vld1q_u8(b + 128 + 32 * n + 16 * h);
+                for (int kk = 0; kk < 4; kk++) {
+                    const uint8x16_t ql = vld1q_u8(b + 64 * n + 32 * (kk & 1) + 16 * h);
+                    const uint8x16_t lo = kk >> 1 ? vshrq_n_u8(ql, 4) : vandq_u8(ql, m0f);
+                    const uint8x16_t hi = vandq_u8(vshlq_u8(qh, vdupq_n_s8((int8_t)(-2 * kk))), m3);
+                    const int g = 8 * n + 2 * kk + h;
+                    k.c[g] = vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(lo, vshlq_n_u8(hi, 4))), vdupq_n_s8(32));
+                }
+            }
+        for (int g = 0; g < 16; g++) k.sc[g] = sc[g];
+        k.d = rdh(b + 208), k.dmin = 0;
+    }
+}
+
+template <bool DOT>
+struct RowK {
+    template <int32_t FMT, int NT>
+    static void run(const uint8_t *w, const Act &a, int64_t t0, float *out) {
+        constexpr int bb = format_row(FMT)->info.block_bytes;
+        float acc[NT];
+        for (int k = 0; k < NT; k++) acc[k] = 0.f;
+        KBlock kb;
+        for (int64_t b = a.b0(); b < a.b1(); b++) {
+            decode_k<FMT>(w + b * bb, kb);
+            for (int k = 0; k < NT; k++) {
+                const int8_t *q = a.q(t0 + k) + b * 256;
+                const int16_t *b16 = a.b16(t0 + k) + b * 16;
+                int32x4_t is = vdupq_n_s32(0);
+                for (int g = 0; g < 16; g++) is = vmlaq_n_s32(is, dot16<DOT>(kb.c[g], q + 16 * g), kb.sc[g]);
+                const int32_t sumi = vaddvq_s32(is);
+                int32_t summ = 0;
+                if (FMT == LB_Q2_K)
+                    for (int g = 0; g < 16; g++) summ += kb.mn[g] * b16[g];
+                else if (FMT == LB_Q4_K || FMT == LB_Q5_K)
+                    for (int sb = 0; sb < 8; sb++) summ += kb.mn[sb] * (b16[2 * sb] + b16[2 * sb + 1]);
+                const float dx = a.d(t0 + k)[b];
+                const float r = (kb.d * dx) * (float)sumi;
+                acc[k] += FMT == LB_Q2_K || FMT == LB_Q4_K || FMT == LB_Q5_K ? r - (kb.dmin * dx) * (float)summ : r;
+            }
+        }
+        for (int k = 0; k < NT; k++) out[k] = acc[k];
+    }
+};
+
+template <bool DOT, int32_t FMT>
+void row_k(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {
+#define LB_NEON_K(N) RowK<DOT>::template run<FMT, N>(w, a, t0, out)
+    LB_TILE_SWITCH(LB_NEON_K)
+#undef LB_NEON_K
+}
 
 template <int32_t FMT>
 void row_float(const uint8_t *w, const Act &a, int64_t t0, int nt, float *out) {

@@ -121,6 +121,79 @@ bool attention_supported_avx2(const KvLayout &kl, const KvLayout &vl);
 void attention_span_avx2(const KvLayout &kl, const KvLayout &vl, const uint8_t *kc, const uint8_t *vc, const float *q,
                          int64_t q_stride, int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum,
                          float *acc);
+// NEON variant (attention_neon.cpp), AArch64: the AVX2 kernel's shapes and pairs
+bool attention_supported_neon(const KvLayout &kl, const KvLayout &vl);
+void attention_span_neon(const KvLayout &kl, const KvLayout &vl, const uint8_t *kc, const uint8_t *vc, const float *q,
+                         int64_t q_stride, int gh, float scale, int kvh, int64_t j0, int64_t j1, float *m, float *lsum,
+                         float *acc);
+
+// ---- the tiled span kernels' shapes and instantiations (AVX2, NEON; internal linkage: each ISA's
+// file instantiates them with its own flags) ----
+using KvSpanFn = void (*)(const KvLayout &, const KvLayout &, const uint8_t *, const uint8_t *, const float *, int64_t, int,
+                          float, int, int64_t, int64_t, float *, float *, float *);
+
+// a pool they read: head_dim 64/128/256, F32/F16 or KV8/KV4/KV3 with groups of 32..256
+static inline bool kv_span_shape(const KvLayout &l) {
+    if (l.head_dim != 64 && l.head_dim != 128 && l.head_dim != 256) return false;
+    if (l.bits == 0) return l.fmt == LB_F32 || l.fmt == LB_F16;
+    return (l.bits == 8 || l.bits == 4 || l.bits == 3) &&
+           (l.group == 32 || l.group == 64 || l.group == 128 || l.group == 256);
+}
+
+// a pair they read: both pools' shapes, F32 only with F32 (no mixed kernel is instantiated for it)
+static inline bool kv_span_pair(const KvLayout &kl, const KvLayout &vl) {
+    return kv_span_shape(kl) && kv_span_shape(vl) && ((kl.fmt == LB_F32) == (vl.fmt == LB_F32));
+}
+
+// bits of a layout as the kernels' template argument: 32 F32, 16 F16, else the group format's bits
+static inline int kv_span_bits(const KvLayout &l) { return l.fmt == LB_F32 ? 32 : l.fmt == LB_F16 ? 16 : l.bits; }
+
+// S<HD, KB, VB, GS>::run for a pair of kv_span_pair: K in KB bits, V in VB, GS the group of whichever
+// pool is grouped (a grouped pair shares it; a compile-time constant, capped at the head dimension)
+template <template <int, int, int, int> class S, int HD, int KB, int VB>
+static KvSpanFn kv_span_group(int group) {
+    if constexpr ((KB == 32) != (VB == 32)) {
+        return nullptr;
+    } else if constexpr (KB > 8 && VB > 8) {
+        return S<HD, KB, VB, 0>::run;
+    } else {
+        switch (group) {
+            case 32: return S<HD, KB, VB, 32>::run;
+            case 64: return S<HD, KB, VB, (HD >= 64 ? 64 : 32)>::run;
+            case 128: return S<HD, KB, VB, (HD >= 128 ? 128 : 32)>::run;
+            default: return S<HD, KB, VB, (HD >= 256 ? 256 : 32)>::run;
+        }
+    }
+}
+
+template <template <int, int, int, int> class S, int HD, int KB>
+static KvSpanFn kv_span_v(int vb, int group) {
+    switch (vb) {
+        case 32: return kv_span_group<S, HD, KB, 32>(group);
+        case 16: return kv_span_group<S, HD, KB, 16>(group);
+        case 8: return kv_span_group<S, HD, KB, 8>(group);
+        case 4: return kv_span_group<S, HD, KB, 4>(group);
+        default: return kv_span_group<S, HD, KB, 3>(group);
+    }
+}
+
+template <template <int, int, int, int> class S, int HD>
+static KvSpanFn kv_span_k(const KvLayout &kl, const KvLayout &vl) {
+    const int vb = kv_span_bits(vl), group = kl.bits ? kl.group : vl.group;
+    switch (kv_span_bits(kl)) {
+        case 32: return kv_span_v<S, HD, 32>(vb, group);
+        case 16: return kv_span_v<S, HD, 16>(vb, group);
+        case 8: return kv_span_v<S, HD, 8>(vb, group);
+        case 4: return kv_span_v<S, HD, 4>(vb, group);
+        default: return kv_span_v<S, HD, 3>(vb, group);
+    }
+}
+
+template <template <int, int, int, int> class S>
+static KvSpanFn kv_span_pick(const KvLayout &kl, const KvLayout &vl) {
+    return kl.head_dim == 64 ? kv_span_k<S, 64>(kl, vl) : kl.head_dim == 128 ? kv_span_k<S, 128>(kl, vl) : kv_span_k<S, 256>(kl, vl);
+}
+
 // AVX512_BF16 variant (attention_bf16_avx512.cpp): KV4 with one group per row, head_dim 64 or 128
 bool attention_supported_bf16(const KvLayout &l);
 void attention_span_bf16(const KvLayout &l, const uint8_t *kc, const uint8_t *vc, const float *q, int64_t q_stride, int gh,

@@ -3,7 +3,7 @@
 // attention kernel dequantises each key (code * s + o, o folding the zero point and, for
 // pre-bias storage, the K bias) and rotates it at the key's own position before the dot product.
 // V stays in the per-token formats and is read with the lb_attention helpers (kv_internal.h).
-// Scalar reference here; AVX-512 variant in kv_static_avx512.cpp.
+// Scalar reference here; AVX-512, AVX2 and NEON variants in kv_static_{avx512,avx2,neon}.cpp.
 #include "dispatch.h"
 #include "kv_static_internal.h"
 #include <cmath>
@@ -142,10 +142,14 @@ extern "C" int32_t lb_kvs_attention(int32_t kfmt, const void *kcache, const floa
     a.neox = neox;
     a.scale = scale;
     const int gh = n_head / n_kv_head;
+    // the work item of the highest level this ISA level and shape have
+    using ItemFn = void (*)(const KvsArgs &, const float *, int64_t, int, float *, int);
+    ItemFn item = item_scalar;
 #if LB_X86
-    const bool simd = lb_isa_current() >= LB_ISA_AVX512 && kvs_supported_avx512(a);
-#else
-    constexpr bool simd = false;
+    if (lb_isa_current() >= LB_ISA_AVX512 && kvs_supported_avx512(a)) item = kvs_item_avx512;
+    else if (lb_isa_current() >= LB_ISA_AVX2 && kvs_supported_avx2(a)) item = kvs_item_avx2;
+#elif LB_ARM64
+    if (lb_isa_current() >= LB_ISA_NEON && kvs_supported_neon(a)) item = kvs_item_neon;
 #endif
     const int64_t items = nq * n_kv_head;
 #pragma omp parallel for num_threads(lb_threads_for((long long)nq * n_head * (pos0 + nq) * head_dim)) schedule(dynamic, 1)
@@ -154,10 +158,7 @@ extern "C" int32_t lb_kvs_attention(int32_t kfmt, const void *kcache, const floa
         const int kvh = (int)(it % n_kv_head);
         const float *qi = q + (t * n_head + (int64_t)kvh * gh) * head_dim;
         float *oi = out + (t * n_head + (int64_t)kvh * gh) * head_dim;
-        if (simd)
-            kvs_item_avx512(a, qi, pos0 + t, gh, oi, kvh);
-        else
-            item_scalar(a, qi, pos0 + t, gh, oi, kvh);
+        item(a, qi, pos0 + t, gh, oi, kvh);
     }
     return LB_OK;
 }

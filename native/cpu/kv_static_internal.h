@@ -1,5 +1,5 @@
 // Internal: the LB_KVS8/4/3 K-row packing (codes only, chunks of 32 channels; see format.h) and the
-// work-item signature shared by the scalar and AVX-512 lb_kvs_attention.
+// work-item signature shared by the scalar, AVX2, AVX-512 and NEON lb_kvs_attention.
 #pragma once
 #include <stdint.h>
 #include "kv_internal.h"
@@ -53,3 +53,7 @@ struct KvsArgs {
 
 bool kvs_supported_avx512(const KvsArgs &a);
 void kvs_item_avx512(const KvsArgs &a, const float *q, int64_t pos, int gh, float *out, int kvh);
+bool kvs_supported_avx2(const KvsArgs &a);
+void kvs_item_avx2(const KvsArgs &a, const float *q, int64_t pos, int gh, float *out, int kvh);
+bool kvs_supported_neon(const KvsArgs &a);
+void kvs_item_neon(const KvsArgs &a, const float *q, int64_t pos, int gh, float *out, int kvh);

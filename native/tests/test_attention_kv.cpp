@@ -8,7 +8,7 @@
 //    ratios 1, 6, 7, head_dim 64 and 128;
 //  - the SIMD paths equal the scalar reference within 1e-5 relative (to the output's magnitude),
 //    plus, for group formats, one bf16 ulp of the largest weight (a weight may round the other way);
-//  - the AVX2 level (attention_avx2.cpp) runs its own kernel for every format (and every mixed pair of
+//  - the AVX2 and NEON levels (attention_avx2.cpp, attention_neon.cpp) run their own kernel for every format (and every mixed pair of
 //    F16/KV8/KV4/KV3) at head_dim 64 and 128 over more than 1,024 keys: its output is not the scalar
 //    path's bit for bit;
 //  - lb_kv_store_batch / lb_attention_batch over several sequences (short, split, prefill rows) write
@@ -131,13 +131,14 @@ static void test_case(int fmt, int group, int nh, int nkv, int hd, int bs, int64
         if (isa == 0) {
             scalar = out;
         } else {
-            // the AVX2 kernel sums in another order and uses its own exp: bit-identical outputs over
+            // the AVX2 and NEON kernels sum in another order and use their own exp: bit-identical outputs over
             // this many keys would mean the level fell back to the scalar path (mixed pairs: F32 has
             // no mixed kernel, MXFP4 none at all)
             const bool simd_pair = fmt != LB_MXFP4 && vfmt != LB_MXFP4 && (!mixed || (fmt != LB_F32 && vfmt != LB_F32));
-            if (isa == LB_ISA_AVX2 && simd_pair && (hd == 64 || hd == 128) && group % 32 == 0 && pos0 + nq > 1024)
+            if ((isa == LB_ISA_AVX2 || isa >= LB_ISA_NEON) && simd_pair && (hd == 64 || hd == 128) && group % 32 == 0 &&
+                pos0 + nq > 1024)
                 CHECK(std::memcmp(out.data(), scalar.data(), out.size() * sizeof(float)) != 0,
-                      "avx2 fmt %d/%d hd %d ctx %lld: output is the scalar path's (no AVX2 kernel ran)", fmt, vfmt, hd,
+                      "%s fmt %d/%d hd %d ctx %lld: output is the scalar path's (no SIMD kernel ran)", name, fmt, vfmt, hd,
                       (long long)ctx);
             // SIMD against the scalar reference, relative to the output's magnitude
             double d = 0;
