@@ -10,6 +10,7 @@ import dev.lowbit.model.ModelConfig;
 import dev.lowbit.model.Transformer;
 import dev.lowbit.quant.Format;
 import dev.lowbit.quant.NativeTypeGguf;
+import dev.lowbit.quant.PackedMatrix;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantizedGguf;
 import dev.lowbit.quant.Replacements;
@@ -50,7 +51,8 @@ final class QuantizeCommand implements Callable<Integer> {
     String plan;
 
     @Option(names = "--format", description = "instead of --plan: a llama.cpp type, q4_0 | q4_1 | q5_0 | q5_1 | q8_0 | q2_k | q3_k | q4_k | q5_k | q6_k "
-            + "(rtn: llama.cpp's own quantizer, byte for byte; gptq: q4_0, q4_1, q8_0, q4_k; K-quants need inputs in multiples of 256); "
+            + "(rtn: llama.cpp's own quantizer, byte for byte; gptq: q4_0, q4_1, q5_0, q5_1, q8_0, q4_k; a matrix whose inputs are no "
+            + "whole K-quant super-blocks of 256 takes llama-quantize's fallback: q4_k -> q5_0, q5_k -> q5_1, q6_k -> q8_0, q2_k/q3_k -> q4_0); "
             + "writes a standard GGUF of that type that llama.cpp itself loads (token_embd and output keep the source's type)")
     String format;
 
@@ -205,6 +207,7 @@ final class QuantizeCommand implements Callable<Integer> {
                 packed = LayerwiseQuantizer.run(f, c, cal == null ? List.of() : cal.windows(), m, (l, n) -> bar.step(), p.rotate());
             }
             if (awq != null) System.err.println(awqSummary(awq.choices()));
+            if (nativeType != null) fallbackSummary(packed, nativeType).ifPresent(System.err::println);
             QuantizedGguf.Provenance prov = new QuantizedGguf.Provenance(nativeType != null ? format : p.name(), method, settings,
                     cal == null ? "none" : cal.source(), cal == null ? 0 : cal.windows().size(), cal == null ? 0 : cal.length(), seed);
             if (nativeType != null) NativeTypeGguf.write(f, packed, nativeType, prov, out);
@@ -214,6 +217,17 @@ final class QuantizeCommand implements Callable<Integer> {
                     Duration.ofNanos(System.nanoTime() - t0).toMillis() / 1000.0 + " s");
         }
         return 0;
+    }
+
+    /** llama-quantize's note on the matrices whose rows the type's blocks do not fit: how many fell back to which type */
+    static java.util.Optional<String> fallbackSummary(Replacements packed, Format type) {
+        java.util.Map<Format, Long> by = new java.util.TreeMap<>();
+        for (PackedMatrix m : packed.packed().values()) if (m.format() != type) by.merge(m.format(), 1L, Long::sum);
+        if (by.isEmpty()) return java.util.Optional.empty();
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        by.forEach((f, n) -> parts.add(n + " to " + NativeTypeGguf.typeName(f)));
+        return java.util.Optional.of(String.format("%s: %s of %d matrices fell back (their inputs are not whole %s blocks of %d), as llama-quantize does",
+                NativeTypeGguf.typeName(type), String.join(", ", parts), packed.packed().size(), NativeTypeGguf.typeName(type), type.block()));
     }
 
     private void checkSavable(QuantPlan p) {

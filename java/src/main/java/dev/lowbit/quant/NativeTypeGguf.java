@@ -64,6 +64,27 @@ public final class NativeTypeGguf {
         return FILE_TYPES.containsKey(f) ? f : type(typeName(f));
     }
 
+    /**
+     * The type a matrix of {@code cols} inputs gets when f is asked for: f where its blocks fit the row,
+     * else llama-quantize's fallback for a K-quant (q4_k -> q5_0, q5_k -> q5_1, q6_k -> q8_0; q2_k and
+     * q3_k -> q4_0, where llama.cpp takes iq4_nl, a type lowbit has no kernels for). A row that neither
+     * fits is refused in one line naming the matrix.
+     */
+    public static Format typeFor(Format f, int cols, String name) {
+        if (cols % f.block() == 0) return f;
+        Format fb = switch (f) {
+            case Q2_K, Q3_K -> Format.Q4_0;
+            case Q4_K -> Format.Q5_0;
+            case Q5_K -> Format.Q5_1;
+            case Q6_K -> Format.Q8_0;
+            default -> null;
+        };
+        if (fb == null || cols % fb.block() != 0)
+            throw new IllegalArgumentException(name + " has " + cols + " inputs, not a whole number of " + f + " blocks of " + f.block()
+                    + (fb == null ? "" : " nor of its fallback " + fb + "'s " + fb.block()));
+        return fb;
+    }
+
     /** llama.cpp's general.file_type of a model mostly in this type */
     static int fileType(Format f) {
         Integer t = FILE_TYPES.get(f);
@@ -71,11 +92,13 @@ public final class NativeTypeGguf {
         return t;
     }
 
-    /** writes src with each matrix of r.packed() (ggml blocks of one type, unpadded) as a tensor of that type and the source's shape */
+    /**
+     * writes src with each matrix of r.packed() (ggml blocks, unpadded) as a tensor of its type and the source's
+     * shape: format, or the fallback {@link #typeFor} gives its row length
+     */
     public static void write(GgufFile src, Replacements r, Format format, QuantizedGguf.Provenance p, Path out)
             throws IOException, GgufFormatException {
         if (!r.floats().isEmpty()) throw new IllegalArgumentException("a GGUF-native file holds no folded F32 replacements");
-        GgmlType type = GgmlType.fromId(format.id);
         GgufWriter w = new GgufWriter().putAll(src);
         w.putU32("general.file_type", fileType(format)).putString(FORMAT, typeName(format))
                 .putString(QuantizedGguf.METHOD, p.method()).putString(QuantizedGguf.SETTINGS, p.settings())
@@ -88,9 +111,10 @@ public final class NativeTypeGguf {
                 w.addTensor(t.name(), t.type(), t.dims(), t.data());
                 continue;
             }
-            if (m.format() != format || m.paddedCols() != m.cols() || t.dims().length != 2 || t.dims()[0] != m.cols() || t.dims()[1] != m.rows())
+            if (m.format() != typeFor(format, m.cols(), t.name()) || m.paddedCols() != m.cols() || t.dims().length != 2 || t.dims()[0] != m.cols()
+                    || t.dims()[1] != m.rows())
                 throw new IllegalArgumentException(t.name() + ": a " + m.format() + " " + m.rows() + "x" + m.cols() + " matrix cannot replace it as " + format);
-            w.addTensor(t.name(), type, t.dims(), ByteBuffer.wrap(m.data()));
+            w.addTensor(t.name(), GgmlType.fromId(m.format().id), t.dims(), ByteBuffer.wrap(m.data()));
             used++;
         }
         if (used != r.packed().size()) throw new IllegalArgumentException("replacements name tensors " + src.path().getFileName() + " does not have");

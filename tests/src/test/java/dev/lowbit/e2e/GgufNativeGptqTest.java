@@ -104,11 +104,26 @@ class GgufNativeGptqTest {
         JarCommandsTest.Result g = JarCommandsTest.lowbit(dir, "quantize", "-m", src, "--format", "q6_k", "--method", "gptq",
                 "--calib", "testbed", "-o", dir.resolve("x.gguf").toString());
         assertNotEquals(0, g.code());
-        assertEquals("lowbit: GPTQ rounds onto q4_0, q4_1, q8_0, q4_k, not q6_k (--method rtn writes it)", g.err().strip());
+        assertEquals("lowbit: GPTQ rounds onto q4_0, q4_1, q5_0, q5_1, q8_0, q4_k, not q6_k (--method rtn writes it)", g.err().strip());
         JarCommandsTest.Result u = JarCommandsTest.lowbit(dir, "quantize", "-m", src, "--format", "q7_k", "-o", dir.resolve("x.gguf").toString());
         assertNotEquals(0, u.code());
         assertEquals("lowbit: --format q7_k is not one of q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, q6_k", u.err().strip());
         assertFalse(java.nio.file.Files.exists(dir.resolve("x.gguf")));
+    }
+
+    /** the testbed's rows (384 and 640 inputs) are no whole Q4_K super-blocks: every matrix falls back to q5_0, said in one line */
+    @Test
+    void kQuantRowsThatDoNotFitFallBackAndTheFileSaysSo(@TempDir Path dir) throws Exception {
+        JarCommandsTest.findTheJar();
+        String src = JarCommandsTest.root.resolve("models/lowbit-testbed.gguf").toString(), out = dir.resolve("q4k.gguf").toString();
+        JarCommandsTest.Result q = JarCommandsTest.lowbit(dir, "quantize", "-m", src, "--format", "q4_k", "--method", "rtn", "-o", out);
+        assertEquals(0, q.code(), q.err());
+        assertTrue(q.err().contains("q4_k: 42 to q5_0 of 42 matrices fell back (their inputs are not whole q4_k blocks of 256), as llama-quantize does"), q.err());
+        JarCommandsTest.Result i = JarCommandsTest.lowbit(dir, "inspect", out);
+        assertEquals(0, i.code(), i.err());
+        assertTrue(i.out().contains("Q5_0 x42") && i.out().contains("quantized:    q4_k by rtn"), i.out());
+        JarCommandsTest.Result r = JarCommandsTest.lowbit(dir, "run", "-m", out, "-p", "1 + 2 =", "-n", "8", "--temp", "0");
+        assertEquals(0, r.code(), r.err());
     }
 
     /** llama.cpp's greedy next token after each prefix */

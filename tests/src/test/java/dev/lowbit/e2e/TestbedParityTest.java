@@ -33,7 +33,7 @@ class TestbedParityTest {
     static final int N = 40;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"f16", "q8_0", "q5_0", "q4_1"})  // widths of 384: K-quants (256 per block) do not apply
+    @ValueSource(strings = {"f16", "q8_0", "q5_0", "q4_1"})  // widths of 384: the K-quants (256 per block) fall back to these
     void llamaCppTokenizesAndContinuesAsLowbitDoes(String type, @TempDir Path dir) throws Exception {
         JarCommandsTest.findTheJar();
         Path model = JarCommandsTest.root.resolve("models/lowbit-testbed.gguf");

@@ -5,11 +5,11 @@ import dev.lowbit.quant.Format;
 import dev.lowbit.quant.NativeTypeGguf;
 
 /**
- * The block grids of llama.cpp's own types (Q4_0, Q4_1, Q8_0 in blocks of 32; Q4_K) for a calibrated method:
+ * The block grids of llama.cpp's own types (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 in blocks of 32; Q4_K) for a calibrated method:
  * each block's f16 scale (and Q4_1's f16 minimum) is fixed per row and block before any column is
  * rounded, so a method can round column by column onto it (GPTQ) and {@link #pack} writes the
  * standard ggml blocks. The parameters start from llama.cpp's reference rule (Q4_0: d = signed
- * max / -8; Q4_1: d = (max - min) / 15, m = min; Q8_0: d = max|x| / 127) and, with a clipping
+ * max / -8, Q5_0: / -16; Q4_1: d = (max - min) / 15, Q5_1: / 31, m = min; Q8_0: d = max|x| / 127) and, with a clipping
  * grid, keep the range shrink p = 1 - i/grid (i < maxShrink * grid) whose block error
  * sum |x - q(x)|^norm is smallest (p = 1 is the reference rule, so the search never loses to it).
  * Q4_K's grid is one per 32-element sub-block (x = d*sc*q - dmin*m, q in 0..15) under the f16 d and
@@ -22,7 +22,7 @@ public final class GgufGrid {
     /** Q4_K: elements per super-block and bytes per block (f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 128 of nibbles) */
     static final int K_SUPER = 256, K_BYTES = 144, K_HEAD = 16;
 
-    private static final java.util.List<Format> GRIDS = java.util.List.of(Format.Q4_0, Format.Q4_1, Format.Q8_0, Format.Q4_K);
+    private static final java.util.List<Format> GRIDS = java.util.List.of(Format.Q4_0, Format.Q4_1, Format.Q5_0, Format.Q5_1, Format.Q8_0, Format.Q4_K);
 
     private final Format format;
     private final int rows, blocks;
@@ -145,22 +145,22 @@ public final class GgufGrid {
     /** block k's parameters from the 32 weights at o, their range shrunk by p */
     private void set(int k, float[] w, int o, float p) {
         switch (format) {
-            case Q4_0 -> {
+            case Q4_0, Q5_0 -> {
                 float amax = 0, max = 0;
                 for (int j = 0; j < BLOCK; j++)
                     if (Math.abs(w[o + j]) > amax) {
                         amax = Math.abs(w[o + j]);
                         max = w[o + j];
                     }
-                d[k] = f16(p * max / -8);
+                d[k] = f16(p * max / -half());
             }
-            case Q4_1 -> {
+            case Q4_1, Q5_1 -> {
                 float mn = w[o], mx = w[o];
                 for (int j = 1; j < BLOCK; j++) {
                     mn = Math.min(mn, w[o + j]);
                     mx = Math.max(mx, w[o + j]);
                 }
-                d[k] = f16((p * mx - p * mn) / 15);
+                d[k] = f16((p * mx - p * mn) / (2 * half() - 1));
                 m[k] = f16(p * mn);
             }
             default -> {
@@ -169,6 +169,11 @@ public final class GgufGrid {
                 d[k] = f16(p * amax / 127);
             }
         }
+    }
+
+    /** the *_0 types' code offset (codes 0..2*half-1): 8 for the 4-bit types, 16 for the 5-bit */
+    private int half() {
+        return format == Format.Q5_0 || format == Format.Q5_1 ? 16 : 8;
     }
 
     private static float f16(float x) {
@@ -180,8 +185,8 @@ public final class GgufGrid {
         float s = d[k];
         return switch (format) {
             case Q4_K -> kCode(x, s, m[k]);
-            case Q4_0 -> s == 0 ? 8 : (int) Math.min(Math.max(Math.rint(x / s) + 8, 0), 15);
-            case Q4_1 -> s == 0 ? 0 : (int) Math.min(Math.max(Math.rint((x - m[k]) / s), 0), 15);
+            case Q4_0, Q5_0 -> s == 0 ? half() : (int) Math.min(Math.max(Math.rint(x / s) + half(), 0), 2 * half() - 1);
+            case Q4_1, Q5_1 -> s == 0 ? 0 : (int) Math.min(Math.max(Math.rint((x - m[k]) / s), 0), 2 * half() - 1);
             default -> s == 0 ? 0 : (int) Math.min(Math.max(Math.rint(x / s), -127), 127);
         };
     }
@@ -189,8 +194,8 @@ public final class GgufGrid {
     private float value(int c, int k) {
         return switch (format) {
             case Q4_K -> kValue(c, d[k], m[k]);
-            case Q4_0 -> d[k] * (c - 8);
-            case Q4_1 -> d[k] * c + m[k];
+            case Q4_0, Q5_0 -> d[k] * (c - half());
+            case Q4_1, Q5_1 -> d[k] * c + m[k];
             default -> d[k] * c;
         };
     }
@@ -206,7 +211,7 @@ public final class GgufGrid {
 
     /** ggml blocks of w [rows][cols], every value already on its block's grid (as {@link #round} left it) */
     public byte[] pack(float[] w) {
-        int cols = blocks * BLOCK, bb = format == Format.Q8_0 ? 34 : format == Format.Q4_1 ? 20 : 18;
+        int cols = blocks * BLOCK, bb = (int) format.rowBytes(0, BLOCK);
         if (w.length != rows * cols) throw new IllegalArgumentException("expected " + rows + "x" + cols + " weights");
         if (format == Format.Q4_K) return packK(w);
         byte[] out = new byte[rows * blocks * bb];
@@ -215,12 +220,17 @@ public final class GgufGrid {
             int o = k * BLOCK, p = k * bb;
             for (int j = 0; j < BLOCK; j++) c[j] = code(w[o + j], k);
             p = put16(out, p, Dequant.floatToF16(d[k]));
-            if (format == Format.Q4_1) p = put16(out, p, Dequant.floatToF16(m[k]));
+            if (format == Format.Q4_1 || format == Format.Q5_1) p = put16(out, p, Dequant.floatToF16(m[k]));
+            if (format == Format.Q5_0 || format == Format.Q5_1) {  // bit j of qh: bit 4 of element j
+                int qh = 0;
+                for (int j = 0; j < BLOCK; j++) qh |= (c[j] >> 4 & 1) << j;
+                p = put16(out, put16(out, p, (short) qh), (short) (qh >>> 16));
+            }
             if (format == Format.Q8_0) {
                 for (int j = 0; j < BLOCK; j++) out[p + j] = (byte) c[j];
             } else {
                 // ggml's nibble order: byte j holds element j (low) and element j + 16 (high)
-                for (int j = 0; j < 16; j++) out[p + j] = (byte) (c[j] | (c[j + 16] << 4));
+                for (int j = 0; j < 16; j++) out[p + j] = (byte) ((c[j] & 15) | (c[j + 16] & 15) << 4);
             }
         }
         return out;

@@ -50,29 +50,25 @@ public final class MatrixMethods {
         });
     }
 
-    /** round to nearest onto a GGUF-native type ({@link NativeTypeGguf#typeNames}): llama.cpp's reference quantizer of that type, byte for byte */
+    /**
+     * round to nearest onto a GGUF-native type ({@link NativeTypeGguf#typeNames}; per matrix, its fallback where
+     * the blocks do not fit the row, {@link NativeTypeGguf#typeFor}): llama.cpp's reference quantizer of that type, byte for byte
+     */
     public static LayerMethod rtnGguf(Format fmt) {
         NativeTypeGguf.require(fmt);
-        return perMatrix((name, w, rows, cols, xtx) -> {
-            blocksFit(name, cols, fmt, fmt.block());
-            return pack(fmt, 0, rows, cols, cols, w, null, null);
-        });
+        return perMatrix((name, w, rows, cols, xtx) -> pack(NativeTypeGguf.typeFor(fmt, cols, name), 0, rows, cols, cols, w, null, null));
     }
 
-    /** GPTQ onto the block grids of a GGUF-native type ({@link GgufGrid#supports}) */
+    /** GPTQ onto the block grids of a GGUF-native type ({@link GgufGrid#supports}; per matrix, its fallback as for RTN) */
     public static LayerMethod gptqGguf(Format fmt, Gptq.Settings settings) {
         if (!GgufGrid.supports(fmt))
             throw new IllegalArgumentException("GPTQ rounds onto " + GgufGrid.typeNames() + ", not " + NativeTypeGguf.typeName(fmt) + " (--method rtn writes it)");
         return perMatrix((name, w, rows, cols, xtx) -> {
             if (xtx == null) throw new IllegalArgumentException("GPTQ needs calibration data");
-            blocksFit(name, cols, fmt, GgufGrid.columnsPer(fmt));
-            Gptq.GgufResult r = Gptq.quantizeGguf(w, rows, cols, xtx, fmt, settings);
-            return new PackedMatrix(fmt, 0, rows, cols, cols, r.grid().pack(r.weights()));
+            Format t = NativeTypeGguf.typeFor(fmt, cols, name);
+            Gptq.GgufResult r = Gptq.quantizeGguf(w, rows, cols, xtx, t, settings);
+            return new PackedMatrix(t, 0, rows, cols, cols, r.grid().pack(r.weights()));
         });
-    }
-
-    private static void blocksFit(String name, int cols, Format fmt, int per) {
-        if (cols % per != 0) throw new IllegalArgumentException(name + " has " + cols + " inputs, not a whole number of " + fmt + " blocks of " + per);
     }
 
     /** GPTQ onto a per-channel format: the whole row is the group, the row's scale is chosen before its columns are rounded */

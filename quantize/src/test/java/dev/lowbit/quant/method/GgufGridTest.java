@@ -9,17 +9,21 @@ import dev.lowbit.gguf.Dequant;
 import dev.lowbit.gguf.GgmlType;
 import dev.lowbit.gguf.Quant;
 import dev.lowbit.quant.Format;
+import dev.lowbit.quant.NativeTypeGguf;
+import dev.lowbit.quant.PackedMatrix;
 import dev.lowbit.quant.Replacements;
 import dev.lowbit.quant.Site;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.EnumMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** GPTQ and RTN onto the block grids of llama.cpp's own types (Q4_0, Q4_1, Q8_0, Q4_K) */
+/** GPTQ and RTN onto the block grids of llama.cpp's own types (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K), and llama-quantize's fallback types */
 class GgufGridTest {
     static final int ROWS = GptqTest.ROWS, COLS = GptqTest.COLS;
-    static final Format[] TYPES = {Format.Q4_0, Format.Q4_1, Format.Q8_0};
-    static final Format[] CALIBRATED = {Format.Q4_0, Format.Q4_1, Format.Q8_0, Format.Q4_K};
+    static final Format[] TYPES = {Format.Q4_0, Format.Q4_1, Format.Q5_0, Format.Q5_1, Format.Q8_0};
+    static final Format[] CALIBRATED = {Format.Q4_0, Format.Q4_1, Format.Q5_0, Format.Q5_1, Format.Q8_0, Format.Q4_K};
 
     @Test
     void rtnIsTheGgmlReferenceQuantizerBitForBit() throws Exception {
@@ -71,7 +75,7 @@ class GgufGridTest {
                 float[] back = Dequant.toFloat(GgmlType.fromId(f.id), ByteBuffer.wrap(packed).order(ByteOrder.LITTLE_ENDIAN), (long) ROWS * COLS);
                 assertArrayEquals(r.weights(), back, 0f, f + ": the file holds GPTQ's weights exactly");
                 // the dead input's weights are zero, as GPTQ leaves them (Q4_1's grid x = d*q + m need not hold 0)
-                if (f != Format.Q4_1 && f != Format.Q4_K)
+                if (f != Format.Q4_1 && f != Format.Q5_1 && f != Format.Q4_K)
                     for (int row = 0; row < ROWS; row++) assertEquals(0f, r.weights()[row * COLS + GptqTest.DEAD], 0f);
 
                 ByteBuffer rtn = f == Format.Q4_K
@@ -94,9 +98,45 @@ class GgufGridTest {
                 () -> Gptq.quantizeGguf(new float[2 * 96], 2, 96, new float[96 * 96], Format.Q4_K, Gptq.Settings.study()));
         assertTrue(k.getMessage().contains("blocks of 256"), k.getMessage());
         IllegalArgumentException m = assertThrows(IllegalArgumentException.class,
-                () -> MatrixMethods.rtnGguf(Format.Q4_K).quantize(layerOf(new float[2 * 96], 2, 96)));
-        assertEquals("blk.0.attn_q.weight has 96 inputs, not a whole number of Q4_K blocks of 256", m.getMessage());
+                () -> MatrixMethods.rtnGguf(Format.Q4_K).quantize(layerOf(new float[2 * 48], 2, 48)));
+        assertEquals("blk.0.attn_q.weight has 48 inputs, not a whole number of Q4_K blocks of 256 nor of its fallback Q5_0's 32", m.getMessage());
+        IllegalArgumentException n = assertThrows(IllegalArgumentException.class,
+                () -> MatrixMethods.rtnGguf(Format.Q8_0).quantize(layerOf(new float[2 * 48], 2, 48)));
+        assertEquals("blk.0.attn_q.weight has 48 inputs, not a whole number of Q8_0 blocks of 32", n.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Gptq.quantizeGguf(GptqTest.W, ROWS, COLS, GptqTest.H, Format.Q6_K, Gptq.Settings.study()));
+    }
+
+    /**
+     * Rows the K-quant blocks do not fit take llama-quantize's fallback type, RTN and GPTQ alike: the fallback's own
+     * reference blocks (RTN), GPTQ weights the file holds exactly (GPTQ); rows they fit keep the K-quant
+     */
+    @Test
+    void kQuantRowsThatDoNotFitFallBackAsLlamaQuantizeDoes() throws Exception {
+        // the first 96 inputs of the GPTQ test problem: 3 blocks of 32, no whole super-block of 256
+        int cols = 96;
+        float[] w = new float[ROWS * cols], h = new float[cols * cols];
+        for (int r = 0; r < ROWS; r++) System.arraycopy(GptqTest.W, r * COLS, w, r * cols, cols);
+        for (int i = 0; i < cols; i++) System.arraycopy(GptqTest.H, i * COLS, h, i * cols, cols);
+        Format[][] fallbacks = {{Format.Q2_K, Format.Q4_0}, {Format.Q3_K, Format.Q4_0}, {Format.Q4_K, Format.Q5_0}, {Format.Q5_K, Format.Q5_1},
+                {Format.Q6_K, Format.Q8_0}};
+        for (Format[] fb : fallbacks) {
+            assertEquals(fb[1], NativeTypeGguf.typeFor(fb[0], cols, "m"), fb[0] + " on " + cols + " inputs");
+            assertEquals(fb[0], NativeTypeGguf.typeFor(fb[0], COLS, "m"), fb[0] + " on " + COLS + " inputs keeps its type");
+            PackedMatrix got = MatrixMethods.rtnGguf(fb[0]).quantize(layerOf(w, ROWS, cols)).packed().get("blk.0.ffn_up.weight");
+            assertEquals(fb[1], got.format());
+            ByteBuffer ref = Quant.fromFloat(GgmlType.fromId(fb[1].id), w, ROWS, cols);
+            byte[] want = new byte[ref.remaining()];
+            ref.get(want);
+            assertArrayEquals(want, got.data(), fb[0] + " falls back to " + fb[1] + "'s reference blocks");
+        }
+        Gptq.GgufResult g = Gptq.quantizeGguf(w, ROWS, cols, h, Format.Q5_0, Gptq.Settings.study());
+        LayerMethod.Layer plain = layerOf(w, ROWS, cols);
+        Map<Site, LayerMethod.SiteStats> stats = new EnumMap<>(Site.class);
+        for (Site site : Site.values()) stats.put(site, new LayerMethod.SiteStats(h, new double[cols], 1));
+        PackedMatrix got = MatrixMethods.gptqGguf(Format.Q4_K, Gptq.Settings.study())
+                .quantize(new LayerMethod.Layer(0, null, plain.matrices(), null, null, null, stats)).packed().get("blk.0.ffn_up.weight");
+        assertEquals(Format.Q5_0, got.format());
+        assertArrayEquals(g.grid().pack(g.weights()), got.data(), "GPTQ --format q4_k on these rows is GPTQ onto Q5_0");
     }
 
     /** sum over rows of (w - q) H (w - q)^T: the squared output error on the calibration inputs */
