@@ -51,7 +51,7 @@ final class QuantizeCommand implements Callable<Integer> {
     String plan;
 
     @Option(names = "--format", description = "instead of --plan: a llama.cpp type, q4_0 | q4_1 | q5_0 | q5_1 | q8_0 | q2_k | q3_k | q4_k | q5_k | q6_k "
-            + "(rtn: llama.cpp's own quantizer, byte for byte; gptq: q4_0, q4_1, q5_0, q5_1, q8_0, q4_k; a matrix whose inputs are no "
+            + "(rtn: llama.cpp's own quantizer, byte for byte; gptq, awq: q4_0, q4_1, q5_0, q5_1, q8_0, q4_k; a matrix whose inputs are no "
             + "whole K-quant super-blocks of 256 takes llama-quantize's fallback: q4_k -> q5_0, q5_k -> q5_1, q6_k -> q8_0, q2_k/q3_k -> q4_0); "
             + "writes a standard GGUF of that type that llama.cpp itself loads (token_embd and output keep the source's type)")
     String format;
@@ -146,8 +146,8 @@ final class QuantizeCommand implements Callable<Integer> {
         isa.apply();
         if (threads > 0) Native.setThreads(threads);
 
-        if (nativeType != null && !method.equals("rtn") && !method.equals("gptq"))
-            throw new IllegalArgumentException("--format " + format + " takes --method rtn or gptq, not " + method);
+        if (nativeType != null && !method.equals("rtn") && !method.equals("gptq") && !method.equals("awq"))
+            throw new IllegalArgumentException("--format " + format + " takes --method rtn, gptq or awq, not " + method);
         Gptq.Settings gptq = new Gptq.Settings(!noActOrder, damp, block, clipGrid, 0.8f, 2.4f);
         LayerMethod m = null;
         FlatQuant.Settings flat = null;
@@ -165,7 +165,7 @@ final class QuantizeCommand implements Callable<Integer> {
             }
             case "awq" -> {
                 Awq.Settings a = Awq.Settings.study().withGrid(awqGrid).withClip(!noAwqClip);
-                m = awq = Awq.of(p, a);
+                m = awq = nativeType != null ? Awq.ontoGguf(nativeType, a) : Awq.of(p, a);
                 settings = a.describe();
             }
             case "smoothquant" -> {

@@ -94,11 +94,11 @@ public final class NativeTypeGguf {
 
     /**
      * writes src with each matrix of r.packed() (ggml blocks, unpadded) as a tensor of its type and the source's
-     * shape: format, or the fallback {@link #typeFor} gives its row length
+     * shape: format, or the fallback {@link #typeFor} gives its row length; r.floats() may replace the source's
+     * F32 vectors (norm weights, biases a method folded scales into), written as F32 of the same shape
      */
     public static void write(GgufFile src, Replacements r, Format format, QuantizedGguf.Provenance p, Path out)
             throws IOException, GgufFormatException {
-        if (!r.floats().isEmpty()) throw new IllegalArgumentException("a GGUF-native file holds no folded F32 replacements");
         GgufWriter w = new GgufWriter().putAll(src);
         w.putU32("general.file_type", fileType(format)).putString(FORMAT, typeName(format))
                 .putString(QuantizedGguf.METHOD, p.method()).putString(QuantizedGguf.SETTINGS, p.settings())
@@ -106,6 +106,16 @@ public final class NativeTypeGguf {
                 .putU32(QuantizedGguf.SEQUENCE_LENGTH, p.sequenceLength()).putU64(QuantizedGguf.SEED, p.seed());
         int used = 0;
         for (GgufTensor t : src.tensors()) {
+            float[] v = r.floats().get(t.name());
+            if (v != null) {
+                if (t.type() != GgmlType.F32 || t.dims().length != 1 || t.dims()[0] != v.length)
+                    throw new IllegalArgumentException(t.name() + ": only an F32 vector can be replaced by " + v.length + " F32 values");
+                ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(v);
+                w.addTensor(t.name(), GgmlType.F32, t.dims(), b);
+                used++;
+                continue;
+            }
             PackedMatrix m = r.packed().get(t.name());
             if (m == null) {
                 w.addTensor(t.name(), t.type(), t.dims(), t.data());
@@ -117,7 +127,7 @@ public final class NativeTypeGguf {
             w.addTensor(t.name(), GgmlType.fromId(m.format().id), t.dims(), ByteBuffer.wrap(m.data()));
             used++;
         }
-        if (used != r.packed().size()) throw new IllegalArgumentException("replacements name tensors " + src.path().getFileName() + " does not have");
+        if (used != r.packed().size() + r.floats().size()) throw new IllegalArgumentException("replacements name tensors " + src.path().getFileName() + " does not have");
         w.write(out);
     }
 }

@@ -111,6 +111,41 @@ class GgufNativeGptqTest {
         assertFalse(java.nio.file.Files.exists(dir.resolve("x.gguf")));
     }
 
+    /**
+     * AWQ onto Q4_0: the scales folded into the norms (written as F32, changed), the layer matrices Q4_0 blocks, and
+     * llama.cpp loads the file and predicts the next token of the testbed's worked solutions as the 16-bit model does
+     */
+    @Test
+    void awqQ4_0FoldsIntoTheNormsAndRunsInLlamaCpp(@TempDir Path dir) throws Exception {
+        JarCommandsTest.findTheJar();
+        Path src = JarCommandsTest.root.resolve("models/lowbit-testbed.gguf"), awq = dir.resolve("awq-q4_0.gguf");
+        JarCommandsTest.Result a = JarCommandsTest.lowbit(dir, "quantize", "-m", src.toString(), "--format", "q4_0", "--method", "awq",
+                "--calib", "testbed", "--calib-samples", "8", "--calib-len", "128", "-o", awq.toString());
+        assertEquals(0, a.code(), a.err());
+        assertTrue(JarCommandsTest.lowbit(dir, "inspect", awq.toString()).out().contains("quantized:    q4_0 by awq"));
+        try (GgufFile s = GgufFile.open(src); GgufFile q = GgufFile.open(awq)) {
+            int moved = 0;
+            for (GgufTensor t : s.tensors()) {
+                GgufTensor o = q.tensor(t.name());
+                if (t.name().startsWith("blk.") && t.dims().length == 2) assertEquals(GgmlType.Q4_0, o.type(), t.name());
+                else assertEquals(t.type(), o.type(), t.name() + " keeps the source type");
+                if (t.name().endsWith("_norm.weight") && !t.data().equals(o.data())) moved++;
+            }
+            assertTrue(moved >= 6, "AWQ's scales moved only " + moved + " norm weights");
+        }
+        List<String> prefixes = new ArrayList<>();
+        for (TestbedProblem p : TestbedGenerator.draw(78, 3, TestbedGenerator.Split.TEST, 2)) {
+            String chat = "<｜User｜>" + Prompts.math(p.question()) + "<｜Assistant｜><think>\n" + p.solution();
+            for (int c = chat.indexOf("<think>"); c < chat.length() && prefixes.size() < 60; c++)
+                if (chat.charAt(c) == ' ' || chat.charAt(c) == '\n') prefixes.add(chat.substring(0, c));
+        }
+        LlamaModel.setLogger(LogFormat.TEXT, (level, msg) -> {});
+        String[] g16 = nextTokens(src, prefixes), ga = nextTokens(awq, prefixes);
+        int agree = 0;
+        for (int k = 0; k < prefixes.size(); k++) if (g16[k].equals(ga[k])) agree++;
+        assertTrue(agree >= 0.9 * prefixes.size(), "llama.cpp on the AWQ file agrees with w16 at " + agree + " of " + prefixes.size());
+    }
+
     /** the testbed's rows (384 and 640 inputs) are no whole Q4_K super-blocks: every matrix falls back to q5_0, said in one line */
     @Test
     void kQuantRowsThatDoNotFitFallBackAndTheFileSaysSo(@TempDir Path dir) throws Exception {

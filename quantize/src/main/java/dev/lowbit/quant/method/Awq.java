@@ -5,6 +5,7 @@ import dev.lowbit.core.Native;
 import dev.lowbit.core.NativeBuffer;
 import dev.lowbit.quant.Site;
 import dev.lowbit.quant.Format;
+import dev.lowbit.quant.NativeTypeGguf;
 import dev.lowbit.quant.PackedMatrix;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.Replacements;
@@ -30,6 +31,11 @@ import java.util.List;
  * beyond the limit lands on the nearest grid point, and the search judges exactly what is stored.
  * Unlike llm-awq, which calibrates every block on the 16-bit model's activations, the driver
  * feeds each block the output of the blocks already quantized (GPTQ's order).
+ *
+ * <p>Onto a GGUF-native type ({@link #ontoGguf}, {@code quantize --format}): the scale search rounds
+ * with the type's reference quantizer (per matrix its fallback type, {@link NativeTypeGguf#typeFor}),
+ * and the clipping search picks each block's range shrink on {@link GgufGrid} by the same
+ * output-error objective (the block's d^T H_bb d); the folded norms and v bias are written as F32.
  */
 public final class Awq implements LayerMethod {
     /**
@@ -69,18 +75,27 @@ public final class Awq implements LayerMethod {
     private final int groupSetting;
     private final Settings settings;
     private final boolean quantize;
+    private final boolean gguf;  // fmt is a GGUF-native type
     private final List<Choice> choices = Collections.synchronizedList(new ArrayList<>());
 
-    private Awq(QuantPlan plan, Settings settings, boolean quantize) {
-        this.fmt = MatrixMethods.groupedFormat(plan, "AWQ");
-        this.groupSetting = plan.weightGroup();
+    private Awq(Format fmt, int groupSetting, Settings settings, boolean quantize, boolean gguf) {
+        this.fmt = fmt;
+        this.groupSetting = groupSetting;
         this.settings = settings;
         this.quantize = quantize;
+        this.gguf = gguf;
     }
 
     /** AWQ onto the plan's grouped format (W4G/W3G/W2G) */
     public static Awq of(QuantPlan plan, Settings settings) {
-        return new Awq(plan, settings, true);
+        return new Awq(MatrixMethods.groupedFormat(plan, "AWQ"), plan.weightGroup(), settings, true, false);
+    }
+
+    /** AWQ onto the grids of a GGUF-native type ({@link GgufGrid#supports}) */
+    public static Awq ontoGguf(Format type, Settings settings) {
+        if (!GgufGrid.supports(type))
+            throw new IllegalArgumentException("AWQ rounds onto " + GgufGrid.typeNames() + ", not " + NativeTypeGguf.typeName(type) + " (--method rtn writes it)");
+        return new Awq(type, 0, settings, true, true);
     }
 
     /**
@@ -88,7 +103,7 @@ public final class Awq implements LayerMethod {
      * computes what the 16-bit one does, up to float rounding (how the folding is tested)
      */
     public static Awq foldOnly(QuantPlan plan, Settings settings) {
-        return new Awq(plan, settings, false);
+        return new Awq(MatrixMethods.groupedFormat(plan, "AWQ"), plan.weightGroup(), settings, false, false);
     }
 
     /** every block's choices so far, in order */
@@ -137,7 +152,8 @@ public final class Awq implements LayerMethod {
     }
 
     private float[] search(Layer l, Site site, Matrix... linears) {
-        AwqSearch.Result res = AwqSearch.search(List.of(linears), l.stats(site), fmt, groupSetting, settings.grid());
+        Format f = gguf ? NativeTypeGguf.typeFor(fmt, linears[0].cols(), linears[0].name()) : fmt;
+        AwqSearch.Result res = AwqSearch.search(List.of(linears), l.stats(site), f, groupSetting, settings.grid());
         choices.add(new Choice(l.index(), site, res.alpha(), res.error(), res.rtnError()));
         return res.scales();
     }
@@ -150,6 +166,18 @@ public final class Awq implements LayerMethod {
     private void put(Replacements r, Matrix m, float[] w, float[] xtx) {
         if (!quantize) {
             r.floats().put(m.name(), w);
+            return;
+        }
+        if (gguf) {
+            Format t = NativeTypeGguf.typeFor(fmt, m.cols(), m.name());
+            if (xtx == null || !settings.clip()) {
+                r.packed().put(m.name(), MatrixMethods.pack(t, 0, m.rows(), m.cols(), m.cols(), w, null, null));
+                return;
+            }
+            GgufGrid g = GgufGrid.of(t, w, m.rows(), m.cols(), settings.clipGrid(), settings.maxShrink(), GgufGrid.outputError(xtx, m.cols()));
+            float[] q = new float[w.length];
+            for (int i = 0; i < q.length; i++) q[i] = g.round(w[i], i / m.cols(), i % m.cols() / GgufGrid.BLOCK);
+            r.packed().put(m.name(), new PackedMatrix(t, 0, m.rows(), m.cols(), m.cols(), g.pack(q)));
             return;
         }
         int group = QuantPlan.groupFor(fmt, groupSetting, m.cols());

@@ -10,8 +10,9 @@ import dev.lowbit.quant.NativeTypeGguf;
  * rounded, so a method can round column by column onto it (GPTQ) and {@link #pack} writes the
  * standard ggml blocks. The parameters start from llama.cpp's reference rule (Q4_0: d = signed
  * max / -8, Q5_0: / -16; Q4_1: d = (max - min) / 15, Q5_1: / 31, m = min; Q8_0: d = max|x| / 127) and, with a clipping
- * grid, keep the range shrink p = 1 - i/grid (i < maxShrink * grid) whose block error
- * sum |x - q(x)|^norm is smallest (p = 1 is the reference rule, so the search never loses to it).
+ * grid, keep the range shrink p = 1 - i/grid (i < maxShrink * grid) whose block error is smallest:
+ * sum |x - q(x)|^norm (GPTQ's clipping), or the block's output error d^T H_bb d over the calibration
+ * inputs (AWQ's, {@link #outputError}) (p = 1 is the reference rule, so the search never loses to it).
  * Q4_K's grid is one per 32-element sub-block (x = d*sc*q - dmin*m, q in 0..15) under the f16 d and
  * dmin of its 256-element super-block: the project's own Q4_K quantizer ({@code lb_quantize}) encodes
  * the (shrunk) original row and its header - d, dmin and the 6-bit sc, m - is read back and kept
@@ -52,34 +53,68 @@ public final class GgufGrid {
         return f == Format.Q4_K ? K_SUPER : BLOCK;
     }
 
+    /** the rounding error of one block of 32: its differences x - q(x), the block's first column in its row */
+    public interface BlockError {
+        double of(float[] diff, int col);
+    }
+
+    /** sum |x - q(x)|^norm */
+    public static BlockError weightError(float norm) {
+        return (diff, col) -> {
+            double e = 0;
+            for (float x : diff) e += Math.pow(Math.abs(x), norm);
+            return e;
+        };
+    }
+
+    /** d^T H_bb d with H = X^T X [cols][cols]: the block's share of its row's output error over the calibration inputs */
+    public static BlockError outputError(float[] h, int cols) {
+        return (diff, col) -> {
+            double e = 0;
+            for (int i = 0; i < BLOCK; i++) {
+                if (diff[i] == 0) continue;
+                double s = 0;
+                for (int j = 0; j < BLOCK; j++) s += h[(col + i) * cols + col + j] * diff[j];
+                e += diff[i] * s;
+            }
+            return e;
+        };
+    }
+
     /** the grids of w [rows][cols] (cols a multiple of {@link #columnsPer}), searched with GPTQ's clipping settings (grid 0 = the reference rule alone) */
     public static GgufGrid of(Format format, float[] w, int rows, int cols, int clipGrid, float maxShrink, float norm) {
+        return of(format, w, rows, cols, clipGrid, maxShrink, weightError(norm));
+    }
+
+    /** the grids of w [rows][cols], each block's range shrink the one of the smallest error e */
+    public static GgufGrid of(Format format, float[] w, int rows, int cols, int clipGrid, float maxShrink, BlockError e) {
         if (!supports(format)) throw new IllegalArgumentException("no calibrated grid for " + format + " (" + typeNames() + ")");
         int per = columnsPer(format);
         if (cols % per != 0) throw new IllegalArgumentException(cols + " inputs are not a whole number of " + format + " blocks of " + per);
         GgufGrid g = new GgufGrid(format, rows, cols / BLOCK);
         int steps = clipGrid <= 0 ? 1 : Math.max(1, (int) (maxShrink * clipGrid));
         if (format == Format.Q4_K) {
-            g.searchK(w, cols, clipGrid, steps, norm);
+            g.searchK(w, cols, clipGrid, steps, e);
             return g;
         }
         for (int r = 0; r < rows; r++)
             for (int b = 0; b < g.blocks; b++) {
                 int o = r * cols + b * BLOCK, k = r * g.blocks + b;
-                g.set(k, w, o, steps == 1 ? 1f : bestP(g, w, o, k, clipGrid, steps, norm));
+                g.set(k, w, o, steps == 1 ? 1f : bestP(g, w, o, k, clipGrid, steps, e, b * BLOCK));
             }
         return g;
     }
 
     /** the range shrink of block k's smallest error */
-    private static float bestP(GgufGrid g, float[] w, int o, int k, int clipGrid, int steps, float norm) {
+    private static float bestP(GgufGrid g, float[] w, int o, int k, int clipGrid, int steps, BlockError err, int col) {
         double best = Double.MAX_VALUE;
         float bp = 1f;
+        float[] diff = new float[BLOCK];
         for (int i = 0; i < steps; i++) {
             float p = 1f - (float) i / clipGrid;
             g.set(k, w, o, p);
-            double e = 0;
-            for (int j = 0; j < BLOCK; j++) e += Math.pow(Math.abs(w[o + j] - g.round(w[o + j], k)), norm);
+            for (int j = 0; j < BLOCK; j++) diff[j] = w[o + j] - g.round(w[o + j], k);
+            double e = err.of(diff, col);
             if (e < best) {
                 best = e;
                 bp = p;
@@ -91,15 +126,15 @@ public final class GgufGrid {
     /**
      * Q4_K: for each range shrink p (p = 1 first), the project's quantizer encodes p*w; each
      * super-block keeps the header whose grid rounds its original 256 weights with the smallest
-     * error sum |x - q(x)|^norm (at p = 1 alone, the grid is the quantizer's own: RTN onto it
-     * gives its bytes).
+     * error (the sum of its sub-blocks' errors; at p = 1 alone, the grid is the quantizer's own: RTN
+     * onto it gives its bytes).
      */
-    private void searchK(float[] w, int cols, int clipGrid, int steps, float norm) {
+    private void searchK(float[] w, int cols, int clipGrid, int steps, BlockError err) {
         int supers = rows * (cols / K_SUPER);
         head = new byte[supers * K_HEAD];
         double[] best = new double[supers];
         java.util.Arrays.fill(best, Double.MAX_VALUE);
-        float[] ps = new float[w.length], td = new float[8], tm = new float[8];
+        float[] ps = new float[w.length], td = new float[8], tm = new float[8], diff = new float[BLOCK];
         for (int i = 0; i < steps; i++) {
             float p = i == 0 ? 1f : 1f - (float) i / clipGrid;  // clipGrid may be 0 (one step, no search)
             for (int j = 0; j < w.length; j++) ps[j] = i == 0 ? w[j] : p * w[j];
@@ -108,10 +143,12 @@ public final class GgufGrid {
                 int o = s * K_SUPER;
                 kGrid(q, s * K_BYTES, td, tm);
                 double e = 0;
-                for (int j = 0; j < K_SUPER; j++) {
-                    int sb = j / BLOCK;
-                    float x = w[o + j];
-                    e += Math.pow(Math.abs(x - kValue(kCode(x, td[sb], tm[sb]), td[sb], tm[sb])), norm);
+                for (int sb = 0; sb < 8; sb++) {
+                    for (int j = 0; j < BLOCK; j++) {
+                        float x = w[o + sb * BLOCK + j];
+                        diff[j] = x - kValue(kCode(x, td[sb], tm[sb]), td[sb], tm[sb]);
+                    }
+                    e += err.of(diff, o % cols + sb * BLOCK);
                 }
                 if (e < best[s]) {
                     best[s] = e;

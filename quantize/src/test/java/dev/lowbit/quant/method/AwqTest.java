@@ -141,13 +141,46 @@ class AwqTest {
                 for (int j = 0; j < cols; j++) h[i * cols + j] += x[t * cols + i] * x[t * cols + j];
         LayerMethod.SiteStats stats = new LayerMethod.SiteStats(h, sumAbs, tokens);
         LayerMethod.Matrix m = new LayerMethod.Matrix("w", Site.FFN_MID, w, rows, cols);
-        for (Format fmt : new Format[] {Format.W4G, Format.W3G}) {
-            AwqSearch.Result r = AwqSearch.search(List.of(m), stats, fmt, 128, 20);
+        // the study's group formats, and GGUF-native types (group 0: the type's own blocks, its reference quantizer)
+        for (Format fmt : new Format[] {Format.W4G, Format.W3G, Format.Q4_0, Format.Q4_K}) {
+            int group = fmt.grouped() ? 128 : 0;
+            AwqSearch.Result r = AwqSearch.search(List.of(m), stats, fmt, group, 20);
             assertTrue(r.alpha() > 0, fmt + ": alpha " + r.alpha());
             assertTrue(r.error() < 0.8 * r.rtnError(), fmt + ": " + r.error() + " vs RTN " + r.rtnError());
             assertTrue(r.scales()[0] > 2 * r.scales()[1], fmt + ": the salient channel is not scaled up");
-            double rtn = AwqSearch.outputError(w, AwqSearch.rtnRoundTrip(w, rows, cols, fmt, 128), rows, cols, h);
+            double rtn = AwqSearch.outputError(w, AwqSearch.rtnRoundTrip(w, rows, cols, fmt, group), rows, cols, h);
             assertEquals(rtn, r.rtnError(), 1e-6 * rtn, "alpha 0 is RTN");
+        }
+    }
+
+    /**
+     * Onto a GGUF-native type: the clipping search keeps each block's range shrink of the smallest output error,
+     * so the packed weights' output error is at most the reference quantizer's (p = 1 is among the candidates;
+     * below it for the max-based Q4_0/Q4_1 rules on weights with outliers), and the packed blocks hold exactly
+     * the grid values the search judged
+     */
+    @Test
+    void clippingOntoGgufBlocksNeverLosesToTheReferenceQuantizer() throws Exception {
+        Random rnd = new Random(8);
+        int rows = 16, cols = 256, tokens = 300;
+        float[] w = new float[rows * cols], h = new float[cols * cols];
+        for (int i = 0; i < w.length; i++) w[i] = (float) (rnd.nextGaussian() * (i % 29 == 0 ? 6 : 1));  // outlier weights to clip
+        float[] x = new float[cols];
+        for (int t = 0; t < tokens; t++) {
+            for (int c = 0; c < cols; c++) x[c] = (float) rnd.nextGaussian();
+            for (int i = 0; i < cols; i++)
+                for (int j = 0; j < cols; j++) h[i * cols + j] += x[i] * x[j];
+        }
+        for (Format fmt : new Format[] {Format.Q4_0, Format.Q4_1, Format.Q4_K}) {
+            GgufGrid g = GgufGrid.of(fmt, w, rows, cols, 20, 0.5f, GgufGrid.outputError(h, cols));
+            float[] q = new float[w.length];
+            for (int i = 0; i < q.length; i++) q[i] = g.round(w[i], i / cols, i % cols / GgufGrid.BLOCK);
+            float[] back = dev.lowbit.gguf.Dequant.toFloat(GgmlType.fromId(fmt.id),
+                    java.nio.ByteBuffer.wrap(g.pack(q)).order(java.nio.ByteOrder.LITTLE_ENDIAN), (long) rows * cols);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(q, back, 0f, fmt + ": the file holds the clipped grid's values");
+            double clipped = AwqSearch.outputError(w, q, rows, cols, h), ref = AwqSearch.outputError(w, AwqSearch.rtnRoundTrip(w, rows, cols, fmt, 0), rows, cols, h);
+            // Q4_K's reference quantizer searches its own scales (make_qkx2): shrinking need not improve on it
+            assertTrue(fmt == Format.Q4_K ? clipped <= ref : clipped < ref, fmt + ": clipped output error " + clipped + " vs the reference quantizer's " + ref);
         }
     }
 
