@@ -167,7 +167,7 @@ struct GgmlKernels {
 constexpr int vnni_offset(int32_t fmt) { return format_row(fmt)->code_offset; }
 
 // quantize activations in blocks of blk (32 or 256): q, d = amax/127, s = sum q, and for
-// blk 256 the sums per 16 (b16, else nullptr). Both variants give identical bytes.
+// blk 256 the sums per 16 (b16, else nullptr). Every variant (scalar, AVX2, AVX-512, NEON) gives identical bytes.
 // scale of one activation block: 32-blocks keep it in f16 like ggml's q8_0/q8_1 activation
 // blocks (so results track llama.cpp's), 256-blocks keep f32 as ggml's q8_K does
 inline float act_scale(float amax, int blk) {
@@ -176,6 +176,8 @@ inline float act_scale(float amax, int blk) {
 
 void act_blocks_scalar(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16);
 void act_blocks_avx512(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16);
+void act_blocks_avx2(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16);
+void act_blocks_neon(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16);
 
 // scalar reference dot of one block (shared by SIMD tails)
 float dot_block32(int32_t fmt, const uint8_t *b, const int8_t *xq, float dx, int32_t xs);

@@ -226,7 +226,9 @@ static void quantize_act_row(const float *x, const Act &a, int64_t t, int off, i
     int32_t *s = (int32_t *)a.s(t);
     int16_t *b16 = a.blk == 256 ? (int16_t *)a.b16(t) : nullptr;
 #if LB_X86
-    (isa >= LB_ISA_AVX512 ? act_blocks_avx512 : act_blocks_scalar)(x, a.nb, a.blk, q, d, s, b16);
+    (isa >= LB_ISA_AVX512 ? act_blocks_avx512 : isa >= LB_ISA_AVX2 ? act_blocks_avx2 : act_blocks_scalar)(x, a.nb, a.blk, q, d, s, b16);
+#elif LB_ARM64
+    (isa >= LB_ISA_NEON ? act_blocks_neon : act_blocks_scalar)(x, a.nb, a.blk, q, d, s, b16);
 #else
     act_blocks_scalar(x, a.nb, a.blk, q, d, s, b16);
 #endif

@@ -432,6 +432,43 @@ LB_TILE_WRAPPERS
 
 }  // namespace
 
+// same float operations as act_blocks_scalar (max |x|, one multiply, round to nearest even)
+void act_blocks_avx2(const float *x, int64_t nb, int blk, int8_t *q, float *d, int32_t *s, int16_t *b16) {
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    for (int64_t b = 0; b < nb; b++) {
+        const float *xb = x + b * blk;
+        __m256 m = _mm256_setzero_ps();
+        for (int j = 0; j < blk; j += 8) m = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(xb + j), absmask), m);  // a NaN lane keeps m, as fmaxf
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        const float amax = _mm_cvtss_f32(_mm_max_ss(m4, _mm_movehdup_ps(m4)));
+        const float id = amax > 0 ? 127.f / amax : 0.f;
+        d[b] = act_scale(amax, blk);
+        const __m256 vid = _mm256_set1_ps(id);
+        __m256i sum = _mm256_setzero_si256();
+        for (int j = 0; j < blk; j += 16) {
+            const __m256i v0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + j), vid));
+            const __m256i v1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + j + 8), vid));
+            const __m256i v = _mm256_add_epi32(v0, v1);
+            sum = _mm256_add_epi32(sum, v);
+            // |v| <= 127: the saturating packs are exact; packs work per 128-bit lane, so restore the order
+            const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v0), _mm256_extracti128_si256(v0, 1));
+            const __m128i w1 = _mm_packs_epi32(_mm256_castsi256_si128(v1), _mm256_extracti128_si256(v1, 1));
+            _mm_storeu_si128((__m128i *)(q + b * blk + j), _mm_packs_epi16(w, w1));
+            if (b16) {
+                __m128i h = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+                h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
+                h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
+                b16[b * (blk / 16) + j / 16] = (int16_t)_mm_cvtsi128_si32(h);
+            }
+        }
+        __m128i h = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+        h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
+        h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
+        s[b] = _mm_cvtsi128_si32(h);
+    }
+}
+
 // the AVX2 level of the format table's ggml kernels: row kernels, and one-token kernels of the nibble formats
 const GgmlKernels ggml_avx2_f32 = {row_float<LB_F32>};
 const GgmlKernels ggml_avx2_f16 = {row_float<LB_F16>};

@@ -8,12 +8,14 @@
 //     exact sum of W * bf16(x) (activations rounded to bf16 once, nearest even) within 1e-5, and
 //     that rounding is checked to be visible (a variant using the fp32 x would fail);
 //  3. 1 and 2 threads give identical results;
-//  4. bad arguments are rejected with a status code.
+//  4. bad arguments are rejected with a status code;
+//  5. the SIMD activation quantizers give the scalar one's bytes (q, d, s, b16), rounding ties included.
 #include <algorithm>
 #include <cstring>
 #include "test_util.h"
 #include "../cpu/dispatch.h"
 #include "../cpu/study_pack.h"
+#include "../cpu/ggml_common.h"
 
 namespace {
 
@@ -157,7 +159,35 @@ void test_bad_args() {
 
 }  // namespace
 
+// (5) every SIMD activation quantizer this CPU runs equals act_blocks_scalar byte for byte
+static void check_act_blocks() {
+    typedef void (*ActFn)(const float *, int64_t, int, int8_t *, float *, int32_t *, int16_t *);
+    std::vector<std::pair<const char *, ActFn>> fns;
+#if LB_X86
+    if (lb_isa_supported() >= LB_ISA_AVX2) fns.push_back({"avx2", lbg::act_blocks_avx2});
+    if (lb_isa_supported() >= LB_ISA_AVX512) fns.push_back({"avx512", lbg::act_blocks_avx512});
+#elif LB_ARM64
+    fns.push_back({"neon", lbg::act_blocks_neon});
+#endif
+    for (int blk : {32, 256}) {
+        const int nb = 7, n = nb * blk;
+        std::vector<float> x = random_floats(n, 321 + blk, -3.f, 3.f);
+        for (int i = 0; i < n; i += 5) x[i] = (float)((i % 11) - 5) * 0.5f;  // exact halves: rounding ties
+        for (int i = blk; i < 2 * blk; i++) x[i] = 0.f;                     // an all-zero block
+        std::vector<int8_t> q0(n), q1(n);
+        std::vector<float> d0(nb), d1(nb);
+        std::vector<int32_t> s0(nb), s1(nb);
+        std::vector<int16_t> b0(n / 16), b1(n / 16);
+        lbg::act_blocks_scalar(x.data(), nb, blk, q0.data(), d0.data(), s0.data(), blk == 256 ? b0.data() : nullptr);
+        for (auto &f : fns) {
+            f.second(x.data(), nb, blk, q1.data(), d1.data(), s1.data(), blk == 256 ? b1.data() : nullptr);
+            CHECK(q0 == q1 && d0 == d1 && s0 == s1 && b0 == b1, "act_blocks_%s blk %d differs from the scalar bytes", f.first, blk);
+        }
+    }
+}
+
 int main() {
+    check_act_blocks();
     unsigned seed = 100;
     for (const Fmt &f : kFmts) {
         // cols: block counts 1, 3, 5, 28 (32-blocks) / 1..3 super-blocks; odd counts for float
