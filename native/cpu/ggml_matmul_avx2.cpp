@@ -8,11 +8,11 @@
 #include <immintrin.h>
 #include "lowbit/lowbit.h"
 #include "ggml_common.h"
+#include "ggml_x86.h"
 
 namespace lbg {
 namespace {
 
-inline float h2f(const uint8_t *p) { return _cvtsh_ss(rd16(p)); }  // F16C, not the portable decoder
 
 inline float hsum8(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -366,23 +366,8 @@ void row_q23k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
         const uint8_t *p = w + b * BB;
         const uint8_t *qs = p + (THREE ? 32 : 16);
         __m256i sc16, mn16;
-        float d, dmin = 0;
-        if (THREE) {
-            // 6-bit scales (see unpack_q3k_scales): low nibbles in bytes 0..7, high pairs in 8..11
-            const uint32_t u0 = rd32(p + 96), u1 = rd32(p + 100), u2 = rd32(p + 104);
-            const uint32_t lo4 = 0x0f0f0f0f, hi2 = 0x03030303;
-            const __m128i v = _mm_setr_epi32((int)((u0 & lo4) | ((u2 & hi2) << 4)), (int)((u1 & lo4) | (((u2 >> 2) & hi2) << 4)),
-                                             (int)(((u0 >> 4) & lo4) | (((u2 >> 4) & hi2) << 4)),
-                                             (int)(((u1 >> 4) & lo4) | (((u2 >> 6) & hi2) << 4)));
-            sc16 = _mm256_cvtepi8_epi16(_mm_sub_epi8(v, _mm_set1_epi8(32)));
-            d = h2f(p + 108);
-        } else {
-            const __m128i sb = _mm_loadu_si128((const __m128i *)p);
-            sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(sb, m0f));
-            mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sb, 4), m0f));
-            d = h2f(p + 80);
-            dmin = h2f(p + 82);
-        }
+        float d, dmin;
+        q23k_scales<THREE>(p, sc16, mn16, d, dmin);
         const __m256i sl = _mm256_permute2x128_si256(sc16, sc16, 0x00), sh = _mm256_permute2x128_si256(sc16, sc16, 0x11);
         __m256i c[8], s16[8];
         __m256i hm;

@@ -14,12 +14,12 @@
 #include <immintrin.h>
 #include "lowbit/lowbit.h"
 #include "ggml_common.h"
+#include "ggml_x86.h"
 #include "simd512_math.h"
 
 namespace lbg {
 namespace {
 
-inline float h2f(const uint8_t *p) { return _cvtsh_ss(rd16(p)); }  // F16C, not the portable decoder
 
 // ------------------------------------------------------------------ float formats
 // 16 F16 values from memory to fp32 with the load kept a separate instruction. GCC folds a plain
@@ -714,7 +714,7 @@ void row_q6k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
 template <bool THREE, int NT>
 void row_q23k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     constexpr int BB = THREE ? 110 : 84;
-    const __m512i m3 = _mm512_set1_epi8(3), v4 = _mm512_set1_epi8(4), m0f = _mm512_set1_epi8(0x0f);
+    const __m512i m3 = _mm512_set1_epi8(3), v4 = _mm512_set1_epi8(4);
     __m512i sh[2];
     for (int h = 0; h < 2; h++)
         sh[h] = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_set1_epi16((short)(4 * h))), _mm256_set1_epi16((short)(4 * h + 2)), 1);
@@ -740,23 +740,8 @@ void row_q23k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
             }
         }
         __m256i sc16, mn16;
-        float d, dmin = 0;
-        if (THREE) {
-            // 6-bit scales (see unpack_q3k_scales): low nibbles in bytes 0..7, high pairs in 8..11
-            const uint32_t u0 = rd32(p + 96), u1 = rd32(p + 100), u2 = rd32(p + 104);
-            const uint32_t lo4 = 0x0f0f0f0f, hi2 = 0x03030303;
-            const __m128i v = _mm_setr_epi32((int)((u0 & lo4) | ((u2 & hi2) << 4)), (int)((u1 & lo4) | (((u2 >> 2) & hi2) << 4)),
-                                             (int)(((u0 >> 4) & lo4) | (((u2 >> 4) & hi2) << 4)),
-                                             (int)(((u1 >> 4) & lo4) | (((u2 >> 6) & hi2) << 4)));
-            sc16 = _mm256_cvtepi8_epi16(_mm_sub_epi8(v, _mm_set1_epi8(32)));
-            d = h2f(p + 108);
-        } else {
-            const __m128i sb = _mm_loadu_si128((const __m128i *)p);
-            sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(sb, _mm512_castsi512_si128(m0f)));
-            mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sb, 4), _mm512_castsi512_si128(m0f)));
-            d = h2f(p + 80);
-            dmin = h2f(p + 82);
-        }
+        float d, dmin;
+        q23k_scales<THREE>(p, sc16, mn16, d, dmin);
         for (int i = 0; i < 4; i++) s[i] = _mm512_permutexvar_epi16(_mm512_load_si512(kKScaleIdx.k6[i]), _mm512_zextsi256_si512(sc16));
         for (int k = 0; k < NT; k++) {
             const int8_t *xq = a.q(t0 + k) + b * 256;
