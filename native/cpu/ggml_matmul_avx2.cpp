@@ -352,7 +352,6 @@ template <bool THREE, int NT>
 void row_q23k_t(const uint8_t *w, const Act &a, int64_t t0, float *out) {
     constexpr int BB = THREE ? 110 : 84;
     const __m256i m3 = _mm256_set1_epi8(3), v4 = _mm256_set1_epi8(4);
-    const __m128i m0f = _mm_set1_epi8(0x0f);
     // word 2i of the 16 scales to the low 128-bit lane, word 2i + 1 to the high one (i = 0..3)
     __m256i pick[4];
     for (int i = 0; i < 4; i++)
