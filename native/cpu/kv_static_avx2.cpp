@@ -123,38 +123,15 @@ void values(const KvsArgs &a, int64_t L, int64_t Lp, int gh, int kvh, const floa
 }
 
 using ScoresFn = void (*)(const KvsArgs &, const float *, int64_t, int64_t, int, int, float *, float *, float *);
-using ValuesFn = void (*)(const KvsArgs &, int64_t, int64_t, int, int, const float *, float *, float *);
-
 template <int NV>
 ScoresFn pick_scores(int bits) {
     return bits == 8 ? scores<NV, 8> : bits == 4 ? scores<NV, 4> : scores<NV, 3>;
 }
 
-template <int NV, int VB>
-ValuesFn pick_group(int group) {
-    constexpr int hd = NV * 8;
-    if constexpr (VB > 8) {
-        return values<NV, VB, 0>;
-    } else {
-        switch (group) {
-            case 32: return values<NV, VB, 32>;
-            case 64: return values<NV, VB, (hd >= 64 ? 64 : 32)>;
-            case 128: return values<NV, VB, (hd >= 128 ? 128 : 32)>;
-            default: return values<NV, VB, (hd >= 256 ? 256 : 32)>;
-        }
-    }
-}
-
-template <int NV>
-ValuesFn pick_values(const KvLayout &l) {
-    switch (kv_span_bits(l)) {
-        case 32: return pick_group<NV, 32>(l.group);
-        case 16: return pick_group<NV, 16>(l.group);
-        case 8: return pick_group<NV, 8>(l.group);
-        case 4: return pick_group<NV, 4>(l.group);
-        default: return pick_group<NV, 3>(l.group);
-    }
-}
+template <int HD, int VB, int GS>
+struct Values {  // for kvs_values_pick (kv_static_internal.h)
+    static constexpr KvsValuesFn run = values<HD / 8, VB, GS>;
+};
 }  // namespace
 
 bool kvs_supported_avx2(const KvsArgs &a) {
@@ -192,6 +169,5 @@ void kvs_item_avx2(const KvsArgs &a, const float *q, int64_t pos, int gh, float 
         const __m256 inv = _mm256_set1_ps(1.f / tsum);
         for (int64_t j = 0; j < Lp; j += 8) _mm256_storeu_ps(s + j, _mm256_mul_ps(_mm256_loadu_ps(s + j), inv));
     }
-    const ValuesFn vf = hd == 64 ? pick_values<8>(a.v) : hd == 128 ? pick_values<16>(a.v) : pick_values<32>(a.v);
-    vf(a, L, Lp, gh, kvh, sc, kt, out);
+    kvs_values_pick<Values>(a.v)(a, L, Lp, gh, kvh, sc, kt, out);
 }

@@ -57,3 +57,38 @@ bool kvs_supported_avx2(const KvsArgs &a);
 void kvs_item_avx2(const KvsArgs &a, const float *q, int64_t pos, int gh, float *out, int kvh);
 bool kvs_supported_neon(const KvsArgs &a);
 void kvs_item_neon(const KvsArgs &a, const float *q, int64_t pos, int gh, float *out, int kvh);
+
+// the value pass of a static-K item (AVX2, NEON) for V's layout: V<HD, VB, GS>::run with VB = 32 (F32),
+// 16 (F16) or the group bits, GS the group (a compile-time constant, capped at the head dimension)
+using KvsValuesFn = void (*)(const KvsArgs &, int64_t, int64_t, int, int, const float *, float *, float *);
+
+template <template <int, int, int> class V, int HD, int VB>
+static KvsValuesFn kvs_values_group(int group) {
+    if constexpr (VB > 8) {
+        return V<HD, VB, 0>::run;
+    } else {
+        switch (group) {
+            case 32: return V<HD, VB, 32>::run;
+            case 64: return V<HD, VB, (HD >= 64 ? 64 : 32)>::run;
+            case 128: return V<HD, VB, (HD >= 128 ? 128 : 32)>::run;
+            default: return V<HD, VB, (HD >= 256 ? 256 : 32)>::run;
+        }
+    }
+}
+
+template <template <int, int, int> class V, int HD>
+static KvsValuesFn kvs_values_bits(const KvLayout &l) {
+    switch (kv_span_bits(l)) {
+        case 32: return kvs_values_group<V, HD, 32>(l.group);
+        case 16: return kvs_values_group<V, HD, 16>(l.group);
+        case 8: return kvs_values_group<V, HD, 8>(l.group);
+        case 4: return kvs_values_group<V, HD, 4>(l.group);
+        default: return kvs_values_group<V, HD, 3>(l.group);
+    }
+}
+
+// head_dim 64, 128 or 256
+template <template <int, int, int> class V>
+static KvsValuesFn kvs_values_pick(const KvLayout &l) {
+    return l.head_dim == 64 ? kvs_values_bits<V, 64>(l) : l.head_dim == 128 ? kvs_values_bits<V, 128>(l) : kvs_values_bits<V, 256>(l);
+}
