@@ -48,17 +48,16 @@ $L sweep -m lowbit-testbed --plans w16,w3a16-g128,w4a4kv4 --bench testbed:2026:1
 # why answers are wrong, per plan of the sweep
 $L errors "$out"/testbed-sweep/*/ > "$out/testbed-sweep/errors.md"
 
-# W4A4KV4 by method with the study's activation settings: KL over the seed-43 answers of the sweep's w16 run
+# W4A4KV4 by method with the study's activation settings: KL over the first 40 seed-43 answers of the sweep's w16 run
 # (template + prompt + output), accuracy on the 200 problems
 w="$out/testbed-w4a4kv4"
 mkdir -p "$w"
 python3 - "$out/testbed-sweep/w16/records.jsonl" "$w/eval-text.txt" <<'PY'
 import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1])][:120]
+recs = [r for r in map(json.loads, open(sys.argv[1])) if r["seed"] == 43][:40]  # records are in any seed order
 with open(sys.argv[2], "w") as f:
     for r in recs:
-        if r["seed"] == 43:
-            f.write("<｜begin▁of▁sentence｜><｜User｜>" + r["prompt"] + "<｜Assistant｜><think>\n" + r["output"] + "\n")
+        f.write("<｜begin▁of▁sentence｜><｜User｜>" + r["prompt"] + "<｜Assistant｜><think>\n" + r["output"] + "\n")
 PY
 [ -f "$w/quarot.gguf" ] || $L quantize -m lowbit-testbed --plan w4a4kv4 --method quarot --calib gen:testbed --calib-samples 64 --calib-len 1024 -o "$w/quarot.gguf"
 for p in w4a4kv4 w8a8kv8; do
