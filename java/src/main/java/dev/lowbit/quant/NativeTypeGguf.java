@@ -110,9 +110,7 @@ public final class NativeTypeGguf {
             if (v != null) {
                 if (t.type() != GgmlType.F32 || t.dims().length != 1 || t.dims()[0] != v.length)
                     throw new IllegalArgumentException(t.name() + ": only an F32 vector can be replaced by " + v.length + " F32 values");
-                ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                b.asFloatBuffer().put(v);
-                w.addTensor(t.name(), GgmlType.F32, t.dims(), b);
+                w.addTensor(t.name(), GgmlType.F32, t.dims(), QuantizedGguf.floatBytes(v));
                 used++;
                 continue;
             }

@@ -117,7 +117,8 @@ public final class QuantizedGguf {
         w.write(out);
     }
 
-    private static ByteBuffer floatBytes(float[] v) {
+    /** v as little-endian F32 tensor data */
+    static ByteBuffer floatBytes(float[] v) {
         ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(v);
         return b;
