@@ -14,7 +14,7 @@ namespace lbg {
 // a ggml format's kernels at one ISA level (ggml_common.h); defined in that level's file
 struct GgmlKernels;
 #if LB_ARM64
-#define LB_DECLARE_GGML_KERNELS(n) extern const GgmlKernels ggml_scalar_##n, ggml_neon_##n, ggml_dotprod_##n;
+#define LB_DECLARE_GGML_KERNELS(n) extern const GgmlKernels ggml_scalar_##n, ggml_neon_##n, ggml_dotprod_##n, ggml_i8mm_##n;
 #else
 #define LB_DECLARE_GGML_KERNELS(n) \
     extern const GgmlKernels ggml_scalar_##n, ggml_avx2_##n, ggml_avx512_##n, ggml_avx512bf16_##n;
@@ -56,9 +56,9 @@ struct FormatRow {
 #define LB_GGML_ENTRIES quantize_blocks, dequantize_blocks, matmul_ggml
 #define LB_GGML_CODEC(n) quantize_##n, dequantize_##n
 #if LB_ARM64
-// slots scalar, NEON, NEON dotprod (no i8mm kernels yet); ggml_matmul_neon.cpp / _dotprod.cpp say which
+// slots scalar, NEON, NEON dotprod, NEON i8mm; ggml_matmul_neon.cpp / _dotprod.cpp / _i8mm.cpp say which
 // formats have kernels at each (the others' entries there are empty: the slot below runs)
-#define LB_GGML_KERNELS(n, bf16) {&lbg::ggml_scalar_##n, &lbg::ggml_neon_##n, &lbg::ggml_dotprod_##n, nullptr}
+#define LB_GGML_KERNELS(n, bf16) {&lbg::ggml_scalar_##n, &lbg::ggml_neon_##n, &lbg::ggml_dotprod_##n, &lbg::ggml_i8mm_##n}
 #else
 #define LB_GGML_KERNELS(n, bf16) {&lbg::ggml_scalar_##n, &lbg::ggml_avx2_##n, &lbg::ggml_avx512_##n, bf16}
 #endif

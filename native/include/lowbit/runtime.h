@@ -22,7 +22,7 @@ extern "C" {
  * (a build has the kernels of its own architecture only; the other family's levels run scalar) */
 #define LB_ISA_NEON 16          /* ASIMD: every AArch64 CPU */
 #define LB_ISA_NEON_DOTPROD 17  /* + SDOT/UDOT (HWCAP asimddp): the int8 dot kernels */
-#define LB_ISA_NEON_I8MM 18     /* + SMMLA/USDOT (HWCAP2 i8mm); no kernel of its own yet: runs the dotprod ones */
+#define LB_ISA_NEON_I8MM 18     /* + SMMLA/USDOT (HWCAP2 i8mm): the 32-block formats' multi-row tiles; else the dotprod kernels */
 
 const char *lb_version(void);
 /* highest level this CPU supports */
