@@ -112,8 +112,8 @@ class GgufNativeGptqTest {
     }
 
     /**
-     * AWQ onto Q4_0: the scales folded into the norms (written as F32, changed), the layer matrices Q4_0 blocks, and
-     * llama.cpp loads the file and predicts the next token of the testbed's worked solutions as the 16-bit model does
+     * AWQ onto Q4_0: the scales folded into the norms (written as F32, changed), the layer matrices Q4_0 blocks
+     * (llama.cpp runs such a file as lowbit does: TestbedParityTest's q4_0:awq case)
      */
     @Test
     void awqQ4_0FoldsIntoTheNormsAndRunsInLlamaCpp(@TempDir Path dir) throws Exception {
@@ -133,17 +133,6 @@ class GgufNativeGptqTest {
             }
             assertTrue(moved >= 6, "AWQ's scales moved only " + moved + " norm weights");
         }
-        List<String> prefixes = new ArrayList<>();
-        for (TestbedProblem p : TestbedGenerator.draw(78, 3, TestbedGenerator.Split.TEST, 2)) {
-            String chat = "<｜User｜>" + Prompts.math(p.question()) + "<｜Assistant｜><think>\n" + p.solution();
-            for (int c = chat.indexOf("<think>"); c < chat.length() && prefixes.size() < 60; c++)
-                if (chat.charAt(c) == ' ' || chat.charAt(c) == '\n') prefixes.add(chat.substring(0, c));
-        }
-        LlamaModel.setLogger(LogFormat.TEXT, (level, msg) -> {});
-        String[] g16 = nextTokens(src, prefixes), ga = nextTokens(awq, prefixes);
-        int agree = 0;
-        for (int k = 0; k < prefixes.size(); k++) if (g16[k].equals(ga[k])) agree++;
-        assertTrue(agree >= 0.9 * prefixes.size(), "llama.cpp on the AWQ file agrees with w16 at " + agree + " of " + prefixes.size());
     }
 
     /** the testbed's rows (384 and 640 inputs) are no whole Q4_K super-blocks: every matrix falls back to q5_0, said in one line */

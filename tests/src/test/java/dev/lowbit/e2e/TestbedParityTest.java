@@ -27,20 +27,24 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The shipped testbed model is a real GGUF: llama.cpp (through de.kherud:llama) tokenizes its chat
  * prompts and worked solutions to the same ids as lowbit and continues them as lowbit does, from the
  * F16 file and from the files `lowbit quantize --format` writes (llama.cpp's own quantizer,
- * byte for byte: llama.cpp reads those bytes as lowbit does).
+ * byte for byte, and AWQ onto Q4_0 with its folded norms: llama.cpp reads those bytes as lowbit does).
  */
 class TestbedParityTest {
     static final int N = 40;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"f16", "q8_0", "q5_0", "q4_1"})  // widths of 384: the K-quants (256 per block) fall back to these
+    // widths of 384: the K-quants (256 per block) fall back to these; q4_0:awq is AWQ's scales folded into the norms
+    @ValueSource(strings = {"f16", "q8_0", "q5_0", "q4_1", "q4_0:awq"})
     void llamaCppTokenizesAndContinuesAsLowbitDoes(String type, @TempDir Path dir) throws Exception {
         JarCommandsTest.findTheJar();
         Path model = JarCommandsTest.root.resolve("models/lowbit-testbed.gguf");
         if (!type.equals("f16")) {
-            Path q = dir.resolve(type + ".gguf");
-            JarCommandsTest.Result r = JarCommandsTest.lowbit(dir, "quantize", "-m", model.toString(), "--format", type, "--method", "rtn",
-                    "-o", q.toString());
+            String[] tm = type.split(":");
+            Path q = dir.resolve(tm[0] + ".gguf");
+            List<String> args = new ArrayList<>(List.of("quantize", "-m", model.toString(), "--format", tm[0], "--method", tm.length > 1 ? tm[1] : "rtn",
+                    "-o", q.toString()));
+            if (tm.length > 1) args.addAll(List.of("--calib", "testbed", "--calib-samples", "8", "--calib-len", "128"));
+            JarCommandsTest.Result r = JarCommandsTest.lowbit(dir, args.toArray(String[]::new));
             assertEquals(0, r.code(), r.err());
             model = q;
         }
