@@ -199,6 +199,17 @@ inline void lb_tile_width(int nt, F &&f) {
     }
 }
 
+// the same for the batch-invariant multi-token kernels' widths 1..kInvTile
+template <typename F>
+inline void lb_inv_tile_width(int nt, F &&f) {
+    static_assert(kInvTile == 3, "token tiles");
+    switch (nt) {
+        case 1: f(std::integral_constant<int, 1>{}); break;
+        case 2: f(std::integral_constant<int, 2>{}); break;
+        default: f(std::integral_constant<int, 3>{}); break;
+    }
+}
+
 // runs CALL(N) with the compile-time tile width N matching the runtime token count nt (1..8)
 #define LB_TILE_SWITCH(CALL)                                  \
     switch (nt) {                                             \

@@ -158,12 +158,7 @@ void rows1_float_tokens_t(const uint8_t *w, int64_t rb, int nr, const Act &a, in
 
 template <int32_t FMT>
 void rows1_float_tokens(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
-    static_assert(kInvTile == 3, "token tiles");
-    switch (nt) {
-        case 1: rows1_float_tokens_t<FMT, 1>(w, rb, nr, a, t0, y, ldy); break;
-        case 2: rows1_float_tokens_t<FMT, 2>(w, rb, nr, a, t0, y, ldy); break;
-        default: rows1_float_tokens_t<FMT, 3>(w, rb, nr, a, t0, y, ldy); break;
-    }
+    lb_inv_tile_width(nt, [&](auto n) { rows1_float_tokens_t<FMT, n>(w, rb, nr, a, t0, y, ldy); });
 }
 
 // R (<= 4) rows x T tokens register tile (prefill, batched decode): each activation vector
@@ -596,12 +591,7 @@ void rows1_b32_tokens_t(const uint8_t *w, int64_t rb, int nr, const Act &a, int6
 
 template <int32_t FMT>
 void rows1_b32_tokens(const uint8_t *w, int64_t rb, int nr, const Act &a, int64_t t0, int nt, float *y, int64_t ldy) {
-    static_assert(kInvTile == 3, "token tiles");
-    switch (nt) {
-        case 1: rows1_b32_tokens_t<FMT, 1>(w, rb, nr, a, t0, y, ldy); break;
-        case 2: rows1_b32_tokens_t<FMT, 2>(w, rb, nr, a, t0, y, ldy); break;
-        default: rows1_b32_tokens_t<FMT, 3>(w, rb, nr, a, t0, y, ldy); break;
-    }
+    lb_inv_tile_width(nt, [&](auto n) { rows1_b32_tokens_t<FMT, n>(w, rb, nr, a, t0, y, ldy); });
 }
 
 // ------------------------------------------------------------------ K-quants

@@ -58,6 +58,12 @@ void kvs_item_avx2(const KvsArgs &a, const float *q, int64_t pos, int gh, float 
 bool kvs_supported_neon(const KvsArgs &a);
 void kvs_item_neon(const KvsArgs &a, const float *q, int64_t pos, int gh, float *out, int kvh);
 
+// the shapes the AVX2 and NEON items take: head_dim 64/128/256 rotated whole, V a pool kv_span_shape reads
+static inline bool kvs_simd_shape(const KvsArgs &a) {
+    const int hd = a.k.head_dim;
+    return (hd == 64 || hd == 128 || hd == 256) && a.rot_dim == hd && kv_span_shape(a.v);
+}
+
 // the value pass of a static-K item (AVX2, NEON) for V's layout: V<HD, VB, GS>::run with VB = 32 (F32),
 // 16 (F16) or the group bits, GS the group (a compile-time constant, capped at the head dimension)
 using KvsValuesFn = void (*)(const KvsArgs &, int64_t, int64_t, int, int, const float *, float *, float *);

@@ -135,8 +135,7 @@ struct Values {  // for kvs_values_pick (kv_static_internal.h)
 }  // namespace
 
 bool kvs_supported_neon(const KvsArgs &a) {
-    const int hd = a.k.head_dim;
-    return (hd == 64 || hd == 128 || hd == 256) && a.rot_dim == hd && kv_span_shape(a.v);
+    return kvs_simd_shape(a);
 }
 
 void kvs_item_neon(const KvsArgs &a, const float *q, int64_t pos, int gh, float *out, int kvh) {
