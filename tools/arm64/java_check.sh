@@ -3,7 +3,8 @@
 # natives beside linux-x86_64's), fetches Debian's arm64 OpenJDK 17 JRE once (apt-get download, unpacked
 # under $cache, never installed), then runs the jar as an ARM64 user would and checks that
 #  - JavaCPP loads the linux-arm64 natives with no configuration (bench's backend column says neon*),
-#  - greedy text of stories260K and the testbed model equals the x86-64 run's, at every ARM level qemu has.
+#  - greedy text of stories260K and the testbed model equals the x86-64 run's, at every ARM level qemu has;
+#  - GPTQ (OpenBLAS's linux-arm64 natives, also packaged by -Parm64) quantizes the testbed model and the file runs.
 # Needs qemu-user, g++-aarch64-linux-gnu (for the cross build) and apt access to Debian's arm64 packages
 # (dpkg --add-architecture arm64 && apt-get update). Speed under emulation means nothing; none is reported.
 # usage: tools/arm64/java_check.sh [cache dir, default ~/.cache/lowbit-arm64]
@@ -42,4 +43,9 @@ for model in stories260K lowbit-testbed; do
     else echo "$model at $isa: greedy text differs from x86-64"; fail=1; fi
   done
 done
+q="$cache/gptq.gguf"
+rm -f "$q"
+if arm quantize -m lowbit-testbed --plan w4a16-g128 --method gptq --calib testbed --calib-samples 2 --calib-len 64 -o "$q" >/dev/null 2>&1 &&
+   arm run -m "$q" -p "1 + 2 =" -n 8 --temp 0 >/dev/null 2>&1; then echo "gptq on arm64: quantized and ran"
+else echo "gptq on arm64: failed"; fail=1; fi
 exit $fail

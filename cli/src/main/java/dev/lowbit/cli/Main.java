@@ -31,6 +31,14 @@ public final class Main {
             // picocli passes Errors through; one line instead of a stack trace
             cl.getErr().println("lowbit: out of memory (" + e.getMessage() + "): lower --ctx, --batch or --kv-mib, or raise -Xmx");
             return 1;
+        } catch (LinkageError e) {
+            // a native library the jar lacks for this platform (UnsatisfiedLinkError, or a class whose loading needed one)
+            Throwable root = e;
+            while (root.getCause() != null) root = root.getCause();
+            cl.getErr().println("lowbit: a native library is missing for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
+                    + " (" + Printable.of(String.valueOf(root.getMessage()), 400) + ")");
+            if (System.getenv("LOWBIT_DEBUG") != null) e.printStackTrace(cl.getErr());
+            return 1;
         }
     }
 }
