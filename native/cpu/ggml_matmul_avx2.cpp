@@ -21,6 +21,12 @@ inline float hsum8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+inline int32_t hsum8i(__m256i v) {
+    __m128i h = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
+    return _mm_cvtsi128_si32(_mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1)));
+}
+
 template <int32_t FMT>
 inline __m256 load_w8(const uint8_t *w, int64_t c) {
     if (FMT == LB_F32) return _mm256_loadu_ps((const float *)w + c);
@@ -434,17 +440,9 @@ void act_blocks_avx2(const float *x, int64_t nb, int blk, int8_t *q, float *d, i
             const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v0), _mm256_extracti128_si256(v0, 1));
             const __m128i w1 = _mm_packs_epi32(_mm256_castsi256_si128(v1), _mm256_extracti128_si256(v1, 1));
             _mm_storeu_si128((__m128i *)(q + b * blk + j), _mm_packs_epi16(w, w1));
-            if (b16) {
-                __m128i h = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-                h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
-                h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
-                b16[b * (blk / 16) + j / 16] = (int16_t)_mm_cvtsi128_si32(h);
-            }
+            if (b16) b16[b * (blk / 16) + j / 16] = (int16_t)hsum8i(v);
         }
-        __m128i h = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
-        h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
-        h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
-        s[b] = _mm_cvtsi128_si32(h);
+        s[b] = hsum8i(sum);
     }
 }
 
